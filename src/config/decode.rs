@@ -1,0 +1,710 @@
+//! Decodes the spanned tree of one file into the per-kind config structs, checking everything that
+//! can be checked one value at a time, and collecting every problem rather than stopping at one.
+
+use std::ops::RangeInclusive;
+
+use super::diagnostic::{Problem, did_you_mean};
+use super::node::{Node, Span, Table, Value};
+use super::source::FileId;
+use super::types::{
+    Declared, Decoded, EscalationPolicyConfig, GroupConfig, IntegrationConfig, LifecycleConfig,
+    Reference, ResourceConfig, SettingsConfig, Spanned, StepConfig, TemplatesConfig, UserConfig,
+};
+use crate::model::validate::{
+    is_valid_email, is_valid_phone, is_valid_slug, is_valid_time_zone, time_zone_names,
+};
+use crate::model::{Channel, ChatPlatform, Kind, Role, is_valid_key};
+
+const LIFECYCLE: [&str; 2] = ["renamed_from", "prevent_destroy"];
+const USER_FIELDS: [&str; 5] = ["name", "email", "phone", "role", "time_zone"];
+const GROUP_FIELDS: [&str; 3] = ["name", "description", "members"];
+const POLICY_FIELDS: [&str; 4] = ["name", "description", "repeat", "steps"];
+const STEP_FIELDS: [&str; 2] = ["delay_minutes", "notify"];
+const INTEGRATION_FIELDS: [&str; 11] = [
+    "name",
+    "channel",
+    "template",
+    "escalation_policy",
+    "recipients",
+    "enabled",
+    "templates",
+    "mailbox",
+    "interval_minutes",
+    "chat_platform",
+    "chat_channel",
+];
+const TEMPLATE_FIELDS: [&str; 6] = [
+    "grouping_key",
+    "resolve_signal",
+    "acknowledge_signal",
+    "source_link",
+    "title",
+    "message",
+];
+const SETTINGS_FIELDS: [&str; 2] = ["ignore", "max_delete_percent"];
+
+/// The fields that belong to one channel only.
+const CHANNEL_FIELDS: [(&str, Channel); 4] = [
+    ("mailbox", Channel::Email),
+    ("interval_minutes", Channel::Heartbeat),
+    ("chat_platform", Channel::Chat),
+    ("chat_channel", Channel::Chat),
+];
+
+/// Decodes one file's top-level table into `out`, adding every problem found to `problems`.
+pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut Vec<Problem>) {
+    let mut decoder = Decoder { file, problems };
+    let top_level: Vec<&str> = std::iter::once("settings")
+        .chain(Kind::NAMES.iter().copied())
+        .collect();
+    for entry in &root.entries {
+        if entry.key == "settings" {
+            if let Some(table) = decoder.table(&entry.value, "settings") {
+                let object = Object::new(table, entry.key_span.clone(), "settings".to_owned());
+                let settings = decoder.settings(&object);
+                let at = Spanned {
+                    value: (),
+                    file,
+                    span: entry.key_span.clone(),
+                };
+                out.settings.push((at, settings));
+            }
+            continue;
+        }
+        let Some(kind) = Kind::parse(&entry.key) else {
+            decoder.problems.push(
+                Problem::at(
+                    format!("unknown kind `{}`", entry.key),
+                    file,
+                    entry.key_span.clone(),
+                    "not a kind alertform knows",
+                )
+                .help(
+                    did_you_mean(&entry.key, top_level.iter().copied())
+                        .unwrap_or_else(|| format!("the kinds are: {}", Kind::NAMES.join(", "))),
+                ),
+            );
+            continue;
+        };
+        let Some(resources) = decoder.table(&entry.value, kind.as_str()) else {
+            continue;
+        };
+        for resource in &resources.entries {
+            let what = format!("{} `{}`", kind.noun(), resource.key);
+            if !is_valid_key(&resource.key) {
+                decoder.problems.push(
+                    Problem::at(
+                        format!("invalid key `{}`", resource.key),
+                        file,
+                        resource.key_span.clone(),
+                        "keys are lowercase letters, digits, `_` and `-`",
+                    )
+                    .help(format!("try `{}`", suggest_key(&resource.key))),
+                );
+            }
+            let Some(table) = decoder.table(&resource.value, &what) else {
+                continue;
+            };
+            let object = Object::new(table, resource.key_span.clone(), what);
+            let config = match kind {
+                Kind::User => decoder.user(&object).map(ResourceConfig::User),
+                Kind::Group => decoder.group(&object).map(ResourceConfig::Group),
+                Kind::EscalationPolicy => decoder
+                    .policy(&object)
+                    .map(ResourceConfig::EscalationPolicy),
+                Kind::Integration => decoder
+                    .integration(&object)
+                    .map(ResourceConfig::Integration),
+            };
+            if let Some(config) = config {
+                out.resources.push(Declared {
+                    kind,
+                    key: Spanned {
+                        value: resource.key.clone(),
+                        file,
+                        span: resource.key_span.clone(),
+                    },
+                    config,
+                });
+            }
+        }
+    }
+}
+
+/// A key made valid: lowercase, other characters as `_`.
+fn suggest_key(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A table being decoded as "`what`" (e.g. "user `alice`"), declared at `span`.
+struct Object<'t> {
+    table: &'t Table,
+    span: Span,
+    what: String,
+}
+
+impl<'t> Object<'t> {
+    fn new(table: &'t Table, span: Span, what: String) -> Self {
+        Object { table, span, what }
+    }
+
+    fn get(&self, key: &str) -> Option<&'t Node> {
+        self.table.get(key).map(|e| &e.value)
+    }
+}
+
+struct Decoder<'p> {
+    file: FileId,
+    problems: &'p mut Vec<Problem>,
+}
+
+impl Decoder<'_> {
+    fn spanned<T>(&self, value: T, span: Span) -> Spanned<T> {
+        Spanned {
+            value,
+            file: self.file,
+            span,
+        }
+    }
+
+    fn wrong_type(&mut self, node: &Node, field: &str, expected: &str) {
+        self.problems.push(Problem::at(
+            format!(
+                "`{field}` must be {expected}, not {}",
+                node.value.type_name()
+            ),
+            self.file,
+            node.span.clone(),
+            format!("expected {expected}"),
+        ));
+    }
+
+    fn table<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n Table> {
+        if let Value::Table(t) = &node.value {
+            Some(t)
+        } else {
+            self.wrong_type(node, what, "a table");
+            None
+        }
+    }
+
+    /// Reports unknown fields (with a suggestion) and missing required ones.
+    fn check_fields(&mut self, object: &Object, known: &[&str], required: &[&str]) {
+        for entry in &object.table.entries {
+            if !known.contains(&entry.key.as_str()) {
+                let help = did_you_mean(&entry.key, known.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "the fields of a {} are: {}",
+                        object.what.split(" `").next().unwrap_or_default(),
+                        known.join(", ")
+                    )
+                });
+                self.problems.push(
+                    Problem::at(
+                        format!("unknown field `{}` in {}", entry.key, object.what),
+                        self.file,
+                        entry.key_span.clone(),
+                        "unknown field",
+                    )
+                    .help(help),
+                );
+            }
+        }
+        for field in required {
+            if object.get(field).is_none() {
+                self.problems.push(Problem::at(
+                    format!("{} is missing the required field `{field}`", object.what),
+                    self.file,
+                    object.span.clone(),
+                    format!("`{field}` is required here"),
+                ));
+            }
+        }
+    }
+
+    fn string(&mut self, object: &Object, field: &str) -> Option<Spanned<String>> {
+        let node = object.get(field)?;
+        if let Value::String(s) = &node.value { Some(self.spanned(s.clone(), node.span.clone())) } else {
+            self.wrong_type(node, field, "a string");
+            None
+        }
+    }
+
+    fn non_empty_string(&mut self, object: &Object, field: &str) -> Option<Spanned<String>> {
+        let s = self.string(object, field)?;
+        if s.value.trim().is_empty() {
+            self.problems.push(Problem::at(
+                format!("`{field}` of {} must not be empty", object.what),
+                self.file,
+                s.span.clone(),
+                "empty",
+            ));
+            return None;
+        }
+        Some(s)
+    }
+
+    fn bool(&mut self, object: &Object, field: &str) -> Option<bool> {
+        let node = object.get(field)?;
+        if let Value::Bool(b) = node.value { Some(b) } else {
+            self.wrong_type(node, field, "true or false");
+            None
+        }
+    }
+
+    fn int<T: TryFrom<i64>>(
+        &mut self,
+        object: &Object,
+        field: &str,
+        range: RangeInclusive<i64>,
+    ) -> Option<T> {
+        let node = object.get(field)?;
+        let Value::Integer(i) = node.value else {
+            self.wrong_type(node, field, "a whole number");
+            return None;
+        };
+        if !range.contains(&i) {
+            self.problems.push(Problem::at(
+                format!(
+                    "`{field}` must be between {} and {}, not {i}",
+                    range.start(),
+                    range.end()
+                ),
+                self.file,
+                node.span.clone(),
+                "out of range",
+            ));
+            return None;
+        }
+        T::try_from(i).ok()
+    }
+
+    fn enumeration<E>(
+        &mut self,
+        object: &Object,
+        field: &str,
+        names: &[&str],
+        parse: fn(&str) -> Option<E>,
+    ) -> Option<E> {
+        let s = self.string(object, field)?;
+        if let Some(value) = parse(&s.value) {
+            return Some(value);
+        }
+        let valid = format!("valid values: {}", names.join(", "));
+        let help = match did_you_mean(&s.value, names.iter().copied()) {
+            Some(hint) => format!("{hint} ({valid})"),
+            None => valid,
+        };
+        self.problems.push(
+            Problem::at(
+                format!("invalid {field} `{}`", s.value),
+                self.file,
+                s.span.clone(),
+                "not a valid value",
+            )
+            .help(help),
+        );
+        None
+    }
+
+    fn list<'t>(&mut self, object: &Object<'t>, field: &str) -> Option<&'t [Node]> {
+        let node = object.get(field)?;
+        if let Value::Array(items) = &node.value { Some(items) } else {
+            self.wrong_type(node, field, "a list");
+            None
+        }
+    }
+
+    fn strings(&mut self, object: &Object, field: &str) -> Vec<Spanned<String>> {
+        let items = self.list(object, field).unwrap_or_default();
+        items
+            .iter()
+            .filter_map(|node| if let Value::String(s) = &node.value { Some(self.spanned(s.clone(), node.span.clone())) } else {
+                self.wrong_type(node, &format!("an item of `{field}`"), "a string");
+                None
+            })
+            .collect()
+    }
+
+    fn reference(&mut self, node: &Node, field: &str) -> Option<Reference> {
+        match &node.value {
+            Value::String(s) | Value::Reference(s) => {
+                Some(self.spanned(s.clone(), node.span.clone()))
+            }
+            _ => {
+                self.wrong_type(node, field, "a reference such as \"user.alice\"");
+                None
+            }
+        }
+    }
+
+    fn references(&mut self, object: &Object, field: &str) -> Vec<Reference> {
+        let items = self.list(object, field).unwrap_or_default();
+        items
+            .iter()
+            .filter_map(|node| self.reference(node, field))
+            .collect()
+    }
+
+    fn lifecycle(&mut self, object: &Object) -> LifecycleConfig {
+        LifecycleConfig {
+            renamed_from: self
+                .strings(object, "renamed_from")
+                .into_iter()
+                .map(|s| s.value)
+                .collect(),
+            prevent_destroy: self.bool(object, "prevent_destroy").unwrap_or(false),
+        }
+    }
+
+    fn user(&mut self, object: &Object) -> Option<UserConfig> {
+        self.check_fields(
+            object,
+            &[&USER_FIELDS[..], &LIFECYCLE].concat(),
+            &["name", "email"],
+        );
+        let name = self.non_empty_string(object, "name");
+        let email = self.string(object, "email").and_then(|email| {
+            if is_valid_email(&email.value) {
+                Some(email)
+            } else {
+                self.problems.push(
+                    Problem::at(
+                        format!("invalid email address `{}`", email.value),
+                        self.file,
+                        email.span.clone(),
+                        "not an email address",
+                    )
+                    .help("write it as `name@example.com`"),
+                );
+                None
+            }
+        });
+        let phone = self.string(object, "phone").and_then(|phone| {
+            if is_valid_phone(&phone.value) {
+                Some(phone.value)
+            } else {
+                self.problems.push(
+                    Problem::at(
+                        format!("invalid phone number `{}`", phone.value),
+                        self.file,
+                        phone.span.clone(),
+                        "not in E.164 form",
+                    )
+                    .help("write it in E.164 form: `+`, country code and number, no spaces, e.g. `+14155550100`"),
+                );
+                None
+            }
+        });
+        let role = self.enumeration(object, "role", Role::NAMES, Role::parse);
+        let time_zone = self.string(object, "time_zone").and_then(|tz| {
+            if is_valid_time_zone(&tz.value) {
+                Some(tz.value)
+            } else {
+                let help = did_you_mean(&tz.value, time_zone_names()).unwrap_or_else(|| {
+                    "use an IANA time zone name such as `Europe/Berlin` or `America/New_York`"
+                        .to_owned()
+                });
+                self.problems.push(
+                    Problem::at(
+                        format!("unknown time zone `{}`", tz.value),
+                        self.file,
+                        tz.span.clone(),
+                        "not an IANA time zone",
+                    )
+                    .help(help),
+                );
+                None
+            }
+        });
+        let lifecycle = self.lifecycle(object);
+        Some(UserConfig {
+            name: name?,
+            email: email?,
+            phone,
+            role,
+            time_zone,
+            lifecycle,
+        })
+    }
+
+    fn group(&mut self, object: &Object) -> Option<GroupConfig> {
+        self.check_fields(object, &[&GROUP_FIELDS[..], &LIFECYCLE].concat(), &["name"]);
+        let name = self.non_empty_string(object, "name");
+        let description = self.string(object, "description").map(|s| s.value);
+        let members = self.references(object, "members");
+        let lifecycle = self.lifecycle(object);
+        Some(GroupConfig {
+            name: name?,
+            description,
+            members,
+            lifecycle,
+        })
+    }
+
+    fn policy(&mut self, object: &Object) -> Option<EscalationPolicyConfig> {
+        self.check_fields(
+            object,
+            &[&POLICY_FIELDS[..], &LIFECYCLE].concat(),
+            &["name", "steps"],
+        );
+        let name = self.non_empty_string(object, "name");
+        let description = self.string(object, "description").map(|s| s.value);
+        let repeat = self.int(object, "repeat", 0..=9);
+        let mut steps = Vec::new();
+        let mut steps_ok = true;
+        if let Some(items) = self.list(object, "steps") {
+            if items.is_empty() {
+                let span = object
+                    .get("steps")
+                    .map_or(object.span.clone(), |n| n.span.clone());
+                self.problems.push(
+                    Problem::at(
+                        format!("{} has no steps", object.what),
+                        self.file,
+                        span,
+                        "empty",
+                    )
+                    .help("add at least one step, e.g. `{ notify = [\"group.sre\"] }`"),
+                );
+                steps_ok = false;
+            }
+            for (i, node) in items.iter().enumerate() {
+                let what = format!("step {} of {}", i + 1, object.what);
+                let Some(table) = self.table(node, &what) else {
+                    steps_ok = false;
+                    continue;
+                };
+                let step = Object::new(table, node.span.clone(), what);
+                match self.step(&step) {
+                    Some(step) => steps.push(step),
+                    None => steps_ok = false,
+                }
+            }
+        } else {
+            steps_ok = false;
+        }
+        let lifecycle = self.lifecycle(object);
+        if !steps_ok {
+            return None;
+        }
+        Some(EscalationPolicyConfig {
+            name: name?,
+            description,
+            repeat,
+            steps,
+            lifecycle,
+        })
+    }
+
+    fn step(&mut self, object: &Object) -> Option<StepConfig> {
+        self.check_fields(object, &STEP_FIELDS, &["notify"]);
+        let delay_minutes = self.int(object, "delay_minutes", 0..=1440);
+        let notify = self.references(object, "notify");
+        if let Some(node) = object.get("notify")
+            && matches!(&node.value, Value::Array(items) if items.is_empty())
+        {
+            self.problems.push(
+                Problem::at(
+                    format!("{} notifies nobody", object.what),
+                    self.file,
+                    node.span.clone(),
+                    "empty",
+                )
+                .help("list at least one user or group, e.g. `[\"group.sre\"]`"),
+            );
+            return None;
+        }
+        (object.get("notify").is_some()).then_some(StepConfig {
+            delay_minutes,
+            notify,
+        })
+    }
+
+    fn integration(&mut self, object: &Object) -> Option<IntegrationConfig> {
+        self.check_fields(
+            object,
+            &[&INTEGRATION_FIELDS[..], &LIFECYCLE].concat(),
+            &["name", "channel", "template", "escalation_policy"],
+        );
+        let name = self.non_empty_string(object, "name");
+        let channel = self.enumeration(object, "channel", Channel::NAMES, Channel::parse);
+        let template = self.string(object, "template").and_then(|t| {
+            if is_valid_slug(&t.value) {
+                Some(t.value)
+            } else {
+                self.problems.push(
+                    Problem::at(format!("invalid template `{}`", t.value), self.file, t.span.clone(), "not a gallery slug")
+                        .help("a template is a gallery slug of lowercase letters, digits and `_`, such as `custom`, `grafana` or `prometheus_alertmanager`"),
+                );
+                None
+            }
+        });
+        let escalation_policy = object
+            .get("escalation_policy")
+            .and_then(|node| self.reference(node, "escalation_policy"));
+        let recipients = self.references(object, "recipients");
+        let enabled = self.bool(object, "enabled");
+        let templates = object.get("templates").and_then(|node| {
+            let table = self.table(node, "templates")?;
+            let templates = Object::new(
+                table,
+                node.span.clone(),
+                format!("the templates of {}", object.what),
+            );
+            self.check_fields(&templates, &TEMPLATE_FIELDS, &[]);
+            Some(TemplatesConfig {
+                grouping_key: self.string(&templates, "grouping_key").map(|s| s.value),
+                resolve_signal: self.string(&templates, "resolve_signal").map(|s| s.value),
+                acknowledge_signal: self
+                    .string(&templates, "acknowledge_signal")
+                    .map(|s| s.value),
+                source_link: self.string(&templates, "source_link").map(|s| s.value),
+                title: self.string(&templates, "title").map(|s| s.value),
+                message: self.string(&templates, "message").map(|s| s.value),
+            })
+        });
+        let mailbox = self.string(object, "mailbox").and_then(|m| {
+            if is_valid_email(&m.value) {
+                Some(m.value)
+            } else {
+                self.problems.push(Problem::at(
+                    format!("invalid mailbox `{}`", m.value),
+                    self.file,
+                    m.span.clone(),
+                    "not an email address",
+                ));
+                None
+            }
+        });
+        let interval_minutes = self.int(object, "interval_minutes", 1..=1440);
+        let chat_platform = self.enumeration(
+            object,
+            "chat_platform",
+            ChatPlatform::NAMES,
+            ChatPlatform::parse,
+        );
+        let chat_channel = self
+            .non_empty_string(object, "chat_channel")
+            .map(|s| s.value);
+        let lifecycle = self.lifecycle(object);
+
+        let mut channel_ok = true;
+        if let Some(channel) = channel {
+            for (field, owner) in CHANNEL_FIELDS {
+                if owner != channel
+                    && let Some(entry) = object.table.get(field)
+                {
+                    channel_ok = false;
+                    self.problems.push(
+                        Problem::at(
+                            format!("`{field}` only applies to {owner} integrations, and {} is a {channel} integration", object.what),
+                            self.file,
+                            entry.key_span.clone(),
+                            format!("not valid on a `{channel}` integration"),
+                        )
+                        .help(format!("remove `{field}`, or set `channel = \"{owner}\"`")),
+                    );
+                }
+            }
+            let required: &[&str] = match channel {
+                Channel::Heartbeat => &["interval_minutes"],
+                Channel::Chat => &["chat_platform", "chat_channel"],
+                Channel::Api | Channel::Email => &[],
+            };
+            for field in required {
+                if object.get(field).is_none() {
+                    channel_ok = false;
+                    self.problems.push(Problem::at(
+                        format!(
+                            "{} is a {channel} integration and needs `{field}`",
+                            object.what
+                        ),
+                        self.file,
+                        object.span.clone(),
+                        format!("`{field}` is required here"),
+                    ));
+                }
+            }
+        }
+        if !channel_ok {
+            return None;
+        }
+        Some(IntegrationConfig {
+            name: name?,
+            channel: channel?,
+            template: template?,
+            escalation_policy: escalation_policy?,
+            recipients,
+            enabled,
+            templates,
+            mailbox,
+            interval_minutes,
+            chat_platform,
+            chat_channel,
+            lifecycle,
+        })
+    }
+
+    fn settings(&mut self, object: &Object) -> SettingsConfig {
+        self.check_fields(object, &SETTINGS_FIELDS, &[]);
+        let ignore = self
+            .strings(object, "ignore")
+            .into_iter()
+            .filter(|pattern| self.check_ignore_pattern(pattern))
+            .collect();
+        let max_delete_percent = self.int(object, "max_delete_percent", 0..=100);
+        SettingsConfig {
+            ignore,
+            max_delete_percent,
+        }
+    }
+
+    fn check_ignore_pattern(&mut self, pattern: &Spanned<String>) -> bool {
+        let Some((kind, glob)) = pattern.value.split_once(':') else {
+            self.problems.push(
+                Problem::at(
+                    format!("invalid ignore pattern `{}`", pattern.value),
+                    self.file,
+                    pattern.span.clone(),
+                    "expected `kind:glob`",
+                )
+                .help("write `KIND:GLOB`, e.g. `integration:legacy-*`"),
+            );
+            return false;
+        };
+        if Kind::parse(kind).is_none() {
+            let help = did_you_mean(kind, Kind::NAMES.iter().copied())
+                .unwrap_or_else(|| format!("the kinds are: {}", Kind::NAMES.join(", ")));
+            self.problems.push(
+                Problem::at(
+                    format!("unknown kind `{kind}` in ignore pattern"),
+                    self.file,
+                    pattern.span.clone(),
+                    "unknown kind",
+                )
+                .help(help),
+            );
+            return false;
+        }
+        if let Err(err) = globset::Glob::new(glob) {
+            self.problems.push(Problem::at(
+                format!("invalid glob `{glob}`: {}", err.kind()),
+                self.file,
+                pattern.span.clone(),
+                "invalid glob",
+            ));
+            return false;
+        }
+        true
+    }
+}

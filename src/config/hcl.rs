@@ -1,0 +1,275 @@
+//! Lowers an HCL file (parsed by hcl-edit, which keeps spans) into the spanned [`Node`] tree.
+//!
+//! Top-level blocks `KIND "KEY" { ... }` become `KIND.KEY` tables, as `[KIND.KEY]` does in TOML.
+//! Inside a resource, repeated `step { ... }` blocks build the `steps` list and any other block
+//! without labels is an object-valued field, so both formats decode to the same model.
+
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::template::Element;
+
+use super::diagnostic::Problem;
+use super::node::{Entry, Node, Span, Table, Value};
+use super::source::FileId;
+
+/// Parses `text` into a table node; parse and structure errors come back all together.
+pub fn parse(file: FileId, text: &str) -> Result<Table, Vec<Problem>> {
+    let body = hcl_edit::parser::parse_body(text).map_err(|err| {
+        let offset = err.location().offset();
+        let span = offset..offset;
+        vec![Problem::at(
+            format!("invalid HCL: {}", err.message()),
+            file,
+            span,
+            "here",
+        )]
+    })?;
+    let mut lowering = Lowering {
+        file,
+        problems: Vec::new(),
+    };
+    let table = lowering.top_level(&body);
+    if lowering.problems.is_empty() {
+        Ok(table)
+    } else {
+        Err(lowering.problems)
+    }
+}
+
+struct Lowering {
+    file: FileId,
+    problems: Vec<Problem>,
+}
+
+fn span_of(x: &impl hcl_edit::Span) -> Span {
+    x.span().unwrap_or(0..0)
+}
+
+impl Lowering {
+    fn top_level(&mut self, body: &Body) -> Table {
+        let mut table = Table::default();
+        for structure in body {
+            match structure {
+                Structure::Attribute(attr) => table.entries.push(Entry {
+                    key: attr.key.as_str().to_owned(),
+                    key_span: span_of(&attr.key),
+                    value: self.expr(&attr.value),
+                }),
+                Structure::Block(block) => self.top_level_block(&mut table, block),
+            }
+        }
+        table
+    }
+
+    fn top_level_block(&mut self, table: &mut Table, block: &Block) {
+        let kind = block.ident.as_str();
+        let kind_span = span_of(&block.ident);
+        let body = self.body(&block.body);
+        let body_node = Node {
+            span: span_of(block),
+            value: Value::Table(body),
+        };
+        match block.labels.as_slice() {
+            [] => table.entries.push(Entry {
+                key: kind.to_owned(),
+                key_span: kind_span,
+                value: body_node,
+            }),
+            [label] => {
+                let entry = Entry {
+                    key: label.as_str().to_owned(),
+                    key_span: span_of(label),
+                    value: body_node,
+                };
+                // Blocks of one kind gather under one `KIND` table, like TOML's `[KIND.KEY]`.
+                let position = table.entries.iter().position(|e| e.key == kind);
+                let kind_entry = if let Some(i) = position { &mut table.entries[i] } else {
+                    table.entries.push(Entry {
+                        key: kind.to_owned(),
+                        key_span: kind_span.clone(),
+                        value: Node {
+                            span: kind_span,
+                            value: Value::Table(Table::default()),
+                        },
+                    });
+                    table.entries.last_mut().expect("just pushed")
+                };
+                match &mut kind_entry.value.value {
+                    Value::Table(t) => t.entries.push(entry),
+                    _ => self.problems.push(Problem::at(
+                        format!("`{kind}` is both an attribute and a block"),
+                        self.file,
+                        span_of(&block.ident),
+                        "block here",
+                    )),
+                }
+            }
+            [_, extra, ..] => self.problems.push(
+                Problem::at(
+                    format!("a `{kind}` block takes one label, its key"),
+                    self.file,
+                    span_of(extra),
+                    "unexpected label",
+                )
+                .help(format!("write `{kind} \"KEY\" {{ ... }}`")),
+            ),
+        }
+    }
+
+    fn body(&mut self, body: &Body) -> Table {
+        let mut table = Table::default();
+        let mut steps: Option<(Span, Vec<Node>)> = None;
+        for structure in body {
+            match structure {
+                Structure::Attribute(attr) => table.entries.push(Entry {
+                    key: attr.key.as_str().to_owned(),
+                    key_span: span_of(&attr.key),
+                    value: self.expr(&attr.value),
+                }),
+                Structure::Block(block) => {
+                    if let Some(label) = block.labels.first() {
+                        self.problems.push(Problem::at(
+                            format!("a nested `{}` block takes no label", block.ident.as_str()),
+                            self.file,
+                            span_of(label),
+                            "unexpected label",
+                        ));
+                        continue;
+                    }
+                    let node = Node {
+                        span: span_of(block),
+                        value: Value::Table(self.body(&block.body)),
+                    };
+                    if block.ident.as_str() == "step" {
+                        steps
+                            .get_or_insert_with(|| (span_of(&block.ident), Vec::new()))
+                            .1
+                            .push(node);
+                    } else {
+                        table.entries.push(Entry {
+                            key: block.ident.as_str().to_owned(),
+                            key_span: span_of(&block.ident),
+                            value: node,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some((span, items)) = steps {
+            table.entries.push(Entry {
+                key: "steps".to_owned(),
+                key_span: span.clone(),
+                value: Node {
+                    span,
+                    value: Value::Array(items),
+                },
+            });
+        }
+        table
+    }
+
+    fn expr(&mut self, expr: &Expression) -> Node {
+        let span = span_of(expr);
+        let value = match expr {
+            Expression::String(s) => Value::String(s.value().clone()),
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => {
+                let n = n.value();
+                match n.as_i64() {
+                    Some(i) if !n.is_f64() => Value::Integer(i),
+                    _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+                }
+            }
+            Expression::Array(a) => Value::Array(a.iter().map(|e| self.expr(e)).collect()),
+            Expression::Object(o) => {
+                let entries = o
+                    .iter()
+                    .map(|(key, value)| {
+                        let key_text = match key {
+                            ObjectKey::Ident(ident) => ident.as_str().to_owned(),
+                            ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                            ObjectKey::Expression(_) => String::new(),
+                        };
+                        Entry {
+                            key: key_text,
+                            key_span: span_of(key),
+                            value: self.expr(value.expr()),
+                        }
+                    })
+                    .collect();
+                Value::Table(Table { entries })
+            }
+            Expression::StringTemplate(t) => self.template_literal(t.iter(), &span),
+            Expression::HeredocTemplate(h) => {
+                let mut heredoc = (**h).clone();
+                heredoc.dedent();
+                self.template_literal(heredoc.template.iter(), &span)
+            }
+            Expression::Traversal(t) => match traversal_path(t) {
+                Some(path) => Value::Reference(path),
+                None => Value::Unsupported("an expression"),
+            },
+            Expression::Variable(v) => Value::Reference(v.as_str().to_owned()),
+            Expression::Null(_) => Value::Unsupported("null"),
+            Expression::Parenthesis(p) => return self.expr(p.inner()),
+            Expression::FuncCall(_) => Value::Unsupported("a function call"),
+            Expression::Conditional(_) => Value::Unsupported("a conditional"),
+            Expression::ForExpr(_) => Value::Unsupported("a for expression"),
+            Expression::UnaryOp(op) => match (op.operator.value(), op.expr.as_number()) {
+                (hcl_edit::expr::UnaryOperator::Neg, Some(n)) => match n.as_i64() {
+                    Some(i) if !n.is_f64() => Value::Integer(-i),
+                    _ => Value::Float(-n.as_f64().unwrap_or(f64::NAN)),
+                },
+                _ => Value::Unsupported("an operation"),
+            },
+            Expression::BinaryOp(_) => Value::Unsupported("an operation"),
+        };
+        Node { value, span }
+    }
+
+    /// A template is accepted only when it is plain text: alertform configs are data, and the
+    /// service's own `{{ }}` templates need no HCL interpolation.
+    fn template_literal<'a>(
+        &mut self,
+        elements: impl Iterator<Item = &'a Element>,
+        span: &Span,
+    ) -> Value {
+        let mut text = String::new();
+        for element in elements {
+            match element {
+                Element::Literal(s) => text.push_str(s.value()),
+                Element::Interpolation(_) | Element::Directive(_) => {
+                    self.problems.push(
+                        Problem::at(
+                            "HCL interpolation is not supported in alertform configs",
+                            self.file,
+                            span.clone(),
+                            "this string interpolates",
+                        )
+                        .help("write `$${` or `%%{` for a literal `${` or `%{`"),
+                    );
+                    return Value::Unsupported("an interpolated string");
+                }
+            }
+        }
+        Value::String(text)
+    }
+}
+
+/// `user.alice` as the string "user.alice"; `None` for index or splat traversals.
+fn traversal_path(t: &hcl_edit::expr::Traversal) -> Option<String> {
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    let mut path = root.as_str().to_owned();
+    for op in &t.operators {
+        match op.value() {
+            TraversalOperator::GetAttr(ident) => {
+                path.push('.');
+                path.push_str(ident.as_str());
+            }
+            _ => return None,
+        }
+    }
+    Some(path)
+}

@@ -1,0 +1,160 @@
+//! Reading config files: TOML and HCL lowered to one spanned tree, decoded per kind, with every
+//! problem located at `file:line:col`.
+//!
+//! A config is a file, or a directory whose `*.toml` and `*.hcl` files (directly inside, sorted by
+//! name) are merged.
+
+mod decode;
+pub mod diagnostic;
+pub mod fmt;
+mod hcl;
+pub mod node;
+pub mod schema;
+pub mod source;
+mod toml;
+pub mod types;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use diagnostic::Problem;
+use source::{Format, SourceFile, Sources};
+use types::Decoded;
+
+use crate::model::Model;
+
+/// A config that could not be read or is not valid, with the files needed to show why.
+#[derive(Debug)]
+pub struct Invalid {
+    pub sources: Sources,
+    pub problems: Vec<Problem>,
+}
+
+/// Reads, decodes and validates the config at `path` into a [`Model`].
+pub fn load(path: &Path) -> Result<(Sources, Model), Invalid> {
+    let sources = read_sources(path).map_err(|problem| Invalid {
+        sources: Sources::default(),
+        problems: vec![problem],
+    })?;
+    let mut problems = Vec::new();
+    let decoded = decode(&sources, &mut problems);
+    match crate::model::build(&decoded) {
+        Ok(model) if problems.is_empty() => Ok((sources, model)),
+        Ok(_) => Err(Invalid { sources, problems }),
+        Err(more) => {
+            problems.extend(more);
+            Err(Invalid { sources, problems })
+        }
+    }
+}
+
+/// Decodes every file of `sources`, adding problems (syntax included) to `problems`.
+pub fn decode(sources: &Sources, problems: &mut Vec<Problem>) -> Decoded {
+    let mut decoded = Decoded::default();
+    for (id, file) in sources.iter() {
+        if let Some(problem) = &file.read_problem {
+            problems.push(problem.clone());
+            continue;
+        }
+        let table = match file.format {
+            Format::Toml => toml::parse(id, &file.text).map_err(|p| vec![p]),
+            Format::Hcl => hcl::parse(id, &file.text),
+        };
+        match table {
+            Ok(table) => decode::decode_file(id, &table, &mut decoded, problems),
+            Err(found) => problems.extend(found),
+        }
+    }
+    decoded
+}
+
+/// Parses one file's text, for `fmt`: `Ok` when it is syntactically valid.
+pub fn check_syntax(sources: &Sources, id: source::FileId) -> Result<(), Vec<Problem>> {
+    let file = sources.get(id);
+    if let Some(problem) = &file.read_problem {
+        return Err(vec![problem.clone()]);
+    }
+    match file.format {
+        Format::Toml => toml::parse(id, &file.text).map(drop).map_err(|p| vec![p]),
+        Format::Hcl => hcl::parse(id, &file.text).map(drop),
+    }
+}
+
+/// The config files at `path`: the file itself, or the `*.toml` and `*.hcl` files directly in the
+/// directory, sorted by name.
+pub fn config_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
+    let metadata = std::fs::metadata(path)
+        .map_err(|err| Problem::new(format!("cannot read `{}`: {err}", path.display())))?;
+    if metadata.is_file() {
+        if Format::of(path).is_none() {
+            return Err(Problem::new(format!(
+                "`{}` is neither a .toml nor an .hcl file",
+                path.display()
+            )));
+        }
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|err| {
+        Problem::new(format!("cannot read directory `{}`: {err}", path.display()))
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| {
+            Problem::new(format!("cannot read directory `{}`: {err}", path.display()))
+        })?;
+        let file = entry.path();
+        if Format::of(&file).is_some() {
+            files.push(file);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(Problem::new(format!(
+            "no .toml or .hcl files in `{}`",
+            path.display()
+        ))
+        .help("point alertform at a config file or a directory of them, e.g. `examples/quickstart`"));
+    }
+    Ok(files)
+}
+
+/// Reads the config files at `path`. A file that cannot be read as text is kept with the problem,
+/// so every file's problems are reported together.
+pub fn read_sources(path: &Path) -> Result<Sources, Problem> {
+    let mut sources = Sources::default();
+    for file in config_files(path)? {
+        let format = Format::of(&file).expect("config_files only lists .toml and .hcl files");
+        let next_id = sources.len();
+        let (text, read_problem) = match std::fs::read(&file) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => (text, None),
+                Err(err) => {
+                    let at = err.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                    let problem = Problem::at(
+                        format!("`{}` is not valid UTF-8", file.display()),
+                        next_id,
+                        at..at + 1,
+                        "invalid byte here",
+                    )
+                    .help("config files must be UTF-8 text");
+                    (text, Some(problem))
+                }
+            },
+            Err(err) => (
+                String::new(),
+                Some(Problem::new(format!(
+                    "cannot read `{}`: {err}",
+                    file.display()
+                ))),
+            ),
+        };
+        sources.push(SourceFile {
+            path: file,
+            text: Arc::from(text),
+            format,
+            read_problem,
+        });
+    }
+    Ok(sources)
+}

@@ -1,0 +1,219 @@
+//! The config file's shape, as decoded: one struct per kind. The same structs generate the JSON
+//! Schema editors use (`alertform schema`), so the schema cannot drift from what is accepted.
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+
+use super::node::Span;
+use super::source::FileId;
+use crate::model::{Channel, ChatPlatform, Kind, Role};
+
+/// A value with the place it was written, for diagnostics that come after decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl<T> Deref for Spanned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// In the schema a spanned value is just the value.
+impl<T: JsonSchema> JsonSchema for Spanned<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+/// A reference to another resource: `"user.alice"`, `"group.sre"`, or a bare key where only one
+/// kind fits. In HCL, a bare traversal: `user.alice`.
+pub type Reference = Spanned<String>;
+
+/// An alertform config file (TOML). Tables are keyed by resource key (`[a-z0-9_-]+`); a resource's
+/// address is `KIND.KEY`, e.g. `integration.grafana_prod`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields, title = "alertform config")]
+pub struct ConfigFile {
+    pub settings: Option<SettingsConfig>,
+    /// People who can be notified.
+    #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
+    pub user: BTreeMap<String, UserConfig>,
+    /// Sets of users and other groups.
+    #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
+    pub group: BTreeMap<String, GroupConfig>,
+    /// Who is notified, in which order, with which delays.
+    #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
+    pub escalation_policy: BTreeMap<String, EscalationPolicyConfig>,
+    /// Inbound integrations: where alerts come in.
+    #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
+    pub integration: BTreeMap<String, IntegrationConfig>,
+}
+
+/// Fields every resource has.
+#[derive(Debug, Clone, Default, JsonSchema)]
+pub struct LifecycleConfig {
+    /// Earlier names of this resource: plan renames the live object in place (keeping its id and
+    /// integration key) instead of replacing it.
+    #[schemars(default)]
+    pub renamed_from: Vec<String>,
+    /// Refuse any plan that would delete or replace this resource.
+    #[schemars(default)]
+    pub prevent_destroy: bool,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct UserConfig {
+    /// Display name.
+    pub name: Spanned<String>,
+    /// Unique, case-insensitively; live users are matched by it.
+    #[schemars(email)]
+    pub email: Spanned<String>,
+    /// E.164, e.g. `+14155550100`.
+    #[schemars(regex(pattern = r"^\+[1-9][0-9]{7,14}$"))]
+    pub phone: Option<String>,
+    /// Defaults to `responder`.
+    pub role: Option<Role>,
+    /// An IANA time zone name, e.g. `Europe/Berlin`.
+    pub time_zone: Option<String>,
+    #[schemars(flatten)]
+    pub lifecycle: LifecycleConfig,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// Unique among groups.
+    pub name: Spanned<String>,
+    pub description: Option<String>,
+    /// Users and groups (`"user.alice"`, `"group.sre"`); nested groups are allowed, cycles are not.
+    #[schemars(default)]
+    pub members: Vec<Reference>,
+    #[schemars(flatten)]
+    pub lifecycle: LifecycleConfig,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct EscalationPolicyConfig {
+    /// Unique among escalation policies.
+    pub name: Spanned<String>,
+    pub description: Option<String>,
+    /// How many times the steps repeat when nobody acknowledges (0–9, default 0).
+    #[schemars(range(min = 0, max = 9))]
+    pub repeat: Option<u8>,
+    /// In order; at least one.
+    #[schemars(length(min = 1))]
+    pub steps: Vec<StepConfig>,
+    #[schemars(flatten)]
+    pub lifecycle: LifecycleConfig,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StepConfig {
+    /// Minutes after the previous step (0–1440, default 0).
+    #[schemars(range(min = 0, max = 1440))]
+    pub delay_minutes: Option<u16>,
+    /// Users and groups to notify; at least one.
+    #[schemars(length(min = 1))]
+    pub notify: Vec<Reference>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    /// Unique among integrations; live integrations are matched by it.
+    pub name: Spanned<String>,
+    /// Set on create only: changing it replaces the integration (and its key).
+    pub channel: Channel,
+    /// A slug of the service's template gallery (`custom`, `grafana`, ...). Set on create only.
+    #[schemars(regex(pattern = "^[a-z0-9_]+$"))]
+    pub template: String,
+    /// The escalation policy alerts follow: `"sre_default"` or `"escalation_policy.sre_default"`.
+    pub escalation_policy: Reference,
+    /// Users and groups notified in addition to the policy.
+    #[schemars(default)]
+    pub recipients: Vec<Reference>,
+    /// Defaults to true.
+    pub enabled: Option<bool>,
+    pub templates: Option<TemplatesConfig>,
+    /// `email` channel only: the mailbox address; the service generates one when absent.
+    #[schemars(email)]
+    pub mailbox: Option<String>,
+    /// `heartbeat` channel only, required there: minutes between expected pings (1–1440).
+    #[schemars(range(min = 1, max = 1440))]
+    pub interval_minutes: Option<u16>,
+    /// `chat` channel only, required there.
+    pub chat_platform: Option<ChatPlatform>,
+    /// `chat` channel only, required there: the channel name or id.
+    pub chat_channel: Option<String>,
+    #[schemars(flatten)]
+    pub lifecycle: LifecycleConfig,
+}
+
+/// Message templates in the service's template language.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TemplatesConfig {
+    pub grouping_key: Option<String>,
+    pub resolve_signal: Option<String>,
+    pub acknowledge_signal: Option<String>,
+    pub source_link: Option<String>,
+    pub title: Option<String>,
+    pub message: Option<String>,
+}
+
+/// How plan and apply behave for the whole config.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SettingsConfig {
+    /// `kind:glob` patterns of live objects (by name) that alertform leaves alone, e.g.
+    /// `"integration:legacy-*"`.
+    #[schemars(default)]
+    pub ignore: Vec<Spanned<String>>,
+    /// Apply refuses to delete or replace more than this percentage of a kind's live objects
+    /// (kinds with at least 10), unless `--force`. Default 30.
+    #[schemars(range(min = 0, max = 100))]
+    pub max_delete_percent: Option<u8>,
+}
+
+/// One resource as declared, with where.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub kind: Kind,
+    pub key: Spanned<String>,
+    pub config: ResourceConfig,
+}
+
+#[derive(Debug, Clone)]
+pub enum ResourceConfig {
+    User(UserConfig),
+    Group(GroupConfig),
+    EscalationPolicy(EscalationPolicyConfig),
+    Integration(IntegrationConfig),
+}
+
+/// Everything decoded from a config's files, before cross-resource checks.
+#[derive(Debug, Clone, Default)]
+pub struct Decoded {
+    pub resources: Vec<Declared>,
+    /// Every `settings` table, with where it starts; more than one is an error.
+    pub settings: Vec<(Spanned<()>, SettingsConfig)>,
+}

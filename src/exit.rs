@@ -1,0 +1,24 @@
+//! Every exit status alertform returns, in one place.
+
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: the command did what was asked; for `plan --detailed-exitcode`, there is nothing to change.
+    Success,
+    /// 1: an error — invalid config, unreachable service, a failed change, or `fmt --check` found
+    /// files to format.
+    Failure,
+    /// 2: `plan --detailed-exitcode` found changes.
+    Changes,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Changes => ExitCode::from(2),
+        }
+    }
+}

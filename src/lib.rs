@@ -1,0 +1,30 @@
+//! alertform manages on-call alerting setup — integrations, escalation policies, users and
+//! groups — as code.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! files (.toml/.hcl) → config (parse, spans) → model (validated desired state)
+//!                                                    ↓
+//! live service → provider (HTTP client)   →  observed state
+//!                                                    ↓
+//!                           plan (pure: diff + dependency graph) → Plan
+//!                                                    ↓
+//!                           apply (ordered, concurrent calls through provider)
+//! ```
+//!
+//! - [`config`]: reads TOML and HCL into one spanned tree, decodes it, locates every problem.
+//! - [`model`]: the validated desired state, references resolved.
+//! - [`provider`], [`plan`], [`apply`]: live state, the pure diff, and carrying it out.
+//! - [`server`]: the bundled backing service, beside the flow.
+//! - [`cli`] wires them together; [`printer`] owns the terminal; [`exit`] holds the exit codes.
+
+pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod exit;
+pub mod model;
+pub mod plan;
+pub mod printer;
+pub mod provider;
+pub mod server;

@@ -1,0 +1,41 @@
+//! `KIND.KEY`, the name a resource has in config and in plans.
+
+use std::fmt;
+
+use super::vocabulary::Kind;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    pub kind: Kind,
+    pub key: String,
+}
+
+impl Address {
+    pub fn new(kind: Kind, key: impl Into<String>) -> Self {
+        Address {
+            kind,
+            key: key.into(),
+        }
+    }
+
+    /// Parses `kind.key`; the key must be a valid key.
+    pub fn parse(text: &str) -> Option<Address> {
+        let (kind, key) = text.split_once('.')?;
+        let kind = Kind::parse(kind)?;
+        is_valid_key(key).then(|| Address::new(kind, key))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind, self.key)
+    }
+}
+
+/// Keys are `[a-z0-9_-]+`, so addresses are safe in file names, URLs and HCL traversals.
+pub fn is_valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}

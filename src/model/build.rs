@@ -1,0 +1,451 @@
+//! From decoded files to a [`Model`]: the checks that span resources — duplicate addresses,
+//! references, membership cycles, unique names and emails, declared-but-ignored.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graphmap::DiGraphMap;
+
+use super::{
+    Address, ChannelSettings, EscalationPolicy, Group, IgnoreRule, Integration, Kind, Lifecycle,
+    Model, Role, Settings, Step, Templates, User,
+};
+use crate::config::diagnostic::{Problem, closest};
+use crate::config::types::{
+    Declared, Decoded, IntegrationConfig, LifecycleConfig, Reference, ResourceConfig, Spanned,
+};
+use crate::model::{Channel, ChatPlatform};
+
+/// Builds the model, or every cross-resource problem found.
+pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
+    let mut builder = Builder {
+        declared: HashMap::new(),
+        problems: Vec::new(),
+    };
+    for resource in &decoded.resources {
+        let address = Address::new(resource.kind, resource.key.value.clone());
+        if let Some(first) = builder.declared.get(&address) {
+            builder.problems.push(
+                Problem::at(
+                    format!("`{address}` is declared twice"),
+                    resource.key.file,
+                    resource.key.span.clone(),
+                    "declared again here",
+                )
+                .label(
+                    first.key.file,
+                    first.key.span.clone(),
+                    "first declared here",
+                )
+                .help("every address `KIND.KEY` must be unique across all files of a config"),
+            );
+        } else {
+            builder.declared.insert(address, resource);
+        }
+    }
+    let settings = builder.settings(decoded);
+    let mut model = Model {
+        settings,
+        ..Model::default()
+    };
+    // Sorted, so problems come out in a stable order.
+    let mut resources: Vec<(Address, &Declared)> = builder
+        .declared
+        .iter()
+        .map(|(address, resource)| (address.clone(), *resource))
+        .collect();
+    resources.sort_by(|a, b| a.0.cmp(&b.0));
+    for (address, resource) in resources {
+        let key = address.key.clone();
+        match &resource.config {
+            ResourceConfig::User(u) => {
+                model.users.insert(
+                    key,
+                    User {
+                        name: u.name.value.clone(),
+                        email: u.email.value.clone(),
+                        phone: u.phone.clone(),
+                        role: u.role.unwrap_or(Role::Responder),
+                        time_zone: u.time_zone.clone(),
+                        lifecycle: lifecycle(&u.lifecycle),
+                    },
+                );
+            }
+            ResourceConfig::Group(g) => {
+                let members =
+                    builder.resolve_all(&g.members, &[Kind::User, Kind::Group], "members");
+                model.groups.insert(
+                    key,
+                    Group {
+                        name: g.name.value.clone(),
+                        description: g.description.clone(),
+                        members,
+                        lifecycle: lifecycle(&g.lifecycle),
+                    },
+                );
+            }
+            ResourceConfig::EscalationPolicy(p) => {
+                let steps = p
+                    .steps
+                    .iter()
+                    .map(|s| Step {
+                        delay_minutes: s.delay_minutes.unwrap_or(0),
+                        notify: builder.resolve_all(
+                            &s.notify,
+                            &[Kind::User, Kind::Group],
+                            "notify",
+                        ),
+                    })
+                    .collect();
+                model.escalation_policies.insert(
+                    key,
+                    EscalationPolicy {
+                        name: p.name.value.clone(),
+                        description: p.description.clone(),
+                        repeat: p.repeat.unwrap_or(0),
+                        steps,
+                        lifecycle: lifecycle(&p.lifecycle),
+                    },
+                );
+            }
+            ResourceConfig::Integration(i) => {
+                let integration = builder.integration(i);
+                model.integrations.insert(key, integration);
+            }
+        }
+    }
+    builder.check_cycles(decoded);
+    builder.check_unique(decoded);
+    builder.check_ignored(decoded, &model.settings);
+    if builder.problems.is_empty() {
+        Ok(model)
+    } else {
+        Err(builder.problems)
+    }
+}
+
+fn lifecycle(config: &LifecycleConfig) -> Lifecycle {
+    Lifecycle {
+        renamed_from: config.renamed_from.clone(),
+        prevent_destroy: config.prevent_destroy,
+    }
+}
+
+struct Builder<'d> {
+    declared: HashMap<Address, &'d Declared>,
+    problems: Vec<Problem>,
+}
+
+impl Builder<'_> {
+    fn settings(&mut self, decoded: &Decoded) -> Settings {
+        let mut all = decoded.settings.iter();
+        let Some((first_at, first)) = all.next() else {
+            return Settings::default();
+        };
+        for (at, _) in all {
+            self.problems.push(
+                Problem::at(
+                    "`settings` is declared twice",
+                    at.file,
+                    at.span.clone(),
+                    "declared again here",
+                )
+                .label(first_at.file, first_at.span.clone(), "first declared here")
+                .help("keep one `settings` table for the whole config"),
+            );
+        }
+        let defaults = Settings::default();
+        Settings {
+            ignore: first
+                .ignore
+                .iter()
+                .filter_map(|pattern| {
+                    let (kind, glob) = pattern.value.split_once(':')?;
+                    Some(IgnoreRule {
+                        kind: Kind::parse(kind)?,
+                        glob: glob.to_owned(),
+                    })
+                })
+                .collect(),
+            max_delete_percent: first
+                .max_delete_percent
+                .unwrap_or(defaults.max_delete_percent),
+        }
+    }
+
+    fn integration(&mut self, i: &IntegrationConfig) -> Integration {
+        let channel = match i.channel {
+            Channel::Api => ChannelSettings::Api,
+            Channel::Email => ChannelSettings::Email {
+                mailbox: i.mailbox.clone(),
+            },
+            Channel::Chat => ChannelSettings::Chat {
+                platform: i.chat_platform.unwrap_or(ChatPlatform::Slack),
+                channel: i.chat_channel.clone().unwrap_or_default(),
+            },
+            Channel::Heartbeat => ChannelSettings::Heartbeat {
+                interval_minutes: i.interval_minutes.unwrap_or(1),
+            },
+        };
+        let escalation_policy = self
+            .resolve(
+                &i.escalation_policy,
+                &[Kind::EscalationPolicy],
+                "escalation_policy",
+            )
+            .map(|a| a.key)
+            .unwrap_or_default();
+        let recipients = self.resolve_all(&i.recipients, &[Kind::User, Kind::Group], "recipients");
+        let templates = i.templates.clone().unwrap_or_default();
+        Integration {
+            name: i.name.value.clone(),
+            channel,
+            template: i.template.clone(),
+            escalation_policy,
+            recipients,
+            enabled: i.enabled.unwrap_or(true),
+            templates: Templates {
+                grouping_key: templates.grouping_key,
+                resolve_signal: templates.resolve_signal,
+                acknowledge_signal: templates.acknowledge_signal,
+                source_link: templates.source_link,
+                title: templates.title,
+                message: templates.message,
+            },
+            lifecycle: lifecycle(&i.lifecycle),
+        }
+    }
+
+    fn resolve_all(
+        &mut self,
+        references: &[Reference],
+        allowed: &[Kind],
+        field: &str,
+    ) -> BTreeSet<Address> {
+        references
+            .iter()
+            .filter_map(|r| self.resolve(r, allowed, field))
+            .collect()
+    }
+
+    /// Resolves a reference to a declared resource of one of the `allowed` kinds. A bare key is
+    /// accepted only where one kind fits.
+    fn resolve(&mut self, reference: &Reference, allowed: &[Kind], field: &str) -> Option<Address> {
+        let text = reference.value.as_str();
+        let allowed_text = allowed
+            .iter()
+            .map(|k| k.noun())
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let address = match text.split_once('.') {
+            Some((kind_text, key)) => {
+                let Some(kind) = Kind::parse(kind_text) else {
+                    let help = closest(kind_text, Kind::NAMES.iter().copied()).map_or_else(|| format!("`{field}` takes a {allowed_text}"), |k| format!("did you mean `{k}.{key}`?"));
+                    self.problems.push(
+                        Problem::at(
+                            format!("`{text}` is not a reference"),
+                            reference.file,
+                            reference.span.clone(),
+                            "unknown kind",
+                        )
+                        .help(help),
+                    );
+                    return None;
+                };
+                if !allowed.contains(&kind) {
+                    self.problems.push(Problem::at(
+                        format!(
+                            "`{field}` takes a {allowed_text}, not {} {}",
+                            article(kind.noun()),
+                            kind.noun()
+                        ),
+                        reference.file,
+                        reference.span.clone(),
+                        format!("{} reference", kind.noun()),
+                    ));
+                    return None;
+                }
+                Address::new(kind, key)
+            }
+            None => {
+                if let [kind] = allowed {
+                    Address::new(*kind, text)
+                } else {
+                    let existing = allowed
+                        .iter()
+                        .map(|&kind| Address::new(kind, text))
+                        .find(|a| self.declared.contains_key(a));
+                    let help = match existing {
+                        Some(a) => format!("did you mean `{a}`?"),
+                        None => format!("write `user.{text}` or `group.{text}`"),
+                    };
+                    self.problems.push(
+                        Problem::at(
+                            format!(
+                                "`{field}` needs the kind of each reference, as in `user.{text}`"
+                            ),
+                            reference.file,
+                            reference.span.clone(),
+                            "bare key",
+                        )
+                        .help(help),
+                    );
+                    return None;
+                }
+            }
+        };
+        if self.declared.contains_key(&address) {
+            return Some(address);
+        }
+        let bare = !text.contains('.');
+        let candidates: Vec<String> = self
+            .declared
+            .keys()
+            .filter(|a| allowed.contains(&a.kind))
+            .map(|a| if bare { a.key.clone() } else { a.to_string() })
+            .collect();
+        let help = closest(text, candidates.iter().map(String::as_str)).map_or_else(|| {
+                format!("declare `{address}`, or refer to an existing {allowed_text}")
+            }, |c| format!("did you mean `{c}`?"));
+        self.problems.push(
+            Problem::at(
+                format!("{} `{}` is not declared", address.kind.noun(), address.key),
+                reference.file,
+                reference.span.clone(),
+                "no such resource",
+            )
+            .help(help),
+        );
+        None
+    }
+
+    /// A group may contain groups, but not itself through any chain of them.
+    fn check_cycles(&mut self, decoded: &Decoded) {
+        let mut graph: DiGraphMap<&str, ()> = DiGraphMap::new();
+        let mut edges: BTreeMap<(&str, &str), &Reference> = BTreeMap::new();
+        for resource in &decoded.resources {
+            let ResourceConfig::Group(group) = &resource.config else {
+                continue;
+            };
+            let from = resource.key.value.as_str();
+            graph.add_node(from);
+            for member in &group.members {
+                if let Some(to) = member.value.strip_prefix("group.") {
+                    graph.add_edge(from, to, ());
+                    edges.entry((from, to)).or_insert(member);
+                }
+            }
+        }
+        for scc in tarjan_scc(&graph) {
+            let cyclic = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
+            if !cyclic {
+                continue;
+            }
+            let mut members: Vec<&str> = scc.clone();
+            members.sort_unstable();
+            let names = members
+                .iter()
+                .map(|m| format!("`group.{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut problem = Problem::new(format!("group membership cycle between {names}")).help(
+                "a group may contain other groups, but never itself, directly or through others",
+            );
+            for (&(from, to), reference) in &edges {
+                if members.contains(&from) && members.contains(&to) {
+                    problem = problem.label(
+                        reference.file,
+                        reference.span.clone(),
+                        format!("`group.{from}` contains `group.{to}`"),
+                    );
+                }
+            }
+            self.problems.push(problem);
+        }
+    }
+
+    /// Live objects are matched by email (users) or name (the rest), so those must be unique.
+    fn check_unique(&mut self, decoded: &Decoded) {
+        let mut seen: HashMap<(Kind, String), &Spanned<String>> = HashMap::new();
+        for resource in &decoded.resources {
+            let (identity, field) = match &resource.config {
+                ResourceConfig::User(u) => (&u.email, "email"),
+                ResourceConfig::Group(g) => (&g.name, "name"),
+                ResourceConfig::EscalationPolicy(p) => (&p.name, "name"),
+                ResourceConfig::Integration(i) => (&i.name, "name"),
+            };
+            let normalized = if resource.kind == Kind::User {
+                identity.value.to_lowercase()
+            } else {
+                identity.value.clone()
+            };
+            match seen.get(&(resource.kind, normalized.clone())) {
+                Some(first) => self.problems.push(
+                    Problem::at(
+                        format!(
+                            "two {} have the {field} `{}`",
+                            resource.kind.plural(),
+                            identity.value
+                        ),
+                        identity.file,
+                        identity.span.clone(),
+                        "used again here",
+                    )
+                    .label(first.file, first.span.clone(), "first used here")
+                    .help(if field == "email" {
+                        "live users are matched by email, case-insensitively, so it must be unique"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "live {} are matched by name, so it must be unique",
+                            resource.kind.plural()
+                        )
+                    }),
+                ),
+                None => {
+                    seen.insert((resource.kind, normalized), identity);
+                }
+            }
+        }
+    }
+
+    /// A declared resource that `settings.ignore` also covers would be both managed and not.
+    fn check_ignored(&mut self, decoded: &Decoded, settings: &Settings) {
+        let Some((_, config)) = decoded.settings.first() else {
+            return;
+        };
+        for resource in &decoded.resources {
+            let names: Vec<&Spanned<String>> = match &resource.config {
+                ResourceConfig::User(u) => vec![&u.name, &u.email],
+                ResourceConfig::Group(g) => vec![&g.name],
+                ResourceConfig::EscalationPolicy(p) => vec![&p.name],
+                ResourceConfig::Integration(i) => vec![&i.name],
+            };
+            for (rule, pattern) in settings.ignore.iter().zip(&config.ignore) {
+                if let Some(name) = names.iter().find(|n| rule.matches(resource.kind, &n.value)) {
+                    self.problems.push(
+                        Problem::at(
+                            format!(
+                                "`{}.{}` is declared but also ignored",
+                                resource.kind, resource.key.value
+                            ),
+                            name.file,
+                            name.span.clone(),
+                            "declared here",
+                        )
+                        .label(pattern.file, pattern.span.clone(), "ignored here")
+                        .help("remove the resource or narrow the ignore pattern"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}

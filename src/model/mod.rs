@@ -1,0 +1,166 @@
+//! The validated desired state: what the config files mean, with every reference resolved.
+//!
+//! Nothing downstream re-checks raw config; a [`Model`] is only made by [`build`] from decoded
+//! files, which reports every problem it finds.
+
+mod address;
+mod build;
+pub mod validate;
+mod vocabulary;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use address::{Address, is_valid_key};
+pub use build::build;
+pub use vocabulary::{Channel, ChatPlatform, Kind, Role};
+
+/// Everything one config declares.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Model {
+    pub users: BTreeMap<String, User>,
+    pub groups: BTreeMap<String, Group>,
+    pub escalation_policies: BTreeMap<String, EscalationPolicy>,
+    pub integrations: BTreeMap<String, Integration>,
+    pub settings: Settings,
+}
+
+impl Model {
+    /// How many resources of `kind` the model declares.
+    pub fn count(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::User => self.users.len(),
+            Kind::Group => self.groups.len(),
+            Kind::EscalationPolicy => self.escalation_policies.len(),
+            Kind::Integration => self.integrations.len(),
+        }
+    }
+}
+
+/// How plan and apply treat a resource, beyond its attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lifecycle {
+    /// Earlier names of the resource, so plan renames in place instead of replacing.
+    pub renamed_from: Vec<String>,
+    /// Refuse any plan that deletes or replaces the resource.
+    pub prevent_destroy: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub time_zone: Option<String>,
+    pub lifecycle: Lifecycle,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub description: Option<String>,
+    /// Users and groups; a set, since membership has no order.
+    pub members: BTreeSet<Address>,
+    pub lifecycle: Lifecycle,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationPolicy {
+    pub name: String,
+    pub description: Option<String>,
+    pub repeat: u8,
+    /// In order: the order of steps is the order of escalation.
+    pub steps: Vec<Step>,
+    pub lifecycle: Lifecycle,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub delay_minutes: u16,
+    pub notify: BTreeSet<Address>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integration {
+    pub name: String,
+    pub channel: ChannelSettings,
+    /// A slug of the service's template gallery; it can only be set on create.
+    pub template: String,
+    /// Key of an escalation policy.
+    pub escalation_policy: String,
+    /// Users and groups notified in addition to the policy.
+    pub recipients: BTreeSet<Address>,
+    pub enabled: bool,
+    pub templates: Templates,
+    pub lifecycle: Lifecycle,
+}
+
+/// The channel and the settings that only it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelSettings {
+    Api,
+    Email {
+        mailbox: Option<String>,
+    },
+    Chat {
+        platform: ChatPlatform,
+        channel: String,
+    },
+    Heartbeat {
+        interval_minutes: u16,
+    },
+}
+
+impl ChannelSettings {
+    pub fn channel(&self) -> Channel {
+        match self {
+            ChannelSettings::Api => Channel::Api,
+            ChannelSettings::Email { .. } => Channel::Email,
+            ChannelSettings::Chat { .. } => Channel::Chat,
+            ChannelSettings::Heartbeat { .. } => Channel::Heartbeat,
+        }
+    }
+}
+
+/// Message templates of an integration, in the service's own template language.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Templates {
+    pub grouping_key: Option<String>,
+    pub resolve_signal: Option<String>,
+    pub acknowledge_signal: Option<String>,
+    pub source_link: Option<String>,
+    pub title: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Live objects to leave alone.
+    pub ignore: Vec<IgnoreRule>,
+    /// Apply refuses to delete or replace more than this share of a kind's live objects.
+    pub max_delete_percent: u8,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            ignore: Vec::new(),
+            max_delete_percent: 30,
+        }
+    }
+}
+
+/// `kind:glob`: live objects of `kind` whose name matches `glob` are not alertform's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreRule {
+    pub kind: Kind,
+    pub glob: String,
+}
+
+impl IgnoreRule {
+    /// Whether the rule covers a live object of `kind` called `name`.
+    pub fn matches(&self, kind: Kind, name: &str) -> bool {
+        kind == self.kind
+            && globset::Glob::new(&self.glob).is_ok_and(|g| g.compile_matcher().is_match(name))
+    }
+}

@@ -1,0 +1,102 @@
+//! Checks of single values that both the config and the server need.
+
+/// A pragmatic address check: one `@`, a local part without spaces, a dotted domain.
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && domain.len() <= 253
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
+}
+
+/// E.164: `+`, a country code not starting with 0, at most 15 digits in all.
+pub fn is_valid_phone(phone: &str) -> bool {
+    let Some(digits) = phone.strip_prefix('+') else {
+        return false;
+    };
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+/// An IANA time zone name such as `Europe/Berlin`.
+pub fn is_valid_time_zone(name: &str) -> bool {
+    name.parse::<chrono_tz::Tz>().is_ok()
+}
+
+/// Every IANA time zone name, for suggestions.
+pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
+/// Template gallery slugs: `[a-z0-9_]+`.
+pub fn is_valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_valid_email("alice@example.com"));
+        assert!(is_valid_email("a.b+tag@sub.example.co.uk"));
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "alice@example",
+            "a b@example.com",
+            "alice@exa_mple.com",
+            "alice@@example.com",
+            ".a@example.com",
+        ] {
+            assert!(!is_valid_email(bad), "{bad:?} should be invalid");
+        }
+    }
+
+    #[test]
+    fn phones() {
+        assert!(is_valid_phone("+14155550100"));
+        assert!(is_valid_phone("+4930123456"));
+        for bad in [
+            "",
+            "14155550100",
+            "+0123456789",
+            "+1415555010012345",
+            "+1 415 555 0100",
+            "+1234",
+        ] {
+            assert!(!is_valid_phone(bad), "{bad:?} should be invalid");
+        }
+    }
+
+    #[test]
+    fn time_zones() {
+        assert!(is_valid_time_zone("Europe/Berlin"));
+        assert!(is_valid_time_zone("UTC"));
+        assert!(!is_valid_time_zone("Europe/Berlim"));
+        assert!(!is_valid_time_zone("Mars/Olympus"));
+    }
+}

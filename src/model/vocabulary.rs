@@ -1,0 +1,108 @@
+//! The closed sets of values the domain knows: kinds, roles, channels, chat platforms.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed set of string values once: the enum, its spellings for configs and the API,
+/// and the list diagnostics offer when a value is not one of them.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every spelling, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// The four kinds of resource alertform manages.
+    Kind {
+        User = "user",
+        Group = "group",
+        EscalationPolicy = "escalation_policy",
+        Integration = "integration",
+    }
+}
+
+impl Kind {
+    /// How a person would say it in a sentence ("escalation policy").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::Group => "group",
+            Kind::EscalationPolicy => "escalation policy",
+            Kind::Integration => "integration",
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::User => "users",
+            Kind::Group => "groups",
+            Kind::EscalationPolicy => "escalation policies",
+            Kind::Integration => "integrations",
+        }
+    }
+}
+
+vocabulary! {
+    /// What a user may do in the service.
+    Role {
+        Owner = "owner",
+        Admin = "admin",
+        IntegrationsAdmin = "integrations_admin",
+        Responder = "responder",
+        Observer = "observer",
+    }
+}
+
+vocabulary! {
+    /// How alerts reach an inbound integration.
+    Channel {
+        /// Webhook: the source POSTs JSON to a generated endpoint URL.
+        Api = "api",
+        /// The source sends mail to a mailbox address.
+        Email = "email",
+        /// A Slack or Microsoft Teams channel.
+        Chat = "chat",
+        /// A dead man's switch: missed pings raise an alert.
+        Heartbeat = "heartbeat",
+    }
+}
+
+vocabulary! {
+    /// The chat service of a `chat` integration.
+    ChatPlatform {
+        Slack = "slack",
+        Teams = "teams",
+    }
+}

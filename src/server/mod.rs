@@ -1,0 +1,2 @@
+//! The bundled backing service (`alertform serve`): REST API over `SQLite`. (Not built yet: see the
+//! server issue.)
