@@ -32,8 +32,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     };
     let problems: Vec<_> = sources
         .iter()
-        .filter_map(|(id, _)| config::check_syntax(&sources, id).err())
-        .flatten()
+        .flat_map(|(id, _)| config::syntax_problems(&sources, id))
         .collect();
     if !problems.is_empty() {
         return report_invalid(&Invalid { sources, problems }, printer);

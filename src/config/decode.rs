@@ -3,8 +3,8 @@
 
 use std::ops::RangeInclusive;
 
-use super::diagnostic::{Problem, did_you_mean};
-use super::node::{Node, Span, Table, Value};
+use super::diagnostic::{Problem, article, did_you_mean};
+use super::node::{INTERPOLATED, Node, Span, Table, Value};
 use super::source::FileId;
 use super::types::{
     Declared, Decoded, EscalationPolicyConfig, GroupConfig, IntegrationConfig, LifecycleConfig,
@@ -60,7 +60,12 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
     for entry in &root.entries {
         if entry.key == "settings" {
             if let Some(table) = decoder.table(&entry.value, "settings") {
-                let object = Object::new(table, entry.key_span.clone(), "settings".to_owned());
+                let object = Object::new(
+                    table,
+                    entry.key_span.clone(),
+                    "settings".to_owned(),
+                    "settings",
+                );
                 let settings = decoder.settings(&object);
                 let at = Spanned {
                     value: (),
@@ -105,7 +110,13 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
             let Some(table) = decoder.table(&resource.value, &what) else {
                 continue;
             };
-            let object = Object::new(table, resource.key_span.clone(), what);
+            let noun = match kind {
+                Kind::User => "a user",
+                Kind::Group => "a group",
+                Kind::EscalationPolicy => "an escalation policy",
+                Kind::Integration => "an integration",
+            };
+            let object = Object::new(table, resource.key_span.clone(), what, noun);
             let config = match kind {
                 Kind::User => decoder.user(&object).map(ResourceConfig::User),
                 Kind::Group => decoder.group(&object).map(ResourceConfig::Group),
@@ -150,11 +161,18 @@ struct Object<'t> {
     table: &'t Table,
     span: Span,
     what: String,
+    /// What such a table is in general ("a user", "settings"), for help texts.
+    noun: &'static str,
 }
 
 impl<'t> Object<'t> {
-    fn new(table: &'t Table, span: Span, what: String) -> Self {
-        Object { table, span, what }
+    fn new(table: &'t Table, span: Span, what: String, noun: &'static str) -> Self {
+        Object {
+            table,
+            span,
+            what,
+            noun,
+        }
     }
 
     fn get(&self, key: &str) -> Option<&'t Node> {
@@ -177,15 +195,23 @@ impl Decoder<'_> {
     }
 
     fn wrong_type(&mut self, node: &Node, field: &str, expected: &str) {
-        self.problems.push(Problem::at(
-            format!(
-                "`{field}` must be {expected}, not {}",
-                node.value.type_name()
-            ),
-            self.file,
-            node.span.clone(),
-            format!("expected {expected}"),
-        ));
+        let help = matches!(node.value, Value::Unsupported(INTERPOLATED)).then(|| {
+            "alertform configs are data: HCL interpolation is not evaluated; write `$${` or `%%{` \
+             for a literal `${` or `%{`"
+                .to_owned()
+        });
+        self.problems.push(
+            Problem::at(
+                format!(
+                    "`{field}` must be {expected}, not {}",
+                    node.value.type_name()
+                ),
+                self.file,
+                node.span.clone(),
+                format!("expected {expected}"),
+            )
+            .help_opt(help),
+        );
     }
 
     fn table<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n Table> {
@@ -202,11 +228,7 @@ impl Decoder<'_> {
         for entry in &object.table.entries {
             if !known.contains(&entry.key.as_str()) {
                 let help = did_you_mean(&entry.key, known.iter().copied()).unwrap_or_else(|| {
-                    format!(
-                        "the fields of a {} are: {}",
-                        object.what.split(" `").next().unwrap_or_default(),
-                        known.join(", ")
-                    )
+                    format!("the fields of {} are: {}", object.noun, known.join(", "))
                 });
                 self.problems.push(
                     Problem::at(
@@ -233,7 +255,9 @@ impl Decoder<'_> {
 
     fn string(&mut self, object: &Object, field: &str) -> Option<Spanned<String>> {
         let node = object.get(field)?;
-        if let Value::String(s) = &node.value { Some(self.spanned(s.clone(), node.span.clone())) } else {
+        if let Value::String(s) = &node.value {
+            Some(self.spanned(s.clone(), node.span.clone()))
+        } else {
             self.wrong_type(node, field, "a string");
             None
         }
@@ -255,7 +279,9 @@ impl Decoder<'_> {
 
     fn bool(&mut self, object: &Object, field: &str) -> Option<bool> {
         let node = object.get(field)?;
-        if let Value::Bool(b) = node.value { Some(b) } else {
+        if let Value::Bool(b) = node.value {
+            Some(b)
+        } else {
             self.wrong_type(node, field, "true or false");
             None
         }
@@ -318,7 +344,9 @@ impl Decoder<'_> {
 
     fn list<'t>(&mut self, object: &Object<'t>, field: &str) -> Option<&'t [Node]> {
         let node = object.get(field)?;
-        if let Value::Array(items) = &node.value { Some(items) } else {
+        if let Value::Array(items) = &node.value {
+            Some(items)
+        } else {
             self.wrong_type(node, field, "a list");
             None
         }
@@ -328,9 +356,13 @@ impl Decoder<'_> {
         let items = self.list(object, field).unwrap_or_default();
         items
             .iter()
-            .filter_map(|node| if let Value::String(s) = &node.value { Some(self.spanned(s.clone(), node.span.clone())) } else {
-                self.wrong_type(node, &format!("an item of `{field}`"), "a string");
-                None
+            .filter_map(|node| {
+                if let Value::String(s) = &node.value {
+                    Some(self.spanned(s.clone(), node.span.clone()))
+                } else {
+                    self.wrong_type(node, &format!("an item of `{field}`"), "a string");
+                    None
+                }
             })
             .collect()
     }
@@ -484,7 +516,7 @@ impl Decoder<'_> {
                     steps_ok = false;
                     continue;
                 };
-                let step = Object::new(table, node.span.clone(), what);
+                let step = Object::new(table, node.span.clone(), what, "a step");
                 match self.step(&step) {
                     Some(step) => steps.push(step),
                     None => steps_ok = false,
@@ -560,6 +592,7 @@ impl Decoder<'_> {
                 table,
                 node.span.clone(),
                 format!("the templates of {}", object.what),
+                "integration templates",
             );
             self.check_fields(&templates, &TEMPLATE_FIELDS, &[]);
             Some(TemplatesConfig {
@@ -607,10 +640,14 @@ impl Decoder<'_> {
                     channel_ok = false;
                     self.problems.push(
                         Problem::at(
-                            format!("`{field}` only applies to {owner} integrations, and {} is a {channel} integration", object.what),
+                            format!(
+                                "`{field}` only applies to {owner} integrations, and {} is {} {channel} integration",
+                                object.what,
+                                article(channel.as_str())
+                            ),
                             self.file,
                             entry.key_span.clone(),
-                            format!("not valid on a `{channel}` integration"),
+                            format!("not valid on {} `{channel}` integration", article(channel.as_str())),
                         )
                         .help(format!("remove `{field}`, or set `channel = \"{owner}\"`")),
                     );

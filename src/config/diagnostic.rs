@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use serde::Serialize;
 
 use super::node::Span;
@@ -90,6 +90,7 @@ impl Problem {
                 labels: Vec::new(),
                 help: self.help.clone(),
                 related: Vec::new(),
+                severity: Severity::Error,
             };
         };
         let mut files: Vec<FileId> = vec![primary.file];
@@ -110,11 +111,12 @@ impl Problem {
         let (source, labels) = parts.next().expect("the primary file is listed first");
         let related = parts
             .map(|(source, labels)| ConfigDiagnostic {
-                message: "and here".to_owned(),
+                message: "see also".to_owned(),
                 source: Some(source),
                 labels,
                 help: None,
                 related: Vec::new(),
+                severity: Severity::Advice,
             })
             .collect();
         ConfigDiagnostic {
@@ -123,6 +125,7 @@ impl Problem {
             labels,
             help: self.help.clone(),
             related,
+            severity: Severity::Error,
         }
     }
 
@@ -172,6 +175,7 @@ pub struct ConfigDiagnostic {
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<ConfigDiagnostic>,
+    severity: Severity,
 }
 
 impl fmt::Display for ConfigDiagnostic {
@@ -183,6 +187,10 @@ impl fmt::Display for ConfigDiagnostic {
 impl std::error::Error for ConfigDiagnostic {}
 
 impl Diagnostic for ConfigDiagnostic {
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
@@ -224,6 +232,16 @@ pub fn closest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -
         .into_iter()
         .map(|c| (strsim::jaro_winkler(given, c), c))
         .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        // Ties go to the alphabetically first candidate, whatever order the candidates came in.
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
+}
+
+/// "a" or "an", for messages that name a value: "an email integration", "a user".
+pub fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }

@@ -16,6 +16,8 @@ fn format_toml(text: &str) -> String {
         allowed_blank_lines: 1,
         // Keep `{ notify = ["group.sre"] }` steps on one line each.
         inline_table_expand: false,
+        // Aligned trailing comments move when any neighbour changes: churn in every diff.
+        align_comments: false,
         ..taplo::formatter::Options::default()
     };
     taplo::formatter::format(text, options)
@@ -206,18 +208,21 @@ fn scan(line: &str) -> ScannedLine {
             '=' if next != Some('=')
                 && next != Some('>')
                 && !matches!(text.chars().last(), Some('=' | '!' | '<' | '>'))
-                && key_end.is_none() && first_token_is_ident == Some(true) && out.depth_delta == 0 => {
-                    // `key=value` and `key   =   value` both become `key = value`.
-                    let trimmed_len = text.trim_end().len();
-                    text.truncate(trimmed_len);
-                    text.push(' ');
-                    key_end = Some(text.len());
-                    text.push('=');
-                    pending_space = true;
-                    seen_code = true;
-                    i += 1;
-                    continue;
-                }
+                && key_end.is_none()
+                && first_token_is_ident == Some(true)
+                && out.depth_delta == 0 =>
+            {
+                // `key=value` and `key   =   value` both become `key = value`.
+                let trimmed_len = text.trim_end().len();
+                text.truncate(trimmed_len);
+                text.push(' ');
+                key_end = Some(text.len());
+                text.push('=');
+                pending_space = true;
+                seen_code = true;
+                i += 1;
+                continue;
+            }
             _ => {}
         }
         if first_token_is_ident.is_none() {

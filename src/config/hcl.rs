@@ -9,43 +9,40 @@ use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::Element;
 
 use super::diagnostic::Problem;
-use super::node::{Entry, Node, Span, Table, Value};
+use super::node::{Entry, INTERPOLATED, Node, Span, Table, Value};
 use super::source::FileId;
 
-/// Parses `text` into a table node; parse and structure errors come back all together.
-pub fn parse(file: FileId, text: &str) -> Result<Table, Vec<Problem>> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|err| {
-        let offset = err.location().offset();
-        let span = offset..offset;
-        vec![Problem::at(
-            format!("invalid HCL: {}", err.message()),
-            file,
-            span,
-            "here",
-        )]
-    })?;
-    let mut lowering = Lowering {
-        file,
-        problems: Vec::new(),
+/// Parses `text` into a table node. A syntax error gives no table; structures alertform cannot use
+/// (interpolation, extra labels) are added to `problems` and lowered as unsupported values, so
+/// decoding still reports everything else in the file.
+pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<Table> {
+    let body = match hcl_edit::parser::parse_body(text) {
+        Ok(body) => body,
+        Err(err) => {
+            let offset = err.location().offset();
+            problems.push(Problem::at(
+                format!("invalid HCL: {}", err.message()),
+                file,
+                offset..offset,
+                "here",
+            ));
+            return None;
+        }
     };
-    let table = lowering.top_level(&body);
-    if lowering.problems.is_empty() {
-        Ok(table)
-    } else {
-        Err(lowering.problems)
-    }
+    let mut lowering = Lowering { file, problems };
+    Some(lowering.top_level(&body))
 }
 
-struct Lowering {
+struct Lowering<'p> {
     file: FileId,
-    problems: Vec<Problem>,
+    problems: &'p mut Vec<Problem>,
 }
 
 fn span_of(x: &impl hcl_edit::Span) -> Span {
     x.span().unwrap_or(0..0)
 }
 
-impl Lowering {
+impl Lowering<'_> {
     fn top_level(&mut self, body: &Body) -> Table {
         let mut table = Table::default();
         for structure in body {
@@ -53,7 +50,7 @@ impl Lowering {
                 Structure::Attribute(attr) => table.entries.push(Entry {
                     key: attr.key.as_str().to_owned(),
                     key_span: span_of(&attr.key),
-                    value: self.expr(&attr.value),
+                    value: Self::expr(&attr.value),
                 }),
                 Structure::Block(block) => self.top_level_block(&mut table, block),
             }
@@ -83,7 +80,9 @@ impl Lowering {
                 };
                 // Blocks of one kind gather under one `KIND` table, like TOML's `[KIND.KEY]`.
                 let position = table.entries.iter().position(|e| e.key == kind);
-                let kind_entry = if let Some(i) = position { &mut table.entries[i] } else {
+                let kind_entry = if let Some(i) = position {
+                    &mut table.entries[i]
+                } else {
                     table.entries.push(Entry {
                         key: kind.to_owned(),
                         key_span: kind_span.clone(),
@@ -124,7 +123,7 @@ impl Lowering {
                 Structure::Attribute(attr) => table.entries.push(Entry {
                     key: attr.key.as_str().to_owned(),
                     key_span: span_of(&attr.key),
-                    value: self.expr(&attr.value),
+                    value: Self::expr(&attr.value),
                 }),
                 Structure::Block(block) => {
                     if let Some(label) = block.labels.first() {
@@ -168,7 +167,7 @@ impl Lowering {
         table
     }
 
-    fn expr(&mut self, expr: &Expression) -> Node {
+    fn expr(expr: &Expression) -> Node {
         let span = span_of(expr);
         let value = match expr {
             Expression::String(s) => Value::String(s.value().clone()),
@@ -180,7 +179,7 @@ impl Lowering {
                     _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
                 }
             }
-            Expression::Array(a) => Value::Array(a.iter().map(|e| self.expr(e)).collect()),
+            Expression::Array(a) => Value::Array(a.iter().map(|e| Self::expr(e)).collect()),
             Expression::Object(o) => {
                 let entries = o
                     .iter()
@@ -193,17 +192,17 @@ impl Lowering {
                         Entry {
                             key: key_text,
                             key_span: span_of(key),
-                            value: self.expr(value.expr()),
+                            value: Self::expr(value.expr()),
                         }
                     })
                     .collect();
                 Value::Table(Table { entries })
             }
-            Expression::StringTemplate(t) => self.template_literal(t.iter(), &span),
+            Expression::StringTemplate(t) => Self::template_literal(t.iter()),
             Expression::HeredocTemplate(h) => {
                 let mut heredoc = (**h).clone();
                 heredoc.dedent();
-                self.template_literal(heredoc.template.iter(), &span)
+                Self::template_literal(heredoc.template.iter())
             }
             Expression::Traversal(t) => match traversal_path(t) {
                 Some(path) => Value::Reference(path),
@@ -211,7 +210,7 @@ impl Lowering {
             },
             Expression::Variable(v) => Value::Reference(v.as_str().to_owned()),
             Expression::Null(_) => Value::Unsupported("null"),
-            Expression::Parenthesis(p) => return self.expr(p.inner()),
+            Expression::Parenthesis(p) => return Self::expr(p.inner()),
             Expression::FuncCall(_) => Value::Unsupported("a function call"),
             Expression::Conditional(_) => Value::Unsupported("a conditional"),
             Expression::ForExpr(_) => Value::Unsupported("a for expression"),
@@ -228,27 +227,14 @@ impl Lowering {
     }
 
     /// A template is accepted only when it is plain text: alertform configs are data, and the
-    /// service's own `{{ }}` templates need no HCL interpolation.
-    fn template_literal<'a>(
-        &mut self,
-        elements: impl Iterator<Item = &'a Element>,
-        span: &Span,
-    ) -> Value {
+    /// service's own `{{ }}` templates need no HCL interpolation. The decoder reports the rest.
+    fn template_literal<'a>(elements: impl Iterator<Item = &'a Element>) -> Value {
         let mut text = String::new();
         for element in elements {
             match element {
                 Element::Literal(s) => text.push_str(s.value()),
                 Element::Interpolation(_) | Element::Directive(_) => {
-                    self.problems.push(
-                        Problem::at(
-                            "HCL interpolation is not supported in alertform configs",
-                            self.file,
-                            span.clone(),
-                            "this string interpolates",
-                        )
-                        .help("write `$${` or `%%{` for a literal `${` or `%{`"),
-                    );
-                    return Value::Unsupported("an interpolated string");
+                    return Value::Unsupported(INTERPOLATED);
                 }
             }
         }

@@ -56,28 +56,35 @@ pub fn decode(sources: &Sources, problems: &mut Vec<Problem>) -> Decoded {
             problems.push(problem.clone());
             continue;
         }
-        let table = match file.format {
-            Format::Toml => toml::parse(id, &file.text).map_err(|p| vec![p]),
-            Format::Hcl => hcl::parse(id, &file.text),
-        };
-        match table {
-            Ok(table) => decode::decode_file(id, &table, &mut decoded, problems),
-            Err(found) => problems.extend(found),
+        if let Some(table) = parse(id, file, problems) {
+            decode::decode_file(id, &table, &mut decoded, problems);
         }
     }
     decoded
 }
 
-/// Parses one file's text, for `fmt`: `Ok` when it is syntactically valid.
-pub fn check_syntax(sources: &Sources, id: source::FileId) -> Result<(), Vec<Problem>> {
+fn parse(
+    id: source::FileId,
+    file: &SourceFile,
+    problems: &mut Vec<Problem>,
+) -> Option<node::Table> {
+    match file.format {
+        Format::Toml => toml::parse(id, &file.text, problems),
+        Format::Hcl => hcl::parse(id, &file.text, problems),
+    }
+}
+
+/// The syntax problems of one file, for `fmt`, which formats only files that parse.
+pub fn syntax_problems(sources: &Sources, id: source::FileId) -> Vec<Problem> {
     let file = sources.get(id);
     if let Some(problem) = &file.read_problem {
-        return Err(vec![problem.clone()]);
+        return vec![problem.clone()];
     }
-    match file.format {
-        Format::Toml => toml::parse(id, &file.text).map(drop).map_err(|p| vec![p]),
-        Format::Hcl => hcl::parse(id, &file.text).map(drop),
+    let mut problems = Vec::new();
+    if parse(id, file, &mut problems).is_none() && problems.is_empty() {
+        unreachable!("a parse without a table reports why");
     }
+    problems
 }
 
 /// The config files at `path`: the file itself, or the `*.toml` and `*.hcl` files directly in the

@@ -6,6 +6,9 @@ use std::ops::Range;
 /// Byte range in one source file.
 pub type Span = Range<usize>;
 
+/// The type name of an HCL string with `${...}` or `%{...}` in it.
+pub const INTERPOLATED: &str = "an interpolated string";
+
 #[derive(Debug, Clone)]
 pub struct Node {
     pub value: Value,

@@ -6,14 +6,22 @@ use super::diagnostic::Problem;
 use super::node::{Entry, Node, Span, Table, Value};
 use super::source::FileId;
 
-/// Parses `text` into a table node, or the parse error at its place.
-pub fn parse(file: FileId, text: &str) -> Result<Table, Problem> {
-    let doc = Document::parse(text).map_err(|err| {
-        let span = err.span().unwrap_or(0..0);
-        let message = err.message().trim().to_owned();
-        Problem::at(format!("invalid TOML: {message}"), file, span, "here")
-    })?;
-    Ok(lower_table(doc.as_table(), 0..0))
+/// Parses `text` into a table node; a syntax error gives no table and a problem at its place.
+pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<Table> {
+    match Document::parse(text) {
+        Ok(doc) => Some(lower_table(doc.as_table(), 0..0)),
+        Err(err) => {
+            let span = err.span().unwrap_or(0..0);
+            let message = err.message().trim().to_owned();
+            problems.push(Problem::at(
+                format!("invalid TOML: {message}"),
+                file,
+                span,
+                "here",
+            ));
+            None
+        }
+    }
 }
 
 fn lower_table(table: &toml_edit::Table, _span: Span) -> Table {

@@ -10,7 +10,7 @@ use super::{
     Address, ChannelSettings, EscalationPolicy, Group, IgnoreRule, Integration, Kind, Lifecycle,
     Model, Role, Settings, Step, Templates, User,
 };
-use crate::config::diagnostic::{Problem, closest};
+use crate::config::diagnostic::{Problem, article, closest};
 use crate::config::types::{
     Declared, Decoded, IntegrationConfig, LifecycleConfig, Reference, ResourceConfig, Spanned,
 };
@@ -240,7 +240,10 @@ impl Builder<'_> {
         let address = match text.split_once('.') {
             Some((kind_text, key)) => {
                 let Some(kind) = Kind::parse(kind_text) else {
-                    let help = closest(kind_text, Kind::NAMES.iter().copied()).map_or_else(|| format!("`{field}` takes a {allowed_text}"), |k| format!("did you mean `{k}.{key}`?"));
+                    let help = closest(kind_text, Kind::NAMES.iter().copied()).map_or_else(
+                        || format!("`{field}` takes a {allowed_text}"),
+                        |k| format!("did you mean `{k}.{key}`?"),
+                    );
                     self.problems.push(
                         Problem::at(
                             format!("`{text}` is not a reference"),
@@ -304,9 +307,10 @@ impl Builder<'_> {
             .filter(|a| allowed.contains(&a.kind))
             .map(|a| if bare { a.key.clone() } else { a.to_string() })
             .collect();
-        let help = closest(text, candidates.iter().map(String::as_str)).map_or_else(|| {
-                format!("declare `{address}`, or refer to an existing {allowed_text}")
-            }, |c| format!("did you mean `{c}`?"));
+        let help = closest(text, candidates.iter().map(String::as_str)).map_or_else(
+            || format!("declare `{address}`, or refer to an existing {allowed_text}"),
+            |c| format!("did you mean `{c}`?"),
+        );
         self.problems.push(
             Problem::at(
                 format!("{} `{}` is not declared", address.kind.noun(), address.key),
@@ -439,13 +443,5 @@ impl Builder<'_> {
                 }
             }
         }
-    }
-}
-
-fn article(noun: &str) -> &'static str {
-    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
     }
 }

@@ -1,0 +1,26 @@
+# Integrations owned by Mobile.
+
+integration "sentry_mobile" {
+  name              = "Sentry (mobile apps)"
+  channel           = "api"
+  template          = "sentry"
+  escalation_policy = escalation_policy.mobile_default
+}
+
+integration "crashlytics" {
+  name              = "Firebase Crashlytics"
+  channel           = "api"
+  template          = "custom"
+  escalation_policy = escalation_policy.mobile_default
+  recipients        = [user.sam_taylor]
+  enabled           = false
+}
+
+integration "app_store_email" {
+  name              = "App Store Connect mail"
+  channel           = "email"
+  template          = "custom"
+  escalation_policy = escalation_policy.business_hours
+  recipients        = [group.mobile]
+  mailbox           = "appstore@alerts.example.com"
+}

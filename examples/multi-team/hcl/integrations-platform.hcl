@@ -1,0 +1,53 @@
+# Integrations owned by Platform SRE.
+
+integration "prometheus_prod" {
+  name              = "Prometheus Alertmanager (prod)"
+  channel           = "api"
+  template          = "prometheus_alertmanager"
+  escalation_policy = escalation_policy.platform_default
+  recipients        = [group.platform]
+  prevent_destroy   = true
+
+  templates {
+    grouping_key   = "{{ payload.groupKey }}"
+    resolve_signal = "{{ payload.status == \"resolved\" }}"
+    title          = "[{{ payload.labels.severity }}] {{ payload.labels.alertname }}"
+    message        = <<-EOT
+      {{ payload.annotations.summary }}
+
+      Runbook: {{ payload.annotations.runbook_url }}
+    EOT
+  }
+}
+
+integration "grafana_prod" {
+  name              = "Grafana (prod)"
+  channel           = "api"
+  template          = "grafana"
+  escalation_policy = escalation_policy.platform_default
+  renamed_from      = ["Grafana production"]
+}
+
+integration "cloudwatch_eu" {
+  name              = "AWS CloudWatch (eu-west-1)"
+  channel           = "api"
+  template          = "aws_cloudwatch"
+  escalation_policy = escalation_policy.platform_default
+}
+
+integration "k8s_cronjob_heartbeat" {
+  name              = "Kubernetes cron heartbeat"
+  channel           = "heartbeat"
+  template          = "custom"
+  escalation_policy = escalation_policy.platform_default
+  interval_minutes  = 10
+}
+
+integration "platform_slack" {
+  name              = "Platform #ops-alerts"
+  channel           = "chat"
+  template          = "custom"
+  escalation_policy = escalation_policy.business_hours
+  chat_platform     = "slack"
+  chat_channel      = "#ops-alerts"
+}

@@ -1,0 +1,125 @@
+//! The shipped examples: each validates, is `fmt --check` clean, and every TOML/HCL pair means
+//! exactly the same thing.
+
+use alertform::config;
+use alertform::model::Model;
+
+use crate::support::{alertform, root, stderr, stdout};
+
+const EXAMPLES: [&str; 4] = [
+    "examples/quickstart",
+    "examples/quickstart-hcl",
+    "examples/multi-team/toml",
+    "examples/multi-team/hcl",
+];
+
+fn model(path: &str) -> Model {
+    match config::load(&root().join(path)) {
+        Ok((_, model)) => model,
+        Err(invalid) => panic!("{path} is invalid: {:#?}", invalid.problems),
+    }
+}
+
+#[test]
+fn every_example_validates() {
+    for example in EXAMPLES {
+        let output = alertform(&["validate", example]);
+        assert!(output.status.success(), "{example}: {}", stderr(&output));
+        assert!(
+            stdout(&output).starts_with("valid: "),
+            "{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn quickstart_summary() {
+    let output = alertform(&["validate", "examples/quickstart"]);
+    insta::assert_snapshot!(stdout(&output), @"valid: 3 users, 1 group, 1 escalation policy, 2 integrations (2 files)");
+}
+
+#[test]
+fn every_example_is_formatted() {
+    for example in EXAMPLES {
+        let output = alertform(&["fmt", "--check", example]);
+        assert!(
+            output.status.success(),
+            "{example} needs fmt: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn toml_and_hcl_quickstarts_are_the_same_model() {
+    let toml = model("examples/quickstart");
+    let hcl = model("examples/quickstart-hcl");
+    assert_eq!(toml.count(alertform::model::Kind::User), 3);
+    assert_eq!(toml, hcl);
+}
+
+#[test]
+fn toml_and_hcl_multi_team_are_the_same_model() {
+    let toml = model("examples/multi-team/toml");
+    let hcl = model("examples/multi-team/hcl");
+    assert!(toml.users.len() >= 25, "{} users", toml.users.len());
+    assert!(
+        toml.integrations.len() >= 18,
+        "{} integrations",
+        toml.integrations.len()
+    );
+    assert_eq!(toml, hcl);
+}
+
+#[test]
+fn multi_team_uses_every_channel() {
+    let model = model("examples/multi-team/toml");
+    let channels: std::collections::BTreeSet<_> = model
+        .integrations
+        .values()
+        .map(|i| i.channel.channel())
+        .collect();
+    assert_eq!(channels.len(), 4, "{channels:?}");
+}
+
+#[test]
+fn fmt_rewrites_then_leaves_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("a.toml");
+    let hcl = dir.path().join("b.hcl");
+    std::fs::write(&toml, "# keep me\n[user.alice]\nname=\"Alice\"   # and me\nemail   =  \"alice@example.com\"\n\n\n\n[user.bob]\nname = \"Bob\"\nemail = \"bob@example.com\"\n").unwrap();
+    std::fs::write(&hcl, "# keep me\nuser \"carol\"  {\nname=\"Carol\" // and me\n    email = \"carol@example.com\"\n}\n").unwrap();
+    let path = dir.path().to_str().unwrap();
+
+    let check = alertform(&["fmt", "--check", path]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(stdout(&check).lines().count(), 2, "{}", stdout(&check));
+
+    let fmt = alertform(&["fmt", path]);
+    assert!(fmt.status.success(), "{}", stderr(&fmt));
+    let toml_text = std::fs::read_to_string(&toml).unwrap();
+    let hcl_text = std::fs::read_to_string(&hcl).unwrap();
+    insta::assert_snapshot!(toml_text, @r#"
+    # keep me
+    [user.alice]
+    name = "Alice" # and me
+    email = "alice@example.com"
+
+    [user.bob]
+    name = "Bob"
+    email = "bob@example.com"
+    "#);
+    insta::assert_snapshot!(hcl_text, @r#"
+    # keep me
+    user "carol" {
+      name  = "Carol" // and me
+      email = "carol@example.com"
+    }
+    "#);
+
+    let again = alertform(&["fmt", "--check", path]);
+    assert!(again.status.success(), "{}", stdout(&again));
+    assert!(alertform(&["validate", path]).status.success());
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: the real `alertform` executable, driven as a user would.
+
+mod config_corpus;
+mod examples;
+mod schema;
+mod support;
+mod validate;
