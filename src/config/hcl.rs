@@ -179,7 +179,7 @@ impl Lowering<'_> {
                     _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
                 }
             }
-            Expression::Array(a) => Value::Array(a.iter().map(|e| Self::expr(e)).collect()),
+            Expression::Array(a) => Value::Array(a.iter().map(Self::expr).collect()),
             Expression::Object(o) => {
                 let entries = o
                     .iter()
