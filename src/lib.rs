@@ -19,6 +19,7 @@
 //! - [`server`]: the bundled backing service, beside the flow.
 //! - [`cli`] wires them together; [`printer`] owns the terminal; [`exit`] holds the exit codes.
 
+pub mod api;
 pub mod apply;
 pub mod cli;
 pub mod config;

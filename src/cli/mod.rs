@@ -3,6 +3,7 @@
 
 mod fmt;
 mod schema;
+mod serve;
 mod validate;
 
 use std::path::PathBuf;
@@ -21,6 +22,9 @@ struct Cli {
     /// Print only results and errors.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// More log output on stderr: -v for info, -vv for debug (secrets are never logged).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,6 +37,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Print the JSON Schema (draft-07) of the TOML config.
     Schema,
+    /// Run the bundled backing service (REST API over `SQLite`).
+    Serve(serve::Args),
 }
 
 /// How `validate` reports problems.
@@ -51,10 +57,12 @@ fn default_path() -> PathBuf {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::from_env(cli.quiet);
+    init_logging(cli.verbose);
     let status = match cli.command {
         Command::Validate(args) => validate::run(&args, &printer),
         Command::Fmt(args) => fmt::run(&args, &printer),
         Command::Schema => schema::run(&printer),
+        Command::Serve(args) => serve::run(&args, &printer),
     };
     status.into()
 }
@@ -70,4 +78,23 @@ fn report_invalid(invalid: &Invalid, printer: &Printer) -> ExitStatus {
         if n == 1 { "" } else { "s" }
     ));
     ExitStatus::Failure
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("alertform={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
+        .try_init();
 }

@@ -1,2 +1,500 @@
-//! The bundled backing service (`alertform serve`): REST API over `SQLite`. (Not built yet: see the
-//! server issue.)
+//! The bundled backing service (`alertform serve`): a REST API over `SQLite`, so plan and apply work
+//! with no account and no set-up, and tests drive a real service.
+//!
+//! [`app`] builds the router from an [`App`]; [`start`] binds it to an address and returns its URL
+//! and owner token. Only this module knows axum and `SQLite`.
+
+mod alerts;
+mod auth;
+mod error;
+mod gallery;
+pub mod openapi;
+mod resources;
+mod store;
+mod tokens;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, post};
+use rusqlite::Transaction;
+use tokio::sync::oneshot;
+
+pub use auth::Caller;
+pub use error::ApiError;
+use store::Store;
+
+use crate::api::{Page, TokenRole};
+
+/// Request bodies above this are refused with `payload_too_large`.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Faults to inject, for tests and benchmarks of clients.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Added to every API request.
+    pub latency: Duration,
+    /// Fraction of API requests answered 503 before touching data.
+    pub fail_rate: f64,
+    /// Fraction of writes that commit and are then answered 503.
+    pub fail_after_commit_rate: f64,
+    /// Requests per second per token; beyond it, 429 with `Retry-After`.
+    pub rate_limit: Option<u32>,
+}
+
+/// How to run the service.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The owner token to accept; one is generated on first start when absent.
+    pub owner_token: Option<String>,
+    pub faults: Faults,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot create the data directory `{path}`: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot use `{path}`: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("database error while starting: {0}")]
+    Startup(String),
+}
+
+/// Shared state of a running service.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<Store>,
+    /// Integration keys are derived from it; kept in the data directory, outside the database.
+    secret: Arc<[u8]>,
+    /// `http://host:port`, for absolute URLs in responses.
+    base_url: Arc<str>,
+    /// Token digest → caller. Loaded at start and after every token change, so a revoked token
+    /// stops working with the revoking request.
+    tokens: Arc<RwLock<HashMap<String, Caller>>>,
+    faults: Arc<Faults>,
+    /// Token digest → (second, requests in it).
+    rate_windows: Arc<Mutex<HashMap<String, (u64, u32)>>>,
+}
+
+impl App {
+    /// The caller of a request, from its bearer token.
+    pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        let token = auth::bearer(headers)?;
+        let digest = auth::sha256_hex(token.as_bytes());
+        self.tokens
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&digest)
+            .cloned()
+            .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
+    }
+
+    /// Runs `f` in a read transaction off the async threads.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || store.read(f))
+            .await
+            .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` in a write transaction off the async threads; committed when it returns `Ok`.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || store.write(f))
+            .await
+            .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
+    fn reload_tokens(&self) -> Result<(), ApiError> {
+        let loaded = self.store.read(load_tokens)?;
+        *self
+            .tokens
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = loaded;
+        Ok(())
+    }
+}
+
+fn load_tokens(tx: &Transaction) -> Result<HashMap<String, Caller>, ApiError> {
+    let mut statement = tx
+        .prepare("SELECT name, digest, role FROM tokens")
+        .map_err(ApiError::from_sqlite)?;
+    let rows = statement
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(ApiError::from_sqlite)?;
+    let mut tokens = HashMap::new();
+    for row in rows {
+        let (name, digest, role) = row.map_err(ApiError::from_sqlite)?;
+        let role = TokenRole::parse(&role).unwrap_or(TokenRole::Observer);
+        tokens.insert(
+            digest.clone(),
+            Caller {
+                token_name: name,
+                token_digest: digest,
+                role,
+            },
+        );
+    }
+    Ok(tokens)
+}
+
+/// Adds `path` and `path/`: a trailing slash is optional everywhere.
+fn route(router: Router<App>, path: &str, method_router: MethodRouter<App>) -> Router<App> {
+    router
+        .route(path, method_router.clone())
+        .route(&format!("{path}/"), method_router)
+}
+
+/// The whole HTTP surface of the service.
+pub fn app(state: App) -> Router {
+    let mut api = Router::new();
+    api = route(api, "/api/v1/templates", get(templates));
+    api = route(
+        api,
+        "/api/v1/tokens",
+        get(tokens::list).post(tokens::create),
+    );
+    api = route(api, "/api/v1/tokens/{name}", delete(tokens::revoke));
+    api = route(api, "/api/v1/admin/reset", post(reset));
+    api = route(api, "/api/v1/integrations/{id}/alerts", get(alerts::list));
+    api = route(
+        api,
+        "/api/v1/{collection}",
+        get(resources::list).post(resources::create),
+    );
+    api = route(
+        api,
+        "/api/v1/{collection}/{id}",
+        get(resources::get_one)
+            .put(resources::replace)
+            .delete(resources::delete),
+    );
+    let api = api.layer(middleware::from_fn_with_state(state.clone(), inject_faults));
+
+    let mut public = Router::new();
+    public = route(public, "/healthz", get(healthz));
+    public = route(public, "/api/v1/openapi.json", get(openapi_document));
+    public = route(public, "/v1/alerts/{key}", post(alerts::receive_alert));
+    public = route(
+        public,
+        "/v1/heartbeat/{key}",
+        post(alerts::receive_heartbeat),
+    );
+    public
+        .merge(api)
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .layer(middleware::from_fn(normalize_errors))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn openapi_document() -> impl IntoResponse {
+    axum::Json(openapi::document())
+}
+
+async fn templates(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+    app.caller(&headers)?.require(auth::Permission::Read)?;
+    let results = gallery::templates();
+    let count = results.len() as u64;
+    Ok(axum::Json(Page {
+        count,
+        next: None,
+        previous: None,
+        results,
+        current_page_number: 1,
+        page_size: count,
+        total_pages: 1,
+    })
+    .into_response())
+}
+
+/// `POST /api/v1/admin/reset`: empties every collection and the alerts; tokens stay.
+async fn reset(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+    app.caller(&headers)?.require(auth::Permission::Admin)?;
+    app.write(|tx| {
+        tx.execute_batch(
+            "DELETE FROM alerts; DELETE FROM refs; DELETE FROM idempotency; DELETE FROM objects;",
+        )
+        .map_err(ApiError::from_sqlite)
+    })
+    .await?;
+    Ok(axum::Json(serde_json::json!({"status": "reset"})).into_response())
+}
+
+/// The path as it may be logged: alert and heartbeat URLs carry the integration key.
+fn loggable_path(path: &str) -> String {
+    for prefix in ["/v1/alerts/", "/v1/heartbeat/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}(sensitive)");
+        }
+    }
+    path.to_owned()
+}
+
+/// Gives every error response the JSON error shape (axum's own rejections are plain text), and
+/// logs each request without secrets.
+async fn normalize_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = loggable_path(request.uri().path());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status();
+    tracing::debug!(%method, %path, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis(), "request");
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        return ApiError::from_status(status).into_response();
+    }
+    response
+}
+
+/// Latency, failures and rate limits on demand, for testing clients against a bad day.
+async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> Response {
+    let faults = &app.faults;
+    if let Some(limit) = faults.rate_limit {
+        let who = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map_or_else(String::new, |v| auth::sha256_hex(v.as_bytes()));
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let over = {
+            let mut windows = app
+                .rate_windows
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let window = windows.entry(who).or_insert((second, 0));
+            if window.0 != second {
+                *window = (second, 0);
+            }
+            window.1 += 1;
+            window.1 > limit
+        };
+        if over {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("over {limit} requests per second for this token"),
+            );
+            error.retry_after = Some(1);
+            return error.into_response();
+        }
+    }
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    if faults.fail_rate > 0.0 && auth::random_unit() < faults.fail_rate {
+        return ApiError::unavailable("injected failure (--fail-rate): nothing was changed")
+            .into_response();
+    }
+    let is_write = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    if is_write
+        && response.status().is_success()
+        && faults.fail_after_commit_rate > 0.0
+        && auth::random_unit() < faults.fail_after_commit_rate
+    {
+        return ApiError::unavailable(
+            "injected failure (--fail-after-commit-rate): the change may have been made",
+        )
+        .into_response();
+    }
+    response
+}
+
+/// A service listening on a socket.
+pub struct RunningServer {
+    pub url: String,
+    /// The owner token when this start generated it (first start, none given); shown once.
+    pub generated_owner_token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and returns when the server is down.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Opens the data directory, binds `options.listen` and serves until stopped.
+pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> {
+    let dir = &options.data_dir;
+    std::fs::create_dir_all(dir).map_err(|source| ServerError::DataDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let secret = load_or_create_secret(dir)?;
+    let store = Store::open(dir)?;
+    let generated_owner_token = bootstrap_owner(&store, dir, options.owner_token.as_deref())?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: options.listen,
+        source,
+    })?;
+    let url = format!("http://{addr}");
+    let state = App {
+        store: Arc::new(store),
+        secret: secret.into(),
+        base_url: url.clone().into(),
+        tokens: Arc::default(),
+        faults: Arc::new(options.faults),
+        rate_windows: Arc::default(),
+    };
+    state
+        .reload_tokens()
+        .map_err(|e| ServerError::Startup(e.message))?;
+    let router = app(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        url,
+        generated_owner_token,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Writes `contents` to a new file readable only by its owner.
+fn write_private(path: &Path, contents: &str) -> Result<(), ServerError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|source| ServerError::File {
+        path: path.to_owned(),
+        source,
+    })?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|source| ServerError::File {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+fn load_or_create_secret(dir: &Path) -> Result<Vec<u8>, ServerError> {
+    let path = dir.join("server.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text.trim().as_bytes().to_vec()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = auth::random_hex(32);
+            write_private(&path, &secret)?;
+            Ok(secret.into_bytes())
+        }
+        Err(source) => Err(ServerError::File { path, source }),
+    }
+}
+
+/// Makes sure an owner token exists. A given token replaces the `owner` token; otherwise the
+/// first start generates one, writes it to `owner.token` (mode 0600) and returns it to be shown.
+fn bootstrap_owner(
+    store: &Store,
+    dir: &Path,
+    given: Option<&str>,
+) -> Result<Option<String>, ServerError> {
+    let startup = |e: ApiError| ServerError::Startup(e.message);
+    if let Some(token) = given {
+        let digest = auth::sha256_hex(token.as_bytes());
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO tokens (name, digest, role, created_at) VALUES ('owner', ?1, 'owner', ?2)
+                     ON CONFLICT (name) DO UPDATE SET digest = excluded.digest, role = 'owner'",
+                    rusqlite::params![digest, resources::now()],
+                )
+                .map_err(ApiError::from_sqlite)
+            })
+            .map_err(startup)?;
+        return Ok(None);
+    }
+    let existing: i64 = store
+        .read(|tx| {
+            tx.query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
+                .map_err(ApiError::from_sqlite)
+        })
+        .map_err(startup)?;
+    if existing > 0 {
+        return Ok(None);
+    }
+    let token = auth::new_token();
+    let digest = auth::sha256_hex(token.as_bytes());
+    store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO tokens (name, digest, role, created_at) VALUES ('owner', ?1, 'owner', ?2)",
+                rusqlite::params![digest, resources::now()],
+            )
+            .map_err(ApiError::from_sqlite)
+        })
+        .map_err(startup)?;
+    write_private(&dir.join("owner.token"), &format!("{token}\n"))?;
+    Ok(Some(token))
+}

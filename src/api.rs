@@ -1,0 +1,341 @@
+//! The REST contract of the backing service: request and response bodies, shared by the bundled
+//! server and the native provider so the two cannot disagree. Plain data, no HTTP.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Channel, ChatPlatform};
+
+/// The roles a user or an API token can have.
+pub use crate::model::Role;
+
+/// Every error body: `{"error": {"code", "message", "fields"}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorDetail {
+    /// `invalid_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `precondition_failed`, `payload_too_large`, `immutable_field`, `not_deletable`,
+    /// `rate_limited`, `unavailable`, `method_not_allowed`, `internal`.
+    pub code: String,
+    pub message: String,
+    /// Per-field reasons, when the request named fields that are wrong.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    /// On `conflict` for a delete: ids of the objects that still reference this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub referenced_by: Vec<String>,
+}
+
+/// One page of a list: the Grafana `OnCall` shape.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Page<T> {
+    /// Objects in the whole list (after filters).
+    pub count: u64,
+    /// Absolute URL of the next page, or null on the last.
+    pub next: Option<String>,
+    /// Absolute URL of the previous page, or null on the first.
+    pub previous: Option<String>,
+    pub results: Vec<T>,
+    pub current_page_number: u64,
+    pub page_size: u64,
+    pub total_pages: u64,
+}
+
+/// Fields every stored object has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Meta {
+    /// Opaque, server-generated, with a kind prefix.
+    pub id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Starts at 1 and grows with every update; also sent as `ETag`, checked by `If-Match`.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub name: String,
+    /// Unique, case-insensitively.
+    pub email: String,
+    /// E.164.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Default `responder`.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// IANA time zone name.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct User {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupInput {
+    /// Unique among groups.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub member_user_ids: Vec<String>,
+    /// Nested groups; a membership cycle is refused.
+    #[serde(default)]
+    pub member_group_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Group {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub name: String,
+    pub description: Option<String>,
+    pub member_user_ids: Vec<String>,
+    pub member_group_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    /// 0–1440.
+    #[serde(default)]
+    pub delay_minutes: u32,
+    #[serde(default)]
+    pub notify_user_ids: Vec<String>,
+    #[serde(default)]
+    pub notify_group_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationPolicyInput {
+    /// Unique among escalation policies.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// 0–9.
+    #[serde(default)]
+    pub repeat: u32,
+    /// In order; at least one, each notifying at least one user or group.
+    pub steps: Vec<StepBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EscalationPolicy {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub name: String,
+    pub description: Option<String>,
+    pub repeat: u32,
+    pub steps: Vec<StepBody>,
+}
+
+/// Channel-specific settings of an integration.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationSettings {
+    /// `heartbeat` only, required there: 1–1440.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_minutes: Option<u32>,
+    /// `chat` only, required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_platform: Option<ChatPlatform>,
+    /// `chat` only, required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_channel: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatesBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grouping_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolve_signal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledge_signal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Create or replace an integration. On PUT, `channel` and `template` may be left out; if given
+/// they must equal the stored ones (`immutable_field` otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationInput {
+    /// Unique among integrations.
+    pub name: String,
+    /// Create only.
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// A gallery slug (`GET /api/v1/templates`) that supports the channel. Create only.
+    #[serde(default)]
+    pub template: Option<String>,
+    pub escalation_policy_id: String,
+    #[serde(default)]
+    pub recipient_user_ids: Vec<String>,
+    #[serde(default)]
+    pub recipient_group_ids: Vec<String>,
+    /// Default true.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub settings: IntegrationSettings,
+    #[serde(default)]
+    pub templates: TemplatesBody,
+    /// `email` only: the mailbox address; generated when absent.
+    #[serde(default)]
+    pub mailbox: Option<String>,
+    /// Default true; an integration that is not deletable answers DELETE with `not_deletable`.
+    #[serde(default)]
+    pub deletable: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Integration {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub name: String,
+    pub channel: Channel,
+    pub template: String,
+    pub escalation_policy_id: String,
+    pub recipient_user_ids: Vec<String>,
+    pub recipient_group_ids: Vec<String>,
+    pub enabled: bool,
+    pub settings: IntegrationSettings,
+    pub templates: TemplatesBody,
+    /// Secret: whoever has it can raise alerts. `api` and `heartbeat` channels only.
+    pub integration_key: Option<String>,
+    /// Secret (it embeds the key): where the source system sends alerts or pings.
+    pub endpoint_url: Option<String>,
+    /// `email` channel only.
+    pub mailbox: Option<String>,
+    pub editable: bool,
+    pub deletable: bool,
+}
+
+/// One entry of the template gallery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Template {
+    pub slug: String,
+    pub display_name: String,
+    pub channels: Vec<Channel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    /// Unique; `[a-z0-9_-]+`.
+    pub name: String,
+    pub role: TokenRole,
+}
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenRole {
+    /// Everything, including tokens and reset.
+    Owner,
+    /// All resources.
+    Admin,
+    /// Integrations only (`AlertOps`' `InboundIntegrations_GlobalAccess`).
+    IntegrationsAdmin,
+    /// Read only.
+    Observer,
+}
+
+impl TokenRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenRole::Owner => "owner",
+            TokenRole::Admin => "admin",
+            TokenRole::IntegrationsAdmin => "integrations_admin",
+            TokenRole::Observer => "observer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TokenRole> {
+        [
+            TokenRole::Owner,
+            TokenRole::Admin,
+            TokenRole::IntegrationsAdmin,
+            TokenRole::Observer,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TokenInfo {
+    pub name: String,
+    pub role: TokenRole,
+    pub created_at: String,
+}
+
+/// The answer to creating a token: the only time the token is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CreatedToken {
+    pub name: String,
+    pub role: TokenRole,
+    pub created_at: String,
+    pub token: String,
+}
+
+/// Who an alert reaches: the policy's steps and the integration's own recipients, with groups
+/// expanded to users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Routing {
+    pub escalation_policy_id: String,
+    pub escalation_policy_name: String,
+    pub steps: Vec<RoutedStep>,
+    /// The integration's additive recipients, expanded.
+    pub recipient_user_ids: Vec<String>,
+    /// Everyone the alert would notify, in the order they are first reached.
+    pub notified_user_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RoutedStep {
+    pub delay_minutes: u32,
+    pub user_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Alert {
+    pub id: String,
+    /// `alert` or `heartbeat`.
+    pub kind: String,
+    pub received_at: String,
+    /// The body as sent (null for heartbeats without one).
+    pub payload: serde_json::Value,
+    /// Routing as it was when the alert arrived.
+    pub routing: Routing,
+}
+
+/// Answer to an accepted alert or heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Accepted {
+    pub id: String,
+    pub status: String,
+}

@@ -1,0 +1,108 @@
+//! `alertform serve`: the bundled backing service, until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::exit::ExitStatus;
+use crate::printer::Printer;
+use crate::server::{Faults, ServeOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    listen: SocketAddr,
+    /// Where the database and the server key live.
+    #[arg(long, default_value = ".alertform/server")]
+    data: PathBuf,
+    /// Accept this owner token instead of generating one on first start.
+    #[arg(long, env = "ALERTFORM_OWNER_TOKEN", hide_env_values = true)]
+    owner_token: Option<String>,
+    /// Milliseconds added to every API request.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    latency: u64,
+    /// Fraction (0–1) of API requests answered 503 before touching data.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
+    fail_rate: f64,
+    /// Fraction (0–1) of writes that commit and are then answered 503.
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
+    fail_after_commit_rate: f64,
+    /// Requests per second per token; beyond it, 429 with Retry-After.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
+}
+
+fn probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err("must be between 0 and 1".to_owned())
+    }
+}
+
+pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
+    let options = ServeOptions {
+        listen: args.listen,
+        data_dir: args.data.clone(),
+        owner_token: args.owner_token.clone(),
+        faults: Faults {
+            latency: Duration::from_millis(args.latency),
+            fail_rate: args.fail_rate,
+            fail_after_commit_rate: args.fail_after_commit_rate,
+            rate_limit: args.rate_limit,
+        },
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            printer.note(format!("error: cannot start the async runtime: {err}"));
+            return ExitStatus::Failure;
+        }
+    };
+    runtime.block_on(async {
+        let server = match crate::server::start(options).await {
+            Ok(server) => server,
+            Err(err) => {
+                printer.note(format!("error: {err}"));
+                return ExitStatus::Failure;
+            }
+        };
+        if let Some(token) = &server.generated_owner_token {
+            // Shown once: it is stored only as a digest (and in owner.token, mode 0600).
+            printer.note(format!(
+                "owner token (shown once, also in {}): {token}",
+                args.data.join("owner.token").display()
+            ));
+        }
+        printer.note(format!("listening on {}", server.url));
+        shutdown_signal().await;
+        printer.note("shutting down");
+        match server.stop().await {
+            Ok(()) => ExitStatus::Success,
+            Err(err) => {
+                printer.note(format!("error: {err}"));
+                ExitStatus::Failure
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
