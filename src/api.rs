@@ -32,8 +32,9 @@ pub struct ErrorDetail {
     pub referenced_by: Vec<String>,
 }
 
-/// One page of a list: the Grafana `OnCall` shape.
+/// One page of a list: the shape of Grafana `OnCall` lists.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "PageOf{T}")]
 pub struct Page<T> {
     /// Objects in the whole list (after filters).
     pub count: u64,

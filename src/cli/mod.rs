@@ -35,8 +35,8 @@ enum Command {
     Validate(validate::Args),
     /// Rewrite config files in canonical form (comments are kept).
     Fmt(fmt::Args),
-    /// Print the JSON Schema (draft-07) of the TOML config.
-    Schema,
+    /// Print the JSON Schema (draft-07) of the TOML config, or the service's `OpenAPI` document.
+    Schema(schema::Args),
     /// Run the bundled backing service (REST API over `SQLite`).
     Serve(serve::Args),
 }
@@ -61,7 +61,7 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(args) => validate::run(&args, &printer),
         Command::Fmt(args) => fmt::run(&args, &printer),
-        Command::Schema => schema::run(&printer),
+        Command::Schema(args) => schema::run(&args, &printer),
         Command::Serve(args) => serve::run(&args, &printer),
     };
     status.into()

@@ -3,5 +3,6 @@
 mod config_corpus;
 mod examples;
 mod schema;
+mod server;
 mod support;
 mod validate;

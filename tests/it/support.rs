@@ -39,3 +39,153 @@ pub fn relative(path: &Path) -> String {
         .to_string_lossy()
         .replace('\\', "/")
 }
+
+/// A real `alertform serve` on 127.0.0.1:0 with a temporary data directory; killed on drop.
+pub struct TestServer {
+    pub url: String,
+    pub token: String,
+    pub data: tempfile::TempDir,
+    pub child: Option<std::process::Child>,
+    client: reqwest::blocking::Client,
+}
+
+pub const OWNER_TOKEN: &str = "af_test_owner_token_0123456789abcdef";
+
+impl TestServer {
+    pub fn start(extra: &[&str]) -> TestServer {
+        let data = tempfile::tempdir().expect("a temp dir");
+        let mut server = TestServer {
+            url: String::new(),
+            token: OWNER_TOKEN.to_owned(),
+            data,
+            child: None,
+            client: reqwest::blocking::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .expect("an HTTP client"),
+        };
+        server.spawn(extra);
+        server
+    }
+
+    /// Starts the binary on the data directory; returns once it listens.
+    pub fn spawn(&mut self, extra: &[&str]) {
+        use std::io::BufRead;
+        let data = self.data.path().to_str().unwrap().to_owned();
+        let mut args = vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            &data,
+            "--owner-token",
+            OWNER_TOKEN,
+        ];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_alertform"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("alertform serve starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("serve printed `listening on` before exiting")
+                .expect("stderr is text");
+            if let Some(url) = line.strip_prefix("listening on ") {
+                break url.trim().to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.url = url;
+        self.child = Some(child);
+    }
+
+    /// kill -9, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::blocking::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+    }
+
+    pub fn anonymous(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::blocking::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.url))
+    }
+
+    /// POST a JSON body as the owner; the status and parsed body.
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        send(self.request(reqwest::Method::POST, path).json(body))
+    }
+
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        send(self.request(reqwest::Method::GET, path))
+    }
+
+    pub fn put(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        send(self.request(reqwest::Method::PUT, path).json(body))
+    }
+
+    pub fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        send(self.request(reqwest::Method::DELETE, path))
+    }
+
+    /// Creates an object as the owner and returns its id, failing the test otherwise.
+    pub fn create(&self, collection: &str, body: serde_json::Value) -> String {
+        let (status, created) = self.post(&format!("/api/v1/{collection}"), &body);
+        assert_eq!(status, 201, "creating in {collection}: {created}");
+        created["id"].as_str().expect("an id").to_owned()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Sends a request; the status and the JSON body (null when empty).
+pub fn send(request: reqwest::blocking::RequestBuilder) -> (u16, serde_json::Value) {
+    let response = request.send().expect("the server answers");
+    let status = response.status().as_u16();
+    let text = response.text().expect("a body");
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+/// Asserts the error shape and code of a response.
+pub fn assert_error(response: &(u16, serde_json::Value), status: u16, code: &str) {
+    assert_eq!(response.0, status, "{}", response.1);
+    assert_eq!(response.1["error"]["code"], code, "{}", response.1);
+    assert!(
+        response.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "no message: {}",
+        response.1
+    );
+}
