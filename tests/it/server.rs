@@ -17,16 +17,16 @@ struct Org {
 fn seed(server: &TestServer) -> Org {
     let user = server.create(
         "users",
-        json!({"name": "Alice", "email": "alice@example.com"}),
+        &json!({"name": "Alice", "email": "alice@example.com"}),
     );
-    let group = server.create("groups", json!({"name": "SRE", "member_user_ids": [user]}));
+    let group = server.create("groups", &json!({"name": "SRE", "member_user_ids": [user]}));
     let policy = server.create(
         "escalation_policies",
-        json!({"name": "SRE default", "steps": [{"notify_group_ids": [group]}, {"delay_minutes": 15, "notify_user_ids": [user]}]}),
+        &json!({"name": "SRE default", "steps": [{"notify_group_ids": [group]}, {"delay_minutes": 15, "notify_user_ids": [user]}]}),
     );
     let integration = server.create(
         "integrations",
-        json!({"name": "Grafana", "channel": "api", "template": "grafana", "escalation_policy_id": policy}),
+        &json!({"name": "Grafana", "channel": "api", "template": "grafana", "escalation_policy_id": policy}),
     );
     Org {
         user,
@@ -350,7 +350,7 @@ fn lists_page_like_grafana_oncall() {
         .map(|i| {
             server.create(
                 "users",
-                json!({"name": format!("User {i}"), "email": format!("user{i}@example.com")}),
+                &json!({"name": format!("User {i}"), "email": format!("user{i}@example.com")}),
             )
         })
         .collect();
@@ -484,7 +484,7 @@ fn bad_requests_get_the_error_shape() {
 #[test]
 fn names_and_emails_are_unique_and_concurrent_creates_make_one_object() {
     let server = TestServer::start(&[]);
-    server.create("users", json!({"name": "A", "email": "a@example.com"}));
+    server.create("users", &json!({"name": "A", "email": "a@example.com"}));
     assert_error(
         &server.post(
             "/api/v1/users",
@@ -493,7 +493,7 @@ fn names_and_emails_are_unique_and_concurrent_creates_make_one_object() {
         409,
         "conflict",
     );
-    server.create("groups", json!({"name": "Ops"}));
+    server.create("groups", &json!({"name": "Ops"}));
     assert_error(
         &server.post("/api/v1/groups", &json!({"name": "Ops"})),
         409,
@@ -570,7 +570,7 @@ fn references_must_exist_and_referenced_objects_cannot_be_deleted() {
     // Nested groups, but no cycles.
     let outer = server.create(
         "groups",
-        json!({"name": "Outer", "member_group_ids": [org.group]}),
+        &json!({"name": "Outer", "member_group_ids": [org.group]}),
     );
     let cycle = server.put(
         &format!("/api/v1/groups/{}", org.group),
@@ -614,7 +614,7 @@ fn channel_and_template_are_immutable_and_undeletable_integrations_stay() {
 
     let kept = server.create(
         "integrations",
-        json!({"name": "System", "channel": "heartbeat", "template": "cron_heartbeat", "escalation_policy_id": org.policy, "settings": {"interval_minutes": 5}, "deletable": false}),
+        &json!({"name": "System", "channel": "heartbeat", "template": "cron_heartbeat", "escalation_policy_id": org.policy, "settings": {"interval_minutes": 5}, "deletable": false}),
     );
     assert_error(
         &server.delete(&format!("/api/v1/integrations/{kept}")),
@@ -702,7 +702,7 @@ fn channels_templates_and_settings_are_checked() {
 #[test]
 fn if_match_guards_updates_and_deletes() {
     let server = TestServer::start(&[]);
-    let user = server.create("users", json!({"name": "A", "email": "a@example.com"}));
+    let user = server.create("users", &json!({"name": "A", "email": "a@example.com"}));
     let path = format!("/api/v1/users/{user}");
     let body = json!({"name": "B", "email": "a@example.com"});
     let stale = send(
@@ -782,10 +782,10 @@ fn idempotent_post_creates_once() {
 fn alerts_and_heartbeats_are_stored_with_their_routing() {
     let server = TestServer::start(&[]);
     let org = seed(&server);
-    let second = server.create("users", json!({"name": "Bob", "email": "bob@example.com"}));
+    let second = server.create("users", &json!({"name": "Bob", "email": "bob@example.com"}));
     let outer = server.create(
         "groups",
-        json!({"name": "Outer", "member_group_ids": [org.group]}),
+        &json!({"name": "Outer", "member_group_ids": [org.group]}),
     );
     let (_, integration) = server.put(
         &format!("/api/v1/integrations/{}", org.integration),
@@ -850,7 +850,7 @@ fn alerts_and_heartbeats_are_stored_with_their_routing() {
 
     let heartbeat = server.create(
         "integrations",
-        json!({"name": "Cron", "channel": "heartbeat", "template": "custom", "escalation_policy_id": org.policy, "settings": {"interval_minutes": 10}, "enabled": false}),
+        &json!({"name": "Cron", "channel": "heartbeat", "template": "custom", "escalation_policy_id": org.policy, "settings": {"interval_minutes": 10}, "enabled": false}),
     );
     let (_, hb) = server.get(&format!("/api/v1/integrations/{heartbeat}"));
     let ping = hb["endpoint_url"]
@@ -1050,7 +1050,7 @@ fn durability_every_acknowledged_write_survives_kill_9() {
                         .send();
                     match sent {
                         Ok(r) if r.status().as_u16() == 201 => {
-                            acknowledged.lock().unwrap().push(email)
+                            acknowledged.lock().unwrap().push(email);
                         }
                         _ => break,
                     }

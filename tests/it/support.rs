@@ -150,8 +150,8 @@ impl TestServer {
     }
 
     /// Creates an object as the owner and returns its id, failing the test otherwise.
-    pub fn create(&self, collection: &str, body: serde_json::Value) -> String {
-        let (status, created) = self.post(&format!("/api/v1/{collection}"), &body);
+    pub fn create(&self, collection: &str, body: &serde_json::Value) -> String {
+        let (status, created) = self.post(&format!("/api/v1/{collection}"), body);
         assert_eq!(status, 201, "creating in {collection}: {created}");
         created["id"].as_str().expect("an id").to_owned()
     }
