@@ -71,7 +71,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 return ExitStatus::Failure;
             }
         };
-        if let Some(token) = &server.generated_owner_token {
+        if let (true, Some(token)) = (server.generated_owner_token, &server.owner_token) {
             // Shown once: it is stored only as a digest (and in owner.token, mode 0600).
             printer.note(format!(
                 "owner token (shown once, also in {}): {token}",

@@ -354,8 +354,11 @@ async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> 
 /// A service listening on a socket.
 pub struct RunningServer {
     pub url: String,
-    /// The owner token when this start generated it (first start, none given); shown once.
-    pub generated_owner_token: Option<String>,
+    /// The owner token: the one given, the one generated on first start, or the one in
+    /// `owner.token` from an earlier start (`None` if that file was removed).
+    pub owner_token: Option<String>,
+    /// Whether this start generated the owner token (so it should be shown once).
+    pub generated_owner_token: bool,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -381,7 +384,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     })?;
     let secret = load_or_create_secret(dir)?;
     let store = Store::open(dir)?;
-    let generated_owner_token = bootstrap_owner(&store, dir, options.owner_token.as_deref())?;
+    let generated = bootstrap_owner(&store, dir, options.owner_token.as_deref())?;
+    let generated_owner_token = generated.is_some();
+    let owner_token = options.owner_token.clone().or(generated).or_else(|| {
+        std::fs::read_to_string(dir.join("owner.token"))
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+    });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|source| ServerError::Bind {
@@ -415,6 +425,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     });
     Ok(RunningServer {
         url,
+        owner_token,
         generated_owner_token,
         shutdown: Some(tx),
         task,
@@ -497,4 +508,82 @@ fn bootstrap_owner(
         .map_err(startup)?;
     write_private(&dir.join("owner.token"), &format!("{token}\n"))?;
     Ok(Some(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn test_app(dir: &Path) -> (Router, String) {
+        let store = Store::open(dir).unwrap();
+        let token = "af_unit_test_token".to_owned();
+        bootstrap_owner(&store, dir, Some(&token)).unwrap();
+        let state = App {
+            store: Arc::new(store),
+            secret: b"unit-test-secret".to_vec().into(),
+            base_url: "http://test".into(),
+            tokens: Arc::default(),
+            faults: Arc::default(),
+            rate_windows: Arc::default(),
+        };
+        state.reload_tokens().unwrap();
+        (app(state), token)
+    }
+
+    async fn call(router: &Router, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let response = router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    #[tokio::test]
+    async fn malformed_json_gets_the_error_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let (router, token) = test_app(dir.path()).await;
+        let request = Request::post("/api/v1/users")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from("{\"name\": "))
+            .unwrap();
+        let (status, body) = call(&router, request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_request");
+    }
+
+    #[tokio::test]
+    async fn create_then_read_in_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let (router, token) = test_app(dir.path()).await;
+        let request = Request::post("/api/v1/users")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(r#"{"name": "Alice", "email": "alice@example.com"}"#))
+            .unwrap();
+        let (status, created) = call(&router, request).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_str().unwrap();
+        assert!(id.starts_with("usr_"));
+        let request = Request::get(format!("/api/v1/users/{id}"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let (status, read) = call(&router, request).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(read, created);
+    }
+
+    #[tokio::test]
+    async fn unknown_routes_and_methods_get_the_error_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let (router, _) = test_app(dir.path()).await;
+        let (status, body) = call(&router, Request::get("/nope").body(Body::empty()).unwrap()).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+        let (status, body) = call(&router, Request::delete("/healthz").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
 }

@@ -1100,3 +1100,13 @@ fn durability_every_acknowledged_write_survives_kill_9() {
         acknowledged.len()
     );
 }
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let mut server = TestServer::start(&[]);
+    assert_eq!(server.get("/api/v1/users").0, 200);
+    let mut child = server.child.take().unwrap();
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "serve exits 0 on SIGTERM");
+}
