@@ -539,7 +539,10 @@ mod tests {
         let response = router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     #[tokio::test]
@@ -561,7 +564,9 @@ mod tests {
         let (router, token) = test_app(dir.path()).await;
         let request = Request::post("/api/v1/users")
             .header("authorization", format!("Bearer {token}"))
-            .body(Body::from(r#"{"name": "Alice", "email": "alice@example.com"}"#))
+            .body(Body::from(
+                r#"{"name": "Alice", "email": "alice@example.com"}"#,
+            ))
             .unwrap();
         let (status, created) = call(&router, request).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -580,9 +585,17 @@ mod tests {
     async fn unknown_routes_and_methods_get_the_error_shape() {
         let dir = tempfile::tempdir().unwrap();
         let (router, _) = test_app(dir.path()).await;
-        let (status, body) = call(&router, Request::get("/nope").body(Body::empty()).unwrap()).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
-        let (status, body) = call(&router, Request::delete("/healthz").body(Body::empty()).unwrap()).await;
+        let (status, body) =
+            call(&router, Request::get("/nope").body(Body::empty()).unwrap()).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+        let (status, body) = call(
+            &router,
+            Request::delete("/healthz").body(Body::empty()).unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(body["error"]["code"], "method_not_allowed");
     }

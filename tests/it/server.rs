@@ -1106,7 +1106,10 @@ fn sigterm_shuts_down_gracefully() {
     let mut server = TestServer::start(&[]);
     assert_eq!(server.get("/api/v1/users").0, 200);
     let mut child = server.child.take().unwrap();
-    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "serve exits 0 on SIGTERM");
 }
