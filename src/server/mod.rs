@@ -519,7 +519,7 @@ mod tests {
 
     use super::*;
 
-    async fn test_app(dir: &Path) -> (Router, String) {
+    fn test_app(dir: &Path) -> (Router, String) {
         let store = Store::open(dir).unwrap();
         let token = "af_unit_test_token".to_owned();
         bootstrap_owner(&store, dir, Some(&token)).unwrap();
@@ -548,7 +548,7 @@ mod tests {
     #[tokio::test]
     async fn malformed_json_gets_the_error_shape() {
         let dir = tempfile::tempdir().unwrap();
-        let (router, token) = test_app(dir.path()).await;
+        let (router, token) = test_app(dir.path());
         let request = Request::post("/api/v1/users")
             .header("authorization", format!("Bearer {token}"))
             .body(Body::from("{\"name\": "))
@@ -561,7 +561,7 @@ mod tests {
     #[tokio::test]
     async fn create_then_read_in_process() {
         let dir = tempfile::tempdir().unwrap();
-        let (router, token) = test_app(dir.path()).await;
+        let (router, token) = test_app(dir.path());
         let request = Request::post("/api/v1/users")
             .header("authorization", format!("Bearer {token}"))
             .body(Body::from(
@@ -584,7 +584,7 @@ mod tests {
     #[tokio::test]
     async fn unknown_routes_and_methods_get_the_error_shape() {
         let dir = tempfile::tempdir().unwrap();
-        let (router, _) = test_app(dir.path()).await;
+        let (router, _) = test_app(dir.path());
         let (status, body) =
             call(&router, Request::get("/nope").body(Body::empty()).unwrap()).await;
         assert_eq!(
