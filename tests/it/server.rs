@@ -1082,13 +1082,20 @@ fn durability_every_acknowledged_write_survives_kill_9() {
     drop(db);
 
     server.spawn(&[]);
-    let (_, page) = server.get("/api/v1/users?per_page=1000");
-    let stored: std::collections::HashSet<&str> = page["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["email"].as_str().unwrap())
-        .collect();
+    let mut stored = std::collections::HashSet::new();
+    for page in 1.. {
+        let (status, body) = server.get(&format!("/api/v1/users?per_page=1000&page={page}"));
+        assert_eq!(status, 200);
+        let results = body["results"].as_array().unwrap();
+        stored.extend(
+            results
+                .iter()
+                .map(|u| u["email"].as_str().unwrap().to_owned()),
+        );
+        if body["next"].is_null() {
+            break;
+        }
+    }
     let lost: Vec<&String> = acknowledged
         .iter()
         .filter(|e| !stored.contains(e.as_str()))
