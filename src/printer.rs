@@ -13,13 +13,18 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// A printer for this process: colour when stderr is a terminal and `NO_COLOR` is unset.
+    /// A printer for this process: colour when stdout is a terminal and `NO_COLOR` is unset.
     pub fn from_env(quiet: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Printer {
-            color: !no_color && std::io::stderr().is_terminal(),
+            color: !no_color && std::io::stdout().is_terminal(),
             quiet,
         }
+    }
+
+    /// Whether output may be coloured.
+    pub fn color(&self) -> bool {
+        self.color
     }
 
     /// A result line on stdout.

@@ -2,8 +2,10 @@
 //! lives here beyond wiring and printing.
 
 mod fmt;
+mod plan;
 mod schema;
 mod serve;
+mod service;
 mod validate;
 
 use std::path::PathBuf;
@@ -37,6 +39,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Print the JSON Schema (draft-07) of the TOML config, or the service's `OpenAPI` document.
     Schema(schema::Args),
+    /// Show what would change to make the live service match the config.
+    Plan(plan::Args),
     /// Run the bundled backing service (REST API over `SQLite`).
     Serve(serve::Args),
 }
@@ -62,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, &printer),
         Command::Fmt(args) => fmt::run(&args, &printer),
         Command::Schema(args) => schema::run(&args, &printer),
+        Command::Plan(args) => plan::run(&args, &printer),
         Command::Serve(args) => serve::run(&args, &printer),
     };
     status.into()
@@ -97,4 +102,15 @@ fn init_logging(verbose: u8) {
                 && std::env::var_os("NO_COLOR").is_none(),
         )
         .try_init();
+}
+
+/// A multi-threaded async runtime for commands that talk to a service.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitStatus> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| {
+            eprintln!("error: cannot start the async runtime: {err}");
+            ExitStatus::Failure
+        })
 }

@@ -1,2 +1,444 @@
-//! The pure planner: (desired model, observed state) → ordered changes. (Not built yet: see the
-//! plan issue.)
+//! The pure planner: (desired model, observed state) → ordered changes. No I/O, so every planning
+//! case is a fast unit or snapshot test.
+//!
+//! Live objects match config by name (users by email, case-insensitively), or by a
+//! `renamed_from` name. Everything live that is not declared and not ignored is deleted. Changes
+//! are ordered on a dependency graph so the service never has to refuse one.
+
+mod attributes;
+mod order;
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Address, Kind, Lifecycle, Model};
+use crate::provider::Observed;
+use attributes::{Live, desired_attributes, live_objects};
+
+/// A resource's attributes for display and diff: references are addresses, secrets absent.
+pub type Attributes = BTreeMap<String, serde_json::Value>;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    /// Delete and create again: a create-only field changed.
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+}
+
+/// One change to one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    /// `KIND.KEY`; for a live object that is not declared, a key made from its name.
+    pub address: String,
+    pub action: Action,
+    /// The live object's id (update, replace, delete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The live object's version the plan was made from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// Attributes now (null for a create).
+    pub before: Option<Attributes>,
+    /// Attributes after the change (null for a delete).
+    pub after: Option<Attributes>,
+    /// Attributes whose value changes (update, replace).
+    pub changed_fields: Vec<String>,
+    /// Why a replace or a rename happens.
+    pub reasons: Vec<String>,
+    /// What the change will break or cost, to show prominently.
+    pub warnings: Vec<String>,
+}
+
+impl Change {
+    pub fn kind(&self) -> Kind {
+        self.address
+            .split_once('.')
+            .and_then(|(k, _)| Kind::parse(k))
+            .unwrap_or(Kind::User)
+    }
+}
+
+/// What plan found to do, in an order that is safe to apply.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// `(a, b)`: change `a` must finish before change `b` starts (indices into `changes`).
+    pub dependencies: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.delete += 1,
+            }
+        }
+        s
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PlanOptions {
+    /// Limit the plan to these resources and what they depend on.
+    pub targets: Vec<Address>,
+}
+
+/// Why there is no plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    /// A live object that stays (it is ignored) still references one the plan deletes.
+    ReferencedDelete { deleted: String, referrer: String },
+    /// `prevent_destroy` is set on a resource the plan would delete or replace.
+    PreventDestroy { address: String, action: Action },
+    /// A target that names no declared resource.
+    UnknownTarget { address: String },
+    /// The changes depend on each other in a circle.
+    Cycle { addresses: Vec<String> },
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::ReferencedDelete { deleted, referrer } => write!(
+                f,
+                "cannot delete `{deleted}`: `{referrer}` still references it and is not managed by this config (settings.ignore); change `{referrer}` first, or declare `{deleted}`"
+            ),
+            PlanError::PreventDestroy { address, action } => write!(
+                f,
+                "`{address}` has prevent_destroy = true, but the plan would {} it",
+                if *action == Action::Replace {
+                    "replace"
+                } else {
+                    "delete"
+                }
+            ),
+            PlanError::UnknownTarget { address } => {
+                write!(f, "--target `{address}` is not a declared resource")
+            }
+            PlanError::Cycle { addresses } => write!(
+                f,
+                "the changes to {} depend on each other in a cycle",
+                addresses.join(", ")
+            ),
+        }
+    }
+}
+
+/// Plans the changes that make `observed` match `desired`.
+pub fn plan(
+    desired: &Model,
+    observed: &Observed,
+    options: &PlanOptions,
+) -> Result<Plan, Vec<PlanError>> {
+    let mut errors = Vec::new();
+    for target in &options.targets {
+        if !declared(desired, target) {
+            errors.push(PlanError::UnknownTarget {
+                address: target.to_string(),
+            });
+        }
+    }
+    let live = live_objects(observed);
+    let matching = match_all(desired, &live);
+    let id_to_address: HashMap<&str, String> = matching
+        .addresses
+        .iter()
+        .map(|(id, address)| (id.as_str(), address.clone()))
+        .collect();
+    let address_of = |id: &str| {
+        id_to_address
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("(unknown {id})"))
+    };
+
+    let mut changes: Vec<Change> = Vec::new();
+    for (address, lifecycle, live_index) in &matching.declared {
+        let after = desired_attributes(desired, address);
+        match live_index {
+            None => changes.push(Change {
+                address: address.to_string(),
+                action: Action::Create,
+                id: None,
+                version: None,
+                before: None,
+                after: Some(after),
+                changed_fields: Vec::new(),
+                reasons: Vec::new(),
+                warnings: Vec::new(),
+            }),
+            Some(index) => {
+                let object = &live[*index];
+                let before = object.attributes(&address_of);
+                let after = attributes::computed(after, &before);
+                let changed_fields: Vec<String> = before
+                    .keys()
+                    .chain(after.keys())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .filter(|k| before.get(*k) != after.get(*k))
+                    .cloned()
+                    .collect();
+                if changed_fields.is_empty() {
+                    continue;
+                }
+                let create_only: Vec<&String> = changed_fields
+                    .iter()
+                    .filter(|f| object.create_only_fields().contains(&f.as_str()))
+                    .collect();
+                let mut reasons = Vec::new();
+                let mut warnings = Vec::new();
+                if before.get("name") != after.get("name") && matching.renamed.contains(address) {
+                    reasons.push(format!(
+                        "renamed from {} (renamed_from): the id{} stay{}",
+                        before
+                            .get("name")
+                            .map_or_else(String::new, ToString::to_string),
+                        if address.kind == Kind::Integration {
+                            ", integration key and endpoint"
+                        } else {
+                            ""
+                        },
+                        if address.kind == Kind::Integration {
+                            ""
+                        } else {
+                            "s"
+                        },
+                    ));
+                }
+                let action = if create_only.is_empty() {
+                    Action::Update
+                } else {
+                    for field in &create_only {
+                        reasons.push(format!(
+                            "`{field}` changes from {} to {}, and it can only be set when the integration is created",
+                            before.get(*field).unwrap_or(&serde_json::Value::Null),
+                            after.get(*field).unwrap_or(&serde_json::Value::Null)
+                        ));
+                    }
+                    warnings.push(
+                        "the integration key and endpoint URL will change: point the source system at the new ones after apply".to_owned(),
+                    );
+                    if lifecycle.prevent_destroy {
+                        errors.push(PlanError::PreventDestroy {
+                            address: address.to_string(),
+                            action: Action::Replace,
+                        });
+                    }
+                    Action::Replace
+                };
+                changes.push(Change {
+                    address: address.to_string(),
+                    action,
+                    id: Some(object.id().to_owned()),
+                    version: Some(object.version()),
+                    before: Some(before),
+                    after: Some(after),
+                    changed_fields,
+                    reasons,
+                    warnings,
+                });
+            }
+        }
+    }
+    for &index in &matching.deleted {
+        let object = &live[index];
+        changes.push(Change {
+            address: address_of(object.id()),
+            action: Action::Delete,
+            id: Some(object.id().to_owned()),
+            version: Some(object.version()),
+            before: Some(object.attributes(&address_of)),
+            after: None,
+            changed_fields: Vec::new(),
+            reasons: Vec::new(),
+            warnings: Vec::new(),
+        });
+    }
+    // An ignored object stays as it is, so what it references must stay too.
+    let deleted: BTreeSet<&str> = matching.deleted.iter().map(|&i| live[i].id()).collect();
+    for &index in &matching.ignored {
+        for reference in live[index].references() {
+            if deleted.contains(reference.as_str()) {
+                errors.push(PlanError::ReferencedDelete {
+                    deleted: address_of(&reference),
+                    referrer: address_of(live[index].id()),
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    order::order(changes, options)
+}
+
+fn declared(model: &Model, address: &Address) -> bool {
+    match address.kind {
+        Kind::User => model.users.contains_key(&address.key),
+        Kind::Group => model.groups.contains_key(&address.key),
+        Kind::EscalationPolicy => model.escalation_policies.contains_key(&address.key),
+        Kind::Integration => model.integrations.contains_key(&address.key),
+    }
+}
+
+/// How declared resources and live objects pair up.
+struct Matching {
+    /// Every declared resource, with its lifecycle and its live object (index into `live`), if any.
+    declared: Vec<(Address, Lifecycle, Option<usize>)>,
+    /// Declared resources matched through `renamed_from`.
+    renamed: BTreeSet<Address>,
+    /// Live objects to delete.
+    deleted: Vec<usize>,
+    /// Live objects `settings.ignore` leaves alone.
+    ignored: Vec<usize>,
+    /// Live id → the address shown for it.
+    addresses: BTreeMap<String, String>,
+}
+
+/// The name or email a live object is matched by, normalised.
+fn identity(kind: Kind, text: &str) -> String {
+    if kind == Kind::User {
+        text.to_lowercase()
+    } else {
+        text.to_owned()
+    }
+}
+
+fn match_all(desired: &Model, live: &[Live<'_>]) -> Matching {
+    let mut by_identity: HashMap<(Kind, String), usize> = HashMap::new();
+    for (index, object) in live.iter().enumerate() {
+        by_identity
+            .entry((object.kind(), identity(object.kind(), object.identity())))
+            .or_insert(index);
+    }
+    let mut taken: BTreeSet<usize> = BTreeSet::new();
+    let mut declared = Vec::new();
+    let mut renamed = BTreeSet::new();
+    let resources = attributes::declared_identities(desired);
+    // Exact matches first, so a rename never steals an object another resource matches by name.
+    let mut exact: Vec<Option<usize>> = resources
+        .iter()
+        .map(|(address, id_text, _)| {
+            let found = by_identity
+                .get(&(address.kind, identity(address.kind, id_text)))
+                .copied();
+            if let Some(i) = found {
+                taken.insert(i);
+            }
+            found
+        })
+        .collect();
+    for (i, (address, _, lifecycle)) in resources.iter().enumerate() {
+        if exact[i].is_none() {
+            let found = lifecycle.renamed_from.iter().find_map(|old| {
+                by_identity
+                    .get(&(address.kind, identity(address.kind, old)))
+                    .copied()
+                    .filter(|index| !taken.contains(index))
+            });
+            if let Some(index) = found {
+                taken.insert(index);
+                renamed.insert(address.clone());
+                exact[i] = Some(index);
+            }
+        }
+    }
+    let mut addresses = BTreeMap::new();
+    for (i, (address, _, lifecycle)) in resources.iter().enumerate() {
+        if let Some(index) = exact[i] {
+            addresses.insert(live[index].id().to_owned(), address.to_string());
+        }
+        declared.push((address.clone(), lifecycle.clone(), exact[i]));
+    }
+    let mut deleted = Vec::new();
+    let mut ignored = Vec::new();
+    let mut used_keys: BTreeSet<String> = resources.iter().map(|(a, _, _)| a.to_string()).collect();
+    for (index, object) in live.iter().enumerate() {
+        if taken.contains(&index) {
+            continue;
+        }
+        let kind = object.kind();
+        let is_ignored = desired
+            .settings
+            .ignore
+            .iter()
+            .any(|rule| object.names().iter().any(|name| rule.matches(kind, name)));
+        // Undeclared objects get a readable address from their name, unique among all addresses.
+        let base = format!("{kind}.{}", slug(object.display_name()));
+        let mut address = base.clone();
+        if used_keys.contains(&address) {
+            let id = object.id();
+            address = format!("{base}_{}", &id[id.len().saturating_sub(6)..]);
+        }
+        used_keys.insert(address.clone());
+        addresses.insert(object.id().to_owned(), address);
+        if is_ignored {
+            ignored.push(index);
+        } else {
+            deleted.push(index);
+        }
+    }
+    Matching {
+        declared,
+        renamed,
+        deleted,
+        ignored,
+        addresses,
+    }
+}
+
+/// A key-like form of a name: lowercase ASCII letters and digits, `_` between words.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() {
+        "unnamed".to_owned()
+    } else {
+        out
+    }
+}

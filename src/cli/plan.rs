@@ -1,0 +1,120 @@
+//! `alertform plan [PATH]`
+
+use std::path::PathBuf;
+
+use super::service::{Connection, ServiceArgs};
+use super::{default_path, report_invalid};
+use crate::config;
+use crate::exit::ExitStatus;
+use crate::model::Address;
+use crate::plan::render::{self, Style};
+use crate::plan::{PlanOptions, plan};
+use crate::printer::Printer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A config file, or a directory of .toml and .hcl files.
+    #[arg(default_value_os_t = default_path())]
+    path: PathBuf,
+    #[command(flatten)]
+    service: ServiceArgs,
+    /// `text` for a terminal, `json` for machines (schema/plan.schema.json), `markdown` for a
+    /// pull-request comment.
+    #[arg(long, value_enum, default_value = "text")]
+    format: PlanFormat,
+    /// Limit the plan to this resource (`KIND.KEY`) and what it depends on; repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    targets: Vec<String>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
+    let (_sources, model) = match config::load(&args.path) {
+        Ok(loaded) => loaded,
+        Err(invalid) => return report_invalid(&invalid, printer),
+    };
+    let mut targets = Vec::new();
+    for target in &args.targets {
+        match Address::parse(target) {
+            Some(address) => targets.push(address),
+            None => {
+                printer.note(format!(
+                    "error: --target `{target}` is not an address like `integration.grafana_prod`"
+                ));
+                return ExitStatus::Failure;
+            }
+        }
+    }
+    let runtime = match super::runtime() {
+        Ok(runtime) => runtime,
+        Err(status) => return status,
+    };
+    runtime.block_on(async {
+        let connection = match Connection::connect(&args.service).await {
+            Ok(connection) => connection,
+            Err(message) => {
+                printer.note(format!("error: {message}"));
+                return ExitStatus::Failure;
+            }
+        };
+        let status = plan_with(&connection, &model, &PlanOptions { targets }, args, printer).await;
+        connection.close().await;
+        status
+    })
+}
+
+async fn plan_with(
+    connection: &Connection,
+    model: &crate::model::Model,
+    options: &PlanOptions,
+    args: &Args,
+    printer: &Printer,
+) -> ExitStatus {
+    let observed = match connection.provider.observe().await {
+        Ok(observed) => observed,
+        Err(err) => {
+            printer.note(format!("error: {err}"));
+            return ExitStatus::Failure;
+        }
+    };
+    tracing::info!(
+        objects = observed.len(),
+        requests = connection.provider.http().requests(),
+        "read live state"
+    );
+    let plan = match plan(model, &observed, options) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            for error in &errors {
+                printer.note(format!("error: {error}"));
+            }
+            return ExitStatus::Failure;
+        }
+    };
+    let output = match args.format {
+        PlanFormat::Text => render::text(
+            &plan,
+            &connection.header(),
+            Style {
+                color: printer.color(),
+            },
+        ),
+        PlanFormat::Json => render::json(&plan, connection.target.clone()),
+        PlanFormat::Markdown => render::markdown(&plan, &connection.header()),
+    };
+    printer.out(output.trim_end());
+    if args.detailed_exitcode && !plan.is_empty() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    }
+}

@@ -1,0 +1,320 @@
+//! Renders a plan for terminals (text), machines (JSON, documented by `schema/plan.schema.json`)
+//! and pull requests (Markdown). Pure functions of the plan: the printer writes what they return.
+
+use std::fmt::Write as _;
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Action, Change, Plan, Summary};
+use crate::model::Kind;
+
+/// Version of the JSON document; grows when a field changes meaning or disappears.
+pub const FORMAT_VERSION: &str = "1";
+/// GitHub's limit on a comment is 65,536 characters; leave room for a CI step's own text.
+pub const MARKDOWN_LIMIT: usize = 65_000;
+/// The first line of a Markdown plan, so a CI step can find and update its comment.
+pub const MARKDOWN_MARKER: &str = "<!-- alertform-plan -->";
+
+/// Where the plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Target {
+    /// The service's base URL.
+    pub endpoint: String,
+    /// True when no endpoint was set and alertform started its embedded local service.
+    pub embedded: bool,
+}
+
+/// `plan --format json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "alertform plan")]
+pub struct PlanDocument {
+    pub format_version: String,
+    pub target: Target,
+    pub summary: Summary,
+    /// In the order apply makes them.
+    pub changes: Vec<Change>,
+}
+
+impl PlanDocument {
+    pub fn new(plan: &Plan, target: Target) -> Self {
+        PlanDocument {
+            format_version: FORMAT_VERSION.to_owned(),
+            target,
+            summary: plan.summary(),
+            changes: plan.changes.clone(),
+        }
+    }
+}
+
+/// The JSON Schema of [`PlanDocument`], as committed in `schema/plan.schema.json`.
+pub fn plan_schema() -> String {
+    let schema = SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<PlanDocument>();
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    text.push('\n');
+    text
+}
+
+pub fn json(plan: &Plan, target: Target) -> String {
+    serde_json::to_string_pretty(&PlanDocument::new(plan, target)).expect("a plan serialises")
+}
+
+pub fn summary_line(summary: Summary) -> String {
+    format!(
+        "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
+        summary.create, summary.update, summary.replace, summary.delete
+    )
+}
+
+/// ANSI styling, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn action(self, action: Action, text: &str) -> String {
+        let code = match action {
+            Action::Create => "32",
+            Action::Update => "33",
+            Action::Replace => "35",
+            Action::Delete => "31",
+        };
+        self.paint(code, text)
+    }
+}
+
+/// A value as it would be written in config: `["a", "b"]`, `{ notify = ["group.sre"] }`.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Null => "(none)".to_owned(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{ {} }}",
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k} = {}", value_text(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn is_multiline(value: Option<&Value>) -> bool {
+    value
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.contains('\n'))
+}
+
+/// Lines describing one change, without the header line.
+fn change_body(change: &Change, style: Style) -> Vec<String> {
+    let mut lines = Vec::new();
+    for reason in &change.reasons {
+        lines.push(format!("# {reason}"));
+    }
+    for warning in &change.warnings {
+        lines.push(style.paint("1;33", &format!("! {warning}")));
+    }
+    let width = |keys: &mut dyn Iterator<Item = &String>| keys.map(String::len).max().unwrap_or(0);
+    match change.action {
+        Action::Create => {
+            let after = change.after.as_ref().expect("a create has after");
+            let shown: Vec<(&String, &Value)> =
+                after.iter().filter(|(_, v)| !v.is_null()).collect();
+            let w = width(&mut shown.iter().map(|(k, _)| *k));
+            for (key, value) in shown {
+                if is_multiline(Some(value)) {
+                    lines.push(format!("{key:w$} = <<EOT"));
+                    lines.extend(
+                        value
+                            .as_str()
+                            .unwrap_or_default()
+                            .lines()
+                            .map(|l| format!("  {l}")),
+                    );
+                    lines.push("EOT".to_owned());
+                } else {
+                    lines.push(format!("{key:w$} = {}", value_text(value)));
+                }
+            }
+        }
+        Action::Update | Action::Replace => {
+            let before = change.before.as_ref().expect("an update has before");
+            let after = change.after.as_ref().expect("an update has after");
+            let w = width(&mut change.changed_fields.iter());
+            for key in &change.changed_fields {
+                let (old, new) = (before.get(key), after.get(key));
+                if is_multiline(old) || is_multiline(new) {
+                    lines.push(format!("{key:w$}:"));
+                    let old = old.and_then(Value::as_str).unwrap_or_default();
+                    let new = new.and_then(Value::as_str).unwrap_or_default();
+                    let diff = similar::TextDiff::from_lines(old, new);
+                    for line in diff.unified_diff().context_radius(2).to_string().lines() {
+                        let painted = match line.chars().next() {
+                            Some('+') => style.paint("32", line),
+                            Some('-') => style.paint("31", line),
+                            _ => line.to_owned(),
+                        };
+                        lines.push(format!("  {painted}"));
+                    }
+                } else {
+                    let forces = change.action == Action::Replace
+                        && change
+                            .reasons
+                            .iter()
+                            .any(|r| r.starts_with(&format!("`{key}`")));
+                    lines.push(format!(
+                        "{key:w$} = {} → {}{}",
+                        value_text(old.unwrap_or(&Value::Null)),
+                        value_text(new.unwrap_or(&Value::Null)),
+                        if forces { "  # forces replacement" } else { "" }
+                    ));
+                }
+            }
+        }
+        Action::Delete => {
+            if let Some(name) = change.before.as_ref().and_then(|b| b.get("name")) {
+                lines.push(format!("name = {}", value_text(name)));
+            }
+        }
+    }
+    lines
+}
+
+/// The plan for a terminal. `header` is the first line (where the plan was made against).
+pub fn text(plan: &Plan, header: &str, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{header}");
+    if plan.is_empty() {
+        let _ = writeln!(out, "\nNo changes: the live service matches the config.");
+        return out;
+    }
+    let _ = writeln!(out, "\nalertform will make these changes, in this order:\n");
+    for change in &plan.changes {
+        let symbol = style.action(change.action, change.action.symbol());
+        let address = style.paint("1", &change.address);
+        let _ = writeln!(out, "  {symbol} {address}");
+        for line in change_body(change, style) {
+            let _ = writeln!(out, "      {line}");
+        }
+    }
+    let _ = writeln!(out, "\n{}", summary_line(plan.summary()));
+    out
+}
+
+fn kind_title(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "Users",
+        Kind::Group => "Groups",
+        Kind::EscalationPolicy => "Escalation policies",
+        Kind::Integration => "Integrations",
+    }
+}
+
+/// The plan as a pull-request comment: summary table, destructive changes first, a collapsible
+/// section per kind, and never more than [`MARKDOWN_LIMIT`] characters.
+pub fn markdown(plan: &Plan, header: &str) -> String {
+    let summary = plan.summary();
+    let mut head = String::new();
+    let _ = writeln!(head, "{MARKDOWN_MARKER}");
+    let _ = writeln!(head, "### alertform plan\n");
+    let _ = writeln!(head, "{header}\n");
+    if plan.is_empty() {
+        let _ = writeln!(head, "**No changes.** The live service matches the config.");
+        return head;
+    }
+    let _ = writeln!(head, "| action | count |\n| --- | ---: |");
+    for (label, n) in [
+        ("➕ add", summary.create),
+        ("✏️ change", summary.update),
+        ("♻️ replace", summary.replace),
+        ("🗑️ destroy", summary.delete),
+    ] {
+        let _ = writeln!(head, "| {label} | {n} |");
+    }
+    let destructive: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .collect();
+    if !destructive.is_empty() {
+        let _ = writeln!(head, "\n#### ⚠️ Destructive changes\n");
+        for change in destructive {
+            let why = change
+                .reasons
+                .first()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                head,
+                "- `{}` `{}`{}",
+                change.action.symbol(),
+                change.address,
+                why
+            );
+            for warning in &change.warnings {
+                let _ = writeln!(head, "  - **{warning}**");
+            }
+        }
+    }
+    let mut sections = Vec::new();
+    for kind in Kind::ALL {
+        let changes: Vec<&Change> = plan.changes.iter().filter(|c| c.kind() == *kind).collect();
+        if changes.is_empty() {
+            continue;
+        }
+        let mut body = String::new();
+        for change in &changes {
+            let _ = writeln!(body, "{} {}", change.action.symbol(), change.address);
+            for line in change_body(change, Style { color: false }) {
+                let _ = writeln!(body, "    {line}");
+            }
+        }
+        sections.push((
+            kind_title(*kind),
+            changes.len(),
+            body.replace("```", "`\u{200b}``"),
+        ));
+    }
+    let footer = format!("\n{}\n", summary_line(summary));
+    let mut out = head;
+    let mut truncated = 0;
+    for (title, count, body) in sections {
+        let section = format!(
+            "\n<details><summary>{title} ({count})</summary>\n\n```diff\n{body}```\n\n</details>\n"
+        );
+        if out.len() + section.len() + footer.len() + 200 > MARKDOWN_LIMIT {
+            truncated += count;
+            let _ = write!(
+                out,
+                "\n<details><summary>{title} ({count})</summary>\n\nDetails left out to stay under GitHub's comment limit.\n\n</details>\n"
+            );
+        } else {
+            out.push_str(&section);
+        }
+    }
+    if truncated > 0 {
+        let _ = writeln!(
+            out,
+            "\n> **Note:** details of {truncated} changes were truncated; run `alertform plan` for the full plan."
+        );
+    }
+    out.push_str(&footer);
+    out
+}

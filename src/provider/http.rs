@@ -1,0 +1,271 @@
+//! The HTTP layer every provider shares: timeouts, retries with exponential backoff and jitter on
+//! connection errors, 5xx and 429 (honouring `Retry-After`), bounded attempts and total time, and
+//! errors that name the endpoint, the status and what to do.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+
+/// How hard to try before giving up.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// No new attempt starts after this much time since the first.
+    pub max_total: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(10),
+            max_total: Duration::from_secs(120),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("cannot reach {url}: {message} (after {attempts} attempt{})", if *.attempts == 1 { "" } else { "s" })]
+    Unreachable {
+        url: String,
+        message: String,
+        attempts: u32,
+    },
+    #[error("{method} {url} answered {status}{}: {message}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Status {
+        method: Method,
+        url: String,
+        status: StatusCode,
+        code: Option<String>,
+        message: String,
+        /// The parsed error body, when there was one.
+        body: Option<serde_json::Value>,
+        attempts: u32,
+    },
+    #[error("{url} answered with a body that is not the expected JSON: {message}")]
+    Decode { url: String, message: String },
+}
+
+impl HttpError {
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A response that was not an error.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+}
+
+/// A client for one service endpoint with one token.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    policy: RetryPolicy,
+    requests: Arc<AtomicU64>,
+    retries: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    // The token must never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    pub fn new(base: &str, token: Option<String>, policy: RetryPolicy) -> Result<Self, HttpError> {
+        // reqwest is built without a default crypto provider; ring avoids aws-lc's C build.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(policy.request_timeout)
+            .pool_max_idle_per_host(64)
+            .user_agent(concat!("alertform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpError::Unreachable {
+                url: base.to_owned(),
+                message: format!("cannot build an HTTP client: {e}"),
+                attempts: 0,
+            })?;
+        Ok(HttpClient {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            policy,
+            requests: Arc::default(),
+            retries: Arc::default(),
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// HTTP requests sent so far, retries included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Of those, how many were retries.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Reply, HttpError> {
+        self.send(Method::GET, path, None, &[], true).await
+    }
+
+    /// Sends a request. `retry` says whether it is safe to send again after a lost answer: reads,
+    /// and writes made idempotent by `Idempotency-Key` or `If-Match`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: &[(&str, String)],
+        retry: bool,
+    ) -> Result<Reply, HttpError> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            if attempt > 1 {
+                self.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            let mut request = self.client.request(method.clone(), &url);
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token);
+            }
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let outcome = request.send().await;
+            let retry_after = match outcome {
+                Err(err) => {
+                    let message = if err.is_timeout() {
+                        "timed out".to_owned()
+                    } else if err.is_connect() {
+                        "connection failed".to_owned()
+                    } else {
+                        err.to_string()
+                    };
+                    if !self.may_retry(retry, attempt, started) {
+                        return Err(HttpError::Unreachable {
+                            url,
+                            message,
+                            attempts: attempt,
+                        });
+                    }
+                    tracing::debug!(%method, %url, attempt, %message, "retrying after a connection error");
+                    None
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let text = response.text().await.unwrap_or_default();
+                    let parsed: Option<serde_json::Value> = if text.is_empty() {
+                        Some(serde_json::Value::Null)
+                    } else {
+                        serde_json::from_str(&text).ok()
+                    };
+                    if status.is_success() {
+                        let body = parsed.ok_or_else(|| HttpError::Decode {
+                            url: url.clone(),
+                            message: "not JSON".to_owned(),
+                        })?;
+                        return Ok(Reply { status, body });
+                    }
+                    let transient =
+                        status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+                    if !transient
+                        || !self.may_retry(
+                            retry || status == StatusCode::TOO_MANY_REQUESTS,
+                            attempt,
+                            started,
+                        )
+                    {
+                        let (code, message) = error_detail(parsed.as_ref(), &text);
+                        return Err(HttpError::Status {
+                            method,
+                            url,
+                            status,
+                            code,
+                            message,
+                            body: parsed,
+                            attempts: attempt,
+                        });
+                    }
+                    tracing::debug!(%method, %url, attempt, status = status.as_u16(), "retrying");
+                    retry_after
+                }
+            };
+            tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+        }
+    }
+
+    fn may_retry(&self, retry: bool, attempt: u32, started: Instant) -> bool {
+        retry && attempt < self.policy.max_attempts && started.elapsed() < self.policy.max_total
+    }
+
+    /// Exponential backoff with full jitter, or what the server asked for.
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.policy.max_delay);
+        }
+        let exponent = attempt.saturating_sub(1).min(16);
+        let ceiling = self
+            .policy
+            .base_delay
+            .saturating_mul(1 << exponent)
+            .min(self.policy.max_delay);
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::fill(&mut bytes);
+        let fraction = f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX);
+        ceiling.mul_f64(0.5 + fraction / 2.0)
+    }
+}
+
+/// The code and message of an error body in the service's shape, or the raw text.
+fn error_detail(parsed: Option<&serde_json::Value>, text: &str) -> (Option<String>, String) {
+    let error = parsed.and_then(|v| v.get("error"));
+    let code = error
+        .and_then(|e| e.get("code"))
+        .and_then(|c| c.as_str())
+        .map(str::to_owned);
+    let message = error
+        .and_then(|e| e.get("message"))
+        .and_then(|m| m.as_str())
+        .map_or_else(|| text.chars().take(200).collect(), str::to_owned);
+    (code, message)
+}

@@ -1,0 +1,225 @@
+//! The provider for alertform's own API (the bundled service): list endpoints only, every kind at
+//! once, first page for the page count, then the remaining pages concurrently at 1000 per page.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use tokio::task::JoinSet;
+
+use super::http::{HttpClient, HttpError};
+use super::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
+};
+use crate::api::{EscalationPolicy, Group, Integration, Page, User};
+use crate::model::{Channel, ChannelSettings, ChatPlatform, Templates};
+
+/// The largest page the service serves.
+pub const PAGE_SIZE: u64 = 1000;
+/// Page requests in flight per kind.
+const CONCURRENT_PAGES: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{0}")]
+    Http(#[from] HttpError),
+    #[error("the service at {endpoint} refused the token (401){}: set a valid token with --token or ALERTFORM_TOKEN", if *.had_token { "" } else { ", and none was given" })]
+    Unauthorized { endpoint: String, had_token: bool },
+    #[error("the token may not {action} at {endpoint} (403): {message}")]
+    Forbidden {
+        endpoint: String,
+        action: String,
+        message: String,
+    },
+    #[error("the service at {endpoint} sent {what} that alertform cannot read: {message}")]
+    Unreadable {
+        endpoint: String,
+        what: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct NativeProvider {
+    http: HttpClient,
+    has_token: bool,
+}
+
+impl NativeProvider {
+    pub fn new(http: HttpClient, has_token: bool) -> Self {
+        NativeProvider { http, has_token }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// Turns an HTTP error into one that says what to do about it.
+    pub fn explain(&self, err: HttpError, action: &str) -> ProviderError {
+        match err.status() {
+            Some(StatusCode::UNAUTHORIZED) => ProviderError::Unauthorized {
+                endpoint: self.http.base().to_owned(),
+                had_token: self.has_token,
+            },
+            Some(StatusCode::FORBIDDEN) => ProviderError::Forbidden {
+                endpoint: self.http.base().to_owned(),
+                action: action.to_owned(),
+                message: match &err {
+                    HttpError::Status { message, .. } => message.clone(),
+                    _ => err.to_string(),
+                },
+            },
+            _ => ProviderError::Http(err),
+        }
+    }
+
+    /// Reads every live object of every kind.
+    pub async fn observe(&self) -> Result<Observed, ProviderError> {
+        let (users, groups, policies, integrations) = tokio::try_join!(
+            self.list::<User>("users"),
+            self.list::<Group>("groups"),
+            self.list::<EscalationPolicy>("escalation_policies"),
+            self.list::<Integration>("integrations"),
+        )?;
+        Ok(Observed {
+            users: users.into_iter().map(observe_user).collect(),
+            groups: groups.into_iter().map(observe_group).collect(),
+            escalation_policies: policies.into_iter().map(observe_policy).collect(),
+            integrations: integrations.into_iter().map(observe_integration).collect(),
+        })
+    }
+
+    async fn page<T: DeserializeOwned>(
+        &self,
+        collection: &str,
+        page: u64,
+    ) -> Result<Page<T>, ProviderError> {
+        let path = format!("/api/v1/{collection}?page={page}&per_page={PAGE_SIZE}");
+        let reply = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, &format!("read {collection}")))?;
+        serde_json::from_value(reply.body).map_err(|e| ProviderError::Unreadable {
+            endpoint: self.http.base().to_owned(),
+            what: format!("a page of {collection}"),
+            message: e.to_string(),
+        })
+    }
+
+    async fn list<T: DeserializeOwned + Send + 'static>(
+        &self,
+        collection: &'static str,
+    ) -> Result<Vec<T>, ProviderError> {
+        let first = self.page::<T>(collection, 1).await?;
+        let total_pages = first.total_pages;
+        let mut results = first.results;
+        if total_pages <= 1 {
+            return Ok(results);
+        }
+        let mut pages: Vec<Option<Vec<T>>> = (2..=total_pages).map(|_| None).collect();
+        let mut pending = 2..=total_pages;
+        let mut running = JoinSet::new();
+        loop {
+            while running.len() < CONCURRENT_PAGES {
+                let Some(page) = pending.next() else { break };
+                let provider = self.clone();
+                running.spawn(async move { (page, provider.page::<T>(collection, page).await) });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (page, result) = joined.map_err(|e| ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: format!("pages of {collection}"),
+                message: e.to_string(),
+            })?;
+            let index = usize::try_from(page - 2).expect("page numbers fit in memory");
+            pages[index] = Some(result?.results);
+        }
+        for page in pages.into_iter().flatten() {
+            results.extend(page);
+        }
+        Ok(results)
+    }
+}
+
+fn observe_user(u: User) -> ObservedUser {
+    ObservedUser {
+        id: u.meta.id,
+        version: u.meta.version,
+        name: u.name,
+        email: u.email,
+        phone: u.phone,
+        role: u.role,
+        time_zone: u.time_zone,
+    }
+}
+
+fn observe_group(g: Group) -> ObservedGroup {
+    ObservedGroup {
+        id: g.meta.id,
+        version: g.meta.version,
+        name: g.name,
+        description: g.description,
+        member_user_ids: g.member_user_ids.into_iter().collect(),
+        member_group_ids: g.member_group_ids.into_iter().collect(),
+    }
+}
+
+fn observe_policy(p: EscalationPolicy) -> ObservedPolicy {
+    ObservedPolicy {
+        id: p.meta.id,
+        version: p.meta.version,
+        name: p.name,
+        description: p.description,
+        repeat: u8::try_from(p.repeat).unwrap_or(u8::MAX),
+        steps: p
+            .steps
+            .into_iter()
+            .map(|s| ObservedStep {
+                delay_minutes: u16::try_from(s.delay_minutes).unwrap_or(u16::MAX),
+                notify_user_ids: s.notify_user_ids.into_iter().collect::<BTreeSet<_>>(),
+                notify_group_ids: s.notify_group_ids.into_iter().collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The key and endpoint URL are dropped here: the planner never holds a secret.
+fn observe_integration(i: Integration) -> ObservedIntegration {
+    let channel = match i.channel {
+        Channel::Api => ChannelSettings::Api,
+        Channel::Email => ChannelSettings::Email { mailbox: i.mailbox },
+        Channel::Chat => ChannelSettings::Chat {
+            platform: i.settings.chat_platform.unwrap_or(ChatPlatform::Slack),
+            channel: i.settings.chat_channel.unwrap_or_default(),
+        },
+        Channel::Heartbeat => ChannelSettings::Heartbeat {
+            interval_minutes: i
+                .settings
+                .interval_minutes
+                .and_then(|m| u16::try_from(m).ok())
+                .unwrap_or(0),
+        },
+    };
+    ObservedIntegration {
+        id: i.meta.id,
+        version: i.meta.version,
+        name: i.name,
+        channel,
+        template: i.template,
+        escalation_policy_id: i.escalation_policy_id,
+        recipient_user_ids: i.recipient_user_ids.into_iter().collect(),
+        recipient_group_ids: i.recipient_group_ids.into_iter().collect(),
+        enabled: i.enabled,
+        templates: Templates {
+            grouping_key: i.templates.grouping_key,
+            resolve_signal: i.templates.resolve_signal,
+            acknowledge_signal: i.templates.acknowledge_signal,
+            source_link: i.templates.source_link,
+            title: i.templates.title,
+            message: i.templates.message,
+        },
+    }
+}
