@@ -44,14 +44,11 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     };
     let mut targets = Vec::new();
     for target in &args.targets {
-        match Address::parse(target) {
-            Some(address) => targets.push(address),
-            None => {
-                printer.note(format!(
-                    "error: --target `{target}` is not an address like `integration.grafana_prod`"
-                ));
-                return ExitStatus::Failure;
-            }
+        if let Some(address) = Address::parse(target) { targets.push(address) } else {
+            printer.note(format!(
+                "error: --target `{target}` is not an address like `integration.grafana_prod`"
+            ));
+            return ExitStatus::Failure;
         }
     }
     let runtime = match super::runtime() {

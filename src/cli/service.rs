@@ -43,26 +43,23 @@ impl Connection {
     }
 
     pub async fn connect(args: &ServiceArgs) -> Result<Connection, String> {
-        let (endpoint, token, embedded) = match &args.endpoint {
-            Some(endpoint) => (
-                endpoint.trim_end_matches('/').to_owned(),
-                args.token.clone(),
-                None,
-            ),
-            None => {
-                let server = crate::server::start(ServeOptions {
-                    listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                    data_dir: PathBuf::from(EMBEDDED_DATA),
-                    owner_token: None,
-                    faults: Faults::default(),
-                })
-                .await
-                .map_err(|e| format!("cannot start the embedded local service: {e}"))?;
-                let token = server.owner_token.clone().ok_or_else(|| {
-                    format!("the embedded service has no owner token: {EMBEDDED_DATA}/owner.token is missing; delete {EMBEDDED_DATA} to start afresh")
-                })?;
-                (server.url.clone(), Some(token), Some(server))
-            }
+        let (endpoint, token, embedded) = if let Some(endpoint) = &args.endpoint { (
+            endpoint.trim_end_matches('/').to_owned(),
+            args.token.clone(),
+            None,
+        ) } else {
+            let server = crate::server::start(ServeOptions {
+                listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                data_dir: PathBuf::from(EMBEDDED_DATA),
+                owner_token: None,
+                faults: Faults::default(),
+            })
+            .await
+            .map_err(|e| format!("cannot start the embedded local service: {e}"))?;
+            let token = server.owner_token.clone().ok_or_else(|| {
+                format!("the embedded service has no owner token: {EMBEDDED_DATA}/owner.token is missing; delete {EMBEDDED_DATA} to start afresh")
+            })?;
+            (server.url.clone(), Some(token), Some(server))
         };
         let has_token = token.is_some();
         let http =

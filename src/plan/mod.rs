@@ -8,6 +8,8 @@
 mod attributes;
 mod order;
 pub mod render;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;

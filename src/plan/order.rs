@@ -34,6 +34,9 @@ fn members(attributes: Option<&Attributes>) -> Vec<&str> {
     }
 }
 
+/// Ready changes run lowest first: (phase, kind rank, address).
+type Priority = (usize, usize, String);
+
 pub fn order(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, Vec<PlanError>> {
     let mut graph: DiGraph<usize, ()> = DiGraph::new();
     let nodes: Vec<NodeIndex> = (0..changes.len()).map(|i| graph.add_node(i)).collect();
@@ -148,7 +151,7 @@ pub fn order(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, Vec<Pl
             indegree[b] += 1;
         }
     }
-    let mut ready: BinaryHeap<Reverse<((usize, usize, String), usize)>> = (0..changes.len())
+    let mut ready: BinaryHeap<Reverse<(Priority, usize)>> = (0..changes.len())
         .filter(|&i| keep[i] && indegree[i] == 0)
         .map(|i| Reverse((priority(&changes[i]), i)))
         .collect();

@@ -47,7 +47,7 @@ pub enum HttpError {
         code: Option<String>,
         message: String,
         /// The parsed error body, when there was one.
-        body: Option<serde_json::Value>,
+        body: Option<Box<serde_json::Value>>,
         attempts: u32,
     },
     #[error("{url} answered with a body that is not the expected JSON: {message}")]
@@ -222,7 +222,7 @@ impl HttpClient {
                             status,
                             code,
                             message,
-                            body: parsed,
+                            body: parsed.map(Box::new),
                             attempts: attempt,
                         });
                     }
