@@ -44,7 +44,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     };
     let mut targets = Vec::new();
     for target in &args.targets {
-        if let Some(address) = Address::parse(target) { targets.push(address) } else {
+        if let Some(address) = Address::parse(target) {
+            targets.push(address)
+        } else {
             printer.note(format!(
                 "error: --target `{target}` is not an address like `integration.grafana_prod`"
             ));

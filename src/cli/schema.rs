@@ -1,20 +1,26 @@
-//! `alertform schema [--openapi]`
+//! `alertform schema [--openapi | --plan]`
 
 use crate::config::schema::config_schema;
 use crate::exit::ExitStatus;
+use crate::plan::render::plan_schema;
 use crate::printer::Printer;
 use crate::server::openapi::document_text;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Print the `OpenAPI` 3.0 description of the bundled service's REST API instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "plan")]
     openapi: bool,
+    /// Print the JSON Schema of `plan --format json` instead.
+    #[arg(long)]
+    plan: bool,
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     let text = if args.openapi {
         document_text()
+    } else if args.plan {
+        plan_schema()
     } else {
         config_schema()
     };

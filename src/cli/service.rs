@@ -43,11 +43,13 @@ impl Connection {
     }
 
     pub async fn connect(args: &ServiceArgs) -> Result<Connection, String> {
-        let (endpoint, token, embedded) = if let Some(endpoint) = &args.endpoint { (
-            endpoint.trim_end_matches('/').to_owned(),
-            args.token.clone(),
-            None,
-        ) } else {
+        let (endpoint, token, embedded) = if let Some(endpoint) = &args.endpoint {
+            (
+                endpoint.trim_end_matches('/').to_owned(),
+                args.token.clone(),
+                None,
+            )
+        } else {
             let server = crate::server::start(ServeOptions {
                 listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
                 data_dir: PathBuf::from(EMBEDDED_DATA),

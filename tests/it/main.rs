@@ -2,6 +2,7 @@
 
 mod config_corpus;
 mod examples;
+mod plan;
 mod schema;
 mod server;
 mod support;

@@ -56,3 +56,20 @@ fn toml_examples_point_at_the_schema() {
         }
     }
 }
+
+#[test]
+fn committed_plan_schema_is_fresh() {
+    let committed = std::fs::read_to_string(root().join("schema/plan.schema.json"))
+        .expect("schema/plan.schema.json is committed");
+    assert!(
+        committed == alertform::plan::render::plan_schema(),
+        "schema/plan.schema.json is stale: run `cargo run -- schema --plan > schema/plan.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    for field in ["format_version", "target", "summary", "changes"] {
+        assert!(
+            schema["properties"][field].is_object(),
+            "{field} undocumented"
+        );
+    }
+}

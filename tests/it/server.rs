@@ -1037,7 +1037,7 @@ fn durability_every_acknowledged_write_survives_kill_9() {
         for writer in 0..4 {
             let (server, acknowledged, stop) = (&server, &acknowledged, &stop);
             scope.spawn(move || {
-                let client = reqwest::blocking::Client::new();
+                let client = crate::support::http_client();
                 for i in 0.. {
                     if stop.load(std::sync::atomic::Ordering::Relaxed) {
                         break;

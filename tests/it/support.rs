@@ -59,10 +59,7 @@ impl TestServer {
             token: OWNER_TOKEN.to_owned(),
             data,
             child: None,
-            client: reqwest::blocking::Client::builder()
-                .timeout(std::time::Duration::from_secs(30))
-                .build()
-                .expect("an HTTP client"),
+            client: http_client(),
         };
         server.spawn(extra);
         server
@@ -188,4 +185,14 @@ pub fn assert_error(response: &(u16, serde_json::Value), status: u16, code: &str
         "no message: {}",
         response.1
     );
+}
+
+/// An HTTP client for tests. reqwest is built without a default TLS crypto provider (the crate
+/// installs ring itself), so tests install it too.
+pub fn http_client() -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client")
 }
