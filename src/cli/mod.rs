@@ -2,6 +2,7 @@
 //! lives here beyond wiring and printing.
 
 mod fmt;
+mod graph;
 mod plan;
 mod schema;
 mod serve;
@@ -41,6 +42,8 @@ enum Command {
     Schema(schema::Args),
     /// Show what would change to make the live service match the config.
     Plan(plan::Args),
+    /// Print the config's dependency graph as Graphviz DOT.
+    Graph(graph::Args),
     /// Run the bundled backing service (REST API over `SQLite`).
     Serve(serve::Args),
 }
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args, &printer),
         Command::Schema(args) => schema::run(&args, &printer),
         Command::Plan(args) => plan::run(&args, &printer),
+        Command::Graph(args) => graph::run(&args, &printer),
         Command::Serve(args) => serve::run(&args, &printer),
     };
     status.into()

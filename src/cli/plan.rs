@@ -35,17 +35,21 @@ pub struct Args {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     detailed_exitcode: bool,
+    /// Also write the plan to FILE, with a digest of the config and the version of every live
+    /// object read, for `alertform apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
-    let (_sources, model) = match config::load(&args.path) {
+    let (sources, model) = match config::load(&args.path) {
         Ok(loaded) => loaded,
         Err(invalid) => return report_invalid(&invalid, printer),
     };
     let mut targets = Vec::new();
     for target in &args.targets {
         if let Some(address) = Address::parse(target) {
-            targets.push(address)
+            targets.push(address);
         } else {
             printer.note(format!(
                 "error: --target `{target}` is not an address like `integration.grafana_prod`"
@@ -65,7 +69,16 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 return ExitStatus::Failure;
             }
         };
-        let status = plan_with(&connection, &model, &PlanOptions { targets }, args, printer).await;
+        let digest = config_digest(&sources);
+        let status = plan_with(
+            &connection,
+            &model,
+            &PlanOptions { targets },
+            args,
+            &digest,
+            printer,
+        )
+        .await;
         connection.close().await;
         status
     })
@@ -76,6 +89,7 @@ async fn plan_with(
     model: &crate::model::Model,
     options: &PlanOptions,
     args: &Args,
+    digest: &str,
     printer: &Printer,
 ) -> ExitStatus {
     let observed = match connection.provider.observe().await {
@@ -111,9 +125,49 @@ async fn plan_with(
         PlanFormat::Markdown => render::markdown(&plan, &connection.header()),
     };
     printer.out(output.trim_end());
+    if let Some(file) = &args.out {
+        let saved = render::SavedPlan {
+            plan: render::PlanDocument::new(&plan, connection.target.clone()),
+            config_digest: digest.to_owned(),
+            versions: observed
+                .versions()
+                .map(|(_, id, version)| (id.to_owned(), version))
+                .collect(),
+        };
+        let text = serde_json::to_string_pretty(&saved).expect("a plan serialises");
+        if let Err(err) = std::fs::write(file, text + "\n") {
+            printer.note(format!(
+                "error: cannot write the plan to `{}`: {err}",
+                file.display()
+            ));
+            return ExitStatus::Failure;
+        }
+        printer.note(format!(
+            "Saved the plan to {}; apply it with `alertform apply {}`.",
+            file.display(),
+            file.display()
+        ));
+    }
     if args.detailed_exitcode && !plan.is_empty() {
         ExitStatus::Changes
     } else {
         ExitStatus::Success
     }
+}
+
+/// SHA-256 over every config file's path and contents, in load order.
+pub fn config_digest(sources: &config::source::Sources) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (_, file) in sources.iter() {
+        hasher.update(file.path.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update(file.text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

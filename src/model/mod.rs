@@ -36,6 +36,56 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Every declared address, in kind order.
+    pub fn addresses(&self) -> Vec<Address> {
+        let users = self.users.keys().map(|k| Address::new(Kind::User, k));
+        let groups = self.groups.keys().map(|k| Address::new(Kind::Group, k));
+        let policies = self
+            .escalation_policies
+            .keys()
+            .map(|k| Address::new(Kind::EscalationPolicy, k));
+        let integrations = self
+            .integrations
+            .keys()
+            .map(|k| Address::new(Kind::Integration, k));
+        users
+            .chain(groups)
+            .chain(policies)
+            .chain(integrations)
+            .collect()
+    }
+
+    /// `(from, to)`: resource `from` references `to`, so `to` must exist first.
+    pub fn references(&self) -> Vec<(Address, Address)> {
+        let mut edges = Vec::new();
+        for (key, group) in &self.groups {
+            let from = Address::new(Kind::Group, key);
+            edges.extend(group.members.iter().map(|m| (from.clone(), m.clone())));
+        }
+        for (key, policy) in &self.escalation_policies {
+            let from = Address::new(Kind::EscalationPolicy, key);
+            let targets: std::collections::BTreeSet<&Address> =
+                policy.steps.iter().flat_map(|s| &s.notify).collect();
+            edges.extend(targets.into_iter().map(|t| (from.clone(), t.clone())));
+        }
+        for (key, integration) in &self.integrations {
+            let from = Address::new(Kind::Integration, key);
+            edges.push((
+                from.clone(),
+                Address::new(Kind::EscalationPolicy, &integration.escalation_policy),
+            ));
+            edges.extend(
+                integration
+                    .recipients
+                    .iter()
+                    .map(|r| (from.clone(), r.clone())),
+            );
+        }
+        edges
+    }
+}
+
 /// How plan and apply treat a resource, beyond its attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Lifecycle {

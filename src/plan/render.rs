@@ -49,6 +49,18 @@ impl PlanDocument {
     }
 }
 
+/// `plan --out FILE`: the plan, plus what apply checks before using it — a digest of the config
+/// and the version of every live object the plan read. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SavedPlan {
+    #[serde(flatten)]
+    pub plan: PlanDocument,
+    /// SHA-256 over the config files' paths and contents.
+    pub config_digest: String,
+    /// Live id → version, for every object read.
+    pub versions: std::collections::BTreeMap<String, u64>,
+}
+
 /// The JSON Schema of [`PlanDocument`], as committed in `schema/plan.schema.json`.
 pub fn plan_schema() -> String {
     let schema = SchemaSettings::draft07()
@@ -316,5 +328,20 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
         );
     }
     out.push_str(&footer);
+    out
+}
+
+/// The config's dependency graph in Graphviz DOT: an edge from each resource to what it references.
+pub fn dot(model: &crate::model::Model) -> String {
+    let mut out = String::from(
+        "digraph alertform {\n  rankdir = LR;\n  node [shape = box, fontname = \"Helvetica\"];\n",
+    );
+    for address in model.addresses() {
+        let _ = writeln!(out, "  \"{address}\";");
+    }
+    for (from, to) in model.references() {
+        let _ = writeln!(out, "  \"{from}\" -> \"{to}\";");
+    }
+    out.push_str("}\n");
     out
 }

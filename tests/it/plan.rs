@@ -396,3 +396,38 @@ fn targets_limit_the_plan() {
     let bad = plan(&server, "examples/quickstart", &["--target", "nonsense"]);
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn out_saves_the_plan_with_digest_and_versions_and_no_secret() {
+    let server = TestServer::start(&[]);
+    let ids = seed_quickstart(&server);
+    let (_, grafana) = server.get(&format!("/api/v1/integrations/{}", ids["grafana"]));
+    let key = grafana["integration_key"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.json");
+    let changed = edited_quickstart(|r| r.replace("repeat = 1", "repeat = 3"), |p| p);
+    let output = plan(
+        &server,
+        changed.path().to_str().unwrap(),
+        &["--out", file.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(&key) && !text.contains(&server.token));
+    let saved: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(saved["summary"]["update"], 1);
+    assert_eq!(saved["config_digest"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        saved["versions"].as_object().unwrap().len(),
+        7,
+        "every live object read"
+    );
+    assert_eq!(saved["versions"][&ids["policy"]], 1);
+}
+
+#[test]
+fn graph_prints_the_dependencies_as_dot() {
+    let output = alertform(&["graph", "examples/quickstart"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    insta::assert_snapshot!(stdout(&output));
+}
