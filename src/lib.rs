@@ -23,6 +23,7 @@ pub mod api;
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod exit;
 pub mod model;
 pub mod plan;

@@ -157,17 +157,11 @@ async fn plan_with(
 
 /// SHA-256 over every config file's path and contents, in load order.
 pub fn config_digest(sources: &config::source::Sources) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for (_, file) in sources.iter() {
-        hasher.update(file.path.to_string_lossy().as_bytes());
-        hasher.update([0]);
-        hasher.update(file.text.as_bytes());
-        hasher.update([0]);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let paths: Vec<String> = sources.iter().map(|(_, f)| f.path.to_string_lossy().into_owned()).collect();
+    crate::digest::sha256_parts(
+        sources
+            .iter()
+            .zip(&paths)
+            .flat_map(|((_, file), path)| [path.as_bytes(), file.text.as_bytes()]),
+    )
 }

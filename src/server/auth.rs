@@ -1,11 +1,9 @@
 //! Who may do what: bearer tokens (stored only as SHA-256 digests), roles and their permissions,
 //! and the secrets the service mints.
 
-use std::fmt::Write as _;
-
 use axum::http::HeaderMap;
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use super::error::ApiError;
 use crate::api::TokenRole;
@@ -97,17 +95,7 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))
 }
 
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
+pub use crate::digest::{hex, sha256_hex};
 
 /// `n` bytes from the operating system's CSPRNG, as lowercase hex.
 pub fn random_hex(n: usize) -> String {
