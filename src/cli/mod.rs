@@ -1,12 +1,14 @@
 //! The command line: parses flags into options and calls one operation per command. No logic
 //! lives here beyond wiring and printing.
 
+mod apply;
 mod fmt;
 mod graph;
 mod plan;
 mod schema;
 mod serve;
 mod service;
+mod show;
 mod validate;
 
 use std::path::PathBuf;
@@ -42,6 +44,10 @@ enum Command {
     Schema(schema::Args),
     /// Show what would change to make the live service match the config.
     Plan(plan::Args),
+    /// Make the live service match the config (or a plan saved with `plan --out`).
+    Apply(apply::Args),
+    /// Print one live object; secrets only with --reveal.
+    Show(show::Args),
     /// Print the config's dependency graph as Graphviz DOT.
     Graph(graph::Args),
     /// Run the bundled backing service (REST API over `SQLite`).
@@ -71,6 +77,8 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(&args, &printer),
         Command::Plan(args) => plan::run(&args, &printer),
         Command::Graph(args) => graph::run(&args, &printer),
+        Command::Apply(args) => apply::run(&args, &printer),
+        Command::Show(args) => show::run(&args, &printer),
         Command::Serve(args) => serve::run(&args, &printer),
     };
     status.into()

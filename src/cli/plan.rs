@@ -128,6 +128,7 @@ async fn plan_with(
     if let Some(file) = &args.out {
         let saved = render::SavedPlan {
             plan: render::PlanDocument::new(&plan, connection.target.clone()),
+            config: args.path.display().to_string(),
             config_digest: digest.to_owned(),
             versions: observed
                 .versions()
@@ -157,7 +158,10 @@ async fn plan_with(
 
 /// SHA-256 over every config file's path and contents, in load order.
 pub fn config_digest(sources: &config::source::Sources) -> String {
-    let paths: Vec<String> = sources.iter().map(|(_, f)| f.path.to_string_lossy().into_owned()).collect();
+    let paths: Vec<String> = sources
+        .iter()
+        .map(|(_, f)| f.path.to_string_lossy().into_owned())
+        .collect();
     crate::digest::sha256_parts(
         sources
             .iter()

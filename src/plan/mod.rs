@@ -86,6 +86,9 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// `(a, b)`: change `a` must finish before change `b` starts (indices into `changes`).
     pub dependencies: Vec<(usize, usize)>,
+    /// Address → live id of every declared resource that exists, changed or not: what creates
+    /// and updates reference.
+    pub live_ids: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -308,7 +311,15 @@ pub fn plan(
     if !errors.is_empty() {
         return Err(errors);
     }
-    order::order(changes, options)
+    let mut ordered = order::order(changes, options)?;
+    ordered.live_ids = matching
+        .declared
+        .iter()
+        .filter_map(|(address, _, index)| {
+            Some((address.to_string(), live[(*index)?].id().to_owned()))
+        })
+        .collect();
+    Ok(ordered)
 }
 
 fn declared(model: &Model, address: &Address) -> bool {

@@ -193,5 +193,6 @@ pub fn order(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, Vec<Pl
     Ok(Plan {
         changes,
         dependencies,
+        live_ids: std::collections::BTreeMap::new(),
     })
 }

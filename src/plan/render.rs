@@ -55,6 +55,8 @@ impl PlanDocument {
 pub struct SavedPlan {
     #[serde(flatten)]
     pub plan: PlanDocument,
+    /// The config path the plan was made from, as given.
+    pub config: String,
     /// SHA-256 over the config files' paths and contents.
     pub config_digest: String,
     /// Live id → version, for every object read.

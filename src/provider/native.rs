@@ -31,6 +31,8 @@ pub enum ProviderError {
         action: String,
         message: String,
     },
+    #[error("`{id}` changed since the plan read it (version {expected}); run plan again")]
+    Drifted { id: String, expected: u64 },
     #[error("the service at {endpoint} sent {what} that alertform cannot read: {message}")]
     Unreadable {
         endpoint: String,
@@ -221,5 +223,160 @@ fn observe_integration(i: Integration) -> ObservedIntegration {
             title: i.templates.title,
             message: i.templates.message,
         },
+    }
+}
+
+/// The answer to a write: the object as the service now has it (null after a delete).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub id: String,
+    pub version: u64,
+    pub object: serde_json::Value,
+}
+
+pub fn collection(kind: crate::model::Kind) -> &'static str {
+    match kind {
+        crate::model::Kind::User => "users",
+        crate::model::Kind::Group => "groups",
+        crate::model::Kind::EscalationPolicy => "escalation_policies",
+        crate::model::Kind::Integration => "integrations",
+    }
+}
+
+fn written(object: serde_json::Value) -> Written {
+    Written {
+        id: object["id"].as_str().unwrap_or_default().to_owned(),
+        version: object["version"].as_u64().unwrap_or(0),
+        object,
+    }
+}
+
+impl NativeProvider {
+    /// Creates an object. The idempotency key makes a retry after a lost answer safe: the
+    /// service answers it with the first response instead of creating a second object.
+    pub async fn create(
+        &self,
+        kind: crate::model::Kind,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+    ) -> Result<Written, ProviderError> {
+        let path = format!("/api/v1/{}", collection(kind));
+        let headers = [("idempotency-key", idempotency_key.to_owned())];
+        let reply = self
+            .http
+            .send(reqwest::Method::POST, &path, Some(body), &headers, true)
+            .await
+            .map_err(|e| self.explain(e, &format!("create {}", kind.plural())))?;
+        Ok(written(reply.body))
+    }
+
+    /// Replaces an object if it is still at `version`. When the first answer was lost and the
+    /// retry finds the version moved on, the object is read back: if it already holds `body`, the
+    /// lost attempt succeeded.
+    pub async fn update(
+        &self,
+        kind: crate::model::Kind,
+        id: &str,
+        version: u64,
+        body: &serde_json::Value,
+    ) -> Result<Written, ProviderError> {
+        let path = format!("/api/v1/{}/{id}", collection(kind));
+        let headers = [("if-match", format!("\"{version}\""))];
+        match self
+            .http
+            .send(reqwest::Method::PUT, &path, Some(body), &headers, true)
+            .await
+        {
+            Ok(reply) => Ok(written(reply.body)),
+            Err(HttpError::Status {
+                status: StatusCode::PRECONDITION_FAILED,
+                attempts,
+                ..
+            }) if attempts > 1 => {
+                let current = self
+                    .http
+                    .get(&path)
+                    .await
+                    .map_err(|e| self.explain(e, "read back an update"))?;
+                if contains(&current.body, body)
+                    && current.body["version"].as_u64() == Some(version + 1)
+                {
+                    Ok(written(current.body))
+                } else {
+                    Err(ProviderError::Drifted {
+                        id: id.to_owned(),
+                        expected: version,
+                    })
+                }
+            }
+            Err(HttpError::Status {
+                status: StatusCode::PRECONDITION_FAILED,
+                ..
+            }) => Err(ProviderError::Drifted {
+                id: id.to_owned(),
+                expected: version,
+            }),
+            Err(e) => Err(self.explain(e, &format!("update {}", kind.plural()))),
+        }
+    }
+
+    /// Deletes an object if it is still at `version`; gone after a lost answer counts as done.
+    pub async fn delete(
+        &self,
+        kind: crate::model::Kind,
+        id: &str,
+        version: u64,
+    ) -> Result<(), ProviderError> {
+        let path = format!("/api/v1/{}/{id}", collection(kind));
+        let headers = [("if-match", format!("\"{version}\""))];
+        match self
+            .http
+            .send(reqwest::Method::DELETE, &path, None, &headers, true)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(HttpError::Status {
+                status: StatusCode::NOT_FOUND,
+                attempts,
+                ..
+            }) if attempts > 1 => Ok(()),
+            Err(HttpError::Status {
+                status: StatusCode::PRECONDITION_FAILED,
+                ..
+            }) => Err(ProviderError::Drifted {
+                id: id.to_owned(),
+                expected: version,
+            }),
+            Err(e) => Err(self.explain(e, &format!("delete {}", kind.plural()))),
+        }
+    }
+
+    /// One object, as the service has it (secrets included: callers decide what to show).
+    pub async fn get(
+        &self,
+        kind: crate::model::Kind,
+        id: &str,
+    ) -> Result<serde_json::Value, ProviderError> {
+        let path = format!("/api/v1/{}/{id}", collection(kind));
+        let reply = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, &format!("read {}", kind.plural())))?;
+        Ok(reply.body)
+    }
+}
+
+/// Whether every field of `wanted` has that value in `object` (lists compared as sets of ids).
+fn contains(object: &serde_json::Value, wanted: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (object, wanted) {
+        (Value::Object(have), Value::Object(want)) => want
+            .iter()
+            .all(|(k, v)| v.is_null() || have.get(k).is_some_and(|h| contains(h, v))),
+        (Value::Array(have), Value::Array(want)) => {
+            have.len() == want.len() && want.iter().all(|w| have.iter().any(|h| contains(h, w)))
+        }
+        (have, want) => have == want,
     }
 }

@@ -1,0 +1,109 @@
+//! `alertform show ADDR [--reveal]`: one live object; secrets only when asked.
+
+use std::path::PathBuf;
+
+use super::report_invalid;
+use super::service::{Connection, ServiceArgs};
+use crate::config;
+use crate::exit::ExitStatus;
+use crate::model::Address;
+use crate::plan::{PlanOptions, plan};
+use crate::printer::Printer;
+
+/// Fields that hold or embed a secret.
+const SENSITIVE: [&str; 2] = ["integration_key", "endpoint_url"];
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The resource, e.g. `integration.grafana_prod`.
+    address: String,
+    /// The config the address is declared in.
+    #[arg(long, default_value = ".")]
+    config: PathBuf,
+    /// Show the integration key and endpoint URL.
+    #[arg(long)]
+    reveal: bool,
+    #[command(flatten)]
+    service: ServiceArgs,
+}
+
+pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
+    let Some(address) = Address::parse(&args.address) else {
+        printer.note(format!(
+            "error: `{}` is not an address like `integration.grafana_prod`",
+            args.address
+        ));
+        return ExitStatus::Failure;
+    };
+    let (_, model) = match config::load(&args.config) {
+        Ok(loaded) => loaded,
+        Err(invalid) => return report_invalid(&invalid, printer),
+    };
+    let runtime = match super::runtime() {
+        Ok(runtime) => runtime,
+        Err(status) => return status,
+    };
+    runtime.block_on(async {
+        let connection = match Connection::connect(&args.service).await {
+            Ok(connection) => connection,
+            Err(message) => {
+                printer.note(format!("error: {message}"));
+                return ExitStatus::Failure;
+            }
+        };
+        let status = show(&connection, &model, &address, args.reveal, printer).await;
+        connection.close().await;
+        status
+    })
+}
+
+async fn show(
+    connection: &Connection,
+    model: &crate::model::Model,
+    address: &Address,
+    reveal: bool,
+    printer: &Printer,
+) -> ExitStatus {
+    let observed = match connection.provider.observe().await {
+        Ok(observed) => observed,
+        Err(err) => {
+            printer.note(format!("error: {err}"));
+            return ExitStatus::Failure;
+        }
+    };
+    let plan = match plan(
+        model,
+        &observed,
+        &PlanOptions {
+            targets: vec![address.clone()],
+        },
+    ) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            for error in errors {
+                printer.note(format!("error: {error}"));
+            }
+            return ExitStatus::Failure;
+        }
+    };
+    let Some(id) = plan.live_ids.get(&address.to_string()) else {
+        printer.note(format!("error: `{address}` is declared but does not exist in the service yet; run `alertform apply`"));
+        return ExitStatus::Failure;
+    };
+    let mut object = match connection.provider.get(address.kind, id).await {
+        Ok(object) => object,
+        Err(err) => {
+            printer.note(format!("error: {err}"));
+            return ExitStatus::Failure;
+        }
+    };
+    if !reveal {
+        for field in SENSITIVE {
+            if object.get(field).is_some_and(|v| !v.is_null()) {
+                object[field] = serde_json::json!("(sensitive)");
+            }
+        }
+    }
+    printer.out(serde_json::to_string_pretty(&object).expect("JSON serialises"));
+    ExitStatus::Success
+}
