@@ -3,7 +3,7 @@
 //! independent branches go on (or, with `fail_fast`, starts nothing new).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -325,7 +325,7 @@ fn ids_of(
 /// 10) need `--force`. The messages say what and by how much.
 pub fn delete_threshold_problems(
     plan: &Plan,
-    live_counts: &HashMap<Kind, usize>,
+    live_counts: &BTreeMap<Kind, usize>,
     max_delete_percent: u8,
 ) -> Vec<String> {
     let mut problems = Vec::new();

@@ -1,6 +1,6 @@
 //! `alertform apply [PATH | PLAN.json]`
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -32,7 +32,7 @@ pub struct Args {
     /// After a failure, start nothing new (calls in flight finish).
     #[arg(long)]
     fail_fast: bool,
-    /// Apply even when deletes and replaces exceed settings.max_delete_percent.
+    /// Apply even when deletes and replaces exceed `settings.max_delete_percent`.
     #[arg(long)]
     force: bool,
     /// Limit the run to this resource (`KIND.KEY`) and what it depends on; repeatable.
@@ -171,7 +171,7 @@ impl Run<'_> {
         if plan.is_empty() {
             return ExitStatus::Success;
         }
-        let mut live_counts: HashMap<Kind, usize> = HashMap::new();
+        let mut live_counts: BTreeMap<Kind, usize> = BTreeMap::new();
         for (kind, _, _) in observed.versions() {
             *live_counts.entry(kind).or_default() += 1;
         }
@@ -335,7 +335,7 @@ fn drift(saved: &SavedPlan, digest: &str, now: &BTreeMap<String, u64>) -> Vec<St
         match now.get(id) {
             None => changes.push(format!("`{id}` was deleted")),
             Some(v) if v != version => {
-                changes.push(format!("`{id}` changed (version {version} → {v})"))
+                changes.push(format!("`{id}` changed (version {version} → {v})"));
             }
             Some(_) => {}
         }
