@@ -1,0 +1,416 @@
+//! `alertform apply` against a real `alertform serve`: convergence, faults, partial failure,
+//! safety rails, saved plans, and `show`.
+
+use serde_json::json;
+
+use crate::support::{TestServer, alertform, stderr, stdout};
+
+fn apply(server: &TestServer, path: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "apply",
+        path,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+    ];
+    args.extend_from_slice(extra);
+    alertform(&args)
+}
+
+fn plan_exit(server: &TestServer, path: &str) -> Option<i32> {
+    alertform(&[
+        "plan",
+        path,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--detailed-exitcode",
+    ])
+    .status
+    .code()
+}
+
+/// Every object of a collection, all pages.
+fn all(server: &TestServer, collection: &str) -> Vec<serde_json::Value> {
+    let mut objects = Vec::new();
+    for page in 1.. {
+        let (status, body) = server.get(&format!("/api/v1/{collection}?per_page=1000&page={page}"));
+        assert_eq!(status, 200, "{body}");
+        objects.extend(body["results"].as_array().unwrap().iter().cloned());
+        if body["next"].is_null() {
+            break;
+        }
+    }
+    objects
+}
+
+fn config(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn every_example_applies_then_plans_no_changes() {
+    for example in [
+        "examples/quickstart",
+        "examples/quickstart-hcl",
+        "examples/multi-team/toml",
+        "examples/multi-team/hcl",
+    ] {
+        let server = TestServer::start(&[]);
+        assert_eq!(
+            plan_exit(&server, example),
+            Some(2),
+            "{example}: changes before"
+        );
+        let output = apply(&server, example, &["--auto-approve"]);
+        assert!(
+            output.status.success(),
+            "{example}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        assert!(
+            stdout(&output).contains("Apply complete"),
+            "{}",
+            stdout(&output)
+        );
+        assert_eq!(
+            plan_exit(&server, example),
+            Some(0),
+            "{example}: no changes after"
+        );
+        // A second apply does nothing.
+        let again = apply(&server, example, &["--auto-approve"]);
+        assert!(stdout(&again).contains("No changes"), "{}", stdout(&again));
+    }
+}
+
+#[test]
+fn apply_without_a_terminal_needs_auto_approve() {
+    let server = TestServer::start(&[]);
+    let output = apply(&server, "examples/quickstart", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--auto-approve"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        server.get("/api/v1/users").1["count"],
+        0,
+        "nothing was applied"
+    );
+}
+
+#[test]
+fn faults_converge_without_duplicates() {
+    let server = TestServer::start(&[
+        "--fail-rate",
+        "0.1",
+        "--fail-after-commit-rate",
+        "0.05",
+        "--rate-limit",
+        "50",
+    ]);
+    let example = "examples/multi-team/toml";
+    let output = apply(&server, example, &["--auto-approve", "-v"]);
+    let err = stderr(&output);
+    assert!(output.status.success(), "{}{err}", stdout(&output));
+    let users = all(&server, "users");
+    let integrations = all(&server, "integrations");
+    assert_eq!(users.len(), 30, "no duplicate or missing user");
+    assert_eq!(
+        integrations.len(),
+        20,
+        "no duplicate or missing integration"
+    );
+    assert_eq!(all(&server, "groups").len(), 7);
+    assert_eq!(all(&server, "escalation_policies").len(), 8);
+    let names: std::collections::BTreeSet<&str> = integrations
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 20);
+    let retries = err
+        .lines()
+        .find(|l| l.contains("apply finished"))
+        .unwrap_or_default()
+        .to_owned();
+    eprintln!("faults: {retries}");
+    assert_eq!(plan_exit(&server, example), Some(0));
+}
+
+const BRANCHES: &str = r#"
+[user.ok]
+name = "Ok"
+email = "ok@example.com"
+
+[user.long]
+name = "NAME"
+email = "long@example.com"
+
+[group.needs_long]
+name = "Needs long"
+members = ["user.long"]
+
+[escalation_policy.independent]
+name = "Independent"
+steps = [{ notify = ["user.ok"] }]
+"#;
+
+#[test]
+fn a_failed_branch_skips_its_dependents_and_reapply_finishes() {
+    let server = TestServer::start(&[]);
+    // The service refuses names over 255 characters; the config language has no such limit.
+    let bad = config(&[("org.toml", &BRANCHES.replace("NAME", &"x".repeat(300)))]);
+    let output = apply(&server, bad.path().to_str().unwrap(), &["--auto-approve"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("Apply failed: 2 done, 1 failed, 1 skipped"),
+        "{out}"
+    );
+    assert!(out.contains("✗ + user.long"), "{out}");
+    assert!(
+        out.contains("group.needs_long: skipped, depends on user.long, which failed"),
+        "{out}"
+    );
+    assert_eq!(
+        server.get("/api/v1/escalation_policies").1["count"],
+        1,
+        "the independent branch was applied"
+    );
+
+    let fixed = config(&[("org.toml", &BRANCHES.replace("NAME", "Long"))]);
+    let output = apply(&server, fixed.path().to_str().unwrap(), &["--auto-approve"]);
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("Plan: 2 to add, 0 to change"),
+        "only what was left: {}",
+        stdout(&output)
+    );
+    assert_eq!(plan_exit(&server, fixed.path().to_str().unwrap()), Some(0));
+}
+
+#[test]
+fn fail_fast_starts_nothing_new() {
+    let server = TestServer::start(&[]);
+    let bad = config(&[("org.toml", &BRANCHES.replace("NAME", &"x".repeat(300)))]);
+    let output = apply(
+        &server,
+        bad.path().to_str().unwrap(),
+        &["--auto-approve", "--fail-fast", "--parallelism", "1"],
+    );
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(out.contains("--fail-fast stopped the run"), "{out}");
+}
+
+#[test]
+fn prevent_destroy_and_the_delete_threshold_refuse() {
+    let server = TestServer::start(&[]);
+    let mut many = String::new();
+    for i in 0..12 {
+        many.push_str(&format!(
+            "[user.u{i}]\nname = \"U{i}\"\nemail = \"u{i}@example.com\"\n\n"
+        ));
+    }
+    let twelve = config(&[("users.toml", &many)]);
+    assert!(
+        apply(
+            &server,
+            twelve.path().to_str().unwrap(),
+            &["--auto-approve"]
+        )
+        .status
+        .success()
+    );
+    let two = config(&[(
+        "users.toml",
+        "[user.u0]\nname = \"U0\"\nemail = \"u0@example.com\"\n\n[user.u1]\nname = \"U1\"\nemail = \"u1@example.com\"\n",
+    )]);
+    let refused = apply(&server, two.path().to_str().unwrap(), &["--auto-approve"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("deletes or replaces 10 of 12 live users (83%)") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(all(&server, "users").len(), 12, "nothing was deleted");
+    let forced = apply(
+        &server,
+        two.path().to_str().unwrap(),
+        &["--auto-approve", "--force"],
+    );
+    assert!(forced.status.success(), "{}", stdout(&forced));
+    assert_eq!(all(&server, "users").len(), 2);
+
+    let quick =
+        std::fs::read_to_string(crate::support::root().join("examples/quickstart/routing.toml"))
+            .unwrap();
+    let people =
+        std::fs::read_to_string(crate::support::root().join("examples/quickstart/people.toml"))
+            .unwrap();
+    let protected = config(&[
+        ("people.toml", &people),
+        (
+            "routing.toml",
+            &quick.replace(
+                "template = \"grafana\"",
+                "template = \"grafana\"\nprevent_destroy = true",
+            ),
+        ),
+    ]);
+    assert!(
+        apply(
+            &server,
+            protected.path().to_str().unwrap(),
+            &["--auto-approve", "--force"]
+        )
+        .status
+        .success()
+    );
+    let replaced = config(&[
+        ("people.toml", &people),
+        (
+            "routing.toml",
+            &quick.replace(
+                "template = \"grafana\"",
+                "template = \"datadog\"\nprevent_destroy = true",
+            ),
+        ),
+    ]);
+    let output = apply(
+        &server,
+        replaced.path().to_str().unwrap(),
+        &["--auto-approve"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("`integration.grafana_prod` has prevent_destroy = true"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_saved_plan_applies_without_asking_unless_something_drifted() {
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.json");
+    let file = file.to_str().unwrap();
+    let plan = alertform(&[
+        "plan",
+        "examples/quickstart",
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--out",
+        file,
+    ]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let applied = apply(&server, file, &[]);
+    assert!(
+        applied.status.success(),
+        "{}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    assert_eq!(plan_exit(&server, "examples/quickstart"), Some(0));
+
+    // A plan saved now goes stale when a live object changes.
+    let changed = config(&[
+        (
+            "people.toml",
+            &std::fs::read_to_string(
+                crate::support::root().join("examples/quickstart/people.toml"),
+            )
+            .unwrap(),
+        ),
+        (
+            "routing.toml",
+            &std::fs::read_to_string(
+                crate::support::root().join("examples/quickstart/routing.toml"),
+            )
+            .unwrap()
+            .replace("repeat = 1", "repeat = 2"),
+        ),
+    ]);
+    let plan = alertform(&[
+        "plan",
+        changed.path().to_str().unwrap(),
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--out",
+        file,
+    ]);
+    assert!(plan.status.success());
+    let user = all(&server, "users")
+        .into_iter()
+        .find(|u| u["email"] == "bob@example.com")
+        .unwrap();
+    let id = user["id"].as_str().unwrap();
+    server.put(
+        &format!("/api/v1/users/{id}"),
+        &json!({"name": "Robert", "email": "bob@example.com"}),
+    );
+    let stale = apply(&server, file, &[]);
+    assert_eq!(stale.status.code(), Some(1));
+    let err = stderr(&stale);
+    assert!(
+        err.contains("stale") && err.contains(&format!("`{id}` changed (version 1 → 2)")),
+        "{err}"
+    );
+}
+
+#[test]
+fn show_hides_secrets_unless_revealed() {
+    let server = TestServer::start(&[]);
+    assert!(
+        apply(&server, "examples/quickstart", &["--auto-approve"])
+            .status
+            .success()
+    );
+    let show = |extra: &[&str]| {
+        let mut args = vec![
+            "show",
+            "integration.grafana_prod",
+            "--config",
+            "examples/quickstart",
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+        ];
+        args.extend_from_slice(extra);
+        alertform(&args)
+    };
+    let hidden: serde_json::Value = serde_json::from_str(&stdout(&show(&[]))).unwrap();
+    assert_eq!(hidden["integration_key"], "(sensitive)");
+    assert_eq!(hidden["endpoint_url"], "(sensitive)");
+    assert_eq!(hidden["name"], "Grafana (prod)");
+    let revealed: serde_json::Value = serde_json::from_str(&stdout(&show(&["--reveal"]))).unwrap();
+    let key = revealed["integration_key"].as_str().unwrap();
+    assert_eq!(key.len(), 32);
+    assert!(revealed["endpoint_url"].as_str().unwrap().ends_with(key));
+    let missing = alertform(&[
+        "show",
+        "user.nobody",
+        "--config",
+        "examples/quickstart",
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+}
