@@ -1,6 +1,8 @@
 //! `alertform apply` against a real `alertform serve`: convergence, faults, partial failure,
 //! safety rails, saved plans, and `show`.
 
+use std::fmt::Write as _;
+
 use serde_json::json;
 
 use crate::support::{TestServer, alertform, stderr, stdout};
@@ -217,9 +219,10 @@ fn prevent_destroy_and_the_delete_threshold_refuse() {
     let server = TestServer::start(&[]);
     let mut many = String::new();
     for i in 0..12 {
-        many.push_str(&format!(
+        let _ = write!(
+            many,
             "[user.u{i}]\nname = \"U{i}\"\nemail = \"u{i}@example.com\"\n\n"
-        ));
+        );
     }
     let twelve = config(&[("users.toml", &many)]);
     assert!(
