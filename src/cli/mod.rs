@@ -2,6 +2,7 @@
 //! lives here beyond wiring and printing.
 
 mod apply;
+mod dev;
 mod fmt;
 mod graph;
 mod plan;
@@ -48,6 +49,9 @@ enum Command {
     Apply(apply::Args),
     /// Print one live object; secrets only with --reveal.
     Show(show::Args),
+    /// Tools for developing alertform.
+    #[command(subcommand, hide = true)]
+    Dev(dev::DevCommand),
     /// Print the config's dependency graph as Graphviz DOT.
     Graph(graph::Args),
     /// Run the bundled backing service (REST API over `SQLite`).
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer),
         Command::Show(args) => show::run(&args, &printer),
+        Command::Dev(command) => dev::run(&command, &printer),
         Command::Serve(args) => serve::run(&args, &printer),
     };
     status.into()

@@ -123,3 +123,36 @@ fn fmt_rewrites_then_leaves_alone() {
     assert!(again.status.success(), "{}", stdout(&again));
     assert!(alertform(&["validate", path]).status.success());
 }
+
+#[test]
+fn generated_orgs_validate_and_match_across_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["toml", "hcl"] {
+        let out = dir.path().join(format);
+        let output = alertform(&[
+            "dev",
+            "generate",
+            "--objects",
+            "500",
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let toml = config::load(&dir.path().join("toml"))
+        .map(|(_, m)| m)
+        .expect("generated TOML is valid");
+    let hcl = config::load(&dir.path().join("hcl"))
+        .map(|(_, m)| m)
+        .expect("generated HCL is valid");
+    assert_eq!(toml, hcl);
+    let total: usize = alertform::model::Kind::ALL
+        .iter()
+        .map(|k| toml.count(*k))
+        .sum();
+    assert_eq!(total, 500);
+    assert_eq!(toml.users.len(), 100);
+    assert_eq!(toml.integrations.len(), 300);
+}

@@ -1,0 +1,187 @@
+//! Synthetic but realistic orgs of any size, for benchmarks and scale tests: about 20 % users,
+//! 5 % groups (some nested), 15 % escalation policies of 1–4 steps and 60 % integrations over all
+//! four channels, every reference valid. Deterministic for a given size.
+
+use std::fmt::Write as _;
+
+use crate::config::source::Format;
+
+/// A small deterministic generator (SplitMix64): reproducible orgs without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % (n.max(1) as u64)).unwrap_or(0)
+    }
+}
+
+const TEMPLATES: [&str; 6] = [
+    "grafana",
+    "prometheus_alertmanager",
+    "datadog",
+    "aws_cloudwatch",
+    "sentry",
+    "custom",
+];
+
+/// The org's files: `(file name, text)`.
+pub fn org(objects: usize, format: Format) -> Vec<(String, String)> {
+    let users = (objects / 5).max(1);
+    let groups = (objects / 20).max(1);
+    let policies = (objects * 15 / 100).max(1);
+    let integrations = objects.saturating_sub(users + groups + policies).max(1);
+    let mut rng = Rng(0x5EED ^ objects as u64);
+    let reference = |kind: &str, key: String| match format {
+        Format::Toml => format!("\"{kind}.{key}\""),
+        Format::Hcl => format!("{kind}.{key}"),
+    };
+    let mut out = Vec::new();
+
+    let mut text = String::new();
+    for i in 0..users {
+        let fields = [
+            ("name", format!("\"User {i}\"")),
+            ("email", format!("\"user{i}@example.com\"")),
+            (
+                "time_zone",
+                format!(
+                    "\"{}\"",
+                    ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"][i % 4]
+                ),
+            ),
+        ];
+        block(&mut text, format, "user", &format!("u{i}"), &fields);
+    }
+    out.push(("users", text));
+
+    let mut text = String::new();
+    for g in 0..groups {
+        let mut members: Vec<String> = (0..5)
+            .map(|_| reference("user", format!("u{}", rng.below(users))))
+            .collect();
+        // Every fourth group nests an earlier one.
+        if g % 4 == 3 {
+            members.push(reference("group", format!("g{}", rng.below(g))));
+        }
+        members.sort();
+        members.dedup();
+        let fields = [
+            ("name", format!("\"Group {g}\"")),
+            ("members", format!("[{}]", members.join(", "))),
+        ];
+        block(&mut text, format, "group", &format!("g{g}"), &fields);
+    }
+    out.push(("groups", text));
+
+    let mut text = String::new();
+    for p in 0..policies {
+        let steps: Vec<String> = (0..=rng.below(4))
+            .map(|s| {
+                let target = if s % 2 == 0 {
+                    reference("group", format!("g{}", rng.below(groups)))
+                } else {
+                    reference("user", format!("u{}", rng.below(users)))
+                };
+                match format {
+                    Format::Toml => {
+                        format!("{{ delay_minutes = {}, notify = [{target}] }}", s * 10)
+                    }
+                    Format::Hcl => format!("{{ delay_minutes = {}, notify = [{target}] }}", s * 10),
+                }
+            })
+            .collect();
+        let fields = [
+            ("name", format!("\"Policy {p}\"")),
+            ("repeat", (p % 3).to_string()),
+            ("steps", format!("[{}]", steps.join(", "))),
+        ];
+        block(
+            &mut text,
+            format,
+            "escalation_policy",
+            &format!("p{p}"),
+            &fields,
+        );
+    }
+    out.push(("policies", text));
+
+    let mut text = String::new();
+    for i in 0..integrations {
+        let policy = match format {
+            Format::Toml => format!("\"p{}\"", rng.below(policies)),
+            Format::Hcl => format!("escalation_policy.p{}", rng.below(policies)),
+        };
+        let mut fields = vec![("name", format!("\"Integration {i}\""))];
+        match i % 10 {
+            0..=5 => {
+                fields.push(("channel", "\"api\"".to_owned()));
+                fields.push((
+                    "template",
+                    format!("\"{}\"", TEMPLATES[i % TEMPLATES.len()]),
+                ));
+            }
+            6 | 7 => {
+                fields.push(("channel", "\"email\"".to_owned()));
+                fields.push(("template", "\"custom\"".to_owned()));
+            }
+            8 => {
+                fields.push(("channel", "\"chat\"".to_owned()));
+                fields.push(("template", "\"slack\"".to_owned()));
+                fields.push(("chat_platform", "\"slack\"".to_owned()));
+                fields.push(("chat_channel", format!("\"#alerts-{i}\"")));
+            }
+            _ => {
+                fields.push(("channel", "\"heartbeat\"".to_owned()));
+                fields.push(("template", "\"cron_heartbeat\"".to_owned()));
+                fields.push(("interval_minutes", (5 + i % 60).to_string()));
+            }
+        }
+        fields.push(("escalation_policy", policy));
+        if i % 3 == 0 {
+            fields.push((
+                "recipients",
+                format!(
+                    "[{}]",
+                    reference("group", format!("g{}", rng.below(groups)))
+                ),
+            ));
+        }
+        block(&mut text, format, "integration", &format!("i{i}"), &fields);
+    }
+    out.push(("integrations", text));
+
+    let extension = match format {
+        Format::Toml => "toml",
+        Format::Hcl => "hcl",
+    };
+    out.into_iter()
+        .map(|(name, text)| (format!("{name}.{extension}"), text))
+        .collect()
+}
+
+fn block(out: &mut String, format: Format, kind: &str, key: &str, fields: &[(&str, String)]) {
+    match format {
+        Format::Toml => {
+            let _ = writeln!(out, "[{kind}.{key}]");
+            for (field, value) in fields {
+                let _ = writeln!(out, "{field} = {value}");
+            }
+            out.push('\n');
+        }
+        Format::Hcl => {
+            let _ = writeln!(out, "{kind} \"{key}\" {{");
+            for (field, value) in fields {
+                let _ = writeln!(out, "  {field} = {value}");
+            }
+            out.push_str("}\n\n");
+        }
+    }
+}
