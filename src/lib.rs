@@ -25,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod digest;
 pub mod exit;
+pub mod export;
 pub mod generate;
 pub mod model;
 pub mod plan;

@@ -3,6 +3,7 @@
 
 mod apply;
 mod dev;
+mod export;
 mod fmt;
 mod graph;
 mod plan;
@@ -49,6 +50,8 @@ enum Command {
     Apply(apply::Args),
     /// Print one live object; secrets only with --reveal.
     Show(show::Args),
+    /// Write a config for everything live (to adopt an existing account).
+    Export(export::Args),
     /// Tools for developing alertform.
     #[command(subcommand, hide = true)]
     Dev(dev::DevCommand),
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer),
         Command::Show(args) => show::run(&args, &printer),
+        Command::Export(args) => export::run(&args, &printer),
         Command::Dev(command) => dev::run(&command, &printer),
         Command::Serve(args) => serve::run(&args, &printer),
     };

@@ -10,7 +10,7 @@ mod vocabulary;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use address::{Address, is_valid_key};
+pub use address::{Address, is_valid_key, key_from_name};
 pub use build::build;
 pub use vocabulary::{Channel, ChatPlatform, Kind, Role};
 

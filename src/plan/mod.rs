@@ -17,7 +17,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Address, Kind, Lifecycle, Model};
+use crate::model::{Address, Kind, Lifecycle, Model, key_from_name as slug};
 use crate::provider::Observed;
 use attributes::{Live, desired_attributes, live_objects};
 
@@ -434,24 +434,5 @@ fn match_all(desired: &Model, live: &[Live<'_>]) -> Matching {
         deleted,
         ignored,
         addresses,
-    }
-}
-
-/// A key-like form of a name: lowercase ASCII letters and digits, `_` between words.
-fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.ends_with('_') && !out.is_empty() {
-            out.push('_');
-        }
-    }
-    let out = out.trim_end_matches('_').to_owned();
-    if out.is_empty() {
-        "unnamed".to_owned()
-    } else {
-        out
     }
 }

@@ -417,3 +417,90 @@ fn show_hides_secrets_unless_revealed() {
     ]);
     assert_eq!(missing.status.code(), Some(1));
 }
+
+fn export_then_plan(server: &TestServer, format: &str) -> (tempfile::TempDir, Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let export = alertform(&[
+        "export",
+        "--format",
+        format,
+        "--out",
+        out,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+    ]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let validate = alertform(&["validate", out]);
+    assert!(
+        validate.status.success(),
+        "exported {format} is invalid: {}",
+        stderr(&validate)
+    );
+    assert!(
+        alertform(&["fmt", "--check", out]).status.success(),
+        "exported {format} is not formatted"
+    );
+    let plan = alertform(&[
+        "plan",
+        out,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--detailed-exitcode",
+    ]);
+    let code = plan.status.code();
+    (dir, code, stdout(&plan))
+}
+
+#[test]
+fn export_round_trips_the_multi_team_example() {
+    let server = TestServer::start(&[]);
+    assert!(
+        apply(&server, "examples/multi-team/toml", &["--auto-approve"])
+            .status
+            .success()
+    );
+    for format in ["toml", "hcl"] {
+        let (_dir, code, plan) = export_then_plan(&server, format);
+        assert_eq!(code, Some(0), "{format}: {plan}");
+    }
+}
+
+#[test]
+fn export_round_trips_an_account_built_through_the_api() {
+    let server = TestServer::start(&[]);
+    let a = server.create("users", &json!({"name": "Zoë Ångström", "email": "zoe@example.com", "role": "owner", "phone": "+4930123456"}));
+    let b = server.create(
+        "users",
+        &json!({"name": "zoe angstrom", "email": "zoe2@example.com"}),
+    );
+    let inner = server.create("groups", &json!({"name": "SRE", "member_user_ids": [a]}));
+    let outer = server.create("groups", &json!({"name": "sre!", "description": "quotes \" and \\ backslashes", "member_group_ids": [inner], "member_user_ids": [b]}));
+    let policy = server.create(
+        "escalation_policies",
+        &json!({"name": "Night ${shift}", "repeat": 9, "steps": [{"delay_minutes": 1440, "notify_group_ids": [outer]}, {"notify_user_ids": [a, b]}]}),
+    );
+    server.create(
+        "integrations",
+        &json!({"name": "Mail %{in}", "channel": "email", "template": "custom", "escalation_policy_id": policy, "enabled": false}),
+    );
+    server.create(
+        "integrations",
+        &json!({"name": "Chat", "channel": "chat", "template": "microsoft_teams", "escalation_policy_id": policy,
+                "settings": {"chat_platform": "teams", "chat_channel": "Ops Room"},
+                "templates": {"title": "{{ payload.title }} ${not_hcl}", "message": "line one\nline two\n"}}),
+    );
+    for format in ["toml", "hcl"] {
+        let (dir, code, plan) = export_then_plan(&server, format);
+        assert_eq!(code, Some(0), "{format}: {plan}");
+        let groups = std::fs::read_to_string(dir.path().join(format!("groups.{format}"))).unwrap();
+        assert!(
+            groups.contains("sre_2"),
+            "names that slug alike get unique keys: {groups}"
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! Writes a config for everything live: how a team adopts alertform for an account that already
+//! exists. Keys come from names (unique per kind), references use keys, and planning the result
+//! against the same service shows no changes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use crate::config::fmt::format as canonical;
+use crate::config::source::Format;
+use crate::model::{ChannelSettings, Kind, Role, key_from_name};
+use crate::provider::Observed;
+
+/// The config files for `observed`: `(file name, text)`, formatted canonically.
+pub fn export(observed: &Observed, format: Format) -> Vec<(String, String)> {
+    let mut keys: HashMap<&str, String> = HashMap::new();
+    assign(
+        &mut keys,
+        Kind::User,
+        observed
+            .users
+            .iter()
+            .map(|o| (o.id.as_str(), o.name.as_str()))
+            .collect(),
+    );
+    assign(
+        &mut keys,
+        Kind::Group,
+        observed
+            .groups
+            .iter()
+            .map(|o| (o.id.as_str(), o.name.as_str()))
+            .collect(),
+    );
+    assign(
+        &mut keys,
+        Kind::EscalationPolicy,
+        observed
+            .escalation_policies
+            .iter()
+            .map(|o| (o.id.as_str(), o.name.as_str()))
+            .collect(),
+    );
+    assign(
+        &mut keys,
+        Kind::Integration,
+        observed
+            .integrations
+            .iter()
+            .map(|o| (o.id.as_str(), o.name.as_str()))
+            .collect(),
+    );
+    let w = Writer {
+        format,
+        keys: &keys,
+    };
+
+    let mut files: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for u in &observed.users {
+        let mut fields = vec![("name", w.string(&u.name)), ("email", w.string(&u.email))];
+        if let Some(phone) = &u.phone {
+            fields.push(("phone", w.string(phone)));
+        }
+        if u.role != Role::Responder {
+            fields.push(("role", w.string(u.role.as_str())));
+        }
+        if let Some(tz) = &u.time_zone {
+            fields.push(("time_zone", w.string(tz)));
+        }
+        files
+            .entry("users")
+            .or_default()
+            .push((w.key(&u.id), w.block(&w.key(&u.id), &fields, &[])));
+    }
+    for g in &observed.groups {
+        let mut fields = vec![("name", w.string(&g.name))];
+        if let Some(d) = &g.description {
+            fields.push(("description", w.string(d)));
+        }
+        let members = w.references(g.member_user_ids.iter().chain(&g.member_group_ids));
+        if members != "[]" {
+            fields.push(("members", members));
+        }
+        files
+            .entry("groups")
+            .or_default()
+            .push((w.key(&g.id), w.block(&w.key(&g.id), &fields, &[])));
+    }
+    for p in &observed.escalation_policies {
+        let mut fields = vec![("name", w.string(&p.name))];
+        if let Some(d) = &p.description {
+            fields.push(("description", w.string(d)));
+        }
+        if p.repeat != 0 {
+            fields.push(("repeat", p.repeat.to_string()));
+        }
+        let steps: Vec<Vec<(&str, String)>> = p
+            .steps
+            .iter()
+            .map(|s| {
+                let mut step = Vec::new();
+                if s.delay_minutes != 0 {
+                    step.push(("delay_minutes", s.delay_minutes.to_string()));
+                }
+                step.push((
+                    "notify",
+                    w.references(s.notify_user_ids.iter().chain(&s.notify_group_ids)),
+                ));
+                step
+            })
+            .collect();
+        files
+            .entry("escalation_policies")
+            .or_default()
+            .push((w.key(&p.id), w.policy(&w.key(&p.id), &fields, &steps)));
+    }
+    for i in &observed.integrations {
+        let mut fields = vec![
+            ("name", w.string(&i.name)),
+            ("channel", w.string(i.channel.channel().as_str())),
+            ("template", w.string(&i.template)),
+            ("escalation_policy", w.reference(&i.escalation_policy_id)),
+        ];
+        let recipients = w.references(i.recipient_user_ids.iter().chain(&i.recipient_group_ids));
+        if recipients != "[]" {
+            fields.push(("recipients", recipients));
+        }
+        if !i.enabled {
+            fields.push(("enabled", "false".to_owned()));
+        }
+        match &i.channel {
+            ChannelSettings::Api => {}
+            ChannelSettings::Email { mailbox } => {
+                if let Some(m) = mailbox {
+                    fields.push(("mailbox", w.string(m)));
+                }
+            }
+            ChannelSettings::Chat { platform, channel } => {
+                fields.push(("chat_platform", w.string(platform.as_str())));
+                fields.push(("chat_channel", w.string(channel)));
+            }
+            ChannelSettings::Heartbeat { interval_minutes } => {
+                fields.push(("interval_minutes", interval_minutes.to_string()))
+            }
+        }
+        let t = &i.templates;
+        let templates: Vec<(&str, String)> = [
+            ("grouping_key", &t.grouping_key),
+            ("resolve_signal", &t.resolve_signal),
+            ("acknowledge_signal", &t.acknowledge_signal),
+            ("source_link", &t.source_link),
+            ("title", &t.title),
+            ("message", &t.message),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, w.string(v.as_ref()?))))
+        .collect();
+        files
+            .entry("integrations")
+            .or_default()
+            .push((w.key(&i.id), w.block(&w.key(&i.id), &fields, &templates)));
+    }
+    let extension = match format {
+        Format::Toml => "toml",
+        Format::Hcl => "hcl",
+    };
+    files
+        .into_iter()
+        .map(|(name, mut blocks)| {
+            blocks.sort();
+            let text: String = blocks
+                .into_iter()
+                .map(|(_, b)| b)
+                .collect::<Vec<_>>()
+                .join("\n");
+            (format!("{name}.{extension}"), canonical(&text, format))
+        })
+        .collect()
+}
+
+/// Gives each live object of `kind` a unique key made from its name. Sorted by name then id, so
+/// the same service always exports the same keys.
+fn assign<'a>(keys: &mut HashMap<&'a str, String>, kind: Kind, mut items: Vec<(&'a str, &'a str)>) {
+    let mut taken = BTreeSet::new();
+    items.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+    for (id, name) in items {
+        let base = key_from_name(name);
+        let mut key = base.clone();
+        let mut n = 2;
+        while !taken.insert(key.clone()) {
+            key = format!("{base}_{n}");
+            n += 1;
+        }
+        keys.insert(id, format!("{kind}.{key}"));
+    }
+}
+
+struct Writer<'a> {
+    format: Format,
+    keys: &'a HashMap<&'a str, String>,
+}
+
+impl Writer<'_> {
+    /// `kind.key` of a live id.
+    fn key(&self, id: &str) -> String {
+        self.keys
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("unknown.{}", key_from_name(id)))
+    }
+
+    fn string(&self, text: &str) -> String {
+        let json = serde_json::to_string(text).expect("strings serialise");
+        match self.format {
+            Format::Toml => json,
+            // HCL would interpolate these; doubling them keeps them literal.
+            Format::Hcl => json.replace("${", "$${").replace("%{", "%%{"),
+        }
+    }
+
+    fn reference(&self, id: &str) -> String {
+        let address = self.key(id);
+        match self.format {
+            Format::Toml => format!("\"{address}\""),
+            Format::Hcl => address,
+        }
+    }
+
+    fn references<'s>(&self, ids: impl Iterator<Item = &'s String>) -> String {
+        let mut list: Vec<String> = ids.map(|id| self.reference(id)).collect();
+        list.sort();
+        format!("[{}]", list.join(", "))
+    }
+
+    /// One resource: `[kind.key]` table or `kind "key" { }` block, with an optional `templates`.
+    fn block(
+        &self,
+        address: &str,
+        fields: &[(&str, String)],
+        templates: &[(&str, String)],
+    ) -> String {
+        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
+        let mut out = String::new();
+        match self.format {
+            Format::Toml => {
+                let _ = writeln!(out, "[{kind}.{key}]");
+                for (k, v) in fields {
+                    let _ = writeln!(out, "{k} = {v}");
+                }
+                if !templates.is_empty() {
+                    let _ = writeln!(out, "\n[{kind}.{key}.templates]");
+                    for (k, v) in templates {
+                        let _ = writeln!(out, "{k} = {v}");
+                    }
+                }
+            }
+            Format::Hcl => {
+                let _ = writeln!(out, "{kind} \"{key}\" {{");
+                for (k, v) in fields {
+                    let _ = writeln!(out, "  {k} = {v}");
+                }
+                if !templates.is_empty() {
+                    out.push_str("\n  templates {\n");
+                    for (k, v) in templates {
+                        let _ = writeln!(out, "    {k} = {v}");
+                    }
+                    out.push_str("  }\n");
+                }
+                out.push_str("}\n");
+            }
+        }
+        out
+    }
+
+    fn policy(
+        &self,
+        address: &str,
+        fields: &[(&str, String)],
+        steps: &[Vec<(&str, String)>],
+    ) -> String {
+        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
+        let mut out = String::new();
+        match self.format {
+            Format::Toml => {
+                let _ = writeln!(out, "[{kind}.{key}]");
+                for (k, v) in fields {
+                    let _ = writeln!(out, "{k} = {v}");
+                }
+                out.push_str("steps = [\n");
+                for step in steps {
+                    let inner: Vec<String> =
+                        step.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    let _ = writeln!(out, "  {{ {} }},", inner.join(", "));
+                }
+                out.push_str("]\n");
+            }
+            Format::Hcl => {
+                let _ = writeln!(out, "{kind} \"{key}\" {{");
+                for (k, v) in fields {
+                    let _ = writeln!(out, "  {k} = {v}");
+                }
+                for step in steps {
+                    out.push_str("\n  step {\n");
+                    for (k, v) in step {
+                        let _ = writeln!(out, "    {k} = {v}");
+                    }
+                    out.push_str("  }\n");
+                }
+                out.push_str("}\n");
+            }
+        }
+        out
+    }
+}
