@@ -139,7 +139,7 @@ pub fn export(observed: &Observed, format: Format) -> Vec<(String, String)> {
                 fields.push(("chat_channel", w.string(channel)));
             }
             ChannelSettings::Heartbeat { interval_minutes } => {
-                fields.push(("interval_minutes", interval_minutes.to_string()))
+                fields.push(("interval_minutes", interval_minutes.to_string()));
             }
         }
         let t = &i.templates;

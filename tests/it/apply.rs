@@ -504,3 +504,46 @@ fn export_round_trips_an_account_built_through_the_api() {
         );
     }
 }
+
+#[test]
+fn a_stale_version_stops_the_change_with_a_replan_message() {
+    use alertform::model::Kind;
+    use alertform::provider::http::{HttpClient, RetryPolicy};
+    use alertform::provider::native::NativeProvider;
+    let server = TestServer::start(&[]);
+    let id = server.create("users", &json!({"name": "A", "email": "a@example.com"}));
+    // Someone else changes the user after "our" plan read version 1.
+    server.put(
+        &format!("/api/v1/users/{id}"),
+        &json!({"name": "B", "email": "a@example.com"}),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let provider = NativeProvider::new(
+        HttpClient::new(
+            &server.url,
+            Some(server.token.clone()),
+            RetryPolicy::default(),
+        )
+        .unwrap(),
+        true,
+    );
+    let body = json!({"name": "C", "email": "a@example.com"});
+    let error = runtime
+        .block_on(provider.update(Kind::User, &id, 1, &body))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("changed since the plan read it") && error.contains("run plan again"),
+        "{error}"
+    );
+    assert_eq!(
+        server.get(&format!("/api/v1/users/{id}")).1["name"],
+        "B",
+        "the other change is not lost"
+    );
+    let error = runtime
+        .block_on(provider.delete(Kind::User, &id, 1))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("run plan again"), "{error}");
+}
