@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::plan::config_digest;
-use super::service::{Connection, ServiceArgs};
+use super::service::{Connection, ServiceArgs, with_service};
 use super::{default_path, report_invalid};
 use crate::apply::{ApplyOptions, Event, Outcome, apply, delete_threshold_problems};
 use crate::config;
@@ -70,29 +70,16 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         };
         targets.push(address);
     }
-    let runtime = match super::runtime() {
-        Ok(runtime) => runtime,
-        Err(status) => return status,
-    };
-    runtime.block_on(async {
-        let connection = match Connection::connect(&args.service).await {
-            Ok(connection) => connection,
-            Err(message) => {
-                printer.note(format!("error: {message}"));
-                return ExitStatus::Failure;
-            }
-        };
+    with_service(&args.service, printer, async |connection| {
         let run = Run {
             args,
             printer,
-            connection: &connection,
+            connection,
             model: &model,
             digest: &digest,
             saved: saved.as_ref(),
         };
-        let status = run.execute(PlanOptions { targets }).await;
-        connection.close().await;
-        status
+        run.execute(PlanOptions { targets }).await
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::service::{Connection, ServiceArgs};
+use super::service::{ServiceArgs, with_service};
 use crate::config::source::Format;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
@@ -29,29 +29,27 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         FileFormat::Toml => Format::Toml,
         FileFormat::Hcl => Format::Hcl,
     };
-    let runtime = match super::runtime() {
-        Ok(runtime) => runtime,
-        Err(status) => return status,
-    };
-    let observed = runtime.block_on(async {
-        let connection = Connection::connect(&args.service).await?;
-        let observed = connection
-            .provider
-            .observe()
-            .await
-            .map_err(|e| e.to_string());
-        connection.close().await;
-        observed
-    });
-    let observed = match observed {
-        Ok(observed) => observed,
-        Err(message) => {
-            printer.note(format!("error: {message}"));
-            return ExitStatus::Failure;
+    with_service(&args.service, printer, async |connection| match connection
+        .provider
+        .observe()
+        .await
+    {
+        Ok(observed) => write(&observed, format, args.out.as_deref(), printer),
+        Err(err) => {
+            printer.note(format!("error: {err}"));
+            ExitStatus::Failure
         }
-    };
-    let files = crate::export::export(&observed, format);
-    match &args.out {
+    })
+}
+
+fn write(
+    observed: &crate::provider::Observed,
+    format: Format,
+    out: Option<&std::path::Path>,
+    printer: &Printer,
+) -> ExitStatus {
+    let files = crate::export::export(observed, format);
+    match out {
         None => {
             for (_, text) in files {
                 printer.out(text.trim_end());

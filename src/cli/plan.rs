@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::service::{Connection, ServiceArgs};
+use super::service::{Connection, ServiceArgs, with_service};
 use super::{default_path, report_invalid};
 use crate::config;
 use crate::exit::ExitStatus;
@@ -57,30 +57,17 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             return ExitStatus::Failure;
         }
     }
-    let runtime = match super::runtime() {
-        Ok(runtime) => runtime,
-        Err(status) => return status,
-    };
-    runtime.block_on(async {
-        let connection = match Connection::connect(&args.service).await {
-            Ok(connection) => connection,
-            Err(message) => {
-                printer.note(format!("error: {message}"));
-                return ExitStatus::Failure;
-            }
-        };
-        let digest = config_digest(&sources);
-        let status = plan_with(
-            &connection,
+    let digest = config_digest(&sources);
+    with_service(&args.service, printer, async |connection| {
+        plan_with(
+            connection,
             &model,
             &PlanOptions { targets },
             args,
             &digest,
             printer,
         )
-        .await;
-        connection.close().await;
-        status
+        .await
     })
 }
 

@@ -83,3 +83,28 @@ impl Connection {
         }
     }
 }
+
+/// Runs `command` with a connection to the service (embedded or not) on a fresh async runtime,
+/// and stops the embedded service afterwards, whatever `command` returns.
+pub fn with_service(
+    service: &ServiceArgs,
+    printer: &crate::printer::Printer,
+    command: impl AsyncFnOnce(&Connection) -> crate::exit::ExitStatus,
+) -> crate::exit::ExitStatus {
+    let runtime = match super::runtime() {
+        Ok(runtime) => runtime,
+        Err(status) => return status,
+    };
+    runtime.block_on(async {
+        let connection = match Connection::connect(service).await {
+            Ok(connection) => connection,
+            Err(message) => {
+                printer.note(format!("error: {message}"));
+                return crate::exit::ExitStatus::Failure;
+            }
+        };
+        let status = command(&connection).await;
+        connection.close().await;
+        status
+    })
+}

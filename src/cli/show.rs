@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::report_invalid;
-use super::service::{Connection, ServiceArgs};
+use super::service::{Connection, ServiceArgs, with_service};
 use crate::config;
 use crate::exit::ExitStatus;
 use crate::model::Address;
@@ -39,21 +39,8 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         Ok(loaded) => loaded,
         Err(invalid) => return report_invalid(&invalid, printer),
     };
-    let runtime = match super::runtime() {
-        Ok(runtime) => runtime,
-        Err(status) => return status,
-    };
-    runtime.block_on(async {
-        let connection = match Connection::connect(&args.service).await {
-            Ok(connection) => connection,
-            Err(message) => {
-                printer.note(format!("error: {message}"));
-                return ExitStatus::Failure;
-            }
-        };
-        let status = show(&connection, &model, &address, args.reveal, printer).await;
-        connection.close().await;
-        status
+    with_service(&args.service, printer, async |connection| {
+        show(connection, &model, &address, args.reveal, printer).await
     })
 }
 
