@@ -185,7 +185,8 @@ async fn execute(
                     .map_err(|e| e.to_string())?;
             }
             let after = change.after.as_ref().ok_or("a create without attributes")?;
-            let body = body(kind, after, &ids.lock().expect("ids lock").clone(), true)?;
+            // Built under the lock, not from a copy: copying every id per change is quadratic.
+            let body = body(kind, after, &ids.lock().expect("ids lock"), true)?;
             let key = crate::digest::sha256_parts([run_key.as_bytes(), change.address.as_bytes()]);
             let created = provider
                 .create(kind, &body, &key)
@@ -202,7 +203,7 @@ async fn execute(
                 .after
                 .as_ref()
                 .ok_or("an update without attributes")?;
-            let body = body(kind, after, &ids.lock().expect("ids lock").clone(), false)?;
+            let body = body(kind, after, &ids.lock().expect("ids lock"), false)?;
             let updated = provider
                 .update(kind, id, version, &body)
                 .await
