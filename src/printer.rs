@@ -8,16 +8,20 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
 #[derive(Debug, Clone)]
 pub struct Printer {
+    /// Colour on stdout (plans).
     color: bool,
+    /// Colour on stderr (diagnostics).
+    color_err: bool,
     quiet: bool,
 }
 
 impl Printer {
-    /// A printer for this process: colour when stdout is a terminal and `NO_COLOR` is unset.
+    /// A printer for this process: colour on each stream that is a terminal, unless `NO_COLOR` is set.
     pub fn from_env(quiet: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Printer {
             color: !no_color && std::io::stdout().is_terminal(),
+            color_err: !no_color && std::io::stderr().is_terminal(),
             quiet,
         }
     }
@@ -43,7 +47,7 @@ impl Printer {
 
     /// A diagnostic with its source snippet on stderr.
     pub fn diagnostic(&self, diagnostic: &dyn Diagnostic) {
-        let theme = if self.color {
+        let theme = if self.color_err {
             GraphicalTheme::unicode()
         } else {
             GraphicalTheme::unicode_nocolor()

@@ -60,8 +60,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         Err(invalid) => return report_invalid(&invalid, printer),
     };
     let digest = config_digest(&sources);
+    let given = saved.as_ref().map_or(&args.targets, |s| &s.targets);
     let mut targets = Vec::new();
-    for target in &args.targets {
+    for target in given {
         let Some(address) = Address::parse(target) else {
             printer.note(format!(
                 "error: --target `{target}` is not an address like `integration.grafana_prod`"
@@ -145,6 +146,12 @@ impl Run<'_> {
                 return ExitStatus::Failure;
             }
         };
+        if let Some(saved) = self.saved
+            && saved.plan.changes != plan.changes
+        {
+            printer.note("error: planning again gives other changes than the saved plan; run `alertform plan --out` again");
+            return ExitStatus::Failure;
+        }
         printer.out(
             render::text(
                 &plan,

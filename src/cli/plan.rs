@@ -116,6 +116,7 @@ async fn plan_with(
         let saved = render::SavedPlan {
             plan: render::PlanDocument::new(&plan, connection.target.clone()),
             config: args.path.display().to_string(),
+            targets: args.targets.clone(),
             config_digest: digest.to_owned(),
             versions: observed
                 .versions()

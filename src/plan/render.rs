@@ -57,6 +57,9 @@ pub struct SavedPlan {
     pub plan: PlanDocument,
     /// The config path the plan was made from, as given.
     pub config: String,
+    /// The `--target` addresses the plan was limited to (empty: everything).
+    #[serde(default)]
+    pub targets: Vec<String>,
     /// SHA-256 over the config files' paths and contents.
     pub config_digest: String,
     /// Live id → version, for every object read.

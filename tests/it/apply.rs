@@ -34,11 +34,20 @@ fn plan_exit(server: &TestServer, path: &str) -> Option<i32> {
     .code()
 }
 
-/// Every object of a collection, all pages.
+/// Every object of a collection, all pages. Transient answers (a server started with fault knobs
+/// injects them into the test's own reads too) are retried.
 fn all(server: &TestServer, collection: &str) -> Vec<serde_json::Value> {
     let mut objects = Vec::new();
     for page in 1.. {
-        let (status, body) = server.get(&format!("/api/v1/{collection}?per_page=1000&page={page}"));
+        let path = format!("/api/v1/{collection}?per_page=1000&page={page}");
+        let (mut status, mut body) = server.get(&path);
+        for _ in 0..50 {
+            if status != 503 && status != 429 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            (status, body) = server.get(&path);
+        }
         assert_eq!(status, 200, "{body}");
         objects.extend(body["results"].as_array().unwrap().iter().cloned());
         if body["next"].is_null() {
@@ -546,4 +555,36 @@ fn a_stale_version_stops_the_change_with_a_replan_message() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("run plan again"), "{error}");
+}
+
+#[test]
+fn a_saved_targeted_plan_applies_only_its_targets() {
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.json");
+    let file = file.to_str().unwrap();
+    let plan = alertform(&[
+        "plan",
+        "examples/quickstart",
+        "--target",
+        "user.bob",
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--out",
+        file,
+    ]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let applied = apply(&server, file, &[]);
+    assert!(
+        applied.status.success(),
+        "{}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    let users = all(&server, "users");
+    assert_eq!(users.len(), 1, "only the target was applied");
+    assert_eq!(users[0]["email"], "bob@example.com");
+    assert_eq!(all(&server, "integrations").len(), 0);
 }
