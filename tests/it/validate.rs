@@ -22,3 +22,22 @@ fn all_problems_are_reported_in_one_run() {
     let err = stderr(&output);
     assert!(err.contains("the config has 8 problems"), "{err}");
 }
+
+#[test]
+fn help_never_shows_token_values() {
+    for command in ["plan", "apply", "show", "export", "serve"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_alertform"))
+            .args([command, "--help"])
+            .env("ALERTFORM_TOKEN", "af_secret_from_env")
+            .env("ALERTFORM_OWNER_TOKEN", "af_owner_secret_from_env")
+            .output()
+            .unwrap();
+        let help = stdout(&output);
+        assert!(output.status.success());
+        assert!(help.contains("--help"), "{help}");
+        assert!(
+            !help.contains("secret_from_env"),
+            "`{command} --help` shows a token value:\n{help}"
+        );
+    }
+}
