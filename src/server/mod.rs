@@ -8,6 +8,7 @@ mod alerts;
 mod auth;
 mod error;
 mod gallery;
+mod metrics;
 pub mod openapi;
 mod resources;
 mod store;
@@ -97,6 +98,7 @@ pub struct App {
     faults: Arc<Faults>,
     /// Token digest → (second, requests in it).
     rate_windows: Arc<Mutex<HashMap<String, (u64, u32)>>>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl App {
@@ -208,6 +210,7 @@ pub fn app(state: App) -> Router {
 
     let mut public = Router::new();
     public = route(public, "/healthz", get(healthz));
+    public = route(public, "/metrics", get(metrics_text));
     public = route(public, "/api/v1/openapi.json", get(openapi_document));
     public = route(public, "/v1/alerts/{key}", post(alerts::receive_alert));
     public = route(
@@ -221,13 +224,24 @@ pub fn app(state: App) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED)
         })
-        .layer(middleware::from_fn(normalize_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            normalize_errors,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
 async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /metrics`: Prometheus text, no token needed (it holds no secret).
+async fn metrics_text(State(app): State<App>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
 }
 
 async fn openapi_document() -> impl IntoResponse {
@@ -274,13 +288,23 @@ fn loggable_path(path: &str) -> String {
 }
 
 /// Gives every error response the JSON error shape (axum's own rejections are plain text), and
-/// logs each request without secrets.
-async fn normalize_errors(request: Request, next: Next) -> Response {
+/// logs and counts each request without secrets.
+async fn normalize_errors(State(app): State<App>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = loggable_path(request.uri().path());
+    // The route template, not the path: paths carry ids and integration keys.
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(
+            || "(unmatched)".to_owned(),
+            |m| m.as_str().trim_end_matches('/').to_owned(),
+        );
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status();
+    app.metrics
+        .record(method.as_str(), &route, status.as_u16(), started.elapsed());
     tracing::debug!(%method, %path, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis(), "request");
     let is_json = response
         .headers()
@@ -410,6 +434,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         tokens: Arc::default(),
         faults: Arc::new(options.faults),
         rate_windows: Arc::default(),
+        metrics: Arc::default(),
     };
     state
         .reload_tokens()
@@ -530,6 +555,7 @@ mod tests {
             tokens: Arc::default(),
             faults: Arc::default(),
             rate_windows: Arc::default(),
+            metrics: Arc::default(),
         };
         state.reload_tokens().unwrap();
         (app(state), token)

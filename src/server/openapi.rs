@@ -173,6 +173,11 @@ pub fn document() -> Value {
                        "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object"}}}}}}}),
     );
     paths.insert(
+        "/metrics".to_owned(),
+        json!({"get": {"summary": "Requests and latencies per route and status (Prometheus text)", "operationId": "metrics", "security": [],
+                       "responses": {"200": {"description": "Prometheus text format 0.0.4", "content": {"text/plain": {"schema": {"type": "string"}}}}}}}),
+    );
+    paths.insert(
         "/api/v1/openapi.json".to_owned(),
         json!({"get": {"summary": "This document", "operationId": "openapi", "security": [],
                        "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/json": {"schema": {"type": "object"}}}}}}}),

@@ -1124,3 +1124,53 @@ fn sigterm_shuts_down_gracefully() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "serve exits 0 on SIGTERM");
 }
+
+#[test]
+fn metrics_count_requests_by_route_and_status() {
+    let server = TestServer::start(&[]);
+    seed(&server);
+    assert_eq!(send(server.anonymous(Method::GET, "/api/v1/users")).0, 401);
+    let plan = crate::support::alertform(&[
+        "plan",
+        "examples/quickstart",
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+    ]);
+    assert!(plan.status.success());
+    let response = server.anonymous(Method::GET, "/metrics").send().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().unwrap();
+    let count = |needle: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(needle))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    // seed: 1 user, 1 group, 1 policy, 1 integration; plan: one list page per kind.
+    assert_eq!(
+        count(
+            "alertform_http_requests_total{method=\"POST\",route=\"/api/v1/{collection}\",status=\"201\"}"
+        ),
+        4,
+        "{text}"
+    );
+    assert_eq!(
+        count(
+            "alertform_http_requests_total{method=\"GET\",route=\"/api/v1/{collection}\",status=\"200\"}"
+        ),
+        4,
+        "{text}"
+    );
+    assert_eq!(
+        count(
+            "alertform_http_requests_total{method=\"GET\",route=\"/api/v1/{collection}\",status=\"401\"}"
+        ),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("alertform_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/{collection}\",le=\"+Inf\"} 5"), "{text}");
+    assert!(!text.contains(&server.token));
+}
