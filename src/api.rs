@@ -6,10 +6,28 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Channel, ChatPlatform};
+use crate::model::{Channel, ChatPlatform, Kind};
 
 /// The roles a user or an API token can have.
 pub use crate::model::Role;
+
+/// The collection of a kind in URLs: `/api/v1/<collection>`.
+pub fn collection(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "users",
+        Kind::Group => "groups",
+        Kind::EscalationPolicy => "escalation_policies",
+        Kind::Integration => "integrations",
+    }
+}
+
+/// The kind whose collection is `name`, if any.
+pub fn kind_of_collection(name: &str) -> Option<Kind> {
+    Kind::ALL
+        .iter()
+        .copied()
+        .find(|&kind| collection(kind) == name)
+}
 
 /// Every error body: `{"error": {"code", "message", "fields"}}`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -95,8 +95,6 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
     }
 }
 
-const COLLECTIONS: [&str; 4] = ["users", "groups", "escalation_policies", "integrations"];
-
 /// Runs one baseline read and describes it: objects, requests, seconds.
 async fn baseline(
     connection: &super::service::Connection,
@@ -113,7 +111,10 @@ async fn baseline(
     // What has to be known beforehand: for Terraform the ids (its state file), for the raw read
     // the page counts. Getting them is not timed.
     let mut work: Vec<String> = Vec::new();
-    for collection in COLLECTIONS {
+    for collection in crate::model::Kind::ALL
+        .iter()
+        .map(|&kind| crate::api::collection(kind))
+    {
         let first = http
             .get(&pages(collection, 1))
             .await

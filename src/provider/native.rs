@@ -11,8 +11,8 @@ use super::http::{HttpClient, HttpError};
 use super::{
     Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
 };
-use crate::api::{EscalationPolicy, Group, Integration, Page, User};
-use crate::model::{Channel, ChannelSettings, ChatPlatform, Templates};
+use crate::api::{EscalationPolicy, Group, Integration, Page, User, collection};
+use crate::model::{Channel, ChannelSettings, ChatPlatform, Kind, Templates};
 
 /// The largest page the service serves.
 pub const PAGE_SIZE: u64 = 1000;
@@ -78,10 +78,10 @@ impl NativeProvider {
     /// Reads every live object of every kind.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
         let (users, groups, policies, integrations) = tokio::try_join!(
-            self.list::<User>("users"),
-            self.list::<Group>("groups"),
-            self.list::<EscalationPolicy>("escalation_policies"),
-            self.list::<Integration>("integrations"),
+            self.list::<User>(Kind::User),
+            self.list::<Group>(Kind::Group),
+            self.list::<EscalationPolicy>(Kind::EscalationPolicy),
+            self.list::<Integration>(Kind::Integration),
         )?;
         Ok(Observed {
             users: users.into_iter().map(observe_user).collect(),
@@ -93,26 +93,27 @@ impl NativeProvider {
 
     async fn page<T: DeserializeOwned>(
         &self,
-        collection: &str,
+        name: &str,
         page: u64,
     ) -> Result<Page<T>, ProviderError> {
-        let path = format!("/api/v1/{collection}?page={page}&per_page={PAGE_SIZE}");
+        let path = format!("/api/v1/{name}?page={page}&per_page={PAGE_SIZE}");
         let reply = self
             .http
             .get(&path)
             .await
-            .map_err(|e| self.explain(e, &format!("read {collection}")))?;
+            .map_err(|e| self.explain(e, &format!("read {name}")))?;
         serde_json::from_value(reply.body).map_err(|e| ProviderError::Unreadable {
             endpoint: self.http.base().to_owned(),
-            what: format!("a page of {collection}"),
+            what: format!("a page of {name}"),
             message: e.to_string(),
         })
     }
 
     async fn list<T: DeserializeOwned + Send + 'static>(
         &self,
-        collection: &'static str,
+        kind: Kind,
     ) -> Result<Vec<T>, ProviderError> {
+        let collection = collection(kind);
         let first = self.page::<T>(collection, 1).await?;
         let total_pages = first.total_pages;
         let mut results = first.results;
@@ -232,15 +233,6 @@ pub struct Written {
     pub id: String,
     pub version: u64,
     pub object: serde_json::Value,
-}
-
-pub fn collection(kind: crate::model::Kind) -> &'static str {
-    match kind {
-        crate::model::Kind::User => "users",
-        crate::model::Kind::Group => "groups",
-        crate::model::Kind::EscalationPolicy => "escalation_policies",
-        crate::model::Kind::Integration => "integrations",
-    }
 }
 
 fn written(object: serde_json::Value) -> Written {

@@ -18,7 +18,7 @@ use super::error::ApiError;
 use super::gallery;
 use crate::api::{
     EscalationPolicy, EscalationPolicyInput, Group, GroupInput, Integration, IntegrationInput,
-    IntegrationSettings, Meta, Page, User, UserInput,
+    IntegrationSettings, Meta, Page, User, UserInput, collection, kind_of_collection,
 };
 use crate::model::validate::{is_valid_email, is_valid_phone, is_valid_time_zone};
 use crate::model::{Channel, Kind, Role};
@@ -33,26 +33,9 @@ const MAX_PER_PAGE: u64 = 1000;
 /// How long an `Idempotency-Key` is remembered.
 const IDEMPOTENCY_SECONDS: i64 = 24 * 60 * 60;
 
-/// The URL segment of a kind.
-pub fn segment(kind: Kind) -> &'static str {
-    match kind {
-        Kind::User => "users",
-        Kind::Group => "groups",
-        Kind::EscalationPolicy => "escalation_policies",
-        Kind::Integration => "integrations",
-    }
-}
-
 fn kind_of_segment(segment: &str) -> Result<Kind, ApiError> {
-    match segment {
-        "users" => Ok(Kind::User),
-        "groups" => Ok(Kind::Group),
-        "escalation_policies" => Ok(Kind::EscalationPolicy),
-        "integrations" => Ok(Kind::Integration),
-        _ => Err(ApiError::not_found(format!(
-            "no such collection `{segment}`"
-        ))),
-    }
+    kind_of_collection(segment)
+        .ok_or_else(|| ApiError::not_found(format!("no such collection `{segment}`")))
 }
 
 fn id_prefix(kind: Kind) -> &'static str {
@@ -708,7 +691,7 @@ fn object_response(status: StatusCode, app: &App, row: &Row) -> Result<Response,
     }
     if status == StatusCode::CREATED
         && let Ok(location) =
-            HeaderValue::from_str(&format!("/api/v1/{}/{}", segment(row.kind), row.id))
+            HeaderValue::from_str(&format!("/api/v1/{}/{}", collection(row.kind), row.id))
     {
         headers.insert(header::LOCATION, location);
     }
