@@ -224,11 +224,18 @@ impl Decoder<'_> {
     }
 
     /// Reports unknown fields (with a suggestion) and missing required ones.
-    fn check_fields(&mut self, object: &Object, known: &[&str], required: &[&str]) {
+    /// `known` is given in groups (a kind's own fields, the lifecycle fields) so that checking a
+    /// resource allocates nothing unless something is wrong.
+    fn check_fields(&mut self, object: &Object, known: &[&[&str]], required: &[&str]) {
+        let all = || known.iter().flat_map(|group| group.iter().copied());
         for entry in &object.table.entries {
-            if !known.contains(&entry.key.as_str()) {
-                let help = did_you_mean(&entry.key, known.iter().copied()).unwrap_or_else(|| {
-                    format!("the fields of {} are: {}", object.noun, known.join(", "))
+            if !all().any(|field| field == entry.key) {
+                let help = did_you_mean(&entry.key, all()).unwrap_or_else(|| {
+                    format!(
+                        "the fields of {} are: {}",
+                        object.noun,
+                        all().collect::<Vec<_>>().join(", ")
+                    )
                 });
                 self.problems.push(
                     Problem::at(
@@ -399,11 +406,7 @@ impl Decoder<'_> {
     }
 
     fn user(&mut self, object: &Object) -> Option<UserConfig> {
-        self.check_fields(
-            object,
-            &[&USER_FIELDS[..], &LIFECYCLE].concat(),
-            &["name", "email"],
-        );
+        self.check_fields(object, &[&USER_FIELDS, &LIFECYCLE], &["name", "email"]);
         let name = self.non_empty_string(object, "name");
         let email = self.string(object, "email").and_then(|email| {
             if is_valid_email(&email.value) {
@@ -470,7 +473,7 @@ impl Decoder<'_> {
     }
 
     fn group(&mut self, object: &Object) -> Option<GroupConfig> {
-        self.check_fields(object, &[&GROUP_FIELDS[..], &LIFECYCLE].concat(), &["name"]);
+        self.check_fields(object, &[&GROUP_FIELDS, &LIFECYCLE], &["name"]);
         let name = self.non_empty_string(object, "name");
         let description = self.string(object, "description").map(|s| s.value);
         let members = self.references(object, "members");
@@ -484,11 +487,7 @@ impl Decoder<'_> {
     }
 
     fn policy(&mut self, object: &Object) -> Option<EscalationPolicyConfig> {
-        self.check_fields(
-            object,
-            &[&POLICY_FIELDS[..], &LIFECYCLE].concat(),
-            &["name", "steps"],
-        );
+        self.check_fields(object, &[&POLICY_FIELDS, &LIFECYCLE], &["name", "steps"]);
         let name = self.non_empty_string(object, "name");
         let description = self.string(object, "description").map(|s| s.value);
         let repeat = self.int(object, "repeat", 0..=9);
@@ -539,7 +538,7 @@ impl Decoder<'_> {
     }
 
     fn step(&mut self, object: &Object) -> Option<StepConfig> {
-        self.check_fields(object, &STEP_FIELDS, &["notify"]);
+        self.check_fields(object, &[&STEP_FIELDS], &["notify"]);
         let delay_minutes = self.int(object, "delay_minutes", 0..=1440);
         let notify = self.references(object, "notify");
         if let Some(node) = object.get("notify")
@@ -565,7 +564,7 @@ impl Decoder<'_> {
     fn integration(&mut self, object: &Object) -> Option<IntegrationConfig> {
         self.check_fields(
             object,
-            &[&INTEGRATION_FIELDS[..], &LIFECYCLE].concat(),
+            &[&INTEGRATION_FIELDS, &LIFECYCLE],
             &["name", "channel", "template", "escalation_policy"],
         );
         let name = self.non_empty_string(object, "name");
@@ -594,7 +593,7 @@ impl Decoder<'_> {
                 format!("the templates of {}", object.what),
                 "integration templates",
             );
-            self.check_fields(&templates, &TEMPLATE_FIELDS, &[]);
+            self.check_fields(&templates, &[&TEMPLATE_FIELDS], &[]);
             Some(TemplatesConfig {
                 grouping_key: self.string(&templates, "grouping_key").map(|s| s.value),
                 resolve_signal: self.string(&templates, "resolve_signal").map(|s| s.value),
@@ -693,7 +692,7 @@ impl Decoder<'_> {
     }
 
     fn settings(&mut self, object: &Object) -> SettingsConfig {
-        self.check_fields(object, &SETTINGS_FIELDS, &[]);
+        self.check_fields(object, &[&SETTINGS_FIELDS], &[]);
         let ignore = self
             .strings(object, "ignore")
             .into_iter()
