@@ -345,7 +345,8 @@ struct Matching {
     addresses: BTreeMap<String, String>,
 }
 
-/// The name or email a live object is matched by, normalised.
+/// The name or email a live object is matched by, normalised: users by email, case-insensitively;
+/// everything else by name.
 fn identity(kind: Kind, text: &str) -> String {
     if kind == Kind::User {
         text.to_lowercase()

@@ -17,14 +17,7 @@ fn identity(change: &Change, attributes: Option<&Attributes>) -> Option<(Kind, S
     let kind = change.kind();
     let field = if kind == Kind::User { "email" } else { "name" };
     let value = attributes?.get(field)?.as_str()?;
-    Some((
-        kind,
-        if kind == Kind::User {
-            value.to_lowercase()
-        } else {
-            value.to_owned()
-        },
-    ))
+    Some((kind, super::identity(kind, value)))
 }
 
 fn members(attributes: Option<&Attributes>) -> Vec<&str> {
