@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::FileFormat;
 use crate::config::source::Format;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
@@ -44,12 +45,6 @@ pub struct GenerateArgs {
     out: PathBuf,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FileFormat {
-    Toml,
-    Hcl,
-}
-
 pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
     match command {
         DevCommand::Baseline(args) => super::service::with_service(
@@ -67,10 +62,7 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
             },
         ),
         DevCommand::Generate(args) => {
-            let format = match args.format {
-                FileFormat::Toml => Format::Toml,
-                FileFormat::Hcl => Format::Hcl,
-            };
+            let format = Format::from(args.format);
             if let Err(err) = std::fs::create_dir_all(&args.out) {
                 printer.note(format!(
                     "error: cannot create `{}`: {err}",

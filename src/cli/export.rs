@@ -2,16 +2,11 @@
 
 use std::path::PathBuf;
 
+use super::FileFormat;
 use super::service::{ServiceArgs, with_service};
 use crate::config::source::Format;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FileFormat {
-    Toml,
-    Hcl,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,10 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
-    let format = match args.format {
-        FileFormat::Toml => Format::Toml,
-        FileFormat::Hcl => Format::Hcl,
-    };
+    let format = Format::from(args.format);
     with_service(&args.service, printer, async |connection| match connection
         .provider
         .observe()

@@ -68,6 +68,22 @@ enum OutputFormat {
     Json,
 }
 
+/// A config file format, as a flag value (`--format toml|hcl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FileFormat {
+    Toml,
+    Hcl,
+}
+
+impl From<FileFormat> for crate::config::source::Format {
+    fn from(format: FileFormat) -> Self {
+        match format {
+            FileFormat::Toml => Self::Toml,
+            FileFormat::Hcl => Self::Hcl,
+        }
+    }
+}
+
 /// Where a config is when no path is given.
 fn default_path() -> PathBuf {
     PathBuf::from(".")
