@@ -12,10 +12,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::App;
 use super::auth::{Permission, sha256_hex};
 use super::error::ApiError;
-use super::resources::{load, new_id, now};
-use crate::api::{
-    Accepted, Alert, EscalationPolicyInput, GroupInput, IntegrationInput, RoutedStep, Routing,
-};
+use super::resources::{all_groups, load, new_id, now};
+use crate::api::{Accepted, Alert, EscalationPolicyInput, IntegrationInput, RoutedStep, Routing};
 use crate::model::{Channel, Kind};
 
 pub async fn receive_alert(
@@ -106,20 +104,7 @@ fn route(tx: &Transaction, integration: &IntegrationInput) -> Result<Routing, Ap
     )?;
     let policy: EscalationPolicyInput =
         serde_json::from_str(&policy_row.body).map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut groups: HashMap<String, GroupInput> = HashMap::new();
-    let mut statement = tx
-        .prepare_cached("SELECT id, body FROM objects WHERE kind = 'group'")
-        .map_err(ApiError::from_sqlite)?;
-    let rows = statement
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(ApiError::from_sqlite)?;
-    for row in rows {
-        let (id, body) = row.map_err(ApiError::from_sqlite)?;
-        groups.insert(
-            id,
-            serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?,
-        );
-    }
+    let groups = all_groups(tx)?;
     let expand = |user_ids: &[String], group_ids: &[String]| -> Vec<String> {
         let mut users: Vec<String> = Vec::new();
         let mut seen_groups = HashSet::new();

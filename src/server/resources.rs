@@ -577,23 +577,32 @@ fn check_references(tx: &Transaction, references: &[Reference]) -> Result<(), Ap
     problems.finish()
 }
 
-/// Whether making `group_id` contain `members` closes a membership cycle.
-fn closes_cycle(tx: &Transaction, group_id: &str, members: &[String]) -> Result<bool, ApiError> {
+/// Every stored group by id, for walking nested membership.
+pub fn all_groups(tx: &Transaction) -> Result<HashMap<String, GroupInput>, ApiError> {
     let mut statement = tx
         .prepare_cached("SELECT id, body FROM objects WHERE kind = 'group'")
         .map_err(ApiError::from_sqlite)?;
-    let mut edges: HashMap<String, Vec<String>> = HashMap::new();
     let rows = statement
         .query_map([], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
         })
         .map_err(ApiError::from_sqlite)?;
+    let mut groups = HashMap::new();
     for row in rows {
         let (id, body) = row.map_err(ApiError::from_sqlite)?;
         let group: GroupInput =
             serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
-        edges.insert(id, group.member_group_ids);
+        groups.insert(id, group);
     }
+    Ok(groups)
+}
+
+/// Whether making `group_id` contain `members` closes a membership cycle.
+fn closes_cycle(tx: &Transaction, group_id: &str, members: &[String]) -> Result<bool, ApiError> {
+    let edges: HashMap<String, Vec<String>> = all_groups(tx)?
+        .into_iter()
+        .map(|(id, group)| (id, group.member_group_ids))
+        .collect();
     let mut stack: Vec<&str> = members.iter().map(String::as_str).collect();
     let mut seen = HashSet::new();
     while let Some(next) = stack.pop() {
