@@ -30,8 +30,8 @@ pub struct BaselineArgs {
 enum BaselineMode {
     /// Terraform's refresh: one GET per object by id (ids known beforehand, as from a state file).
     Terraform,
-    /// The physical limit: every list page at 1000 per page, all at once, bodies read as generic
-    /// JSON (not into typed objects, no planning).
+    /// The physical limit: the same list pages `plan` reads (1000 per page), each collection's
+    /// first page at once, then all further pages at once; bodies read as generic JSON, no planning.
     Raw,
 }
 
@@ -87,62 +87,113 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
     }
 }
 
-/// Runs one baseline read and describes it: objects, requests, seconds.
+/// Runs one baseline read and describes it: requests, concurrency, seconds.
 async fn baseline(
     connection: &super::service::Connection,
     args: &BaselineArgs,
 ) -> Result<String, String> {
+    let http = connection.provider.http().clone();
+    let started = std::time::Instant::now();
+    let (mode, requests, concurrency) = match args.mode {
+        BaselineMode::Raw => {
+            let requests = raw_read(&http).await?;
+            ("raw", requests, requests)
+        }
+        BaselineMode::Terraform => {
+            // Terraform knows the ids from its state file: listing them is not timed.
+            let ids = object_paths(&http).await?;
+            let requests = ids.len();
+            let concurrency = args.concurrency.max(1);
+            let started_reads = std::time::Instant::now();
+            get_all(&http, ids, concurrency).await?;
+            return Ok(format!(
+                "baseline terraform: {requests} requests, {concurrency} in flight, {:.3} s",
+                started_reads.elapsed().as_secs_f64()
+            ));
+        }
+    };
+    Ok(format!(
+        "baseline {mode}: {requests} requests, {concurrency} in flight, {:.3} s",
+        started.elapsed().as_secs_f64()
+    ))
+}
+
+fn page_path(collection: &str, page: u64) -> String {
+    format!("/api/v1/{collection}?page={page}&per_page=1000")
+}
+
+/// The physical limit of reading live state without knowing it beforehand: the first page of
+/// every collection at once, then every further page at once as soon as its count is known (the
+/// same requests `plan` makes), bodies read as generic JSON and dropped. Returns the request count.
+async fn raw_read(http: &crate::provider::http::HttpClient) -> Result<usize, String> {
+    use tokio::task::JoinSet;
+
+    let mut kinds = JoinSet::new();
+    for &kind in crate::model::Kind::ALL {
+        let http = http.clone();
+        kinds.spawn(async move {
+            let collection = crate::api::collection(kind);
+            let first = http
+                .get(&page_path(collection, 1))
+                .await
+                .map_err(|e| e.to_string())?;
+            let total_pages = first.body["total_pages"].as_u64().unwrap_or(1).max(1);
+            let rest = (2..=total_pages)
+                .map(|p| page_path(collection, p))
+                .collect::<Vec<_>>();
+            let more = rest.len();
+            get_all(&http, rest, more.max(1)).await?;
+            Ok::<usize, String>(1 + more)
+        });
+    }
+    let mut requests = 0;
+    while let Some(joined) = kinds.join_next().await {
+        requests += joined.map_err(|e| e.to_string())??;
+    }
+    Ok(requests)
+}
+
+/// The path of every live object, as Terraform's state file would list them.
+async fn object_paths(http: &crate::provider::http::HttpClient) -> Result<Vec<String>, String> {
+    let mut paths = Vec::new();
+    for &kind in crate::model::Kind::ALL {
+        let collection = crate::api::collection(kind);
+        let mut page = 1;
+        loop {
+            let body = http
+                .get(&page_path(collection, page))
+                .await
+                .map_err(|e| e.to_string())?
+                .body;
+            for object in body["results"].as_array().into_iter().flatten() {
+                paths.push(format!(
+                    "/api/v1/{collection}/{}",
+                    object["id"].as_str().unwrap_or_default()
+                ));
+            }
+            if page >= body["total_pages"].as_u64().unwrap_or(0) {
+                break;
+            }
+            page += 1;
+        }
+    }
+    Ok(paths)
+}
+
+/// GETs every path with at most `concurrency` in flight, reading each body as generic JSON.
+async fn get_all(
+    http: &crate::provider::http::HttpClient,
+    paths: Vec<String>,
+    concurrency: usize,
+) -> Result<(), String> {
     use std::sync::Arc;
 
     use tokio::sync::Semaphore;
     use tokio::task::JoinSet;
 
-    let http = connection.provider.http().clone();
-    let pages =
-        |collection: &str, page: u64| format!("/api/v1/{collection}?page={page}&per_page=1000");
-    // What has to be known beforehand: for Terraform the ids (its state file), for the raw read
-    // the page counts. Getting them is not timed.
-    let mut work: Vec<String> = Vec::new();
-    for collection in crate::model::Kind::ALL
-        .iter()
-        .map(|&kind| crate::api::collection(kind))
-    {
-        let first = http
-            .get(&pages(collection, 1))
-            .await
-            .map_err(|e| e.to_string())?;
-        let total_pages = first.body["total_pages"].as_u64().unwrap_or(0);
-        match args.mode {
-            BaselineMode::Raw => work.extend((1..=total_pages).map(|p| pages(collection, p))),
-            BaselineMode::Terraform => {
-                for page in 1..=total_pages {
-                    let body = if page == 1 {
-                        first.body.clone()
-                    } else {
-                        http.get(&pages(collection, page))
-                            .await
-                            .map_err(|e| e.to_string())?
-                            .body
-                    };
-                    for object in body["results"].as_array().into_iter().flatten() {
-                        work.push(format!(
-                            "/api/v1/{collection}/{}",
-                            object["id"].as_str().unwrap_or_default()
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    let concurrency = match args.mode {
-        BaselineMode::Terraform => args.concurrency.max(1),
-        BaselineMode::Raw => work.len().max(1),
-    };
-    let requests = work.len();
-    let started = std::time::Instant::now();
     let limit = Arc::new(Semaphore::new(concurrency));
     let mut running = JoinSet::new();
-    for path in work {
+    for path in paths {
         let (http, limit) = (http.clone(), Arc::clone(&limit));
         running.spawn(async move {
             let _permit = limit
@@ -155,12 +206,5 @@ async fn baseline(
     while let Some(joined) = running.join_next().await {
         joined.map_err(|e| e.to_string())??;
     }
-    let mode = match args.mode {
-        BaselineMode::Terraform => "terraform",
-        BaselineMode::Raw => "raw",
-    };
-    Ok(format!(
-        "baseline {mode}: {requests} requests, {concurrency} in flight, {:.3} s",
-        started.elapsed().as_secs_f64()
-    ))
+    Ok(())
 }

@@ -42,6 +42,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
+    let started = std::time::Instant::now();
     let (sources, model) = match config::load(&args.path) {
         Ok(loaded) => loaded,
         Err(invalid) => return report_invalid(&invalid, printer),
@@ -58,6 +59,10 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         }
     }
     let digest = config_digest(&sources);
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "loaded the config"
+    );
     with_service(&args.service, printer, async |connection| {
         plan_with(
             connection,
@@ -79,6 +84,7 @@ async fn plan_with(
     digest: &str,
     printer: &Printer,
 ) -> ExitStatus {
+    let started = std::time::Instant::now();
     let observed = match connection.provider.observe().await {
         Ok(observed) => observed,
         Err(err) => {
@@ -89,8 +95,10 @@ async fn plan_with(
     tracing::info!(
         objects = observed.len(),
         requests = connection.provider.http().requests(),
+        elapsed_ms = started.elapsed().as_millis(),
         "read live state"
     );
+    let started = std::time::Instant::now();
     let plan = match plan(model, &observed, options) {
         Ok(plan) => plan,
         Err(errors) => {
@@ -111,6 +119,10 @@ async fn plan_with(
         PlanFormat::Json => render::json(&plan, connection.target.clone()),
         PlanFormat::Markdown => render::markdown(&plan, &connection.header()),
     };
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "planned and rendered"
+    );
     printer.out(output.trim_end());
     if let Some(file) = &args.out {
         let saved = render::SavedPlan {

@@ -212,6 +212,9 @@ pub fn plan(
                 let object = &live[*index];
                 let before = object.attributes(&address_of);
                 let after = attributes::computed(after, &before);
+                if before == after {
+                    continue;
+                }
                 let changed_fields: Vec<String> = before
                     .keys()
                     .chain(after.keys())

@@ -70,6 +70,13 @@ pub struct Reply {
     pub body: serde_json::Value,
 }
 
+/// A successful answer before its body is parsed, so a caller can parse it straight into its type.
+struct RawReply {
+    status: StatusCode,
+    url: String,
+    text: String,
+}
+
 /// A client for one service endpoint with one token.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -132,6 +139,16 @@ impl HttpClient {
         self.send(Method::GET, path, None, &[], true).await
     }
 
+    /// A GET whose JSON answer is parsed straight into `T` (no intermediate `Value`: pages of a
+    /// thousand objects are the bulk of a plan's reading).
+    pub async fn get_as<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, HttpError> {
+        let raw = self.send_raw(Method::GET, path, None, &[], true).await?;
+        serde_json::from_str(&raw.text).map_err(|e| HttpError::Decode {
+            url: raw.url,
+            message: e.to_string(),
+        })
+    }
+
     /// Sends a request. `retry` says whether it is safe to send again after a lost answer: reads,
     /// and writes made idempotent by `Idempotency-Key` or `If-Match`.
     pub async fn send(
@@ -142,6 +159,29 @@ impl HttpClient {
         headers: &[(&str, String)],
         retry: bool,
     ) -> Result<Reply, HttpError> {
+        let raw = self.send_raw(method, path, body, headers, retry).await?;
+        let body = if raw.text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&raw.text).map_err(|_| HttpError::Decode {
+                url: raw.url,
+                message: "not JSON".to_owned(),
+            })?
+        };
+        Ok(Reply {
+            status: raw.status,
+            body,
+        })
+    }
+
+    async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: &[(&str, String)],
+        retry: bool,
+    ) -> Result<RawReply, HttpError> {
         let url = if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()
         } else {
@@ -194,18 +234,10 @@ impl HttpClient {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
                     let text = response.text().await.unwrap_or_default();
-                    let parsed: Option<serde_json::Value> = if text.is_empty() {
-                        Some(serde_json::Value::Null)
-                    } else {
-                        serde_json::from_str(&text).ok()
-                    };
                     if status.is_success() {
-                        let body = parsed.ok_or_else(|| HttpError::Decode {
-                            url: url.clone(),
-                            message: "not JSON".to_owned(),
-                        })?;
-                        return Ok(Reply { status, body });
+                        return Ok(RawReply { status, url, text });
                     }
+                    let parsed: Option<serde_json::Value> = serde_json::from_str(&text).ok();
                     let transient =
                         status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
                     if !transient

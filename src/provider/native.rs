@@ -97,15 +97,13 @@ impl NativeProvider {
         page: u64,
     ) -> Result<Page<T>, ProviderError> {
         let path = format!("/api/v1/{name}?page={page}&per_page={PAGE_SIZE}");
-        let reply = self
-            .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, &format!("read {name}")))?;
-        serde_json::from_value(reply.body).map_err(|e| ProviderError::Unreadable {
-            endpoint: self.http.base().to_owned(),
-            what: format!("a page of {name}"),
-            message: e.to_string(),
+        self.http.get_as(&path).await.map_err(|e| match e {
+            HttpError::Decode { message, .. } => ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: format!("a page of {name}"),
+                message,
+            },
+            e => self.explain(e, &format!("read {name}")),
         })
     }
 
