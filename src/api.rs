@@ -1,6 +1,18 @@
 //! The REST contract of the backing service: request and response bodies, shared by the bundled
 //! server and the native provider so the two cannot disagree. Plain data, no HTTP.
 
+/// Sizes the service accepts, checked by the server and, so that `validate` finds them, by the
+/// config decoder. Lengths are in characters.
+pub mod limits {
+    pub const MAX_NAME: usize = 255;
+    pub const MAX_DESCRIPTION: usize = 4096;
+    /// Templates, and every other string field.
+    pub const MAX_TEXT: usize = 65_536;
+    /// Ids in one list field.
+    pub const MAX_IDS: usize = 1000;
+    pub const MAX_STEPS: usize = 50;
+}
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;

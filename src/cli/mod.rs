@@ -109,12 +109,22 @@ pub fn main() -> ExitCode {
     status.into()
 }
 
-/// Prints every problem of an invalid config and says how many there were.
+/// At most this many problems are drawn; a generated or hostile config can have 100,000.
+const MAX_SHOWN_PROBLEMS: usize = 50;
+
+/// Prints the problems of an invalid config (the first [`MAX_SHOWN_PROBLEMS`]) and says how many
+/// there were.
 fn report_invalid(invalid: &Invalid, printer: &Printer) -> ExitStatus {
-    for problem in &invalid.problems {
+    for problem in invalid.problems.iter().take(MAX_SHOWN_PROBLEMS) {
         printer.diagnostic(&problem.to_diagnostic(&invalid.sources));
     }
     let n = invalid.problems.len();
+    if n > MAX_SHOWN_PROBLEMS {
+        printer.note(format!(
+            "… and {} more problems, not shown (`alertform validate --format json` lists them all)",
+            n - MAX_SHOWN_PROBLEMS
+        ));
+    }
     printer.note(format!(
         "error: the config has {n} problem{}",
         if n == 1 { "" } else { "s" }

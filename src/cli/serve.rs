@@ -31,6 +31,9 @@ pub struct Args {
     /// Requests per second per token; beyond it, 429 with Retry-After.
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
+    /// Refuse (422) every write of an object with this name: a deterministic fault for tests.
+    #[arg(long, value_name = "NAME", hide = true)]
+    reject_name: Option<String>,
 }
 
 fn probability(text: &str) -> Result<f64, String> {
@@ -54,6 +57,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             fail_rate: args.fail_rate,
             fail_after_commit_rate: args.fail_after_commit_rate,
             rate_limit: args.rate_limit,
+            reject_name: args.reject_name.clone(),
         },
     };
     let runtime = match tokio::runtime::Runtime::new() {

@@ -1,6 +1,7 @@
 //! Decodes the spanned tree of one file into the per-kind config structs, checking everything that
 //! can be checked one value at a time, and collecting every problem rather than stopping at one.
 
+use crate::api::limits;
 use std::ops::RangeInclusive;
 
 use super::diagnostic::{Problem, article, did_you_mean};
@@ -263,6 +264,24 @@ impl Decoder<'_> {
     fn string(&mut self, object: &Object, field: &str) -> Option<Spanned<String>> {
         let node = object.get(field)?;
         if let Value::String(s) = &node.value {
+            let max = match field {
+                "name" => limits::MAX_NAME,
+                "description" => limits::MAX_DESCRIPTION,
+                _ => limits::MAX_TEXT,
+            };
+            let length = s.chars().count();
+            if length > max {
+                self.problems.push(Problem::at(
+                    format!(
+                        "`{field}` of {} is {length} characters long; the service allows at most {max}",
+                        object.what
+                    ),
+                    self.file,
+                    node.span.clone(),
+                    "too long",
+                ));
+                return None;
+            }
             Some(self.spanned(s.clone(), node.span.clone()))
         } else {
             self.wrong_type(node, field, "a string");
@@ -507,6 +526,23 @@ impl Decoder<'_> {
                     )
                     .help("add at least one step, e.g. `{ notify = [\"group.sre\"] }`"),
                 );
+                steps_ok = false;
+            }
+            if items.len() > limits::MAX_STEPS {
+                let span = object
+                    .get("steps")
+                    .map_or(object.span.clone(), |n| n.span.clone());
+                self.problems.push(Problem::at(
+                    format!(
+                        "{} has {} steps; the service allows at most {}",
+                        object.what,
+                        items.len(),
+                        limits::MAX_STEPS
+                    ),
+                    self.file,
+                    span,
+                    "too many steps",
+                ));
                 steps_ok = false;
             }
             for (i, node) in items.iter().enumerate() {

@@ -7,7 +7,7 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use serde::Serialize;
 
 use super::node::Span;
-use super::source::{FileId, Sources, line_col};
+use super::source::{FileId, LineIndex, Sources, floor_char_boundary};
 
 /// A place in a config file, with what to say there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ impl Problem {
     fn location<'a>(&self, sources: &'a Sources) -> Option<(&'a SourceFile, usize, usize)> {
         let label = self.labels.first()?;
         let file = sources.get(label.file);
-        let (line, column) = line_col(&file.text, label.span.start);
+        let (line, column) = file.line_col(label.span.start);
         Some((file, line, column))
     }
 
@@ -85,10 +85,10 @@ impl Problem {
     pub fn to_diagnostic(&self, sources: &Sources) -> ConfigDiagnostic {
         let Some(primary) = self.labels.first() else {
             return ConfigDiagnostic {
-                message: self.message.clone(),
+                message: printable(&self.message),
                 source: None,
                 labels: Vec::new(),
-                help: self.help.clone(),
+                help: self.help.as_deref().map(printable),
                 related: Vec::new(),
                 severity: Severity::Error,
             };
@@ -104,7 +104,10 @@ impl Problem {
                 .labels
                 .iter()
                 .filter(|l| l.file == file)
-                .map(|l| LabeledSpan::new_with_span(l.text.clone(), l.span.clone()))
+                .map(|l| {
+                    let span = clipped(&sources.get(file).text, &l.span);
+                    LabeledSpan::new_with_span(l.text.as_deref().map(printable), span)
+                })
                 .collect();
             (named_source(sources, file), labels)
         });
@@ -120,10 +123,10 @@ impl Problem {
             })
             .collect();
         ConfigDiagnostic {
-            message: self.message.clone(),
+            message: printable(&self.message),
             source: Some(source),
             labels,
-            help: self.help.clone(),
+            help: self.help.as_deref().map(printable),
             related,
             severity: Severity::Error,
         }
@@ -151,9 +154,144 @@ impl Problem {
 
 use super::source::SourceFile;
 
-fn named_source(sources: &Sources, file: FileId) -> NamedSource<Arc<str>> {
+/// The longest label underline: a label on a 1.5 MB list points at its start.
+const MAX_LABEL: usize = 80;
+/// Lines (or files) longer than this are quoted as a window around the label.
+const MAX_QUOTED_LINE: usize = 240;
+const LARGE_FILE: usize = 1 << 20;
+
+fn clipped(text: &str, span: &Span) -> Span {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let mut end = span
+        .end
+        .clamp(start, start.saturating_add(MAX_LABEL))
+        .min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+fn named_source(sources: &Sources, file: FileId) -> NamedSource<Excerpt> {
     let file = sources.get(file);
-    NamedSource::new(file.path.display().to_string(), Arc::clone(&file.text))
+    let excerpt = Excerpt {
+        text: quotable(&file.text),
+        lines: (file.text.len() > LARGE_FILE || has_long_line(&file.text))
+            .then(|| file.line_index()),
+    };
+    NamedSource::new(file.path.display().to_string(), excerpt)
+}
+
+/// Whether a character would act on a terminal rather than show: C0 and C1 controls other than
+/// tab, newline and carriage return, and DEL. A hostile config must not be able to send escape
+/// sequences to a CI log through a diagnostic.
+fn is_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The text with every control character replaced by as many `?` as it has bytes, so byte
+/// offsets (spans) stay valid.
+fn quotable(text: &Arc<str>) -> Arc<str> {
+    if !text.chars().any(is_control) {
+        return Arc::clone(text);
+    }
+    text.chars()
+        .map(|c| {
+            if is_control(c) {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// A message with control characters written as escapes (`\u{1b}`).
+fn printable(text: &str) -> String {
+    if !text.chars().any(is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if is_control(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn has_long_line(text: &str) -> bool {
+    text.split('\n').any(|line| line.len() > MAX_QUOTED_LINE)
+}
+
+/// A config file as miette quotes it. Ordinary files are quoted as miette does; a large file, or
+/// one with very long lines (a minified list, a hostile input), is quoted through its line index,
+/// and a long line only as a window around the label, so a diagnostic stays a few lines long and
+/// rendering it does not rescan megabytes.
+#[derive(Debug)]
+pub struct Excerpt {
+    text: Arc<str>,
+    lines: Option<Arc<LineIndex>>,
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let Some(index) = &self.lines else {
+            return self
+                .text
+                .read_span(span, context_lines_before, context_lines_after);
+        };
+        let text: &str = &self.text;
+        if span.offset() > text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let start = floor_char_boundary(text, span.offset());
+        let end = floor_char_boundary(text, (span.offset() + span.len()).min(text.len()));
+        let first = index.line_of(start);
+        let last = index.line_of(end.saturating_sub(1).max(start));
+        if context_lines_before == 0 && context_lines_after == 0 {
+            let (line, column) = index.position(text, start);
+            // Only where the span starts is used from this (the `[file:line:col]` header).
+            return Ok(Box::new(miette::MietteSpanContents::new(
+                &text.as_bytes()[start..end],
+                (start, end - start).into(),
+                line,
+                column,
+                last + 1,
+            )));
+        }
+        let from_line = first.saturating_sub(context_lines_before);
+        let to_line = (last + context_lines_after).min(index.line_of(text.len()));
+        let (mut from, _) = index.line_range(from_line, text.len());
+        let (_, mut to) = index.line_range(to_line, text.len());
+        let (mut shown_line, mut shown_column) = (from_line, 0);
+        if to - from > MAX_QUOTED_LINE * (to_line - from_line + 1) {
+            // Long lines: quote only the labelled lines, and only around the label.
+            let (line_start, _) = index.line_range(first, text.len());
+            let (_, line_end) = index.line_range(last, text.len());
+            from = floor_char_boundary(
+                text,
+                start.saturating_sub(MAX_QUOTED_LINE / 3).max(line_start),
+            );
+            to = floor_char_boundary(text, end.saturating_add(MAX_QUOTED_LINE / 3).min(line_end));
+            (shown_line, shown_column) = index.position(text, from);
+        }
+        Ok(Box::new(miette::MietteSpanContents::new(
+            &text.as_bytes()[from..to],
+            (from, to - from).into(),
+            shown_line,
+            shown_column,
+            to_line + 1,
+        )))
+    }
 }
 
 /// A problem flattened for `validate --format json`.
@@ -171,7 +309,7 @@ pub struct JsonProblem {
 #[derive(Debug)]
 pub struct ConfigDiagnostic {
     message: String,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<NamedSource<Excerpt>>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<ConfigDiagnostic>,

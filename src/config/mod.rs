@@ -172,6 +172,36 @@ pub fn config_files(path: &Path) -> Result<Vec<PathBuf>, Problem> {
     Ok(files)
 }
 
+/// The largest config file read: the biggest real configs are a few MB (100,000 objects ≈ 13 MB).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads a config file, refusing what is not a regular file (a FIFO or a device named `x.toml`
+/// would block or never end) and files over [`MAX_FILE_BYTES`].
+fn read_regular_file(file: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let metadata = std::fs::metadata(file)?;
+    if !metadata.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let too_large = || {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than the limit of {} MiB", MAX_FILE_BYTES >> 20),
+        )
+    };
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 /// Reads the config files at `path`. A file that cannot be read as text is kept with the problem,
 /// so every file's problems are reported together.
 pub fn read_sources(path: &Path) -> Result<Sources, Problem> {
@@ -179,7 +209,7 @@ pub fn read_sources(path: &Path) -> Result<Sources, Problem> {
     for file in config_files(path)? {
         let format = Format::of(&file).expect("config_files only lists .toml and .hcl files");
         let next_id = sources.len();
-        let (text, read_problem) = match std::fs::read(&file) {
+        let (text, read_problem) = match read_regular_file(&file) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => (text, None),
                 Err(err) => {
@@ -203,12 +233,9 @@ pub fn read_sources(path: &Path) -> Result<Sources, Problem> {
                 ))),
             ),
         };
-        sources.push(SourceFile {
-            path: file,
-            text: Arc::from(text),
-            format,
-            read_problem,
-        });
+        let mut source = SourceFile::new(file, Arc::from(text), format);
+        source.read_problem = read_problem;
+        sources.push(source);
     }
     Ok(sources)
 }

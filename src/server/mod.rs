@@ -49,6 +49,9 @@ pub struct Faults {
     pub fail_after_commit_rate: f64,
     /// Requests per second per token; beyond it, 429 with `Retry-After`.
     pub rate_limit: Option<u32>,
+    /// Writes whose body has this `name` are refused with 422: a deterministic failure of one
+    /// object, for tests of partial applies.
+    pub reject_name: Option<String>,
 }
 
 /// How to run the service.
@@ -361,6 +364,29 @@ async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> 
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
+    let request = match &faults.reject_name {
+        Some(name) if is_write => {
+            let (parts, body) = request.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+                return ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("request bodies are limited to {MAX_BODY} bytes"),
+                )
+                .into_response();
+            };
+            let named = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .is_ok_and(|body| body["name"].as_str() == Some(name.as_str()));
+            if named {
+                return ApiError::invalid(format!(
+                    "injected failure (--reject-name): writes of `{name}` are refused"
+                ))
+                .into_response();
+            }
+            Request::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        _ => request,
+    };
     let response = next.run(request).await;
     if is_write
         && response.status().is_success()

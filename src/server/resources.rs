@@ -23,11 +23,7 @@ use crate::api::{
 use crate::model::validate::{is_valid_email, is_valid_phone, is_valid_time_zone};
 use crate::model::{Channel, Kind, Role};
 
-const MAX_NAME: usize = 255;
-const MAX_DESCRIPTION: usize = 4096;
-const MAX_TEMPLATE: usize = 65_536;
-const MAX_IDS: usize = 1000;
-const MAX_STEPS: usize = 50;
+use crate::api::limits::{MAX_DESCRIPTION, MAX_IDS, MAX_NAME, MAX_STEPS, MAX_TEXT as MAX_TEMPLATE};
 const DEFAULT_PER_PAGE: u64 = 100;
 const MAX_PER_PAGE: u64 = 1000;
 /// How long an `Idempotency-Key` is remembered.

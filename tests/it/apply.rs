@@ -177,9 +177,9 @@ steps = [{ notify = ["user.ok"] }]
 
 #[test]
 fn a_failed_branch_skips_its_dependents_and_reapply_finishes() {
-    let server = TestServer::start(&[]);
-    // The service refuses names over 255 characters; the config language has no such limit.
-    let bad = config(&[("org.toml", &BRANCHES.replace("NAME", &"x".repeat(300)))]);
+    // The service refuses every write of the name `Rejected` (fault injection).
+    let server = TestServer::start(&["--reject-name", "Rejected"]);
+    let bad = config(&[("org.toml", &BRANCHES.replace("NAME", "Rejected"))]);
     let output = apply(&server, bad.path().to_str().unwrap(), &["--auto-approve"]);
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{out}");
@@ -211,8 +211,8 @@ fn a_failed_branch_skips_its_dependents_and_reapply_finishes() {
 
 #[test]
 fn fail_fast_starts_nothing_new() {
-    let server = TestServer::start(&[]);
-    let bad = config(&[("org.toml", &BRANCHES.replace("NAME", &"x".repeat(300)))]);
+    let server = TestServer::start(&["--reject-name", "Rejected"]);
+    let bad = config(&[("org.toml", &BRANCHES.replace("NAME", "Rejected"))]);
     let output = apply(
         &server,
         bad.path().to_str().unwrap(),

@@ -19,7 +19,7 @@ fn fixtures() -> Vec<std::path::PathBuf> {
 #[test]
 fn corpus_is_large_enough_and_covers_both_formats() {
     let paths = fixtures();
-    assert!(paths.len() >= 30, "only {} invalid fixtures", paths.len());
+    assert!(paths.len() >= 50, "only {} invalid fixtures", paths.len());
     let hcl = paths
         .iter()
         .filter(|p| p.to_string_lossy().ends_with(".hcl"))

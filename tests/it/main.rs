@@ -3,6 +3,7 @@
 mod apply;
 mod config_corpus;
 mod examples;
+mod hostile;
 mod plan;
 mod schema;
 mod server;

@@ -154,6 +154,22 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// API requests the server has answered so far (from `/metrics`; `/metrics` itself excluded).
+    pub fn api_requests(&self) -> u64 {
+        let text = self
+            .anonymous(reqwest::Method::GET, "/metrics")
+            .send()
+            .expect("the server answers")
+            .text()
+            .expect("a body");
+        text.lines()
+            .filter(|l| l.starts_with("alertform_http_requests_total{") && l.contains("/api/"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill();
