@@ -6,6 +6,7 @@ mod examples;
 mod hostile;
 mod plan;
 mod schema;
+mod security;
 mod server;
 mod support;
 mod validate;

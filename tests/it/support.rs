@@ -47,6 +47,8 @@ pub struct TestServer {
     pub data: tempfile::TempDir,
     pub child: Option<std::process::Child>,
     client: reqwest::blocking::Client,
+    /// Everything the server wrote to stderr.
+    log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 pub const OWNER_TOKEN: &str = "af_test_owner_token_0123456789abcdef";
@@ -60,6 +62,7 @@ impl TestServer {
             data,
             child: None,
             client: http_client(),
+            log: std::sync::Arc::default(),
         };
         server.spawn(extra);
         server
@@ -97,10 +100,27 @@ impl TestServer {
                 break url.trim().to_owned();
             }
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        // Keep draining stderr (so the server never blocks on a full pipe) into the log.
+        let log = std::sync::Arc::clone(&self.log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut log = log
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
         self.url = url;
         self.child = Some(child);
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// kill -9, as a crash would.
