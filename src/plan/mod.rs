@@ -7,6 +7,8 @@
 
 mod attributes;
 mod order;
+#[cfg(test)]
+mod proptests;
 pub mod render;
 #[cfg(test)]
 mod tests;
