@@ -92,6 +92,7 @@ pub struct Meta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
+    #[schemars(length(min = 1, max = 255))]
     pub name: String,
     /// Unique, case-insensitively.
     pub email: String,
@@ -121,6 +122,7 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct GroupInput {
     /// Unique among groups.
+    #[schemars(length(min = 1, max = 255))]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -157,6 +159,7 @@ pub struct StepBody {
 #[serde(deny_unknown_fields)]
 pub struct EscalationPolicyInput {
     /// Unique among escalation policies.
+    #[schemars(length(min = 1, max = 255))]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -215,6 +218,7 @@ pub struct TemplatesBody {
 #[serde(deny_unknown_fields)]
 pub struct IntegrationInput {
     /// Unique among integrations.
+    #[schemars(length(min = 1, max = 255))]
     pub name: String,
     /// Create only.
     #[serde(default)]

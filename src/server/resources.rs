@@ -750,7 +750,10 @@ pub async fn list(
             let count: i64 = tx
                 .query_row(&format!("SELECT count(*) FROM objects WHERE {filter}"), rusqlite::params_from_iter(&args), |r| r.get(0))
                 .map_err(ApiError::from_sqlite)?;
-            let offset = (page - 1).saturating_mul(per_page);
+            // SQLite's OFFSET is an i64: a page far past the end must not overflow it.
+            let offset = (page - 1)
+                .saturating_mul(per_page)
+                .min(u64::try_from(i64::MAX).expect("i64::MAX fits in u64"));
             let sql = format!("SELECT {ROW_COLUMNS} FROM objects WHERE {filter} ORDER BY id LIMIT {per_page} OFFSET {offset}");
             let mut statement = tx.prepare_cached(&sql).map_err(ApiError::from_sqlite)?;
             let rows = statement

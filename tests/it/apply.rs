@@ -36,7 +36,7 @@ fn plan_exit(server: &TestServer, path: &str) -> Option<i32> {
 
 /// Every object of a collection, all pages. Transient answers (a server started with fault knobs
 /// injects them into the test's own reads too) are retried.
-fn all(server: &TestServer, collection: &str) -> Vec<serde_json::Value> {
+pub fn all(server: &TestServer, collection: &str) -> Vec<serde_json::Value> {
     let mut objects = Vec::new();
     for page in 1.. {
         let path = format!("/api/v1/{collection}?per_page=1000&page={page}");

@@ -5,6 +5,7 @@ mod config_corpus;
 mod examples;
 mod hostile;
 mod plan;
+mod reliability;
 mod schema;
 mod security;
 mod server;

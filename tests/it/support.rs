@@ -70,12 +70,28 @@ impl TestServer {
 
     /// Starts the binary on the data directory; returns once it listens.
     pub fn spawn(&mut self, extra: &[&str]) {
+        self.spawn_on("127.0.0.1:0", extra);
+    }
+
+    /// kill -9, then start again on the same data directory and the same port, so clients that
+    /// were mid-request reconnect to it.
+    pub fn crash_and_restart(&mut self, extra: &[&str]) {
+        let listen = self
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        self.kill();
+        self.spawn_on(&listen, extra);
+    }
+
+    fn spawn_on(&mut self, listen: &str, extra: &[&str]) {
         use std::io::BufRead;
         let data = self.data.path().to_str().unwrap().to_owned();
         let mut args = vec![
             "serve",
             "--listen",
-            "127.0.0.1:0",
+            listen,
             "--data",
             &data,
             "--owner-token",
