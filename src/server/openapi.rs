@@ -86,7 +86,7 @@ pub fn document() -> Value {
     let if_match = json!({"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string", "pattern": "^(\\*|(W/)?\"?[0-9]{1,18}\"?)$"}, "description": "The version the change is based on; 412 if the object has changed since."});
     let idempotency = json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}, "description": "A repeat within 24 hours returns the first response and creates nothing."});
     let paging = json!([
-        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 9_007_199_254_740_991_u64, "default": 1}},
+        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": super::resources::MAX_PAGE, "default": 1}},
         {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
         {"name": "name", "in": "query", "required": false, "schema": {"type": "string"}},
     ]);

@@ -25,6 +25,8 @@ use crate::model::{Channel, Kind, Role};
 
 use crate::api::limits::{MAX_DESCRIPTION, MAX_IDS, MAX_NAME, MAX_STEPS, MAX_TEXT as MAX_TEMPLATE};
 const DEFAULT_PER_PAGE: u64 = 100;
+/// The largest integer a JSON number holds exactly (2^53 - 1); the OpenAPI document says so.
+pub const MAX_PAGE: u64 = 9_007_199_254_740_991;
 const MAX_PER_PAGE: u64 = 1000;
 /// How long an `Idempotency-Key` is remembered.
 const IDEMPOTENCY_SECONDS: i64 = 24 * 60 * 60;
@@ -723,6 +725,11 @@ pub async fn list(
     if page == 0 {
         return Err(ApiError::invalid("`page` starts at 1"));
     }
+    if page > MAX_PAGE {
+        return Err(ApiError::invalid(format!(
+            "`page` must be at most {MAX_PAGE}"
+        )));
+    }
     if per_page == 0 || per_page > MAX_PER_PAGE {
         return Err(ApiError::invalid(format!(
             "`per_page` must be between 1 and {MAX_PER_PAGE}"
@@ -897,6 +904,8 @@ pub async fn replace(
     let kind = kind_of_segment(&collection)?;
     app.caller(&headers)?.require(Permission::to_write(kind))?;
     let expected = if_match(&headers)?;
+    // A body that is not JSON is a 400 whatever the object's version (not a 412).
+    parse_json::<serde::de::IgnoredAny>(&body)?;
     let row = app
         .write(move |tx| {
             let row = load(tx, kind, &id)?;
