@@ -25,7 +25,7 @@ use crate::model::{Channel, Kind, Role};
 
 use crate::api::limits::{MAX_DESCRIPTION, MAX_IDS, MAX_NAME, MAX_STEPS, MAX_TEXT as MAX_TEMPLATE};
 const DEFAULT_PER_PAGE: u64 = 100;
-/// The largest integer a JSON number holds exactly (2^53 - 1); the OpenAPI document says so.
+/// The largest integer a JSON number holds exactly (2^53 - 1); the `OpenAPI` document says so.
 pub const MAX_PAGE: u64 = 9_007_199_254_740_991;
 const MAX_PER_PAGE: u64 = 1000;
 /// How long an `Idempotency-Key` is remembered.

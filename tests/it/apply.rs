@@ -20,7 +20,7 @@ fn apply(server: &TestServer, path: &str, extra: &[&str]) -> std::process::Outpu
     alertform(&args)
 }
 
-fn plan_exit(server: &TestServer, path: &str) -> Option<i32> {
+pub fn plan_exit(server: &TestServer, path: &str) -> Option<i32> {
     alertform(&[
         "plan",
         path,

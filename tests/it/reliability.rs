@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::apply::all;
+use crate::apply::{all, plan_exit};
 use crate::support::{TestServer, alertform, stdout};
 
 const COLLECTIONS: [&str; 4] = ["users", "groups", "escalation_policies", "integrations"];
@@ -76,20 +76,6 @@ fn apply_command(server: &TestServer, path: &str, extra: &[&str]) -> Command {
     command
 }
 
-fn plan_exit(server: &TestServer, path: &str) -> Option<i32> {
-    alertform(&[
-        "plan",
-        path,
-        "--endpoint",
-        &server.url,
-        "--token",
-        &server.token,
-        "--detailed-exitcode",
-    ])
-    .status
-    .code()
-}
-
 /// Live objects per kind, and how many of them repeat a name (email for users).
 fn census(server: &TestServer) -> ([usize; 4], usize) {
     let mut counts = [0; 4];
@@ -154,6 +140,34 @@ fn apply_until(server: &TestServer, path: &str, objects: usize, out: &Path) -> s
     child
 }
 
+/// Applies `path` again and checks the service holds exactly the config: the expected count of
+/// each kind, no duplicate, and a plan with nothing to do.
+fn assert_reapply_converges(server: &TestServer, path: &str, expected: [usize; 4], seed: u64) {
+    let again = apply_command(server, path, &[]).output().unwrap();
+    assert!(
+        again.status.success(),
+        "seed {seed}: re-apply failed: {}",
+        stdout(&again)
+    );
+    let (counts, duplicates) = census(server);
+    assert_eq!(counts, expected, "seed {seed}: objects lost or extra");
+    assert_eq!(duplicates, 0, "seed {seed}: duplicates");
+    assert_eq!(
+        plan_exit(server, path),
+        Some(0),
+        "seed {seed}: the final plan is not empty"
+    );
+}
+
+/// Asserts that at least half of the trials hit the middle of an apply.
+fn assert_mostly_mid_apply(hits: usize, seeds: &std::ops::RangeInclusive<u64>, what: &str) {
+    let trials = usize::try_from(seeds.end() - seeds.start() + 1).unwrap();
+    assert!(
+        hits * 2 >= trials,
+        "only {hits} of {trials} {what} landed mid-apply"
+    );
+}
+
 /// Kills `apply` (SIGKILL) once a random number of its creates are made, applies again, and
 /// checks that nothing is lost or duplicated and that the final plan is empty.
 fn client_crash_trials(objects: usize, seeds: std::ops::RangeInclusive<u64>) {
@@ -172,30 +186,13 @@ fn client_crash_trials(objects: usize, seeds: std::ops::RangeInclusive<u64>) {
         if present < total && !status.success() {
             interrupted += 1;
         }
-        let again = apply_command(&server, &path, &[]).output().unwrap();
-        assert!(
-            again.status.success(),
-            "seed {seed}: re-apply failed: {}",
-            stdout(&again)
-        );
-        let (counts, duplicates) = census(&server);
-        assert_eq!(counts, expected, "seed {seed}: objects lost or extra");
-        assert_eq!(duplicates, 0, "seed {seed}: duplicates");
-        assert_eq!(
-            plan_exit(&server, &path),
-            Some(0),
-            "seed {seed}: the final plan is not empty"
-        );
+        assert_reapply_converges(&server, &path, expected, seed);
         report.push(format!(
             "seed {seed}: SIGKILL once {kill_at} objects existed; {present}/{total} present after the kill; re-apply made the rest; 0 duplicates, 0 lost, final plan empty"
         ));
     }
     eprintln!("client crash, {total} changes:\n{}", report.join("\n"));
-    let trials = usize::try_from(seeds.end() - seeds.start() + 1).unwrap();
-    assert!(
-        interrupted * 2 >= trials,
-        "only {interrupted} of {trials} kills landed mid-apply"
-    );
+    assert_mostly_mid_apply(interrupted, &seeds, "kills");
 }
 
 #[test]
@@ -252,12 +249,7 @@ fn server_crash_trials(objects: usize, seeds: std::ops::RangeInclusive<u64>) {
             integrity_ok(server.data.path()),
             "seed {seed}: integrity_check"
         );
-        let again = apply_command(&server, &path, &[]).output().unwrap();
-        assert!(again.status.success(), "seed {seed}: {}", stdout(&again));
-        let (counts, duplicates) = census(&server);
-        assert_eq!(counts, expected, "seed {seed}");
-        assert_eq!(duplicates, 0, "seed {seed}");
-        assert_eq!(plan_exit(&server, &path), Some(0), "seed {seed}");
+        assert_reapply_converges(&server, &path, expected, seed);
         report.push(format!(
             "seed {seed}: SIGKILL of serve once {crash_at} objects existed ({at_restart}/{total} at restart); the running apply exited {:?} with {} creates acknowledged, all present; integrity ok; re-apply converged, 0 duplicates, 0 lost",
             status.code(),
@@ -265,11 +257,7 @@ fn server_crash_trials(objects: usize, seeds: std::ops::RangeInclusive<u64>) {
         ));
     }
     eprintln!("server crash, {total} changes:\n{}", report.join("\n"));
-    let trials = usize::try_from(seeds.end() - seeds.start() + 1).unwrap();
-    assert!(
-        mid_apply * 2 >= trials,
-        "only {mid_apply} of {trials} crashes landed mid-apply"
-    );
+    assert_mostly_mid_apply(mid_apply, &seeds, "crashes");
 }
 
 #[test]

@@ -3,13 +3,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::server::token;
 use crate::support::{OWNER_TOKEN, TestServer, alertform, assert_error, send, stderr, stdout};
-
-fn token(server: &TestServer, name: &str, role: &str) -> String {
-    let (status, body) = server.post("/api/v1/tokens", &json!({"name": name, "role": role}));
-    assert_eq!(status, 201, "{body}");
-    body["token"].as_str().unwrap().to_owned()
-}
 
 /// One object of each kind, created by the owner: `(collection, id, body for a PUT)`.
 fn seed(server: &TestServer) -> Vec<(&'static str, String, Value)> {

@@ -36,7 +36,7 @@ fn seed(server: &TestServer) -> Org {
     }
 }
 
-fn token(server: &TestServer, name: &str, role: &str) -> String {
+pub fn token(server: &TestServer, name: &str, role: &str) -> String {
     let (status, body) = server.post("/api/v1/tokens", &json!({"name": name, "role": role}));
     assert_eq!(status, 201, "{body}");
     body["token"].as_str().unwrap().to_owned()
