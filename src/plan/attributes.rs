@@ -1,11 +1,233 @@
-//! Desired resources and live objects in one comparable shape: attribute maps whose references
-//! are addresses. Member and recipient lists are sorted (they are sets); steps keep their order.
+//! Desired resources and live objects in one comparable shape, [`Shape`]: borrowed, so comparing
+//! an unchanged object allocates next to nothing; only what changes becomes an attribute map for
+//! display. References are addresses. Member and recipient lists are sorted (they are sets);
+//! steps keep their order.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt;
 
 use serde_json::{Value, json};
 
 use super::Attributes;
-use crate::model::{Address, ChannelSettings, Kind, Lifecycle, Model, Templates};
+use crate::model::{Address, ChannelSettings, Kind, Lifecycle, Model, Role, Templates};
 use crate::provider::{Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedUser};
+
+/// A reference as compared: a declared resource (kind and key), or the address shown for
+/// anything else (an undeclared live object, or an id nothing live has). The two never spell the
+/// same address, so comparing them is comparing their text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ref<'a> {
+    Declared(Kind, &'a str),
+    Other(Cow<'a, str>),
+}
+
+impl Ref<'_> {
+    /// The same reference, borrowed.
+    pub fn borrowed(&self) -> Ref<'_> {
+        match self {
+            Ref::Declared(kind, key) => Ref::Declared(*kind, key),
+            Ref::Other(text) => Ref::Other(Cow::Borrowed(text)),
+        }
+    }
+}
+
+impl fmt::Display for Ref<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ref::Declared(kind, key) => write!(f, "{kind}.{key}"),
+            Ref::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A set of references: sorted, without repeats.
+fn set<'a>(refs: impl Iterator<Item = Ref<'a>>) -> Vec<Ref<'a>> {
+    let mut list: Vec<Ref<'a>> = refs.collect();
+    list.sort();
+    list.dedup();
+    list
+}
+
+/// What is compared of a resource, the same for its config and its live object.
+#[derive(Debug, PartialEq)]
+pub enum Shape<'a> {
+    User {
+        name: &'a str,
+        email: &'a str,
+        phone: Option<&'a str>,
+        role: Role,
+        time_zone: Option<&'a str>,
+    },
+    Group {
+        name: &'a str,
+        description: Option<&'a str>,
+        members: Vec<Ref<'a>>,
+    },
+    Policy {
+        name: &'a str,
+        description: Option<&'a str>,
+        repeat: u8,
+        /// (delay in minutes, whom to notify)
+        steps: Vec<(u16, Vec<Ref<'a>>)>,
+    },
+    Integration {
+        name: &'a str,
+        channel: &'a ChannelSettings,
+        template: &'a str,
+        escalation_policy: Ref<'a>,
+        recipients: Vec<Ref<'a>>,
+        enabled: bool,
+        templates: &'a Templates,
+    },
+}
+
+impl<'a> Shape<'a> {
+    /// The declared resource `kind.key`.
+    pub fn desired(model: &'a Model, kind: Kind, key: &str) -> Shape<'a> {
+        let declared = |addresses: &'a BTreeSet<Address>| {
+            set(addresses.iter().map(|a| Ref::Declared(a.kind, &a.key)))
+        };
+        match kind {
+            Kind::User => {
+                let u = &model.users[key];
+                Shape::User {
+                    name: &u.name,
+                    email: &u.email,
+                    phone: u.phone.as_deref(),
+                    role: u.role,
+                    time_zone: u.time_zone.as_deref(),
+                }
+            }
+            Kind::Group => {
+                let g = &model.groups[key];
+                Shape::Group {
+                    name: &g.name,
+                    description: g.description.as_deref(),
+                    members: declared(&g.members),
+                }
+            }
+            Kind::EscalationPolicy => {
+                let p = &model.escalation_policies[key];
+                Shape::Policy {
+                    name: &p.name,
+                    description: p.description.as_deref(),
+                    repeat: p.repeat,
+                    steps: p
+                        .steps
+                        .iter()
+                        .map(|s| (s.delay_minutes, declared(&s.notify)))
+                        .collect(),
+                }
+            }
+            Kind::Integration => {
+                let i = &model.integrations[key];
+                Shape::Integration {
+                    name: &i.name,
+                    channel: &i.channel,
+                    template: &i.template,
+                    escalation_policy: Ref::Declared(Kind::EscalationPolicy, &i.escalation_policy),
+                    recipients: declared(&i.recipients),
+                    enabled: i.enabled,
+                    templates: &i.templates,
+                }
+            }
+        }
+    }
+
+    /// `self`, desired, with what the service decides filled in from `live`: an email
+    /// integration's mailbox is generated when the config leaves it out, and that is no change.
+    pub fn computed(mut self, live: &Shape<'a>) -> Self {
+        if let (
+            Shape::Integration { channel, .. },
+            Shape::Integration {
+                channel: live_channel,
+                ..
+            },
+        ) = (&mut self, live)
+            && matches!(channel, ChannelSettings::Email { mailbox: None })
+            && matches!(live_channel, ChannelSettings::Email { .. })
+        {
+            *channel = live_channel;
+        }
+        self
+    }
+
+    /// The attribute map plans show and store.
+    pub fn attributes(&self) -> Attributes {
+        let mut a = Attributes::new();
+        match self {
+            Shape::User {
+                name,
+                email,
+                phone,
+                role,
+                time_zone,
+            } => {
+                a.insert("name".into(), json!(name));
+                a.insert("email".into(), json!(email));
+                a.insert("phone".into(), json!(phone));
+                a.insert("role".into(), json!(role.as_str()));
+                a.insert("time_zone".into(), json!(time_zone));
+            }
+            Shape::Group {
+                name,
+                description,
+                members,
+            } => {
+                a.insert("name".into(), json!(name));
+                a.insert("description".into(), json!(description));
+                a.insert("members".into(), addresses(members));
+            }
+            Shape::Policy {
+                name,
+                description,
+                repeat,
+                steps,
+            } => {
+                a.insert("name".into(), json!(name));
+                a.insert("description".into(), json!(description));
+                a.insert("repeat".into(), json!(repeat));
+                let steps: Vec<Value> = steps
+                    .iter()
+                    .map(|(delay, notify)| {
+                        json!({"delay_minutes": delay, "notify": addresses(notify)})
+                    })
+                    .collect();
+                a.insert("steps".into(), json!(steps));
+            }
+            Shape::Integration {
+                name,
+                channel,
+                template,
+                escalation_policy,
+                recipients,
+                enabled,
+                templates: t,
+            } => {
+                a.insert("name".into(), json!(name));
+                channel_settings(&mut a, channel);
+                a.insert("template".into(), json!(template));
+                a.insert(
+                    "escalation_policy".into(),
+                    json!(escalation_policy.to_string()),
+                );
+                a.insert("recipients".into(), addresses(recipients));
+                a.insert("enabled".into(), json!(enabled));
+                templates(&mut a, t);
+            }
+        }
+        a
+    }
+}
+
+/// References as a sorted list of addresses.
+fn addresses(refs: &[Ref<'_>]) -> Value {
+    let mut list: Vec<String> = refs.iter().map(ToString::to_string).collect();
+    list.sort();
+    list.dedup();
+    json!(list)
+}
 
 /// A live object of any kind.
 #[derive(Debug, Clone, Copy)]
@@ -26,13 +248,6 @@ pub fn live_objects(observed: &Observed) -> Vec<Live<'_>> {
         .chain(policies)
         .chain(integrations)
         .collect()
-}
-
-fn sorted(addresses: impl IntoIterator<Item = String>) -> Value {
-    let mut list: Vec<String> = addresses.into_iter().collect();
-    list.sort();
-    list.dedup();
-    json!(list)
 }
 
 fn templates(attributes: &mut Attributes, t: &Templates) {
@@ -67,7 +282,7 @@ fn channel_settings(attributes: &mut Attributes, channel: &ChannelSettings) {
     }
 }
 
-impl Live<'_> {
+impl<'a> Live<'a> {
     pub fn kind(&self) -> Kind {
         match self {
             Live::User(_) => Kind::User,
@@ -77,8 +292,8 @@ impl Live<'_> {
         }
     }
 
-    pub fn id(&self) -> &str {
-        match self {
+    pub fn id(&self) -> &'a str {
+        match *self {
             Live::User(o) => &o.id,
             Live::Group(o) => &o.id,
             Live::Policy(o) => &o.id,
@@ -96,15 +311,15 @@ impl Live<'_> {
     }
 
     /// What config is matched by: users' email, everything else's name.
-    pub fn identity(&self) -> &str {
-        match self {
+    pub fn identity(&self) -> &'a str {
+        match *self {
             Live::User(o) => &o.email,
             _ => self.display_name(),
         }
     }
 
-    pub fn display_name(&self) -> &str {
-        match self {
+    pub fn display_name(&self) -> &'a str {
+        match *self {
             Live::User(o) => &o.name,
             Live::Group(o) => &o.name,
             Live::Policy(o) => &o.name,
@@ -152,161 +367,95 @@ impl Live<'_> {
         }
     }
 
-    pub fn attributes(&self, address_of: &dyn Fn(&str) -> String) -> Attributes {
-        let mut a = Attributes::new();
-        match self {
-            Live::User(u) => {
-                a.insert("name".into(), json!(u.name));
-                a.insert("email".into(), json!(u.email));
-                a.insert("phone".into(), json!(u.phone));
-                a.insert("role".into(), json!(u.role.as_str()));
-                a.insert("time_zone".into(), json!(u.time_zone));
-            }
-            Live::Group(g) => {
-                a.insert("name".into(), json!(g.name));
-                a.insert("description".into(), json!(g.description));
-                let members = g
-                    .member_user_ids
-                    .iter()
-                    .chain(&g.member_group_ids)
-                    .map(|id| address_of(id));
-                a.insert("members".into(), sorted(members));
-            }
-            Live::Policy(p) => {
-                a.insert("name".into(), json!(p.name));
-                a.insert("description".into(), json!(p.description));
-                a.insert("repeat".into(), json!(p.repeat));
-                let steps: Vec<Value> = p
+    /// What is compared of this object; `refer` turns an id into a reference.
+    pub fn shape<'r>(&self, refer: &dyn Fn(&str) -> Ref<'r>) -> Shape<'r>
+    where
+        'a: 'r,
+    {
+        let refs = |ids: &mut dyn Iterator<Item = &'r String>| set(ids.map(|id| refer(id)));
+        match *self {
+            Live::User(u) => Shape::User {
+                name: &u.name,
+                email: &u.email,
+                phone: u.phone.as_deref(),
+                role: u.role,
+                time_zone: u.time_zone.as_deref(),
+            },
+            Live::Group(g) => Shape::Group {
+                name: &g.name,
+                description: g.description.as_deref(),
+                members: refs(&mut g.member_user_ids.iter().chain(&g.member_group_ids)),
+            },
+            Live::Policy(p) => Shape::Policy {
+                name: &p.name,
+                description: p.description.as_deref(),
+                repeat: p.repeat,
+                steps: p
                     .steps
                     .iter()
                     .map(|s| {
-                        let notify = s
-                            .notify_user_ids
-                            .iter()
-                            .chain(&s.notify_group_ids)
-                            .map(|id| address_of(id));
-                        json!({"delay_minutes": s.delay_minutes, "notify": sorted(notify)})
+                        let mut ids = s.notify_user_ids.iter().chain(&s.notify_group_ids);
+                        (s.delay_minutes, refs(&mut ids))
                     })
-                    .collect();
-                a.insert("steps".into(), json!(steps));
-            }
-            Live::Integration(i) => {
-                a.insert("name".into(), json!(i.name));
-                channel_settings(&mut a, &i.channel);
-                a.insert("template".into(), json!(i.template));
-                a.insert(
-                    "escalation_policy".into(),
-                    json!(address_of(&i.escalation_policy_id)),
-                );
-                let recipients = i
-                    .recipient_user_ids
-                    .iter()
-                    .chain(&i.recipient_group_ids)
-                    .map(|id| address_of(id));
-                a.insert("recipients".into(), sorted(recipients));
-                a.insert("enabled".into(), json!(i.enabled));
-                templates(&mut a, &i.templates);
-            }
+                    .collect(),
+            },
+            Live::Integration(i) => Shape::Integration {
+                name: &i.name,
+                channel: &i.channel,
+                template: &i.template,
+                escalation_policy: refer(&i.escalation_policy_id),
+                recipients: refs(&mut i.recipient_user_ids.iter().chain(&i.recipient_group_ids)),
+                enabled: i.enabled,
+                templates: &i.templates,
+            },
         }
-        a
     }
 }
 
-/// Every declared resource with the text it is matched by and its lifecycle, in address order.
-pub fn declared_identities(model: &Model) -> Vec<(Address, String, Lifecycle)> {
-    let users = model.users.iter().map(|(k, u)| {
-        (
-            Address::new(Kind::User, k),
-            u.email.clone(),
-            u.lifecycle.clone(),
-        )
-    });
-    let groups = model.groups.iter().map(|(k, g)| {
-        (
-            Address::new(Kind::Group, k),
-            g.name.clone(),
-            g.lifecycle.clone(),
-        )
-    });
-    let policies = model.escalation_policies.iter().map(|(k, p)| {
-        (
-            Address::new(Kind::EscalationPolicy, k),
-            p.name.clone(),
-            p.lifecycle.clone(),
-        )
-    });
-    let integrations = model.integrations.iter().map(|(k, i)| {
-        (
-            Address::new(Kind::Integration, k),
-            i.name.clone(),
-            i.lifecycle.clone(),
-        )
-    });
+/// A declared resource: its kind, key, the text it is matched by, and its lifecycle.
+#[derive(Debug, Clone, Copy)]
+pub struct DeclaredResource<'a> {
+    pub kind: Kind,
+    pub key: &'a str,
+    pub identity: &'a str,
+    pub lifecycle: &'a Lifecycle,
+}
+
+impl DeclaredResource<'_> {
+    pub fn address(&self) -> Address {
+        Address::new(self.kind, self.key)
+    }
+}
+
+/// Every declared resource, in address order.
+pub fn declared_resources<'a>(model: &'a Model) -> Vec<DeclaredResource<'a>> {
+    let resource = |kind, key: &'a String, identity: &'a String, lifecycle| DeclaredResource {
+        kind,
+        key,
+        identity,
+        lifecycle,
+    };
+    let users = model
+        .users
+        .iter()
+        .map(|(k, u)| resource(Kind::User, k, &u.email, &u.lifecycle));
+    let groups = model
+        .groups
+        .iter()
+        .map(|(k, g)| resource(Kind::Group, k, &g.name, &g.lifecycle));
+    let policies = model
+        .escalation_policies
+        .iter()
+        .map(|(k, p)| resource(Kind::EscalationPolicy, k, &p.name, &p.lifecycle));
+    let integrations = model
+        .integrations
+        .iter()
+        .map(|(k, i)| resource(Kind::Integration, k, &i.name, &i.lifecycle));
     users
         .chain(groups)
         .chain(policies)
         .chain(integrations)
         .collect()
-}
-
-/// The attributes of a declared resource.
-pub fn desired_attributes(model: &Model, address: &Address) -> Attributes {
-    let mut a = Attributes::new();
-    let addresses =
-        |set: &std::collections::BTreeSet<Address>| sorted(set.iter().map(ToString::to_string));
-    match address.kind {
-        Kind::User => {
-            let u = &model.users[&address.key];
-            a.insert("name".into(), json!(u.name));
-            a.insert("email".into(), json!(u.email));
-            a.insert("phone".into(), json!(u.phone));
-            a.insert("role".into(), json!(u.role.as_str()));
-            a.insert("time_zone".into(), json!(u.time_zone));
-        }
-        Kind::Group => {
-            let g = &model.groups[&address.key];
-            a.insert("name".into(), json!(g.name));
-            a.insert("description".into(), json!(g.description));
-            a.insert("members".into(), addresses(&g.members));
-        }
-        Kind::EscalationPolicy => {
-            let p = &model.escalation_policies[&address.key];
-            a.insert("name".into(), json!(p.name));
-            a.insert("description".into(), json!(p.description));
-            a.insert("repeat".into(), json!(p.repeat));
-            let steps: Vec<Value> = p
-                .steps
-                .iter()
-                .map(|s| json!({"delay_minutes": s.delay_minutes, "notify": addresses(&s.notify)}))
-                .collect();
-            a.insert("steps".into(), json!(steps));
-        }
-        Kind::Integration => {
-            let i = &model.integrations[&address.key];
-            a.insert("name".into(), json!(i.name));
-            channel_settings(&mut a, &i.channel);
-            a.insert("template".into(), json!(i.template));
-            a.insert(
-                "escalation_policy".into(),
-                json!(Address::new(Kind::EscalationPolicy, &i.escalation_policy).to_string()),
-            );
-            a.insert("recipients".into(), addresses(&i.recipients));
-            a.insert("enabled".into(), json!(i.enabled));
-            templates(&mut a, &i.templates);
-        }
-    }
-    a
-}
-
-/// `after` with what the service decides filled in from `before`: an email integration's mailbox
-/// is generated when the config leaves it out, and that is no change.
-pub fn computed(mut after: Attributes, before: &Attributes) -> Attributes {
-    if after.get("mailbox") == Some(&Value::Null)
-        && let Some(live) = before.get("mailbox")
-    {
-        after.insert("mailbox".to_owned(), live.clone());
-    }
-    after
 }
 
 /// The references of a change's `after` attributes, as addresses.

@@ -13,15 +13,16 @@ pub mod render;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Address, Kind, Lifecycle, Model, key_from_name as slug};
+use crate::model::{Address, Kind, Model, key_from_name as slug};
 use crate::provider::Observed;
-use attributes::{Live, desired_attributes, live_objects};
+use attributes::{DeclaredResource, Live, Ref, Shape, live_objects};
 
 /// A resource's attributes for display and diff: references are addresses, secrets absent.
 pub type Attributes = BTreeMap<String, serde_json::Value>;
@@ -183,40 +184,40 @@ pub fn plan(
     }
     let live = live_objects(observed);
     let matching = match_all(desired, &live);
-    let id_to_address: HashMap<&str, String> = matching
-        .addresses
-        .iter()
-        .map(|(id, address)| (id.as_str(), address.clone()))
-        .collect();
-    let address_of = |id: &str| {
-        id_to_address
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| format!("(unknown {id})"))
-    };
+    let refer = |id: &str| matching.reference(id);
+    let address_of = |id: &str| matching.reference(id).to_string();
 
     let mut changes: Vec<Change> = Vec::new();
-    for (address, lifecycle, live_index) in &matching.declared {
-        let after = desired_attributes(desired, address);
+    for (resource, live_index) in &matching.declared {
+        let after = Shape::desired(desired, resource.kind, resource.key);
         match live_index {
             None => changes.push(Change {
-                address: address.to_string(),
+                address: resource.address().to_string(),
                 action: Action::Create,
                 id: None,
                 version: None,
                 before: None,
-                after: Some(after),
+                after: Some(after.attributes()),
                 changed_fields: Vec::new(),
                 reasons: Vec::new(),
                 warnings: Vec::new(),
             }),
             Some(index) => {
                 let object = &live[*index];
-                let before = object.attributes(&address_of);
-                let after = attributes::computed(after, &before);
-                if before == after {
+                let before = object.shape(&refer);
+                let after = after.computed(&before);
+                let same = before == after;
+                debug_assert_eq!(
+                    same,
+                    before.attributes() == after.attributes(),
+                    "shapes and attribute maps disagree on {}",
+                    resource.address()
+                );
+                if same {
                     continue;
                 }
+                let (before, after) = (before.attributes(), after.attributes());
+                let address = resource.address();
                 let changed_fields: Vec<String> = before
                     .keys()
                     .chain(after.keys())
@@ -234,7 +235,9 @@ pub fn plan(
                     .collect();
                 let mut reasons = Vec::new();
                 let mut warnings = Vec::new();
-                if before.get("name") != after.get("name") && matching.renamed.contains(address) {
+                if before.get("name") != after.get("name")
+                    && matching.renamed.contains(&(resource.kind, resource.key))
+                {
                     reasons.push(format!(
                         "renamed from {} (renamed_from): the id{} stay{}",
                         before
@@ -265,7 +268,7 @@ pub fn plan(
                     warnings.push(
                         "the integration key and endpoint URL will change: point the source system at the new ones after apply".to_owned(),
                     );
-                    if lifecycle.prevent_destroy {
+                    if resource.lifecycle.prevent_destroy {
                         errors.push(PlanError::PreventDestroy {
                             address: address.to_string(),
                             action: Action::Replace,
@@ -294,7 +297,7 @@ pub fn plan(
             action: Action::Delete,
             id: Some(object.id().to_owned()),
             version: Some(object.version()),
-            before: Some(object.attributes(&address_of)),
+            before: Some(object.shape(&refer).attributes()),
             after: None,
             changed_fields: Vec::new(),
             reasons: Vec::new(),
@@ -302,7 +305,7 @@ pub fn plan(
         });
     }
     // An ignored object stays as it is, so what it references must stay too.
-    let deleted: BTreeSet<&str> = matching.deleted.iter().map(|&i| live[i].id()).collect();
+    let deleted: HashSet<&str> = matching.deleted.iter().map(|&i| live[i].id()).collect();
     for &index in &matching.ignored {
         for reference in live[index].references() {
             if deleted.contains(reference.as_str()) {
@@ -320,8 +323,11 @@ pub fn plan(
     ordered.live_ids = matching
         .declared
         .iter()
-        .filter_map(|(address, _, index)| {
-            Some((address.to_string(), live[(*index)?].id().to_owned()))
+        .filter_map(|(resource, index)| {
+            Some((
+                resource.address().to_string(),
+                live[(*index)?].id().to_owned(),
+            ))
         })
         .collect();
     Ok(ordered)
@@ -337,97 +343,113 @@ fn declared(model: &Model, address: &Address) -> bool {
 }
 
 /// How declared resources and live objects pair up.
-struct Matching {
-    /// Every declared resource, with its lifecycle and its live object (index into `live`), if any.
-    declared: Vec<(Address, Lifecycle, Option<usize>)>,
-    /// Declared resources matched through `renamed_from`.
-    renamed: BTreeSet<Address>,
+struct Matching<'a> {
+    /// Every declared resource, with its live object (index into `live`), if any.
+    declared: Vec<(DeclaredResource<'a>, Option<usize>)>,
+    /// Declared resources matched through `renamed_from`, as (kind, key).
+    renamed: HashSet<(Kind, &'a str)>,
     /// Live objects to delete.
     deleted: Vec<usize>,
     /// Live objects `settings.ignore` leaves alone.
     ignored: Vec<usize>,
-    /// Live id → the address shown for it.
-    addresses: BTreeMap<String, String>,
+    /// Live id → the reference shown for it.
+    references: HashMap<&'a str, Ref<'a>>,
+}
+
+impl Matching<'_> {
+    /// What the live id `id` is shown as: its declared address, the address made for an
+    /// undeclared object, or `(unknown ID)`.
+    fn reference(&self, id: &str) -> Ref<'_> {
+        match self.references.get(id) {
+            Some(reference) => reference.borrowed(),
+            None => Ref::Other(format!("(unknown {id})").into()),
+        }
+    }
 }
 
 /// The name or email a live object is matched by, normalised: users by email, case-insensitively;
 /// everything else by name.
-fn identity(kind: Kind, text: &str) -> String {
-    if kind == Kind::User {
-        text.to_lowercase()
+fn identity(kind: Kind, text: &str) -> Cow<'_, str> {
+    if kind == Kind::User
+        && !text
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Owned(text.to_lowercase())
     } else {
-        text.to_owned()
+        Cow::Borrowed(text)
     }
 }
 
-fn match_all(desired: &Model, live: &[Live<'_>]) -> Matching {
-    let mut by_identity: HashMap<(Kind, String), usize> = HashMap::new();
+fn match_all<'a>(desired: &'a Model, live: &[Live<'a>]) -> Matching<'a> {
+    let mut by_identity: HashMap<(Kind, Cow<'a, str>), usize> = HashMap::with_capacity(live.len());
     for (index, object) in live.iter().enumerate() {
         by_identity
             .entry((object.kind(), identity(object.kind(), object.identity())))
             .or_insert(index);
     }
-    let mut taken: BTreeSet<usize> = BTreeSet::new();
-    let mut declared = Vec::new();
-    let mut renamed = BTreeSet::new();
-    let resources = attributes::declared_identities(desired);
+    let lookup = |kind: Kind, text: &str| by_identity.get(&(kind, identity(kind, text))).copied();
+    let mut taken = vec![false; live.len()];
+    let mut renamed = HashSet::new();
+    let resources = attributes::declared_resources(desired);
     // Exact matches first, so a rename never steals an object another resource matches by name.
-    let mut exact: Vec<Option<usize>> = resources
+    let mut found: Vec<Option<usize>> = resources
         .iter()
-        .map(|(address, id_text, _)| {
-            let found = by_identity
-                .get(&(address.kind, identity(address.kind, id_text)))
-                .copied();
+        .map(|resource| {
+            let found = lookup(resource.kind, resource.identity);
             if let Some(i) = found {
-                taken.insert(i);
+                taken[i] = true;
             }
             found
         })
         .collect();
-    for (i, (address, _, lifecycle)) in resources.iter().enumerate() {
-        if exact[i].is_none() {
-            let found = lifecycle.renamed_from.iter().find_map(|old| {
-                by_identity
-                    .get(&(address.kind, identity(address.kind, old)))
-                    .copied()
-                    .filter(|index| !taken.contains(index))
-            });
-            if let Some(index) = found {
-                taken.insert(index);
-                renamed.insert(address.clone());
-                exact[i] = Some(index);
+    for (resource, found) in resources.iter().zip(&mut found) {
+        if found.is_none() {
+            let old = resource
+                .lifecycle
+                .renamed_from
+                .iter()
+                .find_map(|old| lookup(resource.kind, old).filter(|&index| !taken[index]));
+            if let Some(index) = old {
+                taken[index] = true;
+                renamed.insert((resource.kind, resource.key));
+                *found = Some(index);
             }
         }
     }
-    let mut addresses = BTreeMap::new();
-    for (i, (address, _, lifecycle)) in resources.iter().enumerate() {
-        if let Some(index) = exact[i] {
-            addresses.insert(live[index].id().to_owned(), address.to_string());
+    let mut references = HashMap::with_capacity(live.len());
+    for (resource, found) in resources.iter().zip(&found) {
+        if let Some(index) = found {
+            references.insert(
+                live[*index].id(),
+                Ref::Declared(resource.kind, resource.key),
+            );
         }
-        declared.push((address.clone(), lifecycle.clone(), exact[i]));
     }
     let mut deleted = Vec::new();
     let mut ignored = Vec::new();
-    let mut used_keys: BTreeSet<String> = resources.iter().map(|(a, _, _)| a.to_string()).collect();
+    // Undeclared objects get a readable address from their name, unique among all addresses.
+    let mut used: Option<HashSet<String>> = None;
     for (index, object) in live.iter().enumerate() {
-        if taken.contains(&index) {
+        if taken[index] {
             continue;
         }
+        let used =
+            used.get_or_insert_with(|| resources.iter().map(|r| r.address().to_string()).collect());
         let kind = object.kind();
         let is_ignored = desired
             .settings
             .ignore
             .iter()
             .any(|rule| object.names().iter().any(|name| rule.matches(kind, name)));
-        // Undeclared objects get a readable address from their name, unique among all addresses.
         let base = format!("{kind}.{}", slug(object.display_name()));
         let mut address = base.clone();
-        if used_keys.contains(&address) {
+        if used.contains(&address) {
             let id = object.id();
             address = format!("{base}_{}", &id[id.len().saturating_sub(6)..]);
         }
-        used_keys.insert(address.clone());
-        addresses.insert(object.id().to_owned(), address);
+        used.insert(address.clone());
+        references.insert(object.id(), Ref::Other(address.into()));
         if is_ignored {
             ignored.push(index);
         } else {
@@ -435,10 +457,10 @@ fn match_all(desired: &Model, live: &[Live<'_>]) -> Matching {
         }
     }
     Matching {
-        declared,
+        declared: resources.into_iter().zip(found).collect(),
         renamed,
         deleted,
         ignored,
-        addresses,
+        references,
     }
 }

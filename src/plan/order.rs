@@ -17,7 +17,7 @@ fn identity(change: &Change, attributes: Option<&Attributes>) -> Option<(Kind, S
     let kind = change.kind();
     let field = if kind == Kind::User { "email" } else { "name" };
     let value = attributes?.get(field)?.as_str()?;
-    Some((kind, super::identity(kind, value)))
+    Some((kind, super::identity(kind, value).into_owned()))
 }
 
 fn members(attributes: Option<&Attributes>) -> Vec<&str> {
