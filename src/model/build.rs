@@ -1,6 +1,8 @@
 //! From decoded files to a [`Model`]: the checks that span resources — duplicate addresses,
 //! references, membership cycles, unique names and emails, declared-but-ignored.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use petgraph::algo::tarjan_scc;
@@ -23,8 +25,9 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
         problems: Vec::new(),
     };
     for resource in &decoded.resources {
-        let address = Address::new(resource.kind, resource.key.value.clone());
+        let address = (resource.kind, resource.key.value.as_str());
         if let Some(first) = builder.declared.get(&address) {
+            let address = Address::new(address.0, address.1);
             builder.problems.push(
                 Problem::at(
                     format!("`{address}` is declared twice"),
@@ -49,14 +52,14 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
         ..Model::default()
     };
     // Sorted, so problems come out in a stable order.
-    let mut resources: Vec<(Address, &Declared)> = builder
+    let mut resources: Vec<(Kind, &str, &Declared)> = builder
         .declared
         .iter()
-        .map(|(address, resource)| (address.clone(), *resource))
+        .map(|(&(kind, key), resource)| (kind, key, *resource))
         .collect();
-    resources.sort_by(|a, b| a.0.cmp(&b.0));
-    for (address, resource) in resources {
-        let key = address.key.clone();
+    resources.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (_, key, resource) in resources {
+        let key = key.to_owned();
         match &resource.config {
             ResourceConfig::User(u) => {
                 model.users.insert(
@@ -132,7 +135,8 @@ fn lifecycle(config: &LifecycleConfig) -> Lifecycle {
 }
 
 struct Builder<'d> {
-    declared: HashMap<Address, &'d Declared>,
+    /// (kind, key) → the resource.
+    declared: HashMap<(Kind, &'d str), &'d Declared>,
     problems: Vec<Problem>,
 }
 
@@ -232,6 +236,22 @@ impl Builder<'_> {
     /// accepted only where one kind fits.
     fn resolve(&mut self, reference: &Reference, allowed: &[Kind], field: &str) -> Option<Address> {
         let text = reference.value.as_str();
+        // What the reference is looked up as: (kind, key).
+        let found = match text.split_once('.') {
+            Some((kind_text, key)) => Kind::parse(kind_text)
+                .filter(|kind| allowed.contains(kind))
+                .map(|kind| (kind, key)),
+            None => match allowed {
+                [kind] => Some((*kind, text)),
+                _ => None,
+            },
+        };
+        if let Some((kind, key)) = found
+            && self.declared.contains_key(&(kind, key))
+        {
+            return Some(Address::new(kind, key));
+        }
+        // Not declared, or not a reference: say why.
         let allowed_text = allowed
             .iter()
             .map(|k| k.noun())
@@ -276,8 +296,8 @@ impl Builder<'_> {
                 } else {
                     let existing = allowed
                         .iter()
-                        .map(|&kind| Address::new(kind, text))
-                        .find(|a| self.declared.contains_key(a));
+                        .find(|&&kind| self.declared.contains_key(&(kind, text)))
+                        .map(|&kind| Address::new(kind, text));
                     let help = match existing {
                         Some(a) => format!("did you mean `{a}`?"),
                         None => format!("write `user.{text}` or `group.{text}`"),
@@ -297,15 +317,18 @@ impl Builder<'_> {
                 }
             }
         };
-        if self.declared.contains_key(&address) {
-            return Some(address);
-        }
         let bare = !text.contains('.');
         let candidates: Vec<String> = self
             .declared
             .keys()
-            .filter(|a| allowed.contains(&a.kind))
-            .map(|a| if bare { a.key.clone() } else { a.to_string() })
+            .filter(|(kind, _)| allowed.contains(kind))
+            .map(|&(kind, key)| {
+                if bare {
+                    key.to_owned()
+                } else {
+                    Address::new(kind, key).to_string()
+                }
+            })
             .collect();
         let help = closest(text, candidates.iter().map(String::as_str)).map_or_else(
             || format!("declare `{address}`, or refer to an existing {allowed_text}"),
@@ -370,7 +393,8 @@ impl Builder<'_> {
 
     /// Live objects are matched by email (users) or name (the rest), so those must be unique.
     fn check_unique(&mut self, decoded: &Decoded) {
-        let mut seen: HashMap<(Kind, String), &Spanned<String>> = HashMap::new();
+        let mut seen: HashMap<(Kind, Cow<str>), &Spanned<String>> =
+            HashMap::with_capacity(decoded.resources.len());
         for resource in &decoded.resources {
             let (identity, field) = match &resource.config {
                 ResourceConfig::User(u) => (&u.email, "email"),
@@ -379,12 +403,12 @@ impl Builder<'_> {
                 ResourceConfig::Integration(i) => (&i.name, "name"),
             };
             let normalized = if resource.kind == Kind::User {
-                identity.value.to_lowercase()
+                Cow::Owned(identity.value.to_lowercase())
             } else {
-                identity.value.clone()
+                Cow::Borrowed(identity.value.as_str())
             };
-            match seen.get(&(resource.kind, normalized.clone())) {
-                Some(first) => self.problems.push(
+            match seen.entry((resource.kind, normalized)) {
+                Entry::Occupied(first) => self.problems.push(
                     Problem::at(
                         format!(
                             "two {} have the {field} `{}`",
@@ -395,7 +419,11 @@ impl Builder<'_> {
                         identity.span.clone(),
                         "used again here",
                     )
-                    .label(first.file, first.span.clone(), "first used here")
+                    .label(
+                        first.get().file,
+                        first.get().span.clone(),
+                        "first used here",
+                    )
                     .help(if field == "email" {
                         "live users are matched by email, case-insensitively, so it must be unique"
                             .to_owned()
@@ -406,8 +434,8 @@ impl Builder<'_> {
                         )
                     }),
                 ),
-                None => {
-                    seen.insert((resource.kind, normalized), identity);
+                Entry::Vacant(slot) => {
+                    slot.insert(identity);
                 }
             }
         }
@@ -418,6 +446,9 @@ impl Builder<'_> {
         let Some((_, config)) = decoded.settings.first() else {
             return;
         };
+        if settings.ignore.is_empty() {
+            return;
+        }
         for resource in &decoded.resources {
             let names: Vec<&Spanned<String>> = match &resource.config {
                 ResourceConfig::User(u) => vec![&u.name, &u.email],

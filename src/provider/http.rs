@@ -110,13 +110,11 @@ impl HttpClient {
             // store costs about 5 ms per run.
             builder = builder.tls_certs_only([]);
         }
-        let client = builder
-            .build()
-            .map_err(|e| HttpError::Unreachable {
-                url: base.to_owned(),
-                message: format!("cannot build an HTTP client: {e}"),
-                attempts: 0,
-            })?;
+        let client = builder.build().map_err(|e| HttpError::Unreachable {
+            url: base.to_owned(),
+            message: format!("cannot build an HTTP client: {e}"),
+            attempts: 0,
+        })?;
         Ok(HttpClient {
             client,
             base: base.trim_end_matches('/').to_owned(),
