@@ -95,6 +95,7 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
         let Some(resources) = decoder.table(&entry.value, kind.as_str()) else {
             continue;
         };
+        out.resources.reserve(resources.entries.len());
         for resource in &resources.entries {
             let what = format!("{} `{}`", kind.noun(), resource.key);
             if !is_valid_key(&resource.key) {

@@ -32,13 +32,24 @@ pub struct Invalid {
 
 /// Reads, decodes and validates the config at `path` into a [`Model`].
 pub fn load(path: &Path) -> Result<(Sources, Model), Invalid> {
+    let started = std::time::Instant::now();
     let sources = read_sources(path).map_err(|problem| Invalid {
         sources: Sources::default(),
         problems: vec![problem],
     })?;
+    let read_us = started.elapsed().as_micros();
     let mut problems = Vec::new();
     let decoded = decode(&sources, &mut problems);
-    match crate::model::build(&decoded) {
+    let decoded_us = started.elapsed().as_micros();
+    let built = crate::model::build(&decoded);
+    tracing::debug!(
+        files = sources.len(),
+        read_us,
+        decoded_us,
+        built_us = started.elapsed().as_micros(),
+        "config phases (cumulative)"
+    );
+    match built {
         Ok(model) if problems.is_empty() => Ok((sources, model)),
         Ok(_) => Err(Invalid { sources, problems }),
         Err(more) => {
@@ -192,7 +203,8 @@ fn read_regular_file(file: &Path) -> std::io::Result<Vec<u8>> {
     if metadata.len() > MAX_FILE_BYTES {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata, so the file is read in one go rather than by doubling a buffer.
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
     std::fs::File::open(file)?
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;

@@ -58,11 +58,14 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
         .map(|(&(kind, key), resource)| (kind, key, *resource))
         .collect();
     resources.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    // Collected in address order, then built into the maps in one go.
+    let (mut users, mut groups, mut policies, mut integrations) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (_, key, resource) in resources {
         let key = key.to_owned();
         match &resource.config {
             ResourceConfig::User(u) => {
-                model.users.insert(
+                users.push((
                     key,
                     User {
                         name: u.name.value.clone(),
@@ -72,12 +75,12 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                         time_zone: u.time_zone.clone(),
                         lifecycle: lifecycle(&u.lifecycle),
                     },
-                );
+                ));
             }
             ResourceConfig::Group(g) => {
                 let members =
                     builder.resolve_all(&g.members, &[Kind::User, Kind::Group], "members");
-                model.groups.insert(
+                groups.push((
                     key,
                     Group {
                         name: g.name.value.clone(),
@@ -85,7 +88,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                         members,
                         lifecycle: lifecycle(&g.lifecycle),
                     },
-                );
+                ));
             }
             ResourceConfig::EscalationPolicy(p) => {
                 let steps = p
@@ -100,7 +103,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                         ),
                     })
                     .collect();
-                model.escalation_policies.insert(
+                policies.push((
                     key,
                     EscalationPolicy {
                         name: p.name.value.clone(),
@@ -109,14 +112,18 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                         steps,
                         lifecycle: lifecycle(&p.lifecycle),
                     },
-                );
+                ));
             }
             ResourceConfig::Integration(i) => {
                 let integration = builder.integration(i);
-                model.integrations.insert(key, integration);
+                integrations.push((key, integration));
             }
         }
     }
+    model.users = users.into_iter().collect();
+    model.groups = groups.into_iter().collect();
+    model.escalation_policies = policies.into_iter().collect();
+    model.integrations = integrations.into_iter().collect();
     builder.check_cycles(decoded);
     builder.check_unique(decoded);
     builder.check_ignored(decoded, &model.settings);
