@@ -400,3 +400,25 @@ fn the_same_inputs_give_the_same_plan() {
         );
     }
 }
+
+#[test]
+fn live_references_to_undeclared_and_unknown_ids_are_shown_and_dropped() {
+    // The live group also holds an undeclared user and an id nothing live has: both differ from
+    // every declared address, so the group is updated and shows them by their made-up addresses.
+    let mut live = live_org();
+    live.users
+        .push(user("usr_carol", "Carol", "carol@example.com"));
+    live.groups[0].member_user_ids = ids(&["usr_a", "usr_b", "usr_carol", "usr_gone"]);
+    let plan = make_plan(&model(ORG), &live, &PlanOptions::default()).unwrap();
+    assert_eq!(actions(&plan), ["~ group.sre", "- user.carol"]);
+    let group = &plan.changes[0];
+    assert_eq!(group.changed_fields, ["members"]);
+    assert_eq!(
+        group.before.as_ref().unwrap()["members"],
+        serde_json::json!(["(unknown usr_gone)", "user.alice", "user.bob", "user.carol"])
+    );
+    assert_eq!(
+        group.after.as_ref().unwrap()["members"],
+        serde_json::json!(["user.alice", "user.bob"])
+    );
+}
