@@ -121,14 +121,7 @@ fn apply_without_a_terminal_needs_auto_approve() {
 
 #[test]
 fn faults_converge_without_duplicates() {
-    let server = TestServer::start(&[
-        "--fail-rate",
-        "0.1",
-        "--fail-after-commit-rate",
-        "0.05",
-        "--rate-limit",
-        "50",
-    ]);
+    let server = TestServer::start(crate::support::ISSUE_FAULTS);
     let example = "examples/multi-team/toml";
     let output = apply(&server, example, &["--auto-approve", "-v"]);
     let err = stderr(&output);

@@ -276,14 +276,7 @@ fn serve_killed_mid_apply_10_seeds_600_changes() {
 fn a_1000_object_org_converges_through_faults() {
     let (dir, expected) = org(1000);
     let path = org_path(&dir);
-    let server = TestServer::start(&[
-        "--fail-rate",
-        "0.1",
-        "--fail-after-commit-rate",
-        "0.05",
-        "--rate-limit",
-        "50",
-    ]);
+    let server = TestServer::start(crate::support::ISSUE_FAULTS);
     let output = apply_command(&server, &path, &["-v"]).output().unwrap();
     let err = crate::support::stderr(&output);
     assert!(output.status.success(), "{}\n{err}", stdout(&output));

@@ -6,21 +6,15 @@ use serde_json::{Value, json};
 use crate::server::token;
 use crate::support::{OWNER_TOKEN, TestServer, alertform, assert_error, send, stderr, stdout};
 
-/// One object of each kind, created by the owner: `(collection, id, body for a PUT)`.
+/// One object of each kind, created by the owner (`server::seed`): `(collection, id, body for a
+/// PUT)`.
 fn seed(server: &TestServer) -> Vec<(&'static str, String, Value)> {
-    let user = server.create(
-        "users",
-        &json!({"name": "Alice", "email": "alice@example.com"}),
-    );
-    let group = server.create("groups", &json!({"name": "SRE", "member_user_ids": [user]}));
-    let policy = server.create(
-        "escalation_policies",
-        &json!({"name": "SRE default", "steps": [{"notify_group_ids": [group]}]}),
-    );
-    let integration = server.create(
-        "integrations",
-        &json!({"name": "Grafana", "channel": "api", "template": "grafana", "escalation_policy_id": policy}),
-    );
+    let crate::server::Org {
+        user,
+        group,
+        policy,
+        integration,
+    } = crate::server::seed(server);
     vec![
         (
             "users",

@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 use crate::support::{OWNER_TOKEN, TestServer, assert_error, send};
 
 /// A user, a group with them, a policy paging the group, and an API integration.
-struct Org {
-    user: String,
-    group: String,
-    policy: String,
-    integration: String,
+pub struct Org {
+    pub user: String,
+    pub group: String,
+    pub policy: String,
+    pub integration: String,
 }
 
-fn seed(server: &TestServer) -> Org {
+pub fn seed(server: &TestServer) -> Org {
     let user = server.create(
         "users",
         &json!({"name": "Alice", "email": "alice@example.com"}),

@@ -51,6 +51,17 @@ pub struct TestServer {
     log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
+/// The fault mix issue #6 asks apply to converge through: 10 % of requests fail, 5 % fail after
+/// their write committed, and at most 50 requests a second.
+pub const ISSUE_FAULTS: &[&str] = &[
+    "--fail-rate",
+    "0.1",
+    "--fail-after-commit-rate",
+    "0.05",
+    "--rate-limit",
+    "50",
+];
+
 pub const OWNER_TOKEN: &str = "af_test_owner_token_0123456789abcdef";
 
 impl TestServer {
