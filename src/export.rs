@@ -11,7 +11,11 @@ use crate::model::{ChannelSettings, Kind, Role, key_from_name};
 use crate::provider::Observed;
 
 /// The config files for `observed`: `(file name, text)`, formatted canonically.
-pub fn export(observed: &Observed, format: Format) -> Vec<(String, String)> {
+pub fn export(
+    observed: &Observed,
+    provider: crate::model::ProviderName,
+    format: Format,
+) -> Vec<(String, String)> {
     let mut keys: HashMap<&str, String> = HashMap::new();
     assign(
         &mut keys,
@@ -163,6 +167,17 @@ pub fn export(observed: &Observed, format: Format) -> Vec<(String, String)> {
         Format::Toml => "toml",
         Format::Hcl => "hcl",
     };
+    if provider != crate::model::ProviderName::Alertform {
+        // The exported config plans against the service it came from.
+        let text = match format {
+            Format::Toml => format!("[settings]\nprovider = \"{provider}\"\n"),
+            Format::Hcl => format!("settings {{\n  provider = \"{provider}\"\n}}\n"),
+        };
+        files
+            .entry("settings")
+            .or_default()
+            .push((String::new(), text));
+    }
     files
         .into_iter()
         .map(|(name, mut blocks)| {

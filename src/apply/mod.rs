@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::model::Kind;
-use crate::plan::{Action, Attributes, Change, Plan};
-use crate::provider::native::NativeProvider;
+use crate::plan::{Action, Change, Plan};
+use crate::provider::Provider;
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -68,7 +68,7 @@ impl Report {
 /// Applies `plan`, calling `progress` as changes start and finish.
 pub async fn apply(
     plan: &Plan,
-    provider: &NativeProvider,
+    provider: &Provider,
     options: &ApplyOptions,
     progress: &(dyn Fn(Event<'_>) + Sync),
 ) -> Report {
@@ -97,7 +97,7 @@ pub async fn apply(
                 (provider.clone(), Arc::clone(&ids), options.run_key.clone());
             running.spawn(async move {
                 let started = Instant::now();
-                let outcome = match execute(&change, &provider, &ids, &run_key).await {
+                let outcome = match provider.execute(&change, &ids, &run_key).await {
                     Ok(object) => Outcome::Done {
                         elapsed: started.elapsed(),
                         object,
@@ -155,171 +155,6 @@ pub async fn apply(
         })
         .collect();
     Report { outcomes }
-}
-
-async fn execute(
-    change: &Change,
-    provider: &NativeProvider,
-    ids: &Mutex<BTreeMap<String, String>>,
-    run_key: &str,
-) -> Result<Value, String> {
-    let kind = change.kind();
-    let live = || -> Result<(&str, u64), String> {
-        Ok((
-            change
-                .id
-                .as_deref()
-                .ok_or("the plan has no id for this change")?,
-            change
-                .version
-                .ok_or("the plan has no version for this change")?,
-        ))
-    };
-    match change.action {
-        Action::Create | Action::Replace => {
-            if change.action == Action::Replace {
-                let (id, version) = live()?;
-                provider
-                    .delete(kind, id, version)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
-            let after = change.after.as_ref().ok_or("a create without attributes")?;
-            // Built under the lock, not from a copy: copying every id per change is quadratic.
-            let body = body(kind, after, &ids.lock().expect("ids lock"), true)?;
-            let key = crate::digest::sha256_parts([run_key.as_bytes(), change.address.as_bytes()]);
-            let created = provider
-                .create(kind, &body, &key)
-                .await
-                .map_err(|e| e.to_string())?;
-            ids.lock()
-                .expect("ids lock")
-                .insert(change.address.clone(), created.id.clone());
-            Ok(created.object)
-        }
-        Action::Update => {
-            let (id, version) = live()?;
-            let after = change
-                .after
-                .as_ref()
-                .ok_or("an update without attributes")?;
-            let body = body(kind, after, &ids.lock().expect("ids lock"), false)?;
-            let updated = provider
-                .update(kind, id, version, &body)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(updated.object)
-        }
-        Action::Delete => {
-            let (id, version) = live()?;
-            provider
-                .delete(kind, id, version)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(Value::Null)
-        }
-    }
-}
-
-/// The API body for a change's attributes, with references turned into ids.
-fn body(
-    kind: Kind,
-    a: &Attributes,
-    ids: &BTreeMap<String, String>,
-    create: bool,
-) -> Result<Value, String> {
-    let get = |field: &str| a.get(field).cloned().unwrap_or(Value::Null);
-    let refs = |field: &str, of: Kind| -> Result<Vec<String>, String> {
-        let list = a
-            .get(field)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        ids_of(&list, of, ids)
-    };
-    Ok(match kind {
-        Kind::User => json!({
-            "name": get("name"), "email": get("email"), "phone": get("phone"),
-            "role": get("role"), "time_zone": get("time_zone"),
-        }),
-        Kind::Group => json!({
-            "name": get("name"), "description": get("description"),
-            "member_user_ids": refs("members", Kind::User)?,
-            "member_group_ids": refs("members", Kind::Group)?,
-        }),
-        Kind::EscalationPolicy => {
-            let mut steps = Vec::new();
-            for step in a
-                .get("steps")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-            {
-                let notify = step
-                    .get("notify")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                steps.push(json!({
-                    "delay_minutes": step.get("delay_minutes").cloned().unwrap_or(json!(0)),
-                    "notify_user_ids": ids_of(&notify, Kind::User, ids)?,
-                    "notify_group_ids": ids_of(&notify, Kind::Group, ids)?,
-                }));
-            }
-            json!({"name": get("name"), "description": get("description"), "repeat": get("repeat"), "steps": steps})
-        }
-        Kind::Integration => {
-            let policy = get("escalation_policy");
-            let policy = policy.as_str().unwrap_or_default();
-            let policy_id = ids
-                .get(policy)
-                .ok_or_else(|| format!("`{policy}` has no id: it was not created"))?;
-            let mut settings = serde_json::Map::new();
-            for field in ["interval_minutes", "chat_platform", "chat_channel"] {
-                if let Some(value) = a.get(field).filter(|v| !v.is_null()) {
-                    settings.insert(field.to_owned(), value.clone());
-                }
-            }
-            let mut templates = serde_json::Map::new();
-            for (key, value) in a {
-                if let Some(field) = key.strip_prefix("templates.") {
-                    templates.insert(field.to_owned(), value.clone());
-                }
-            }
-            let mut body = json!({
-                "name": get("name"), "escalation_policy_id": policy_id,
-                "recipient_user_ids": refs("recipients", Kind::User)?,
-                "recipient_group_ids": refs("recipients", Kind::Group)?,
-                "enabled": get("enabled"), "settings": settings, "templates": templates,
-            });
-            if let Some(mailbox) = a.get("mailbox").filter(|v| !v.is_null()) {
-                body["mailbox"] = mailbox.clone();
-            }
-            if create {
-                body["channel"] = get("channel");
-                body["template"] = get("template");
-            }
-            body
-        }
-    })
-}
-
-/// Ids of the addresses of `kind` in `list`.
-fn ids_of(
-    list: &[Value],
-    kind: Kind,
-    ids: &BTreeMap<String, String>,
-) -> Result<Vec<String>, String> {
-    let prefix = format!("{kind}.");
-    list.iter()
-        .filter_map(Value::as_str)
-        .filter(|a| a.starts_with(&prefix))
-        .map(|a| {
-            ids.get(a)
-                .cloned()
-                .ok_or_else(|| format!("`{a}` has no id: it was not created"))
-        })
-        .collect()
 }
 
 /// Deletes and replaces above `max_delete_percent` of a kind's live objects (kinds with at least

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::plan::config_digest;
 use super::service::{Connection, ServiceArgs, with_service};
-use super::{default_path, report_invalid};
+use super::{Checked, default_path, load_checked, report_invalid, report_plan_errors};
 use crate::apply::{ApplyOptions, Event, Outcome, apply, delete_threshold_problems};
-use crate::config;
 use crate::exit::ExitStatus;
 use crate::model::{Address, Kind};
 use crate::plan::render::{self, SavedPlan, Style};
@@ -55,11 +54,16 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     let config_path = saved
         .as_ref()
         .map_or_else(|| args.path.clone(), |s| PathBuf::from(&s.config));
-    let (sources, model) = match config::load(&config_path) {
-        Ok(loaded) => loaded,
+    let flag = args.service.provider.or_else(|| {
+        saved
+            .as_ref()
+            .and_then(|s| crate::model::ProviderName::parse(&s.plan.target.provider))
+    });
+    let checked = match load_checked(&config_path, flag) {
+        Ok(checked) => checked,
         Err(invalid) => return report_invalid(&invalid, printer),
     };
-    let digest = config_digest(&sources);
+    let digest = config_digest(&checked.sources);
     let given = saved.as_ref().map_or(&args.targets, |s| &s.targets);
     let mut targets = Vec::new();
     for target in given {
@@ -71,17 +75,27 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         };
         targets.push(address);
     }
-    with_service(&args.service, printer, async |connection| {
-        let run = Run {
-            args,
-            printer,
-            connection,
-            model: &model,
-            digest: &digest,
-            saved: saved.as_ref(),
-        };
-        run.execute(PlanOptions { targets }).await
-    })
+    let options = PlanOptions {
+        targets,
+        read_only: crate::provider::capabilities(checked.provider).read_only(),
+    };
+    with_service(
+        &args.service,
+        checked.provider,
+        Some(&config_path),
+        printer,
+        async |connection| {
+            let run = Run {
+                args,
+                printer,
+                connection,
+                checked: &checked,
+                digest: &digest,
+                saved: saved.as_ref(),
+            };
+            run.execute(options).await
+        },
+    )
 }
 
 fn read_saved(path: &Path) -> Result<SavedPlan, String> {
@@ -108,7 +122,7 @@ struct Run<'a> {
     args: &'a Args,
     printer: &'a Printer,
     connection: &'a Connection,
-    model: &'a crate::model::Model,
+    checked: &'a Checked,
     digest: &'a str,
     saved: Option<&'a SavedPlan>,
 }
@@ -137,14 +151,9 @@ impl Run<'_> {
                 return ExitStatus::Failure;
             }
         }
-        let plan = match plan(self.model, &observed, &options) {
+        let plan = match plan(&self.checked.model, &observed, &options) {
             Ok(plan) => plan,
-            Err(errors) => {
-                for error in &errors {
-                    printer.note(format!("error: {error}"));
-                }
-                return ExitStatus::Failure;
-            }
+            Err(errors) => return report_plan_errors(&errors, self.checked, printer),
         };
         if let Some(saved) = self.saved
             && saved.plan.changes != plan.changes
@@ -169,8 +178,11 @@ impl Run<'_> {
         for (kind, _, _) in observed.versions() {
             *live_counts.entry(kind).or_default() += 1;
         }
-        let problems =
-            delete_threshold_problems(&plan, &live_counts, self.model.settings.max_delete_percent);
+        let problems = delete_threshold_problems(
+            &plan,
+            &live_counts,
+            self.checked.model.settings.max_delete_percent,
+        );
         if !problems.is_empty() && !self.args.force {
             for problem in problems {
                 printer.note(format!("error: {problem}"));

@@ -49,6 +49,8 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
     match command {
         DevCommand::Baseline(args) => super::service::with_service(
             &args.service,
+            args.service.provider_for(None),
+            None,
             printer,
             async |connection| match baseline(connection, args).await {
                 Ok(line) => {

@@ -21,26 +21,30 @@ pub struct Args {
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     let format = Format::from(args.format);
-    with_service(&args.service, printer, async |connection| match connection
-        .provider
-        .observe()
-        .await
-    {
-        Ok(observed) => write(&observed, format, args.out.as_deref(), printer),
-        Err(err) => {
-            printer.note(format!("error: {err}"));
-            ExitStatus::Failure
-        }
-    })
+    let provider = args.service.provider_for(None);
+    with_service(
+        &args.service,
+        provider,
+        None,
+        printer,
+        async |connection| match connection.provider.observe().await {
+            Ok(observed) => write(&observed, provider, format, args.out.as_deref(), printer),
+            Err(err) => {
+                printer.note(format!("error: {err}"));
+                ExitStatus::Failure
+            }
+        },
+    )
 }
 
 fn write(
     observed: &crate::provider::Observed,
+    provider: crate::model::ProviderName,
     format: Format,
     out: Option<&std::path::Path>,
     printer: &Printer,
 ) -> ExitStatus {
-    let files = crate::export::export(observed, format);
+    let files = crate::export::export(observed, provider, format);
     match out {
         None => {
             for (_, text) in files {

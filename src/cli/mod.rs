@@ -132,6 +132,107 @@ fn report_invalid(invalid: &Invalid, printer: &Printer) -> ExitStatus {
     ExitStatus::Failure
 }
 
+/// A config loaded, validated, and checked against the provider it will be planned with.
+struct Checked {
+    sources: crate::config::source::Sources,
+    model: crate::model::Model,
+    locations: crate::config::locations::Locations,
+    provider: crate::model::ProviderName,
+}
+
+/// Loads the config at `path` and reports, as located problems, everything in it that the
+/// provider (`flag`, else `settings.provider`) cannot express: nothing is silently dropped.
+fn load_checked(
+    path: &std::path::Path,
+    flag: Option<crate::model::ProviderName>,
+) -> Result<Checked, Invalid> {
+    let (sources, model, locations) = crate::config::load_located(path)?;
+    let provider = flag
+        .or(model.settings.provider)
+        .unwrap_or(crate::model::ProviderName::Alertform);
+    let capabilities = crate::provider::capabilities(provider);
+    let unsupported = crate::provider::capabilities::check(
+        capabilities,
+        provider.display_name(),
+        &model,
+        &|address, field| locations.written(address, field),
+    );
+    if !unsupported.is_empty() {
+        let label = format!("{} cannot express this", provider.display_name());
+        let problems = unsupported
+            .into_iter()
+            .map(|u| locations.problem(&u.address, &u.field, u.message, &label, u.hint))
+            .collect();
+        return Err(Invalid { sources, problems });
+    }
+    Ok(Checked {
+        sources,
+        model,
+        locations,
+        provider,
+    })
+}
+
+/// Prints why there is no plan. A declared object a read-only kind lacks or differs from is a
+/// located problem (it is the config that must change); the rest are plain errors.
+fn report_plan_errors(
+    errors: &[crate::plan::PlanError],
+    checked: &Checked,
+    printer: &Printer,
+) -> ExitStatus {
+    use crate::plan::PlanError;
+    let capabilities = crate::provider::capabilities(checked.provider);
+    let mut problems = Vec::new();
+    for error in errors {
+        match error {
+            PlanError::ReadOnlyMissing { address } => {
+                let hint = capabilities
+                    .read_only_hint(address.kind)
+                    .unwrap_or_default();
+                problems.push(checked.locations.problem(
+                    address,
+                    "",
+                    format!(
+                        "`{address}` does not exist in {}",
+                        checked.provider.display_name()
+                    ),
+                    "not found in the live service",
+                    hint.to_owned(),
+                ));
+            }
+            PlanError::ReadOnlyDiffers { address, fields } => {
+                let hint = capabilities
+                    .read_only_hint(address.kind)
+                    .unwrap_or_default();
+                for (field, live, declared) in fields {
+                    problems.push(checked.locations.problem(
+                        address,
+                        field,
+                        format!(
+                            "`{field}` of `{address}` is {declared} here but {live} in {}, which cannot change {}",
+                            checked.provider.display_name(),
+                            address.kind.plural()
+                        ),
+                        "differs from the live object",
+                        format!("set it to {live} here, or change it at the source: {hint}"),
+                    ));
+                }
+            }
+            other => printer.note(format!("error: {other}")),
+        }
+    }
+    if problems.is_empty() {
+        return ExitStatus::Failure;
+    }
+    report_invalid(
+        &Invalid {
+            sources: checked.sources.clone(),
+            problems,
+        },
+        printer,
+    )
+}
+
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`.
 fn init_logging(verbose: u8) {
     let level = match verbose {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::service::{Connection, ServiceArgs, with_service};
-use super::{default_path, report_invalid};
+use super::{Checked, default_path, load_checked, report_invalid, report_plan_errors};
 use crate::config;
 use crate::exit::ExitStatus;
 use crate::model::Address;
@@ -43,8 +43,8 @@ pub struct Args {
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     let started = std::time::Instant::now();
-    let (sources, model) = match config::load(&args.path) {
-        Ok(loaded) => loaded,
+    let checked = match load_checked(&args.path, args.service.provider) {
+        Ok(checked) => checked,
         Err(invalid) => return report_invalid(&invalid, printer),
     };
     let mut targets = Vec::new();
@@ -58,27 +58,27 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             return ExitStatus::Failure;
         }
     }
-    let digest = config_digest(&sources);
+    let digest = config_digest(&checked.sources);
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis(),
         "loaded the config"
     );
-    with_service(&args.service, printer, async |connection| {
-        plan_with(
-            connection,
-            &model,
-            &PlanOptions { targets },
-            args,
-            &digest,
-            printer,
-        )
-        .await
-    })
+    let options = PlanOptions {
+        targets,
+        read_only: crate::provider::capabilities(checked.provider).read_only(),
+    };
+    with_service(
+        &args.service,
+        checked.provider,
+        Some(&args.path),
+        printer,
+        async |connection| plan_with(connection, &checked, &options, args, &digest, printer).await,
+    )
 }
 
 async fn plan_with(
     connection: &Connection,
-    model: &crate::model::Model,
+    checked: &Checked,
     options: &PlanOptions,
     args: &Args,
     digest: &str,
@@ -96,17 +96,13 @@ async fn plan_with(
         objects = observed.len(),
         requests = connection.provider.http().requests(),
         elapsed_ms = started.elapsed().as_millis(),
+        provider = connection.provider.name().as_str(),
         "read live state"
     );
     let started = std::time::Instant::now();
-    let plan = match plan(model, &observed, options) {
+    let plan = match plan(&checked.model, &observed, options) {
         Ok(plan) => plan,
-        Err(errors) => {
-            for error in &errors {
-                printer.note(format!("error: {error}"));
-            }
-            return ExitStatus::Failure;
-        }
+        Err(errors) => return report_plan_errors(&errors, checked, printer),
     };
     let output = match args.format {
         PlanFormat::Text => render::text(

@@ -34,6 +34,24 @@ pub struct Args {
     /// Refuse (422) every write of an object with this name: a deterministic fault for tests.
     #[arg(long, value_name = "NAME", hide = true)]
     reject_name: Option<String>,
+    /// Whose API to speak: `alertform` (the bundled service) or `grafana_oncall` (a local
+    /// emulation of Grafana OnCall's public API).
+    #[arg(long, value_name = "PROVIDER", default_value = "alertform", value_parser = api)]
+    api: crate::model::ProviderName,
+    /// For `--api grafana_oncall`: a JSON file of the Grafana org's teams and users (what Grafana
+    /// syncs into OnCall), loaded at start: `{"teams": [{"name"}], "users": [{"email",
+    /// "username", "role", "teams": [NAME]}]}`.
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+}
+
+fn api(text: &str) -> Result<crate::model::ProviderName, String> {
+    crate::model::ProviderName::parse(text).ok_or_else(|| {
+        format!(
+            "valid APIs: {}",
+            crate::model::ProviderName::NAMES.join(", ")
+        )
+    })
 }
 
 fn probability(text: &str) -> Result<f64, String> {
@@ -59,6 +77,8 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             rate_limit: args.rate_limit,
             reject_name: args.reject_name.clone(),
         },
+        api: args.api.into(),
+        seed: args.seed.clone(),
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -82,6 +102,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 args.data.join("owner.token").display()
             ));
         }
+        printer.note(format!("speaking the {} API", args.api.display_name()));
         printer.note(format!("listening on {}", server.url));
         shutdown_signal().await;
         printer.note("shutting down");

@@ -1,16 +1,23 @@
-//! Which service a command talks to: `--endpoint` / `ALERTFORM_ENDPOINT`, or the embedded local
-//! service with its data in `.alertform/local/`, started in process for the command's duration.
+//! Which service a command talks to: `--provider` (or `settings.provider`) says whose API it
+//! speaks; `--endpoint` / `ALERTFORM_ENDPOINT` says where. Without an endpoint, the embedded local
+//! service is started in process for the command's duration, speaking that provider's API, with
+//! its data in `.alertform/local/`.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::model::ProviderName;
 use crate::plan::render::Target;
+use crate::provider::Provider;
 use crate::provider::http::{HttpClient, RetryPolicy};
-use crate::provider::native::NativeProvider;
-use crate::server::{Faults, RunningServer, ServeOptions};
+use crate::server::{Api, Faults, RunningServer, ServeOptions};
 
 /// Where the embedded service keeps its data, relative to the working directory.
 pub const EMBEDDED_DATA: &str = ".alertform/local";
+
+/// The file beside a config that seeds the embedded Grafana OnCall emulation with the users and
+/// teams Grafana would have synced (OnCall's API cannot create them).
+pub const ONCALL_SEED: &str = "grafana-oncall-seed.json";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServiceArgs {
@@ -21,28 +28,63 @@ pub struct ServiceArgs {
     /// API token for the service.
     #[arg(long, env = "ALERTFORM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Whose API the service speaks: `alertform` (the bundled service) or `grafana_oncall`.
+    /// Overrides `settings.provider`.
+    #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = provider_name)]
+    pub provider: Option<ProviderName>,
+}
+
+fn provider_name(text: &str) -> Result<ProviderName, String> {
+    ProviderName::parse(text)
+        .ok_or_else(|| format!("valid providers: {}", ProviderName::NAMES.join(", ")))
+}
+
+impl ServiceArgs {
+    /// The provider: the flag, else the config's setting, else alertform's own.
+    pub fn provider_for(&self, configured: Option<ProviderName>) -> ProviderName {
+        self.provider
+            .or(configured)
+            .unwrap_or(ProviderName::Alertform)
+    }
 }
 
 /// A connection to the service, and the embedded server when there is one.
 pub struct Connection {
-    pub provider: NativeProvider,
+    pub provider: Provider,
     pub target: Target,
     embedded: Option<RunningServer>,
 }
 
 impl Connection {
-    /// The first line of human output: what the command runs against.
+    /// The first line of human output: which provider and which endpoint the command runs
+    /// against.
     pub fn header(&self) -> String {
+        let name = self.provider.name();
         if self.target.embedded {
+            let what = if name == ProviderName::Alertform {
+                "the embedded local service".to_owned()
+            } else {
+                format!("the embedded local {} emulation", name.display_name())
+            };
             format!(
-                "Using the embedded local service (data in {EMBEDDED_DATA}/); set --endpoint or ALERTFORM_ENDPOINT to use another."
+                "Using {what} (provider {name}, data in {EMBEDDED_DATA}/); set --endpoint or ALERTFORM_ENDPOINT to use another."
             )
         } else {
-            format!("Using the service at {}.", self.target.endpoint)
+            format!(
+                "Using {} at {} (provider {name}).",
+                name.display_name(),
+                self.target.endpoint
+            )
         }
     }
 
-    pub async fn connect(args: &ServiceArgs) -> Result<Connection, String> {
+    /// Connects to the service for `provider`. `config` is the config's path: the embedded
+    /// OnCall emulation is seeded from the [`ONCALL_SEED`] file beside it, if there is one.
+    pub async fn connect(
+        args: &ServiceArgs,
+        provider: ProviderName,
+        config: Option<&Path>,
+    ) -> Result<Connection, String> {
         let (endpoint, token, embedded) = if let Some(endpoint) = &args.endpoint {
             (
                 endpoint.trim_end_matches('/').to_owned(),
@@ -50,11 +92,26 @@ impl Connection {
                 None,
             )
         } else {
+            let seed = match provider {
+                ProviderName::GrafanaOncall => config
+                    .map(|c| {
+                        if c.is_dir() {
+                            c.to_owned()
+                        } else {
+                            c.parent().unwrap_or(Path::new(".")).to_owned()
+                        }
+                    })
+                    .map(|dir| dir.join(ONCALL_SEED))
+                    .filter(|seed| seed.is_file()),
+                ProviderName::Alertform => None,
+            };
             let server = crate::server::start(ServeOptions {
                 listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
                 data_dir: PathBuf::from(EMBEDDED_DATA),
                 owner_token: None,
                 faults: Faults::default(),
+                api: Api::from(provider),
+                seed,
             })
             .await
             .map_err(|e| format!("cannot start the embedded local service: {e}"))?;
@@ -67,8 +124,9 @@ impl Connection {
         let http =
             HttpClient::new(&endpoint, token, RetryPolicy::default()).map_err(|e| e.to_string())?;
         Ok(Connection {
-            provider: NativeProvider::new(http, has_token),
+            provider: Provider::new(provider, http, has_token),
             target: Target {
+                provider: provider.as_str().to_owned(),
                 endpoint,
                 embedded: embedded.is_some(),
             },
@@ -84,10 +142,12 @@ impl Connection {
     }
 }
 
-/// Runs `command` with a connection to the service (embedded or not) on a fresh async runtime,
-/// and stops the embedded service afterwards, whatever `command` returns.
+/// Runs `command` with a connection to the service for `provider` (embedded or not) on a fresh
+/// async runtime, and stops the embedded service afterwards, whatever `command` returns.
 pub fn with_service(
     service: &ServiceArgs,
+    provider: ProviderName,
+    config: Option<&Path>,
     printer: &crate::printer::Printer,
     command: impl AsyncFnOnce(&Connection) -> crate::exit::ExitStatus,
 ) -> crate::exit::ExitStatus {
@@ -96,7 +156,7 @@ pub fn with_service(
         Err(status) => return status,
     };
     runtime.block_on(async {
-        let connection = match Connection::connect(service).await {
+        let connection = match Connection::connect(service, provider, config).await {
             Ok(connection) => connection,
             Err(message) => {
                 printer.note(format!("error: {message}"));

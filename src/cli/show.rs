@@ -39,9 +39,14 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         Ok(loaded) => loaded,
         Err(invalid) => return report_invalid(&invalid, printer),
     };
-    with_service(&args.service, printer, async |connection| {
-        show(connection, &model, &address, args.reveal, printer).await
-    })
+    let provider = args.service.provider_for(model.settings.provider);
+    with_service(
+        &args.service,
+        provider,
+        Some(&args.config),
+        printer,
+        async |connection| show(connection, &model, &address, args.reveal, printer).await,
+    )
 }
 
 async fn show(
@@ -63,6 +68,7 @@ async fn show(
         &observed,
         &PlanOptions {
             targets: vec![address.clone()],
+            ..PlanOptions::default()
         },
     ) {
         Ok(plan) => plan,
@@ -77,7 +83,14 @@ async fn show(
         printer.note(format!("error: `{address}` is declared but does not exist in the service yet; run `alertform apply`"));
         return ExitStatus::Failure;
     };
-    let mut object = match connection.provider.get(address.kind, id).await {
+    let crate::provider::Provider::Alertform(native) = &connection.provider else {
+        printer.note(format!(
+            "error: `show` reads objects of the alertform provider only; look `{address}` up in {}'s own UI",
+            connection.provider.name().display_name()
+        ));
+        return ExitStatus::Failure;
+    };
+    let mut object = match native.get(address.kind, id).await {
         Ok(object) => object,
         Err(err) => {
             printer.note(format!("error: {err}"));

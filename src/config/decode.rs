@@ -14,7 +14,7 @@ use super::types::{
 use crate::model::validate::{
     is_valid_email, is_valid_phone, is_valid_slug, is_valid_time_zone, time_zone_names,
 };
-use crate::model::{Channel, ChatPlatform, Kind, Role, is_valid_key};
+use crate::model::{Channel, ChatPlatform, Kind, ProviderName, Role, is_valid_key};
 
 const LIFECYCLE: [&str; 2] = ["renamed_from", "prevent_destroy"];
 const USER_FIELDS: [&str; 5] = ["name", "email", "phone", "role", "time_zone"];
@@ -42,7 +42,7 @@ const TEMPLATE_FIELDS: [&str; 6] = [
     "title",
     "message",
 ];
-const SETTINGS_FIELDS: [&str; 2] = ["ignore", "max_delete_percent"];
+const SETTINGS_FIELDS: [&str; 3] = ["ignore", "max_delete_percent", "provider"];
 
 /// The fields that belong to one channel only.
 const CHANNEL_FIELDS: [(&str, Channel); 4] = [
@@ -138,10 +138,44 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
                         span: resource.key_span.clone(),
                     },
                     config,
+                    fields: written_fields(table),
                 });
             }
         }
     }
+}
+
+/// The paths of the fields written in a resource's table, two levels deep (`templates.title`,
+/// `steps[0].notify`), each with its key's span (a list element: its own span).
+fn written_fields(table: &Table) -> Vec<(String, Span)> {
+    let mut fields = Vec::with_capacity(table.entries.len());
+    for entry in &table.entries {
+        fields.push((entry.key.clone(), entry.key_span.clone()));
+        match &entry.value.value {
+            Value::Table(inner) => {
+                for nested in &inner.entries {
+                    fields.push((
+                        format!("{}.{}", entry.key, nested.key),
+                        nested.key_span.clone(),
+                    ));
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    let Value::Table(inner) = &item.value else {
+                        continue;
+                    };
+                    let at = format!("{}[{index}]", entry.key);
+                    fields.push((at.clone(), item.span.clone()));
+                    for nested in &inner.entries {
+                        fields.push((format!("{at}.{}", nested.key), nested.key_span.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    fields
 }
 
 /// A key made valid: lowercase, other characters as `_`.
@@ -736,9 +770,12 @@ impl Decoder<'_> {
             .filter(|pattern| self.check_ignore_pattern(pattern))
             .collect();
         let max_delete_percent = self.int(object, "max_delete_percent", 0..=100);
+        let provider =
+            self.enumeration(object, "provider", ProviderName::NAMES, ProviderName::parse);
         SettingsConfig {
             ignore,
             max_delete_percent,
+            provider,
         }
     }
 

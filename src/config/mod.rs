@@ -8,6 +8,7 @@ mod decode;
 pub mod diagnostic;
 pub mod fmt;
 mod hcl;
+pub mod locations;
 pub mod node;
 pub mod schema;
 pub mod source;
@@ -32,6 +33,11 @@ pub struct Invalid {
 
 /// Reads, decodes and validates the config at `path` into a [`Model`].
 pub fn load(path: &Path) -> Result<(Sources, Model), Invalid> {
+    load_located(path).map(|(sources, model, _)| (sources, model))
+}
+
+/// [`load`], keeping where every resource and field was written for later checks.
+pub fn load_located(path: &Path) -> Result<(Sources, Model, locations::Locations), Invalid> {
     let started = std::time::Instant::now();
     let sources = read_sources(path).map_err(|problem| Invalid {
         sources: Sources::default(),
@@ -50,7 +56,10 @@ pub fn load(path: &Path) -> Result<(Sources, Model), Invalid> {
         "config phases (cumulative)"
     );
     match built {
-        Ok(model) if problems.is_empty() => Ok((sources, model)),
+        Ok(model) if problems.is_empty() => {
+            let locations = locations::Locations::of(&decoded);
+            Ok((sources, model, locations))
+        }
         Ok(_) => Err(Invalid { sources, problems }),
         Err(more) => {
             problems.extend(more);

@@ -8,7 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::node::Span;
 use super::source::FileId;
-use crate::model::{Channel, ChatPlatform, Kind, Role};
+use crate::model::{Channel, ChatPlatform, Kind, ProviderName, Role};
 
 /// A value with the place it was written, for diagnostics that come after decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +192,9 @@ pub struct SettingsConfig {
     /// (kinds with at least 10), unless `--force`. Default 30.
     #[schemars(range(min = 0, max = 100))]
     pub max_delete_percent: Option<u8>,
+    /// The live service this config targets: `alertform` (the default, the bundled service) or
+    /// `grafana_oncall`. `--provider` / `ALERTFORM_PROVIDER` override it.
+    pub provider: Option<ProviderName>,
 }
 
 /// One resource as declared, with where.
@@ -200,6 +203,9 @@ pub struct Declared {
     pub kind: Kind,
     pub key: Spanned<String>,
     pub config: ResourceConfig,
+    /// Every field written in the file, as a path (`phone`, `templates.title`,
+    /// `steps[1].delay_minutes`) with the span of its key, so later checks can point at it.
+    pub fields: Vec<(String, Span)>,
 }
 
 #[derive(Debug, Clone)]

@@ -181,6 +181,7 @@ impl Builder<'_> {
             max_delete_percent: first
                 .max_delete_percent
                 .unwrap_or(defaults.max_delete_percent),
+            provider: first.provider,
         }
     }
 

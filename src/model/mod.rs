@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use address::{Address, is_valid_key, key_from_name};
 pub use build::build;
-pub use vocabulary::{Channel, ChatPlatform, Kind, Role};
+pub use vocabulary::{Channel, ChatPlatform, Kind, ProviderName, Role};
 
 /// Everything one config declares.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -189,6 +189,8 @@ pub struct Settings {
     pub ignore: Vec<IgnoreRule>,
     /// Apply refuses to delete or replace more than this share of a kind's live objects.
     pub max_delete_percent: u8,
+    /// The live service the config targets, when it says (`--provider` overrides it).
+    pub provider: Option<ProviderName>,
 }
 
 impl Default for Settings {
@@ -196,6 +198,7 @@ impl Default for Settings {
         Settings {
             ignore: Vec::new(),
             max_delete_percent: 30,
+            provider: None,
         }
     }
 }

@@ -53,6 +53,24 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// The live services alertform can plan against: its own bundled service, or a vendor's API.
+    ProviderName {
+        Alertform = "alertform",
+        GrafanaOncall = "grafana_oncall",
+    }
+}
+
+impl ProviderName {
+    /// The vendor's product name, for headers and messages.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ProviderName::Alertform => "alertform",
+            ProviderName::GrafanaOncall => "Grafana OnCall",
+        }
+    }
+}
+
 impl Kind {
     /// How a person would say it in a sentence ("escalation policy").
     pub fn noun(self) -> &'static str {

@@ -125,6 +125,9 @@ impl Plan {
 pub struct PlanOptions {
     /// Limit the plan to these resources and what they depend on.
     pub targets: Vec<Address>,
+    /// Kinds the live service keeps read-only (its provider's capabilities): declared objects
+    /// are matched, never created or changed, and undeclared ones are left alone.
+    pub read_only: Vec<Kind>,
 }
 
 /// Why there is no plan.
@@ -138,6 +141,14 @@ pub enum PlanError {
     UnknownTarget { address: String },
     /// The changes depend on each other in a circle.
     Cycle { addresses: Vec<String> },
+    /// A declared object of a read-only kind that the live service does not have.
+    ReadOnlyMissing { address: Address },
+    /// A declared object of a read-only kind that differs from the live one, as
+    /// (field, live value, declared value).
+    ReadOnlyDiffers {
+        address: Address,
+        fields: Vec<(String, serde_json::Value, serde_json::Value)>,
+    },
 }
 
 impl fmt::Display for PlanError {
@@ -163,6 +174,23 @@ impl fmt::Display for PlanError {
                 f,
                 "the changes to {} depend on each other in a cycle",
                 addresses.join(", ")
+            ),
+            PlanError::ReadOnlyMissing { address } => write!(
+                f,
+                "`{address}` does not exist in the live service, and it cannot create {}",
+                address.kind.plural()
+            ),
+            PlanError::ReadOnlyDiffers { address, fields } => write!(
+                f,
+                "`{address}` differs from the live object ({}), and the live service cannot change {}",
+                fields
+                    .iter()
+                    .map(|(field, live, declared)| format!(
+                        "{field}: live {live}, declared {declared}"
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                address.kind.plural()
             ),
         }
     }
@@ -190,7 +218,11 @@ pub fn plan(
     let mut changes: Vec<Change> = Vec::new();
     for (resource, live_index) in &matching.declared {
         let after = Shape::desired(desired, resource.kind, resource.key);
+        let read_only = options.read_only.contains(&resource.kind);
         match live_index {
+            None if read_only => errors.push(PlanError::ReadOnlyMissing {
+                address: resource.address(),
+            }),
             None => changes.push(Change {
                 address: resource.address().to_string(),
                 action: Action::Create,
@@ -227,6 +259,19 @@ pub fn plan(
                     .cloned()
                     .collect();
                 if changed_fields.is_empty() {
+                    continue;
+                }
+                if read_only {
+                    let value = |map: &Attributes, k: &str| {
+                        map.get(k).cloned().unwrap_or(serde_json::Value::Null)
+                    };
+                    errors.push(PlanError::ReadOnlyDiffers {
+                        address: resource.address(),
+                        fields: changed_fields
+                            .iter()
+                            .map(|k| (k.clone(), value(&before, k), value(&after, k)))
+                            .collect(),
+                    });
                     continue;
                 }
                 let create_only: Vec<&String> = changed_fields
@@ -292,6 +337,9 @@ pub fn plan(
     }
     for &index in &matching.deleted {
         let object = &live[index];
+        if options.read_only.contains(&object.kind()) {
+            continue;
+        }
         changes.push(Change {
             address: address_of(object.id()),
             action: Action::Delete,
@@ -305,7 +353,12 @@ pub fn plan(
         });
     }
     // An ignored object stays as it is, so what it references must stay too.
-    let deleted: HashSet<&str> = matching.deleted.iter().map(|&i| live[i].id()).collect();
+    let deleted: HashSet<&str> = matching
+        .deleted
+        .iter()
+        .filter(|&&i| !options.read_only.contains(&live[i].kind()))
+        .map(|&i| live[i].id())
+        .collect();
     for &index in &matching.ignored {
         for reference in live[index].references() {
             if deleted.contains(reference.as_str()) {

@@ -21,10 +21,17 @@ pub const MARKDOWN_MARKER: &str = "<!-- alertform-plan -->";
 /// Where the plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Target {
+    /// The provider that speaks the service's API: `alertform`, `grafana_oncall`.
+    #[serde(default = "default_provider")]
+    pub provider: String,
     /// The service's base URL.
     pub endpoint: String,
     /// True when no endpoint was set and alertform started its embedded local service.
     pub embedded: bool,
+}
+
+fn default_provider() -> String {
+    crate::model::ProviderName::Alertform.as_str().to_owned()
 }
 
 /// `plan --format json`.

@@ -349,6 +349,7 @@ members = ["user.a"]
 fn targets_limit_the_plan_to_a_resource_and_its_dependencies() {
     let options = PlanOptions {
         targets: vec![Address::parse("escalation_policy.default").unwrap()],
+        ..PlanOptions::default()
     };
     let plan = make_plan(&model(ORG), &Observed::default(), &options).unwrap();
     assert_eq!(
@@ -362,6 +363,7 @@ fn targets_limit_the_plan_to_a_resource_and_its_dependencies() {
     );
     let unknown = PlanOptions {
         targets: vec![Address::parse("user.nobody").unwrap()],
+        ..PlanOptions::default()
     };
     assert_eq!(
         plan_err(&unknown),

@@ -77,12 +77,23 @@ struct RawReply {
     text: String,
 }
 
+/// How a service wants its token in `Authorization`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthScheme {
+    /// `Bearer <token>` (alertform's own API).
+    #[default]
+    Bearer,
+    /// The bare token, no scheme word (Grafana OnCall).
+    Raw,
+}
+
 /// A client for one service endpoint with one token.
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     base: String,
     token: Option<String>,
+    auth: AuthScheme,
     policy: RetryPolicy,
     requests: Arc<AtomicU64>,
     retries: Arc<AtomicU64>,
@@ -119,10 +130,18 @@ impl HttpClient {
             client,
             base: base.trim_end_matches('/').to_owned(),
             token,
+            auth: AuthScheme::Bearer,
             policy,
             requests: Arc::default(),
             retries: Arc::default(),
         })
+    }
+
+    /// The same client, sending its token the way `auth` says.
+    #[must_use]
+    pub fn with_auth(mut self, auth: AuthScheme) -> Self {
+        self.auth = auth;
+        self
     }
 
     pub fn base(&self) -> &str {
@@ -201,7 +220,15 @@ impl HttpClient {
             }
             let mut request = self.client.request(method.clone(), &url);
             if let Some(token) = &self.token {
-                request = request.bearer_auth(token);
+                request = match self.auth {
+                    AuthScheme::Bearer => request.bearer_auth(token),
+                    AuthScheme::Raw => {
+                        let mut value = reqwest::header::HeaderValue::from_str(token)
+                            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
+                        value.set_sensitive(true);
+                        request.header(reqwest::header::AUTHORIZATION, value)
+                    }
+                };
             }
             for (name, value) in headers {
                 request = request.header(*name, value);
@@ -231,11 +258,16 @@ impl HttpClient {
                 }
                 Ok(response) => {
                     let status = response.status();
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
+                    // `Retry-After`, or the `RateLimit-Reset` seconds some vendors send instead.
+                    let seconds = |name: &str| {
+                        response
+                            .headers()
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                    };
+                    let retry_after = seconds("retry-after")
+                        .or_else(|| seconds("ratelimit-reset"))
                         .map(Duration::from_secs);
                     let text = response.text().await.unwrap_or_default();
                     if status.is_success() {
@@ -292,8 +324,34 @@ impl HttpClient {
     }
 }
 
-/// The code and message of an error body in the service's shape, or the raw text.
+/// The code and message of an error body, or the raw text. Understands alertform's shape
+/// (`{"error": {"code", "message"}}`) and Django REST framework's (`{"detail": …}`, or lists of
+/// messages keyed by field or `non_field_errors`), which Grafana OnCall answers with.
 fn error_detail(parsed: Option<&serde_json::Value>, text: &str) -> (Option<String>, String) {
+    if let Some(serde_json::Value::Object(map)) = parsed
+        && !map.contains_key("error")
+    {
+        if let Some(detail) = map.get("detail").and_then(|d| d.as_str()) {
+            return (None, detail.to_owned());
+        }
+        let fields: Vec<String> = map
+            .iter()
+            .map(|(field, messages)| {
+                let text = match messages {
+                    serde_json::Value::Array(list) => list
+                        .iter()
+                        .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => other.to_string(),
+                };
+                format!("{field}: {text}")
+            })
+            .collect();
+        if !fields.is_empty() {
+            return (None, fields.join("; "));
+        }
+    }
     let error = parsed.and_then(|v| v.get("error"));
     let code = error
         .and_then(|e| e.get("code"))

@@ -3,12 +3,92 @@
 //! The planner sees [`Observed`]: typed objects with references by id and no secrets. Integration
 //! keys and endpoint URLs stop here, so nothing downstream can print them.
 
+pub mod capabilities;
+pub mod grafana_oncall;
 pub mod http;
 pub mod native;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
-use crate::model::{ChannelSettings, Kind, Role, Templates};
+use serde_json::Value;
+
+use crate::model::{ChannelSettings, Kind, ProviderName, Role, Templates};
+use crate::plan::Change;
+use capabilities::Capabilities;
+use http::HttpClient;
+pub use native::ProviderError;
+
+/// What a provider can hold.
+pub fn capabilities(name: ProviderName) -> &'static Capabilities {
+    match name {
+        ProviderName::Alertform => &capabilities::ALERTFORM,
+        ProviderName::GrafanaOncall => &grafana_oncall::capabilities::CAPABILITIES,
+    }
+}
+
+/// A live service, through the provider that speaks its API. One enum rather than a trait
+/// object: async methods stay plain `async fn`, and a new vendor is one more arm.
+#[derive(Debug, Clone)]
+pub enum Provider {
+    Alertform(native::NativeProvider),
+    GrafanaOncall(grafana_oncall::OnCallProvider),
+}
+
+impl Provider {
+    /// A provider for `name` at the endpoint `http` points at.
+    pub fn new(name: ProviderName, http: HttpClient, has_token: bool) -> Provider {
+        match name {
+            ProviderName::Alertform => {
+                Provider::Alertform(native::NativeProvider::new(http, has_token))
+            }
+            ProviderName::GrafanaOncall => {
+                Provider::GrafanaOncall(grafana_oncall::OnCallProvider::new(http))
+            }
+        }
+    }
+
+    pub fn name(&self) -> ProviderName {
+        match self {
+            Provider::Alertform(_) => ProviderName::Alertform,
+            Provider::GrafanaOncall(_) => ProviderName::GrafanaOncall,
+        }
+    }
+
+    pub fn capabilities(&self) -> &'static Capabilities {
+        capabilities(self.name())
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        match self {
+            Provider::Alertform(p) => p.http(),
+            Provider::GrafanaOncall(p) => p.http(),
+        }
+    }
+
+    /// Reads every live object, one list per collection.
+    pub async fn observe(&self) -> Result<Observed, ProviderError> {
+        match self {
+            Provider::Alertform(p) => p.observe().await,
+            Provider::GrafanaOncall(p) => p.observe().await,
+        }
+    }
+
+    /// Carries out one change as one or more calls; `ids` maps addresses to live ids and gets
+    /// the ids of what this change creates. Returns the object as written, without secrets the
+    /// vendor would not show again.
+    pub async fn execute(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+        run_key: &str,
+    ) -> Result<Value, String> {
+        match self {
+            Provider::Alertform(p) => p.execute(change, ids, run_key).await,
+            Provider::GrafanaOncall(p) => p.execute(change, ids).await,
+        }
+    }
+}
 
 /// Everything live, as the planner needs it.
 #[derive(Debug, Clone, Default, PartialEq)]

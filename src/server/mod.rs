@@ -9,10 +9,12 @@ mod auth;
 mod error;
 mod gallery;
 mod metrics;
+mod oncall;
 pub mod openapi;
 mod resources;
 mod store;
 mod tokens;
+mod vendor;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -54,6 +56,23 @@ pub struct Faults {
     pub reject_name: Option<String>,
 }
 
+/// Whose API the service speaks: alertform's own, or an emulation of a vendor's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Api {
+    #[default]
+    Alertform,
+    GrafanaOncall,
+}
+
+impl From<crate::model::ProviderName> for Api {
+    fn from(name: crate::model::ProviderName) -> Api {
+        match name {
+            crate::model::ProviderName::Alertform => Api::Alertform,
+            crate::model::ProviderName::GrafanaOncall => Api::GrafanaOncall,
+        }
+    }
+}
+
 /// How to run the service.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -62,6 +81,10 @@ pub struct ServeOptions {
     /// The owner token to accept; one is generated on first start when absent.
     pub owner_token: Option<String>,
     pub faults: Faults,
+    pub api: Api,
+    /// A vendor emulation's seed: for Grafana OnCall, the Grafana org's users and teams (JSON),
+    /// synced at start.
+    pub seed: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +108,8 @@ pub enum ServerError {
     },
     #[error("database error while starting: {0}")]
     Startup(String),
+    #[error("cannot seed from `{path}`: {message}")]
+    Seed { path: PathBuf, message: String },
 }
 
 /// Shared state of a running service.
@@ -102,6 +127,7 @@ pub struct App {
     /// Token digest → (second, requests in it).
     rate_windows: Arc<Mutex<HashMap<String, (u64, u32)>>>,
     metrics: Arc<metrics::Metrics>,
+    api: Api,
 }
 
 impl App {
@@ -185,8 +211,11 @@ fn route(router: Router<App>, path: &str, method_router: MethodRouter<App>) -> R
         .route(&format!("{path}/"), method_router)
 }
 
-/// The whole HTTP surface of the service.
+/// The whole HTTP surface of the service, in the dialect of its API.
 pub fn app(state: App) -> Router {
+    if state.api == Api::GrafanaOncall {
+        return oncall::router(state);
+    }
     let mut api = Router::new();
     api = route(api, "/api/v1/templates", get(templates));
     api = route(
@@ -461,10 +490,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         faults: Arc::new(options.faults),
         rate_windows: Arc::default(),
         metrics: Arc::default(),
+        api: options.api,
     };
     state
         .reload_tokens()
         .map_err(|e| ServerError::Startup(e.message))?;
+    if let Some(path) = &options.seed {
+        seed(&state, path)?;
+    }
     let router = app(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -481,6 +514,29 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Loads a vendor emulation's seed file into the store.
+fn seed(state: &App, path: &Path) -> Result<(), ServerError> {
+    let failed = |message: String| ServerError::Seed {
+        path: path.to_owned(),
+        message,
+    };
+    match state.api {
+        Api::Alertform => Err(failed(
+            "only a vendor emulation (--api) takes a seed".to_owned(),
+        )),
+        Api::GrafanaOncall => {
+            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+            let org: oncall::GrafanaOrg =
+                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
+            state
+                .store
+                .write(|tx| oncall::sync_org(tx, &org))
+                .map_err(|e| failed(e.message))?;
+            Ok(())
+        }
+    }
 }
 
 /// Writes `contents` to a new file readable only by its owner.
@@ -582,6 +638,7 @@ mod tests {
             faults: Arc::default(),
             rate_windows: Arc::default(),
             metrics: Arc::default(),
+            api: Api::Alertform,
         };
         state.reload_tokens().unwrap();
         (app(state), token)

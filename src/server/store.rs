@@ -10,7 +10,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use super::error::ApiError;
 
 /// Each entry migrates from `user_version` = index to index + 1.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE tokens (
     name TEXT PRIMARY KEY,
     digest TEXT NOT NULL UNIQUE,
@@ -63,7 +64,25 @@ CREATE TABLE alerts (
     routing TEXT NOT NULL
 ) STRICT;
 CREATE INDEX alerts_by_integration ON alerts (integration_id, seq);
-"];
+",
+    r"
+-- Objects of an emulated vendor API (`serve --api VENDOR`), as that vendor's JSON. `lookup` is
+-- the value the vendor filters by (a name, a lowercased email, a parent id), `rank` an order
+-- within a parent (OnCall's step positions), `seq` the order of creation.
+CREATE TABLE vendor_objects (
+    api TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    lookup TEXT NOT NULL,
+    rank INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL,
+    PRIMARY KEY (api, collection, id)
+) STRICT;
+CREATE INDEX vendor_objects_by_seq ON vendor_objects (api, collection, seq);
+CREATE INDEX vendor_objects_by_lookup ON vendor_objects (api, collection, lookup, rank);
+",
+];
 
 const READERS: usize = 4;
 

@@ -1,0 +1,149 @@
+//! What a live service can hold, declared once per provider (octoDNS's `SUPPORTS`, DNSControl's
+//! capability table): which kinds it manages, which it only matches, which fields it cannot
+//! express and what to do instead. `validate`, `plan` and `docs/providers/` read the same table.
+
+use crate::model::{Address, Kind, Model};
+
+/// How a provider treats one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Created, changed and deleted through the API.
+    Managed,
+    /// Made elsewhere (the vendor's own product): declared objects are matched by identity and
+    /// never written; a missing one is a plan error with `hint`.
+    ReadOnly { hint: &'static str },
+}
+
+/// A config field a provider cannot express at all, with the nearest thing the vendor can do.
+#[derive(Debug, Clone, Copy)]
+pub struct UnsupportedField {
+    /// A field path as written in config: `phone`, `templates.title`.
+    pub field: &'static str,
+    pub why: &'static str,
+    pub hint: &'static str,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct KindSupport {
+    pub kind: Kind,
+    pub access: Access,
+    /// How live objects are identified, for the docs and messages.
+    pub identity: &'static str,
+    /// Fields that can only be set on create: changing one is a replace.
+    pub create_only: &'static [&'static str],
+    /// Fields that are an error whenever they are written.
+    pub unsupported: &'static [UnsupportedField],
+}
+
+/// Everything a provider declares about itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Capabilities {
+    pub kinds: &'static [KindSupport],
+    /// Checks of values (not just presence) the vendor cannot express.
+    pub check_values: fn(&Model) -> Vec<Unsupported>,
+}
+
+impl Capabilities {
+    pub fn kind(&self, kind: Kind) -> Option<&KindSupport> {
+        self.kinds.iter().find(|k| k.kind == kind)
+    }
+
+    /// Kinds the provider only matches.
+    pub fn read_only(&self) -> Vec<Kind> {
+        self.kinds
+            .iter()
+            .filter(|k| matches!(k.access, Access::ReadOnly { .. }))
+            .map(|k| k.kind)
+            .collect()
+    }
+
+    /// The hint for a declared object of a read-only kind that is missing or differs.
+    pub fn read_only_hint(&self, kind: Kind) -> Option<&'static str> {
+        match self.kind(kind)?.access {
+            Access::ReadOnly { hint } => Some(hint),
+            Access::Managed => None,
+        }
+    }
+}
+
+/// One thing in a config that a provider cannot express.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    pub address: Address,
+    /// Field path, as in [`UnsupportedField::field`]; `steps[1].notify` for a step's field.
+    pub field: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Every part of `model` that `capabilities` cannot express. `written(address, field)` says
+/// whether the config file sets a field (a default is not a choice the vendor must honour).
+pub fn check(
+    capabilities: &Capabilities,
+    provider: &str,
+    model: &Model,
+    written: &dyn Fn(&Address, &str) -> bool,
+) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    for address in model.addresses() {
+        let Some(support) = capabilities.kind(address.kind) else {
+            found.push(Unsupported {
+                message: format!("{provider} has no {}", address.kind.plural()),
+                field: String::new(),
+                hint: format!(
+                    "remove `{address}`, or plan it against a provider that has {}",
+                    address.kind.plural()
+                ),
+                address,
+            });
+            continue;
+        };
+        for field in support.unsupported {
+            if written(&address, field.field) {
+                found.push(Unsupported {
+                    address: address.clone(),
+                    field: field.field.to_owned(),
+                    message: format!("`{}` of `{address}`: {}", field.field, field.why),
+                    hint: field.hint.to_owned(),
+                });
+            }
+        }
+    }
+    found.extend((capabilities.check_values)(model));
+    found
+}
+
+/// The alertform service holds everything alertform can declare.
+pub const ALERTFORM: Capabilities = Capabilities {
+    kinds: &[
+        KindSupport {
+            kind: Kind::User,
+            access: Access::Managed,
+            identity: "email, case-insensitively",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::Group,
+            access: Access::Managed,
+            identity: "name",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::EscalationPolicy,
+            access: Access::Managed,
+            identity: "name",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::Integration,
+            access: Access::Managed,
+            identity: "name",
+            create_only: &["channel", "template"],
+            unsupported: &[],
+        },
+    ],
+    check_values: |_| Vec::new(),
+};

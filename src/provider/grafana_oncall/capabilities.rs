@@ -1,0 +1,197 @@
+//! What Grafana OnCall's public API can hold of an alertform config, and what it cannot.
+
+use super::mapping::{ONCALL_REPEATS, TYPES, oncall_type};
+use crate::model::{Address, ChannelSettings, Kind, Model};
+use crate::provider::capabilities::{
+    Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
+};
+
+pub const CAPABILITIES: Capabilities = Capabilities {
+    kinds: &[
+        KindSupport {
+            kind: Kind::User,
+            access: Access::ReadOnly {
+                hint: "OnCall takes its users from Grafana, and its API cannot create or change them: invite the person to the Grafana org (they appear in OnCall once they sign in, or after the next user sync), and set `name` to their Grafana login",
+            },
+            identity: "email, case-insensitively; `name` must be the Grafana login (`username`)",
+            create_only: &[],
+            unsupported: &[
+                UnsupportedField {
+                    field: "phone",
+                    why: "OnCall's API neither reads nor writes phone numbers",
+                    hint: "remove `phone`: each person verifies their number in the OnCall app",
+                },
+                UnsupportedField {
+                    field: "role",
+                    why: "OnCall roles come from the user's Grafana role",
+                    hint: "remove `role` and set the role in Grafana's user administration",
+                },
+                UnsupportedField {
+                    field: "time_zone",
+                    why: "OnCall's API cannot set a user's time zone",
+                    hint: "remove `time_zone`: each person sets it in their Grafana profile",
+                },
+            ],
+        },
+        KindSupport {
+            kind: Kind::Group,
+            access: Access::ReadOnly {
+                hint: "groups are OnCall teams, which come from Grafana teams: create the team in Grafana and add its members there (OnCall syncs them); alertform matches teams by name",
+            },
+            identity: "team name",
+            create_only: &[],
+            unsupported: &[UnsupportedField {
+                field: "description",
+                why: "OnCall teams have no description",
+                hint: "remove `description` (keep it as a comment)",
+            }],
+        },
+        KindSupport {
+            kind: Kind::EscalationPolicy,
+            access: Access::Managed,
+            identity: "escalation chain name",
+            create_only: &[],
+            unsupported: &[UnsupportedField {
+                field: "description",
+                why: "OnCall escalation chains have no description",
+                hint: "remove `description` (keep it as a comment)",
+            }],
+        },
+        KindSupport {
+            kind: Kind::Integration,
+            access: Access::Managed,
+            identity: "name",
+            create_only: &["channel", "template"],
+            unsupported: &[UnsupportedField {
+                field: "mailbox",
+                why: "OnCall generates the address of an inbound email integration",
+                hint: "remove `mailbox`; after apply, `alertform show` prints where to send (with --reveal)",
+            }],
+        },
+    ],
+    check_values,
+};
+
+fn check_values(model: &Model) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
+        found.push(Unsupported {
+            address: Address::new(kind, key),
+            field,
+            message,
+            hint,
+        });
+    };
+    for (key, group) in &model.groups {
+        for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
+            push(
+                Kind::Group,
+                key,
+                "members".into(),
+                format!(
+                    "group `{key}` has group `{}` as a member, and OnCall teams do not nest",
+                    member.key
+                ),
+                format!(
+                    "list the users of `{member}` in `group.{key}` instead, and add them to the Grafana team"
+                ),
+            );
+        }
+    }
+    for (key, policy) in &model.escalation_policies {
+        if policy.repeat != 0 && policy.repeat != ONCALL_REPEATS {
+            push(
+                Kind::EscalationPolicy,
+                key,
+                "repeat".into(),
+                format!(
+                    "`repeat = {}`: OnCall's repeat step runs a chain again exactly {ONCALL_REPEATS} times",
+                    policy.repeat
+                ),
+                format!("set `repeat = {ONCALL_REPEATS}` (or 0 for no repeat)"),
+            );
+        }
+        for (index, step) in policy.steps.iter().enumerate().skip(1) {
+            let has_users = step.notify.iter().any(|a| a.kind == Kind::User);
+            if step.delay_minutes == 0 && !has_users {
+                push(
+                    Kind::EscalationPolicy,
+                    key,
+                    format!("steps[{index}]"),
+                    format!(
+                        "step {} of `{key}` notifies only groups, with no delay: in OnCall it would run as part of step {index}",
+                        index + 1
+                    ),
+                    format!(
+                        "move its groups into step {index}, or give it `delay_minutes` of 1 or more"
+                    ),
+                );
+            }
+        }
+    }
+
+    for (key, integration) in &model.integrations {
+        let channel = integration.channel.channel().as_str();
+        match &integration.channel {
+            ChannelSettings::Chat { .. } => push(
+                Kind::Integration,
+                key,
+                "channel".into(),
+                "OnCall has no chat intake: its Slack and Telegram integrations post alerts out, they do not take them in".into(),
+                "use `channel = \"api\"` and `template = \"custom\"`, and point the chat tool's outgoing webhook at the integration".into(),
+            ),
+            ChannelSettings::Heartbeat { .. } => push(
+                Kind::Integration,
+                key,
+                "channel".into(),
+                "OnCall's public API has no heartbeat integration (heartbeats are set up in OnCall's UI)".into(),
+                "use `channel = \"api\"` and have the job post an alert when it fails, or set the heartbeat up in OnCall's UI and ignore it here (`settings.ignore`)".into(),
+            ),
+            ChannelSettings::Api | ChannelSettings::Email { .. } => {
+                if oncall_type(channel, &integration.template).is_none() {
+                    let accepted: Vec<&str> = TYPES
+                        .iter()
+                        .filter(|(c, _, _)| *c == channel)
+                        .map(|(_, t, _)| *t)
+                        .collect();
+                    push(
+                        Kind::Integration,
+                        key,
+                        "template".into(),
+                        format!(
+                            "OnCall has no {channel} integration type for template `{}`",
+                            integration.template
+                        ),
+                        format!(
+                            "use `template = \"custom\"` (OnCall's generic webhook) or one of: {}",
+                            accepted.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        if !integration.recipients.is_empty() {
+            push(
+                Kind::Integration,
+                key,
+                "recipients".into(),
+                "OnCall integrations have no recipients beside their escalation chain".into(),
+                format!(
+                    "add them to a step of escalation policy `{}` instead",
+                    integration.escalation_policy
+                ),
+            );
+        }
+        if !integration.enabled {
+            push(
+                Kind::Integration,
+                key,
+                "enabled".into(),
+                "OnCall integrations cannot be disabled through the API".into(),
+                "delete the integration instead, or use OnCall's time-boxed maintenance mode in its UI".into(),
+            );
+        }
+    }
+
+    found
+}

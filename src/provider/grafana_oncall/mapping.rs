@@ -1,0 +1,497 @@
+//! The pure half of the Grafana OnCall provider: integration types ↔ channel and template,
+//! alertform steps ↔ OnCall escalation steps, and the fewest step calls that turn a live chain
+//! into the desired one. No I/O, so every case is a unit test.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+/// alertform (channel, template) ↔ OnCall integration `type`.
+pub const TYPES: &[(&str, &str, &str)] = &[
+    ("api", "custom", "webhook"),
+    ("api", "grafana", "grafana_alerting"),
+    ("api", "prometheus_alertmanager", "alertmanager"),
+    ("api", "zabbix", "zabbix"),
+    ("api", "kapacitor", "kapacitor"),
+    ("api", "elastalert", "elastalert"),
+    ("api", "formatted_webhook", "formatted_webhook"),
+    ("api", "grafana_legacy", "grafana"),
+    ("email", "custom", "inbound_email"),
+];
+
+/// Integration types that exist in every OnCall org and are not alertform's to manage: the
+/// engine makes one `direct_paging` integration per team, `manual` ones back the web UI's
+/// escalations, `maintenance` ones are internal.
+pub const UNMANAGED_TYPES: &[&str] = &["direct_paging", "manual", "maintenance"];
+
+pub fn oncall_type(channel: &str, template: &str) -> Option<&'static str> {
+    TYPES
+        .iter()
+        .find(|(c, t, _)| *c == channel && *t == template)
+        .map(|(_, _, ty)| *ty)
+}
+
+/// The (channel, template) an OnCall type reads as; a type alertform has no template for keeps
+/// its own name, so a plan shows it and a change of it is a replace.
+pub fn channel_and_template(oncall_type: &str) -> (&'static str, String) {
+    match TYPES.iter().find(|(_, _, ty)| *ty == oncall_type) {
+        Some((channel, template, _)) => (channel, (*template).to_owned()),
+        None => ("api", format!("oncall_{oncall_type}")),
+    }
+}
+
+/// One OnCall escalation step, as far as alertform reads or writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepSpec {
+    /// `wait`, in seconds.
+    Wait(u64),
+    /// `notify_persons`: user ids (a set; OnCall keeps no order that matters).
+    NotifyPersons(BTreeSet<String>),
+    /// `notify_team_members`: one team id.
+    NotifyTeam(String),
+    /// `repeat_escalation`: the chain runs again, five times at most.
+    Repeat,
+    /// Any other step type (made in the UI): alertform only replaces it.
+    Other(String),
+}
+
+impl StepSpec {
+    /// Reads a live step; `None` for a body without a `type`.
+    pub fn from_live(step: &Value) -> Option<StepSpec> {
+        let ty = step.get("type")?.as_str()?;
+        Some(match ty {
+            "wait" => StepSpec::Wait(step.get("duration").and_then(Value::as_u64).unwrap_or(0)),
+            "notify_persons" if !is_important(step) => StepSpec::NotifyPersons(
+                step.get("persons_to_notify")
+                    .and_then(Value::as_array)
+                    .map(|ids| {
+                        ids.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+            "notify_team_members" if !is_important(step) => StepSpec::NotifyTeam(
+                step.get("team_to_notify")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            "repeat_escalation" => StepSpec::Repeat,
+            other => StepSpec::Other(if is_important(step) {
+                format!("{other} (important)")
+            } else {
+                other.to_owned()
+            }),
+        })
+    }
+
+    /// The body that makes this step (without its chain id or position).
+    pub fn body(&self) -> Value {
+        match self {
+            StepSpec::Wait(seconds) => json!({"type": "wait", "duration": seconds}),
+            StepSpec::NotifyPersons(ids) => {
+                json!({"type": "notify_persons", "persons_to_notify": ids, "important": false})
+            }
+            StepSpec::NotifyTeam(id) => {
+                json!({"type": "notify_team_members", "team_to_notify": id, "important": false})
+            }
+            StepSpec::Repeat => json!({"type": "repeat_escalation"}),
+            StepSpec::Other(ty) => json!({"type": ty}),
+        }
+    }
+}
+
+fn is_important(step: &Value) -> bool {
+    step.get("important").and_then(Value::as_bool) == Some(true)
+}
+
+/// One alertform step with its references already turned into OnCall ids.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Step {
+    pub delay_minutes: u16,
+    pub user_ids: BTreeSet<String>,
+    pub team_ids: BTreeSet<String>,
+}
+
+/// OnCall's `repeat_escalation` repeats a chain exactly this many times.
+pub const ONCALL_REPEATS: u8 = 5;
+
+/// The OnCall steps for alertform steps: a `wait` before a delayed step, one `notify_persons`
+/// for its users, one `notify_team_members` per group, and a trailing `repeat_escalation`.
+pub fn to_oncall(steps: &[Step], repeat: u8) -> Vec<StepSpec> {
+    let mut out = Vec::new();
+    for step in steps {
+        if step.delay_minutes > 0 {
+            out.push(StepSpec::Wait(u64::from(step.delay_minutes) * 60));
+        }
+        if !step.user_ids.is_empty() {
+            out.push(StepSpec::NotifyPersons(step.user_ids.clone()));
+        }
+        out.extend(step.team_ids.iter().cloned().map(StepSpec::NotifyTeam));
+    }
+    if repeat > 0 {
+        out.push(StepSpec::Repeat);
+    }
+    out
+}
+
+/// alertform steps and `repeat` as OnCall's steps read. A step starts at a `wait` (which sets
+/// its delay) or at a `notify_persons`; `notify_team_members` joins the step before it unless a
+/// wait came between. Steps alertform cannot write read as a step that notifies `(oncall step
+/// TYPE)`, so the plan shows them and replaces them.
+pub fn from_oncall(live: &[StepSpec]) -> (Vec<Step>, u8) {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut open: Option<Step> = None;
+    let mut waited: u64 = 0;
+    let mut repeat = 0;
+    for spec in live {
+        match spec {
+            StepSpec::Wait(seconds) => {
+                steps.extend(open.take());
+                waited += seconds;
+            }
+            StepSpec::NotifyPersons(ids) => {
+                steps.extend(open.take());
+                open = Some(Step {
+                    delay_minutes: minutes(waited),
+                    user_ids: ids.clone(),
+                    team_ids: BTreeSet::new(),
+                });
+                waited = 0;
+            }
+            StepSpec::NotifyTeam(id) => {
+                let step = open.get_or_insert_with(|| Step {
+                    delay_minutes: minutes(waited),
+                    ..Step::default()
+                });
+                step.team_ids.insert(id.clone());
+                waited = 0;
+            }
+            StepSpec::Repeat => repeat = ONCALL_REPEATS,
+            StepSpec::Other(ty) => {
+                steps.extend(open.take());
+                steps.push(Step {
+                    delay_minutes: minutes(waited),
+                    user_ids: BTreeSet::from([format!("(oncall step {ty})")]),
+                    team_ids: BTreeSet::new(),
+                });
+                waited = 0;
+            }
+        }
+    }
+    steps.extend(open);
+    if waited > 0 {
+        // A trailing wait notifies nobody: it reads as an empty step, which no config declares.
+        steps.push(Step {
+            delay_minutes: minutes(waited),
+            ..Step::default()
+        });
+    }
+    (steps, repeat)
+}
+
+fn minutes(seconds: u64) -> u16 {
+    u16::try_from(seconds.div_ceil(60)).unwrap_or(u16::MAX)
+}
+
+/// A live step: its id, its raw `position` (gappy), what it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveStep {
+    pub id: String,
+    pub position: i64,
+    pub spec: StepSpec,
+}
+
+/// One call that edits a chain's steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepCall {
+    /// `PUT` the step `id` to do `spec` (a changed type clears the old type's fields).
+    Rewrite { id: String, spec: StepSpec },
+    /// `POST` a step at the end of the chain.
+    Append(StepSpec),
+    /// `DELETE` the step.
+    Remove { id: String },
+    /// `PUT {"position": position}`: OnCall moves the step there and shifts the ones between.
+    Move { id: String, position: i64 },
+}
+
+/// The fewest calls that turn `live` (sorted by position) into `desired`, in an order that
+/// leaves a valid chain after each: a pure reorder moves steps; anything else rewrites steps in
+/// place by index, appends the surplus and removes what is left over.
+pub fn step_calls(live: &[LiveStep], desired: &[StepSpec]) -> Vec<StepCall> {
+    let in_place = rewrite_calls(live, desired);
+    match move_calls(live, desired) {
+        Some(moves) if moves.len() < in_place.len() => moves,
+        _ => in_place,
+    }
+}
+
+fn rewrite_calls(live: &[LiveStep], desired: &[StepSpec]) -> Vec<StepCall> {
+    let mut calls = Vec::new();
+    for (have, want) in live.iter().zip(desired) {
+        if have.spec != *want {
+            calls.push(StepCall::Rewrite {
+                id: have.id.clone(),
+                spec: want.clone(),
+            });
+        }
+    }
+    calls.extend(
+        desired
+            .iter()
+            .skip(live.len())
+            .cloned()
+            .map(StepCall::Append),
+    );
+    // From the end, so the steps that stay keep their places while the surplus goes.
+    calls.extend(
+        live.iter()
+            .skip(desired.len())
+            .rev()
+            .map(|s| StepCall::Remove { id: s.id.clone() }),
+    );
+    calls
+}
+
+/// Moves that reorder `live` into `desired`, when `desired` is a permutation of it: the longest
+/// common subsequence stays, every other step moves once.
+fn move_calls(live: &[LiveStep], desired: &[StepSpec]) -> Option<Vec<StepCall>> {
+    if live.len() != desired.len() {
+        return None;
+    }
+    // Which live step each desired one is (first unused equal step).
+    let mut used = vec![false; live.len()];
+    let mut target = Vec::with_capacity(desired.len());
+    for want in desired {
+        let index = (0..live.len()).find(|&i| !used[i] && live[i].spec == *want)?;
+        used[index] = true;
+        target.push(index);
+    }
+    // The steps that stay: a longest increasing subsequence of live indices in desired order.
+    let stays = longest_increasing(&target);
+    let mut current: Vec<(usize, i64)> = live
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, s.position))
+        .collect();
+    let mut calls = Vec::new();
+    for (slot, &index) in target.iter().enumerate() {
+        if stays.contains(&index) {
+            continue;
+        }
+        // Right after its predecessor in the desired order (or first): the steps already
+        // placed are in desired order, so this keeps them so.
+        let from = current.iter().position(|(i, _)| *i == index)?;
+        let to = match slot.checked_sub(1) {
+            None => 0,
+            Some(before) => {
+                let after = current.iter().position(|(i, _)| *i == target[before])?;
+                if from > after { after + 1 } else { after }
+            }
+        };
+        if to == from {
+            continue;
+        }
+        let (old, new) = (current[from].1, current[to].1);
+        calls.push(StepCall::Move {
+            id: live[index].id.clone(),
+            position: new,
+        });
+        move_to(&mut current, from, old, new);
+    }
+    Some(calls)
+}
+
+/// OnCall's `to()`: the step at list index `from` takes raw position `new`, and the steps
+/// between shift by one.
+fn move_to(steps: &mut [(usize, i64)], from: usize, old: i64, new: i64) {
+    for (i, (_, position)) in steps.iter_mut().enumerate() {
+        if i == from {
+            *position = new;
+        } else if new < old && *position >= new && *position < old {
+            *position += 1;
+        } else if new > old && *position > old && *position <= new {
+            *position -= 1;
+        }
+    }
+    steps.sort_by_key(|(_, position)| *position);
+}
+
+/// Indices into `values` of a longest strictly increasing subsequence, as the values it keeps.
+fn longest_increasing(values: &[usize]) -> BTreeSet<usize> {
+    let n = values.len();
+    let mut length = vec![1usize; n];
+    let mut previous = vec![usize::MAX; n];
+    for i in 0..n {
+        for j in 0..i {
+            if values[j] < values[i] && length[j] + 1 > length[i] {
+                length[i] = length[j] + 1;
+                previous[i] = j;
+            }
+        }
+    }
+    let mut kept = BTreeSet::new();
+    let Some(mut at) = (0..n).max_by_key(|&i| length[i]) else {
+        return kept;
+    };
+    loop {
+        kept.insert(values[at]);
+        if previous[at] == usize::MAX {
+            break;
+        }
+        at = previous[at];
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn persons(ids: &[&str]) -> StepSpec {
+        StepSpec::NotifyPersons(ids.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    fn live(specs: &[StepSpec]) -> Vec<LiveStep> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| LiveStep {
+                id: format!("E{i}"),
+                // Gappy, as after deletes.
+                position: i64::try_from(i).unwrap() * 3,
+                spec: spec.clone(),
+            })
+            .collect()
+    }
+
+    /// Applies calls the way the OnCall engine does, for checking that they reach `desired`.
+    fn run(live: &[LiveStep], calls: &[StepCall]) -> Vec<StepSpec> {
+        let mut steps: Vec<LiveStep> = live.to_vec();
+        for call in calls {
+            match call {
+                StepCall::Rewrite { id, spec } => {
+                    steps.iter_mut().find(|s| &s.id == id).unwrap().spec = spec.clone();
+                }
+                StepCall::Append(spec) => {
+                    let position = steps.iter().map(|s| s.position).max().map_or(0, |p| p + 1);
+                    steps.push(LiveStep {
+                        id: format!("new{position}"),
+                        position,
+                        spec: spec.clone(),
+                    });
+                }
+                StepCall::Remove { id } => steps.retain(|s| &s.id != id),
+                StepCall::Move { id, position } => {
+                    let old = steps.iter().find(|s| &s.id == id).unwrap().position;
+                    for s in &mut steps {
+                        if old > *position && s.position >= *position && s.position < old {
+                            s.position += 1;
+                        } else if old < *position && s.position > old && s.position <= *position {
+                            s.position -= 1;
+                        }
+                    }
+                    steps.iter_mut().find(|s| &s.id == id).unwrap().position = *position;
+                }
+            }
+            steps.sort_by_key(|s| s.position);
+        }
+        steps.into_iter().map(|s| s.spec).collect()
+    }
+
+    #[test]
+    fn steps_round_trip_through_oncall() {
+        let steps = vec![
+            Step {
+                delay_minutes: 0,
+                user_ids: ["U1".to_owned()].into(),
+                team_ids: ["T1".to_owned(), "T2".to_owned()].into(),
+            },
+            Step {
+                delay_minutes: 15,
+                user_ids: BTreeSet::new(),
+                team_ids: ["T3".to_owned()].into(),
+            },
+            Step {
+                delay_minutes: 5,
+                user_ids: ["U2".to_owned(), "U3".to_owned()].into(),
+                team_ids: BTreeSet::new(),
+            },
+        ];
+        let oncall = to_oncall(&steps, 5);
+        assert_eq!(oncall.len(), 8, "{oncall:?}");
+        assert_eq!(oncall[3], StepSpec::Wait(900));
+        assert_eq!(from_oncall(&oncall), (steps, 5));
+    }
+
+    #[test]
+    fn unknown_step_types_read_as_a_difference() {
+        let (steps, _) = from_oncall(&[StepSpec::Other("resolve".into())]);
+        assert_eq!(
+            steps[0].user_ids,
+            BTreeSet::from(["(oncall step resolve)".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_swap_of_two_steps_is_one_move() {
+        let a = persons(&["U1"]);
+        let b = persons(&["U2"]);
+        let c = StepSpec::Wait(300);
+        let have = live(&[a.clone(), c.clone(), b.clone()]);
+        let want = vec![b.clone(), a.clone(), c.clone()];
+        let calls = step_calls(&have, &want);
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert!(matches!(calls[0], StepCall::Move { .. }));
+        assert_eq!(run(&have, &calls), want);
+    }
+
+    #[test]
+    fn reversing_four_steps_takes_three_moves() {
+        let specs: Vec<StepSpec> = (1..=4).map(|i| persons(&[&format!("U{i}")])).collect();
+        let have = live(&specs);
+        let want: Vec<StepSpec> = specs.iter().rev().cloned().collect();
+        let calls = step_calls(&have, &want);
+        assert_eq!(calls.len(), 3, "{calls:?}");
+        assert_eq!(run(&have, &calls), want);
+    }
+
+    #[test]
+    fn edits_rewrite_in_place_append_and_remove() {
+        let have = live(&[persons(&["U1"]), StepSpec::Wait(60), persons(&["U2"])]);
+        let want = vec![persons(&["U1"]), StepSpec::Wait(120)];
+        let calls = step_calls(&have, &want);
+        assert_eq!(
+            calls,
+            vec![
+                StepCall::Rewrite {
+                    id: "E1".into(),
+                    spec: StepSpec::Wait(120)
+                },
+                StepCall::Remove { id: "E2".into() },
+            ]
+        );
+        assert_eq!(run(&have, &calls), want);
+        let grow = vec![
+            persons(&["U1"]),
+            StepSpec::Wait(60),
+            persons(&["U2"]),
+            StepSpec::Repeat,
+        ];
+        let calls = step_calls(&have, &grow);
+        assert_eq!(calls, vec![StepCall::Append(StepSpec::Repeat)]);
+        assert_eq!(run(&have, &calls), grow);
+    }
+
+    #[test]
+    fn types_map_both_ways() {
+        for (channel, template, ty) in TYPES {
+            assert_eq!(oncall_type(channel, template), Some(*ty));
+            assert_eq!(channel_and_template(ty), (*channel, (*template).to_owned()));
+        }
+        assert_eq!(channel_and_template("kapacitor").1, "kapacitor");
+        assert_eq!(channel_and_template("amazon_sns").1, "oncall_amazon_sns");
+    }
+}

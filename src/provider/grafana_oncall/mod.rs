@@ -1,0 +1,747 @@
+//! The Grafana OnCall provider (public API v1): what it can hold ([`capabilities`]), how it
+//! reads live state (one paged list per collection, pages fetched concurrently), and how it
+//! carries out a change (calls in an order that leaves a valid chain after each).
+//!
+//! OnCall's wire names (`escalation_chains`, `persons_to_notify`, `default_route`, …) appear
+//! only in this folder.
+
+pub mod capabilities;
+pub mod mapping;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+use super::http::{HttpClient, HttpError};
+use super::native::ProviderError;
+use super::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
+};
+use crate::model::{ChannelSettings, Kind, Role, Templates};
+use crate::plan::{Action, Attributes, Change};
+use mapping::{LiveStep, Step, StepCall, StepSpec};
+
+/// OnCall caps `perpage` at 100.
+pub const PAGE_SIZE: u64 = 100;
+/// Page requests in flight per collection.
+const CONCURRENT_PAGES: usize = 4;
+/// Attempts at a create whose answer is lost, each after looking for the object first.
+const CREATE_ATTEMPTS: u32 = 8;
+
+#[derive(Clone)]
+pub struct OnCallProvider {
+    http: HttpClient,
+    /// What the last read saw that a change needs but the plan does not carry: each chain's
+    /// steps (ids and raw positions) and each integration's default route.
+    live: Arc<Mutex<LiveDetail>>,
+}
+
+#[derive(Default)]
+struct LiveDetail {
+    steps: HashMap<String, Vec<LiveStep>>,
+    default_routes: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for OnCallProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnCallProvider")
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A version for objects OnCall does not version: a digest of what alertform reads of them, so
+/// a saved plan still notices a change made since.
+fn version_of(parts: &[&Value]) -> u64 {
+    let text: Vec<String> = parts.iter().map(ToString::to_string).collect();
+    let digest = crate::digest::sha256_parts(text.iter().map(String::as_bytes));
+    u64::from_str_radix(&digest[..13], 16).unwrap_or(0)
+}
+
+fn text(value: &Value, field: &str) -> String {
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn optional_text(value: &Value, field: &str) -> Option<String> {
+    value.get(field).and_then(Value::as_str).map(str::to_owned)
+}
+
+impl OnCallProvider {
+    pub fn new(http: HttpClient) -> Self {
+        OnCallProvider {
+            http: http.with_auth(super::http::AuthScheme::Raw),
+            live: Arc::default(),
+        }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn explain(&self, err: HttpError, action: &str) -> ProviderError {
+        match err.status() {
+            // OnCall answers a bad or missing token with 403, not 401.
+            Some(StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED) => ProviderError::Forbidden {
+                endpoint: self.http.base().to_owned(),
+                action: action.to_owned(),
+                message: match &err {
+                    HttpError::Status { message, .. } => format!(
+                        "{message} (an OnCall API token goes in --token or ALERTFORM_TOKEN; writes need an Admin's token)"
+                    ),
+                    _ => err.to_string(),
+                },
+            },
+            _ => ProviderError::Http(err),
+        }
+    }
+
+    /// Every object of one collection: the first page for the count, the rest concurrently.
+    async fn list(&self, collection: &'static str) -> Result<Vec<Value>, ProviderError> {
+        let first = self.page(collection, 1).await?;
+        let total_pages = first
+            .get("total_pages")
+            .and_then(Value::as_u64)
+            .unwrap_or(1);
+        let mut results = results_of(&first);
+        if total_pages <= 1 {
+            return Ok(results);
+        }
+        let mut pages: Vec<Option<Vec<Value>>> = (2..=total_pages).map(|_| None).collect();
+        let mut pending = 2..=total_pages;
+        let mut running = JoinSet::new();
+        loop {
+            while running.len() < CONCURRENT_PAGES {
+                let Some(page) = pending.next() else { break };
+                let provider = self.clone();
+                running.spawn(async move { (page, provider.page(collection, page).await) });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (page, result) = joined.map_err(|e| ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: format!("pages of {collection}"),
+                message: e.to_string(),
+            })?;
+            let index = usize::try_from(page - 2).expect("page numbers fit in memory");
+            pages[index] = Some(results_of(&result?));
+        }
+        for page in pages.into_iter().flatten() {
+            results.extend(page);
+        }
+        Ok(results)
+    }
+
+    async fn page(&self, collection: &str, page: u64) -> Result<Value, ProviderError> {
+        let path = format!("/api/v1/{collection}/?page={page}&perpage={PAGE_SIZE}");
+        self.http
+            .get(&path)
+            .await
+            .map(|reply| reply.body)
+            .map_err(|e| self.explain(e, &format!("read {collection}")))
+    }
+
+    /// Reads every live object alertform can hold, one list per collection.
+    pub async fn observe(&self) -> Result<Observed, ProviderError> {
+        let (users, teams, chains, steps, integrations) = tokio::try_join!(
+            self.list("users"),
+            self.list("teams"),
+            self.list("escalation_chains"),
+            self.list("escalation_policies"),
+            self.list("integrations"),
+        )?;
+        let mut members: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let observed_users = users
+            .iter()
+            .map(|u| {
+                let id = text(u, "id");
+                for team in u
+                    .get("teams")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(team) = team.as_str() {
+                        members
+                            .entry(team.to_owned())
+                            .or_default()
+                            .insert(id.clone());
+                    }
+                }
+                // Only what alertform can compare: the rest is Grafana's (capabilities).
+                ObservedUser {
+                    version: version_of(&[u]),
+                    name: text(u, "username"),
+                    email: text(u, "email"),
+                    phone: None,
+                    role: Role::Responder,
+                    time_zone: None,
+                    id,
+                }
+            })
+            .collect();
+        let groups = teams
+            .iter()
+            .map(|t| {
+                let id = text(t, "id");
+                let member_user_ids = members.remove(&id).unwrap_or_default();
+                let ids: Vec<Value> = member_user_ids.iter().map(|m| json!(m)).collect();
+                ObservedGroup {
+                    version: version_of(&[t, &Value::Array(ids)]),
+                    name: text(t, "name"),
+                    description: None,
+                    member_user_ids,
+                    member_group_ids: BTreeSet::new(),
+                    id,
+                }
+            })
+            .collect();
+        let mut by_chain: HashMap<String, Vec<(LiveStep, &Value)>> = HashMap::new();
+        for step in &steps {
+            let Some(spec) = StepSpec::from_live(step) else {
+                continue;
+            };
+            by_chain
+                .entry(text(step, "escalation_chain_id"))
+                .or_default()
+                .push((
+                    LiveStep {
+                        id: text(step, "id"),
+                        position: step.get("position").and_then(Value::as_i64).unwrap_or(0),
+                        spec,
+                    },
+                    step,
+                ));
+        }
+        let mut detail = LiveDetail::default();
+        let mut policies = Vec::with_capacity(chains.len());
+        for chain in &chains {
+            let id = text(chain, "id");
+            let mut live = by_chain.remove(&id).unwrap_or_default();
+            live.sort_by_key(|(s, _)| s.position);
+            let specs: Vec<StepSpec> = live.iter().map(|(s, _)| s.spec.clone()).collect();
+            let mut parts = vec![chain];
+            parts.extend(live.iter().map(|(_, raw)| *raw));
+            let version = version_of(&parts);
+            let (alertform_steps, repeat) = mapping::from_oncall(&specs);
+            policies.push(ObservedPolicy {
+                id: id.clone(),
+                version,
+                name: text(chain, "name"),
+                description: None,
+                repeat,
+                steps: alertform_steps
+                    .into_iter()
+                    .map(|s| ObservedStep {
+                        delay_minutes: s.delay_minutes,
+                        notify_user_ids: s.user_ids,
+                        // A team that is gone still shows, as an unknown id.
+                        notify_group_ids: s.team_ids,
+                    })
+                    .collect(),
+            });
+            detail
+                .steps
+                .insert(id, live.into_iter().map(|(s, _)| s).collect());
+        }
+        let mut observed_integrations = Vec::with_capacity(integrations.len());
+        for i in &integrations {
+            let ty = text(i, "type");
+            if mapping::UNMANAGED_TYPES.contains(&ty.as_str()) {
+                continue;
+            }
+            let id = text(i, "id");
+            let route = i.get("default_route").cloned().unwrap_or(Value::Null);
+            detail.default_routes.insert(id.clone(), text(&route, "id"));
+            let (channel, template) = mapping::channel_and_template(&ty);
+            let t = i.get("templates").cloned().unwrap_or(Value::Null);
+            let web = t.get("web").cloned().unwrap_or(Value::Null);
+            // The link and inbound email embed the integration's token: they stop here, and
+            // the version digest leaves them out.
+            let shown = json!({
+                "name": i.get("name"), "type": ty, "default_route": route, "templates": t,
+            });
+            observed_integrations.push(ObservedIntegration {
+                version: version_of(&[&shown]),
+                name: text(i, "name"),
+                channel: if channel == "email" {
+                    ChannelSettings::Email { mailbox: None }
+                } else {
+                    ChannelSettings::Api
+                },
+                template,
+                escalation_policy_id: text(&route, "escalation_chain_id"),
+                recipient_user_ids: BTreeSet::new(),
+                recipient_group_ids: BTreeSet::new(),
+                enabled: true,
+                templates: Templates {
+                    grouping_key: optional_text(&t, "grouping_key"),
+                    resolve_signal: optional_text(&t, "resolve_signal"),
+                    acknowledge_signal: optional_text(&t, "acknowledge_signal"),
+                    source_link: optional_text(&t, "source_link"),
+                    title: optional_text(&web, "title"),
+                    message: optional_text(&web, "message"),
+                },
+                id,
+            });
+        }
+        *self.live.lock().expect("live detail lock") = detail;
+        Ok(Observed {
+            users: observed_users,
+            groups,
+            escalation_policies: policies,
+            integrations: observed_integrations,
+        })
+    }
+}
+
+fn results_of(page: &Value) -> Vec<Value> {
+    page.get("results")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Whether a failed write may or may not have happened: the answer was lost, or the service
+/// failed. (429 is retried by the HTTP layer: a throttled request was not carried out.)
+fn answer_lost(err: &HttpError) -> bool {
+    match err {
+        HttpError::Unreachable { .. } => true,
+        HttpError::Status { status, .. } => status.is_server_error(),
+        HttpError::Decode { .. } => false,
+    }
+}
+
+impl OnCallProvider {
+    /// POSTs `body`. OnCall has no idempotency keys, so when the answer is lost the collection
+    /// is read for the object (`find`) before trying again: a retry never makes a duplicate.
+    async fn create_recovering<F, Fut>(
+        &self,
+        path: &str,
+        body: &Value,
+        action: &str,
+        find: F,
+    ) -> Result<Value, ProviderError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<Value>, ProviderError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .http
+                .send(Method::POST, path, Some(body), &[], false)
+                .await
+            {
+                Ok(reply) => return Ok(reply.body),
+                Err(err) if answer_lost(&err) && attempt < CREATE_ATTEMPTS => {
+                    tracing::debug!(path, attempt, "create answer lost; looking before retrying");
+                    if let Some(found) = find().await? {
+                        return Ok(found);
+                    }
+                    let wait = Duration::from_millis(100 << attempt.min(6));
+                    tokio::time::sleep(wait).await;
+                }
+                Err(err) => return Err(self.explain(err, action)),
+            }
+        }
+    }
+
+    /// The first object of `collection` whose `field` is `value`, by the API's filter.
+    async fn find_by(
+        &self,
+        collection: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        let path = format!("/api/v1/{collection}/?{field}={}", percent_encode(value));
+        let page = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, &format!("read {collection}")))?;
+        Ok(results_of(&page.body)
+            .into_iter()
+            .find(|o| o.get(field).and_then(Value::as_str) == Some(value)))
+    }
+
+    async fn put(&self, path: &str, body: &Value, action: &str) -> Result<Value, ProviderError> {
+        self.http
+            .send(Method::PUT, path, Some(body), &[], true)
+            .await
+            .map(|r| r.body)
+            .map_err(|e| self.explain(e, action))
+    }
+
+    /// DELETE; gone after a lost answer counts as done.
+    async fn delete(&self, path: &str, action: &str) -> Result<(), ProviderError> {
+        match self.http.send(Method::DELETE, path, None, &[], true).await {
+            Ok(_) => Ok(()),
+            Err(HttpError::Status {
+                status: StatusCode::NOT_FOUND,
+                attempts,
+                ..
+            }) if attempts > 1 => Ok(()),
+            Err(e) => Err(self.explain(e, action)),
+        }
+    }
+
+    /// The live steps of a chain, from the last read, or read now.
+    async fn chain_steps(&self, chain: &str) -> Result<Vec<LiveStep>, ProviderError> {
+        if let Some(steps) = self.live.lock().expect("live detail lock").steps.get(chain) {
+            return Ok(steps.clone());
+        }
+        self.read_chain_steps(chain).await
+    }
+
+    async fn read_chain_steps(&self, chain: &str) -> Result<Vec<LiveStep>, ProviderError> {
+        let path =
+            format!("/api/v1/escalation_policies/?escalation_chain_id={chain}&perpage={PAGE_SIZE}");
+        let page = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, "read escalation steps"))?;
+        let mut steps: Vec<LiveStep> = results_of(&page.body)
+            .iter()
+            .filter_map(|s| {
+                Some(LiveStep {
+                    id: text(s, "id"),
+                    position: s.get("position")?.as_i64()?,
+                    spec: StepSpec::from_live(s)?,
+                })
+            })
+            .collect();
+        steps.sort_by_key(|s| s.position);
+        Ok(steps)
+    }
+
+    /// Carries out one change. Users and groups are read-only here; the plan never changes
+    /// them (capabilities), so a change to one is refused.
+    pub async fn execute(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, String> {
+        let kind = change.kind();
+        let live_id = || {
+            change
+                .id
+                .clone()
+                .ok_or("the plan has no id for this change")
+        };
+        match (kind, change.action) {
+            (Kind::User | Kind::Group, _) => Err(format!(
+                "Grafana OnCall cannot change {}: they come from Grafana",
+                kind.plural()
+            )),
+            (Kind::EscalationPolicy, Action::Delete) => {
+                let id = live_id()?;
+                self.delete(
+                    &format!("/api/v1/escalation_chains/{id}/"),
+                    "delete escalation chains",
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(Value::Null)
+            }
+            (Kind::EscalationPolicy, _) => {
+                let after = change.after.as_ref().ok_or("a change without attributes")?;
+                let desired = desired_steps(after, &ids.lock().expect("ids lock"))?;
+                let name = after
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let chain = match (change.action, &change.id) {
+                    (Action::Update, Some(id)) => {
+                        if change.changed_fields.iter().any(|f| f == "name") {
+                            self.put(
+                                &format!("/api/v1/escalation_chains/{id}/"),
+                                &json!({"name": name}),
+                                "rename escalation chains",
+                            )
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        }
+                        json!({"id": id, "name": name})
+                    }
+                    _ => {
+                        let created = self
+                            .create_recovering(
+                                "/api/v1/escalation_chains/",
+                                &json!({"name": name}),
+                                "create escalation chains",
+                                || self.find_by("escalation_chains", "name", name),
+                            )
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        // A chain found by recovery may already hold steps.
+                        self.live
+                            .lock()
+                            .expect("live detail lock")
+                            .steps
+                            .remove(&text(&created, "id"));
+                        created
+                    }
+                };
+                let chain_id = text(&chain, "id");
+                ids.lock()
+                    .expect("ids lock")
+                    .insert(change.address.clone(), chain_id.clone());
+                self.sync_steps(&chain_id, &desired)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(chain)
+            }
+            (Kind::Integration, Action::Delete) => {
+                let id = live_id()?;
+                self.delete(
+                    &format!("/api/v1/integrations/{id}/"),
+                    "delete integrations",
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(Value::Null)
+            }
+            (Kind::Integration, action) => {
+                let after = change.after.as_ref().ok_or("a change without attributes")?;
+                if action == Action::Replace {
+                    // Names are unique: the old one goes first.
+                    let id = live_id()?;
+                    self.delete(
+                        &format!("/api/v1/integrations/{id}/"),
+                        "delete integrations",
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                }
+                let policy = after
+                    .get("escalation_policy")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let chain_id = ids
+                    .lock()
+                    .expect("ids lock")
+                    .get(policy)
+                    .cloned()
+                    .ok_or_else(|| format!("`{policy}` has no id: it was not created"))?;
+                let name = after
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let templates = templates_body(after);
+                let object = if action == Action::Update {
+                    let id = live_id()?;
+                    let route = self
+                        .live
+                        .lock()
+                        .expect("live detail lock")
+                        .default_routes
+                        .get(&id)
+                        .cloned();
+                    let mut default_route = json!({"escalation_chain_id": chain_id});
+                    if let Some(route) = route.filter(|r| !r.is_empty()) {
+                        default_route["id"] = json!(route);
+                    }
+                    self.put(
+                        &format!("/api/v1/integrations/{id}/"),
+                        &json!({"name": name, "default_route": default_route, "templates": templates}),
+                        "update integrations",
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?
+                } else {
+                    let channel = after
+                        .get("channel")
+                        .and_then(Value::as_str)
+                        .unwrap_or("api");
+                    let template = after.get("template").and_then(Value::as_str).unwrap_or("");
+                    let ty = mapping::oncall_type(channel, template).ok_or_else(|| {
+                        format!(
+                            "OnCall has no integration type for {channel} template `{template}`"
+                        )
+                    })?;
+                    let body = json!({
+                        "name": name, "type": ty,
+                        "default_route": {"escalation_chain_id": chain_id},
+                        "templates": templates,
+                    });
+                    self.create_recovering(
+                        "/api/v1/integrations/",
+                        &body,
+                        "create integrations",
+                        || self.find_by("integrations", "name", name),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?
+                };
+                ids.lock()
+                    .expect("ids lock")
+                    .insert(change.address.clone(), text(&object, "id"));
+                Ok(secretless(object))
+            }
+        }
+    }
+
+    /// Makes the chain's steps `desired` with the fewest calls, one at a time (OnCall orders
+    /// concurrent appends arbitrarily).
+    async fn sync_steps(&self, chain: &str, desired: &[StepSpec]) -> Result<(), ProviderError> {
+        let live = self.chain_steps(chain).await?;
+        let calls = mapping::step_calls(&live, desired);
+        tracing::debug!(chain, calls = calls.len(), "escalation step calls");
+        let mut count = live.len();
+        for call in calls {
+            match call {
+                StepCall::Rewrite { id, spec } => {
+                    self.put(
+                        &format!("/api/v1/escalation_policies/{id}/"),
+                        &spec.body(),
+                        "update escalation steps",
+                    )
+                    .await?;
+                }
+                StepCall::Move { id, position } => {
+                    self.put(
+                        &format!("/api/v1/escalation_policies/{id}/"),
+                        &json!({"position": position}),
+                        "move escalation steps",
+                    )
+                    .await?;
+                }
+                StepCall::Remove { id } => {
+                    self.delete(
+                        &format!("/api/v1/escalation_policies/{id}/"),
+                        "delete escalation steps",
+                    )
+                    .await?;
+                    count -= 1;
+                }
+                StepCall::Append(spec) => {
+                    let mut body = spec.body();
+                    body["escalation_chain_id"] = json!(chain);
+                    let before = count;
+                    self.create_recovering(
+                        "/api/v1/escalation_policies/",
+                        &body,
+                        "create escalation steps",
+                        || async {
+                            // Calls per chain are sequential: one more step than before, the
+                            // same as this one, at the end, is this one.
+                            let now = self.read_chain_steps(chain).await?;
+                            Ok(
+                                (now.len() > before && now.last().is_some_and(|s| s.spec == spec))
+                                    .then(|| json!({"id": now.last().map(|s| s.id.clone())})),
+                            )
+                        },
+                    )
+                    .await?;
+                    count += 1;
+                }
+            }
+        }
+        self.live
+            .lock()
+            .expect("live detail lock")
+            .steps
+            .remove(chain);
+        Ok(())
+    }
+}
+
+/// An integration as apply may print it: without its link and inbound email.
+fn secretless(mut object: Value) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        for field in ["link", "inbound_email", "heartbeat"] {
+            map.remove(field);
+        }
+    }
+    object
+}
+
+/// The desired OnCall steps of a policy's attributes, with references turned into ids.
+fn desired_steps(
+    after: &Attributes,
+    ids: &BTreeMap<String, String>,
+) -> Result<Vec<StepSpec>, String> {
+    let id = |address: &str| {
+        ids.get(address)
+            .cloned()
+            .ok_or_else(|| format!("`{address}` has no id in Grafana OnCall"))
+    };
+    let mut steps = Vec::new();
+    for step in after
+        .get("steps")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let mut converted = Step {
+            delay_minutes: step
+                .get("delay_minutes")
+                .and_then(Value::as_u64)
+                .and_then(|d| u16::try_from(d).ok())
+                .unwrap_or(0),
+            ..Step::default()
+        };
+        for address in step
+            .get("notify")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if address.starts_with("user.") {
+                converted.user_ids.insert(id(address)?);
+            } else if address.starts_with("group.") {
+                converted.team_ids.insert(id(address)?);
+            }
+        }
+        steps.push(converted);
+    }
+    let repeat = after
+        .get("repeat")
+        .and_then(Value::as_u64)
+        .and_then(|r| u8::try_from(r).ok())
+        .unwrap_or(0);
+    Ok(mapping::to_oncall(&steps, repeat))
+}
+
+/// Every template alertform manages, `null` where the config leaves one out (OnCall resets it
+/// to the type's default; leaving the key out would keep the old value).
+fn templates_body(after: &Attributes) -> Value {
+    let get = |field: &str| {
+        after
+            .get(&format!("templates.{field}"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    json!({
+        "grouping_key": get("grouping_key"),
+        "resolve_signal": get("resolve_signal"),
+        "acknowledge_signal": get("acknowledge_signal"),
+        "source_link": get("source_link"),
+        "web": {"title": get("title"), "message": get("message")},
+    })
+}
+
+/// Enough of RFC 3986 for a name in a query string.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

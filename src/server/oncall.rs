@@ -1,0 +1,1265 @@
+//! `serve --api grafana_oncall`: the part of Grafana OnCall's public API v1 that alertform's
+//! provider uses, in OnCall's own dialect — the raw token in `Authorization`, 403 for a bad one,
+//! Django REST framework's error bodies, page-number paging with absolute `next` links, gappy
+//! step positions, an immutable integration type. State lives in [`super::vendor`]; this module
+//! only translates. Known differences from the real engine are in `docs/providers/grafana-oncall.md`.
+//!
+//! Users and teams cannot be created through OnCall's API (they come from Grafana): the
+//! emulation takes them from a seed file (`serve --seed`) or `POST /emulator/grafana/sync`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rusqlite::Transaction;
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::vendor::Collection;
+use super::{App, auth, route};
+
+const API: &str = "grafana_oncall";
+const USERS: Collection = collection("users");
+const TEAMS: Collection = collection("teams");
+const CHAINS: Collection = collection("escalation_chains");
+const STEPS: Collection = Collection {
+    api: API,
+    name: "escalation_policies",
+    ranked: true,
+};
+const INTEGRATIONS: Collection = collection("integrations");
+
+const fn collection(name: &'static str) -> Collection {
+    Collection {
+        api: API,
+        name,
+        ranked: false,
+    }
+}
+
+/// The domain of generated inbound email addresses (the engine's `INBOUND_EMAIL_DOMAIN`).
+const INBOUND_EMAIL_DOMAIN: &str = "inbound.oncall.localhost";
+/// OnCall ignores a `perpage` above this.
+const MAX_PAGE_SIZE: u64 = 100;
+/// Integration types the API creates; `direct_paging` exists but cannot be created or deleted.
+const INTEGRATION_TYPES: &[&str] = &[
+    "alertmanager",
+    "grafana_alerting",
+    "webhook",
+    "formatted_webhook",
+    "kapacitor",
+    "elastalert",
+    "inbound_email",
+    "maintenance",
+    "manual",
+    "zabbix",
+    "grafana",
+];
+const STEP_TYPES: &[&str] = &[
+    "wait",
+    "notify_persons",
+    "notify_person_next_each_time",
+    "notify_team_members",
+    "repeat_escalation",
+    "resolve",
+];
+const SLACK_STEP_TYPES: &[&str] = &["notify_whole_channel", "notify_user_group"];
+
+/// An error in Django REST framework's shape: `{"detail": …}` or messages keyed by field.
+#[derive(Debug)]
+pub struct Drf {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Drf {
+    fn detail(status: StatusCode, message: impl Into<String>) -> Drf {
+        Drf {
+            status,
+            body: json!({"detail": message.into()}),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Drf {
+        Drf::detail(StatusCode::BAD_REQUEST, message)
+    }
+
+    fn field(field: &str, message: &str) -> Drf {
+        Drf {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({ field: [message] }),
+        }
+    }
+
+    fn not_found() -> Drf {
+        Drf::detail(StatusCode::NOT_FOUND, "Not found.")
+    }
+}
+
+impl From<ApiError> for Drf {
+    fn from(err: ApiError) -> Drf {
+        Drf::detail(err.status, err.message)
+    }
+}
+
+impl IntoResponse for Drf {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+type Reply = Result<Response, Drf>;
+
+fn ok(status: StatusCode, body: Value) -> Reply {
+    Ok((status, axum::Json(body)).into_response())
+}
+
+/// OnCall's public API v1 and the emulator's admin endpoint.
+pub fn router(state: App) -> Router {
+    let mut api = Router::new();
+    api = route(api, "/api/v1/users", get(list_users));
+    api = route(api, "/api/v1/users/current", get(current_user));
+    api = route(api, "/api/v1/users/{id}", get(get_user));
+    api = route(api, "/api/v1/teams", get(list_teams));
+    api = route(api, "/api/v1/teams/{id}", get(get_team));
+    api = route(
+        api,
+        "/api/v1/escalation_chains",
+        get(list_chains).post(create_chain),
+    );
+    api = route(
+        api,
+        "/api/v1/escalation_chains/{id}",
+        get(get_chain).put(update_chain).delete(delete_chain),
+    );
+    api = route(
+        api,
+        "/api/v1/escalation_policies",
+        get(list_steps).post(create_step),
+    );
+    api = route(
+        api,
+        "/api/v1/escalation_policies/{id}",
+        get(get_step).put(update_step).delete(delete_step),
+    );
+    api = route(
+        api,
+        "/api/v1/integrations",
+        get(list_integrations).post(create_integration),
+    );
+    api = route(
+        api,
+        "/api/v1/integrations/{id}",
+        get(get_integration)
+            .put(update_integration)
+            .delete(delete_integration),
+    );
+    api = route(api, "/emulator/grafana/sync", post(sync));
+    let api = api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        super::inject_faults,
+    ));
+    let mut public = Router::new();
+    public = route(public, "/healthz", get(super::healthz));
+    public = route(public, "/metrics", get(super::metrics_text));
+    public
+        .merge(api)
+        .fallback(|| async { Drf::not_found() })
+        .method_not_allowed_fallback(|request: Request| async move {
+            Drf::detail(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("Method \"{}\" not allowed.", request.method()),
+            )
+        })
+        .layer(middleware::from_fn(drf_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::normalize_errors,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(super::MAX_BODY))
+        .with_state(state)
+}
+
+/// The shared fault injection answers in alertform's error shape; OnCall answers in DRF's, with
+/// `RateLimit-Reset` beside `Retry-After` on a 429.
+async fn drf_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, super::MAX_BODY).await else {
+        return Drf::detail(status, "error").into_response();
+    };
+    let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let Some(message) = parsed
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+    else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let retry = parts
+        .headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let message = match (status, retry) {
+        (StatusCode::TOO_MANY_REQUESTS, Some(seconds)) => {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                parts.headers.insert("ratelimit-reset", value);
+            }
+            format!("Request was throttled. Expected available in {seconds} seconds.")
+        }
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => "Request body too large.".to_owned(),
+        _ => message.to_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = json!({"detail": message}).to_string();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// OnCall's auth: the bare token. A wrong token, a `Bearer` prefix and a missing header all get
+/// 403 `{"detail": "Invalid token."}`.
+fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), Drf> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let known = !token.is_empty()
+        && app
+            .tokens
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains_key(&auth::sha256_hex(token.as_bytes()));
+    if known {
+        Ok(())
+    } else {
+        Err(Drf::detail(StatusCode::FORBIDDEN, "Invalid token."))
+    }
+}
+
+/// A public primary key: a prefix and 12 characters OnCall draws from (no `O`, no `0`).
+fn public_key(prefix: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNPQRSTUVWXYZ123456789";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    let tail: String = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((decode_component(k)?, decode_component(v)?))
+        })
+        .collect()
+}
+
+fn decode_component(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_body(bytes: &Bytes) -> Result<Map<String, Value>, Drf> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Drf::field(
+            "non_field_errors",
+            "Invalid data. Expected a dictionary, but got list.",
+        )),
+        Err(e) => Err(Drf::bad_request(format!("JSON parse error - {e}"))),
+    }
+}
+
+/// OnCall's page-number paging: `page` and `perpage` (bad values fall back to the defaults, a
+/// `perpage` over 100 is 100, a page past the end is the last page). Returns (size, page,
+/// total pages).
+fn page_of(query: &HashMap<String, String>, default_size: u64, count: u64) -> (u64, u64, u64) {
+    let size = query
+        .get("perpage")
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|&p| p > 0)
+        .map_or(default_size, |p| p.min(MAX_PAGE_SIZE));
+    let total_pages = count.div_ceil(size).max(1);
+    let page = query
+        .get("page")
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|&p| p > 0)
+        .unwrap_or(1)
+        .min(total_pages);
+    (size, page, total_pages)
+}
+
+/// A page body, with absolute `next`/`previous` links on the host the request used.
+fn page_body(
+    app: &App,
+    headers: &HeaderMap,
+    path: &str,
+    query: &HashMap<String, String>,
+    (size, page, total_pages): (u64, u64, u64),
+    count: u64,
+    results: Vec<Value>,
+) -> Reply {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map_or_else(|| app.base_url.to_string(), |h| format!("http://{h}"));
+    let link = |n: u64| {
+        let mut pairs: Vec<String> = query
+            .iter()
+            .filter(|(k, _)| k.as_str() != "page")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        pairs.sort();
+        pairs.push(format!("page={n}"));
+        json!(format!("{host}{path}?{}", pairs.join("&")))
+    };
+    ok(
+        StatusCode::OK,
+        json!({
+            "count": count,
+            "next": if page < total_pages { link(page + 1) } else { Value::Null },
+            "previous": if page > 1 { link(page - 1) } else { Value::Null },
+            "results": results,
+            "page_size": size,
+            "current_page_number": page,
+            "total_pages": total_pages,
+        }),
+    )
+}
+
+/// Lists `collection`, filtered by one exact `lookup` when given.
+async fn list_of(
+    app: App,
+    headers: HeaderMap,
+    query: Option<String>,
+    collection: Collection,
+    default_size: u64,
+    filter: &'static str,
+    render: fn(&App, Value) -> Value,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let pairs = query_pairs(query.as_deref());
+    let lookup = pairs.get(filter).cloned().map(|v| {
+        if filter == "email" {
+            v.to_lowercase()
+        } else {
+            v
+        }
+    });
+    let path = format!("/api/v1/{}/", collection.name);
+    let paging = pairs.clone();
+    let (count, window, results) = app
+        .read(move |tx| {
+            let count = collection.count(tx, lookup.as_deref())?;
+            let window = page_of(&paging, default_size, count);
+            let (size, page, _) = window;
+            let results = collection.page(tx, lookup.as_deref(), (page - 1) * size, size)?;
+            Ok((count, window, results))
+        })
+        .await?;
+    let results = results.into_iter().map(|o| render(&app, o)).collect();
+    page_body(&app, &headers, &path, &pairs, window, count, results)
+}
+
+async fn get_of(
+    app: App,
+    headers: HeaderMap,
+    id: String,
+    collection: Collection,
+    render: fn(&App, Value) -> Value,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let found = app.read(move |tx| collection.get(tx, &id)).await?;
+    match found {
+        Some(object) => ok(StatusCode::OK, render(&app, object)),
+        None => Err(Drf::not_found()),
+    }
+}
+
+fn as_is(_: &App, object: Value) -> Value {
+    object
+}
+
+async fn list_users(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    let pairs = query_pairs(query.as_deref());
+    if let Some(username) = pairs.get("username") {
+        // Case-insensitive exact match on the login, which the store does not index.
+        authenticate(&app, &headers)?;
+        let wanted = username.to_lowercase();
+        let all = app.read(|tx| USERS.all(tx, None)).await?;
+        let matching: Vec<Value> = all
+            .into_iter()
+            .filter(|u| u["username"].as_str().map(str::to_lowercase) == Some(wanted.clone()))
+            .collect();
+        let count = matching.len() as u64;
+        let window = page_of(&pairs, 100, count);
+        let (size, page, _) = window;
+        let results = matching
+            .into_iter()
+            .skip(usize::try_from((page - 1) * size).unwrap_or(usize::MAX))
+            .take(usize::try_from(size).unwrap_or(usize::MAX))
+            .collect();
+        return page_body(
+            &app,
+            &headers,
+            "/api/v1/users/",
+            &pairs,
+            window,
+            count,
+            results,
+        );
+    }
+    list_of(app, headers, query, USERS, 100, "email", as_is).await
+}
+
+async fn get_user(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    get_of(app, headers, id, USERS, as_is).await
+}
+
+/// The emulation's tokens all belong to the org's first admin.
+async fn current_user(State(app): State<App>, headers: HeaderMap) -> Reply {
+    authenticate(&app, &headers)?;
+    let users = app.read(|tx| USERS.all(tx, None)).await?;
+    users
+        .into_iter()
+        .find(|u| u["role"] == "admin")
+        .map_or_else(|| Err(Drf::not_found()), |u| ok(StatusCode::OK, u))
+}
+
+async fn list_teams(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    list_of(app, headers, query, TEAMS, 50, "name", as_is).await
+}
+
+async fn get_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    get_of(app, headers, id, TEAMS, as_is).await
+}
+
+// ---- escalation chains ----
+
+async fn list_chains(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    list_of(app, headers, query, CHAINS, 50, "name", as_is).await
+}
+
+async fn get_chain(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    get_of(app, headers, id, CHAINS, as_is).await
+}
+
+fn chain_name(body: &Map<String, Value>, required: bool) -> Result<Option<String>, Drf> {
+    match body.get("name") {
+        None if required => Err(Drf::field("name", "This field is required.")),
+        None => Ok(None),
+        Some(Value::Null) => Err(Drf::field("name", "This field may not be null.")),
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            Err(Drf::field("name", "This field may not be blank."))
+        }
+        Some(Value::String(s)) if s.chars().count() > 100 => Err(Drf::field(
+            "name",
+            "Ensure this field has no more than 100 characters.",
+        )),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Drf::field("name", "Not a valid string.")),
+    }
+}
+
+fn team_id(tx: &Transaction, body: &Map<String, Value>) -> Result<Value, Drf> {
+    match body.get("team_id") {
+        None | Some(Value::Null) => Ok(Value::Null),
+        Some(Value::String(id)) if TEAMS.get(tx, id)?.is_some() => Ok(json!(id)),
+        Some(_) => Err(Drf::field("team_id", "Object does not exist")),
+    }
+}
+
+fn unique_chain_name(tx: &Transaction, name: &str, team: &Value, except: &str) -> Result<(), Drf> {
+    let taken = CHAINS
+        .all(tx, Some(name))?
+        .iter()
+        .any(|c| c["team_id"] == *team && c["id"] != except);
+    if taken {
+        return Err(Drf::field(
+            "non_field_errors",
+            "The fields name, team_id must make a unique set.",
+        ));
+    }
+    Ok(())
+}
+
+async fn create_chain(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse_body(&bytes)?;
+    let chain = app
+        .write(move |tx| {
+            let run = || -> Result<Value, Drf> {
+                let name = chain_name(&body, true)?.unwrap_or_default();
+                let team = team_id(tx, &body)?;
+                unique_chain_name(tx, &name, &team, "")?;
+                let chain = json!({"id": public_key("F"), "name": name, "team_id": team});
+                CHAINS.put(tx, &chain, &name, 0)?;
+                Ok(chain)
+            };
+            Ok(run())
+        })
+        .await??;
+    ok(StatusCode::CREATED, chain)
+}
+
+async fn update_chain(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse_body(&bytes)?;
+    let chain = app
+        .write(move |tx| {
+            let run = || -> Result<Value, Drf> {
+                let mut chain = CHAINS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+                if let Some(name) = chain_name(&body, false)? {
+                    chain["name"] = json!(name);
+                }
+                if body.contains_key("team_id") {
+                    chain["team_id"] = team_id(tx, &body)?;
+                }
+                let name = chain["name"].as_str().unwrap_or_default().to_owned();
+                unique_chain_name(tx, &name, &chain["team_id"], &id)?;
+                CHAINS.put(tx, &chain, &name, 0)?;
+                Ok(chain)
+            };
+            Ok(run())
+        })
+        .await??;
+    ok(StatusCode::OK, chain)
+}
+
+/// Deletes a chain and its steps. Integrations routed to it keep their route, which now pages
+/// nobody (`escalation_chain_id` reads `null`): what the real engine does.
+async fn delete_chain(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    authenticate(&app, &headers)?;
+    app.write(move |tx| {
+        let run = || -> Result<(), Drf> {
+            if !CHAINS.delete(tx, &id)? {
+                return Err(Drf::not_found());
+            }
+            for step in STEPS.all(tx, Some(&id))? {
+                STEPS.delete(tx, step["id"].as_str().unwrap_or_default())?;
+            }
+            for mut integration in INTEGRATIONS.all(tx, None)? {
+                if integration["default_route"]["escalation_chain_id"] == id.as_str() {
+                    integration["default_route"]["escalation_chain_id"] = Value::Null;
+                    let name = integration["name"].as_str().unwrap_or_default().to_owned();
+                    INTEGRATIONS.put(tx, &integration, &name, 0)?;
+                }
+            }
+            Ok(())
+        };
+        Ok(run())
+    })
+    .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- escalation policies (steps) ----
+
+/// A step as the API shows it: the common fields and only those of its type.
+fn render_step(_: &App, stored: Value) -> Value {
+    let ty = stored["type"].as_str().unwrap_or_default();
+    let mut shown = json!({
+        "id": stored["id"],
+        "escalation_chain_id": stored["escalation_chain_id"],
+        "position": stored["position"],
+        "type": ty,
+    });
+    let fields: &[&str] = match ty {
+        "wait" => &["duration"],
+        "notify_persons" => &["persons_to_notify", "important"],
+        "notify_person_next_each_time" => &["persons_to_notify_next_each_time", "important"],
+        "notify_team_members" => &["team_to_notify", "important"],
+        _ => &[],
+    };
+    for field in fields {
+        shown[*field] = stored[*field].clone();
+    }
+    shown
+}
+
+async fn list_steps(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    list_of(
+        app,
+        headers,
+        query,
+        STEPS,
+        50,
+        "escalation_chain_id",
+        render_step,
+    )
+    .await
+}
+
+async fn get_step(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    get_of(app, headers, id, STEPS, render_step).await
+}
+
+fn position_value(value: &Value) -> Result<i64, Drf> {
+    match value.as_i64() {
+        Some(p) if p == -1 || (0..=2_147_483_647).contains(&p) => Ok(p),
+        _ => Err(Drf::bad_request("Invalid value for position field")),
+    }
+}
+
+/// Sets the fields of `ty` on `step` from `body`, clearing those of other types.
+fn step_fields(
+    tx: &Transaction,
+    step: &mut Value,
+    ty: &str,
+    body: &Map<String, Value>,
+    type_changed: bool,
+) -> Result<(), Drf> {
+    if type_changed {
+        for field in [
+            "duration",
+            "persons_to_notify",
+            "persons_to_notify_next_each_time",
+            "team_to_notify",
+            "important",
+        ] {
+            if let Some(map) = step.as_object_mut() {
+                map.remove(field);
+            }
+        }
+    }
+    let important = body
+        .get("important")
+        .and_then(Value::as_bool)
+        .or_else(|| step["important"].as_bool())
+        .unwrap_or(false);
+    match ty {
+        "wait" => {
+            let duration = body.get("duration").or_else(|| step.get("duration"));
+            match duration.and_then(Value::as_i64) {
+                Some(d) if (60..=86_400).contains(&d) => step["duration"] = json!(d),
+                Some(_) => {
+                    return Err(Drf::field(
+                        "duration",
+                        "Ensure this value is between 60 and 86400 seconds.",
+                    ));
+                }
+                None => return Err(Drf::field("duration", "This field is required.")),
+            }
+        }
+        "notify_persons" | "notify_person_next_each_time" => {
+            let field = if ty == "notify_persons" {
+                "persons_to_notify"
+            } else {
+                "persons_to_notify_next_each_time"
+            };
+            let given = body.get(field).or_else(|| step.get(field)).cloned();
+            let ids: Vec<String> = given
+                .as_ref()
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            // Unknown user ids are dropped without a word, as the engine does.
+            let mut known = Vec::new();
+            for id in ids {
+                if USERS.get(tx, &id)?.is_some() && !known.contains(&id) {
+                    known.push(id);
+                }
+            }
+            step[field] = json!(known);
+            step["important"] = json!(important);
+        }
+        "notify_team_members" => {
+            let team = body
+                .get("team_to_notify")
+                .or_else(|| step.get("team_to_notify"));
+            match team.and_then(Value::as_str) {
+                Some(id) if TEAMS.get(tx, id)?.is_some() => step["team_to_notify"] = json!(id),
+                _ => return Err(Drf::field("team_to_notify", "Object does not exist")),
+            }
+            step["important"] = json!(important);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn step_type(body: &Map<String, Value>) -> Result<Option<String>, Drf> {
+    match body.get("type") {
+        None => Ok(None),
+        Some(Value::Null) => Err(Drf::field("type", "This field may not be null.")),
+        Some(Value::String(ty)) if STEP_TYPES.contains(&ty.as_str()) => Ok(Some(ty.clone())),
+        Some(Value::String(ty)) if SLACK_STEP_TYPES.contains(&ty.as_str()) => Err(
+            Drf::bad_request("Invalid escalation step type. This step is Slack-specific"),
+        ),
+        Some(_) => Err(Drf::bad_request("Invalid escalation step type")),
+    }
+}
+
+/// OnCall's ordered-model `to()`: the step takes `position` and the steps between shift by one.
+fn move_step(tx: &Transaction, step: &mut Value, chain: &str, position: i64) -> Result<(), Drf> {
+    let id = step["id"].as_str().unwrap_or_default().to_owned();
+    let siblings = STEPS.all(tx, Some(chain))?;
+    let last = siblings
+        .iter()
+        .filter(|s| s["id"] != id.as_str())
+        .filter_map(|s| s["position"].as_i64())
+        .max();
+    let old = step["position"].as_i64();
+    let new = if position == -1 {
+        last.map_or(0, |l| l + 1)
+    } else {
+        position
+    };
+    for mut sibling in siblings {
+        if sibling["id"] == id.as_str() {
+            continue;
+        }
+        let p = sibling["position"].as_i64().unwrap_or(0);
+        let shifted = match old {
+            Some(old) if new < old && p >= new && p < old => p + 1,
+            Some(old) if new > old && p > old && p <= new => p - 1,
+            None if p >= new => p + 1,
+            _ => continue,
+        };
+        sibling["position"] = json!(shifted);
+        STEPS.put(tx, &sibling, chain, shifted)?;
+    }
+    step["position"] = json!(new);
+    Ok(())
+}
+
+async fn create_step(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse_body(&bytes)?;
+    let step = app
+        .write(move |tx| {
+            let run = || -> Result<Value, Drf> {
+                let chain = match body.get("escalation_chain_id") {
+                    None => {
+                        return Err(Drf::field("escalation_chain_id", "This field is required."));
+                    }
+                    Some(Value::String(id)) if CHAINS.get(tx, id)?.is_some() => id.clone(),
+                    Some(_) => {
+                        return Err(Drf::field("escalation_chain_id", "Object does not exist"));
+                    }
+                };
+                let ty = step_type(&body)?
+                    .ok_or_else(|| Drf::field("type", "This field is required."))?;
+                let mut step =
+                    json!({"id": public_key("E"), "escalation_chain_id": chain, "type": ty});
+                step_fields(tx, &mut step, &ty, &body, false)?;
+                let position = match body.get("position") {
+                    None | Some(Value::Null) => -1,
+                    Some(p) => position_value(p)?,
+                };
+                move_step(tx, &mut step, &chain, position)?;
+                let rank = step["position"].as_i64().unwrap_or(0);
+                STEPS.put(tx, &step, &chain, rank)?;
+                Ok(step)
+            };
+            Ok(run())
+        })
+        .await??;
+    ok(StatusCode::CREATED, render_step(&app, step))
+}
+
+async fn update_step(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse_body(&bytes)?;
+    let step = app
+        .write(move |tx| {
+            let run = || -> Result<Value, Drf> {
+                let mut step = STEPS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+                let chain = step["escalation_chain_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let old_type = step["type"].as_str().unwrap_or_default().to_owned();
+                let ty = step_type(&body)?.unwrap_or_else(|| old_type.clone());
+                step["type"] = json!(ty);
+                step_fields(tx, &mut step, &ty, &body, ty != old_type)?;
+                if let Some(position) = body.get("position").filter(|p| !p.is_null()) {
+                    let position = position_value(position)?;
+                    move_step(tx, &mut step, &chain, position)?;
+                }
+                let rank = step["position"].as_i64().unwrap_or(0);
+                STEPS.put(tx, &step, &chain, rank)?;
+                Ok(step)
+            };
+            Ok(run())
+        })
+        .await??;
+    ok(StatusCode::OK, render_step(&app, step))
+}
+
+/// Positions are not renumbered after a delete: gaps stay, as in the engine.
+async fn delete_step(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    authenticate(&app, &headers)?;
+    let deleted = app.write(move |tx| STEPS.delete(tx, &id)).await?;
+    if deleted {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Drf::not_found())
+    }
+}
+
+// ---- integrations ----
+
+fn empty_templates() -> Value {
+    let pair = || json!({"title": null, "message": null, "image_url": null});
+    json!({
+        "grouping_key": null, "resolve_signal": null, "acknowledge_signal": null,
+        "source_link": null, "slack": pair(), "web": pair(), "telegram": pair(),
+        "sms": {"title": null}, "phone_call": {"title": null},
+        "email": {"title": null, "message": null}, "mobile_app": {"title": null, "message": null},
+    })
+}
+
+/// Whether a template's Jinja2 delimiters balance (the engine compiles it; an unbalanced one is
+/// the error users hit).
+fn valid_template(text: &str) -> bool {
+    let opens = text.matches("{{").count() + text.matches("{%").count();
+    let closes = text.matches("}}").count() + text.matches("%}").count();
+    opens == closes
+}
+
+/// Merges `given` into `stored` templates: keys left out stay, `null` resets to the default.
+fn merge_templates(stored: &mut Value, given: &Value) -> Result<(), Drf> {
+    let Some(given) = given.as_object() else {
+        return if given.is_null() {
+            *stored = empty_templates();
+            Ok(())
+        } else {
+            Err(Drf::bad_request("Invalid template data"))
+        };
+    };
+    let defaults = empty_templates();
+    for (key, value) in given {
+        let Some(default) = defaults.get(key) else {
+            return Err(Drf::bad_request("Invalid template data"));
+        };
+        match (default, value) {
+            (_, Value::Null) => stored[key] = default.clone(),
+            (Value::Null, Value::String(text)) if valid_template(text) => stored[key] = json!(text),
+            (Value::Object(fields), Value::Object(parts)) => {
+                for (field, part) in parts {
+                    match part {
+                        _ if !fields.contains_key(field) => {
+                            return Err(Drf::bad_request("Invalid template data"));
+                        }
+                        Value::Null => stored[key][field] = Value::Null,
+                        Value::String(text) if valid_template(text) => {
+                            stored[key][field] = json!(text);
+                        }
+                        _ => return Err(Drf::bad_request("Invalid template data")),
+                    }
+                }
+            }
+            _ => return Err(Drf::bad_request("Invalid template data")),
+        }
+    }
+    Ok(())
+}
+
+/// The integration as the API shows it: `link` and `inbound_email` derived from its token,
+/// which the store keeps as a nonce only.
+fn render_integration(app: &App, mut stored: Value) -> Value {
+    let ty = stored["type"].as_str().unwrap_or_default().to_owned();
+    let nonce = stored["nonce"].as_str().unwrap_or_default().to_owned();
+    let token = auth::integration_key(&app.secret, &nonce);
+    if let Some(map) = stored.as_object_mut() {
+        map.remove("nonce");
+        let link = if matches!(ty.as_str(), "manual" | "inbound_email" | "maintenance") {
+            Value::Null
+        } else {
+            json!(format!("{}/integrations/v1/{ty}/{token}/", app.base_url))
+        };
+        map.insert("link".into(), link);
+        map.insert(
+            "inbound_email".into(),
+            if ty == "inbound_email" {
+                json!(format!("{token}@{INBOUND_EMAIL_DOMAIN}"))
+            } else {
+                Value::Null
+            },
+        );
+    }
+    stored
+}
+
+async fn list_integrations(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    list_of(
+        app,
+        headers,
+        query,
+        INTEGRATIONS,
+        50,
+        "name",
+        render_integration,
+    )
+    .await
+}
+
+async fn get_integration(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    get_of(app, headers, id, INTEGRATIONS, render_integration).await
+}
+
+fn unique_integration_name(
+    tx: &Transaction,
+    name: &str,
+    team: &Value,
+    except: &str,
+) -> Result<(), Drf> {
+    let taken = INTEGRATIONS
+        .all(tx, Some(name))?
+        .iter()
+        .any(|i| i["team_id"] == *team && i["id"] != except);
+    if taken {
+        return Err(Drf::bad_request(
+            "An integration with this name already exists for this team",
+        ));
+    }
+    Ok(())
+}
+
+/// Applies a `default_route` body to the stored route (only the chain is emulated).
+fn merge_route(tx: &Transaction, route: &mut Value, given: &Value) -> Result<(), Drf> {
+    let Some(given) = given.as_object() else {
+        return Err(Drf::field("default_route", "Invalid data."));
+    };
+    if let Some(chain) = given.get("escalation_chain_id") {
+        match chain {
+            Value::Null => route["escalation_chain_id"] = Value::Null,
+            Value::String(id) if CHAINS.get(tx, id)?.is_some() => {
+                route["escalation_chain_id"] = json!(id);
+            }
+            _ => {
+                return Err(Drf {
+                    status: StatusCode::BAD_REQUEST,
+                    body: json!({"default_route": {"escalation_chain_id": ["Object does not exist"]}}),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn description(body: &Map<String, Value>) -> Result<Option<Value>, Drf> {
+    match body.get("description_short") {
+        None => Ok(None),
+        Some(Value::String(d)) if d.chars().count() > 250 => Err(Drf::field(
+            "description_short",
+            "Ensure this field has no more than 250 characters.",
+        )),
+        Some(d @ (Value::String(_) | Value::Null)) => Ok(Some(d.clone())),
+        Some(_) => Err(Drf::field("description_short", "Not a valid string.")),
+    }
+}
+
+async fn create_integration(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse_body(&bytes)?;
+    let integration = app
+        .write(move |tx| {
+            let run = || -> Result<Value, Drf> {
+                let ty = match body.get("type") {
+                    None => return Err(Drf::field("type", "This field is required.")),
+                    Some(Value::String(t)) if t == "direct_paging" => {
+                        return Err(Drf::bad_request(
+                            "Direct paging integrations can't be created",
+                        ));
+                    }
+                    Some(Value::String(t)) if t.starts_with("legacy_") => {
+                        return Err(Drf::bad_request("This integration type is deprecated"));
+                    }
+                    Some(Value::String(t)) if INTEGRATION_TYPES.contains(&t.as_str()) => t.clone(),
+                    Some(_) => return Err(Drf::bad_request("Invalid integration type")),
+                };
+                let name = match body.get("name") {
+                    Some(Value::String(n)) if !n.trim().is_empty() => n.clone(),
+                    Some(Value::String(_)) => {
+                        return Err(Drf::field("name", "This field may not be blank."));
+                    }
+                    Some(Value::Null) | None => ty.clone(),
+                    Some(_) => return Err(Drf::field("name", "Not a valid string.")),
+                };
+                let team = team_id(tx, &body)?;
+                unique_integration_name(tx, &name, &team, "")?;
+                let mut route = json!({
+                    "id": public_key("R"), "escalation_chain_id": null,
+                    "slack": {"channel_id": null, "enabled": true},
+                    "telegram": {"id": null, "enabled": false},
+                });
+                if let Some(given) = body.get("default_route") {
+                    merge_route(tx, &mut route, given)?;
+                }
+                let mut templates = empty_templates();
+                if let Some(given) = body.get("templates") {
+                    merge_templates(&mut templates, given)?;
+                }
+                let integration = json!({
+                    "id": public_key("C"), "name": name,
+                    "description_short": description(&body)?.unwrap_or(Value::Null),
+                    "team_id": team, "type": ty, "default_route": route, "templates": templates,
+                    "heartbeat": null, "maintenance_mode": null,
+                    "maintenance_started_at": null, "maintenance_end_at": null,
+                    "nonce": auth::random_hex(16),
+                });
+                INTEGRATIONS.put(tx, &integration, &name, 0)?;
+                Ok(integration)
+            };
+            Ok(run())
+        })
+        .await??;
+    ok(StatusCode::CREATED, render_integration(&app, integration))
+}
+
+/// PUT is partial, and `type` in the body is ignored: an integration's type never changes.
+async fn update_integration(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse_body(&bytes)?;
+    let integration = app
+        .write(move |tx| {
+            let run = || -> Result<Value, Drf> {
+                let mut integration = INTEGRATIONS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+                match body.get("name") {
+                    Some(Value::String(n)) if !n.trim().is_empty() => {
+                        integration["name"] = json!(n)
+                    }
+                    Some(Value::String(_)) => {
+                        return Err(Drf::field("name", "This field may not be blank."));
+                    }
+                    None => {}
+                    Some(_) => return Err(Drf::field("name", "Not a valid string.")),
+                }
+                if body.contains_key("team_id") {
+                    integration["team_id"] = team_id(tx, &body)?;
+                }
+                if let Some(d) = description(&body)? {
+                    integration["description_short"] = d;
+                }
+                if let Some(given) = body.get("default_route") {
+                    let mut route = integration["default_route"].clone();
+                    merge_route(tx, &mut route, given)?;
+                    integration["default_route"] = route;
+                }
+                if let Some(given) = body.get("templates") {
+                    let mut templates = integration["templates"].clone();
+                    merge_templates(&mut templates, given)?;
+                    integration["templates"] = templates;
+                }
+                let name = integration["name"].as_str().unwrap_or_default().to_owned();
+                unique_integration_name(tx, &name, &integration["team_id"], &id)?;
+                INTEGRATIONS.put(tx, &integration, &name, 0)?;
+                Ok(integration)
+            };
+            Ok(run())
+        })
+        .await??;
+    ok(StatusCode::OK, render_integration(&app, integration))
+}
+
+async fn delete_integration(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    app.write(move |tx| {
+        let run = || -> Result<(), Drf> {
+            let integration = INTEGRATIONS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+            if integration["type"] == "direct_paging" {
+                return Err(Drf::bad_request(
+                    "Direct paging integrations can't be deleted",
+                ));
+            }
+            INTEGRATIONS.delete(tx, &id)?;
+            Ok(())
+        };
+        Ok(run())
+    })
+    .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- the Grafana side: users and teams ----
+
+/// What Grafana would sync into OnCall: teams by name, users by email (with their login, role and
+/// team names). Upserts, like Grafana's sync; nothing is removed.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaOrg {
+    #[serde(default)]
+    pub teams: Vec<GrafanaTeam>,
+    #[serde(default)]
+    pub users: Vec<GrafanaUser>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaTeam {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaUser {
+    pub email: String,
+    pub username: String,
+    /// `admin`, `editor`, `viewer` or `none`; default `editor`.
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Team names.
+    #[serde(default)]
+    pub teams: Vec<String>,
+}
+
+/// Syncs `org` into the store; returns (users, teams) written.
+pub fn sync_org(tx: &Transaction, org: &GrafanaOrg) -> Result<(usize, usize), ApiError> {
+    let mut team_ids: HashMap<String, String> = HashMap::new();
+    for team in TEAMS.all(tx, None)? {
+        team_ids.insert(
+            team["name"].as_str().unwrap_or_default().to_owned(),
+            team["id"].as_str().unwrap_or_default().to_owned(),
+        );
+    }
+    let mut next_grafana_id = TEAMS.count(tx, None)? + 1;
+    for team in &org.teams {
+        if team_ids.contains_key(&team.name) {
+            continue;
+        }
+        let id = public_key("T");
+        let body = json!({
+            "id": id, "grafana_id": next_grafana_id, "name": team.name,
+            "email": team.email, "avatar_url": format!("/avatar/{next_grafana_id}"),
+        });
+        next_grafana_id += 1;
+        TEAMS.put(tx, &body, &team.name, 0)?;
+        team_ids.insert(team.name.clone(), id);
+    }
+    let mut next_user_id = USERS.count(tx, None)? + 1;
+    for user in &org.users {
+        let email = user.email.to_lowercase();
+        let existing = USERS.all(tx, Some(&email))?.into_iter().next();
+        let role = user.role.clone().unwrap_or_else(|| "editor".to_owned());
+        if !["admin", "editor", "viewer", "none"].contains(&role.as_str()) {
+            return Err(ApiError::invalid(format!(
+                "user `{}`: role must be admin, editor, viewer or none",
+                user.email
+            )));
+        }
+        let mut teams = BTreeSet::new();
+        for name in &user.teams {
+            let id = team_ids.get(name).ok_or_else(|| {
+                ApiError::invalid(format!("user `{}`: no team `{name}`", user.email))
+            })?;
+            teams.insert(id.clone());
+        }
+        let (id, grafana_id) = match &existing {
+            Some(u) => (u["id"].clone(), u["grafana_id"].clone()),
+            None => {
+                next_user_id += 1;
+                (json!(public_key("U")), json!(next_user_id - 1))
+            }
+        };
+        let body = json!({
+            "id": id, "grafana_id": grafana_id, "email": user.email, "slack": null,
+            "username": user.username, "role": role, "is_phone_number_verified": false,
+            "timezone": user.timezone, "teams": teams,
+        });
+        USERS.put(tx, &body, &email, 0)?;
+    }
+    Ok((org.users.len(), org.teams.len()))
+}
+
+/// `POST /emulator/grafana/sync`: what signing in to Grafana (or Grafana's user sync) does for
+/// OnCall. Not part of OnCall's API; the emulation's admin door.
+async fn sync(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    authenticate(&app, &headers)?;
+    let org: GrafanaOrg = serde_json::from_slice(&bytes)
+        .map_err(|e| Drf::bad_request(format!("not a Grafana org: {e}")))?;
+    let (users, teams) = app.write(move |tx| sync_org(tx, &org)).await?;
+    ok(StatusCode::OK, json!({"users": users, "teams": teams}))
+}

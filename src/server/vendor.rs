@@ -1,0 +1,127 @@
+//! The store of emulated vendor APIs: each vendor's objects as its own JSON, in one table, in
+//! the same database and transactions as the bundled service (moto's backend: state here, wire
+//! dialect in the vendor's module).
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::Value;
+
+use super::error::ApiError;
+
+/// One collection of one vendor API.
+#[derive(Debug, Clone, Copy)]
+pub struct Collection {
+    pub api: &'static str,
+    pub name: &'static str,
+    /// Listed by (lookup, rank) — children ordered within their parent — instead of by creation.
+    pub ranked: bool,
+}
+
+fn decode(text: &str) -> Result<Value, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::internal(format!("stored object: {e}")))
+}
+
+impl Collection {
+    /// How many objects match `lookup` (all without one).
+    pub fn count(&self, tx: &Transaction, lookup: Option<&str>) -> Result<u64, ApiError> {
+        let n: i64 = match lookup {
+            Some(value) => tx.query_row(
+                "SELECT count(*) FROM vendor_objects WHERE api = ?1 AND collection = ?2 AND lookup = ?3",
+                params![self.api, self.name, value],
+                |r| r.get(0),
+            ),
+            None => tx.query_row(
+                "SELECT count(*) FROM vendor_objects WHERE api = ?1 AND collection = ?2",
+                params![self.api, self.name],
+                |r| r.get(0),
+            ),
+        }
+        .map_err(ApiError::from_sqlite)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// One page of the objects matching `lookup`, in the collection's order.
+    pub fn page(
+        &self,
+        tx: &Transaction,
+        lookup: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Value>, ApiError> {
+        let order = if self.ranked {
+            "lookup, rank, seq"
+        } else {
+            "seq"
+        };
+        let filter = if lookup.is_some() {
+            "AND lookup = ?5"
+        } else {
+            "AND ?5 IS NULL"
+        };
+        let sql = format!(
+            "SELECT body FROM vendor_objects WHERE api = ?1 AND collection = ?2 {filter} ORDER BY {order} LIMIT ?3 OFFSET ?4"
+        );
+        let mut statement = tx.prepare_cached(&sql).map_err(ApiError::from_sqlite)?;
+        let rows = statement
+            .query_map(
+                params![
+                    self.api,
+                    self.name,
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX),
+                    lookup
+                ],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(ApiError::from_sqlite)?;
+        rows.map(|row| decode(&row.map_err(ApiError::from_sqlite)?))
+            .collect()
+    }
+
+    /// Every object matching `lookup`.
+    pub fn all(&self, tx: &Transaction, lookup: Option<&str>) -> Result<Vec<Value>, ApiError> {
+        self.page(tx, lookup, 0, u64::MAX >> 1)
+    }
+
+    pub fn get(&self, tx: &Transaction, id: &str) -> Result<Option<Value>, ApiError> {
+        tx.query_row(
+            "SELECT body FROM vendor_objects WHERE api = ?1 AND collection = ?2 AND id = ?3",
+            params![self.api, self.name, id],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(ApiError::from_sqlite)?
+        .map(|text| decode(&text))
+        .transpose()
+    }
+
+    /// Inserts or replaces `body` (which has an `id`); a new object goes last in creation order.
+    pub fn put(
+        &self,
+        tx: &Transaction,
+        body: &Value,
+        lookup: &str,
+        rank: i64,
+    ) -> Result<(), ApiError> {
+        let id = body["id"].as_str().unwrap_or_default();
+        tx.execute(
+            "INSERT INTO vendor_objects (api, collection, id, seq, lookup, rank, body)
+             VALUES (?1, ?2, ?3, (SELECT coalesce(max(seq), 0) + 1 FROM vendor_objects), ?4, ?5, ?6)
+             ON CONFLICT (api, collection, id) DO UPDATE
+             SET lookup = excluded.lookup, rank = excluded.rank, body = excluded.body",
+            params![self.api, self.name, id, lookup, rank, body.to_string()],
+        )
+        .map_err(ApiError::from_sqlite)?;
+        Ok(())
+    }
+
+    /// Deletes one object; whether it was there.
+    pub fn delete(&self, tx: &Transaction, id: &str) -> Result<bool, ApiError> {
+        let n = tx
+            .execute(
+                "DELETE FROM vendor_objects WHERE api = ?1 AND collection = ?2 AND id = ?3",
+                params![self.api, self.name, id],
+            )
+            .map_err(ApiError::from_sqlite)?;
+        Ok(n > 0)
+    }
+}
