@@ -34,7 +34,7 @@ pub struct ServiceArgs {
     pub provider: Option<ProviderName>,
 }
 
-fn provider_name(text: &str) -> Result<ProviderName, String> {
+pub(super) fn provider_name(text: &str) -> Result<ProviderName, String> {
     ProviderName::parse(text)
         .ok_or_else(|| format!("valid providers: {}", ProviderName::NAMES.join(", ")))
 }
@@ -70,9 +70,13 @@ impl Connection {
                 "Using {what} (provider {name}, data in {EMBEDDED_DATA}/); set --endpoint or ALERTFORM_ENDPOINT to use another."
             )
         } else {
+            let what = if name == ProviderName::Alertform {
+                "the alertform service"
+            } else {
+                name.display_name()
+            };
             format!(
-                "Using {} at {} (provider {name}).",
-                name.display_name(),
+                "Using {what} at {} (provider {name}).",
                 self.target.endpoint
             )
         }

@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{OutputFormat, default_path, report_invalid};
-use crate::config;
+use super::{OutputFormat, default_path, load_checked, report_invalid};
 use crate::exit::ExitStatus;
 use crate::model::Kind;
 use crate::printer::Printer;
@@ -16,11 +15,16 @@ pub struct Args {
     /// `json` prints problems as a JSON list of {file, line, column, message, help} for CI.
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
+    /// Also check that this provider can express the config (default: `settings.provider`, else
+    /// alertform). Live objects are not read: a user missing in the vendor shows at plan time.
+    #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = super::service::provider_name)]
+    provider: Option<crate::model::ProviderName>,
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
-    match (config::load(&args.path), args.format) {
-        (Ok((sources, model)), OutputFormat::Text) => {
+    match (load_checked(&args.path, args.provider), args.format) {
+        (Ok(checked), OutputFormat::Text) => {
+            let (sources, model) = (&checked.sources, &checked.model);
             let counts = Kind::ALL
                 .iter()
                 .map(|&kind| {
@@ -30,8 +34,13 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 .collect::<Vec<_>>()
                 .join(", ");
             let files = sources.len();
+            let provider = if checked.provider == crate::model::ProviderName::Alertform {
+                String::new()
+            } else {
+                format!(" for {}", checked.provider)
+            };
             printer.out(format!(
-                "valid: {counts} ({files} file{})",
+                "valid{provider}: {counts} ({files} file{})",
                 if files == 1 { "" } else { "s" }
             ));
             ExitStatus::Success

@@ -103,13 +103,21 @@ pub fn check(
                 found.push(Unsupported {
                     address: address.clone(),
                     field: field.field.to_owned(),
-                    message: format!("`{}` of `{address}`: {}", field.field, field.why),
+                    message: field.why.to_owned(),
                     hint: field.hint.to_owned(),
                 });
             }
         }
     }
     found.extend((capabilities.check_values)(model));
+    for unsupported in &mut found {
+        if !unsupported.field.is_empty() {
+            unsupported.message = format!(
+                "`{}` of `{}`: {}",
+                unsupported.field, unsupported.address, unsupported.message
+            );
+        }
+    }
     found
 }
 

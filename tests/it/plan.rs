@@ -124,7 +124,7 @@ fn an_empty_service_plans_every_create() {
     );
     assert_eq!(
         document["target"],
-        json!({"endpoint": server.url, "embedded": false})
+        json!({"provider": "alertform", "endpoint": server.url, "embedded": false})
     );
     assert_eq!(document["format_version"], "1");
     let order: Vec<&str> = document["changes"]
@@ -361,10 +361,9 @@ fn without_an_endpoint_plan_uses_the_embedded_service() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(
-        out.lines()
-            .next()
-            .unwrap()
-            .starts_with("Using the embedded local service (data in .alertform/local/)"),
+        out.lines().next().unwrap().starts_with(
+            "Using the embedded local service (provider alertform, data in .alertform/local/)"
+        ),
         "{out}"
     );
     assert!(Path::new(&dir.path().join(".alertform/local/alertform.db")).exists());

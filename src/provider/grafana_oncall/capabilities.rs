@@ -105,7 +105,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                 key,
                 "repeat".into(),
                 format!(
-                    "`repeat = {}`: OnCall's repeat step runs a chain again exactly {ONCALL_REPEATS} times",
+                    "OnCall's repeat step runs a chain again exactly {ONCALL_REPEATS} times, not {}",
                     policy.repeat
                 ),
                 format!("set `repeat = {ONCALL_REPEATS}` (or 0 for no repeat)"),
@@ -119,7 +119,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     key,
                     format!("steps[{index}]"),
                     format!(
-                        "step {} of `{key}` notifies only groups, with no delay: in OnCall it would run as part of step {index}",
+                        "step {} notifies only groups, with no delay: in OnCall it would merge into step {index}",
                         index + 1
                     ),
                     format!(
