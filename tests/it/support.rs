@@ -202,6 +202,29 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// A request in Grafana OnCall's dialect: the bare token in `Authorization`.
+    pub fn oncall(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.url))
+            .header("authorization", &self.token)
+    }
+
+    /// Requests answered so far whose `/metrics` line contains every one of `parts` (e.g.
+    /// `method="PUT"` and a route).
+    pub fn requests_matching(&self, parts: &[&str]) -> u64 {
+        let text = self
+            .anonymous(reqwest::Method::GET, "/metrics")
+            .send()
+            .expect("the server answers")
+            .text()
+            .expect("a body");
+        text.lines()
+            .filter(|l| l.starts_with("alertform_http_requests_total{"))
+            .filter(|l| parts.iter().all(|p| l.contains(p)))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
     /// API requests the server has answered so far (from `/metrics`; `/metrics` itself excluded).
     pub fn api_requests(&self) -> u64 {
         let text = self

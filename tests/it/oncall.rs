@@ -1,0 +1,473 @@
+//! Grafana OnCall end to end: the real `alertform serve --api grafana_oncall` on 127.0.0.1:0,
+//! driven by the real CLI with `--provider grafana_oncall`.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{ISSUE_FAULTS, TestServer, alertform, root, send, stderr, stdout};
+
+const EXAMPLE: &str = "examples/quickstart-oncall";
+
+fn seed() -> String {
+    root()
+        .join(EXAMPLE)
+        .join("grafana-oncall-seed.json")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An OnCall emulation seeded with the example's Grafana org.
+fn oncall_server(extra: &[&str]) -> TestServer {
+    let seed = seed();
+    let mut args = vec!["--api", "grafana_oncall", "--seed", &seed];
+    args.extend_from_slice(extra);
+    TestServer::start(&args)
+}
+
+fn run(server: &TestServer, command: &str, path: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        command,
+        path,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--provider",
+        "grafana_oncall",
+    ];
+    if command == "apply" {
+        args.push("--auto-approve");
+    }
+    args.extend_from_slice(extra);
+    alertform(&args)
+}
+
+fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
+    run(server, "plan", path, &["--detailed-exitcode"])
+        .status
+        .code()
+}
+
+/// Every object of an OnCall collection, through its paged list.
+fn list(server: &TestServer, collection: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut page = 1;
+    loop {
+        let (status, body) = send(server.oncall(
+            Method::GET,
+            &format!("/api/v1/{collection}/?perpage=100&page={page}"),
+        ));
+        assert_eq!(status, 200, "{body}");
+        all.extend(body["results"].as_array().unwrap().iter().cloned());
+        if body["next"].is_null() {
+            return all;
+        }
+        page += 1;
+    }
+}
+
+fn by_name<'a>(objects: &'a [Value], name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("no `{name}` in {objects:?}"))
+}
+
+/// A copy of the example in a temp dir, to edit.
+fn example_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    for entry in std::fs::read_dir(root().join(EXAMPLE)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
+    }
+    (dir, config)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "`{from}` not in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+fn writes(server: &TestServer) -> u64 {
+    ["POST", "PUT", "DELETE"]
+        .iter()
+        .map(|m| server.requests_matching(&[&format!("method=\"{m}\""), "/api/v1/"]))
+        .sum()
+}
+
+#[test]
+fn the_example_applies_and_replans_to_no_changes() {
+    let server = oncall_server(&[]);
+    assert_eq!(plan_code(&server, EXAMPLE), Some(2));
+    let applied = run(&server, "apply", EXAMPLE, &[]);
+    assert!(
+        applied.status.success(),
+        "{}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    let out = stdout(&applied);
+    assert!(
+        out.starts_with("Using Grafana OnCall at http://127.0.0.1:"),
+        "{out}"
+    );
+    assert!(out.contains("Apply complete: 5 changes made."), "{out}");
+    assert_eq!(plan_code(&server, EXAMPLE), Some(0), "re-plan is empty");
+
+    let chains = list(&server, "escalation_chains");
+    let sre = by_name(&chains, "SRE default")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut steps: Vec<Value> = list(&server, "escalation_policies")
+        .into_iter()
+        .filter(|s| s["escalation_chain_id"] == sre.as_str())
+        .collect();
+    steps.sort_by_key(|s| s["position"].as_i64());
+    let types: Vec<&str> = steps.iter().map(|s| s["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "notify_team_members",
+            "wait",
+            "notify_persons",
+            "repeat_escalation"
+        ]
+    );
+    assert_eq!(steps[1]["duration"], 900);
+    let integrations = list(&server, "integrations");
+    let grafana = by_name(&integrations, "Grafana (prod)");
+    assert_eq!(grafana["type"], "grafana_alerting");
+    assert_eq!(
+        grafana["default_route"]["escalation_chain_id"],
+        sre.as_str()
+    );
+    assert_eq!(grafana["templates"]["web"]["title"], "{{ payload.title }}");
+    assert_eq!(
+        by_name(&integrations, "Backup reports")["type"],
+        "inbound_email"
+    );
+    // The link and inbound email are secrets: never in plan or apply output.
+    for secret in [
+        grafana["link"].as_str().unwrap(),
+        by_name(&integrations, "Backup reports")["inbound_email"]
+            .as_str()
+            .unwrap(),
+    ] {
+        let token = secret.trim_end_matches('/').rsplit('/').next().unwrap();
+        let token = token.split('@').next().unwrap();
+        assert!(!out.contains(token), "a secret was printed: {out}");
+        let plan = run(&server, "plan", EXAMPLE, &["--format", "json"]);
+        assert!(!stdout(&plan).contains(token));
+    }
+}
+
+#[test]
+fn a_rename_keeps_the_link_and_a_type_change_replaces_with_a_warning() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let link = |name: &str| {
+        by_name(&list(&server, "integrations"), name)["link"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let before = link("Grafana (prod)");
+
+    edit(
+        &config.join("routing.toml"),
+        "name = \"Grafana (prod)\"",
+        "name = \"Grafana production\"\nrenamed_from = [\"Grafana (prod)\"]",
+    );
+    let plan = run(&server, "plan", path, &[]);
+    let text = stdout(&plan);
+    assert!(text.contains("~ integration.grafana_prod"), "{text}");
+    assert!(
+        text.contains("the id, integration key and endpoint stay"),
+        "{text}"
+    );
+    assert!(run(&server, "apply", path, &[]).status.success());
+    assert_eq!(
+        link("Grafana production"),
+        before,
+        "a rename keeps the link"
+    );
+
+    edit(
+        &config.join("routing.toml"),
+        "template = \"grafana\"",
+        "template = \"custom\"",
+    );
+    let plan = run(&server, "plan", path, &[]);
+    let text = stdout(&plan);
+    assert!(text.contains("-/+ integration.grafana_prod"), "{text}");
+    assert!(
+        text.contains("the integration key and endpoint URL will change"),
+        "{text}"
+    );
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let replaced = by_name(&list(&server, "integrations"), "Grafana production").clone();
+    assert_eq!(replaced["type"], "webhook");
+    assert_ne!(
+        replaced["link"].as_str().unwrap(),
+        before,
+        "a new type rotates the link"
+    );
+    assert_eq!(plan_code(&server, path), Some(0));
+}
+
+#[test]
+fn a_step_reorder_is_one_update_with_the_fewest_calls() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    edit(
+        &config.join("routing.toml"),
+        "steps = [{ notify = [\"user.carol\"] }]",
+        "steps = [\n  { notify = [\"user.carol\"] },\n  { notify = [\"user.bob\"] },\n  { notify = [\"user.alice\"] },\n]",
+    );
+    assert!(run(&server, "apply", path, &[]).status.success());
+    edit(
+        &config.join("routing.toml"),
+        "  { notify = [\"user.carol\"] },\n  { notify = [\"user.bob\"] },\n  { notify = [\"user.alice\"] },",
+        "  { notify = [\"user.alice\"] },\n  { notify = [\"user.carol\"] },\n  { notify = [\"user.bob\"] },",
+    );
+    let plan = run(&server, "plan", path, &[]);
+    let text = stdout(&plan);
+    assert!(text.contains("~ escalation_policy.backups"), "{text}");
+    assert!(text.contains("Plan: 0 to add, 1 to change"), "{text}");
+    let writes_before = writes(&server);
+    let puts_before = server.requests_matching(&["method=\"PUT\"", "escalation_policies"]);
+    assert!(run(&server, "apply", path, &[]).status.success());
+    assert_eq!(
+        server.requests_matching(&["method=\"PUT\"", "escalation_policies"]) - puts_before,
+        1,
+        "moving one step is one call"
+    );
+    assert_eq!(
+        writes(&server) - writes_before,
+        1,
+        "and nothing else is written"
+    );
+    assert_eq!(plan_code(&server, path), Some(0));
+}
+
+#[test]
+fn removing_resources_deletes_them_and_leaves_users_and_teams() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let routing = config.join("routing.toml");
+    let text = std::fs::read_to_string(&routing).unwrap();
+    let cut = text.find("[escalation_policy.backups]").unwrap();
+    let end = text.find("[integration.grafana_prod]").unwrap();
+    let tail = text[end..].to_owned();
+    let keep_mail = tail.find("[integration.backup_mail]").unwrap();
+    std::fs::write(&routing, format!("{}{}", &text[..cut], &tail[..keep_mail])).unwrap();
+    let plan = run(&server, "plan", path, &[]);
+    let out = stdout(&plan);
+    assert!(out.contains("- escalation_policy.backups"), "{out}");
+    assert!(out.contains("- integration.backup_reports"), "{out}");
+    assert!(!out.contains("- user."), "users are never deleted: {out}");
+    assert!(run(&server, "apply", path, &[]).status.success());
+    assert_eq!(list(&server, "escalation_chains").len(), 1);
+    assert_eq!(list(&server, "integrations").len(), 2);
+    assert_eq!(list(&server, "users").len(), 3);
+    assert_eq!(plan_code(&server, path), Some(0));
+}
+
+#[test]
+fn a_user_missing_in_oncall_is_a_located_plan_error_and_nothing_is_written() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    edit(
+        &config.join("people.toml"),
+        "[user.carol]",
+        "[user.dave]\nname = \"dave\"\nemail = \"dave@example.com\"\n\n[user.carol]",
+    );
+    edit(
+        &config.join("people.toml"),
+        "name = \"bob\"",
+        "name = \"Bob Okafor\"",
+    );
+    for command in ["plan", "apply"] {
+        let output = run(&server, command, path, &[]);
+        assert_eq!(output.status.code(), Some(1));
+        let err = stderr(&output);
+        assert!(
+            err.contains("`user.dave` does not exist in Grafana OnCall"),
+            "{err}"
+        );
+        assert!(err.contains("people.toml:"), "located: {err}");
+        assert!(
+            err.contains("invite the person to the Grafana org"),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "`name` of `user.bob` is \"Bob Okafor\" here but \"bob\" in Grafana OnCall"
+            ),
+            "{err}"
+        );
+    }
+    assert_eq!(writes(&server), 0, "no write");
+}
+
+#[test]
+fn config_oncall_cannot_express_fails_validate_and_plan_without_a_request() {
+    let server = oncall_server(&[]);
+    let validate = alertform(&[
+        "validate",
+        "examples/quickstart",
+        "--provider",
+        "grafana_oncall",
+    ]);
+    assert_eq!(validate.status.code(), Some(1));
+    let err = stderr(&validate);
+    for expected in [
+        "`recipients` of `integration.grafana_prod`: OnCall integrations have no recipients",
+        "examples/quickstart/routing.toml:18:1",
+        "`channel` of `integration.nightly_backup`",
+        "`repeat` of `escalation_policy.sre_default`",
+        "help: set `repeat = 5` (or 0 for no repeat)",
+        "`phone` of `user.alice`",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in {err}");
+    }
+    let plan = run(&server, "plan", "examples/quickstart", &[]);
+    assert_eq!(plan.status.code(), Some(1));
+    assert_eq!(server.api_requests(), 0, "no request at all");
+    // The same config is fine for the alertform service.
+    assert!(
+        alertform(&["validate", "examples/quickstart"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn a_bad_token_is_a_403_with_a_clear_error() {
+    let server = oncall_server(&[]);
+    let output = alertform(&[
+        "plan",
+        EXAMPLE,
+        "--endpoint",
+        &server.url,
+        "--token",
+        "not-the-token",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("(403): Invalid token."), "{err}");
+    assert!(err.contains("ALERTFORM_TOKEN"), "{err}");
+    let (status, body) = send(
+        server
+            .anonymous(Method::GET, "/api/v1/users/")
+            .bearer_auth(&server.token),
+    );
+    assert_eq!((status, &body), (403, &json!({"detail": "Invalid token."})));
+}
+
+#[test]
+fn export_writes_a_config_that_replans_to_no_changes() {
+    let server = oncall_server(&[]);
+    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("exported");
+    let exported = alertform(&[
+        "export",
+        "--provider",
+        "grafana_oncall",
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let settings = std::fs::read_to_string(out.join("settings.toml")).unwrap();
+    assert!(
+        settings.contains("provider = \"grafana_oncall\""),
+        "{settings}"
+    );
+    // No --provider: the exported settings say it.
+    let plan = alertform(&[
+        "plan",
+        out.to_str().unwrap(),
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+}
+
+/// A config of `n` chains (three steps each, the middle one delayed) and `n` integrations, over
+/// the example's seeded users and team.
+fn generated(n: usize) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string(root().join(EXAMPLE).join("people.toml")).unwrap();
+    text.push_str("\n[settings]\nprovider = \"grafana_oncall\"\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "\n[escalation_policy.p{i}]\nname = \"Policy {i}\"\nrepeat = {}\nsteps = [\n  {{ notify = [\"group.sre\", \"user.carol\"] }},\n  {{ delay_minutes = {}, notify = [\"user.alice\"] }},\n  {{ delay_minutes = 5, notify = [\"user.bob\"] }},\n]\n",
+            if i % 2 == 0 { 5 } else { 0 },
+            10 + i
+        ));
+        text.push_str(&format!(
+            "\n[integration.i{i}]\nname = \"Integration {i}\"\nchannel = \"api\"\ntemplate = \"{}\"\nescalation_policy = \"p{i}\"\n",
+            ["custom", "grafana", "prometheus_alertmanager", "zabbix"][i % 4]
+        ));
+    }
+    std::fs::write(dir.path().join("org.toml"), text).unwrap();
+    let path = dir.path().to_str().unwrap().to_owned();
+    (dir, path)
+}
+
+#[test]
+fn apply_converges_through_faults_without_duplicates() {
+    const N: usize = 40;
+    let server = oncall_server(ISSUE_FAULTS);
+    let (_dir, path) = generated(N);
+    let mut converged = false;
+    for _ in 0..8 {
+        let _ = run(&server, "apply", &path, &[]);
+        if plan_code(&server, &path) == Some(0) {
+            converged = true;
+            break;
+        }
+    }
+    assert!(
+        converged,
+        "apply converges through 503s, lost answers and 429s"
+    );
+    assert!(
+        server.requests_matching(&["status=\"503\""]) > 0,
+        "faults were injected"
+    );
+    let chains = list(&server, "escalation_chains");
+    let integrations = list(&server, "integrations");
+    assert_eq!(chains.len(), N, "no duplicate chain");
+    assert_eq!(integrations.len(), N, "no duplicate integration");
+    // Per chain: notify_persons, team, wait, persons, wait, persons, and half repeat.
+    let steps = list(&server, "escalation_policies");
+    assert_eq!(steps.len(), N * 6 + N / 2, "no duplicate step");
+}
