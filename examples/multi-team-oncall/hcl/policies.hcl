@@ -1,0 +1,105 @@
+# Escalation policies: steps run in order; `repeat` restarts them while unacknowledged.
+
+escalation_policy "platform_default" {
+  name   = "Platform default"
+  repeat = 5
+
+  step {
+    notify = [group.platform]
+  }
+
+  step {
+    delay_minutes = 10
+    notify        = [user.amara_okoye]
+  }
+
+  step {
+    delay_minutes = 20
+    notify        = [group.incident_commanders]
+  }
+}
+
+escalation_policy "payments_default" {
+  name   = "Payments default"
+  repeat = 5
+
+  step {
+    notify = [group.payments]
+  }
+
+  step {
+    delay_minutes = 15
+    notify        = [user.grace_lee]
+  }
+}
+
+escalation_policy "payments_critical" {
+  name   = "Payments critical"
+  repeat = 5
+
+  step {
+    notify = [group.payments, group.incident_commanders]
+  }
+
+  step {
+    delay_minutes = 5
+    notify        = [group.all_engineering]
+  }
+}
+
+escalation_policy "data_default" {
+  name = "Data default"
+
+  step {
+    notify = [group.data]
+  }
+
+  step {
+    delay_minutes = 30
+    notify        = [user.oliver_brandt, user.mateo_silva]
+  }
+}
+
+escalation_policy "mobile_default" {
+  name   = "Mobile default"
+  repeat = 5
+
+  step {
+    notify = [group.mobile]
+  }
+
+  step {
+    delay_minutes = 15
+    notify        = [user.sam_taylor]
+  }
+}
+
+escalation_policy "security_urgent" {
+  name   = "Security urgent"
+  repeat = 5
+
+  step {
+    notify = [group.security, user.yusuf_demir]
+  }
+
+  step {
+    delay_minutes = 5
+    notify        = [group.incident_commanders]
+  }
+}
+
+escalation_policy "security_default" {
+  name = "Security default"
+
+  step {
+    notify = [group.security]
+  }
+}
+
+escalation_policy "business_hours" {
+  name = "Business hours (low urgency)"
+
+  step {
+    notify = [user.finn_murphy, user.lena_fischer]
+  }
+}

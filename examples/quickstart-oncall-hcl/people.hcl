@@ -1,0 +1,22 @@
+# OnCall users and teams come from Grafana: alertform matches them (users by email, `name` is the
+# Grafana login; teams by name) and never creates them.
+
+user "alice" {
+  name  = "alice"
+  email = "alice@example.com"
+}
+
+user "bob" {
+  name  = "bob"
+  email = "bob@example.com"
+}
+
+user "carol" {
+  name  = "carol"
+  email = "carol@example.com"
+}
+
+group "sre" {
+  name    = "SRE"
+  members = [user.alice, user.bob]
+}
