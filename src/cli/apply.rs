@@ -312,6 +312,15 @@ impl Run<'_> {
             else {
                 continue;
             };
+            if self.connection.provider.name() != crate::model::ProviderName::Alertform {
+                // The vendor's link embeds a token: alertform shows where to find it, not it.
+                lines.push(format!(
+                    "  {}: its URL or inbound email holds a secret; copy it from the integration's page in {}",
+                    change.address,
+                    self.connection.provider.name().display_name()
+                ));
+                continue;
+            }
             match object["channel"].as_str() {
                 Some("email") => lines.push(format!("  {}: send alerts to {}", change.address, object["mailbox"].as_str().unwrap_or("?"))),
                 Some("api" | "heartbeat") => lines.push(format!(

@@ -471,3 +471,185 @@ fn apply_converges_through_faults_without_duplicates() {
     let steps = list(&server, "escalation_policies");
     assert_eq!(steps.len(), N * 6 + N / 2, "no duplicate step");
 }
+
+#[test]
+fn the_emulation_speaks_oncall_dialect() {
+    let server = oncall_server(&[]);
+    let call = |method: Method, path: &str, body: Option<Value>| {
+        let request = server.oncall(method, path);
+        send(match body {
+            Some(body) => request.json(&body),
+            None => request,
+        })
+    };
+    // Paging: `perpage` is capped at 100, a page past the end is the last page, `next` is an
+    // absolute URL on the host the request used.
+    let (_, page) = call(Method::GET, "/api/v1/users/?perpage=1000", None);
+    assert_eq!(page["page_size"], 100);
+    let (_, page) = call(Method::GET, "/api/v1/users?perpage=1&page=99", None);
+    assert_eq!(
+        (
+            page["current_page_number"].clone(),
+            page["total_pages"].clone()
+        ),
+        (json!(3), json!(3))
+    );
+    assert!(page["next"].is_null());
+    let (_, page) = call(Method::GET, "/api/v1/users/?perpage=1", None);
+    assert_eq!(
+        page["next"],
+        format!("{}/api/v1/users/?perpage=1&page=2", server.url)
+    );
+    let mut keys: Vec<&str> = page
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "count",
+            "current_page_number",
+            "next",
+            "page_size",
+            "previous",
+            "results",
+            "total_pages"
+        ]
+    );
+
+    // Validation errors are keyed by field, or `detail`.
+    let (status, body) = call(
+        Method::POST,
+        "/api/v1/integrations/",
+        Some(json!({"name": "x"})),
+    );
+    assert_eq!(
+        (status, body),
+        (400, json!({"type": ["This field is required."]}))
+    );
+    let (status, body) = call(
+        Method::POST,
+        "/api/v1/integrations/",
+        Some(json!({"name": "x", "type": "nope"})),
+    );
+    assert_eq!(
+        (status, body),
+        (400, json!({"detail": "Invalid integration type"}))
+    );
+
+    // The type of an integration never changes: PUT ignores it.
+    let (status, integration) = call(
+        Method::POST,
+        "/api/v1/integrations/",
+        Some(json!({"name": "Prom", "type": "alertmanager"})),
+    );
+    assert_eq!(status, 201, "{integration}");
+    let id = integration["id"].as_str().unwrap();
+    assert!(id.starts_with('C') && id.len() == 13, "{id}");
+    let (status, updated) = call(
+        Method::PUT,
+        &format!("/api/v1/integrations/{id}/"),
+        Some(json!({"type": "webhook", "name": "Prom 2"})),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        (updated["type"].as_str(), updated["name"].as_str()),
+        (Some("alertmanager"), Some("Prom 2"))
+    );
+    assert_eq!(updated["link"], integration["link"]);
+
+    // Steps: appended in order, gaps stay after a delete, unknown users dropped silently.
+    let (_, chain) = call(
+        Method::POST,
+        "/api/v1/escalation_chains/",
+        Some(json!({"name": "C"})),
+    );
+    let chain = chain["id"].as_str().unwrap().to_owned();
+    let users = list(&server, "users");
+    let alice = users[0]["id"].as_str().unwrap();
+    let mut ids = Vec::new();
+    for body in [
+        json!({"type": "notify_persons", "persons_to_notify": [alice, "UNOSUCHUSER1"]}),
+        json!({"type": "wait", "duration": 300}),
+        json!({"type": "repeat_escalation"}),
+    ] {
+        let mut body = body;
+        body["escalation_chain_id"] = json!(chain);
+        let (status, step) = call(Method::POST, "/api/v1/escalation_policies/", Some(body));
+        assert_eq!(status, 201, "{step}");
+        ids.push(step["id"].as_str().unwrap().to_owned());
+    }
+    let (_, first) = call(
+        Method::GET,
+        &format!("/api/v1/escalation_policies/{}", ids[0]),
+        None,
+    );
+    assert_eq!(first["persons_to_notify"], json!([alice]));
+    assert!(
+        first.get("duration").is_none(),
+        "only the type's fields: {first}"
+    );
+    call(
+        Method::DELETE,
+        &format!("/api/v1/escalation_policies/{}/", ids[1]),
+        None,
+    );
+    let (_, last) = call(
+        Method::GET,
+        &format!("/api/v1/escalation_policies/{}/", ids[2]),
+        None,
+    );
+    assert_eq!(last["position"], 2, "positions are not renumbered");
+    let (status, body) = call(
+        Method::POST,
+        "/api/v1/escalation_policies/",
+        Some(json!({"escalation_chain_id": chain, "type": "wait", "duration": 30})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body["duration"].is_array(), "{body}");
+
+    // Deleting a chain an integration routes to: 204, and the route now pages nobody.
+    call(
+        Method::PUT,
+        &format!("/api/v1/integrations/{id}/"),
+        Some(json!({"default_route": {"escalation_chain_id": chain}})),
+    );
+    let (status, _) = call(
+        Method::DELETE,
+        &format!("/api/v1/escalation_chains/{chain}/"),
+        None,
+    );
+    assert_eq!(status, 204);
+    let (_, after) = call(Method::GET, &format!("/api/v1/integrations/{id}/"), None);
+    assert!(after["default_route"]["escalation_chain_id"].is_null());
+    let (status, body) = call(
+        Method::GET,
+        &format!("/api/v1/escalation_chains/{chain}/"),
+        None,
+    );
+    assert_eq!((status, body), (404, json!({"detail": "Not found."})));
+}
+
+#[test]
+fn throttled_requests_get_oncalls_429() {
+    let server = oncall_server(&["--rate-limit", "1"]);
+    let throttled = (0..5)
+        .map(|_| {
+            server
+                .oncall(Method::GET, "/api/v1/teams/")
+                .send()
+                .expect("the server answers")
+        })
+        .find(|r| r.status() == 429)
+        .expect("the second request in a second is throttled");
+    assert_eq!(throttled.headers()["retry-after"], "1");
+    assert_eq!(throttled.headers()["ratelimit-reset"], "1");
+    let body: Value = throttled.json().unwrap();
+    assert_eq!(
+        body,
+        json!({"detail": "Request was throttled. Expected available in 1 seconds."})
+    );
+}
