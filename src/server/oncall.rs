@@ -115,6 +115,10 @@ impl IntoResponse for Drf {
 
 type Reply = Result<Response, Drf>;
 
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "handlers end in `ok(..)` beside their `?`s"
+)]
 fn ok(status: StatusCode, body: Value) -> Reply {
     Ok((status, axum::Json(body)).into_response())
 }
@@ -336,7 +340,7 @@ fn page_body(
     query: &HashMap<String, String>,
     (size, page, total_pages): (u64, u64, u64),
     count: u64,
-    results: Vec<Value>,
+    results: &[Value],
 ) -> Reply {
     let host = headers
         .get(header::HOST)
@@ -396,8 +400,8 @@ async fn list_of(
             Ok((count, window, results))
         })
         .await?;
-    let results = results.into_iter().map(|o| render(&app, o)).collect();
-    page_body(&app, &headers, &path, &pairs, window, count, results)
+    let results: Vec<Value> = results.into_iter().map(|o| render(&app, o)).collect();
+    page_body(&app, &headers, &path, &pairs, window, count, &results)
 }
 
 async fn get_of(
@@ -437,7 +441,7 @@ async fn list_users(
         let count = matching.len() as u64;
         let window = page_of(&pairs, 100, count);
         let (size, page, _) = window;
-        let results = matching
+        let results: Vec<Value> = matching
             .into_iter()
             .skip(usize::try_from((page - 1) * size).unwrap_or(usize::MAX))
             .take(usize::try_from(size).unwrap_or(usize::MAX))
@@ -449,7 +453,7 @@ async fn list_users(
             &pairs,
             window,
             count,
-            results,
+            &results,
         );
     }
     list_of(app, headers, query, USERS, 100, "email", as_is).await
@@ -612,6 +616,10 @@ async fn delete_chain(State(app): State<App>, headers: HeaderMap, Path(id): Path
 // ---- escalation policies (steps) ----
 
 /// A step as the API shows it: the common fields and only those of its type.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "one signature for every collection's renderer"
+)]
 fn render_step(_: &App, stored: Value) -> Value {
     let ty = stored["type"].as_str().unwrap_or_default();
     let mut shown = json!({
@@ -1102,7 +1110,7 @@ async fn update_integration(
                 let mut integration = INTEGRATIONS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
                 match body.get("name") {
                     Some(Value::String(n)) if !n.trim().is_empty() => {
-                        integration["name"] = json!(n)
+                        integration["name"] = json!(n);
                     }
                     Some(Value::String(_)) => {
                         return Err(Drf::field("name", "This field may not be blank."));
@@ -1237,12 +1245,11 @@ pub fn sync_org(tx: &Transaction, org: &GrafanaOrg) -> Result<(usize, usize), Ap
             })?;
             teams.insert(id.clone());
         }
-        let (id, grafana_id) = match &existing {
-            Some(u) => (u["id"].clone(), u["grafana_id"].clone()),
-            None => {
-                next_user_id += 1;
-                (json!(public_key("U")), json!(next_user_id - 1))
-            }
+        let (id, grafana_id) = if let Some(u) = &existing {
+            (u["id"].clone(), u["grafana_id"].clone())
+        } else {
+            next_user_id += 1;
+            (json!(public_key("U")), json!(next_user_id - 1))
         };
         let body = json!({
             "id": id, "grafana_id": grafana_id, "email": user.email, "slack": null,

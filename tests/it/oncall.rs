@@ -423,19 +423,22 @@ fn export_writes_a_config_that_replans_to_no_changes() {
 /// A config of `n` chains (three steps each, the middle one delayed) and `n` integrations, over
 /// the example's seeded users and team.
 fn generated(n: usize) -> (tempfile::TempDir, String) {
+    use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let mut text = std::fs::read_to_string(root().join(EXAMPLE).join("people.toml")).unwrap();
     text.push_str("\n[settings]\nprovider = \"grafana_oncall\"\n");
     for i in 0..n {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n[escalation_policy.p{i}]\nname = \"Policy {i}\"\nrepeat = {}\nsteps = [\n  {{ notify = [\"group.sre\", \"user.carol\"] }},\n  {{ delay_minutes = {}, notify = [\"user.alice\"] }},\n  {{ delay_minutes = 5, notify = [\"user.bob\"] }},\n]\n",
             if i % 2 == 0 { 5 } else { 0 },
             10 + i
-        ));
-        text.push_str(&format!(
+        );
+        let _ = write!(
+            text,
             "\n[integration.i{i}]\nname = \"Integration {i}\"\nchannel = \"api\"\ntemplate = \"{}\"\nescalation_policy = \"p{i}\"\n",
             ["custom", "grafana", "prometheus_alertmanager", "zabbix"][i % 4]
-        ));
+        );
     }
     std::fs::write(dir.path().join("org.toml"), text).unwrap();
     let path = dir.path().to_str().unwrap().to_owned();
@@ -652,4 +655,32 @@ fn throttled_requests_get_oncalls_429() {
         body,
         json!({"detail": "Request was throttled. Expected available in 1 seconds."})
     );
+}
+
+/// The provider doc's mapping table and the capabilities in code are one source of truth: every
+/// field the code declares unsupported, and every read-only kind, is in the doc.
+#[test]
+fn the_provider_doc_lists_every_declared_capability() {
+    use alertform::provider::capabilities::Access;
+    let doc = std::fs::read_to_string(root().join("docs/providers/grafana-oncall.md")).unwrap();
+    let capabilities =
+        alertform::provider::capabilities(alertform::model::ProviderName::GrafanaOncall);
+    for kind in capabilities.kinds {
+        for field in kind.unsupported {
+            assert!(
+                doc.contains(&format!("{}`", field.field)),
+                "docs/providers/grafana-oncall.md does not list `{}` of {}",
+                field.field,
+                kind.kind
+            );
+        }
+        if matches!(kind.access, Access::ReadOnly { .. }) {
+            assert!(
+                doc.contains(&format!("| `{}` |", kind.kind)),
+                "{}",
+                kind.kind
+            );
+            assert!(doc.contains("(read-only)"));
+        }
+    }
 }

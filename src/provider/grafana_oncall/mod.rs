@@ -461,8 +461,8 @@ impl OnCallProvider {
                     .get("name")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                let chain = match (change.action, &change.id) {
-                    (Action::Update, Some(id)) => {
+                let chain = if let (Action::Update, Some(id)) = (change.action, &change.id) {
+                    {
                         if change.changed_fields.iter().any(|f| f == "name") {
                             self.put(
                                 &format!("/api/v1/escalation_chains/{id}/"),
@@ -474,7 +474,8 @@ impl OnCallProvider {
                         }
                         json!({"id": id, "name": name})
                     }
-                    _ => {
+                } else {
+                    {
                         let created = self
                             .create_recovering(
                                 "/api/v1/escalation_chains/",
@@ -735,12 +736,13 @@ fn templates_body(after: &Attributes) -> Value {
 
 /// Enough of RFC 3986 for a name in a query string.
 fn percent_encode(text: &str) -> String {
+    use std::fmt::Write as _;
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            let _ = write!(out, "%{byte:02X}");
         }
     }
     out
