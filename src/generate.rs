@@ -185,3 +185,133 @@ fn block(out: &mut String, format: Format, kind: &str, key: &str, fields: &[(&st
         }
     }
 }
+
+/// An org Grafana OnCall can hold, and the Grafana side it needs: about 20 % users, 5 % teams
+/// (flat), 15 % escalation policies of 1–3 steps (later steps delayed, `repeat` 0 or 5) and 60 %
+/// integrations of the types OnCall has. Besides the config files, `grafana-oncall-seed.json`
+/// holds the users and teams for `serve --api grafana_oncall --seed`.
+pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
+    let users = (objects / 5).max(1);
+    let groups = (objects / 20).max(1);
+    let policies = (objects * 15 / 100).max(1);
+    let integrations = objects.saturating_sub(users + groups + policies).max(1);
+    let mut rng = Rng(0x0CA1 ^ objects as u64);
+    let reference = |kind: &str, key: String| match format {
+        Format::Toml => format!("\"{kind}.{key}\""),
+        Format::Hcl => format!("{kind}.{key}"),
+    };
+    let mut out = Vec::new();
+    let mut teams_of: Vec<Vec<usize>> = vec![Vec::new(); users];
+
+    let mut text = String::new();
+    for i in 0..users {
+        let fields = [
+            ("name", format!("\"user{i}\"")),
+            ("email", format!("\"user{i}@example.com\"")),
+        ];
+        block(&mut text, format, "user", &format!("u{i}"), &fields);
+    }
+    out.push(("users".to_owned(), text));
+
+    let mut text = String::new();
+    for g in 0..groups {
+        let mut members: Vec<usize> = (0..5).map(|_| rng.below(users)).collect();
+        members.sort_unstable();
+        members.dedup();
+        for &m in &members {
+            teams_of[m].push(g);
+        }
+        let list: Vec<String> = members
+            .iter()
+            .map(|m| reference("user", format!("u{m}")))
+            .collect();
+        let fields = [
+            ("name", format!("\"Team {g}\"")),
+            ("members", format!("[{}]", list.join(", "))),
+        ];
+        block(&mut text, format, "group", &format!("g{g}"), &fields);
+    }
+    out.push(("groups".to_owned(), text));
+
+    let mut text = String::new();
+    for p in 0..policies {
+        let steps: Vec<String> = (0..=rng.below(3))
+            .map(|s| {
+                let mut targets = vec![reference("user", format!("u{}", rng.below(users)))];
+                if s % 2 == 0 {
+                    targets.push(reference("group", format!("g{}", rng.below(groups))));
+                }
+                format!(
+                    "{{ delay_minutes = {}, notify = [{}] }}",
+                    s * 10,
+                    targets.join(", ")
+                )
+            })
+            .collect();
+        let fields = [
+            ("name", format!("\"Policy {p}\"")),
+            ("repeat", if p % 2 == 0 { "5" } else { "0" }.to_owned()),
+            ("steps", format!("[{}]", steps.join(", "))),
+        ];
+        block(
+            &mut text,
+            format,
+            "escalation_policy",
+            &format!("p{p}"),
+            &fields,
+        );
+    }
+    out.push(("policies".to_owned(), text));
+
+    let mut text = String::new();
+    for i in 0..integrations {
+        let policy = match format {
+            Format::Toml => format!("\"p{}\"", rng.below(policies)),
+            Format::Hcl => format!("escalation_policy.p{}", rng.below(policies)),
+        };
+        let (channel, template) = [
+            ("api", "grafana"),
+            ("api", "prometheus_alertmanager"),
+            ("api", "custom"),
+            ("api", "zabbix"),
+            ("email", "custom"),
+        ][i % 5];
+        let fields = [
+            ("name", format!("\"Integration {i}\"")),
+            ("channel", format!("\"{channel}\"")),
+            ("template", format!("\"{template}\"")),
+            ("escalation_policy", policy),
+        ];
+        block(&mut text, format, "integration", &format!("i{i}"), &fields);
+    }
+    out.push(("integrations".to_owned(), text));
+    out.push((
+        "settings".to_owned(),
+        match format {
+            Format::Toml => "[settings]\nprovider = \"grafana_oncall\"\n".to_owned(),
+            Format::Hcl => "settings {\n  provider = \"grafana_oncall\"\n}\n".to_owned(),
+        },
+    ));
+
+    let extension = match format {
+        Format::Toml => "toml",
+        Format::Hcl => "hcl",
+    };
+    let mut files: Vec<(String, String)> = out
+        .into_iter()
+        .map(|(name, text)| (format!("{name}.{extension}"), text))
+        .collect();
+    let seed = serde_json::json!({
+        "teams": (0..groups).map(|g| serde_json::json!({"name": format!("Team {g}")})).collect::<Vec<_>>(),
+        "users": (0..users).map(|i| serde_json::json!({
+            "email": format!("user{i}@example.com"),
+            "username": format!("user{i}"),
+            "teams": teams_of[i].iter().map(|g| format!("Team {g}")).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
+    files.push((
+        "grafana-oncall-seed.json".to_owned(),
+        serde_json::to_string(&seed).expect("a seed serialises") + "\n",
+    ));
+    files
+}

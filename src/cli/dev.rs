@@ -43,6 +43,9 @@ pub struct GenerateArgs {
     format: FileFormat,
     #[arg(long)]
     out: PathBuf,
+    /// Generate an org this provider can hold (`grafana_oncall` adds the Grafana seed file).
+    #[arg(long, value_parser = super::service::provider_name, default_value = "alertform")]
+    provider: crate::model::ProviderName,
 }
 
 pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
@@ -72,7 +75,13 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 ));
                 return ExitStatus::Failure;
             }
-            for (name, text) in crate::generate::org(args.objects, format) {
+            let files = match args.provider {
+                crate::model::ProviderName::Alertform => crate::generate::org(args.objects, format),
+                crate::model::ProviderName::GrafanaOncall => {
+                    crate::generate::oncall_org(args.objects, format)
+                }
+            };
+            for (name, text) in files {
                 let path = args.out.join(name);
                 if let Err(err) = std::fs::write(&path, text) {
                     printer.note(format!("error: cannot write `{}`: {err}", path.display()));
@@ -103,7 +112,10 @@ async fn baseline(
         }
         BaselineMode::Terraform => {
             // Terraform knows the ids from its state file: listing them is not timed.
-            let ids = object_paths(&http).await?;
+            let ids = match connection.provider.name() {
+                crate::model::ProviderName::Alertform => object_paths(&http).await?,
+                crate::model::ProviderName::GrafanaOncall => oncall_object_paths(&http).await?,
+            };
             let requests = ids.len();
             let concurrency = args.concurrency.max(1);
             let started_reads = std::time::Instant::now();
@@ -174,6 +186,41 @@ async fn object_paths(http: &crate::provider::http::HttpClient) -> Result<Vec<St
                 ));
             }
             if page >= body["total_pages"].as_u64().unwrap_or(0) {
+                break;
+            }
+            page += 1;
+        }
+    }
+    Ok(paths)
+}
+
+/// The path of every OnCall object Terraform's provider would refresh one by one: users and teams
+/// (its data sources), chains, each step (`grafana_oncall_escalation`), integrations.
+async fn oncall_object_paths(
+    http: &crate::provider::http::HttpClient,
+) -> Result<Vec<String>, String> {
+    let mut paths = Vec::new();
+    for collection in [
+        "users",
+        "teams",
+        "escalation_chains",
+        "escalation_policies",
+        "integrations",
+    ] {
+        let mut page = 1;
+        loop {
+            let body = http
+                .get(&format!("/api/v1/{collection}/?page={page}&perpage=100"))
+                .await
+                .map_err(|e| e.to_string())?
+                .body;
+            for object in body["results"].as_array().into_iter().flatten() {
+                paths.push(format!(
+                    "/api/v1/{collection}/{}/",
+                    object["id"].as_str().unwrap_or_default()
+                ));
+            }
+            if body["next"].is_null() {
                 break;
             }
             page += 1;

@@ -323,13 +323,14 @@ fn answer_lost(err: &HttpError) -> bool {
 impl OnCallProvider {
     /// POSTs `body`. OnCall has no idempotency keys, so when the answer is lost the collection
     /// is read for the object (`find`) before trying again: a retry never makes a duplicate.
+    /// Returns the object, and whether it was found rather than made by this call.
     async fn create_recovering<F, Fut>(
         &self,
         path: &str,
         body: &Value,
         action: &str,
         find: F,
-    ) -> Result<Value, ProviderError>
+    ) -> Result<(Value, bool), ProviderError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<Value>, ProviderError>>,
@@ -342,11 +343,11 @@ impl OnCallProvider {
                 .send(Method::POST, path, Some(body), &[], false)
                 .await
             {
-                Ok(reply) => return Ok(reply.body),
+                Ok(reply) => return Ok((reply.body, false)),
                 Err(err) if answer_lost(&err) && attempt < CREATE_ATTEMPTS => {
                     tracing::debug!(path, attempt, "create answer lost; looking before retrying");
                     if let Some(found) = find().await? {
-                        return Ok(found);
+                        return Ok((found, true));
                     }
                     let wait = Duration::from_millis(100 << attempt.min(6));
                     tokio::time::sleep(wait).await;
@@ -476,7 +477,7 @@ impl OnCallProvider {
                     }
                 } else {
                     {
-                        let created = self
+                        let (created, found) = self
                             .create_recovering(
                                 "/api/v1/escalation_chains/",
                                 &json!({"name": name}),
@@ -485,12 +486,13 @@ impl OnCallProvider {
                             )
                             .await
                             .map_err(|e| e.to_string())?;
-                        // A chain found by recovery may already hold steps.
-                        self.live
-                            .lock()
-                            .expect("live detail lock")
-                            .steps
-                            .remove(&text(&created, "id"));
+                        // A new chain has no steps; one found after a lost answer is read.
+                        let mut live = self.live.lock().expect("live detail lock");
+                        if found {
+                            live.steps.remove(&text(&created, "id"));
+                        } else {
+                            live.steps.insert(text(&created, "id"), Vec::new());
+                        }
                         created
                     }
                 };
@@ -584,6 +586,7 @@ impl OnCallProvider {
                     )
                     .await
                     .map_err(|e| e.to_string())?
+                    .0
                 };
                 ids.lock()
                     .expect("ids lock")
