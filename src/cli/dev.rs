@@ -107,6 +107,9 @@ async fn baseline(
     let started = std::time::Instant::now();
     let (mode, requests, concurrency) = match args.mode {
         BaselineMode::Raw => {
+            if connection.provider.name() != crate::model::ProviderName::Alertform {
+                return Err("--mode raw reads alertform's own API only".to_owned());
+            }
             let requests = raw_read(&http).await?;
             ("raw", requests, requests)
         }
@@ -114,7 +117,11 @@ async fn baseline(
             // Terraform knows the ids from its state file: listing them is not timed.
             let ids = match connection.provider.name() {
                 crate::model::ProviderName::Alertform => object_paths(&http).await?,
-                crate::model::ProviderName::GrafanaOncall => oncall_object_paths(&http).await?,
+                crate::model::ProviderName::GrafanaOncall => {
+                    crate::provider::grafana_oncall::object_paths(&http)
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
             };
             let requests = ids.len();
             let concurrency = args.concurrency.max(1);
@@ -186,41 +193,6 @@ async fn object_paths(http: &crate::provider::http::HttpClient) -> Result<Vec<St
                 ));
             }
             if page >= body["total_pages"].as_u64().unwrap_or(0) {
-                break;
-            }
-            page += 1;
-        }
-    }
-    Ok(paths)
-}
-
-/// The path of every OnCall object Terraform's provider would refresh one by one: users and teams
-/// (its data sources), chains, each step (`grafana_oncall_escalation`), integrations.
-async fn oncall_object_paths(
-    http: &crate::provider::http::HttpClient,
-) -> Result<Vec<String>, String> {
-    let mut paths = Vec::new();
-    for collection in [
-        "users",
-        "teams",
-        "escalation_chains",
-        "escalation_policies",
-        "integrations",
-    ] {
-        let mut page = 1;
-        loop {
-            let body = http
-                .get(&format!("/api/v1/{collection}/?page={page}&perpage=100"))
-                .await
-                .map_err(|e| e.to_string())?
-                .body;
-            for object in body["results"].as_array().into_iter().flatten() {
-                paths.push(format!(
-                    "/api/v1/{collection}/{}/",
-                    object["id"].as_str().unwrap_or_default()
-                ));
-            }
-            if body["next"].is_null() {
                 break;
             }
             page += 1;

@@ -97,6 +97,9 @@ pub struct HttpClient {
     policy: RetryPolicy,
     requests: Arc<AtomicU64>,
     retries: Arc<AtomicU64>,
+    /// After a 429, no request of this client starts before this instant: the whole client backs
+    /// off together instead of every request in flight hitting the limit again.
+    throttled_until: Arc<std::sync::Mutex<Option<Instant>>>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -134,6 +137,7 @@ impl HttpClient {
             policy,
             requests: Arc::default(),
             retries: Arc::default(),
+            throttled_until: Arc::default(),
         })
     }
 
@@ -212,8 +216,10 @@ impl HttpClient {
         };
         let started = Instant::now();
         let mut attempt: u32 = 0;
+        let mut throttled: u32 = 0;
         loop {
             attempt += 1;
+            self.wait_for_budget().await;
             self.requests.fetch_add(1, Ordering::Relaxed);
             if attempt > 1 {
                 self.retries.fetch_add(1, Ordering::Relaxed);
@@ -274,15 +280,21 @@ impl HttpClient {
                         return Ok(RawReply { status, url, text });
                     }
                     let parsed: Option<serde_json::Value> = serde_json::from_str(&text).ok();
-                    let transient =
-                        status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
-                    if !transient
-                        || !self.may_retry(
-                            retry || status == StatusCode::TOO_MANY_REQUESTS,
-                            attempt,
-                            started,
-                        )
-                    {
+                    let limited = status == StatusCode::TOO_MANY_REQUESTS;
+                    if limited {
+                        throttled += 1;
+                        self.throttle(retry_after.unwrap_or(Duration::from_secs(1)));
+                    }
+                    // A throttled request was not carried out: it may always be sent again, and
+                    // only the time limit (and a generous count) bounds waiting for the budget.
+                    let again = if limited {
+                        started.elapsed() < self.policy.max_total
+                            && throttled < self.policy.max_attempts * 4
+                    } else {
+                        status.is_server_error()
+                            && self.may_retry(retry, attempt - throttled, started)
+                    };
+                    if !again {
                         let (code, message) = error_detail(parsed.as_ref(), &text);
                         return Err(HttpError::Status {
                             method,
@@ -299,6 +311,31 @@ impl HttpClient {
                 }
             };
             tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+        }
+    }
+
+    /// Waits until the vendor's last 429 asked this client to wait.
+    async fn wait_for_budget(&self) {
+        let until = *self
+            .throttled_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(until) = until {
+            let now = Instant::now();
+            if until > now {
+                tokio::time::sleep(until - now).await;
+            }
+        }
+    }
+
+    fn throttle(&self, wait: Duration) {
+        let until = Instant::now() + wait.min(self.policy.max_delay);
+        let mut slot = self
+            .throttled_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none_or(|current| current < until) {
+            *slot = Some(until);
         }
     }
 

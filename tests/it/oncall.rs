@@ -51,15 +51,24 @@ fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
         .code()
 }
 
-/// Every object of an OnCall collection, through its paged list.
+/// Every object of an OnCall collection, through its paged list (retrying the faults a test may
+/// have injected: 503s and 429s).
 fn list(server: &TestServer, collection: &str) -> Vec<Value> {
     let mut all = Vec::new();
     let mut page = 1;
     loop {
-        let (status, body) = send(server.oncall(
-            Method::GET,
-            &format!("/api/v1/{collection}/?perpage=100&page={page}"),
-        ));
+        let mut attempts = 0;
+        let (status, body) = loop {
+            let (status, body) = send(server.oncall(
+                Method::GET,
+                &format!("/api/v1/{collection}/?perpage=100&page={page}"),
+            ));
+            attempts += 1;
+            if !matches!(status, 429 | 503) || attempts == 50 {
+                break (status, body);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
         assert_eq!(status, 200, "{body}");
         all.extend(body["results"].as_array().unwrap().iter().cloned());
         if body["next"].is_null() {
@@ -163,8 +172,22 @@ fn the_example_applies_and_replans_to_no_changes() {
         let token = secret.trim_end_matches('/').rsplit('/').next().unwrap();
         let token = token.split('@').next().unwrap();
         assert!(!out.contains(token), "a secret was printed: {out}");
-        let plan = run(&server, "plan", EXAMPLE, &["--format", "json"]);
-        assert!(!stdout(&plan).contains(token));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plan.json");
+        let plan = run(
+            &server,
+            "plan",
+            EXAMPLE,
+            &["--format", "json", "-vv", "--out", file.to_str().unwrap()],
+        );
+        assert!(plan.status.success(), "{}", stderr(&plan));
+        assert!(!stdout(&plan).contains(token), "not in the JSON plan");
+        assert!(!stderr(&plan).contains(token), "not in debug logs");
+        assert!(
+            !std::fs::read_to_string(&file).unwrap().contains(token),
+            "not in a plan file"
+        );
+        assert!(!server.log().contains(token), "not in the emulation's log");
     }
 }
 
@@ -683,4 +706,67 @@ fn the_provider_doc_lists_every_declared_capability() {
             assert!(doc.contains("(read-only)"));
         }
     }
+}
+
+/// OnCall has no versions: a digest of each object stands in, so a saved plan still refuses to
+/// apply over a change made since it was planned.
+#[test]
+fn a_saved_plan_applies_and_notices_a_change_made_since() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(run(&server, "apply", path, &[]).status.success());
+    edit(
+        &config.join("routing.toml"),
+        "delay_minutes = 15",
+        "delay_minutes = 20",
+    );
+    let file = config.join("plan.json");
+    let file = file.to_str().unwrap();
+    let plan = run(&server, "plan", path, &["--out", file]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    // Someone renames the chain in OnCall's UI in the meantime.
+    let chain = by_name(&list(&server, "escalation_chains"), "Backups")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = send(
+        server
+            .oncall(Method::PUT, &format!("/api/v1/escalation_chains/{chain}/"))
+            .json(&json!({"name": "Backups (UI)"})),
+    );
+    assert_eq!(status, 200);
+    let apply = |file: &str| {
+        alertform(&[
+            "apply",
+            file,
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+        ])
+    };
+    let stale = apply(file);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        stderr(&stale).contains("the saved plan is stale"),
+        "{}",
+        stderr(&stale)
+    );
+    let (status, _) = send(
+        server
+            .oncall(Method::PUT, &format!("/api/v1/escalation_chains/{chain}/"))
+            .json(&json!({"name": "Backups"})),
+    );
+    assert_eq!(status, 200);
+    let plan = run(&server, "plan", path, &["--out", file]);
+    assert!(plan.status.success());
+    let applied = apply(file);
+    assert!(
+        applied.status.success(),
+        "{}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    assert_eq!(plan_code(&server, path), Some(0));
 }

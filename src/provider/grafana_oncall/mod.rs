@@ -303,6 +303,37 @@ impl OnCallProvider {
     }
 }
 
+/// The path of every object Terraform's OnCall provider would refresh one GET at a time (users
+/// and teams as data sources, chains, each step, integrations), for `dev baseline`.
+pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
+    let mut paths = Vec::new();
+    for collection in [
+        "users",
+        "teams",
+        "escalation_chains",
+        "escalation_policies",
+        "integrations",
+    ] {
+        let mut page = 1;
+        loop {
+            let body = http
+                .get(&format!(
+                    "/api/v1/{collection}/?page={page}&perpage={PAGE_SIZE}"
+                ))
+                .await?
+                .body;
+            for object in results_of(&body) {
+                paths.push(format!("/api/v1/{collection}/{}/", text(&object, "id")));
+            }
+            if body["next"].is_null() {
+                break;
+            }
+            page += 1;
+        }
+    }
+    Ok(paths)
+}
+
 fn results_of(page: &Value) -> Vec<Value> {
     page.get("results")
         .and_then(Value::as_array)
