@@ -464,167 +464,169 @@ impl OnCallProvider {
         change: &Change,
         ids: &Mutex<BTreeMap<String, String>>,
     ) -> Result<Value, String> {
-        let kind = change.kind();
+        match change.kind() {
+            kind @ (Kind::User | Kind::Group) => Err(format!(
+                "Grafana OnCall cannot change {}: they come from Grafana",
+                kind.plural()
+            )),
+            Kind::EscalationPolicy => self.write_policy(change, ids).await,
+            Kind::Integration => self.write_integration(change, ids).await,
+        }
+    }
+
+    /// A chain: created (then its steps appended), renamed and its steps edited, or deleted
+    /// with its steps.
+    async fn write_policy(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, String> {
+        let failed = |e: ProviderError| e.to_string();
+        if change.action == Action::Delete {
+            let id = change
+                .id
+                .as_deref()
+                .ok_or("the plan has no id for this change")?;
+            let path = format!("/api/v1/escalation_chains/{id}/");
+            self.delete(&path, "delete escalation chains")
+                .await
+                .map_err(failed)?;
+            return Ok(Value::Null);
+        }
+        let after = change.after.as_ref().ok_or("a change without attributes")?;
+        let desired = desired_steps(after, &ids.lock().expect("ids lock"))?;
+        let name = after
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let chain = if let (Action::Update, Some(id)) = (change.action, &change.id) {
+            if change.changed_fields.iter().any(|f| f == "name") {
+                let path = format!("/api/v1/escalation_chains/{id}/");
+                self.put(&path, &json!({"name": name}), "rename escalation chains")
+                    .await
+                    .map_err(failed)?;
+            }
+            json!({"id": id, "name": name})
+        } else {
+            self.create_chain(name).await.map_err(failed)?
+        };
+        let chain_id = text(&chain, "id");
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), chain_id.clone());
+        self.sync_steps(&chain_id, &desired).await.map_err(failed)?;
+        Ok(chain)
+    }
+
+    async fn create_chain(&self, name: &str) -> Result<Value, ProviderError> {
+        let (created, found) = self
+            .create_recovering(
+                "/api/v1/escalation_chains/",
+                &json!({"name": name}),
+                "create escalation chains",
+                || self.find_by("escalation_chains", "name", name),
+            )
+            .await?;
+        // A new chain has no steps; one found after a lost answer is read.
+        let mut live = self.live.lock().expect("live detail lock");
+        if found {
+            live.steps.remove(&text(&created, "id"));
+        } else {
+            live.steps.insert(text(&created, "id"), Vec::new());
+        }
+        Ok(created)
+    }
+
+    /// An integration: created with its type, route and templates; updated in place (its type
+    /// never changes); replaced by a delete and a create; or deleted.
+    async fn write_integration(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, String> {
+        let failed = |e: ProviderError| e.to_string();
         let live_id = || {
             change
                 .id
                 .clone()
                 .ok_or("the plan has no id for this change")
         };
-        match (kind, change.action) {
-            (Kind::User | Kind::Group, _) => Err(format!(
-                "Grafana OnCall cannot change {}: they come from Grafana",
-                kind.plural()
-            )),
-            (Kind::EscalationPolicy, Action::Delete) => {
-                let id = live_id()?;
-                self.delete(
-                    &format!("/api/v1/escalation_chains/{id}/"),
-                    "delete escalation chains",
-                )
+        if matches!(change.action, Action::Delete | Action::Replace) {
+            // Names are unique: on a replace the old one goes first.
+            let path = format!("/api/v1/integrations/{}/", live_id()?);
+            self.delete(&path, "delete integrations")
                 .await
-                .map_err(|e| e.to_string())?;
-                Ok(Value::Null)
-            }
-            (Kind::EscalationPolicy, _) => {
-                let after = change.after.as_ref().ok_or("a change without attributes")?;
-                let desired = desired_steps(after, &ids.lock().expect("ids lock"))?;
-                let name = after
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let chain = if let (Action::Update, Some(id)) = (change.action, &change.id) {
-                    {
-                        if change.changed_fields.iter().any(|f| f == "name") {
-                            self.put(
-                                &format!("/api/v1/escalation_chains/{id}/"),
-                                &json!({"name": name}),
-                                "rename escalation chains",
-                            )
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        }
-                        json!({"id": id, "name": name})
-                    }
-                } else {
-                    {
-                        let (created, found) = self
-                            .create_recovering(
-                                "/api/v1/escalation_chains/",
-                                &json!({"name": name}),
-                                "create escalation chains",
-                                || self.find_by("escalation_chains", "name", name),
-                            )
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        // A new chain has no steps; one found after a lost answer is read.
-                        let mut live = self.live.lock().expect("live detail lock");
-                        if found {
-                            live.steps.remove(&text(&created, "id"));
-                        } else {
-                            live.steps.insert(text(&created, "id"), Vec::new());
-                        }
-                        created
-                    }
-                };
-                let chain_id = text(&chain, "id");
-                ids.lock()
-                    .expect("ids lock")
-                    .insert(change.address.clone(), chain_id.clone());
-                self.sync_steps(&chain_id, &desired)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(chain)
-            }
-            (Kind::Integration, Action::Delete) => {
-                let id = live_id()?;
-                self.delete(
-                    &format!("/api/v1/integrations/{id}/"),
-                    "delete integrations",
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-                Ok(Value::Null)
-            }
-            (Kind::Integration, action) => {
-                let after = change.after.as_ref().ok_or("a change without attributes")?;
-                if action == Action::Replace {
-                    // Names are unique: the old one goes first.
-                    let id = live_id()?;
-                    self.delete(
-                        &format!("/api/v1/integrations/{id}/"),
-                        "delete integrations",
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                }
-                let policy = after
-                    .get("escalation_policy")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let chain_id = ids
-                    .lock()
-                    .expect("ids lock")
-                    .get(policy)
-                    .cloned()
-                    .ok_or_else(|| format!("`{policy}` has no id: it was not created"))?;
-                let name = after
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let templates = templates_body(after);
-                let object = if action == Action::Update {
-                    let id = live_id()?;
-                    let route = self
-                        .live
-                        .lock()
-                        .expect("live detail lock")
-                        .default_routes
-                        .get(&id)
-                        .cloned();
-                    let mut default_route = json!({"escalation_chain_id": chain_id});
-                    if let Some(route) = route.filter(|r| !r.is_empty()) {
-                        default_route["id"] = json!(route);
-                    }
-                    self.put(
-                        &format!("/api/v1/integrations/{id}/"),
-                        &json!({"name": name, "default_route": default_route, "templates": templates}),
-                        "update integrations",
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?
-                } else {
-                    let channel = after
-                        .get("channel")
-                        .and_then(Value::as_str)
-                        .unwrap_or("api");
-                    let template = after.get("template").and_then(Value::as_str).unwrap_or("");
-                    let ty = mapping::oncall_type(channel, template).ok_or_else(|| {
-                        format!(
-                            "OnCall has no integration type for {channel} template `{template}`"
-                        )
-                    })?;
-                    let body = json!({
-                        "name": name, "type": ty,
-                        "default_route": {"escalation_chain_id": chain_id},
-                        "templates": templates,
-                    });
-                    self.create_recovering(
-                        "/api/v1/integrations/",
-                        &body,
-                        "create integrations",
-                        || self.find_by("integrations", "name", name),
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .0
-                };
-                ids.lock()
-                    .expect("ids lock")
-                    .insert(change.address.clone(), text(&object, "id"));
-                Ok(secretless(object))
+                .map_err(failed)?;
+            if change.action == Action::Delete {
+                return Ok(Value::Null);
             }
         }
+        let after = change.after.as_ref().ok_or("a change without attributes")?;
+        let policy = after
+            .get("escalation_policy")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let chain_id = ids
+            .lock()
+            .expect("ids lock")
+            .get(policy)
+            .cloned()
+            .ok_or_else(|| format!("`{policy}` has no id: it was not created"))?;
+        let name = after
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let templates = templates_body(after);
+        let object = if change.action == Action::Update {
+            let id = live_id()?;
+            let route = self
+                .live
+                .lock()
+                .expect("live detail lock")
+                .default_routes
+                .get(&id)
+                .cloned();
+            let mut default_route = json!({"escalation_chain_id": chain_id});
+            if let Some(route) = route.filter(|r| !r.is_empty()) {
+                default_route["id"] = json!(route);
+            }
+            let body =
+                json!({"name": name, "default_route": default_route, "templates": templates});
+            self.put(
+                &format!("/api/v1/integrations/{id}/"),
+                &body,
+                "update integrations",
+            )
+            .await
+            .map_err(failed)?
+        } else {
+            let channel = after
+                .get("channel")
+                .and_then(Value::as_str)
+                .unwrap_or("api");
+            let template = after.get("template").and_then(Value::as_str).unwrap_or("");
+            let ty = mapping::oncall_type(channel, template).ok_or_else(|| {
+                format!("OnCall has no integration type for {channel} template `{template}`")
+            })?;
+            let body = json!({
+                "name": name, "type": ty,
+                "default_route": {"escalation_chain_id": chain_id},
+                "templates": templates,
+            });
+            self.create_recovering(
+                "/api/v1/integrations/",
+                &body,
+                "create integrations",
+                || self.find_by("integrations", "name", name),
+            )
+            .await
+            .map_err(failed)?
+            .0
+        };
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), text(&object, "id"));
+        Ok(secretless(object))
     }
 
     /// Makes the chain's steps `desired` with the fewest calls, one at a time (OnCall orders
