@@ -19,6 +19,44 @@ use capabilities::Capabilities;
 use http::HttpClient;
 pub use native::ProviderError;
 
+/// Pages `2..=total_pages` of a collection, `concurrency` in flight, in page order: how every
+/// provider reads the rest of a list once its first page gave the count. `fetch` makes a page's
+/// request (owning what it needs, so it can run on its own task).
+pub(crate) async fn remaining_pages<T, F, Fut>(
+    total_pages: u64,
+    concurrency: usize,
+    what: &str,
+    endpoint: &str,
+    fetch: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    T: Send + 'static,
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>> + Send + 'static,
+{
+    let mut pages: Vec<Option<Vec<T>>> = (2..=total_pages).map(|_| None).collect();
+    let mut pending = 2..=total_pages;
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < concurrency {
+            let Some(page) = pending.next() else { break };
+            let request = fetch(page);
+            running.spawn(async move { (page, request.await) });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (page, result) = joined.map_err(|e| ProviderError::Unreadable {
+            endpoint: endpoint.to_owned(),
+            what: format!("pages of {what}"),
+            message: e.to_string(),
+        })?;
+        let index = usize::try_from(page - 2).expect("page numbers fit in memory");
+        pages[index] = Some(result?);
+    }
+    Ok(pages.into_iter().flatten().flatten().collect())
+}
+
 /// What a provider can hold.
 pub fn capabilities(name: ProviderName) -> &'static Capabilities {
     match name {

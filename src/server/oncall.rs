@@ -302,6 +302,17 @@ fn decode_component(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// A write handler's frame: authenticated, the JSON body parsed, `f` run in one transaction, its
+/// DRF error answered as it is.
+async fn transact<F>(app: &App, headers: &HeaderMap, bytes: &Bytes, f: F) -> Result<Value, Drf>
+where
+    F: FnOnce(&Transaction, Map<String, Value>) -> Result<Value, Drf> + Send + 'static,
+{
+    authenticate(app, headers)?;
+    let body = parse_body(bytes)?;
+    app.write(move |tx| Ok(f(tx, body))).await?
+}
+
 fn parse_body(bytes: &Bytes) -> Result<Map<String, Value>, Drf> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
@@ -539,21 +550,15 @@ fn unique_chain_name(tx: &Transaction, name: &str, team: &Value, except: &str) -
 }
 
 async fn create_chain(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse_body(&bytes)?;
-    let chain = app
-        .write(move |tx| {
-            let run = || -> Result<Value, Drf> {
-                let name = chain_name(&body, true)?.unwrap_or_default();
-                let team = team_id(tx, &body)?;
-                unique_chain_name(tx, &name, &team, "")?;
-                let chain = json!({"id": public_key("F"), "name": name, "team_id": team});
-                CHAINS.put(tx, &chain, &name, 0)?;
-                Ok(chain)
-            };
-            Ok(run())
-        })
-        .await??;
+    let chain = transact(&app, &headers, &bytes, move |tx, body| {
+        let name = chain_name(&body, true)?.unwrap_or_default();
+        let team = team_id(tx, &body)?;
+        unique_chain_name(tx, &name, &team, "")?;
+        let chain = json!({"id": public_key("F"), "name": name, "team_id": team});
+        CHAINS.put(tx, &chain, &name, 0)?;
+        Ok(chain)
+    })
+    .await?;
     ok(StatusCode::CREATED, chain)
 }
 
@@ -563,26 +568,20 @@ async fn update_chain(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse_body(&bytes)?;
-    let chain = app
-        .write(move |tx| {
-            let run = || -> Result<Value, Drf> {
-                let mut chain = CHAINS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
-                if let Some(name) = chain_name(&body, false)? {
-                    chain["name"] = json!(name);
-                }
-                if body.contains_key("team_id") {
-                    chain["team_id"] = team_id(tx, &body)?;
-                }
-                let name = chain["name"].as_str().unwrap_or_default().to_owned();
-                unique_chain_name(tx, &name, &chain["team_id"], &id)?;
-                CHAINS.put(tx, &chain, &name, 0)?;
-                Ok(chain)
-            };
-            Ok(run())
-        })
-        .await??;
+    let chain = transact(&app, &headers, &bytes, move |tx, body| {
+        let mut chain = CHAINS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+        if let Some(name) = chain_name(&body, false)? {
+            chain["name"] = json!(name);
+        }
+        if body.contains_key("team_id") {
+            chain["team_id"] = team_id(tx, &body)?;
+        }
+        let name = chain["name"].as_str().unwrap_or_default().to_owned();
+        unique_chain_name(tx, &name, &chain["team_id"], &id)?;
+        CHAINS.put(tx, &chain, &name, 0)?;
+        Ok(chain)
+    })
+    .await?;
     ok(StatusCode::OK, chain)
 }
 
@@ -797,37 +796,29 @@ fn move_step(tx: &Transaction, step: &mut Value, chain: &str, position: i64) -> 
 }
 
 async fn create_step(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse_body(&bytes)?;
-    let step = app
-        .write(move |tx| {
-            let run = || -> Result<Value, Drf> {
-                let chain = match body.get("escalation_chain_id") {
-                    None => {
-                        return Err(Drf::field("escalation_chain_id", "This field is required."));
-                    }
-                    Some(Value::String(id)) if CHAINS.get(tx, id)?.is_some() => id.clone(),
-                    Some(_) => {
-                        return Err(Drf::field("escalation_chain_id", "Object does not exist"));
-                    }
-                };
-                let ty = step_type(&body)?
-                    .ok_or_else(|| Drf::field("type", "This field is required."))?;
-                let mut step =
-                    json!({"id": public_key("E"), "escalation_chain_id": chain, "type": ty});
-                step_fields(tx, &mut step, &ty, &body, false)?;
-                let position = match body.get("position") {
-                    None | Some(Value::Null) => -1,
-                    Some(p) => position_value(p)?,
-                };
-                move_step(tx, &mut step, &chain, position)?;
-                let rank = step["position"].as_i64().unwrap_or(0);
-                STEPS.put(tx, &step, &chain, rank)?;
-                Ok(step)
-            };
-            Ok(run())
-        })
-        .await??;
+    let step = transact(&app, &headers, &bytes, move |tx, body| {
+        let chain = match body.get("escalation_chain_id") {
+            None => {
+                return Err(Drf::field("escalation_chain_id", "This field is required."));
+            }
+            Some(Value::String(id)) if CHAINS.get(tx, id)?.is_some() => id.clone(),
+            Some(_) => {
+                return Err(Drf::field("escalation_chain_id", "Object does not exist"));
+            }
+        };
+        let ty = step_type(&body)?.ok_or_else(|| Drf::field("type", "This field is required."))?;
+        let mut step = json!({"id": public_key("E"), "escalation_chain_id": chain, "type": ty});
+        step_fields(tx, &mut step, &ty, &body, false)?;
+        let position = match body.get("position") {
+            None | Some(Value::Null) => -1,
+            Some(p) => position_value(p)?,
+        };
+        move_step(tx, &mut step, &chain, position)?;
+        let rank = step["position"].as_i64().unwrap_or(0);
+        STEPS.put(tx, &step, &chain, rank)?;
+        Ok(step)
+    })
+    .await?;
     ok(StatusCode::CREATED, render_step(&app, step))
 }
 
@@ -837,31 +828,25 @@ async fn update_step(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse_body(&bytes)?;
-    let step = app
-        .write(move |tx| {
-            let run = || -> Result<Value, Drf> {
-                let mut step = STEPS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
-                let chain = step["escalation_chain_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                let old_type = step["type"].as_str().unwrap_or_default().to_owned();
-                let ty = step_type(&body)?.unwrap_or_else(|| old_type.clone());
-                step["type"] = json!(ty);
-                step_fields(tx, &mut step, &ty, &body, ty != old_type)?;
-                if let Some(position) = body.get("position").filter(|p| !p.is_null()) {
-                    let position = position_value(position)?;
-                    move_step(tx, &mut step, &chain, position)?;
-                }
-                let rank = step["position"].as_i64().unwrap_or(0);
-                STEPS.put(tx, &step, &chain, rank)?;
-                Ok(step)
-            };
-            Ok(run())
-        })
-        .await??;
+    let step = transact(&app, &headers, &bytes, move |tx, body| {
+        let mut step = STEPS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+        let chain = step["escalation_chain_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let old_type = step["type"].as_str().unwrap_or_default().to_owned();
+        let ty = step_type(&body)?.unwrap_or_else(|| old_type.clone());
+        step["type"] = json!(ty);
+        step_fields(tx, &mut step, &ty, &body, ty != old_type)?;
+        if let Some(position) = body.get("position").filter(|p| !p.is_null()) {
+            let position = position_value(position)?;
+            move_step(tx, &mut step, &chain, position)?;
+        }
+        let rank = step["position"].as_i64().unwrap_or(0);
+        STEPS.put(tx, &step, &chain, rank)?;
+        Ok(step)
+    })
+    .await?;
     ok(StatusCode::OK, render_step(&app, step))
 }
 
@@ -1038,60 +1023,54 @@ fn description(body: &Map<String, Value>) -> Result<Option<Value>, Drf> {
 }
 
 async fn create_integration(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse_body(&bytes)?;
-    let integration = app
-        .write(move |tx| {
-            let run = || -> Result<Value, Drf> {
-                let ty = match body.get("type") {
-                    None => return Err(Drf::field("type", "This field is required.")),
-                    Some(Value::String(t)) if t == "direct_paging" => {
-                        return Err(Drf::bad_request(
-                            "Direct paging integrations can't be created",
-                        ));
-                    }
-                    Some(Value::String(t)) if t.starts_with("legacy_") => {
-                        return Err(Drf::bad_request("This integration type is deprecated"));
-                    }
-                    Some(Value::String(t)) if INTEGRATION_TYPES.contains(&t.as_str()) => t.clone(),
-                    Some(_) => return Err(Drf::bad_request("Invalid integration type")),
-                };
-                let name = match body.get("name") {
-                    Some(Value::String(n)) if !n.trim().is_empty() => n.clone(),
-                    Some(Value::String(_)) => {
-                        return Err(Drf::field("name", "This field may not be blank."));
-                    }
-                    Some(Value::Null) | None => ty.clone(),
-                    Some(_) => return Err(Drf::field("name", "Not a valid string.")),
-                };
-                let team = team_id(tx, &body)?;
-                unique_integration_name(tx, &name, &team, "")?;
-                let mut route = json!({
-                    "id": public_key("R"), "escalation_chain_id": null,
-                    "slack": {"channel_id": null, "enabled": true},
-                    "telegram": {"id": null, "enabled": false},
-                });
-                if let Some(given) = body.get("default_route") {
-                    merge_route(tx, &mut route, given)?;
-                }
-                let mut templates = empty_templates();
-                if let Some(given) = body.get("templates") {
-                    merge_templates(&mut templates, given)?;
-                }
-                let integration = json!({
-                    "id": public_key("C"), "name": name,
-                    "description_short": description(&body)?.unwrap_or(Value::Null),
-                    "team_id": team, "type": ty, "default_route": route, "templates": templates,
-                    "heartbeat": null, "maintenance_mode": null,
-                    "maintenance_started_at": null, "maintenance_end_at": null,
-                    "nonce": auth::random_hex(16),
-                });
-                INTEGRATIONS.put(tx, &integration, &name, 0)?;
-                Ok(integration)
-            };
-            Ok(run())
-        })
-        .await??;
+    let integration = transact(&app, &headers, &bytes, move |tx, body| {
+        let ty = match body.get("type") {
+            None => return Err(Drf::field("type", "This field is required.")),
+            Some(Value::String(t)) if t == "direct_paging" => {
+                return Err(Drf::bad_request(
+                    "Direct paging integrations can't be created",
+                ));
+            }
+            Some(Value::String(t)) if t.starts_with("legacy_") => {
+                return Err(Drf::bad_request("This integration type is deprecated"));
+            }
+            Some(Value::String(t)) if INTEGRATION_TYPES.contains(&t.as_str()) => t.clone(),
+            Some(_) => return Err(Drf::bad_request("Invalid integration type")),
+        };
+        let name = match body.get("name") {
+            Some(Value::String(n)) if !n.trim().is_empty() => n.clone(),
+            Some(Value::String(_)) => {
+                return Err(Drf::field("name", "This field may not be blank."));
+            }
+            Some(Value::Null) | None => ty.clone(),
+            Some(_) => return Err(Drf::field("name", "Not a valid string.")),
+        };
+        let team = team_id(tx, &body)?;
+        unique_integration_name(tx, &name, &team, "")?;
+        let mut route = json!({
+            "id": public_key("R"), "escalation_chain_id": null,
+            "slack": {"channel_id": null, "enabled": true},
+            "telegram": {"id": null, "enabled": false},
+        });
+        if let Some(given) = body.get("default_route") {
+            merge_route(tx, &mut route, given)?;
+        }
+        let mut templates = empty_templates();
+        if let Some(given) = body.get("templates") {
+            merge_templates(&mut templates, given)?;
+        }
+        let integration = json!({
+            "id": public_key("C"), "name": name,
+            "description_short": description(&body)?.unwrap_or(Value::Null),
+            "team_id": team, "type": ty, "default_route": route, "templates": templates,
+            "heartbeat": null, "maintenance_mode": null,
+            "maintenance_started_at": null, "maintenance_end_at": null,
+            "nonce": auth::random_hex(16),
+        });
+        INTEGRATIONS.put(tx, &integration, &name, 0)?;
+        Ok(integration)
+    })
+    .await?;
     ok(StatusCode::CREATED, render_integration(&app, integration))
 }
 
@@ -1102,46 +1081,40 @@ async fn update_integration(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse_body(&bytes)?;
-    let integration = app
-        .write(move |tx| {
-            let run = || -> Result<Value, Drf> {
-                let mut integration = INTEGRATIONS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
-                match body.get("name") {
-                    Some(Value::String(n)) if !n.trim().is_empty() => {
-                        integration["name"] = json!(n);
-                    }
-                    Some(Value::String(_)) => {
-                        return Err(Drf::field("name", "This field may not be blank."));
-                    }
-                    None => {}
-                    Some(_) => return Err(Drf::field("name", "Not a valid string.")),
-                }
-                if body.contains_key("team_id") {
-                    integration["team_id"] = team_id(tx, &body)?;
-                }
-                if let Some(d) = description(&body)? {
-                    integration["description_short"] = d;
-                }
-                if let Some(given) = body.get("default_route") {
-                    let mut route = integration["default_route"].clone();
-                    merge_route(tx, &mut route, given)?;
-                    integration["default_route"] = route;
-                }
-                if let Some(given) = body.get("templates") {
-                    let mut templates = integration["templates"].clone();
-                    merge_templates(&mut templates, given)?;
-                    integration["templates"] = templates;
-                }
-                let name = integration["name"].as_str().unwrap_or_default().to_owned();
-                unique_integration_name(tx, &name, &integration["team_id"], &id)?;
-                INTEGRATIONS.put(tx, &integration, &name, 0)?;
-                Ok(integration)
-            };
-            Ok(run())
-        })
-        .await??;
+    let integration = transact(&app, &headers, &bytes, move |tx, body| {
+        let mut integration = INTEGRATIONS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+        match body.get("name") {
+            Some(Value::String(n)) if !n.trim().is_empty() => {
+                integration["name"] = json!(n);
+            }
+            Some(Value::String(_)) => {
+                return Err(Drf::field("name", "This field may not be blank."));
+            }
+            None => {}
+            Some(_) => return Err(Drf::field("name", "Not a valid string.")),
+        }
+        if body.contains_key("team_id") {
+            integration["team_id"] = team_id(tx, &body)?;
+        }
+        if let Some(d) = description(&body)? {
+            integration["description_short"] = d;
+        }
+        if let Some(given) = body.get("default_route") {
+            let mut route = integration["default_route"].clone();
+            merge_route(tx, &mut route, given)?;
+            integration["default_route"] = route;
+        }
+        if let Some(given) = body.get("templates") {
+            let mut templates = integration["templates"].clone();
+            merge_templates(&mut templates, given)?;
+            integration["templates"] = templates;
+        }
+        let name = integration["name"].as_str().unwrap_or_default().to_owned();
+        unique_integration_name(tx, &name, &integration["team_id"], &id)?;
+        INTEGRATIONS.put(tx, &integration, &name, 0)?;
+        Ok(integration)
+    })
+    .await?;
     ok(StatusCode::OK, render_integration(&app, integration))
 }
 

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::task::JoinSet;
 
 use super::http::{HttpClient, HttpError};
 use super::native::ProviderError;
@@ -114,29 +113,18 @@ impl OnCallProvider {
         if total_pages <= 1 {
             return Ok(results);
         }
-        let mut pages: Vec<Option<Vec<Value>>> = (2..=total_pages).map(|_| None).collect();
-        let mut pending = 2..=total_pages;
-        let mut running = JoinSet::new();
-        loop {
-            while running.len() < CONCURRENT_PAGES {
-                let Some(page) = pending.next() else { break };
+        let more = super::remaining_pages(
+            total_pages,
+            CONCURRENT_PAGES,
+            collection,
+            self.http.base(),
+            |page| {
                 let provider = self.clone();
-                running.spawn(async move { (page, provider.page(collection, page).await) });
-            }
-            let Some(joined) = running.join_next().await else {
-                break;
-            };
-            let (page, result) = joined.map_err(|e| ProviderError::Unreadable {
-                endpoint: self.http.base().to_owned(),
-                what: format!("pages of {collection}"),
-                message: e.to_string(),
-            })?;
-            let index = usize::try_from(page - 2).expect("page numbers fit in memory");
-            pages[index] = Some(results_of(&result?));
-        }
-        for page in pages.into_iter().flatten() {
-            results.extend(page);
-        }
+                async move { Ok(results_of(&provider.page(collection, page).await?)) }
+            },
+        )
+        .await?;
+        results.extend(more);
         Ok(results)
     }
 
