@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Channel, ChatPlatform, Kind};
+use crate::model::{Channel, ChatPlatform, Day, Kind};
 
 /// The roles a user or an API token can have.
 pub use crate::model::Role;
@@ -28,6 +28,7 @@ pub fn collection(kind: Kind) -> &'static str {
     match kind {
         Kind::User => "users",
         Kind::Group => "groups",
+        Kind::Schedule => "schedules",
         Kind::EscalationPolicy => "escalation_policies",
         Kind::Integration => "integrations",
     }
@@ -153,6 +154,9 @@ pub struct StepBody {
     pub notify_user_ids: Vec<String>,
     #[serde(default)]
     pub notify_group_ids: Vec<String>,
+    /// Whoever is on call in these schedules when the step runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify_schedule_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -178,6 +182,55 @@ pub struct EscalationPolicy {
     pub description: Option<String>,
     pub repeat: u32,
     pub steps: Vec<StepBody>,
+}
+
+/// A wall-clock window a layer is limited to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowBody {
+    /// The days the window starts on; every day when empty.
+    #[serde(default)]
+    pub days: Vec<Day>,
+    /// `HH:MM`.
+    pub from: String,
+    /// `HH:MM`; before `from` wraps past midnight.
+    pub to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LayerBody {
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// Wall-clock time in the schedule's zone, no offset: `2026-11-30T09:00:00`.
+    pub start: String,
+    /// `8h`, `12h`, `1d`, `2d`, `1w`, `2w`: hours elapsed, days and weeks on the calendar.
+    pub rotation: String,
+    /// Users in turn order; a user may appear more than once.
+    pub member_user_ids: Vec<String>,
+    #[serde(default)]
+    pub restrict: Vec<WindowBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleInput {
+    /// Unique among schedules.
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// An IANA time zone name.
+    pub time_zone: String,
+    /// At least one; where several have someone on call, the last wins.
+    pub layers: Vec<LayerBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Schedule {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub name: String,
+    pub time_zone: String,
+    pub layers: Vec<LayerBody>,
 }
 
 /// Channel-specific settings of an integration.

@@ -31,4 +31,5 @@ pub mod model;
 pub mod plan;
 pub mod printer;
 pub mod provider;
+pub mod schedule;
 pub mod server;

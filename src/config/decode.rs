@@ -8,19 +8,23 @@ use super::diagnostic::{Problem, article, did_you_mean};
 use super::node::{INTERPOLATED, Node, Span, Table, Value};
 use super::source::FileId;
 use super::types::{
-    Declared, Decoded, EscalationPolicyConfig, GroupConfig, IntegrationConfig, LifecycleConfig,
-    Reference, ResourceConfig, SettingsConfig, Spanned, StepConfig, TemplatesConfig, UserConfig,
+    Declared, Decoded, EscalationPolicyConfig, GroupConfig, IntegrationConfig, LayerConfig,
+    LifecycleConfig, Reference, ResourceConfig, ScheduleConfig, SettingsConfig, Spanned,
+    StepConfig, TemplatesConfig, UserConfig, WindowConfig,
 };
 use crate::model::validate::{
     is_valid_email, is_valid_phone, is_valid_slug, is_valid_time_zone, time_zone_names,
 };
-use crate::model::{Channel, ChatPlatform, Kind, ProviderName, Role, is_valid_key};
+use crate::model::{Channel, ChatPlatform, Day, Kind, ProviderName, Role, Rotation, is_valid_key};
 
 const LIFECYCLE: [&str; 2] = ["renamed_from", "prevent_destroy"];
 const USER_FIELDS: [&str; 5] = ["name", "email", "phone", "role", "time_zone"];
 const GROUP_FIELDS: [&str; 3] = ["name", "description", "members"];
 const POLICY_FIELDS: [&str; 4] = ["name", "description", "repeat", "steps"];
 const STEP_FIELDS: [&str; 2] = ["delay_minutes", "notify"];
+const SCHEDULE_FIELDS: [&str; 3] = ["name", "time_zone", "layer"];
+const LAYER_FIELDS: [&str; 5] = ["name", "start", "rotation", "members", "restrict"];
+const WINDOW_FIELDS: [&str; 3] = ["days", "from", "to"];
 const INTEGRATION_FIELDS: [&str; 11] = [
     "name",
     "channel",
@@ -115,6 +119,7 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
             let noun = match kind {
                 Kind::User => "a user",
                 Kind::Group => "a group",
+                Kind::Schedule => "a schedule",
                 Kind::EscalationPolicy => "an escalation policy",
                 Kind::Integration => "an integration",
             };
@@ -122,6 +127,7 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
             let config = match kind {
                 Kind::User => decoder.user(&object).map(ResourceConfig::User),
                 Kind::Group => decoder.group(&object).map(ResourceConfig::Group),
+                Kind::Schedule => decoder.schedule(&object).map(ResourceConfig::Schedule),
                 Kind::EscalationPolicy => decoder
                     .policy(&object)
                     .map(ResourceConfig::EscalationPolicy),
@@ -629,6 +635,211 @@ impl Decoder<'_> {
         (object.get("notify").is_some()).then_some(StepConfig {
             delay_minutes,
             notify,
+        })
+    }
+
+    /// The items of a list of tables, each decoded by `item`; `None` if any is not.
+    fn tables<T>(
+        &mut self,
+        object: &Object,
+        field: &str,
+        noun: &'static str,
+        item: impl Fn(&mut Self, &Object) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = self.list(object, field)?;
+        let mut all_ok = true;
+        let mut out = Vec::with_capacity(items.len());
+        for (i, node) in items.iter().enumerate() {
+            let what = format!("{noun} {} of {}", i + 1, object.what);
+            let Some(table) = self.table(node, &what) else {
+                all_ok = false;
+                continue;
+            };
+            let nested = Object::new(table, node.span.clone(), what, noun);
+            match item(self, &nested) {
+                Some(value) => out.push(value),
+                None => all_ok = false,
+            }
+        }
+        all_ok.then_some(out)
+    }
+
+    fn schedule(&mut self, object: &Object) -> Option<ScheduleConfig> {
+        self.check_fields(object, &[&SCHEDULE_FIELDS, &LIFECYCLE], &["name", "time_zone", "layer"]);
+        let name = self.non_empty_string(object, "name");
+        let time_zone = self.string(object, "time_zone").and_then(|tz| {
+            if crate::model::validate::schedule_zone(&tz.value).is_some() {
+                return Some(tz);
+            }
+            let help = did_you_mean(&tz.value, time_zone_names()).unwrap_or_else(|| {
+                "use an IANA time zone name such as `Europe/London` or `America/New_York`".to_owned()
+            });
+            self.problems.push(
+                Problem::at(
+                    format!("unknown time zone `{}`", tz.value),
+                    self.file,
+                    tz.span.clone(),
+                    "not an IANA time zone",
+                )
+                .help(help),
+            );
+            None
+        });
+        let layers = self.tables(object, "layer", "layer", Self::layer);
+        if let Some(node) = object.get("layer")
+            && matches!(&node.value, Value::Array(items) if items.is_empty())
+        {
+            self.problems.push(
+                Problem::at(
+                    format!("{} has no layers", object.what),
+                    self.file,
+                    node.span.clone(),
+                    "empty",
+                )
+                .help("add a `[[schedule.KEY.layer]]` with `name`, `start`, `rotation` and `members`"),
+            );
+            return None;
+        }
+        let lifecycle = self.lifecycle(object);
+        Some(ScheduleConfig {
+            name: name?,
+            time_zone: time_zone?,
+            layer: layers?,
+            lifecycle,
+        })
+    }
+
+    fn layer(&mut self, object: &Object) -> Option<LayerConfig> {
+        self.check_fields(object, &[&LAYER_FIELDS], &["name", "start", "rotation", "members"]);
+        let name = self.non_empty_string(object, "name");
+        let start = self.string(object, "start").and_then(|start| {
+            if crate::model::validate::parse_local_datetime(&start.value).is_some() {
+                return Some(start);
+            }
+            self.problems.push(
+                Problem::at(
+                    format!("invalid start `{}`", start.value),
+                    self.file,
+                    start.span.clone(),
+                    "not a wall-clock date and time",
+                )
+                .help("write the local time in the schedule's zone, without an offset: `2026-11-30T09:00:00`"),
+            );
+            None
+        });
+        let rotation = self.string(object, "rotation").and_then(|rotation| {
+            if Rotation::parse(&rotation.value).is_some() {
+                return Some(rotation);
+            }
+            let positive = !rotation.value.starts_with(['0', '-']);
+            self.problems.push(
+                Problem::at(
+                    format!("invalid rotation `{}`", rotation.value),
+                    self.file,
+                    rotation.span.clone(),
+                    if positive { "not a rotation" } else { "not positive" },
+                )
+                .help("a positive whole number of hours, days or weeks: `8h`, `12h`, `1d`, `2d`, `1w`, `2w`"),
+            );
+            None
+        });
+        let members = self.references(object, "members");
+        let mut members_ok = object.get("members").is_some();
+        if let Some(node) = object.get("members")
+            && matches!(&node.value, Value::Array(items) if items.is_empty())
+        {
+            self.problems.push(
+                Problem::at(
+                    format!("{} has no members", object.what),
+                    self.file,
+                    node.span.clone(),
+                    "empty",
+                )
+                .help("list the users who take turns, e.g. `[\"user.alice\", \"user.bob\"]`"),
+            );
+            members_ok = false;
+        }
+        let restrict = if object.get("restrict").is_some() {
+            self.tables(object, "restrict", "window", Self::window)
+        } else {
+            Some(Vec::new())
+        };
+        if !members_ok {
+            return None;
+        }
+        Some(LayerConfig {
+            name: name?,
+            start: start?,
+            rotation: rotation?,
+            members,
+            restrict: restrict?,
+        })
+    }
+
+    fn window(&mut self, object: &Object) -> Option<WindowConfig> {
+        self.check_fields(object, &[&WINDOW_FIELDS], &["from", "to"]);
+        let mut days = Vec::new();
+        let mut days_ok = true;
+        for day in self.strings(object, "days") {
+            match Day::parse(&day.value) {
+                Some(d) => days.push(d),
+                None => {
+                    days_ok = false;
+                    let valid = format!("valid values: {}", Day::NAMES.join(", "));
+                    self.problems.push(
+                        Problem::at(
+                            format!("invalid day `{}`", day.value),
+                            self.file,
+                            day.span.clone(),
+                            "not a day",
+                        )
+                        .help(
+                            did_you_mean(&day.value.to_lowercase(), Day::NAMES.iter().copied())
+                                .map_or(valid.clone(), |hint| format!("{hint} ({valid})")),
+                        ),
+                    );
+                }
+            }
+        }
+        let mut time = |field: &str| {
+            let value = self.string(object, field)?;
+            if crate::model::validate::parse_clock(&value.value).is_some() {
+                return Some(value);
+            }
+            self.problems.push(
+                Problem::at(
+                    format!("invalid time `{}`", value.value),
+                    self.file,
+                    value.span.clone(),
+                    "not HH:MM",
+                )
+                .help("write a wall-clock time as `HH:MM`, e.g. `09:00` or `17:30`"),
+            );
+            None
+        };
+        let from = time("from");
+        let to = time("to");
+        if let (Some(from), Some(to)) = (&from, &to)
+            && from.value == to.value
+        {
+            self.problems.push(
+                Problem::at(
+                    format!("{} is zero long: `from` and `to` are both {}", object.what, from.value),
+                    self.file,
+                    to.span.clone(),
+                    "same as `from`",
+                )
+                .help("a window needs `to` after `from` (or before it, to wrap past midnight); to cover whole days, leave `restrict` out"),
+            );
+            return None;
+        }
+        if !days_ok {
+            return None;
+        }
+        Some(WindowConfig {
+            days,
+            from: from?,
+            to: to?,
         })
     }
 

@@ -1,7 +1,7 @@
 //! Lowers an HCL file (parsed by hcl-edit, which keeps spans) into the spanned [`Node`] tree.
 //!
 //! Top-level blocks `KIND "KEY" { ... }` become `KIND.KEY` tables, as `[KIND.KEY]` does in TOML.
-//! Inside a resource, repeated `step { ... }` blocks build the `steps` list and any other block
+//! Inside a resource, repeated `step`, `layer` and `restrict` blocks build lists and any other block
 //! without labels is an object-valued field, so both formats decode to the same model.
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
@@ -117,7 +117,8 @@ impl Lowering<'_> {
 
     fn body(&mut self, body: &Body) -> Table {
         let mut table = Table::default();
-        let mut steps: Option<(Span, Vec<Node>)> = None;
+        // Repeated blocks that build a list: (list key, its first block's span, items).
+        let mut lists: Vec<(&'static str, Span, Vec<Node>)> = Vec::new();
         for structure in body {
             match structure {
                 Structure::Attribute(attr) => table.entries.push(Entry {
@@ -139,11 +140,11 @@ impl Lowering<'_> {
                         span: span_of(block),
                         value: Value::Table(self.body(&block.body)),
                     };
-                    if block.ident.as_str() == "step" {
-                        steps
-                            .get_or_insert_with(|| (span_of(&block.ident), Vec::new()))
-                            .1
-                            .push(node);
+                    if let Some(key) = list_key(block.ident.as_str()) {
+                        match lists.iter_mut().find(|(k, _, _)| *k == key) {
+                            Some((_, _, items)) => items.push(node),
+                            None => lists.push((key, span_of(&block.ident), vec![node])),
+                        }
                     } else {
                         table.entries.push(Entry {
                             key: block.ident.as_str().to_owned(),
@@ -154,9 +155,9 @@ impl Lowering<'_> {
                 }
             }
         }
-        if let Some((span, items)) = steps {
+        for (key, span, items) in lists {
             table.entries.push(Entry {
-                key: "steps".to_owned(),
+                key: key.to_owned(),
                 key_span: span.clone(),
                 value: Node {
                     span,
@@ -258,4 +259,16 @@ fn traversal_path(t: &hcl_edit::expr::Traversal) -> Option<String> {
         }
     }
     Some(path)
+}
+
+/// The list a repeated nested block builds: `step { }` blocks the `steps` of a policy (as TOML
+/// writes `steps = [...]`), `layer { }` and `restrict { }` blocks those lists of a schedule (as
+/// TOML writes `[[schedule.KEY.layer]]`).
+fn list_key(block: &str) -> Option<&'static str> {
+    match block {
+        "step" => Some("steps"),
+        "layer" => Some("layer"),
+        "restrict" => Some("restrict"),
+        _ => None,
+    }
 }

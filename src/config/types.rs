@@ -8,7 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::node::Span;
 use super::source::FileId;
-use crate::model::{Channel, ChatPlatform, Kind, ProviderName, Role};
+use crate::model::{Channel, ChatPlatform, Day, Kind, ProviderName, Role};
 
 /// A value with the place it was written, for diagnostics that come after decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,9 @@ pub struct ConfigFile {
     /// Sets of users and other groups.
     #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
     pub group: BTreeMap<String, GroupConfig>,
+    /// Who is on call when: layers of rotating users.
+    #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
+    pub schedule: BTreeMap<String, ScheduleConfig>,
     /// Who is notified, in which order, with which delays.
     #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
     pub escalation_policy: BTreeMap<String, EscalationPolicyConfig>,
@@ -111,6 +114,54 @@ pub struct GroupConfig {
 
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// Unique among schedules.
+    pub name: Spanned<String>,
+    /// An IANA time zone name, e.g. `Europe/London`: layer starts and restrictions are wall-clock
+    /// times in it.
+    pub time_zone: Spanned<String>,
+    /// In order; where several layers have someone on call, the one listed last wins.
+    #[schemars(length(min = 1))]
+    pub layer: Vec<LayerConfig>,
+    #[schemars(flatten)]
+    pub lifecycle: LifecycleConfig,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LayerConfig {
+    pub name: Spanned<String>,
+    /// Wall-clock time in the schedule's zone when the first turn starts: `2026-11-30T09:00:00`.
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"))]
+    pub start: Spanned<String>,
+    /// Length of a turn: `1d`, `2d`, `1w`, `2w` (calendar units: handoffs keep their wall-clock
+    /// time across daylight-saving changes), `12h`, `8h` (elapsed hours).
+    #[schemars(regex(pattern = "^[1-9][0-9]*[hdw]$"))]
+    pub rotation: Spanned<String>,
+    /// Users in turn order (`"user.alice"`); member i is on call for turns k ≡ i (mod n).
+    #[schemars(length(min = 1))]
+    pub members: Vec<Reference>,
+    /// Wall-clock windows the layer is limited to; outside them the layers below show through.
+    #[schemars(default)]
+    pub restrict: Vec<WindowConfig>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WindowConfig {
+    /// The days a window starts on; every day when left out.
+    #[schemars(default)]
+    pub days: Vec<Day>,
+    /// `HH:MM`.
+    #[schemars(regex(pattern = "^[0-9]{2}:[0-9]{2}$"))]
+    pub from: Spanned<String>,
+    /// `HH:MM`; earlier than `from` wraps past midnight.
+    #[schemars(regex(pattern = "^[0-9]{2}:[0-9]{2}$"))]
+    pub to: Spanned<String>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct EscalationPolicyConfig {
     /// Unique among escalation policies.
     pub name: Spanned<String>,
@@ -131,7 +182,7 @@ pub struct StepConfig {
     /// Minutes after the previous step (0–1440, default 0).
     #[schemars(range(min = 0, max = 1440))]
     pub delay_minutes: Option<u16>,
-    /// Users and groups to notify; at least one.
+    /// Users, groups and schedules (whoever is on call) to notify; at least one.
     #[schemars(length(min = 1))]
     pub notify: Vec<Reference>,
 }
@@ -212,6 +263,7 @@ pub struct Declared {
 pub enum ResourceConfig {
     User(UserConfig),
     Group(GroupConfig),
+    Schedule(ScheduleConfig),
     EscalationPolicy(EscalationPolicyConfig),
     Integration(IntegrationConfig),
 }

@@ -9,12 +9,13 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
 
 use super::{
-    Address, ChannelSettings, EscalationPolicy, Group, IgnoreRule, Integration, Kind, Lifecycle,
-    Model, Role, Settings, Step, Templates, User,
+    Address, ChannelSettings, EscalationPolicy, Group, IgnoreRule, Integration, Kind, Layer,
+    Lifecycle, Model, Role, Rotation, Schedule, Settings, Step, Templates, User, Window,
 };
 use crate::config::diagnostic::{Problem, article, closest};
 use crate::config::types::{
-    Declared, Decoded, IntegrationConfig, LifecycleConfig, Reference, ResourceConfig, Spanned,
+    Declared, Decoded, IntegrationConfig, LifecycleConfig, Reference, ResourceConfig,
+    ScheduleConfig, Spanned,
 };
 use crate::model::{Channel, ChatPlatform};
 
@@ -59,8 +60,8 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
         .collect();
     resources.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     // Collected in address order, then built into the maps in one go.
-    let (mut users, mut groups, mut policies, mut integrations) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut users, mut groups, mut schedules, mut policies, mut integrations) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (_, key, resource) in resources {
         let key = key.to_owned();
         match &resource.config {
@@ -90,6 +91,11 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                     },
                 ));
             }
+            ResourceConfig::Schedule(config) => {
+                if let Some(schedule) = builder.schedule(config) {
+                    schedules.push((key, schedule));
+                }
+            }
             ResourceConfig::EscalationPolicy(p) => {
                 let steps = p
                     .steps
@@ -98,7 +104,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                         delay_minutes: s.delay_minutes.unwrap_or(0),
                         notify: builder.resolve_all(
                             &s.notify,
-                            &[Kind::User, Kind::Group],
+                            &[Kind::User, Kind::Group, Kind::Schedule],
                             "notify",
                         ),
                     })
@@ -122,6 +128,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
     }
     model.users = users.into_iter().collect();
     model.groups = groups.into_iter().collect();
+    model.schedules = schedules.into_iter().collect();
     model.escalation_policies = policies.into_iter().collect();
     model.integrations = integrations.into_iter().collect();
     builder.check_cycles(decoded);
@@ -226,6 +233,61 @@ impl Builder<'_> {
             },
             lifecycle: lifecycle(&i.lifecycle),
         }
+    }
+
+    /// A schedule, its values parsed (the decoder checked them) and its members resolved, or
+    /// `None` after reporting a start that does not exist in the zone.
+    fn schedule(&mut self, config: &ScheduleConfig) -> Option<Schedule> {
+        let zone = super::validate::schedule_zone(&config.time_zone.value)?;
+        let mut layers = Vec::with_capacity(config.layer.len());
+        let mut ok = true;
+        for layer in &config.layer {
+            let start = super::validate::parse_local_datetime(&layer.start.value)?;
+            if let Some((before, after)) = super::validate::skipped(&zone, start) {
+                self.problems.push(
+                    Problem::at(
+                        format!(
+                            "{} does not exist in {}: the clocks jump from {before} to {after} then",
+                            layer.start.value, config.time_zone.value
+                        ),
+                        layer.start.file,
+                        layer.start.span.clone(),
+                        "inside a daylight-saving gap",
+                    )
+                    .help("start the layer an hour later, or at a time the clocks do not skip"),
+                );
+                ok = false;
+            }
+            let members: Vec<Address> = layer
+                .members
+                .iter()
+                .filter_map(|m| self.resolve(m, &[Kind::User], "members"))
+                .collect();
+            let restrict = layer
+                .restrict
+                .iter()
+                .filter_map(|w| {
+                    Some(Window {
+                        days: w.days.iter().copied().collect(),
+                        from: super::validate::parse_clock(&w.from.value)?,
+                        to: super::validate::parse_clock(&w.to.value)?,
+                    })
+                })
+                .collect();
+            layers.push(Layer {
+                name: layer.name.value.clone(),
+                start,
+                rotation: Rotation::parse(&layer.rotation.value)?,
+                members,
+                restrict,
+            });
+        }
+        ok.then(|| Schedule {
+            name: config.name.value.clone(),
+            time_zone: config.time_zone.value.clone(),
+            layers,
+            lifecycle: lifecycle(&config.lifecycle),
+        })
     }
 
     fn resolve_all(
@@ -407,6 +469,7 @@ impl Builder<'_> {
             let (identity, field) = match &resource.config {
                 ResourceConfig::User(u) => (&u.email, "email"),
                 ResourceConfig::Group(g) => (&g.name, "name"),
+                ResourceConfig::Schedule(s) => (&s.name, "name"),
                 ResourceConfig::EscalationPolicy(p) => (&p.name, "name"),
                 ResourceConfig::Integration(i) => (&i.name, "name"),
             };
@@ -461,6 +524,7 @@ impl Builder<'_> {
             let names: Vec<&Spanned<String>> = match &resource.config {
                 ResourceConfig::User(u) => vec![&u.name, &u.email],
                 ResourceConfig::Group(g) => vec![&g.name],
+                ResourceConfig::Schedule(s) => vec![&s.name],
                 ResourceConfig::EscalationPolicy(p) => vec![&p.name],
                 ResourceConfig::Integration(i) => vec![&i.name],
             };

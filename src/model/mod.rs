@@ -12,13 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use address::{Address, is_valid_key, key_from_name};
 pub use build::build;
-pub use vocabulary::{Channel, ChatPlatform, Kind, ProviderName, Role};
+pub use vocabulary::{Channel, ChatPlatform, Day, Kind, ProviderName, Role};
 
 /// Everything one config declares.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
     pub users: BTreeMap<String, User>,
     pub groups: BTreeMap<String, Group>,
+    pub schedules: BTreeMap<String, Schedule>,
     pub escalation_policies: BTreeMap<String, EscalationPolicy>,
     pub integrations: BTreeMap<String, Integration>,
     pub settings: Settings,
@@ -30,6 +31,7 @@ impl Model {
         match kind {
             Kind::User => self.users.len(),
             Kind::Group => self.groups.len(),
+            Kind::Schedule => self.schedules.len(),
             Kind::EscalationPolicy => self.escalation_policies.len(),
             Kind::Integration => self.integrations.len(),
         }
@@ -41,6 +43,7 @@ impl Model {
     pub fn addresses(&self) -> Vec<Address> {
         let users = self.users.keys().map(|k| Address::new(Kind::User, k));
         let groups = self.groups.keys().map(|k| Address::new(Kind::Group, k));
+        let schedules = self.schedules.keys().map(|k| Address::new(Kind::Schedule, k));
         let policies = self
             .escalation_policies
             .keys()
@@ -51,6 +54,7 @@ impl Model {
             .map(|k| Address::new(Kind::Integration, k));
         users
             .chain(groups)
+            .chain(schedules)
             .chain(policies)
             .chain(integrations)
             .collect()
@@ -62,6 +66,12 @@ impl Model {
         for (key, group) in &self.groups {
             let from = Address::new(Kind::Group, key);
             edges.extend(group.members.iter().map(|m| (from.clone(), m.clone())));
+        }
+        for (key, schedule) in &self.schedules {
+            let from = Address::new(Kind::Schedule, key);
+            let members: std::collections::BTreeSet<&Address> =
+                schedule.layers.iter().flat_map(|l| &l.members).collect();
+            edges.extend(members.into_iter().map(|m| (from.clone(), m.clone())));
         }
         for (key, policy) in &self.escalation_policies {
             let from = Address::new(Kind::EscalationPolicy, key);
@@ -112,6 +122,75 @@ pub struct Group {
     /// Users and groups; a set, since membership has no order.
     pub members: BTreeSet<Address>,
     pub lifecycle: Lifecycle,
+}
+
+/// Who is on call when: layers of rotating members, the last layer with someone on call winning.
+/// The rotation maths is in [`crate::schedule`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub name: String,
+    /// An IANA time zone name; layer starts and restrictions are wall-clock times in it.
+    pub time_zone: String,
+    /// In order: where several have someone on call, the last wins.
+    pub layers: Vec<Layer>,
+    pub lifecycle: Lifecycle,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    pub name: String,
+    /// Wall-clock time in the schedule's zone when turn 0 starts.
+    pub start: jiff::civil::DateTime,
+    pub rotation: Rotation,
+    /// Users, in turn order (a user may take several turns per cycle).
+    pub members: Vec<Address>,
+    /// When empty, the layer covers all hours.
+    pub restrict: Vec<Window>,
+}
+
+/// How long a turn lasts: days and weeks are calendar units in the schedule's zone (a handoff
+/// keeps its wall-clock time across daylight-saving changes), hours are elapsed time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rotation {
+    Days(u32),
+    Hours(u32),
+}
+
+impl Rotation {
+    /// `1w`, `2d`, `12h`.
+    pub fn parse(text: &str) -> Option<Rotation> {
+        let unit = text.chars().last()?;
+        let count: u32 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+        if count == 0 {
+            return None;
+        }
+        match unit {
+            'h' => Some(Rotation::Hours(count)),
+            'd' => Some(Rotation::Days(count)),
+            'w' => count.checked_mul(7).map(Rotation::Days),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Rotation {
+    /// Canonical: whole weeks as `Nw`, other days as `Nd`, hours as `Nh`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rotation::Days(d) if d % 7 == 0 => write!(f, "{}w", d / 7),
+            Rotation::Days(d) => write!(f, "{d}d"),
+            Rotation::Hours(h) => write!(f, "{h}h"),
+        }
+    }
+}
+
+/// A wall-clock window on some days: from `from` to `to`, past midnight when `to` < `from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// The days a window starts on; all days when the config leaves them out.
+    pub days: BTreeSet<Day>,
+    pub from: jiff::civil::Time,
+    pub to: jiff::civil::Time,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,6 +48,7 @@ vocabulary! {
     Kind {
         User = "user",
         Group = "group",
+        Schedule = "schedule",
         EscalationPolicy = "escalation_policy",
         Integration = "integration",
     }
@@ -77,6 +78,7 @@ impl Kind {
         match self {
             Kind::User => "user",
             Kind::Group => "group",
+            Kind::Schedule => "schedule",
             Kind::EscalationPolicy => "escalation policy",
             Kind::Integration => "integration",
         }
@@ -86,8 +88,50 @@ impl Kind {
         match self {
             Kind::User => "users",
             Kind::Group => "groups",
+            Kind::Schedule => "schedules",
             Kind::EscalationPolicy => "escalation policies",
             Kind::Integration => "integrations",
+        }
+    }
+}
+
+vocabulary! {
+    /// A day of the week, for schedule restrictions.
+    Day {
+        Mon = "mon",
+        Tue = "tue",
+        Wed = "wed",
+        Thu = "thu",
+        Fri = "fri",
+        Sat = "sat",
+        Sun = "sun",
+    }
+}
+
+impl Day {
+    pub fn weekday(self) -> jiff::civil::Weekday {
+        use jiff::civil::Weekday;
+        match self {
+            Day::Mon => Weekday::Monday,
+            Day::Tue => Weekday::Tuesday,
+            Day::Wed => Weekday::Wednesday,
+            Day::Thu => Weekday::Thursday,
+            Day::Fri => Weekday::Friday,
+            Day::Sat => Weekday::Saturday,
+            Day::Sun => Weekday::Sunday,
+        }
+    }
+
+    pub fn of(weekday: jiff::civil::Weekday) -> Day {
+        use jiff::civil::Weekday;
+        match weekday {
+            Weekday::Monday => Day::Mon,
+            Weekday::Tuesday => Day::Tue,
+            Weekday::Wednesday => Day::Wed,
+            Weekday::Thursday => Day::Thu,
+            Weekday::Friday => Day::Fri,
+            Weekday::Saturday => Day::Sat,
+            Weekday::Sunday => Day::Sun,
         }
     }
 }

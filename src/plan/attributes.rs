@@ -10,8 +10,12 @@ use std::fmt;
 use serde_json::{Value, json};
 
 use super::Attributes;
-use crate::model::{Address, ChannelSettings, Kind, Lifecycle, Model, Role, Templates};
-use crate::provider::{Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedUser};
+use crate::model::{
+    Address, ChannelSettings, Kind, Lifecycle, Model, Role, Rotation, Templates, Window,
+};
+use crate::provider::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedSchedule, ObservedUser,
+};
 
 /// A reference as compared: a declared resource (kind and key), or the address shown for
 /// anything else (an undeclared live object, or an id nothing live has). The two never spell the
@@ -64,6 +68,11 @@ pub enum Shape<'a> {
         description: Option<&'a str>,
         members: Vec<Ref<'a>>,
     },
+    Schedule {
+        name: &'a str,
+        time_zone: &'a str,
+        layers: Vec<LayerShape<'a>>,
+    },
     Policy {
         name: &'a str,
         description: Option<&'a str>,
@@ -80,6 +89,36 @@ pub enum Shape<'a> {
         enabled: bool,
         templates: &'a Templates,
     },
+}
+
+/// A schedule layer as compared: members keep their order (it is the turn order).
+#[derive(Debug, PartialEq)]
+pub struct LayerShape<'a> {
+    pub name: &'a str,
+    pub start: jiff::civil::DateTime,
+    pub rotation: Rotation,
+    pub members: Vec<Ref<'a>>,
+    pub restrict: &'a [Window],
+}
+
+impl LayerShape<'_> {
+    fn value(&self) -> Value {
+        let restrict: Vec<Value> = self
+            .restrict
+            .iter()
+            .map(|w| {
+                let days: Vec<&str> = w.days.iter().map(|d| d.as_str()).collect();
+                json!({"days": days, "from": w.from.strftime("%H:%M").to_string(), "to": w.to.strftime("%H:%M").to_string()})
+            })
+            .collect();
+        json!({
+            "name": self.name,
+            "start": self.start.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+            "rotation": self.rotation.to_string(),
+            "members": self.members.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "restrict": restrict,
+        })
+    }
 }
 
 impl<'a> Shape<'a> {
@@ -105,6 +144,28 @@ impl<'a> Shape<'a> {
                     name: &g.name,
                     description: g.description.as_deref(),
                     members: declared(&g.members),
+                }
+            }
+            Kind::Schedule => {
+                let s = &model.schedules[key];
+                Shape::Schedule {
+                    name: &s.name,
+                    time_zone: &s.time_zone,
+                    layers: s
+                        .layers
+                        .iter()
+                        .map(|l| LayerShape {
+                            name: &l.name,
+                            start: l.start,
+                            rotation: l.rotation,
+                            members: l
+                                .members
+                                .iter()
+                                .map(|a| Ref::Declared(a.kind, &a.key))
+                                .collect(),
+                            restrict: &l.restrict,
+                        })
+                        .collect(),
                 }
             }
             Kind::EscalationPolicy => {
@@ -179,6 +240,16 @@ impl<'a> Shape<'a> {
                 a.insert("description".into(), json!(description));
                 a.insert("members".into(), addresses(members));
             }
+            Shape::Schedule {
+                name,
+                time_zone,
+                layers,
+            } => {
+                a.insert("name".into(), json!(name));
+                a.insert("time_zone".into(), json!(time_zone));
+                let layers: Vec<Value> = layers.iter().map(LayerShape::value).collect();
+                a.insert("layers".into(), json!(layers));
+            }
             Shape::Policy {
                 name,
                 description,
@@ -234,6 +305,7 @@ fn addresses(refs: &[Ref<'_>]) -> Value {
 pub enum Live<'a> {
     User(&'a ObservedUser),
     Group(&'a ObservedGroup),
+    Schedule(&'a ObservedSchedule),
     Policy(&'a ObservedPolicy),
     Integration(&'a ObservedIntegration),
 }
@@ -241,10 +313,12 @@ pub enum Live<'a> {
 pub fn live_objects(observed: &Observed) -> Vec<Live<'_>> {
     let users = observed.users.iter().map(Live::User);
     let groups = observed.groups.iter().map(Live::Group);
+    let schedules = observed.schedules.iter().map(Live::Schedule);
     let policies = observed.escalation_policies.iter().map(Live::Policy);
     let integrations = observed.integrations.iter().map(Live::Integration);
     users
         .chain(groups)
+        .chain(schedules)
         .chain(policies)
         .chain(integrations)
         .collect()
@@ -287,6 +361,7 @@ impl<'a> Live<'a> {
         match self {
             Live::User(_) => Kind::User,
             Live::Group(_) => Kind::Group,
+            Live::Schedule(_) => Kind::Schedule,
             Live::Policy(_) => Kind::EscalationPolicy,
             Live::Integration(_) => Kind::Integration,
         }
@@ -296,6 +371,7 @@ impl<'a> Live<'a> {
         match *self {
             Live::User(o) => &o.id,
             Live::Group(o) => &o.id,
+            Live::Schedule(o) => &o.id,
             Live::Policy(o) => &o.id,
             Live::Integration(o) => &o.id,
         }
@@ -305,6 +381,7 @@ impl<'a> Live<'a> {
         match self {
             Live::User(o) => o.version,
             Live::Group(o) => o.version,
+            Live::Schedule(o) => o.version,
             Live::Policy(o) => o.version,
             Live::Integration(o) => o.version,
         }
@@ -322,6 +399,7 @@ impl<'a> Live<'a> {
         match *self {
             Live::User(o) => &o.name,
             Live::Group(o) => &o.name,
+            Live::Schedule(o) => &o.name,
             Live::Policy(o) => &o.name,
             Live::Integration(o) => &o.name,
         }
@@ -353,10 +431,21 @@ impl<'a> Live<'a> {
                 .chain(&g.member_group_ids)
                 .cloned()
                 .collect(),
+            Live::Schedule(s) => s
+                .layers
+                .iter()
+                .flat_map(|l| &l.member_user_ids)
+                .cloned()
+                .collect(),
             Live::Policy(p) => p
                 .steps
                 .iter()
-                .flat_map(|s| s.notify_user_ids.iter().chain(&s.notify_group_ids))
+                .flat_map(|s| {
+                    s.notify_user_ids
+                        .iter()
+                        .chain(&s.notify_group_ids)
+                        .chain(&s.notify_schedule_ids)
+                })
                 .cloned()
                 .collect(),
             Live::Integration(i) => std::iter::once(&i.escalation_policy_id)
@@ -386,6 +475,21 @@ impl<'a> Live<'a> {
                 description: g.description.as_deref(),
                 members: refs(&mut g.member_user_ids.iter().chain(&g.member_group_ids)),
             },
+            Live::Schedule(s) => Shape::Schedule {
+                name: &s.name,
+                time_zone: &s.time_zone,
+                layers: s
+                    .layers
+                    .iter()
+                    .map(|l| LayerShape {
+                        name: &l.name,
+                        start: l.start,
+                        rotation: l.rotation,
+                        members: l.member_user_ids.iter().map(|id| refer(id)).collect(),
+                        restrict: &l.restrict,
+                    })
+                    .collect(),
+            },
             Live::Policy(p) => Shape::Policy {
                 name: &p.name,
                 description: p.description.as_deref(),
@@ -394,7 +498,11 @@ impl<'a> Live<'a> {
                     .steps
                     .iter()
                     .map(|s| {
-                        let mut ids = s.notify_user_ids.iter().chain(&s.notify_group_ids);
+                        let mut ids = s
+                            .notify_user_ids
+                            .iter()
+                            .chain(&s.notify_group_ids)
+                            .chain(&s.notify_schedule_ids);
                         (s.delay_minutes, refs(&mut ids))
                     })
                     .collect(),
@@ -443,6 +551,10 @@ pub fn declared_resources<'a>(model: &'a Model) -> Vec<DeclaredResource<'a>> {
         .groups
         .iter()
         .map(|(k, g)| resource(Kind::Group, k, &g.name, &g.lifecycle));
+    let schedules = model
+        .schedules
+        .iter()
+        .map(|(k, s)| resource(Kind::Schedule, k, &s.name, &s.lifecycle));
     let policies = model
         .escalation_policies
         .iter()
@@ -453,6 +565,7 @@ pub fn declared_resources<'a>(model: &'a Model) -> Vec<DeclaredResource<'a>> {
         .map(|(k, i)| resource(Kind::Integration, k, &i.name, &i.lifecycle));
     users
         .chain(groups)
+        .chain(schedules)
         .chain(policies)
         .chain(integrations)
         .collect()
@@ -467,10 +580,12 @@ pub fn referenced_addresses(attributes: &Attributes) -> Vec<String> {
                 out.extend(items.iter().filter_map(Value::as_str).map(str::to_owned));
             }
             ("escalation_policy", Value::String(s)) => out.push(s.clone()),
-            ("steps", Value::Array(steps)) => {
-                for step in steps {
-                    if let Some(Value::Array(items)) = step.get("notify") {
-                        out.extend(items.iter().filter_map(Value::as_str).map(str::to_owned));
+            ("steps" | "layers", Value::Array(items)) => {
+                for item in items {
+                    for field in ["notify", "members"] {
+                        if let Some(Value::Array(refs)) = item.get(field) {
+                            out.extend(refs.iter().filter_map(Value::as_str).map(str::to_owned));
+                        }
                     }
                 }
             }

@@ -390,6 +390,7 @@ fn declared(model: &Model, address: &Address) -> bool {
     match address.kind {
         Kind::User => model.users.contains_key(&address.key),
         Kind::Group => model.groups.contains_key(&address.key),
+        Kind::Schedule => model.schedules.contains_key(&address.key),
         Kind::EscalationPolicy => model.escalation_policies.contains_key(&address.key),
         Kind::Integration => model.integrations.contains_key(&address.key),
     }

@@ -194,6 +194,7 @@ fn observed(org: &Org) -> Observed {
                 member_group_ids: groups.iter().map(group_id).collect(),
             })
             .collect(),
+        schedules: Vec::new(),
         escalation_policies: org
             .policies
             .iter()
@@ -209,6 +210,7 @@ fn observed(org: &Org) -> Observed {
                         delay_minutes: *delay,
                         notify_user_ids: users.iter().map(user_id).collect(),
                         notify_group_ids: groups.iter().map(group_id).collect(),
+                        notify_schedule_ids: BTreeSet::new(),
                     })
                     .collect(),
             })
@@ -313,6 +315,7 @@ impl Service {
                             .unwrap(),
                         notify_user_ids: users,
                         notify_group_ids: groups,
+                        notify_schedule_ids: BTreeSet::new(),
                     }
                 })
                 .collect();

@@ -246,6 +246,7 @@ fn kind_title(kind: Kind) -> &'static str {
     match kind {
         Kind::User => "Users",
         Kind::Group => "Groups",
+        Kind::Schedule => "Schedules",
         Kind::EscalationPolicy => "Escalation policies",
         Kind::Integration => "Integrations",
     }

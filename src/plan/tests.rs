@@ -62,6 +62,7 @@ fn live_org() -> Observed {
             member_user_ids: ids(&["usr_b", "usr_a"]),
             member_group_ids: BTreeSet::new(),
         }],
+        schedules: Vec::new(),
         escalation_policies: vec![ObservedPolicy {
             id: "esc_default".into(),
             version: 1,
@@ -73,11 +74,13 @@ fn live_org() -> Observed {
                     delay_minutes: 0,
                     notify_user_ids: BTreeSet::new(),
                     notify_group_ids: ids(&["grp_sre"]),
+                    notify_schedule_ids: BTreeSet::new(),
                 },
                 ObservedStep {
                     delay_minutes: 10,
                     notify_user_ids: ids(&["usr_a"]),
                     notify_group_ids: BTreeSet::new(),
+                    notify_schedule_ids: BTreeSet::new(),
                 },
             ],
         }],

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::model::{ChannelSettings, Kind, ProviderName, Role, Templates};
+use crate::model::{ChannelSettings, Kind, ProviderName, Role, Rotation, Templates, Window};
 use crate::plan::Change;
 use capabilities::Capabilities;
 use http::HttpClient;
@@ -133,6 +133,7 @@ impl Provider {
 pub struct Observed {
     pub users: Vec<ObservedUser>,
     pub groups: Vec<ObservedGroup>,
+    pub schedules: Vec<ObservedSchedule>,
     pub escalation_policies: Vec<ObservedPolicy>,
     pub integrations: Vec<ObservedIntegration>,
 }
@@ -148,6 +149,10 @@ impl Observed {
             .groups
             .iter()
             .map(|o| (Kind::Group, o.id.as_str(), o.version));
+        let schedules = self
+            .schedules
+            .iter()
+            .map(|o| (Kind::Schedule, o.id.as_str(), o.version));
         let policies = self
             .escalation_policies
             .iter()
@@ -156,12 +161,17 @@ impl Observed {
             .integrations
             .iter()
             .map(|o| (Kind::Integration, o.id.as_str(), o.version));
-        users.chain(groups).chain(policies).chain(integrations)
+        users
+            .chain(groups)
+            .chain(schedules)
+            .chain(policies)
+            .chain(integrations)
     }
 
     pub fn len(&self) -> usize {
         self.users.len()
             + self.groups.len()
+            + self.schedules.len()
             + self.escalation_policies.len()
             + self.integrations.len()
     }
@@ -193,6 +203,25 @@ pub struct ObservedGroup {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedSchedule {
+    pub id: String,
+    pub version: u64,
+    pub name: String,
+    pub time_zone: String,
+    pub layers: Vec<ObservedLayer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedLayer {
+    pub name: String,
+    pub start: jiff::civil::DateTime,
+    pub rotation: Rotation,
+    /// In turn order.
+    pub member_user_ids: Vec<String>,
+    pub restrict: Vec<Window>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedPolicy {
     pub id: String,
     pub version: u64,
@@ -207,6 +236,7 @@ pub struct ObservedStep {
     pub delay_minutes: u16,
     pub notify_user_ids: BTreeSet<String>,
     pub notify_group_ids: BTreeSet<String>,
+    pub notify_schedule_ids: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
 use super::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
+    ObservedStep, ObservedUser,
 };
-use crate::api::{EscalationPolicy, Group, Integration, Page, User, collection};
-use crate::model::{Channel, ChannelSettings, ChatPlatform, Kind, Templates};
+use crate::api::{EscalationPolicy, Group, Integration, Page, Schedule, User, collection};
+use crate::model::{Channel, ChannelSettings, ChatPlatform, Kind, Rotation, Templates, Window};
 use crate::plan::{Action, Attributes, Change};
 
 /// The largest page the service serves.
@@ -79,15 +80,17 @@ impl NativeProvider {
 
     /// Reads every live object of every kind.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
-        let (users, groups, policies, integrations) = tokio::try_join!(
+        let (users, groups, schedules, policies, integrations) = tokio::try_join!(
             self.list::<User>(Kind::User),
             self.list::<Group>(Kind::Group),
+            self.list::<Schedule>(Kind::Schedule),
             self.list::<EscalationPolicy>(Kind::EscalationPolicy),
             self.list::<Integration>(Kind::Integration),
         )?;
         Ok(Observed {
             users: users.into_iter().map(observe_user).collect(),
             groups: groups.into_iter().map(observe_group).collect(),
+            schedules: schedules.into_iter().map(observe_schedule).collect(),
             escalation_policies: policies.into_iter().map(observe_policy).collect(),
             integrations: integrations.into_iter().map(observe_integration).collect(),
         })
@@ -173,6 +176,38 @@ fn observe_policy(p: EscalationPolicy) -> ObservedPolicy {
                 delay_minutes: u16::try_from(s.delay_minutes).unwrap_or(u16::MAX),
                 notify_user_ids: s.notify_user_ids.into_iter().collect::<BTreeSet<_>>(),
                 notify_group_ids: s.notify_group_ids.into_iter().collect(),
+                notify_schedule_ids: s.notify_schedule_ids.into_iter().collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A stored schedule; values the service validated, so unreadable ones cannot occur (they read
+/// as the epoch and `1h`, which a plan would show as a difference).
+fn observe_schedule(s: Schedule) -> ObservedSchedule {
+    use crate::model::validate::{parse_clock, parse_local_datetime};
+    ObservedSchedule {
+        id: s.meta.id,
+        version: s.meta.version,
+        name: s.name,
+        time_zone: s.time_zone,
+        layers: s
+            .layers
+            .into_iter()
+            .map(|l| ObservedLayer {
+                name: l.name,
+                start: parse_local_datetime(&l.start).unwrap_or_default(),
+                rotation: Rotation::parse(&l.rotation).unwrap_or(Rotation::Hours(1)),
+                member_user_ids: l.member_user_ids,
+                restrict: l
+                    .restrict
+                    .into_iter()
+                    .map(|w| Window {
+                        days: w.days.into_iter().collect(),
+                        from: parse_clock(&w.from).unwrap_or_default(),
+                        to: parse_clock(&w.to).unwrap_or_default(),
+                    })
+                    .collect(),
             })
             .collect(),
     }
@@ -457,6 +492,27 @@ fn body(
             "member_user_ids": refs("members", Kind::User)?,
             "member_group_ids": refs("members", Kind::Group)?,
         }),
+        Kind::Schedule => {
+            let mut layers = Vec::new();
+            for layer in a
+                .get("layers")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
+                let members = layer
+                    .get("members")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                layers.push(json!({
+                    "name": layer["name"], "start": layer["start"], "rotation": layer["rotation"],
+                    "member_user_ids": ids_of(&members, Kind::User, ids)?,
+                    "restrict": layer["restrict"],
+                }));
+            }
+            json!({"name": get("name"), "time_zone": get("time_zone"), "layers": layers})
+        }
         Kind::EscalationPolicy => {
             let mut steps = Vec::new();
             for step in a
@@ -474,6 +530,7 @@ fn body(
                     "delay_minutes": step.get("delay_minutes").cloned().unwrap_or(json!(0)),
                     "notify_user_ids": ids_of(&notify, Kind::User, ids)?,
                     "notify_group_ids": ids_of(&notify, Kind::Group, ids)?,
+                    "notify_schedule_ids": ids_of(&notify, Kind::Schedule, ids)?,
                 }));
             }
             json!({"name": get("name"), "description": get("description"), "repeat": get("repeat"), "steps": steps})

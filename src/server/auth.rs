@@ -13,7 +13,7 @@ use crate::model::Kind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
     Read,
-    /// Users, groups and escalation policies.
+    /// Users, groups, schedules and escalation policies.
     DirectoryWrite,
     /// `AlertOps`' `InboundIntegrations_GlobalAccess`.
     IntegrationsWrite,
@@ -25,7 +25,9 @@ impl Permission {
     pub fn to_write(kind: Kind) -> Permission {
         match kind {
             Kind::Integration => Permission::IntegrationsWrite,
-            Kind::User | Kind::Group | Kind::EscalationPolicy => Permission::DirectoryWrite,
+            Kind::User | Kind::Group | Kind::Schedule | Kind::EscalationPolicy => {
+                Permission::DirectoryWrite
+            }
         }
     }
 

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::api::{
     Accepted, Alert, CreatedToken, ErrorBody, EscalationPolicy, EscalationPolicyInput, Group,
-    GroupInput, Integration, IntegrationInput, Page, Template, TokenInfo, TokenInput, User,
-    UserInput,
+    GroupInput, Integration, IntegrationInput, Page, Schedule, ScheduleInput, Template, TokenInfo,
+    TokenInput, User, UserInput,
 };
 
 /// The `OpenAPI` document, pretty-printed with a trailing newline as committed.
@@ -37,6 +37,13 @@ pub fn document() -> Value {
             schema(schemars::SchemaGenerator::subschema_for::<GroupInput>),
             schema(schemars::SchemaGenerator::subschema_for::<Group>),
             schema(schemars::SchemaGenerator::subschema_for::<Page<Group>>),
+        ),
+        (
+            "schedules",
+            "schedule",
+            schema(schemars::SchemaGenerator::subschema_for::<ScheduleInput>),
+            schema(schemars::SchemaGenerator::subschema_for::<Schedule>),
+            schema(schemars::SchemaGenerator::subschema_for::<Page<Schedule>>),
         ),
         (
             "escalation_policies",

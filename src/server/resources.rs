@@ -18,7 +18,8 @@ use super::error::ApiError;
 use super::gallery;
 use crate::api::{
     EscalationPolicy, EscalationPolicyInput, Group, GroupInput, Integration, IntegrationInput,
-    IntegrationSettings, Meta, Page, User, UserInput, collection, kind_of_collection,
+    IntegrationSettings, Meta, Page, Schedule, ScheduleInput, User, UserInput, collection,
+    kind_of_collection,
 };
 use crate::model::validate::{is_valid_email, is_valid_phone, is_valid_time_zone};
 use crate::model::{Channel, Kind, Role};
@@ -40,6 +41,7 @@ fn id_prefix(kind: Kind) -> &'static str {
     match kind {
         Kind::User => "usr",
         Kind::Group => "grp",
+        Kind::Schedule => "sch",
         Kind::EscalationPolicy => "esc",
         Kind::Integration => "int",
     }
@@ -125,6 +127,15 @@ pub fn render(app: &App, row: &Row) -> Result<serde_json::Value, ApiError> {
                 description: g.description,
                 member_user_ids: g.member_user_ids,
                 member_group_ids: g.member_group_ids,
+            })
+        }
+        Kind::Schedule => {
+            let s: ScheduleInput = serde_json::from_str(&row.body).map_err(corrupt)?;
+            serde_json::to_value(Schedule {
+                meta,
+                name: s.name,
+                time_zone: s.time_zone,
+                layers: s.layers,
             })
         }
         Kind::EscalationPolicy => {
@@ -327,6 +338,29 @@ fn prepare(kind: Kind, bytes: &[u8], existing: Option<&Row>) -> Result<Prepared,
                 needs_key: false,
             }
         }
+        Kind::Schedule => {
+            let s: ScheduleInput = parse_json(bytes)?;
+            problems.text("name", &s.name, MAX_NAME);
+            let zone = crate::model::validate::schedule_zone(&s.time_zone);
+            if zone.is_none() {
+                problems.add("time_zone", "not an IANA time zone name");
+            }
+            if s.layers.is_empty() {
+                problems.add("layers", "at least one layer is required");
+            } else if s.layers.len() > MAX_STEPS {
+                problems.add("layers", format!("at most {MAX_STEPS} layers"));
+            }
+            for (i, layer) in s.layers.iter().enumerate() {
+                check_layer(&mut problems, i, layer, zone.as_ref(), &mut references);
+            }
+            Prepared {
+                name: s.name.clone(),
+                unique_key: s.name.clone(),
+                body: to_body(&s),
+                references: Vec::new(),
+                needs_key: false,
+            }
+        }
         Kind::EscalationPolicy => {
             let mut p: EscalationPolicyInput = parse_json(bytes)?;
             problems.text("name", &p.name, MAX_NAME);
@@ -346,12 +380,21 @@ fn prepare(kind: Kind, bytes: &[u8], existing: Option<&Row>) -> Result<Prepared,
                         "must be between 0 and 1440",
                     );
                 }
-                if step.notify_user_ids.is_empty() && step.notify_group_ids.is_empty() {
+                if step.notify_user_ids.is_empty()
+                    && step.notify_group_ids.is_empty()
+                    && step.notify_schedule_ids.is_empty()
+                {
                     problems.add(
                         format!("steps[{i}]"),
-                        "must notify at least one user or group",
+                        "must notify at least one user, group or schedule",
                     );
                 }
+                problems.ids(
+                    &format!("steps[{i}].notify_schedule_ids"),
+                    &mut step.notify_schedule_ids,
+                    Kind::Schedule,
+                    &mut references,
+                );
                 problems.ids(
                     &format!("steps[{i}].notify_user_ids"),
                     &mut step.notify_user_ids,
@@ -495,6 +538,57 @@ fn prepare(kind: Kind, bytes: &[u8], existing: Option<&Row>) -> Result<Prepared,
 }
 
 /// Channel-specific settings: required where they belong, refused elsewhere.
+/// A schedule layer's values: the same rules the config decoder applies, by field path.
+fn check_layer(
+    problems: &mut Problems,
+    i: usize,
+    layer: &crate::api::LayerBody,
+    zone: Option<&jiff::tz::TimeZone>,
+    references: &mut Vec<Reference>,
+) {
+    use crate::model::validate::{parse_clock, parse_local_datetime, skipped};
+    let at = |field: &str| format!("layers[{i}].{field}");
+    problems.text(&at("name"), &layer.name, MAX_NAME);
+    match parse_local_datetime(&layer.start) {
+        None => problems.add(at("start"), "not a wall-clock date-time such as 2026-11-30T09:00:00"),
+        Some(start) => {
+            if let Some(zone) = zone
+                && skipped(zone, start).is_some()
+            {
+                problems.add(at("start"), "falls in a daylight-saving gap of the time zone");
+            }
+        }
+    }
+    if crate::model::Rotation::parse(&layer.rotation).is_none() {
+        problems.add(at("rotation"), "not a positive rotation such as 8h, 1d or 1w");
+    }
+    if layer.member_user_ids.is_empty() {
+        problems.add(at("member_user_ids"), "at least one member is required");
+    } else if layer.member_user_ids.len() > MAX_IDS {
+        problems.add(at("member_user_ids"), format!("at most {MAX_IDS} ids"));
+    }
+    // Members are an ordered list (turn order, repeats allowed): not sorted like sets.
+    for id in &layer.member_user_ids {
+        references.push(Reference {
+            field: at("member_user_ids"),
+            kind: Kind::User,
+            id: id.clone(),
+        });
+    }
+    for (j, window) in layer.restrict.iter().enumerate() {
+        let (from, to) = (parse_clock(&window.from), parse_clock(&window.to));
+        if from.is_none() {
+            problems.add(format!("layers[{i}].restrict[{j}].from"), "not HH:MM");
+        }
+        if to.is_none() {
+            problems.add(format!("layers[{i}].restrict[{j}].to"), "not HH:MM");
+        }
+        if from.is_some() && from == to {
+            problems.add(format!("layers[{i}].restrict[{j}]"), "a window of zero length");
+        }
+    }
+}
+
 fn check_channel(problems: &mut Problems, channel: Channel, i: &mut IntegrationInput) {
     let IntegrationSettings {
         interval_minutes,

@@ -233,6 +233,7 @@ impl OnCallProvider {
                         notify_user_ids: s.user_ids,
                         // A team that is gone still shows, as an unknown id.
                         notify_group_ids: s.team_ids,
+                        notify_schedule_ids: BTreeSet::new(),
                     })
                     .collect(),
             });
@@ -285,6 +286,7 @@ impl OnCallProvider {
         Ok(Observed {
             users: observed_users,
             groups,
+            schedules: Vec::new(),
             escalation_policies: policies,
             integrations: observed_integrations,
         })
@@ -453,7 +455,7 @@ impl OnCallProvider {
         ids: &Mutex<BTreeMap<String, String>>,
     ) -> Result<Value, String> {
         match change.kind() {
-            kind @ (Kind::User | Kind::Group) => Err(format!(
+            kind @ (Kind::User | Kind::Group | Kind::Schedule) => Err(format!(
                 "Grafana OnCall cannot change {}: they come from Grafana",
                 kind.plural()
             )),

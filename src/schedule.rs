@@ -1,0 +1,300 @@
+//! Who is on call when: the rotation maths of a [`Schedule`], pure and deterministic.
+//!
+//! - Member i of a layer with n members is on call for turns k ≡ i (mod n); turn k starts at
+//!   `start + k × rotation`. Days and weeks are calendar units in the schedule's zone (a handoff
+//!   keeps its wall-clock time across daylight-saving changes); hours are elapsed time. A wall-clock
+//!   time the clocks skip resolves to the same time after the jump, one they repeat to the first.
+//! - `restrict` windows are wall-clock times in the zone; `to` before `from` wraps past midnight.
+//!   Outside its windows a layer has nobody on call.
+//! - Where several layers have someone on call, the layer listed last wins; before its `start` a
+//!   layer has nobody.
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+
+use crate::model::{Address, Layer, Rotation, Schedule};
+
+/// A stretch of time one user is on call for one schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shift {
+    pub user: Address,
+    /// Index into the schedule's layers.
+    pub layer: usize,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// A schedule with its zone looked up, ready to answer.
+pub struct Rota<'a> {
+    pub schedule: &'a Schedule,
+    pub zone: TimeZone,
+}
+
+/// One layer's coverage piece: (start, end, member index).
+type Piece = (Timestamp, Timestamp, usize);
+
+impl<'a> Rota<'a> {
+    /// `None` when the zone is unknown (the config decoder rejects such schedules).
+    pub fn new(schedule: &'a Schedule) -> Option<Rota<'a>> {
+        let zone = jiff::tz::db().get(&schedule.time_zone).ok()?;
+        Some(Rota { schedule, zone })
+    }
+
+    fn instant(&self, local: DateTime) -> Timestamp {
+        // Compatible: a skipped time moves past the gap, a repeated one takes the first.
+        self.zone
+            .to_ambiguous_timestamp(local)
+            .compatible()
+            .unwrap_or(Timestamp::MAX)
+    }
+
+    fn local(&self, at: Timestamp) -> DateTime {
+        self.zone.to_datetime(at)
+    }
+
+    /// The start of turn `k` of `layer`.
+    fn turn_start(&self, layer: &Layer, k: i64) -> Timestamp {
+        match layer.rotation {
+            Rotation::Days(days) => layer
+                .start
+                .checked_add((k * i64::from(days)).days())
+                .map_or(Timestamp::MAX, |local| self.instant(local)),
+            Rotation::Hours(hours) => self
+                .instant(layer.start)
+                .checked_add(SignedDuration::from_hours(k * i64::from(hours)))
+                .unwrap_or(Timestamp::MAX),
+        }
+    }
+
+    /// The turn whose start is at or before `at` (0 if `at` is before the layer starts).
+    fn turn_at(&self, layer: &Layer, at: Timestamp) -> i64 {
+        let start = self.instant(layer.start);
+        if at <= start {
+            return 0;
+        }
+        let mut k = match layer.rotation {
+            Rotation::Hours(hours) => {
+                (at.duration_since(start).as_secs() / (3600 * i64::from(hours))).max(0)
+            }
+            Rotation::Days(days) => {
+                let elapsed = self.local(at).date().since(layer.start.date()).map_or(0, |span| {
+                    i64::from(span.get_days())
+                });
+                (elapsed / i64::from(days) - 1).max(0)
+            }
+        };
+        // The estimate is within a turn; settle it exactly.
+        while k > 0 && self.turn_start(layer, k) > at {
+            k -= 1;
+        }
+        while self.turn_start(layer, k + 1) <= at {
+            k += 1;
+        }
+        k
+    }
+
+    /// When `layer` has someone on call within [from, to), in order, disjoint.
+    fn layer_pieces(&self, layer: &Layer, from: Timestamp, to: Timestamp) -> Vec<Piece> {
+        let n = layer.members.len();
+        if n == 0 || from >= to {
+            return Vec::new();
+        }
+        let mut turns: Vec<Piece> = Vec::new();
+        let mut k = self.turn_at(layer, from);
+        loop {
+            let (start, end) = (self.turn_start(layer, k), self.turn_start(layer, k + 1));
+            if start >= to || start == Timestamp::MAX {
+                break;
+            }
+            let member = usize::try_from(k.rem_euclid(i64::try_from(n).unwrap_or(1))).unwrap_or(0);
+            let (start, end) = (start.max(from), end.min(to));
+            if start < end {
+                turns.push((start, end, member));
+            }
+            k += 1;
+        }
+        if layer.restrict.is_empty() {
+            return turns;
+        }
+        let windows = self.windows(layer, from, to);
+        intersect(&turns, &windows)
+    }
+
+    /// The occurrences of a layer's restriction windows that touch [from, to), merged.
+    fn windows(&self, layer: &Layer, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+        let first: Date = self.local(from).date().yesterday().unwrap_or(Date::MIN);
+        let last: Date = self.local(to).date();
+        let mut out = Vec::new();
+        let mut day = first;
+        while day <= last {
+            for window in &layer.restrict {
+                if !window.days.is_empty()
+                    && !window.days.contains(&crate::model::Day::of(day.weekday()))
+                {
+                    continue;
+                }
+                let start = self.instant(day.to_datetime(window.from));
+                let end_day = if window.to <= window.from {
+                    day.tomorrow().unwrap_or(day)
+                } else {
+                    day
+                };
+                let end = self.instant(end_day.to_datetime(window.to));
+                let (start, end) = (start.max(from), end.min(to));
+                if start < end {
+                    out.push((start, end));
+                }
+            }
+            let Ok(next) = day.tomorrow() else { break };
+            day = next;
+        }
+        out.sort_unstable();
+        let mut merged: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(out.len());
+        for (start, end) in out {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
+    }
+
+    /// Who is on call within [from, to): the last layer with someone wins; pieces where the same
+    /// user continues on the same layer are merged.
+    pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
+        // (start, end, layer, member)
+        let mut result: Vec<(Timestamp, Timestamp, usize, usize)> = Vec::new();
+        for (index, layer) in self.schedule.layers.iter().enumerate() {
+            let top = self.layer_pieces(layer, from, to);
+            if top.is_empty() {
+                continue;
+            }
+            let mut next = Vec::with_capacity(result.len() + top.len());
+            let mut t = 0;
+            for &(start, end, l, m) in &result {
+                // What of [start, end) the new layer does not cover stays.
+                let mut cursor = start;
+                while t < top.len() && top[t].1 <= cursor {
+                    t += 1;
+                }
+                let mut u = t;
+                while cursor < end {
+                    match top.get(u) {
+                        Some(&(ts, te, _)) if ts < end => {
+                            if ts > cursor {
+                                next.push((cursor, ts, l, m));
+                            }
+                            cursor = cursor.max(te);
+                            if te <= end {
+                                u += 1;
+                            } else {
+                                break;
+                            }
+                        }
+                        _ => {
+                            next.push((cursor, end, l, m));
+                            cursor = end;
+                        }
+                    }
+                }
+            }
+            next.extend(top.iter().map(|&(s, e, m)| (s, e, index, m)));
+            next.sort_unstable_by_key(|p| p.0);
+            result = next;
+        }
+        let mut shifts: Vec<Shift> = Vec::with_capacity(result.len());
+        for (start, end, layer, member) in result {
+            let user = &self.schedule.layers[layer].members[member];
+            match shifts.last_mut() {
+                Some(last) if last.end == start && last.layer == layer && &last.user == user => {
+                    last.end = end;
+                }
+                _ => shifts.push(Shift {
+                    user: user.clone(),
+                    layer,
+                    start,
+                    end,
+                }),
+            }
+        }
+        shifts
+    }
+
+    /// The shift covering `at`, if anyone is on call then.
+    pub fn on_call(&self, at: Timestamp) -> Option<Shift> {
+        let end = at.checked_add(SignedDuration::from_secs(1)).ok()?;
+        self.shifts(at, end).into_iter().next()
+    }
+
+    /// One full cycle of the schedule from its latest layer start: the least common multiple of
+    /// the layers' cycles (members × rotation) and of a week when a layer is restricted, at most
+    /// `limit`.
+    pub fn cycle(&self, limit: SignedDuration) -> (Timestamp, Timestamp) {
+        let start = self
+            .schedule
+            .layers
+            .iter()
+            .map(|l| self.instant(l.start))
+            .max()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut hours: u64 = 1;
+        for layer in &self.schedule.layers {
+            let per_turn = match layer.rotation {
+                Rotation::Days(d) => u64::from(d) * 24,
+                Rotation::Hours(h) => u64::from(h),
+            };
+            let mut cycle = per_turn * layer.members.len().max(1) as u64;
+            if !layer.restrict.is_empty() {
+                cycle = lcm(cycle, 7 * 24);
+            }
+            hours = lcm(hours, cycle).min(u64::MAX / 2);
+        }
+        let limit_hours = u64::try_from(limit.as_hours()).unwrap_or(u64::MAX);
+        let span = SignedDuration::from_hours(i64::try_from(hours.min(limit_hours)).unwrap_or(i64::MAX));
+        (start, start.checked_add(span).unwrap_or(Timestamp::MAX))
+    }
+
+    /// The first stretch within [from, to) that nobody covers.
+    pub fn first_gap(&self, from: Timestamp, to: Timestamp) -> Option<(Timestamp, Timestamp)> {
+        let mut cursor = from;
+        for shift in self.shifts(from, to) {
+            if shift.start > cursor {
+                return Some((cursor, shift.start));
+            }
+            cursor = cursor.max(shift.end);
+        }
+        (cursor < to).then_some((cursor, to))
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    a / gcd(a, b).max(1) * b
+}
+
+/// The parts of `turns` inside `windows` (both sorted, each disjoint).
+fn intersect(turns: &[Piece], windows: &[(Timestamp, Timestamp)]) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < turns.len() && j < windows.len() {
+        let (ts, te, m) = turns[i];
+        let (ws, we) = windows[j];
+        let (start, end) = (ts.max(ws), te.min(we));
+        if start < end {
+            out.push((start, end, m));
+        }
+        if te <= we {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
