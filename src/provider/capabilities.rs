@@ -139,6 +139,13 @@ pub const ALERTFORM: Capabilities = Capabilities {
             unsupported: &[],
         },
         KindSupport {
+            kind: Kind::Schedule,
+            access: Access::Managed,
+            identity: "name",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
             kind: Kind::EscalationPolicy,
             access: Access::Managed,
             identity: "name",
