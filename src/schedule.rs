@@ -15,6 +15,8 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::model::{Address, Layer, Rotation, Schedule};
 
+pub mod render;
+
 /// A stretch of time one user is on call for one schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shift {
@@ -78,9 +80,11 @@ impl<'a> Rota<'a> {
                 (at.duration_since(start).as_secs() / (3600 * i64::from(hours))).max(0)
             }
             Rotation::Days(days) => {
-                let elapsed = self.local(at).date().since(layer.start.date()).map_or(0, |span| {
-                    i64::from(span.get_days())
-                });
+                let elapsed = self
+                    .local(at)
+                    .date()
+                    .since(layer.start.date())
+                    .map_or(0, |span| i64::from(span.get_days()));
                 (elapsed / i64::from(days) - 1).max(0)
             }
         };
@@ -122,7 +126,12 @@ impl<'a> Rota<'a> {
     }
 
     /// The occurrences of a layer's restriction windows that touch [from, to), merged.
-    fn windows(&self, layer: &Layer, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+    fn windows(
+        &self,
+        layer: &Layer,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Vec<(Timestamp, Timestamp)> {
         let first: Date = self.local(from).date().yesterday().unwrap_or(Date::MIN);
         let last: Date = self.local(to).date();
         let mut out = Vec::new();
@@ -251,7 +260,8 @@ impl<'a> Rota<'a> {
             hours = lcm(hours, cycle).min(u64::MAX / 2);
         }
         let limit_hours = u64::try_from(limit.as_hours()).unwrap_or(u64::MAX);
-        let span = SignedDuration::from_hours(i64::try_from(hours.min(limit_hours)).unwrap_or(i64::MAX));
+        let span =
+            SignedDuration::from_hours(i64::try_from(hours.min(limit_hours)).unwrap_or(i64::MAX));
         (start, start.checked_add(span).unwrap_or(Timestamp::MAX))
     }
 

@@ -6,6 +6,7 @@ mod dev;
 mod export;
 mod fmt;
 mod graph;
+mod oncall;
 mod plan;
 mod schema;
 mod serve;
@@ -57,6 +58,8 @@ enum Command {
     Dev(dev::DevCommand),
     /// Print the config's dependency graph as Graphviz DOT.
     Graph(graph::Args),
+    /// Who is on call when, from the config's schedules alone (text, JSON or iCalendar).
+    Oncall(oncall::Args),
     /// Run the bundled backing service (REST API over `SQLite`).
     Serve(serve::Args),
 }
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(&args, &printer),
         Command::Plan(args) => plan::run(&args, &printer),
         Command::Graph(args) => graph::run(&args, &printer),
+        Command::Oncall(args) => oncall::run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer),
         Command::Show(args) => show::run(&args, &printer),
         Command::Export(args) => export::run(&args, &printer),

@@ -665,14 +665,19 @@ impl Decoder<'_> {
     }
 
     fn schedule(&mut self, object: &Object) -> Option<ScheduleConfig> {
-        self.check_fields(object, &[&SCHEDULE_FIELDS, &LIFECYCLE], &["name", "time_zone", "layer"]);
+        self.check_fields(
+            object,
+            &[&SCHEDULE_FIELDS, &LIFECYCLE],
+            &["name", "time_zone", "layer"],
+        );
         let name = self.non_empty_string(object, "name");
         let time_zone = self.string(object, "time_zone").and_then(|tz| {
             if crate::model::validate::schedule_zone(&tz.value).is_some() {
                 return Some(tz);
             }
             let help = did_you_mean(&tz.value, time_zone_names()).unwrap_or_else(|| {
-                "use an IANA time zone name such as `Europe/London` or `America/New_York`".to_owned()
+                "use an IANA time zone name such as `Europe/London` or `America/New_York`"
+                    .to_owned()
             });
             self.problems.push(
                 Problem::at(
@@ -696,7 +701,9 @@ impl Decoder<'_> {
                     node.span.clone(),
                     "empty",
                 )
-                .help("add a `[[schedule.KEY.layer]]` with `name`, `start`, `rotation` and `members`"),
+                .help(
+                    "add a `[[schedule.KEY.layer]]` with `name`, `start`, `rotation` and `members`",
+                ),
             );
             return None;
         }
@@ -710,7 +717,11 @@ impl Decoder<'_> {
     }
 
     fn layer(&mut self, object: &Object) -> Option<LayerConfig> {
-        self.check_fields(object, &[&LAYER_FIELDS], &["name", "start", "rotation", "members"]);
+        self.check_fields(
+            object,
+            &[&LAYER_FIELDS],
+            &["name", "start", "rotation", "members"],
+        );
         let name = self.non_empty_string(object, "name");
         let start = self.string(object, "start").and_then(|start| {
             if crate::model::validate::parse_local_datetime(&start.value).is_some() {

@@ -43,7 +43,10 @@ impl Model {
     pub fn addresses(&self) -> Vec<Address> {
         let users = self.users.keys().map(|k| Address::new(Kind::User, k));
         let groups = self.groups.keys().map(|k| Address::new(Kind::Group, k));
-        let schedules = self.schedules.keys().map(|k| Address::new(Kind::Schedule, k));
+        let schedules = self
+            .schedules
+            .keys()
+            .map(|k| Address::new(Kind::Schedule, k));
         let policies = self
             .escalation_policies
             .keys()

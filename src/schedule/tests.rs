@@ -50,10 +50,18 @@ fn window(days: &[Day], from: &str, to: &str) -> Window {
 fn a_weekly_rotation_keeps_09_00_handoffs_across_both_uk_changes_of_2027() {
     let s = schedule(
         "Europe/London",
-        vec![layer("2027-01-04T09:00:00", "1w", &["alice", "bob"], vec![])],
+        vec![layer(
+            "2027-01-04T09:00:00",
+            "1w",
+            &["alice", "bob"],
+            vec![],
+        )],
     );
     let rota = Rota::new(&s).unwrap();
-    let shifts = rota.shifts(at(&rota, "2027-03-01T00:00:00"), at(&rota, "2027-11-30T00:00:00"));
+    let shifts = rota.shifts(
+        at(&rota, "2027-03-01T00:00:00"),
+        at(&rota, "2027-11-30T00:00:00"),
+    );
     // Every handoff (each shift after the first begins one) at 09:00 local on a Monday.
     for shift in &shifts[1..] {
         let local = rota.local(shift.start);
@@ -85,10 +93,18 @@ fn a_weekly_rotation_keeps_09_00_handoffs_across_both_uk_changes_of_2027() {
 fn hours_are_elapsed_time_across_a_change() {
     let s = schedule(
         "Europe/London",
-        vec![layer("2027-03-27T21:00:00", "12h", &["alice", "bob"], vec![])],
+        vec![layer(
+            "2027-03-27T21:00:00",
+            "12h",
+            &["alice", "bob"],
+            vec![],
+        )],
     );
     let rota = Rota::new(&s).unwrap();
-    let shifts = rota.shifts(at(&rota, "2027-03-27T21:00:00"), at(&rota, "2027-03-29T00:00:00"));
+    let shifts = rota.shifts(
+        at(&rota, "2027-03-27T21:00:00"),
+        at(&rota, "2027-03-29T00:00:00"),
+    );
     let starts: Vec<String> = shifts
         .iter()
         .map(|s| rota.local(s.start).time().to_string())
@@ -116,11 +132,27 @@ fn the_last_layer_wins_and_restrictions_let_the_layers_below_show() {
         ],
     );
     let rota = Rota::new(&s).unwrap();
-    assert_eq!(who(&rota, "2026-12-02T12:00:00").as_deref(), Some("carol"), "weekday hours");
-    assert_eq!(who(&rota, "2026-12-02T20:00:00").as_deref(), Some("alice"), "evening");
-    assert_eq!(who(&rota, "2026-12-05T12:00:00").as_deref(), Some("alice"), "Saturday");
+    assert_eq!(
+        who(&rota, "2026-12-02T12:00:00").as_deref(),
+        Some("carol"),
+        "weekday hours"
+    );
+    assert_eq!(
+        who(&rota, "2026-12-02T20:00:00").as_deref(),
+        Some("alice"),
+        "evening"
+    );
+    assert_eq!(
+        who(&rota, "2026-12-05T12:00:00").as_deref(),
+        Some("alice"),
+        "Saturday"
+    );
     assert_eq!(who(&rota, "2026-12-09T16:59:59").as_deref(), Some("carol"));
-    assert_eq!(who(&rota, "2026-12-09T17:00:00").as_deref(), Some("bob"), "second week");
+    assert_eq!(
+        who(&rota, "2026-12-09T17:00:00").as_deref(),
+        Some("bob"),
+        "second week"
+    );
     assert_eq!(who(&rota, "2026-11-30T08:59:59"), None, "before the start");
 }
 
@@ -138,9 +170,17 @@ fn a_window_that_ends_before_it_starts_wraps_past_midnight() {
     let rota = Rota::new(&s).unwrap();
     // 2026-01-02 is a Friday.
     assert_eq!(who(&rota, "2026-01-02T23:00:00").as_deref(), Some("owl"));
-    assert_eq!(who(&rota, "2026-01-03T05:59:00").as_deref(), Some("owl"), "Saturday morning");
+    assert_eq!(
+        who(&rota, "2026-01-03T05:59:00").as_deref(),
+        Some("owl"),
+        "Saturday morning"
+    );
     assert_eq!(who(&rota, "2026-01-03T06:00:00"), None);
-    assert_eq!(who(&rota, "2026-01-03T23:00:00"), None, "Saturday night is not Friday's");
+    assert_eq!(
+        who(&rota, "2026-01-03T23:00:00"),
+        None,
+        "Saturday night is not Friday's"
+    );
     assert_eq!(who(&rota, "2026-01-02T21:59:00"), None);
 }
 
@@ -157,7 +197,11 @@ fn a_cycle_and_a_gap_are_found() {
     );
     let rota = Rota::new(&s).unwrap();
     let (from, to) = rota.cycle(jiff::SignedDuration::from_hours(24 * 366));
-    assert_eq!(to.duration_since(from).as_hours(), 21 * 24, "lcm(3 days, a week)");
+    assert_eq!(
+        to.duration_since(from).as_hours(),
+        21 * 24,
+        "lcm(3 days, a week)"
+    );
     let (gap_start, gap_end) = rota.first_gap(from, to).unwrap();
     assert_eq!(rota.local(gap_start).to_string(), "2026-06-01T20:00:00");
     assert_eq!(rota.local(gap_end).to_string(), "2026-06-02T08:00:00");
@@ -177,13 +221,16 @@ fn arbitrary_schedule() -> impl Strategy<Value = Schedule> {
         (1u32..3).prop_map(|w| format!("{w}w")),
         prop_oneof![Just(8u32), Just(12), Just(5)].prop_map(|h| format!("{h}h")),
     ];
-    let window = (0u8..24, 1u8..23, proptest::collection::btree_set(0usize..7, 0..4)).prop_map(
-        |(from, len, days)| Window {
+    let window = (
+        0u8..24,
+        1u8..23,
+        proptest::collection::btree_set(0usize..7, 0..4),
+    )
+        .prop_map(|(from, len, days)| Window {
             days: days.into_iter().map(|d| Day::ALL[d]).collect(),
             from: Time::constant(i8::try_from(from).unwrap(), 0, 0, 0),
             to: Time::constant(i8::try_from((from + len) % 24).unwrap(), 30, 0, 0),
-        },
-    );
+        });
     let layer = (
         0i64..400,
         0i8..24,
@@ -201,8 +248,7 @@ fn arbitrary_schedule() -> impl Strategy<Value = Schedule> {
             members: (0..n).map(|i| user(&format!("u{i}"))).collect(),
             restrict,
         });
-    (zone, proptest::collection::vec(layer, 1..4))
-        .prop_map(|(zone, layers)| schedule(zone, layers))
+    (zone, proptest::collection::vec(layer, 1..4)).prop_map(|(zone, layers)| schedule(zone, layers))
 }
 
 proptest! {

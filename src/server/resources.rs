@@ -550,17 +550,26 @@ fn check_layer(
     let at = |field: &str| format!("layers[{i}].{field}");
     problems.text(&at("name"), &layer.name, MAX_NAME);
     match parse_local_datetime(&layer.start) {
-        None => problems.add(at("start"), "not a wall-clock date-time such as 2026-11-30T09:00:00"),
+        None => problems.add(
+            at("start"),
+            "not a wall-clock date-time such as 2026-11-30T09:00:00",
+        ),
         Some(start) => {
             if let Some(zone) = zone
                 && skipped(zone, start).is_some()
             {
-                problems.add(at("start"), "falls in a daylight-saving gap of the time zone");
+                problems.add(
+                    at("start"),
+                    "falls in a daylight-saving gap of the time zone",
+                );
             }
         }
     }
     if crate::model::Rotation::parse(&layer.rotation).is_none() {
-        problems.add(at("rotation"), "not a positive rotation such as 8h, 1d or 1w");
+        problems.add(
+            at("rotation"),
+            "not a positive rotation such as 8h, 1d or 1w",
+        );
     }
     if layer.member_user_ids.is_empty() {
         problems.add(at("member_user_ids"), "at least one member is required");
@@ -584,7 +593,10 @@ fn check_layer(
             problems.add(format!("layers[{i}].restrict[{j}].to"), "not HH:MM");
         }
         if from.is_some() && from == to {
-            problems.add(format!("layers[{i}].restrict[{j}]"), "a window of zero length");
+            problems.add(
+                format!("layers[{i}].restrict[{j}]"),
+                "a window of zero length",
+            );
         }
     }
 }

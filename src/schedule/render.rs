@@ -1,0 +1,180 @@
+//! Shifts for people and programs: text with local and UTC times, JSON, and iCalendar.
+
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{Rota, Shift};
+
+/// One schedule's shifts within a window, for rendering.
+pub struct Answer<'a> {
+    pub key: &'a str,
+    pub rota: Rota<'a>,
+    pub shifts: Vec<Shift>,
+    /// The shift covering the time asked about ("now" or `--at`).
+    pub current: Option<Shift>,
+    pub at: Timestamp,
+}
+
+/// `[{schedule, user, layer, start, end}]` with UTC RFC 3339 times.
+#[derive(Debug, Serialize)]
+pub struct JsonShift<'a> {
+    pub schedule: String,
+    pub user: String,
+    pub layer: &'a str,
+    pub start: String,
+    pub end: String,
+}
+
+fn utc(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn json(answers: &[Answer<'_>]) -> String {
+    let shifts: Vec<JsonShift<'_>> = answers
+        .iter()
+        .flat_map(|a| {
+            a.shifts.iter().map(move |s| JsonShift {
+                schedule: format!("schedule.{}", a.key),
+                user: s.user.to_string(),
+                layer: &a.rota.schedule.layers[s.layer].name,
+                start: utc(s.start),
+                end: utc(s.end),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&shifts).expect("shifts serialise")
+}
+
+/// One block per schedule: a line per shift in local time (with its UTC times), then who is on
+/// call at the time asked about.
+pub fn text(answers: &[Answer<'_>]) -> String {
+    let mut out = String::new();
+    for (i, answer) in answers.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let schedule = answer.rota.schedule;
+        let local = |at: Timestamp| {
+            at.to_zoned_datetime(answer.rota.zone.clone())
+                .strftime("%a %Y-%m-%d %H:%M %Z")
+                .to_string()
+        };
+        let _ = writeln!(
+            out,
+            "{} (schedule.{}, {})",
+            schedule.name, answer.key, schedule.time_zone
+        );
+        if answer.shifts.is_empty() {
+            let _ = writeln!(out, "  nobody is on call in this window");
+        }
+        for shift in &answer.shifts {
+            let _ = writeln!(
+                out,
+                "  {} → {}  {}  [{}]  ({} → {})",
+                local(shift.start),
+                local(shift.end),
+                shift.user.key,
+                schedule.layers[shift.layer].name,
+                utc(shift.start),
+                utc(shift.end),
+            );
+        }
+        match &answer.current {
+            Some(shift) => {
+                let _ = writeln!(
+                    out,
+                    "  on call at {}: {} [{}] until {}",
+                    local(answer.at),
+                    shift.user.key,
+                    schedule.layers[shift.layer].name,
+                    local(shift.end)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  on call at {}: nobody", local(answer.at));
+            }
+        }
+    }
+    out
+}
+
+/// RFC 5545: one event per shift, times in UTC, lines folded at 75 octets.
+pub fn ics(answers: &[Answer<'_>], stamp: Timestamp) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//alertform//oncall//EN".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+    ];
+    let ical = |at: Timestamp| at.strftime("%Y%m%dT%H%M%SZ").to_string();
+    for answer in answers {
+        let schedule = answer.rota.schedule;
+        for shift in &answer.shifts {
+            let layer = &schedule.layers[shift.layer].name;
+            lines.push("BEGIN:VEVENT".to_owned());
+            lines.push(format!(
+                "UID:{}-{}-{}@alertform",
+                answer.key,
+                shift.start.as_second(),
+                shift.user.key
+            ));
+            lines.push(format!("DTSTAMP:{}", ical(stamp)));
+            lines.push(format!("DTSTART:{}", ical(shift.start)));
+            lines.push(format!("DTEND:{}", ical(shift.end)));
+            lines.push(format!(
+                "SUMMARY:{}",
+                escape(&format!(
+                    "On call: {} ({} / {layer})",
+                    shift.user.key, schedule.name
+                ))
+            ));
+            lines.push(format!(
+                "DESCRIPTION:{}",
+                escape(&format!(
+                    "{} is on call for schedule.{} ({}), layer {layer}.",
+                    shift.user, answer.key, schedule.time_zone
+                ))
+            ));
+            lines.push("END:VEVENT".to_owned());
+        }
+    }
+    lines.push("END:VCALENDAR".to_owned());
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&fold(&line));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// TEXT escaping of RFC 5545 §3.3.11.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds a content line at 75 octets, never inside a UTF-8 character.
+fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + line.len() / 70 * 3);
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out
+}
