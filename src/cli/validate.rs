@@ -25,8 +25,10 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     match (load_checked(&args.path, args.provider), args.format) {
         (Ok(checked), OutputFormat::Text) => {
             let (sources, model) = (&checked.sources, &checked.model);
+            // Kinds the config does not use are left out ("3 users, 1 group, …").
             let counts = Kind::ALL
                 .iter()
+                .filter(|&&kind| model.count(kind) > 0)
                 .map(|&kind| {
                     let n = model.count(kind);
                     format!("{n} {}", if n == 1 { kind.noun() } else { kind.plural() })

@@ -690,7 +690,20 @@ impl Decoder<'_> {
             );
             None
         });
-        let layers = self.tables(object, "layer", "layer", Self::layer);
+        // Every layer's problems at once: a bad layer does not hide the others' (nor, through
+        // the model, their members'); the config is invalid either way.
+        let layers: Vec<LayerConfig> = match self.list(object, "layer") {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, node)| {
+                    let what = format!("layer {} of {}", i + 1, object.what);
+                    let table = self.table(node, &what)?;
+                    self.layer(&Object::new(table, node.span.clone(), what, "a layer"))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         if let Some(node) = object.get("layer")
             && matches!(&node.value, Value::Array(items) if items.is_empty())
         {
@@ -705,13 +718,38 @@ impl Decoder<'_> {
                     "add a `[[schedule.KEY.layer]]` with `name`, `start`, `rotation` and `members`",
                 ),
             );
-            return None;
+        }
+        if let Some(zone) = time_zone
+            .as_ref()
+            .and_then(|tz| crate::model::validate::schedule_zone(&tz.value))
+        {
+            for layer in &layers {
+                let Some(start) = crate::model::validate::parse_local_datetime(&layer.start.value)
+                else {
+                    continue;
+                };
+                if let Some((before, after)) = crate::model::validate::skipped(&zone, start) {
+                    self.problems.push(
+                        Problem::at(
+                            format!(
+                                "{} does not exist in {}: the clocks jump from {before} to {after} then",
+                                layer.start.value,
+                                time_zone.as_ref().map_or("", |t| t.value.as_str())
+                            ),
+                            self.file,
+                            layer.start.span.clone(),
+                            "inside a daylight-saving gap",
+                        )
+                        .help("start the layer an hour later, or at a time the clocks do not skip"),
+                    );
+                }
+            }
         }
         let lifecycle = self.lifecycle(object);
         Some(ScheduleConfig {
             name: name?,
             time_zone: time_zone?,
-            layer: layers?,
+            layer: layers,
             lifecycle,
         })
     }
@@ -792,24 +830,23 @@ impl Decoder<'_> {
         let mut days = Vec::new();
         let mut days_ok = true;
         for day in self.strings(object, "days") {
-            match Day::parse(&day.value) {
-                Some(d) => days.push(d),
-                None => {
-                    days_ok = false;
-                    let valid = format!("valid values: {}", Day::NAMES.join(", "));
-                    self.problems.push(
-                        Problem::at(
-                            format!("invalid day `{}`", day.value),
-                            self.file,
-                            day.span.clone(),
-                            "not a day",
-                        )
-                        .help(
-                            did_you_mean(&day.value.to_lowercase(), Day::NAMES.iter().copied())
-                                .map_or(valid.clone(), |hint| format!("{hint} ({valid})")),
-                        ),
-                    );
-                }
+            if let Some(d) = Day::parse(&day.value) {
+                days.push(d);
+            } else {
+                days_ok = false;
+                let valid = format!("valid values: {}", Day::NAMES.join(", "));
+                self.problems.push(
+                    Problem::at(
+                        format!("invalid day `{}`", day.value),
+                        self.file,
+                        day.span.clone(),
+                        "not a day",
+                    )
+                    .help(
+                        did_you_mean(&day.value.to_lowercase(), Day::NAMES.iter().copied())
+                            .map_or(valid.clone(), |hint| format!("{hint} ({valid})")),
+                    ),
+                );
             }
         }
         let mut time = |field: &str| {

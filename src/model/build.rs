@@ -235,29 +235,12 @@ impl Builder<'_> {
         }
     }
 
-    /// A schedule, its values parsed (the decoder checked them) and its members resolved, or
-    /// `None` after reporting a start that does not exist in the zone.
+    /// A schedule, its values parsed (the decoder checked them) and its members resolved.
     fn schedule(&mut self, config: &ScheduleConfig) -> Option<Schedule> {
-        let zone = super::validate::schedule_zone(&config.time_zone.value)?;
         let mut layers = Vec::with_capacity(config.layer.len());
-        let mut ok = true;
         for layer in &config.layer {
+            // The decoder has checked the values (and reported a start the clocks skip).
             let start = super::validate::parse_local_datetime(&layer.start.value)?;
-            if let Some((before, after)) = super::validate::skipped(&zone, start) {
-                self.problems.push(
-                    Problem::at(
-                        format!(
-                            "{} does not exist in {}: the clocks jump from {before} to {after} then",
-                            layer.start.value, config.time_zone.value
-                        ),
-                        layer.start.file,
-                        layer.start.span.clone(),
-                        "inside a daylight-saving gap",
-                    )
-                    .help("start the layer an hour later, or at a time the clocks do not skip"),
-                );
-                ok = false;
-            }
             let members: Vec<Address> = layer
                 .members
                 .iter()
@@ -282,7 +265,7 @@ impl Builder<'_> {
                 restrict,
             });
         }
-        ok.then(|| Schedule {
+        Some(Schedule {
             name: config.name.value.clone(),
             time_zone: config.time_zone.value.clone(),
             layers,
@@ -322,11 +305,12 @@ impl Builder<'_> {
             return Some(Address::new(kind, key));
         }
         // Not declared, or not a reference: say why.
-        let allowed_text = allowed
-            .iter()
-            .map(|k| k.noun())
-            .collect::<Vec<_>>()
-            .join(" or ");
+        // "a user", "a user or group", "a user, group or schedule".
+        let nouns: Vec<&str> = allowed.iter().map(|k| k.noun()).collect();
+        let allowed_text = match nouns.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => nouns.join(""),
+        };
         let address = match text.split_once('.') {
             Some((kind_text, key)) => {
                 let Some(kind) = Kind::parse(kind_text) else {

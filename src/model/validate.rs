@@ -53,6 +53,37 @@ pub fn is_valid_slug(slug: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// A schedule's wall-clock start: `YYYY-MM-DDTHH:MM[:SS]`, no offset or zone.
+pub fn parse_local_datetime(text: &str) -> Option<jiff::civil::DateTime> {
+    let plain = matches!(text.len(), 16 | 19)
+        && text.as_bytes().get(10) == Some(&b'T')
+        && !text.contains(['Z', '+', '[']);
+    plain.then(|| text.parse().ok()).flatten()
+}
+
+/// A wall-clock time of day: `HH:MM`.
+pub fn parse_clock(text: &str) -> Option<jiff::civil::Time> {
+    (text.len() == 5 && text.as_bytes()[2] == b':')
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// A time zone known to the bundled IANA database (the one schedules are computed with).
+pub fn schedule_zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    jiff::tz::db().get(name).ok()
+}
+
+/// When the clocks skip `local` in `zone` (a daylight-saving gap): the offsets before and after.
+pub fn skipped(
+    zone: &jiff::tz::TimeZone,
+    local: jiff::civil::DateTime,
+) -> Option<(jiff::tz::Offset, jiff::tz::Offset)> {
+    match zone.to_ambiguous_timestamp(local).offset() {
+        jiff::tz::AmbiguousOffset::Gap { before, after } => Some((before, after)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,36 +129,5 @@ mod tests {
         assert!(is_valid_time_zone("UTC"));
         assert!(!is_valid_time_zone("Europe/Berlim"));
         assert!(!is_valid_time_zone("Mars/Olympus"));
-    }
-}
-
-/// A schedule's wall-clock start: `YYYY-MM-DDTHH:MM[:SS]`, no offset or zone.
-pub fn parse_local_datetime(text: &str) -> Option<jiff::civil::DateTime> {
-    let plain = matches!(text.len(), 16 | 19)
-        && text.as_bytes().get(10) == Some(&b'T')
-        && !text.contains(['Z', '+', '[']);
-    plain.then(|| text.parse().ok()).flatten()
-}
-
-/// A wall-clock time of day: `HH:MM`.
-pub fn parse_clock(text: &str) -> Option<jiff::civil::Time> {
-    (text.len() == 5 && text.as_bytes()[2] == b':')
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
-/// A time zone known to the bundled IANA database (the one schedules are computed with).
-pub fn schedule_zone(name: &str) -> Option<jiff::tz::TimeZone> {
-    jiff::tz::db().get(name).ok()
-}
-
-/// When the clocks skip `local` in `zone` (a daylight-saving gap): the offsets before and after.
-pub fn skipped(
-    zone: &jiff::tz::TimeZone,
-    local: jiff::civil::DateTime,
-) -> Option<(jiff::tz::Offset, jiff::tz::Offset)> {
-    match zone.to_ambiguous_timestamp(local).offset() {
-        jiff::tz::AmbiguousOffset::Gap { before, after } => Some((before, after)),
-        _ => None,
     }
 }
