@@ -46,6 +46,15 @@ pub fn export(
     );
     assign(
         &mut keys,
+        Kind::Schedule,
+        observed
+            .schedules
+            .iter()
+            .map(|o| (o.id.as_str(), o.name.as_str()))
+            .collect(),
+    );
+    assign(
+        &mut keys,
         Kind::Integration,
         observed
             .integrations
@@ -107,7 +116,12 @@ pub fn export(
                 }
                 step.push((
                     "notify",
-                    w.references(s.notify_user_ids.iter().chain(&s.notify_group_ids)),
+                    w.references(
+                        s.notify_user_ids
+                            .iter()
+                            .chain(&s.notify_group_ids)
+                            .chain(&s.notify_schedule_ids),
+                    ),
                 ));
                 step
             })
@@ -116,6 +130,59 @@ pub fn export(
             .entry("escalation_policies")
             .or_default()
             .push((w.key(&p.id), w.policy(&w.key(&p.id), &fields, &steps)));
+    }
+    for s in &observed.schedules {
+        let fields = vec![
+            ("name", w.string(&s.name)),
+            ("time_zone", w.string(&s.time_zone)),
+        ];
+        let layers: Vec<Vec<(&str, String)>> = s
+            .layers
+            .iter()
+            .map(|l| {
+                // Turn order matters: members are not sorted.
+                let members: Vec<String> =
+                    l.member_user_ids.iter().map(|id| w.reference(id)).collect();
+                let mut layer = vec![
+                    ("name", w.string(&l.name)),
+                    (
+                        "start",
+                        w.string(&l.start.strftime("%Y-%m-%dT%H:%M:%S").to_string()),
+                    ),
+                    ("rotation", w.string(&l.rotation.to_string())),
+                    ("members", format!("[{}]", members.join(", "))),
+                ];
+                if !l.restrict.is_empty() {
+                    let windows: Vec<String> = l
+                        .restrict
+                        .iter()
+                        .map(|window| {
+                            let days: Vec<String> =
+                                window.days.iter().map(|d| w.string(d.as_str())).collect();
+                            let mut parts = Vec::new();
+                            if !days.is_empty() {
+                                parts.push(format!("days = [{}]", days.join(", ")));
+                            }
+                            parts.push(format!(
+                                "from = {}",
+                                w.string(&window.from.strftime("%H:%M").to_string())
+                            ));
+                            parts.push(format!(
+                                "to = {}",
+                                w.string(&window.to.strftime("%H:%M").to_string())
+                            ));
+                            format!("{{ {} }}", parts.join(", "))
+                        })
+                        .collect();
+                    layer.push(("restrict", format!("[{}]", windows.join(", "))));
+                }
+                layer
+            })
+            .collect();
+        files
+            .entry("schedules")
+            .or_default()
+            .push((w.key(&s.id), w.schedule(&w.key(&s.id), &fields, &layers)));
     }
     for i in &observed.integrations {
         let mut fields = vec![
@@ -276,6 +343,46 @@ impl Writer<'_> {
                 if !templates.is_empty() {
                     out.push_str("\n  templates {\n");
                     for (k, v) in templates {
+                        let _ = writeln!(out, "    {k} = {v}");
+                    }
+                    out.push_str("  }\n");
+                }
+                out.push_str("}\n");
+            }
+        }
+        out
+    }
+
+    /// A schedule: `[[schedule.KEY.layer]]` tables in TOML, `layer { }` blocks in HCL.
+    fn schedule(
+        &self,
+        address: &str,
+        fields: &[(&str, String)],
+        layers: &[Vec<(&str, String)>],
+    ) -> String {
+        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
+        let mut out = String::new();
+        match self.format {
+            Format::Toml => {
+                let _ = writeln!(out, "[{kind}.{key}]");
+                for (k, v) in fields {
+                    let _ = writeln!(out, "{k} = {v}");
+                }
+                for layer in layers {
+                    let _ = writeln!(out, "\n[[{kind}.{key}.layer]]");
+                    for (k, v) in layer {
+                        let _ = writeln!(out, "{k} = {v}");
+                    }
+                }
+            }
+            Format::Hcl => {
+                let _ = writeln!(out, "{kind} \"{key}\" {{");
+                for (k, v) in fields {
+                    let _ = writeln!(out, "  {k} = {v}");
+                }
+                for layer in layers {
+                    out.push_str("\n  layer {\n");
+                    for (k, v) in layer {
                         let _ = writeln!(out, "    {k} = {v}");
                     }
                     out.push_str("  }\n");
