@@ -406,7 +406,22 @@ pub struct Routing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RoutedStep {
     pub delay_minutes: u32,
+    /// Users, groups expanded, and whoever was on call in the step's schedules.
     pub user_ids: Vec<String>,
+    /// Per schedule the step names: who was on call when the step ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_call: Vec<OnCallAt>,
+}
+
+/// Who a schedule had on call at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OnCallAt {
+    pub schedule_id: String,
+    pub schedule_name: String,
+    /// When the step runs: the alert's arrival plus the delays before it (RFC 3339, UTC).
+    pub at: String,
+    /// Nobody when the schedule had a gap then.
+    pub user_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -426,4 +441,7 @@ pub struct Alert {
 pub struct Accepted {
     pub id: String,
     pub status: String,
+    /// Whom the alert reaches, schedules resolved to who is on call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
 }

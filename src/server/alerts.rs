@@ -13,7 +13,10 @@ use super::App;
 use super::auth::{Permission, sha256_hex};
 use super::error::ApiError;
 use super::resources::{all_groups, load, new_id, now};
-use crate::api::{Accepted, Alert, EscalationPolicyInput, IntegrationInput, RoutedStep, Routing};
+use crate::api::{
+    Accepted, Alert, EscalationPolicyInput, IntegrationInput, OnCallAt, RoutedStep, Routing,
+    ScheduleInput,
+};
 use crate::model::{Channel, Kind};
 
 pub async fn receive_alert(
@@ -67,7 +70,7 @@ async fn receive(
             if integration.enabled == Some(false) {
                 return Err(ApiError::conflict(format!("integration `{integration_id}` is disabled")));
             }
-            let routing = route(tx, &integration)?;
+            let routing = route(tx, &integration, jiff::Timestamp::now())?;
             let id = new_id("alr");
             tx.execute(
                 "INSERT INTO alerts (id, integration_id, kind, received_at, payload, routing) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -81,22 +84,71 @@ async fn receive(
                 ],
             )
             .map_err(ApiError::from_sqlite)?;
-            Ok(id)
+            Ok((id, routing))
         })
         .await?;
+    let (id, routing) = id;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(Accepted {
             id,
             status: "accepted".to_owned(),
+            routing: Some(routing),
         }),
     )
         .into_response())
 }
 
-/// Who an alert of `integration` reaches now: each policy step and the additive recipients, with
-/// groups (nested ones too) expanded to users.
-fn route(tx: &Transaction, integration: &IntegrationInput) -> Result<Routing, ApiError> {
+/// Who `schedule` has on call at `at`: its rotation maths over its stored form (member ids stand
+/// in for addresses).
+fn on_call(schedule: &ScheduleInput, at: jiff::Timestamp) -> Option<String> {
+    use crate::model::validate::{parse_clock, parse_local_datetime};
+    use crate::model::{Address, Kind, Layer, Lifecycle, Rotation, Schedule, Window};
+    let model = Schedule {
+        name: schedule.name.clone(),
+        time_zone: schedule.time_zone.clone(),
+        layers: schedule
+            .layers
+            .iter()
+            .map(|l| {
+                Some(Layer {
+                    name: l.name.clone(),
+                    start: parse_local_datetime(&l.start)?,
+                    rotation: Rotation::parse(&l.rotation)?,
+                    members: l
+                        .member_user_ids
+                        .iter()
+                        .map(|id| Address::new(Kind::User, id))
+                        .collect(),
+                    restrict: l
+                        .restrict
+                        .iter()
+                        .map(|w| {
+                            Some(Window {
+                                days: w.days.iter().copied().collect(),
+                                from: parse_clock(&w.from)?,
+                                to: parse_clock(&w.to)?,
+                            })
+                        })
+                        .collect::<Option<Vec<_>>>()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?,
+        lifecycle: Lifecycle::default(),
+    };
+    crate::schedule::Rota::new(&model)?
+        .on_call(at)
+        .map(|shift| shift.user.key)
+}
+
+/// Who an alert of `integration` that arrives at `now` reaches: each policy step (groups, nested
+/// ones too, expanded to users; schedules to whoever is on call when the step runs) and the
+/// additive recipients.
+fn route(
+    tx: &Transaction,
+    integration: &IntegrationInput,
+    now: jiff::Timestamp,
+) -> Result<Routing, ApiError> {
     let policy_row = load(
         tx,
         Kind::EscalationPolicy,
@@ -129,14 +181,38 @@ fn route(tx: &Transaction, integration: &IntegrationInput) -> Result<Routing, Ap
         }
         users
     };
-    let steps: Vec<RoutedStep> = policy
-        .steps
-        .iter()
-        .map(|s| RoutedStep {
+    let mut steps: Vec<RoutedStep> = Vec::with_capacity(policy.steps.len());
+    let mut waited = 0;
+    for s in &policy.steps {
+        waited += i64::from(s.delay_minutes);
+        let at = now
+            .checked_add(jiff::SignedDuration::from_mins(waited))
+            .unwrap_or(now);
+        let mut user_ids = expand(&s.notify_user_ids, &s.notify_group_ids);
+        let mut on_call_at = Vec::new();
+        for schedule_id in &s.notify_schedule_ids {
+            let row = load(tx, Kind::Schedule, schedule_id)?;
+            let schedule: ScheduleInput =
+                serde_json::from_str(&row.body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let user_id = on_call(&schedule, at);
+            if let Some(user) = &user_id
+                && !user_ids.contains(user)
+            {
+                user_ids.push(user.clone());
+            }
+            on_call_at.push(OnCallAt {
+                schedule_id: schedule_id.clone(),
+                schedule_name: schedule.name,
+                at: at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                user_id,
+            });
+        }
+        steps.push(RoutedStep {
             delay_minutes: s.delay_minutes,
-            user_ids: expand(&s.notify_user_ids, &s.notify_group_ids),
-        })
-        .collect();
+            user_ids,
+            on_call: on_call_at,
+        });
+    }
     let recipient_user_ids = expand(
         &integration.recipient_user_ids,
         &integration.recipient_group_ids,

@@ -7,6 +7,7 @@ mod hostile;
 mod oncall;
 mod plan;
 mod reliability;
+mod schedules;
 mod schema;
 mod security;
 mod server;
