@@ -6,6 +6,7 @@ mod dev;
 mod export;
 mod fmt;
 mod graph;
+mod lint;
 mod oncall;
 mod plan;
 mod schema;
@@ -60,6 +61,8 @@ enum Command {
     Graph(graph::Args),
     /// Who is on call when, from the config's schedules alone (text, JSON or iCalendar).
     Oncall(oncall::Args),
+    /// Warn about a valid config: schedule hours nobody covers, schedules no step uses.
+    Lint(lint::Args),
     /// Run the bundled backing service (REST API over `SQLite`).
     Serve(serve::Args),
 }
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args, &printer),
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Oncall(args) => oncall::run(&args, &printer),
+        Command::Lint(args) => lint::run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer),
         Command::Show(args) => show::run(&args, &printer),
         Command::Export(args) => export::run(&args, &printer),

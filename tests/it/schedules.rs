@@ -368,3 +368,42 @@ fn schedules_apply_replan_to_no_changes_and_alerts_reach_who_is_on_call() {
     }
     assert_eq!(steps[1]["delay_minutes"], 30);
 }
+
+#[test]
+fn lint_warns_of_uncovered_hours_and_unused_schedules() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = ROTA.to_owned()
+        + r#"
+[schedule.days_only]
+name = "Days only"
+time_zone = "Europe/Berlin"
+
+[[schedule.days_only.layer]]
+name = "Days"
+start = "2026-06-01T08:00:00"
+rotation = "1d"
+members = ["user.alice", "user.bob", "user.carol"]
+restrict = [{ from = "08:00", to = "20:00" }]
+"#;
+    std::fs::write(dir.path().join("rota.toml"), text).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let output = alertform(&["lint", path]);
+    assert_eq!(output.status.code(), Some(0), "warnings alone do not fail");
+    let err = stderr(&output);
+    assert!(
+        err.contains("`schedule.days_only` leaves hours uncovered: nobody is on call from Mon 2026-06-01 20:00 CEST to Tue 2026-06-02 08:00 CEST (the first gap in its 21-day cycle)"),
+        "{err}"
+    );
+    assert!(err.contains("rota.toml:"), "located: {err}");
+    assert!(
+        err.contains("`schedule.days_only` is not used by any escalation step"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("schedule.sre_primary`"),
+        "covered and used: {err}"
+    );
+    assert_eq!(stdout(&output).trim(), "lint: 2 warnings");
+    let strict = alertform(&["lint", path, "--deny-warnings"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
