@@ -2,11 +2,11 @@
 
 escalation_policy "platform_default" {
   name        = "Platform default"
-  description = "Platform rotation, then the incident commanders"
+  description = "Platform on-call, then the incident commanders"
   repeat      = 2
 
   step {
-    notify = [group.platform]
+    notify = [schedule.platform_rotation]
   }
 
   step {
@@ -25,7 +25,7 @@ escalation_policy "payments_default" {
   repeat = 1
 
   step {
-    notify = [group.payments]
+    notify = [schedule.payments_rotation]
   }
 
   step {
@@ -40,7 +40,7 @@ escalation_policy "payments_critical" {
   repeat      = 3
 
   step {
-    notify = [group.payments, group.incident_commanders]
+    notify = [schedule.payments_rotation, group.incident_commanders]
   }
 
   step {
@@ -53,7 +53,7 @@ escalation_policy "data_default" {
   name = "Data default"
 
   step {
-    notify = [group.data]
+    notify = [schedule.data_rotation]
   }
 
   step {
@@ -67,7 +67,7 @@ escalation_policy "mobile_default" {
   repeat = 1
 
   step {
-    notify = [group.mobile]
+    notify = [schedule.mobile_rotation]
   }
 
   step {
@@ -82,7 +82,7 @@ escalation_policy "security_urgent" {
   repeat      = 5
 
   step {
-    notify = [group.security, user.yusuf_demir]
+    notify = [schedule.security_rotation, user.yusuf_demir]
   }
 
   step {
@@ -95,7 +95,7 @@ escalation_policy "security_default" {
   name = "Security default"
 
   step {
-    notify = [group.security]
+    notify = [schedule.security_rotation]
   }
 }
 
