@@ -315,3 +315,88 @@ pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
     ));
     files
 }
+
+/// `count` schedules over the first users of an org of `objects` objects, three layers each (a
+/// weekly rotation, a daily one, a restricted business-hours cover), in rotating zones: the file
+/// `schedules.*` to add to [`org`]'s. Deterministic.
+pub fn schedules(objects: usize, count: usize, format: Format) -> (String, String) {
+    const ZONES: [&str; 4] = [
+        "Europe/London",
+        "America/New_York",
+        "Australia/Sydney",
+        "Asia/Kolkata",
+    ];
+    let users = (objects / 5).max(1);
+    let member = |i: usize| match format {
+        Format::Toml => format!("\"user.u{}\"", i % users),
+        Format::Hcl => format!("user.u{}", i % users),
+    };
+    let mut text = String::new();
+    for s in 0..count {
+        let layers = [
+            (
+                "Weekly",
+                "1w",
+                vec![member(s), member(s + 1), member(s + 2)],
+                None,
+            ),
+            ("Daily", "1d", vec![member(s + 3), member(s + 4)], None),
+            (
+                "Business hours",
+                "1d",
+                vec![member(s + 5)],
+                Some(("09:00", "17:00")),
+            ),
+        ];
+        match format {
+            Format::Toml => {
+                let _ = writeln!(
+                    text,
+                    "[schedule.s{s}]\nname = \"Schedule {s}\"\ntime_zone = \"{}\"",
+                    ZONES[s % ZONES.len()]
+                );
+                for (name, rotation, members, window) in &layers {
+                    let _ = writeln!(
+                        text,
+                        "\n[[schedule.s{s}.layer]]\nname = \"{name}\"\nstart = \"2026-11-30T09:00:00\"\nrotation = \"{rotation}\"\nmembers = [{}]",
+                        members.join(", ")
+                    );
+                    if let Some((from, to)) = window {
+                        let _ = writeln!(
+                            text,
+                            "restrict = [{{ days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], from = \"{from}\", to = \"{to}\" }}]"
+                        );
+                    }
+                }
+                text.push('\n');
+            }
+            Format::Hcl => {
+                let _ = writeln!(
+                    text,
+                    "schedule \"s{s}\" {{\n  name = \"Schedule {s}\"\n  time_zone = \"{}\"",
+                    ZONES[s % ZONES.len()]
+                );
+                for (name, rotation, members, window) in &layers {
+                    let _ = writeln!(
+                        text,
+                        "  layer {{\n    name = \"{name}\"\n    start = \"2026-11-30T09:00:00\"\n    rotation = \"{rotation}\"\n    members = [{}]",
+                        members.join(", ")
+                    );
+                    if let Some((from, to)) = window {
+                        let _ = writeln!(
+                            text,
+                            "    restrict {{\n      days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n      from = \"{from}\"\n      to = \"{to}\"\n    }}"
+                        );
+                    }
+                    text.push_str("  }\n");
+                }
+                text.push_str("}\n\n");
+            }
+        }
+    }
+    let extension = match format {
+        Format::Toml => "toml",
+        Format::Hcl => "hcl",
+    };
+    (format!("schedules.{extension}"), text)
+}

@@ -13,6 +13,19 @@ pub enum DevCommand {
     Generate(GenerateArgs),
     /// Read all live objects the way a baseline client would, and say how long it took.
     Baseline(BaselineArgs),
+    /// Compute every schedule's shifts over a window, and say how many and how long it took
+    /// (the rotation maths alone: no output of the shifts).
+    Shifts(ShiftsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShiftsArgs {
+    path: PathBuf,
+    /// Start of the window (RFC 3339).
+    #[arg(long, default_value = "2027-01-01T00:00:00Z")]
+    from: String,
+    #[arg(long, default_value_t = 365)]
+    days: i64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +56,9 @@ pub struct GenerateArgs {
     format: FileFormat,
     #[arg(long)]
     out: PathBuf,
+    /// Also this many schedules (three layers each) over the org's users.
+    #[arg(long, default_value_t = 0)]
+    schedules: usize,
     /// Generate an org this provider can hold (`grafana_oncall` adds the Grafana seed file).
     #[arg(long, value_parser = super::service::provider_name, default_value = "alertform")]
     provider: crate::model::ProviderName,
@@ -50,6 +66,7 @@ pub struct GenerateArgs {
 
 pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
     match command {
+        DevCommand::Shifts(args) => shifts(args, printer),
         DevCommand::Baseline(args) => super::service::with_service(
             &args.service,
             args.service.provider_for(None),
@@ -75,12 +92,19 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 ));
                 return ExitStatus::Failure;
             }
-            let files = match args.provider {
+            let mut files = match args.provider {
                 crate::model::ProviderName::Alertform => crate::generate::org(args.objects, format),
                 crate::model::ProviderName::GrafanaOncall => {
                     crate::generate::oncall_org(args.objects, format)
                 }
             };
+            if args.schedules > 0 {
+                files.push(crate::generate::schedules(
+                    args.objects,
+                    args.schedules,
+                    format,
+                ));
+            }
             for (name, text) in files {
                 let path = args.out.join(name);
                 if let Err(err) = std::fs::write(&path, text) {
@@ -96,6 +120,36 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
             ExitStatus::Success
         }
     }
+}
+
+fn shifts(args: &ShiftsArgs, printer: &Printer) -> ExitStatus {
+    let (_, model) = match crate::config::load(&args.path) {
+        Ok(loaded) => loaded,
+        Err(invalid) => return super::report_invalid(&invalid, printer),
+    };
+    let Ok(from) = args.from.parse::<jiff::Timestamp>() else {
+        printer.note(format!("error: `{}` is not an RFC 3339 time", args.from));
+        return ExitStatus::Failure;
+    };
+    let to = from
+        .saturating_add(jiff::SignedDuration::from_hours(24 * args.days))
+        .unwrap_or(from);
+    let started = std::time::Instant::now();
+    let mut count = 0;
+    let mut layers = 0;
+    for schedule in model.schedules.values() {
+        layers += schedule.layers.len();
+        if let Some(rota) = crate::schedule::Rota::new(schedule) {
+            count += rota.shifts(from, to).len();
+        }
+    }
+    printer.out(format!(
+        "shifts: {count} over {} days for {} schedules ({layers} layers) in {:.3} s",
+        args.days,
+        model.schedules.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    ExitStatus::Success
 }
 
 /// Runs one baseline read and describes it: requests, concurrency, seconds.
