@@ -33,6 +33,8 @@ const STEPS: Collection = Collection {
     ranked: true,
 };
 const INTEGRATIONS: Collection = collection("integrations");
+const SCHEDULES: Collection = collection("schedules");
+const SHIFTS: Collection = collection("on_call_shifts");
 
 const fn collection(name: &'static str) -> Collection {
     Collection {
@@ -65,6 +67,7 @@ const STEP_TYPES: &[&str] = &[
     "notify_persons",
     "notify_person_next_each_time",
     "notify_team_members",
+    "notify_on_call_from_schedule",
     "repeat_escalation",
     "resolve",
 ];
@@ -162,6 +165,20 @@ pub fn router(state: App) -> Router {
         get(get_integration)
             .put(update_integration)
             .delete(delete_integration),
+    );
+    api = route(api, "/api/v1/schedules", get(list_schedules).post(create_schedule));
+    api = route(
+        api,
+        "/api/v1/schedules/{id}",
+        get(get_schedule)
+            .put(update_schedule)
+            .delete(delete_schedule),
+    );
+    api = route(api, "/api/v1/on_call_shifts", get(list_shifts).post(create_shift));
+    api = route(
+        api,
+        "/api/v1/on_call_shifts/{id}",
+        get(get_shift).put(update_shift).delete(delete_shift),
     );
     api = route(api, "/emulator/grafana/sync", post(sync));
     let api = api.layer(middleware::from_fn_with_state(
@@ -632,6 +649,7 @@ fn render_step(_: &App, stored: Value) -> Value {
         "notify_persons" => &["persons_to_notify", "important"],
         "notify_person_next_each_time" => &["persons_to_notify_next_each_time", "important"],
         "notify_team_members" => &["team_to_notify", "important"],
+        "notify_on_call_from_schedule" => &["notify_on_call_from_schedule", "important"],
         _ => &[],
     };
     for field in fields {
@@ -682,6 +700,7 @@ fn step_fields(
             "persons_to_notify",
             "persons_to_notify_next_each_time",
             "team_to_notify",
+            "notify_on_call_from_schedule",
             "important",
         ] {
             if let Some(map) = step.as_object_mut() {
@@ -733,6 +752,23 @@ fn step_fields(
                 }
             }
             step[field] = json!(known);
+            step["important"] = json!(important);
+        }
+        "notify_on_call_from_schedule" => {
+            let schedule = body
+                .get("notify_on_call_from_schedule")
+                .or_else(|| step.get("notify_on_call_from_schedule"));
+            match schedule.and_then(Value::as_str) {
+                Some(id) if SCHEDULES.get(tx, id)?.is_some() => {
+                    step["notify_on_call_from_schedule"] = json!(id);
+                }
+                _ => {
+                    return Err(Drf::field(
+                        "notify_on_call_from_schedule",
+                        "Object does not exist",
+                    ));
+                }
+            }
             step["important"] = json!(important);
         }
         "notify_team_members" => {
@@ -1133,6 +1169,387 @@ async fn delete_integration(
                 ));
             }
             INTEGRATIONS.delete(tx, &id)?;
+            Ok(())
+        };
+        Ok(run())
+    })
+    .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- schedules and on-call shifts ----
+
+const SHIFT_TYPES: &[&str] = &["rolling_users", "recurrent_event", "single_event"];
+const FREQUENCIES: &[&str] = &["daily", "weekly", "monthly", "hourly"];
+const WEEKDAYS: &[&str] = &["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+async fn list_shifts(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    list_of(app, headers, query, SHIFTS, 50, "name", as_is).await
+}
+
+async fn get_shift(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    get_of(app, headers, id, SHIFTS, as_is).await
+}
+
+/// Sets a shift's fields from `body` (all of them on create, those given on update) and checks
+/// the whole. A `rolling_users` shift needs `start_rotation_from_user_index`, as the engine does.
+fn shift_fields(tx: &Transaction, shift: &mut Value, body: &Map<String, Value>) -> Result<(), Drf> {
+    for field in [
+        "name",
+        "type",
+        "time_zone",
+        "level",
+        "start",
+        "rotation_start",
+        "duration",
+        "frequency",
+        "interval",
+        "by_day",
+        "week_start",
+        "rolling_users",
+        "users",
+        "start_rotation_from_user_index",
+        "until",
+    ] {
+        if let Some(value) = body.get(field) {
+            shift[field] = value.clone();
+        }
+    }
+    let required = |shift: &Value, field: &str| -> Result<(), Drf> {
+        if shift.get(field).is_none_or(Value::is_null) {
+            return Err(Drf::field(field, "This field is required."));
+        }
+        Ok(())
+    };
+    for field in ["name", "type", "start", "duration"] {
+        required(shift, field)?;
+    }
+    let ty = shift["type"].as_str().unwrap_or_default().to_owned();
+    if !SHIFT_TYPES.contains(&ty.as_str()) {
+        return Err(Drf::field("type", &format!("\"{ty}\" is not a valid choice.")));
+    }
+    for field in ["start", "rotation_start", "until"] {
+        if let Some(text) = shift.get(field).and_then(Value::as_str)
+            && text.parse::<jiff::civil::DateTime>().is_err()
+        {
+            return Err(Drf::field(
+                field,
+                "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm:ss.",
+            ));
+        }
+    }
+    if shift.get("rotation_start").is_none_or(Value::is_null) {
+        shift["rotation_start"] = shift["start"].clone();
+    }
+    if !shift["duration"].as_i64().is_some_and(|d| d > 0) {
+        return Err(Drf::field("duration", "A valid integer is required."));
+    }
+    if let Some(tz) = shift.get("time_zone").and_then(Value::as_str)
+        && crate::model::validate::schedule_zone(tz).is_none()
+    {
+        return Err(Drf::field("time_zone", "Invalid timezone"));
+    }
+    if let Some(frequency) = shift.get("frequency").and_then(Value::as_str)
+        && !FREQUENCIES.contains(&frequency)
+    {
+        return Err(Drf::field(
+            "frequency",
+            &format!("\"{frequency}\" is not a valid choice."),
+        ));
+    }
+    if shift.get("interval").is_none_or(Value::is_null) {
+        shift["interval"] = json!(1);
+    }
+    if !shift["interval"].as_i64().is_some_and(|i| i > 0) {
+        return Err(Drf::field("interval", "Ensure this value is greater than or equal to 1."));
+    }
+    if shift.get("level").is_none_or(Value::is_null) {
+        shift["level"] = json!(0);
+    }
+    if shift.get("week_start").is_none_or(Value::is_null) {
+        shift["week_start"] = json!("SU");
+    }
+    if let Some(days) = shift.get("by_day").and_then(Value::as_array)
+        && days
+            .iter()
+            .any(|d| !d.as_str().is_some_and(|d| WEEKDAYS.contains(&d)))
+    {
+        return Err(Drf::field("by_day", "Invalid day value."));
+    }
+    if ty == "rolling_users" {
+        required(shift, "frequency")?;
+        required(shift, "start_rotation_from_user_index")?;
+        let groups = shift["rolling_users"].as_array().cloned().unwrap_or_default();
+        if groups.is_empty() {
+            return Err(Drf::field("rolling_users", "This field is required."));
+        }
+        for group in &groups {
+            for user in group.as_array().into_iter().flatten() {
+                let known = match user.as_str() {
+                    Some(id) => USERS.get(tx, id)?.is_some(),
+                    None => false,
+                };
+                if !known {
+                    return Err(Drf::field("rolling_users", "Object does not exist"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn create_shift(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let shift = transact(&app, &headers, &bytes, move |tx, body| {
+        let mut shift = json!({
+            "id": public_key("O"), "team_id": null, "schedule": null, "time_zone": null,
+            "by_day": null, "until": null, "users": [], "rolling_users": null,
+        });
+        shift_fields(tx, &mut shift, &body)?;
+        let name = shift["name"].as_str().unwrap_or_default().to_owned();
+        SHIFTS.put(tx, &shift, &name, 0)?;
+        Ok(shift)
+    })
+    .await?;
+    ok(StatusCode::CREATED, shift)
+}
+
+/// Takes effect at once, also for a shift of a web schedule; its `schedule` is read-only.
+async fn update_shift(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let shift = transact(&app, &headers, &bytes, move |tx, mut body| {
+        let mut shift = SHIFTS.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+        body.remove("schedule");
+        shift_fields(tx, &mut shift, &body)?;
+        let name = shift["name"].as_str().unwrap_or_default().to_owned();
+        SHIFTS.put(tx, &shift, &name, 0)?;
+        Ok(shift)
+    })
+    .await?;
+    ok(StatusCode::OK, shift)
+}
+
+async fn delete_shift(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    authenticate(&app, &headers)?;
+    let deleted = app.write(move |tx| SHIFTS.delete(tx, &id)).await?;
+    if deleted {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Drf::not_found())
+    }
+}
+
+/// A web schedule's shifts as alertform's layers, for `on_call_now`: `rolling_users` shifts
+/// whose duration is their whole turn, by level (the highest wins). `by_day` and `until` are not
+/// emulated (see the provider doc).
+fn rota_of(schedule: &Value, shifts: &[Value]) -> Option<crate::model::Schedule> {
+    use crate::model::{Address, Kind, Layer, Lifecycle, Rotation, Schedule};
+    let mut shifts: Vec<&Value> = shifts
+        .iter()
+        .filter(|s| s["type"] == "rolling_users")
+        .collect();
+    shifts.sort_by_key(|s| s["level"].as_i64().unwrap_or(0));
+    let layers = shifts
+        .iter()
+        .filter_map(|s| {
+            let interval = u32::try_from(s["interval"].as_i64()?).ok()?;
+            let rotation = match s["frequency"].as_str()? {
+                "hourly" => Rotation::Hours(interval),
+                "daily" => Rotation::Days(interval),
+                "weekly" => Rotation::Days(interval.checked_mul(7)?),
+                _ => return None,
+            };
+            let mut members: Vec<Address> = s["rolling_users"]
+                .as_array()?
+                .iter()
+                .filter_map(|g| g.as_array()?.first()?.as_str())
+                .map(|id| Address::new(Kind::User, id))
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
+            let first = usize::try_from(s["start_rotation_from_user_index"].as_i64()?).ok()?;
+            let len = members.len();
+            members.rotate_left(first % len);
+            Some(Layer {
+                name: s["name"].as_str()?.to_owned(),
+                start: s["rotation_start"].as_str()?.parse().ok()?,
+                rotation,
+                members,
+                restrict: Vec::new(),
+            })
+        })
+        .collect();
+    Some(Schedule {
+        name: schedule["name"].as_str()?.to_owned(),
+        time_zone: schedule["time_zone"].as_str().unwrap_or("UTC").to_owned(),
+        layers,
+        lifecycle: Lifecycle::default(),
+    })
+}
+
+fn render_schedule(tx: &Transaction, mut schedule: Value) -> Result<Value, ApiError> {
+    let ids: Vec<String> = schedule["shifts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    let mut shifts = Vec::new();
+    for id in &ids {
+        shifts.extend(SHIFTS.get(tx, id)?);
+    }
+    let now = rota_of(&schedule, &shifts)
+        .and_then(|model| {
+            crate::schedule::Rota::new(&model)?
+                .on_call(jiff::Timestamp::now())
+                .map(|s| s.user.key)
+        })
+        .into_iter()
+        .collect::<Vec<_>>();
+    schedule["on_call_now"] = json!(now);
+    Ok(schedule)
+}
+
+async fn list_schedules(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let pairs = query_pairs(query.as_deref());
+    let lookup = pairs.get("name").cloned();
+    let paging = pairs.clone();
+    let (count, window, results) = app
+        .read(move |tx| {
+            let count = SCHEDULES.count(tx, lookup.as_deref())?;
+            let window = page_of(&paging, 50, count);
+            let (size, page, _) = window;
+            let results = SCHEDULES
+                .page(tx, lookup.as_deref(), (page - 1) * size, size)?
+                .into_iter()
+                .map(|s| render_schedule(tx, s))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((count, window, results))
+        })
+        .await?;
+    page_body(&app, &headers, "/api/v1/schedules/", &pairs, window, count, &results)
+}
+
+async fn get_schedule(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    authenticate(&app, &headers)?;
+    let found = app
+        .read(move |tx| SCHEDULES.get(tx, &id)?.map(|s| render_schedule(tx, s)).transpose())
+        .await?;
+    found.map_or_else(|| Err(Drf::not_found()), |s| ok(StatusCode::OK, s))
+}
+
+/// A web schedule takes its shifts only here, on create.
+async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let schedule = transact(&app, &headers, &bytes, move |tx, body| {
+        let ty = match body.get("type").and_then(Value::as_str) {
+            None => return Err(Drf::field("type", "This field is required.")),
+            Some(ty @ ("web" | "calendar" | "ical")) => ty.to_owned(),
+            Some(ty) => return Err(Drf::field("type", &format!("\"{ty}\" is not a valid choice."))),
+        };
+        let name = chain_name(&body, true)?.unwrap_or_default();
+        if !SCHEDULES.all(tx, Some(&name))?.is_empty() {
+            return Err(Drf::field("name", "Schedule with this name already exists"));
+        }
+        let time_zone = body
+            .get("time_zone")
+            .and_then(Value::as_str)
+            .unwrap_or("UTC")
+            .to_owned();
+        if crate::model::validate::schedule_zone(&time_zone).is_none() {
+            return Err(Drf::field("time_zone", "Invalid timezone"));
+        }
+        let id = public_key("S");
+        let mut shift_ids = Vec::new();
+        for shift_id in body.get("shifts").and_then(Value::as_array).into_iter().flatten() {
+            let shift_id = shift_id.as_str().unwrap_or_default();
+            let mut shift = SHIFTS
+                .get(tx, shift_id)?
+                .ok_or_else(|| Drf::field("shifts", "Object does not exist"))?;
+            shift["schedule"] = json!(id);
+            let shift_name = shift["name"].as_str().unwrap_or_default().to_owned();
+            SHIFTS.put(tx, &shift, &shift_name, 0)?;
+            shift_ids.push(json!(shift_id));
+        }
+        let schedule = json!({
+            "id": id, "team_id": team_id(tx, &body)?, "name": name, "type": ty,
+            "time_zone": time_zone, "shifts": shift_ids,
+            "slack": {"channel_id": null, "user_group_id": null},
+        });
+        SCHEDULES.put(tx, &schedule, &name, 0)?;
+        Ok(render_schedule(tx, schedule)?)
+    })
+    .await?;
+    ok(StatusCode::CREATED, schedule)
+}
+
+/// `shifts` cannot change on a web schedule through the API (the engine answers 400).
+async fn update_schedule(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let schedule = transact(&app, &headers, &bytes, move |tx, body| {
+        let mut schedule = SCHEDULES.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+        if schedule["type"] == "web" && body.contains_key("shifts") {
+            return Err(Drf::bad_request("Web schedule update is not enabled through API"));
+        }
+        if let Some(name) = chain_name(&body, false)? {
+            if SCHEDULES.all(tx, Some(&name))?.iter().any(|s| s["id"] != id.as_str()) {
+                return Err(Drf::field("name", "Schedule with this name already exists"));
+            }
+            schedule["name"] = json!(name);
+        }
+        if let Some(tz) = body.get("time_zone").and_then(Value::as_str) {
+            if crate::model::validate::schedule_zone(tz).is_none() {
+                return Err(Drf::field("time_zone", "Invalid timezone"));
+            }
+            schedule["time_zone"] = json!(tz);
+        }
+        let name = schedule["name"].as_str().unwrap_or_default().to_owned();
+        SCHEDULES.put(tx, &schedule, &name, 0)?;
+        Ok(render_schedule(tx, schedule)?)
+    })
+    .await?;
+    ok(StatusCode::OK, schedule)
+}
+
+/// Deletes a schedule and its shifts. Steps that notify it keep the step, now pointing nowhere
+/// (`notify_on_call_from_schedule: null`), as a deleted chain leaves routes.
+async fn delete_schedule(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    app.write(move |tx| {
+        let run = || -> Result<(), Drf> {
+            let schedule = SCHEDULES.get(tx, &id)?.ok_or_else(Drf::not_found)?;
+            for shift in schedule["shifts"].as_array().into_iter().flatten() {
+                SHIFTS.delete(tx, shift.as_str().unwrap_or_default())?;
+            }
+            SCHEDULES.delete(tx, &id)?;
+            for mut step in STEPS.all(tx, None)? {
+                if step["notify_on_call_from_schedule"] == id.as_str() {
+                    step["notify_on_call_from_schedule"] = Value::Null;
+                    let chain = step["escalation_chain_id"].as_str().unwrap_or_default().to_owned();
+                    let rank = step["position"].as_i64().unwrap_or(0);
+                    STEPS.put(tx, &step, &chain, rank)?;
+                }
+            }
             Ok(())
         };
         Ok(run())

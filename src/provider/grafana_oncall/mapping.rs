@@ -49,6 +49,8 @@ pub enum StepSpec {
     NotifyPersons(BTreeSet<String>),
     /// `notify_team_members`: one team id.
     NotifyTeam(String),
+    /// `notify_on_call_from_schedule`: whoever is on call in one schedule.
+    NotifySchedule(String),
     /// `repeat_escalation`: the chain runs again, five times at most.
     Repeat,
     /// Any other step type (made in the UI): alertform only replaces it.
@@ -78,6 +80,12 @@ impl StepSpec {
                     .unwrap_or_default()
                     .to_owned(),
             ),
+            "notify_on_call_from_schedule" if !is_important(step) => StepSpec::NotifySchedule(
+                step.get("notify_on_call_from_schedule")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             "repeat_escalation" => StepSpec::Repeat,
             other => StepSpec::Other(if is_important(step) {
                 format!("{other} (important)")
@@ -97,6 +105,11 @@ impl StepSpec {
             StepSpec::NotifyTeam(id) => {
                 json!({"type": "notify_team_members", "team_to_notify": id, "important": false})
             }
+            StepSpec::NotifySchedule(id) => json!({
+                "type": "notify_on_call_from_schedule",
+                "notify_on_call_from_schedule": id,
+                "important": false,
+            }),
             StepSpec::Repeat => json!({"type": "repeat_escalation"}),
             StepSpec::Other(ty) => json!({"type": ty}),
         }
@@ -113,13 +126,15 @@ pub struct Step {
     pub delay_minutes: u16,
     pub user_ids: BTreeSet<String>,
     pub team_ids: BTreeSet<String>,
+    pub schedule_ids: BTreeSet<String>,
 }
 
 /// OnCall's `repeat_escalation` repeats a chain exactly this many times.
 pub const ONCALL_REPEATS: u8 = 5;
 
 /// The OnCall steps for alertform steps: a `wait` before a delayed step, one `notify_persons`
-/// for its users, one `notify_team_members` per group, and a trailing `repeat_escalation`.
+/// for its users, one `notify_team_members` per group, one `notify_on_call_from_schedule` per
+/// schedule, and a trailing `repeat_escalation`.
 pub fn to_oncall(steps: &[Step], repeat: u8) -> Vec<StepSpec> {
     let mut out = Vec::new();
     for step in steps {
@@ -130,6 +145,7 @@ pub fn to_oncall(steps: &[Step], repeat: u8) -> Vec<StepSpec> {
             out.push(StepSpec::NotifyPersons(step.user_ids.clone()));
         }
         out.extend(step.team_ids.iter().cloned().map(StepSpec::NotifyTeam));
+        out.extend(step.schedule_ids.iter().cloned().map(StepSpec::NotifySchedule));
     }
     if repeat > 0 {
         out.push(StepSpec::Repeat);
@@ -138,8 +154,8 @@ pub fn to_oncall(steps: &[Step], repeat: u8) -> Vec<StepSpec> {
 }
 
 /// alertform steps and `repeat` as OnCall's steps read. A step starts at a `wait` (which sets
-/// its delay) or at a `notify_persons`; `notify_team_members` joins the step before it unless a
-/// wait came between. Steps alertform cannot write read as a step that notifies `(oncall step
+/// its delay) or at a `notify_persons`; `notify_team_members` and `notify_on_call_from_schedule`
+/// join the step before them unless a wait came between. Steps alertform cannot write read as a step that notifies `(oncall step
 /// TYPE)`, so the plan shows them and replaces them.
 pub fn from_oncall(live: &[StepSpec]) -> (Vec<Step>, u8) {
     let mut steps: Vec<Step> = Vec::new();
@@ -157,16 +173,20 @@ pub fn from_oncall(live: &[StepSpec]) -> (Vec<Step>, u8) {
                 open = Some(Step {
                     delay_minutes: minutes(waited),
                     user_ids: ids.clone(),
-                    team_ids: BTreeSet::new(),
+                    ..Step::default()
                 });
                 waited = 0;
             }
-            StepSpec::NotifyTeam(id) => {
+            StepSpec::NotifyTeam(id) | StepSpec::NotifySchedule(id) => {
                 let step = open.get_or_insert_with(|| Step {
                     delay_minutes: minutes(waited),
                     ..Step::default()
                 });
-                step.team_ids.insert(id.clone());
+                if matches!(spec, StepSpec::NotifyTeam(_)) {
+                    step.team_ids.insert(id.clone());
+                } else {
+                    step.schedule_ids.insert(id.clone());
+                }
                 waited = 0;
             }
             StepSpec::Repeat => repeat = ONCALL_REPEATS,
@@ -175,7 +195,7 @@ pub fn from_oncall(live: &[StepSpec]) -> (Vec<Step>, u8) {
                 steps.push(Step {
                     delay_minutes: minutes(waited),
                     user_ids: BTreeSet::from([format!("(oncall step {ty})")]),
-                    team_ids: BTreeSet::new(),
+                    ..Step::default()
                 });
                 waited = 0;
             }
@@ -194,6 +214,81 @@ pub fn from_oncall(live: &[StepSpec]) -> (Vec<Step>, u8) {
 
 fn minutes(seconds: u64) -> u16 {
     u16::try_from(seconds.div_ceil(60)).unwrap_or(u16::MAX)
+}
+
+/// The `rolling_users` shift for an alertform layer (unrestricted: restrictions are a plan-time
+/// error for OnCall): one user per rotation group, turn 0 to the first, `level` = the layer's place
+/// (higher wins where shifts overlap, as later layers do), the whole turn as the shift's duration.
+pub fn shift_body(
+    name: &str,
+    start: &str,
+    rotation: crate::model::Rotation,
+    user_ids: &[String],
+    level: usize,
+    time_zone: &str,
+) -> Value {
+    use crate::model::Rotation;
+    let (frequency, interval, seconds) = match rotation {
+        Rotation::Days(days) if days % 7 == 0 => ("weekly", days / 7, u64::from(days) * 86_400),
+        Rotation::Days(days) => ("daily", days, u64::from(days) * 86_400),
+        Rotation::Hours(hours) => ("hourly", hours, u64::from(hours) * 3_600),
+    };
+    let groups: Vec<Vec<&String>> = user_ids.iter().map(|u| vec![u]).collect();
+    json!({
+        "name": name, "type": "rolling_users", "team_id": null, "time_zone": time_zone,
+        "level": level, "start": start, "rotation_start": start, "duration": seconds,
+        "frequency": frequency, "interval": interval, "week_start": "MO", "by_day": null,
+        "rolling_users": groups, "start_rotation_from_user_index": 0,
+    })
+}
+
+/// An OnCall shift as an alertform layer: (name, start, rotation, members in turn order), or
+/// `None` when alertform cannot express it (another shift type, `by_day`, several users per
+/// turn, a duration other than the turn, another time zone than the schedule's).
+pub fn layer_of(
+    shift: &Value,
+    time_zone: &str,
+) -> Option<(String, jiff::civil::DateTime, crate::model::Rotation, Vec<String>)> {
+    use crate::model::Rotation;
+    if shift.get("type")?.as_str()? != "rolling_users"
+        || !shift.get("by_day").is_none_or(Value::is_null)
+        || shift
+            .get("time_zone")
+            .and_then(Value::as_str)
+            .is_some_and(|tz| tz != time_zone)
+    {
+        return None;
+    }
+    let interval = u32::try_from(shift.get("interval")?.as_u64()?).ok()?;
+    let (rotation, seconds) = match shift.get("frequency")?.as_str()? {
+        "hourly" => (Rotation::Hours(interval), u64::from(interval) * 3_600),
+        "daily" => (Rotation::Days(interval), u64::from(interval) * 86_400),
+        "weekly" => (
+            Rotation::Days(interval.checked_mul(7)?),
+            u64::from(interval) * 7 * 86_400,
+        ),
+        _ => return None,
+    };
+    if shift.get("duration")?.as_u64()? != seconds {
+        return None;
+    }
+    let mut members = Vec::new();
+    for group in shift.get("rolling_users")?.as_array()? {
+        match group.as_array()?.as_slice() {
+            [user] => members.push(user.as_str()?.to_owned()),
+            _ => return None,
+        }
+    }
+    let len = members.len().max(1);
+    let first = usize::try_from(shift.get("start_rotation_from_user_index")?.as_u64()?).ok()?;
+    members.rotate_left(first % len);
+    let start: jiff::civil::DateTime = shift
+        .get("rotation_start")
+        .or_else(|| shift.get("start"))?
+        .as_str()?
+        .parse()
+        .ok()?;
+    Some((shift.get("name")?.as_str()?.to_owned(), start, rotation, members))
 }
 
 /// A live step: its id, its raw `position` (gappy), what it does.
@@ -408,21 +503,23 @@ mod tests {
                 delay_minutes: 0,
                 user_ids: ["U1".to_owned()].into(),
                 team_ids: ["T1".to_owned(), "T2".to_owned()].into(),
+                schedule_ids: ["S1".to_owned()].into(),
             },
             Step {
                 delay_minutes: 15,
-                user_ids: BTreeSet::new(),
                 team_ids: ["T3".to_owned()].into(),
+                ..Step::default()
             },
             Step {
                 delay_minutes: 5,
                 user_ids: ["U2".to_owned(), "U3".to_owned()].into(),
-                team_ids: BTreeSet::new(),
+                ..Step::default()
             },
         ];
         let oncall = to_oncall(&steps, 5);
-        assert_eq!(oncall.len(), 8, "{oncall:?}");
-        assert_eq!(oncall[3], StepSpec::Wait(900));
+        assert_eq!(oncall.len(), 9, "{oncall:?}");
+        assert_eq!(oncall[3], StepSpec::NotifySchedule("S1".into()));
+        assert_eq!(oncall[4], StepSpec::Wait(900));
         assert_eq!(from_oncall(&oncall), (steps, 5));
     }
 
@@ -483,6 +580,24 @@ mod tests {
         let calls = step_calls(&have, &grow);
         assert_eq!(calls, vec![StepCall::Append(StepSpec::Repeat)]);
         assert_eq!(run(&have, &calls), grow);
+    }
+
+    #[test]
+    fn layers_map_to_shifts_and_back() {
+        use crate::model::Rotation;
+        let users = ["U1".to_owned(), "U2".to_owned(), "U3".to_owned()];
+        for rotation in [Rotation::Days(7), Rotation::Days(2), Rotation::Hours(12)] {
+            let body = shift_body("L", "2026-11-30T09:00:00", rotation, &users, 2, "Europe/London");
+            let (name, start, back, members) = layer_of(&body, "Europe/London").unwrap();
+            assert_eq!((name.as_str(), back, members.as_slice()), ("L", rotation, &users[..]));
+            assert_eq!(start.to_string(), "2026-11-30T09:00:00");
+        }
+        // Turn 0 to the third user is the same rota as the list rotated.
+        let mut body = shift_body("L", "2026-11-30T09:00:00", Rotation::Days(1), &users, 1, "UTC");
+        body["start_rotation_from_user_index"] = json!(2);
+        assert_eq!(layer_of(&body, "UTC").unwrap().3, ["U3", "U1", "U2"]);
+        body["by_day"] = json!(["MO"]);
+        assert!(layer_of(&body, "UTC").is_none(), "by_day is not expressible");
     }
 
     #[test]

@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 use super::http::{HttpClient, HttpError};
 use super::native::ProviderError;
 use super::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
+    ObservedStep, ObservedUser,
 };
 use crate::model::{ChannelSettings, Kind, Role, Templates};
 use crate::plan::{Action, Attributes, Change};
@@ -43,6 +44,10 @@ pub struct OnCallProvider {
 struct LiveDetail {
     steps: HashMap<String, Vec<LiveStep>>,
     default_routes: HashMap<String, String>,
+    /// Web schedule id → its shifts' ids, by level (its layers in order).
+    schedule_shifts: HashMap<String, Vec<String>>,
+    /// Schedule id → ids of the steps that notify it.
+    schedule_steps: HashMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for OnCallProvider {
@@ -139,12 +144,14 @@ impl OnCallProvider {
 
     /// Reads every live object alertform can hold, one list per collection.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
-        let (users, teams, chains, steps, integrations) = tokio::try_join!(
+        let (users, teams, chains, steps, integrations, schedules, shifts) = tokio::try_join!(
             self.list("users"),
             self.list("teams"),
             self.list("escalation_chains"),
             self.list("escalation_policies"),
             self.list("integrations"),
+            self.list("schedules"),
+            self.list("on_call_shifts"),
         )?;
         let mut members: HashMap<String, BTreeSet<String>> = HashMap::new();
         let observed_users = users
@@ -193,10 +200,18 @@ impl OnCallProvider {
             })
             .collect();
         let mut by_chain: HashMap<String, Vec<(LiveStep, &Value)>> = HashMap::new();
+        let mut detail = LiveDetail::default();
         for step in &steps {
             let Some(spec) = StepSpec::from_live(step) else {
                 continue;
             };
+            if let StepSpec::NotifySchedule(schedule) = &spec {
+                detail
+                    .schedule_steps
+                    .entry(schedule.clone())
+                    .or_default()
+                    .push(text(step, "id"));
+            }
             by_chain
                 .entry(text(step, "escalation_chain_id"))
                 .or_default()
@@ -209,7 +224,7 @@ impl OnCallProvider {
                     step,
                 ));
         }
-        let mut detail = LiveDetail::default();
+        let observed_schedules = observe_schedules(&schedules, &shifts, &mut detail);
         let mut policies = Vec::with_capacity(chains.len());
         for chain in &chains {
             let id = text(chain, "id");
@@ -233,7 +248,7 @@ impl OnCallProvider {
                         notify_user_ids: s.user_ids,
                         // A team that is gone still shows, as an unknown id.
                         notify_group_ids: s.team_ids,
-                        notify_schedule_ids: BTreeSet::new(),
+                        notify_schedule_ids: s.schedule_ids,
                     })
                     .collect(),
             });
@@ -286,7 +301,7 @@ impl OnCallProvider {
         Ok(Observed {
             users: observed_users,
             groups,
-            schedules: Vec::new(),
+            schedules: observed_schedules,
             escalation_policies: policies,
             integrations: observed_integrations,
         })
@@ -322,6 +337,67 @@ pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
         }
     }
     Ok(paths)
+}
+
+/// Web schedules as alertform schedules, their shifts (by level) as layers. Calendar and iCal
+/// schedules are made in OnCall's UI or from a calendar: alertform leaves them alone (not read).
+fn observe_schedules(
+    schedules: &[Value],
+    shifts: &[Value],
+    detail: &mut LiveDetail,
+) -> Vec<ObservedSchedule> {
+    let by_id: HashMap<String, &Value> = shifts.iter().map(|s| (text(s, "id"), s)).collect();
+    let mut observed = Vec::new();
+    for schedule in schedules.iter().filter(|s| s["type"] == "web") {
+        let id = text(schedule, "id");
+        let time_zone = schedule["time_zone"].as_str().unwrap_or("UTC").to_owned();
+        let mut own: Vec<&Value> = schedule["shifts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|shift| by_id.get(shift.as_str()?).copied())
+            .collect();
+        own.sort_by_key(|s| s["level"].as_i64().unwrap_or(0));
+        let layers = own
+            .iter()
+            .map(|shift| match mapping::layer_of(shift, &time_zone) {
+                Some((name, start, rotation, members)) => ObservedLayer {
+                    name,
+                    start,
+                    rotation,
+                    member_user_ids: members,
+                    restrict: Vec::new(),
+                },
+                // Shows as a difference, so the plan rewrites the shift as the config says.
+                None => ObservedLayer {
+                    name: format!("(OnCall shift `{}` alertform cannot express)", text(shift, "name")),
+                    start: jiff::civil::DateTime::default(),
+                    rotation: crate::model::Rotation::Hours(1),
+                    member_user_ids: Vec::new(),
+                    restrict: Vec::new(),
+                },
+            })
+            .collect();
+        let mut parts = vec![schedule];
+        parts.extend(own.iter().copied());
+        // `on_call_now` changes by itself: not part of the version.
+        let mut stable = schedule.clone();
+        if let Some(map) = stable.as_object_mut() {
+            map.remove("on_call_now");
+        }
+        parts[0] = &stable;
+        observed.push(ObservedSchedule {
+            version: version_of(&parts),
+            name: text(schedule, "name"),
+            time_zone,
+            layers,
+            id: id.clone(),
+        });
+        detail
+            .schedule_shifts
+            .insert(id, own.iter().map(|s| text(s, "id")).collect());
+    }
+    observed
 }
 
 fn results_of(page: &Value) -> Vec<Value> {
@@ -376,6 +452,28 @@ impl OnCallProvider {
                 Err(err) => return Err(self.explain(err, action)),
             }
         }
+    }
+
+    /// Every object of `collection` whose `field` is `value`, by the API's filter (one page).
+    async fn find_all_by(
+        &self,
+        collection: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Vec<Value>, ProviderError> {
+        let path = format!(
+            "/api/v1/{collection}/?{field}={}&perpage={PAGE_SIZE}",
+            percent_encode(value)
+        );
+        let page = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, &format!("read {collection}")))?;
+        Ok(results_of(&page.body)
+            .into_iter()
+            .filter(|o| o.get(field).and_then(Value::as_str) == Some(value))
+            .collect())
     }
 
     /// The first object of `collection` whose `field` is `value`, by the API's filter.
@@ -455,7 +553,8 @@ impl OnCallProvider {
         ids: &Mutex<BTreeMap<String, String>>,
     ) -> Result<Value, String> {
         match change.kind() {
-            kind @ (Kind::User | Kind::Group | Kind::Schedule) => Err(format!(
+            Kind::Schedule => self.write_schedule(change, ids).await,
+            kind @ (Kind::User | Kind::Group) => Err(format!(
                 "Grafana OnCall cannot change {}: they come from Grafana",
                 kind.plural()
             )),
@@ -506,6 +605,147 @@ impl OnCallProvider {
             .insert(change.address.clone(), chain_id.clone());
         self.sync_steps(&chain_id, &desired).await.map_err(failed)?;
         Ok(chain)
+    }
+
+    /// A web schedule and its shifts. Shifts are made first and attached on create (the only
+    /// time OnCall takes them); an update edits each shift in place; a change in the number of
+    /// layers makes the schedule anew and points the steps that notified the old one at it.
+    async fn write_schedule(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, String> {
+        let failed = |e: ProviderError| e.to_string();
+        let live_shifts = |id: &str| {
+            self.live
+                .lock()
+                .expect("live detail lock")
+                .schedule_shifts
+                .get(id)
+                .cloned()
+                .unwrap_or_default()
+        };
+        if change.action == Action::Delete {
+            let id = change.id.as_deref().ok_or("the plan has no id for this change")?;
+            let shifts = live_shifts(id);
+            self.delete(&format!("/api/v1/schedules/{id}/"), "delete schedules")
+                .await
+                .map_err(failed)?;
+            for shift in shifts {
+                // The engine may keep a deleted schedule's shifts; they page nobody, but go.
+                let path = format!("/api/v1/on_call_shifts/{shift}/");
+                match self.http.send(Method::DELETE, &path, None, &[], true).await {
+                    Ok(_) => {}
+                    Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => {}
+                    Err(e) => return Err(self.explain(e, "delete on-call shifts").to_string()),
+                }
+            }
+            return Ok(Value::Null);
+        }
+        let after = change.after.as_ref().ok_or("a change without attributes")?;
+        let name = after.get("name").and_then(Value::as_str).unwrap_or_default();
+        let time_zone = after.get("time_zone").and_then(Value::as_str).unwrap_or("UTC");
+        let layers = after
+            .get("layers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let bodies = {
+            let ids = ids.lock().expect("ids lock");
+            shift_bodies(&layers, time_zone, &ids)?
+        };
+        if let (Action::Update, Some(id)) = (change.action, &change.id) {
+            let shifts = live_shifts(id);
+            if shifts.len() == bodies.len() {
+                let before = change.before.as_ref();
+                let field_changed = |field: &str| {
+                    before.and_then(|b| b.get(field)) != after.get(field)
+                };
+                if field_changed("name") || field_changed("time_zone") {
+                    let body = json!({"name": name, "time_zone": time_zone});
+                    self.put(&format!("/api/v1/schedules/{id}/"), &body, "update schedules")
+                        .await
+                        .map_err(failed)?;
+                }
+                let old_layers = before
+                    .and_then(|b| b.get("layers"))
+                    .and_then(Value::as_array);
+                for (index, (shift, body)) in shifts.iter().zip(&bodies).enumerate() {
+                    let same = !field_changed("time_zone")
+                        && old_layers.and_then(|l| l.get(index)) == layers.get(index);
+                    if !same {
+                        self.put(
+                            &format!("/api/v1/on_call_shifts/{shift}/"),
+                            body,
+                            "update on-call shifts",
+                        )
+                        .await
+                        .map_err(failed)?;
+                    }
+                }
+                return Ok(json!({"id": id, "name": name}));
+            }
+        }
+        let mut shift_ids = Vec::with_capacity(bodies.len());
+        for body in &bodies {
+            let (shift, _) = self
+                .create_recovering(
+                    "/api/v1/on_call_shifts/",
+                    body,
+                    "create on-call shifts",
+                    || self.find_loose_shift(body),
+                )
+                .await
+                .map_err(failed)?;
+            shift_ids.push(text(&shift, "id"));
+        }
+        let old = change.id.clone().filter(|_| change.action == Action::Update);
+        let repoint = old
+            .as_ref()
+            .and_then(|id| {
+                self.live
+                    .lock()
+                    .expect("live detail lock")
+                    .schedule_steps
+                    .get(id)
+                    .cloned()
+            })
+            .unwrap_or_default();
+        if let Some(old) = &old {
+            self.delete(&format!("/api/v1/schedules/{old}/"), "delete schedules")
+                .await
+                .map_err(failed)?;
+        }
+        let body = json!({"name": name, "type": "web", "time_zone": time_zone, "shifts": shift_ids});
+        let (schedule, _) = self
+            .create_recovering("/api/v1/schedules/", &body, "create schedules", || {
+                self.find_by("schedules", "name", name)
+            })
+            .await
+            .map_err(failed)?;
+        let schedule_id = text(&schedule, "id");
+        for step in repoint {
+            self.put(
+                &format!("/api/v1/escalation_policies/{step}/"),
+                &json!({"notify_on_call_from_schedule": schedule_id}),
+                "point steps at the new schedule",
+            )
+            .await
+            .map_err(failed)?;
+        }
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), schedule_id);
+        Ok(schedule)
+    }
+
+    /// A shift this run made whose answer was lost: same name and start, in no schedule yet.
+    async fn find_loose_shift(&self, body: &Value) -> Result<Option<Value>, ProviderError> {
+        let name = body["name"].as_str().unwrap_or_default();
+        let found = self.find_all_by("on_call_shifts", "name", name).await?;
+        Ok(found.into_iter().find(|s| {
+            s["schedule"].is_null() && s["start"] == body["start"] && s["rolling_users"] == body["rolling_users"]
+        }))
     }
 
     async fn create_chain(&self, name: &str) -> Result<Value, ProviderError> {
@@ -730,6 +970,8 @@ fn desired_steps(
                 converted.user_ids.insert(id(address)?);
             } else if address.starts_with("group.") {
                 converted.team_ids.insert(id(address)?);
+            } else if address.starts_with("schedule.") {
+                converted.schedule_ids.insert(id(address)?);
             }
         }
         steps.push(converted);
@@ -740,6 +982,43 @@ fn desired_steps(
         .and_then(|r| u8::try_from(r).ok())
         .unwrap_or(0);
     Ok(mapping::to_oncall(&steps, repeat))
+}
+
+/// The shift bodies of a schedule's layers (attributes), members turned into user ids.
+fn shift_bodies(
+    layers: &[Value],
+    time_zone: &str,
+    ids: &BTreeMap<String, String>,
+) -> Result<Vec<Value>, String> {
+    layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| {
+            let members = layer["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|address| {
+                    ids.get(address)
+                        .cloned()
+                        .ok_or_else(|| format!("`{address}` has no id in Grafana OnCall"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let rotation = layer["rotation"]
+                .as_str()
+                .and_then(crate::model::Rotation::parse)
+                .ok_or("a layer without a rotation")?;
+            Ok(mapping::shift_body(
+                layer["name"].as_str().unwrap_or_default(),
+                layer["start"].as_str().unwrap_or_default(),
+                rotation,
+                &members,
+                index + 1,
+                time_zone,
+            ))
+        })
+        .collect()
 }
 
 /// Every template alertform manages, `null` where the config leaves one out (OnCall resets it
