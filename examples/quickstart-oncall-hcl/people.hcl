@@ -20,3 +20,15 @@ group "sre" {
   name    = "SRE"
   members = [user.alice, user.bob]
 }
+
+schedule "sre_rotation" {
+  name      = "SRE rotation"
+  time_zone = "Europe/London"
+
+  layer {
+    name     = "Weekly"
+    start    = "2026-11-30T09:00:00"
+    rotation = "1w"
+    members  = [user.alice, user.bob]
+  }
+}

@@ -5,12 +5,12 @@ escalation_policy "sre_default" {
   repeat = 5
 
   step {
-    notify = [group.sre]
+    notify = [schedule.sre_rotation]
   }
 
   step {
     delay_minutes = 15
-    notify        = [user.alice]
+    notify        = [group.sre, user.alice]
   }
 }
 

@@ -166,7 +166,11 @@ pub fn router(state: App) -> Router {
             .put(update_integration)
             .delete(delete_integration),
     );
-    api = route(api, "/api/v1/schedules", get(list_schedules).post(create_schedule));
+    api = route(
+        api,
+        "/api/v1/schedules",
+        get(list_schedules).post(create_schedule),
+    );
     api = route(
         api,
         "/api/v1/schedules/{id}",
@@ -174,7 +178,11 @@ pub fn router(state: App) -> Router {
             .put(update_schedule)
             .delete(delete_schedule),
     );
-    api = route(api, "/api/v1/on_call_shifts", get(list_shifts).post(create_shift));
+    api = route(
+        api,
+        "/api/v1/on_call_shifts",
+        get(list_shifts).post(create_shift),
+    );
     api = route(
         api,
         "/api/v1/on_call_shifts/{id}",
@@ -1230,7 +1238,10 @@ fn shift_fields(tx: &Transaction, shift: &mut Value, body: &Map<String, Value>) 
     }
     let ty = shift["type"].as_str().unwrap_or_default().to_owned();
     if !SHIFT_TYPES.contains(&ty.as_str()) {
-        return Err(Drf::field("type", &format!("\"{ty}\" is not a valid choice.")));
+        return Err(Drf::field(
+            "type",
+            &format!("\"{ty}\" is not a valid choice."),
+        ));
     }
     for field in ["start", "rotation_start", "until"] {
         if let Some(text) = shift.get(field).and_then(Value::as_str)
@@ -1245,7 +1256,7 @@ fn shift_fields(tx: &Transaction, shift: &mut Value, body: &Map<String, Value>) 
     if shift.get("rotation_start").is_none_or(Value::is_null) {
         shift["rotation_start"] = shift["start"].clone();
     }
-    if !shift["duration"].as_i64().is_some_and(|d| d > 0) {
+    if shift["duration"].as_i64().is_none_or(|d| d <= 0) {
         return Err(Drf::field("duration", "A valid integer is required."));
     }
     if let Some(tz) = shift.get("time_zone").and_then(Value::as_str)
@@ -1264,8 +1275,11 @@ fn shift_fields(tx: &Transaction, shift: &mut Value, body: &Map<String, Value>) 
     if shift.get("interval").is_none_or(Value::is_null) {
         shift["interval"] = json!(1);
     }
-    if !shift["interval"].as_i64().is_some_and(|i| i > 0) {
-        return Err(Drf::field("interval", "Ensure this value is greater than or equal to 1."));
+    if shift["interval"].as_i64().is_none_or(|i| i <= 0) {
+        return Err(Drf::field(
+            "interval",
+            "Ensure this value is greater than or equal to 1.",
+        ));
     }
     if shift.get("level").is_none_or(Value::is_null) {
         shift["level"] = json!(0);
@@ -1283,7 +1297,10 @@ fn shift_fields(tx: &Transaction, shift: &mut Value, body: &Map<String, Value>) 
     if ty == "rolling_users" {
         required(shift, "frequency")?;
         required(shift, "start_rotation_from_user_index")?;
-        let groups = shift["rolling_users"].as_array().cloned().unwrap_or_default();
+        let groups = shift["rolling_users"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if groups.is_empty() {
             return Err(Drf::field("rolling_users", "This field is required."));
         }
@@ -1440,13 +1457,26 @@ async fn list_schedules(
             Ok((count, window, results))
         })
         .await?;
-    page_body(&app, &headers, "/api/v1/schedules/", &pairs, window, count, &results)
+    page_body(
+        &app,
+        &headers,
+        "/api/v1/schedules/",
+        &pairs,
+        window,
+        count,
+        &results,
+    )
 }
 
 async fn get_schedule(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     authenticate(&app, &headers)?;
     let found = app
-        .read(move |tx| SCHEDULES.get(tx, &id)?.map(|s| render_schedule(tx, s)).transpose())
+        .read(move |tx| {
+            SCHEDULES
+                .get(tx, &id)?
+                .map(|s| render_schedule(tx, s))
+                .transpose()
+        })
         .await?;
     found.map_or_else(|| Err(Drf::not_found()), |s| ok(StatusCode::OK, s))
 }
@@ -1457,7 +1487,12 @@ async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Byte
         let ty = match body.get("type").and_then(Value::as_str) {
             None => return Err(Drf::field("type", "This field is required.")),
             Some(ty @ ("web" | "calendar" | "ical")) => ty.to_owned(),
-            Some(ty) => return Err(Drf::field("type", &format!("\"{ty}\" is not a valid choice."))),
+            Some(ty) => {
+                return Err(Drf::field(
+                    "type",
+                    &format!("\"{ty}\" is not a valid choice."),
+                ));
+            }
         };
         let name = chain_name(&body, true)?.unwrap_or_default();
         if !SCHEDULES.all(tx, Some(&name))?.is_empty() {
@@ -1473,7 +1508,12 @@ async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Byte
         }
         let id = public_key("S");
         let mut shift_ids = Vec::new();
-        for shift_id in body.get("shifts").and_then(Value::as_array).into_iter().flatten() {
+        for shift_id in body
+            .get("shifts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let shift_id = shift_id.as_str().unwrap_or_default();
             let mut shift = SHIFTS
                 .get(tx, shift_id)?
@@ -1505,10 +1545,16 @@ async fn update_schedule(
     let schedule = transact(&app, &headers, &bytes, move |tx, body| {
         let mut schedule = SCHEDULES.get(tx, &id)?.ok_or_else(Drf::not_found)?;
         if schedule["type"] == "web" && body.contains_key("shifts") {
-            return Err(Drf::bad_request("Web schedule update is not enabled through API"));
+            return Err(Drf::bad_request(
+                "Web schedule update is not enabled through API",
+            ));
         }
         if let Some(name) = chain_name(&body, false)? {
-            if SCHEDULES.all(tx, Some(&name))?.iter().any(|s| s["id"] != id.as_str()) {
+            if SCHEDULES
+                .all(tx, Some(&name))?
+                .iter()
+                .any(|s| s["id"] != id.as_str())
+            {
                 return Err(Drf::field("name", "Schedule with this name already exists"));
             }
             schedule["name"] = json!(name);
@@ -1545,7 +1591,10 @@ async fn delete_schedule(
             for mut step in STEPS.all(tx, None)? {
                 if step["notify_on_call_from_schedule"] == id.as_str() {
                     step["notify_on_call_from_schedule"] = Value::Null;
-                    let chain = step["escalation_chain_id"].as_str().unwrap_or_default().to_owned();
+                    let chain = step["escalation_chain_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
                     let rank = step["position"].as_i64().unwrap_or(0);
                     STEPS.put(tx, &step, &chain, rank)?;
                 }

@@ -126,7 +126,7 @@ fn the_example_applies_and_replans_to_no_changes() {
         out.starts_with("Using Grafana OnCall at http://127.0.0.1:"),
         "{out}"
     );
-    assert!(out.contains("Apply complete: 5 changes made."), "{out}");
+    assert!(out.contains("Apply complete: 6 changes made."), "{out}");
     assert_eq!(plan_code(&server, EXAMPLE), Some(0), "re-plan is empty");
 
     let chains = list(&server, "escalation_chains");
@@ -143,13 +143,45 @@ fn the_example_applies_and_replans_to_no_changes() {
     assert_eq!(
         types,
         [
-            "notify_team_members",
+            "notify_on_call_from_schedule",
             "wait",
             "notify_persons",
+            "notify_team_members",
             "repeat_escalation"
         ]
     );
     assert_eq!(steps[1]["duration"], 900);
+    // The schedule: a web schedule whose one shift rotates alice and bob weekly.
+    let schedules = list(&server, "schedules");
+    let rotation = by_name(&schedules, "SRE rotation");
+    assert_eq!(rotation["type"], "web");
+    assert_eq!(steps[0]["notify_on_call_from_schedule"], rotation["id"]);
+    let shifts = list(&server, "on_call_shifts");
+    assert_eq!(shifts.len(), 1);
+    let shift = &shifts[0];
+    assert_eq!(shift["schedule"], rotation["id"]);
+    assert_eq!(
+        (
+            shift["type"].as_str(),
+            shift["frequency"].as_str(),
+            shift["interval"].as_i64(),
+            shift["duration"].as_i64()
+        ),
+        (
+            Some("rolling_users"),
+            Some("weekly"),
+            Some(1),
+            Some(7 * 86_400)
+        )
+    );
+    assert_eq!(shift["rolling_users"].as_array().unwrap().len(), 2);
+    // Nobody before the layer starts (09:00 GMT on 30 November 2026), one person after.
+    let started = jiff::Timestamp::now() >= "2026-11-30T09:00:00Z".parse().unwrap();
+    assert_eq!(
+        rotation["on_call_now"].as_array().unwrap().len(),
+        usize::from(started),
+        "{rotation}"
+    );
     let integrations = list(&server, "integrations");
     let grafana = by_name(&integrations, "Grafana (prod)");
     assert_eq!(grafana["type"], "grafana_alerting");
@@ -769,4 +801,86 @@ fn a_saved_plan_applies_and_notices_a_change_made_since() {
         stderr(&applied)
     );
     assert_eq!(plan_code(&server, path), Some(0));
+}
+
+#[test]
+fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repointed() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let shift_id = list(&server, "on_call_shifts")[0]["id"].clone();
+    let schedule_id = by_name(&list(&server, "schedules"), "SRE rotation")["id"].clone();
+
+    edit(
+        &config.join("people.toml"),
+        "rotation = \"1w\"",
+        "rotation = \"2w\"",
+    );
+    let plan = run(&server, "plan", path, &[]);
+    assert!(
+        stdout(&plan).contains("~ schedule.sre_rotation"),
+        "{}",
+        stdout(&plan)
+    );
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let shifts = list(&server, "on_call_shifts");
+    assert_eq!(shifts.len(), 1);
+    assert_eq!(shifts[0]["id"], shift_id, "the shift is edited in place");
+    assert_eq!(shifts[0]["interval"], 2);
+    assert_eq!(plan_code(&server, path), Some(0));
+
+    // OnCall takes a web schedule's shifts only on create: a second layer remakes it.
+    let people = config.join("people.toml");
+    let text = std::fs::read_to_string(&people).unwrap();
+    std::fs::write(
+        &people,
+        text + "\n[[schedule.sre_rotation.layer]]\nname = \"Holiday cover\"\nstart = \"2026-12-24T00:00:00\"\nrotation = \"1d\"\nmembers = [\"user.carol\"]\n",
+    )
+    .unwrap();
+    let applied = run(&server, "apply", path, &[]);
+    assert!(
+        applied.status.success(),
+        "{}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    let schedules = list(&server, "schedules");
+    assert_eq!(schedules.len(), 1);
+    let remade = by_name(&schedules, "SRE rotation");
+    assert_ne!(remade["id"], schedule_id);
+    assert_eq!(remade["shifts"].as_array().unwrap().len(), 2);
+    let pointing: Vec<Value> = list(&server, "escalation_policies")
+        .into_iter()
+        .filter(|s| s["type"] == "notify_on_call_from_schedule")
+        .collect();
+    assert_eq!(pointing.len(), 1);
+    assert_eq!(
+        pointing[0]["notify_on_call_from_schedule"], remade["id"],
+        "the step follows"
+    );
+    assert_eq!(
+        list(&server, "on_call_shifts").len(),
+        2,
+        "the old shift went with the old schedule"
+    );
+    assert_eq!(plan_code(&server, path), Some(0));
+
+    // A restricted layer is something OnCall cannot express: located, before any request.
+    let text = std::fs::read_to_string(&people).unwrap();
+    std::fs::write(
+        &people,
+        text + "restrict = [{ from = \"09:00\", to = \"17:00\" }]\n",
+    )
+    .unwrap();
+    let before = server.api_requests();
+    let refused = run(&server, "plan", path, &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("`layer[1].restrict` of `schedule.sre_rotation`"),
+        "{err}"
+    );
+    assert!(err.contains("people.toml:"), "{err}");
+    assert_eq!(server.api_requests(), before);
 }

@@ -5,7 +5,7 @@ escalation_policy "platform_default" {
   repeat = 5
 
   step {
-    notify = [group.platform]
+    notify = [schedule.platform_rotation]
   }
 
   step {
@@ -24,7 +24,7 @@ escalation_policy "payments_default" {
   repeat = 5
 
   step {
-    notify = [group.payments]
+    notify = [schedule.payments_rotation]
   }
 
   step {
@@ -38,7 +38,7 @@ escalation_policy "payments_critical" {
   repeat = 5
 
   step {
-    notify = [group.payments, group.incident_commanders]
+    notify = [schedule.payments_rotation, group.incident_commanders]
   }
 
   step {
@@ -51,7 +51,7 @@ escalation_policy "data_default" {
   name = "Data default"
 
   step {
-    notify = [group.data]
+    notify = [schedule.data_rotation]
   }
 
   step {
@@ -65,7 +65,7 @@ escalation_policy "mobile_default" {
   repeat = 5
 
   step {
-    notify = [group.mobile]
+    notify = [schedule.mobile_rotation]
   }
 
   step {
@@ -79,7 +79,7 @@ escalation_policy "security_urgent" {
   repeat = 5
 
   step {
-    notify = [group.security, user.yusuf_demir]
+    notify = [schedule.security_rotation, user.yusuf_demir]
   }
 
   step {
@@ -92,7 +92,7 @@ escalation_policy "security_default" {
   name = "Security default"
 
   step {
-    notify = [group.security]
+    notify = [schedule.security_rotation]
   }
 }
 

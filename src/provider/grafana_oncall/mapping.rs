@@ -145,7 +145,12 @@ pub fn to_oncall(steps: &[Step], repeat: u8) -> Vec<StepSpec> {
             out.push(StepSpec::NotifyPersons(step.user_ids.clone()));
         }
         out.extend(step.team_ids.iter().cloned().map(StepSpec::NotifyTeam));
-        out.extend(step.schedule_ids.iter().cloned().map(StepSpec::NotifySchedule));
+        out.extend(
+            step.schedule_ids
+                .iter()
+                .cloned()
+                .map(StepSpec::NotifySchedule),
+        );
     }
     if repeat > 0 {
         out.push(StepSpec::Repeat);
@@ -248,7 +253,12 @@ pub fn shift_body(
 pub fn layer_of(
     shift: &Value,
     time_zone: &str,
-) -> Option<(String, jiff::civil::DateTime, crate::model::Rotation, Vec<String>)> {
+) -> Option<(
+    String,
+    jiff::civil::DateTime,
+    crate::model::Rotation,
+    Vec<String>,
+)> {
     use crate::model::Rotation;
     if shift.get("type")?.as_str()? != "rolling_users"
         || !shift.get("by_day").is_none_or(Value::is_null)
@@ -288,7 +298,12 @@ pub fn layer_of(
         .as_str()?
         .parse()
         .ok()?;
-    Some((shift.get("name")?.as_str()?.to_owned(), start, rotation, members))
+    Some((
+        shift.get("name")?.as_str()?.to_owned(),
+        start,
+        rotation,
+        members,
+    ))
 }
 
 /// A live step: its id, its raw `position` (gappy), what it does.
@@ -587,17 +602,37 @@ mod tests {
         use crate::model::Rotation;
         let users = ["U1".to_owned(), "U2".to_owned(), "U3".to_owned()];
         for rotation in [Rotation::Days(7), Rotation::Days(2), Rotation::Hours(12)] {
-            let body = shift_body("L", "2026-11-30T09:00:00", rotation, &users, 2, "Europe/London");
+            let body = shift_body(
+                "L",
+                "2026-11-30T09:00:00",
+                rotation,
+                &users,
+                2,
+                "Europe/London",
+            );
             let (name, start, back, members) = layer_of(&body, "Europe/London").unwrap();
-            assert_eq!((name.as_str(), back, members.as_slice()), ("L", rotation, &users[..]));
+            assert_eq!(
+                (name.as_str(), back, members.as_slice()),
+                ("L", rotation, &users[..])
+            );
             assert_eq!(start.to_string(), "2026-11-30T09:00:00");
         }
         // Turn 0 to the third user is the same rota as the list rotated.
-        let mut body = shift_body("L", "2026-11-30T09:00:00", Rotation::Days(1), &users, 1, "UTC");
+        let mut body = shift_body(
+            "L",
+            "2026-11-30T09:00:00",
+            Rotation::Days(1),
+            &users,
+            1,
+            "UTC",
+        );
         body["start_rotation_from_user_index"] = json!(2);
         assert_eq!(layer_of(&body, "UTC").unwrap().3, ["U3", "U1", "U2"]);
         body["by_day"] = json!(["MO"]);
-        assert!(layer_of(&body, "UTC").is_none(), "by_day is not expressible");
+        assert!(
+            layer_of(&body, "UTC").is_none(),
+            "by_day is not expressible"
+        );
     }
 
     #[test]

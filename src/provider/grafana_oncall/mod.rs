@@ -370,7 +370,10 @@ fn observe_schedules(
                 },
                 // Shows as a difference, so the plan rewrites the shift as the config says.
                 None => ObservedLayer {
-                    name: format!("(OnCall shift `{}` alertform cannot express)", text(shift, "name")),
+                    name: format!(
+                        "(OnCall shift `{}` alertform cannot express)",
+                        text(shift, "name")
+                    ),
                     start: jiff::civil::DateTime::default(),
                     rotation: crate::model::Rotation::Hours(1),
                     member_user_ids: Vec::new(),
@@ -626,7 +629,10 @@ impl OnCallProvider {
                 .unwrap_or_default()
         };
         if change.action == Action::Delete {
-            let id = change.id.as_deref().ok_or("the plan has no id for this change")?;
+            let id = change
+                .id
+                .as_deref()
+                .ok_or("the plan has no id for this change")?;
             let shifts = live_shifts(id);
             self.delete(&format!("/api/v1/schedules/{id}/"), "delete schedules")
                 .await
@@ -643,8 +649,14 @@ impl OnCallProvider {
             return Ok(Value::Null);
         }
         let after = change.after.as_ref().ok_or("a change without attributes")?;
-        let name = after.get("name").and_then(Value::as_str).unwrap_or_default();
-        let time_zone = after.get("time_zone").and_then(Value::as_str).unwrap_or("UTC");
+        let name = after
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let time_zone = after
+            .get("time_zone")
+            .and_then(Value::as_str)
+            .unwrap_or("UTC");
         let layers = after
             .get("layers")
             .and_then(Value::as_array)
@@ -658,14 +670,17 @@ impl OnCallProvider {
             let shifts = live_shifts(id);
             if shifts.len() == bodies.len() {
                 let before = change.before.as_ref();
-                let field_changed = |field: &str| {
-                    before.and_then(|b| b.get(field)) != after.get(field)
-                };
+                let field_changed =
+                    |field: &str| before.and_then(|b| b.get(field)) != after.get(field);
                 if field_changed("name") || field_changed("time_zone") {
                     let body = json!({"name": name, "time_zone": time_zone});
-                    self.put(&format!("/api/v1/schedules/{id}/"), &body, "update schedules")
-                        .await
-                        .map_err(failed)?;
+                    self.put(
+                        &format!("/api/v1/schedules/{id}/"),
+                        &body,
+                        "update schedules",
+                    )
+                    .await
+                    .map_err(failed)?;
                 }
                 let old_layers = before
                     .and_then(|b| b.get("layers"))
@@ -699,7 +714,10 @@ impl OnCallProvider {
                 .map_err(failed)?;
             shift_ids.push(text(&shift, "id"));
         }
-        let old = change.id.clone().filter(|_| change.action == Action::Update);
+        let old = change
+            .id
+            .clone()
+            .filter(|_| change.action == Action::Update);
         let repoint = old
             .as_ref()
             .and_then(|id| {
@@ -716,7 +734,8 @@ impl OnCallProvider {
                 .await
                 .map_err(failed)?;
         }
-        let body = json!({"name": name, "type": "web", "time_zone": time_zone, "shifts": shift_ids});
+        let body =
+            json!({"name": name, "type": "web", "time_zone": time_zone, "shifts": shift_ids});
         let (schedule, _) = self
             .create_recovering("/api/v1/schedules/", &body, "create schedules", || {
                 self.find_by("schedules", "name", name)
@@ -744,7 +763,9 @@ impl OnCallProvider {
         let name = body["name"].as_str().unwrap_or_default();
         let found = self.find_all_by("on_call_shifts", "name", name).await?;
         Ok(found.into_iter().find(|s| {
-            s["schedule"].is_null() && s["start"] == body["start"] && s["rolling_users"] == body["rolling_users"]
+            s["schedule"].is_null()
+                && s["start"] == body["start"]
+                && s["rolling_users"] == body["rolling_users"]
         }))
     }
 
