@@ -137,6 +137,9 @@ impl Run<'_> {
                 return ExitStatus::Failure;
             }
         };
+        for note in &observed.notes {
+            printer.note(format!("note: {note}"));
+        }
         let versions: BTreeMap<String, u64> = observed
             .versions()
             .map(|(_, id, v)| (id.to_owned(), v))

@@ -99,6 +99,9 @@ async fn plan_with(
         provider = connection.provider.name().as_str(),
         "read live state"
     );
+    for note in &observed.notes {
+        printer.note(format!("note: {note}"));
+    }
     let started = std::time::Instant::now();
     let plan = match plan(&checked.model, &observed, options) {
         Ok(plan) => plan,

@@ -216,6 +216,7 @@ fn observed(org: &Org) -> Observed {
             })
             .collect(),
         integrations: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

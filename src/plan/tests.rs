@@ -85,6 +85,7 @@ fn live_org() -> Observed {
             ],
         }],
         integrations: vec![integration("int_grafana", "Grafana", "grafana")],
+        notes: Vec::new(),
     }
 }
 

@@ -136,6 +136,9 @@ pub struct Observed {
     pub schedules: Vec<ObservedSchedule>,
     pub escalation_policies: Vec<ObservedPolicy>,
     pub integrations: Vec<ObservedIntegration>,
+    /// What the provider saw and leaves alone, to mention in plan and apply output (a schedule's
+    /// one-off overrides made in the vendor's UI).
+    pub notes: Vec<String>,
 }
 
 impl Observed {

@@ -93,6 +93,7 @@ impl NativeProvider {
             schedules: schedules.into_iter().map(observe_schedule).collect(),
             escalation_policies: policies.into_iter().map(observe_policy).collect(),
             integrations: integrations.into_iter().map(observe_integration).collect(),
+            notes: Vec::new(),
         })
     }
 

@@ -1187,7 +1187,12 @@ async fn delete_integration(
 
 // ---- schedules and on-call shifts ----
 
-const SHIFT_TYPES: &[&str] = &["rolling_users", "recurrent_event", "single_event"];
+const SHIFT_TYPES: &[&str] = &[
+    "rolling_users",
+    "recurrent_event",
+    "single_event",
+    "override",
+];
 const FREQUENCIES: &[&str] = &["daily", "weekly", "monthly", "hourly"];
 const WEEKDAYS: &[&str] = &["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 

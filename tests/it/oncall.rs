@@ -884,3 +884,93 @@ fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repo
     assert!(err.contains("people.toml:"), "{err}");
     assert_eq!(server.api_requests(), before);
 }
+
+#[test]
+fn a_schedule_override_made_in_oncall_is_left_alone_and_mentioned() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(run(&server, "apply", path, &[]).status.success());
+    // Someone swaps a shift in OnCall's UI: an override shift in the schedule. The API cannot
+    // add a shift to a web schedule, so the test remakes the schedule with one, as the UI would
+    // hold it.
+    let schedule = by_name(&list(&server, "schedules"), "SRE rotation").clone();
+    let shift = list(&server, "on_call_shifts")[0]["id"].clone();
+    let users = list(&server, "users");
+    let (status, swap) = send(server.oncall(Method::POST, "/api/v1/on_call_shifts/").json(
+        &json!({
+            "name": "Swap", "type": "override", "start": "2026-12-24T09:00:00", "duration": 86_400,
+            "users": [users[2]["id"]],
+        }),
+    ));
+    assert_eq!(status, 201, "{swap}");
+    let chain_steps = list(&server, "escalation_policies");
+    send(server.oncall(
+        Method::DELETE,
+        &format!("/api/v1/schedules/{}/", schedule["id"].as_str().unwrap()),
+    ));
+    assert!(
+        list(&server, "on_call_shifts")
+            .iter()
+            .all(|s| s["id"] != shift),
+        "the old shift went with its schedule"
+    );
+    let layer = json!({
+        "name": "Weekly", "type": "rolling_users", "time_zone": "Europe/London", "level": 1,
+        "start": "2026-11-30T09:00:00", "rotation_start": "2026-11-30T09:00:00",
+        "duration": 604_800, "frequency": "weekly", "interval": 1, "week_start": "MO",
+        "rolling_users": [[by_email(&users, "alice")], [by_email(&users, "bob")]],
+        "start_rotation_from_user_index": 0,
+    });
+    let (_, layer) = send(
+        server
+            .oncall(Method::POST, "/api/v1/on_call_shifts/")
+            .json(&layer),
+    );
+    let (status, remade) = send(
+        server
+            .oncall(Method::POST, "/api/v1/schedules/")
+            .json(&json!({
+                "name": "SRE rotation", "type": "web", "time_zone": "Europe/London",
+                "shifts": [layer["id"], swap["id"]],
+            })),
+    );
+    assert_eq!(status, 201, "{remade}");
+    for step in chain_steps
+        .iter()
+        .filter(|s| s["type"] == "notify_on_call_from_schedule")
+    {
+        send(
+            server
+                .oncall(
+                    Method::PUT,
+                    &format!(
+                        "/api/v1/escalation_policies/{}/",
+                        step["id"].as_str().unwrap()
+                    ),
+                )
+                .json(&json!({"notify_on_call_from_schedule": remade["id"]})),
+        );
+    }
+    let plan = run(&server, "plan", path, &["--detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+    assert!(
+        stderr(&plan).contains("note: schedule `SRE rotation` has 1 override made in Grafana OnCall; plan and apply leave it alone"),
+        "{}",
+        stderr(&plan)
+    );
+}
+
+fn by_email(users: &[Value], login: &str) -> Value {
+    users
+        .iter()
+        .find(|u| u["username"] == login)
+        .map(|u| u["id"].clone())
+        .unwrap()
+}

@@ -224,7 +224,7 @@ impl OnCallProvider {
                     step,
                 ));
         }
-        let observed_schedules = observe_schedules(&schedules, &shifts, &mut detail);
+        let (observed_schedules, notes) = observe_schedules(&schedules, &shifts, &mut detail);
         let mut policies = Vec::with_capacity(chains.len());
         for chain in &chains {
             let id = text(chain, "id");
@@ -304,6 +304,7 @@ impl OnCallProvider {
             schedules: observed_schedules,
             escalation_policies: policies,
             integrations: observed_integrations,
+            notes,
         })
     }
 }
@@ -341,13 +342,16 @@ pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
 
 /// Web schedules as alertform schedules, their shifts (by level) as layers. Calendar and iCal
 /// schedules are made in OnCall's UI or from a calendar: alertform leaves them alone (not read).
+/// Override shifts (one-off swaps made in OnCall's UI) are not layers: they are left alone and
+/// come back as notes.
 fn observe_schedules(
     schedules: &[Value],
     shifts: &[Value],
     detail: &mut LiveDetail,
-) -> Vec<ObservedSchedule> {
+) -> (Vec<ObservedSchedule>, Vec<String>) {
     let by_id: HashMap<String, &Value> = shifts.iter().map(|s| (text(s, "id"), s)).collect();
     let mut observed = Vec::new();
+    let mut notes = Vec::new();
     for schedule in schedules.iter().filter(|s| s["type"] == "web") {
         let id = text(schedule, "id");
         let time_zone = schedule["time_zone"].as_str().unwrap_or("UTC").to_owned();
@@ -358,6 +362,16 @@ fn observe_schedules(
             .filter_map(|shift| by_id.get(shift.as_str()?).copied())
             .collect();
         own.sort_by_key(|s| s["level"].as_i64().unwrap_or(0));
+        let overrides = own.iter().filter(|s| s["type"] == "override").count();
+        if overrides > 0 {
+            notes.push(format!(
+                "schedule `{}` has {overrides} override{} made in Grafana OnCall; plan and apply leave {} alone",
+                text(schedule, "name"),
+                if overrides == 1 { "" } else { "s" },
+                if overrides == 1 { "it" } else { "them" },
+            ));
+        }
+        own.retain(|s| s["type"] != "override");
         let layers = own
             .iter()
             .map(|shift| match mapping::layer_of(shift, &time_zone) {
@@ -400,7 +414,7 @@ fn observe_schedules(
             .schedule_shifts
             .insert(id, own.iter().map(|s| text(s, "id")).collect());
     }
-    observed
+    (observed, notes)
 }
 
 fn results_of(page: &Value) -> Vec<Value> {
