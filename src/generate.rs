@@ -317,9 +317,15 @@ pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
 }
 
 /// `count` schedules over the first users of an org of `objects` objects, three layers each (a
-/// weekly rotation, a daily one, a restricted business-hours cover), in rotating zones: the file
-/// `schedules.*` to add to [`org`]'s. Deterministic.
-pub fn schedules(objects: usize, count: usize, format: Format) -> (String, String) {
+/// weekly rotation, a daily one, and a business-hours cover restricted to weekdays when
+/// `restricted`, an eight-hour one otherwise), in rotating zones: the file `schedules.*` to add to
+/// [`org`]'s. Deterministic.
+pub fn schedules(
+    objects: usize,
+    count: usize,
+    format: Format,
+    restricted: bool,
+) -> (String, String) {
     const ZONES: [&str; 4] = [
         "Europe/London",
         "America/New_York",
@@ -341,12 +347,16 @@ pub fn schedules(objects: usize, count: usize, format: Format) -> (String, Strin
                 None,
             ),
             ("Daily", "1d", vec![member(s + 3), member(s + 4)], None),
-            (
-                "Business hours",
-                "1d",
-                vec![member(s + 5)],
-                Some(("09:00", "17:00")),
-            ),
+            if restricted {
+                (
+                    "Business hours",
+                    "1d",
+                    vec![member(s + 5)],
+                    Some(("09:00", "17:00")),
+                )
+            } else {
+                ("Shifts", "8h", vec![member(s + 5), member(s + 6)], None)
+            },
         ];
         match format {
             Format::Toml => {

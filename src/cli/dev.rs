@@ -99,10 +99,13 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 }
             };
             if args.schedules > 0 {
+                // OnCall's rolling shifts cannot be restricted to windows.
+                let restricted = args.provider == crate::model::ProviderName::Alertform;
                 files.push(crate::generate::schedules(
                     args.objects,
                     args.schedules,
                     format,
+                    restricted,
                 ));
             }
             for (name, text) in files {

@@ -482,6 +482,14 @@ fn generated(n: usize) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut text = std::fs::read_to_string(root().join(EXAMPLE).join("people.toml")).unwrap();
     text.push_str("\n[settings]\nprovider = \"grafana_oncall\"\n");
+    // Four more schedules of two shifts each, beside the example's one.
+    for j in 0..4 {
+        let _ = write!(
+            text,
+            "\n[schedule.extra{j}]\nname = \"Extra {j}\"\ntime_zone = \"America/New_York\"\n\n[[schedule.extra{j}.layer]]\nname = \"Weekly\"\nstart = \"2026-12-0{}T09:00:00\"\nrotation = \"1w\"\nmembers = [\"user.alice\", \"user.bob\"]\n\n[[schedule.extra{j}.layer]]\nname = \"Nights\"\nstart = \"2026-12-01T21:00:00\"\nrotation = \"12h\"\nmembers = [\"user.carol\"]\n",
+            j + 1
+        );
+    }
     for i in 0..n {
         let _ = write!(
             text,
@@ -528,6 +536,12 @@ fn apply_converges_through_faults_without_duplicates() {
     // Per chain: notify_persons, team, wait, persons, wait, persons, and half repeat.
     let steps = list(&server, "escalation_policies");
     assert_eq!(steps.len(), N * 6 + N / 2, "no duplicate step");
+    assert_eq!(list(&server, "schedules").len(), 5, "no duplicate schedule");
+    assert_eq!(
+        list(&server, "on_call_shifts").len(),
+        9,
+        "no duplicate shift"
+    );
 }
 
 #[test]

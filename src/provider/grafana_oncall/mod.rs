@@ -38,6 +38,9 @@ pub struct OnCallProvider {
     /// What the last read saw that a change needs but the plan does not carry: each chain's
     /// steps (ids and raw positions) and each integration's default route.
     live: Arc<Mutex<LiveDetail>>,
+    /// Held while a schedule's shifts are made and attached: a shift whose answer was lost is
+    /// recognised by its contents among shifts in no schedule, which must then be this run's.
+    making_schedule: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Default)]
@@ -83,6 +86,7 @@ impl OnCallProvider {
         OnCallProvider {
             http: http.with_auth(super::http::AuthScheme::Raw),
             live: Arc::default(),
+            making_schedule: Arc::default(),
         }
     }
 
@@ -715,14 +719,15 @@ impl OnCallProvider {
                 return Ok(json!({"id": id, "name": name}));
             }
         }
-        let mut shift_ids = Vec::with_capacity(bodies.len());
+        let _one_at_a_time = self.making_schedule.lock().await;
+        let mut shift_ids: Vec<String> = Vec::with_capacity(bodies.len());
         for body in &bodies {
             let (shift, _) = self
                 .create_recovering(
                     "/api/v1/on_call_shifts/",
                     body,
                     "create on-call shifts",
-                    || self.find_loose_shift(body),
+                    || self.find_loose_shift(body, &shift_ids),
                 )
                 .await
                 .map_err(failed)?;
@@ -772,14 +777,20 @@ impl OnCallProvider {
         Ok(schedule)
     }
 
-    /// A shift this run made whose answer was lost: same name and start, in no schedule yet.
-    async fn find_loose_shift(&self, body: &Value) -> Result<Option<Value>, ProviderError> {
+    /// A shift this run made whose answer was lost: the same name, start and members, in no
+    /// schedule yet, and not one this schedule already took (two layers may look alike).
+    async fn find_loose_shift(
+        &self,
+        body: &Value,
+        taken: &[String],
+    ) -> Result<Option<Value>, ProviderError> {
         let name = body["name"].as_str().unwrap_or_default();
         let found = self.find_all_by("on_call_shifts", "name", name).await?;
         Ok(found.into_iter().find(|s| {
             s["schedule"].is_null()
                 && s["start"] == body["start"]
                 && s["rolling_users"] == body["rolling_users"]
+                && !taken.contains(&text(s, "id"))
         }))
     }
 
