@@ -15,8 +15,12 @@
 //!
 //! - [`config`]: reads TOML and HCL into one spanned tree, decodes it, locates every problem.
 //! - [`model`]: the validated desired state, references resolved.
-//! - [`provider`], [`plan`], [`apply`]: live state, the pure diff, and carrying it out.
-//! - [`server`]: the bundled backing service, beside the flow.
+//! - [`provider`], [`plan`], [`apply`]: live state, the pure diff, and carrying it out. A
+//!   provider per live service (alertform's own, Grafana OnCall) behind one boundary, each
+//!   declaring what it can hold.
+//! - [`schedule`]: who is on call when, the rotation maths (pure).
+//! - [`server`]: the bundled backing service, beside the flow, and local emulations of vendors'
+//!   APIs (`serve --api`) over the same store.
 //! - [`cli`] wires them together; [`printer`] owns the terminal; [`exit`] holds the exit codes.
 
 pub mod api;

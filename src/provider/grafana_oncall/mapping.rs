@@ -635,6 +635,43 @@ mod tests {
         );
     }
 
+    fn arbitrary_spec() -> impl proptest::strategy::Strategy<Value = StepSpec> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (1u64..4).prop_map(|m| StepSpec::Wait(m * 60)),
+            (0usize..3).prop_map(|u| persons(&[["U1", "U2", "U3"][u]])),
+            (0usize..2).prop_map(|t| StepSpec::NotifyTeam(["T1", "T2"][t].to_owned())),
+            Just(StepSpec::Repeat),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the live chain and the desired one, the calls reach the desired chain (under
+        /// the engine's gappy positions), and a pure reorder takes fewer calls than steps.
+        #[test]
+        fn step_calls_always_reach_the_desired_chain(
+            have in proptest::collection::vec(arbitrary_spec(), 0..7),
+            want in proptest::collection::vec(arbitrary_spec(), 0..7),
+            shuffle in proptest::collection::vec(0usize..100, 0..7),
+        ) {
+            let live = live(&have);
+            let calls = step_calls(&live, &want);
+            proptest::prop_assert_eq!(run(&live, &calls), want.clone());
+            proptest::prop_assert!(calls.len() <= have.len().max(want.len()));
+            // A permutation of the live steps.
+            let mut permuted = have.clone();
+            for (i, j) in shuffle.iter().enumerate() {
+                if !permuted.is_empty() {
+                    let (a, b) = (i % permuted.len(), j % permuted.len());
+                    permuted.swap(a, b);
+                }
+            }
+            let calls = step_calls(&live, &permuted);
+            proptest::prop_assert_eq!(run(&live, &calls), permuted.clone());
+            proptest::prop_assert!(calls.len() < have.len().max(1));
+        }
+    }
+
     #[test]
     fn types_map_both_ways() {
         for (channel, template, ty) in TYPES {
