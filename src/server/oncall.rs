@@ -1669,6 +1669,22 @@ pub fn sync_org(tx: &Transaction, org: &GrafanaOrg) -> Result<(usize, usize), Ap
         });
         next_grafana_id += 1;
         TEAMS.put(tx, &body, &team.name, 0)?;
+        // The engine makes one direct-paging integration per team (it cannot be created or
+        // deleted through the API), so lists hold integrations nobody declared.
+        let paging = json!({
+            "id": public_key("C"), "name": format!("Direct paging ({})", team.name),
+            "description_short": null, "team_id": id, "type": "direct_paging",
+            "default_route": {
+                "id": public_key("R"), "escalation_chain_id": null,
+                "slack": {"channel_id": null, "enabled": true},
+                "telegram": {"id": null, "enabled": false},
+            },
+            "templates": empty_templates(), "heartbeat": null, "maintenance_mode": null,
+            "maintenance_started_at": null, "maintenance_end_at": null,
+            "nonce": auth::random_hex(16),
+        });
+        let paging_name = paging["name"].as_str().unwrap_or_default().to_owned();
+        INTEGRATIONS.put(tx, &paging, &paging_name, 0)?;
         team_ids.insert(team.name.clone(), id);
     }
     let mut next_user_id = USERS.count(tx, None)? + 1;

@@ -52,8 +52,19 @@ fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
 }
 
 /// Every object of an OnCall collection, through its paged list (retrying the faults a test may
-/// have injected: 503s and 429s).
+/// have injected: 503s and 429s). Integrations leave out the engine's own `direct_paging` ones.
 fn list(server: &TestServer, collection: &str) -> Vec<Value> {
+    let all = list_all(server, collection);
+    if collection == "integrations" {
+        all.into_iter()
+            .filter(|i| i["type"] != "direct_paging")
+            .collect()
+    } else {
+        all
+    }
+}
+
+fn list_all(server: &TestServer, collection: &str) -> Vec<Value> {
     let mut all = Vec::new();
     let mut page = 1;
     loop {
@@ -127,6 +138,16 @@ fn the_example_applies_and_replans_to_no_changes() {
         "{out}"
     );
     assert!(out.contains("Apply complete: 6 changes made."), "{out}");
+    // The engine's per-team direct-paging integration is there, and nobody planned to touch it.
+    let paging: Vec<Value> = list_all(&server, "integrations")
+        .into_iter()
+        .filter(|i| i["type"] == "direct_paging")
+        .collect();
+    assert_eq!(paging.len(), 1, "one team, one direct-paging integration");
+    assert!(
+        !out.contains("direct_paging") && !out.contains("Direct paging"),
+        "{out}"
+    );
     assert_eq!(plan_code(&server, EXAMPLE), Some(0), "re-plan is empty");
 
     let chains = list(&server, "escalation_chains");
