@@ -16,8 +16,30 @@ use serde_json::Value;
 use crate::model::{ChannelSettings, Kind, ProviderName, Role, Rotation, Templates, Window};
 use crate::plan::Change;
 use capabilities::Capabilities;
-use http::HttpClient;
-pub use native::ProviderError;
+use http::{HttpClient, HttpError};
+
+/// Why live state could not be read or a change not made, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{0}")]
+    Http(#[from] HttpError),
+    #[error("the service at {endpoint} refused the token (401){}: set a valid token with --token or ALERTFORM_TOKEN", if *.had_token { "" } else { ", and none was given" })]
+    Unauthorized { endpoint: String, had_token: bool },
+    #[error("the token may not {action} at {endpoint} (403): {message}")]
+    Forbidden {
+        endpoint: String,
+        action: String,
+        message: String,
+    },
+    #[error("`{id}` changed since the plan read it (version {expected}); run plan again")]
+    Drifted { id: String, expected: u64 },
+    #[error("the service at {endpoint} sent {what} that alertform cannot read: {message}")]
+    Unreadable {
+        endpoint: String,
+        what: String,
+        message: String,
+    },
+}
 
 /// Pages `2..=total_pages` of a collection, `concurrency` in flight, in page order: how every
 /// provider reads the rest of a list once its first page gave the count. `fetch` makes a page's

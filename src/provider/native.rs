@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::ProviderError;
 use super::http::{HttpClient, HttpError};
 use super::{
     Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
@@ -21,28 +22,6 @@ use crate::plan::{Action, Attributes, Change};
 pub const PAGE_SIZE: u64 = 1000;
 /// Page requests in flight per kind.
 const CONCURRENT_PAGES: usize = 8;
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProviderError {
-    #[error("{0}")]
-    Http(#[from] HttpError),
-    #[error("the service at {endpoint} refused the token (401){}: set a valid token with --token or ALERTFORM_TOKEN", if *.had_token { "" } else { ", and none was given" })]
-    Unauthorized { endpoint: String, had_token: bool },
-    #[error("the token may not {action} at {endpoint} (403): {message}")]
-    Forbidden {
-        endpoint: String,
-        action: String,
-        message: String,
-    },
-    #[error("`{id}` changed since the plan read it (version {expected}); run plan again")]
-    Drifted { id: String, expected: u64 },
-    #[error("the service at {endpoint} sent {what} that alertform cannot read: {message}")]
-    Unreadable {
-        endpoint: String,
-        what: String,
-        message: String,
-    },
-}
 
 #[derive(Debug, Clone)]
 pub struct NativeProvider {

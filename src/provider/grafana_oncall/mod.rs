@@ -16,10 +16,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
-use super::native::ProviderError;
 use super::{
     Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser,
+    ObservedStep, ObservedUser, ProviderError,
 };
 use crate::model::{ChannelSettings, Kind, Role, Templates};
 use crate::plan::{Action, Attributes, Change};
