@@ -407,3 +407,31 @@ restrict = [{ from = "08:00", to = "20:00" }]
     let strict = alertform(&["lint", path, "--deny-warnings"]);
     assert_eq!(strict.status.code(), Some(1));
 }
+
+#[test]
+fn bad_schedules_fail_plan_located_with_no_request() {
+    let server = TestServer::start(&[]);
+    for fixture in [
+        "tests/fixtures/invalid/toml_bad_schedules.toml",
+        "tests/fixtures/invalid/hcl_bad_schedules.hcl",
+    ] {
+        let before = server.api_requests();
+        let output = alertform(&[
+            "plan",
+            fixture,
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+        ]);
+        assert_eq!(output.status.code(), Some(1));
+        let err = stderr(&output);
+        assert!(err.contains(&format!("{fixture}:")), "{err}");
+        assert!(err.contains("does not exist in"), "the gap start: {err}");
+        assert_eq!(
+            server.api_requests(),
+            before,
+            "{fixture}: a request was made"
+        );
+    }
+}
