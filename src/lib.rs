@@ -31,6 +31,7 @@ pub mod digest;
 pub mod exit;
 pub mod export;
 pub mod generate;
+pub mod lint;
 pub mod model;
 pub mod plan;
 pub mod printer;

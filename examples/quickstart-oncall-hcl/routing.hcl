@@ -10,7 +10,7 @@ escalation_policy "sre_default" {
 
   step {
     delay_minutes = 15
-    notify        = [group.sre, user.alice]
+    notify        = [group.sre, user.carol]
   }
 }
 

@@ -1,93 +1,143 @@
-//! `alertform lint [PATH]`: warnings about a valid config — schedule hours nobody covers, a
-//! schedule no escalation step uses.
+//! `alertform lint [PATH]`: checks of meaning ([`crate::lint`]) for a valid config, as text, JSON
+//! or GitHub annotations.
 
 use std::path::PathBuf;
-
-use jiff::SignedDuration;
 
 use super::{default_path, report_invalid};
 use crate::config;
 use crate::exit::ExitStatus;
-use crate::model::{Address, Kind};
+use crate::lint::{Severity, lint};
 use crate::printer::Printer;
-use crate::schedule::Rota;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    /// `::warning file=…,line=…,col=…::…` workflow commands: annotations on the pull request.
+    Github,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A config file, or a directory of .toml and .hcl files.
     #[arg(default_value_os_t = default_path())]
     path: PathBuf,
-    /// Exit 1 when there is any warning (for CI).
+    #[arg(long, value_enum, default_value = "text")]
+    format: LintFormat,
+    /// Exit 1 on warnings too (errors always do).
     #[arg(long)]
     deny_warnings: bool,
 }
 
-/// Gaps are looked for over one full cycle of a schedule's layers, at most this long.
-const MAX_CYCLE_DAYS: i64 = 366;
+/// One finding as JSON: `{code, severity, address, file, line, column, message, help}`.
+#[derive(serde::Serialize)]
+struct JsonFinding<'a> {
+    code: &'a str,
+    severity: Severity,
+    address: String,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: &'a str,
+    help: &'a str,
+}
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     let (sources, model, locations) = match config::load_located(&args.path) {
         Ok(loaded) => loaded,
         Err(invalid) => return report_invalid(&invalid, printer),
     };
-    let mut warnings = Vec::new();
-    let used: std::collections::BTreeSet<&str> = model
-        .escalation_policies
-        .values()
-        .flat_map(|p| &p.steps)
-        .flat_map(|s| &s.notify)
-        .filter(|a| a.kind == Kind::Schedule)
-        .map(|a| a.key.as_str())
-        .collect();
-    for (key, schedule) in &model.schedules {
-        let address = Address::new(Kind::Schedule, key);
-        let at = locations
-            .locate(&address, "")
-            .map(|(file, span)| {
+    let findings = lint(&model);
+    let located: Vec<JsonFinding<'_>> = findings
+        .iter()
+        .map(|f| {
+            let at = locations.locate(&f.address, &f.field).map(|(file, span)| {
                 let file = sources.get(file);
                 let (line, column) = file.line_col(span.start);
-                format!("{}:{line}:{column}: ", file.path.display())
-            })
-            .unwrap_or_default();
-        if !used.contains(key.as_str()) {
-            warnings.push(format!(
-                "{at}`{address}` is not used by any escalation step: nobody is paged through it"
-            ));
+                (file.path.display().to_string(), line, column)
+            });
+            JsonFinding {
+                code: f.code,
+                severity: f.severity,
+                address: f.address.to_string(),
+                file: at.as_ref().map(|a| a.0.clone()),
+                line: at.as_ref().map(|a| a.1),
+                column: at.as_ref().map(|a| a.2),
+                message: &f.message,
+                help: &f.hint,
+            }
+        })
+        .collect();
+    match args.format {
+        LintFormat::Json => {
+            printer.out(serde_json::to_string_pretty(&located).expect("findings serialise"));
         }
-        let Some(rota) = Rota::new(schedule) else {
-            continue;
-        };
-        let (from, to) = rota.cycle(SignedDuration::from_hours(24 * MAX_CYCLE_DAYS));
-        if let Some((start, end)) = rota.first_gap(from, to) {
-            let local = |t: jiff::Timestamp| {
-                t.to_zoned_datetime(rota.zone.clone())
-                    .strftime("%a %Y-%m-%d %H:%M %Z")
-                    .to_string()
-            };
-            let days = to.duration_since(from).as_hours() / 24;
-            warnings.push(format!(
-                "{at}`{address}` leaves hours uncovered: nobody is on call from {} to {} (the first gap in its {days}-day cycle)",
-                local(start),
-                local(end)
-            ));
+        LintFormat::Github => {
+            for f in &located {
+                let level = match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                let place = match (&f.file, f.line, f.column) {
+                    (Some(file), Some(line), Some(column)) => {
+                        format!(" file={file},line={line},col={column},")
+                    }
+                    _ => " ".to_owned(),
+                };
+                printer.out(format!(
+                    "::{level}{place}title=alertform lint {}::{} ({})",
+                    f.code,
+                    escape_annotation(f.message),
+                    escape_annotation(f.help)
+                ));
+            }
+        }
+        LintFormat::Text => {
+            for f in &located {
+                let level = match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                let place = match (&f.file, f.line, f.column) {
+                    (Some(file), Some(line), Some(column)) => format!(" {file}:{line}:{column}:"),
+                    _ => String::new(),
+                };
+                printer.note(format!(
+                    "{level}[{}]{place} {}\n  help: {}",
+                    f.code, f.message, f.help
+                ));
+            }
+            let (errors, warnings) = counts(&located);
+            printer.out(if located.is_empty() {
+                "lint: no findings".to_owned()
+            } else {
+                format!(
+                    "lint: {errors} error{}, {warnings} warning{}",
+                    if errors == 1 { "" } else { "s" },
+                    if warnings == 1 { "" } else { "s" }
+                )
+            });
         }
     }
-    for warning in &warnings {
-        printer.note(format!("warning: {warning}"));
-    }
-    if warnings.is_empty() {
-        printer.out("lint: no warnings");
-        ExitStatus::Success
+    let (errors, warnings) = counts(&located);
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitStatus::Failure
     } else {
-        printer.out(format!(
-            "lint: {} warning{}",
-            warnings.len(),
-            if warnings.len() == 1 { "" } else { "s" }
-        ));
-        if args.deny_warnings {
-            ExitStatus::Failure
-        } else {
-            ExitStatus::Success
-        }
+        ExitStatus::Success
     }
+}
+
+fn counts(findings: &[JsonFinding<'_>]) -> (usize, usize) {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    (errors, findings.len() - errors)
+}
+
+/// GitHub workflow-command data: `%`, CR and LF percent-encoded.
+pub fn escape_annotation(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }

@@ -9,15 +9,15 @@ use super::node::{INTERPOLATED, Node, Span, Table, Value};
 use super::source::FileId;
 use super::types::{
     Declared, Decoded, EscalationPolicyConfig, GroupConfig, IntegrationConfig, LayerConfig,
-    LifecycleConfig, Reference, ResourceConfig, ScheduleConfig, SettingsConfig, Spanned,
-    StepConfig, TemplatesConfig, UserConfig, WindowConfig,
+    LifecycleConfig, LintConfig, Reference, ResourceConfig, ScheduleConfig, SettingsConfig,
+    Spanned, StepConfig, TemplatesConfig, UserConfig, WindowConfig,
 };
 use crate::model::validate::{
     is_valid_email, is_valid_phone, is_valid_slug, is_valid_time_zone, time_zone_names,
 };
 use crate::model::{Channel, ChatPlatform, Day, Kind, ProviderName, Role, Rotation, is_valid_key};
 
-const LIFECYCLE: [&str; 2] = ["renamed_from", "prevent_destroy"];
+const LIFECYCLE: [&str; 3] = ["renamed_from", "prevent_destroy", "lint_ignore"];
 const USER_FIELDS: [&str; 5] = ["name", "email", "phone", "role", "time_zone"];
 const GROUP_FIELDS: [&str; 3] = ["name", "description", "members"];
 const POLICY_FIELDS: [&str; 4] = ["name", "description", "repeat", "steps"];
@@ -46,7 +46,8 @@ const TEMPLATE_FIELDS: [&str; 6] = [
     "title",
     "message",
 ];
-const SETTINGS_FIELDS: [&str; 3] = ["ignore", "max_delete_percent", "provider"];
+const SETTINGS_FIELDS: [&str; 4] = ["ignore", "max_delete_percent", "provider", "lint"];
+const LINT_FIELDS: [&str; 1] = ["disable"];
 
 /// The fields that belong to one channel only.
 const CHANNEL_FIELDS: [(&str, Channel); 4] = [
@@ -462,7 +463,36 @@ impl Decoder<'_> {
                 .map(|s| s.value)
                 .collect(),
             prevent_destroy: self.bool(object, "prevent_destroy").unwrap_or(false),
+            lint_ignore: self.lint_codes(object, "lint_ignore"),
         }
+    }
+
+    /// A list of `alertform lint` codes, each checked.
+    fn lint_codes(&mut self, object: &Object, field: &str) -> Vec<Spanned<String>> {
+        let codes = self.strings(object, field);
+        codes
+            .into_iter()
+            .filter(|code| {
+                if crate::lint::check(&code.value).is_some() {
+                    return true;
+                }
+                let all = crate::lint::CHECKS.iter().map(|c| c.code);
+                let help =
+                    did_you_mean(&code.value.to_uppercase(), all.clone()).unwrap_or_else(|| {
+                        format!("the codes are: {}", all.collect::<Vec<_>>().join(", "))
+                    });
+                self.problems.push(
+                    Problem::at(
+                        format!("unknown lint code `{}`", code.value),
+                        self.file,
+                        code.span.clone(),
+                        "not a lint code",
+                    )
+                    .help(help),
+                );
+                false
+            })
+            .collect()
     }
 
     fn user(&mut self, object: &Object) -> Option<UserConfig> {
@@ -1031,10 +1061,24 @@ impl Decoder<'_> {
         let max_delete_percent = self.int(object, "max_delete_percent", 0..=100);
         let provider =
             self.enumeration(object, "provider", ProviderName::NAMES, ProviderName::parse);
+        let lint = object.get("lint").and_then(|node| {
+            let table = self.table(node, "settings.lint")?;
+            let lint = Object::new(
+                table,
+                node.span.clone(),
+                "settings.lint".to_owned(),
+                "settings.lint",
+            );
+            self.check_fields(&lint, &[&LINT_FIELDS], &[]);
+            Some(LintConfig {
+                disable: self.lint_codes(&lint, "disable"),
+            })
+        });
         SettingsConfig {
             ignore,
             max_delete_percent,
             provider,
+            lint,
         }
     }
 

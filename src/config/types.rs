@@ -78,6 +78,9 @@ pub struct LifecycleConfig {
     /// Refuse any plan that would delete or replace this resource.
     #[schemars(default)]
     pub prevent_destroy: bool,
+    /// `alertform lint` codes not to report for this resource, e.g. `["L005"]`.
+    #[schemars(default)]
+    pub lint_ignore: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, JsonSchema)]
@@ -246,6 +249,16 @@ pub struct SettingsConfig {
     /// The live service this config targets: `alertform` (the default, the bundled service) or
     /// `grafana_oncall`. `--provider` / `ALERTFORM_PROVIDER` override it.
     pub provider: Option<ProviderName>,
+    /// `alertform lint` for the whole config.
+    pub lint: Option<LintConfig>,
+}
+
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LintConfig {
+    /// Codes not to report anywhere, e.g. `["L005", "L006"]`.
+    #[schemars(default)]
+    pub disable: Vec<Spanned<String>>,
 }
 
 /// One resource as declared, with where.

@@ -145,6 +145,7 @@ fn lifecycle(config: &LifecycleConfig) -> Lifecycle {
     Lifecycle {
         renamed_from: config.renamed_from.clone(),
         prevent_destroy: config.prevent_destroy,
+        lint_ignore: config.lint_ignore.iter().map(|c| c.value.clone()).collect(),
     }
 }
 
@@ -189,6 +190,12 @@ impl Builder<'_> {
                 .max_delete_percent
                 .unwrap_or(defaults.max_delete_percent),
             provider: first.provider,
+            lint_disable: first
+                .lint
+                .iter()
+                .flat_map(|l| &l.disable)
+                .map(|c| c.value.clone())
+                .collect(),
         }
     }
 

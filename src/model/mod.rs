@@ -106,6 +106,8 @@ pub struct Lifecycle {
     pub renamed_from: Vec<String>,
     /// Refuse any plan that deletes or replaces the resource.
     pub prevent_destroy: bool,
+    /// Lint codes not to report for this resource.
+    pub lint_ignore: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,6 +275,8 @@ pub struct Settings {
     pub max_delete_percent: u8,
     /// The live service the config targets, when it says (`--provider` overrides it).
     pub provider: Option<ProviderName>,
+    /// Lint codes not to report anywhere (`settings.lint.disable`).
+    pub lint_disable: Vec<String>,
 }
 
 impl Default for Settings {
@@ -281,6 +285,7 @@ impl Default for Settings {
             ignore: Vec::new(),
             max_delete_percent: 30,
             provider: None,
+            lint_disable: Vec::new(),
         }
     }
 }

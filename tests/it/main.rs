@@ -4,6 +4,7 @@ mod apply;
 mod config_corpus;
 mod examples;
 mod hostile;
+mod lint;
 mod oncall;
 mod plan;
 mod reliability;

@@ -403,7 +403,7 @@ restrict = [{ from = "08:00", to = "20:00" }]
         !err.contains("schedule.sre_primary`"),
         "covered and used: {err}"
     );
-    assert_eq!(stdout(&output).trim(), "lint: 2 warnings");
+    assert_eq!(stdout(&output).trim(), "lint: 0 errors, 2 warnings");
     let strict = alertform(&["lint", path, "--deny-warnings"]);
     assert_eq!(strict.status.code(), Some(1));
 }

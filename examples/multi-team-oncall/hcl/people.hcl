@@ -26,8 +26,9 @@ user "elif_sahin" {
 }
 
 user "finn_murphy" {
-  name  = "finn.murphy"
-  email = "finn.murphy@example.com"
+  name        = "finn.murphy"
+  email       = "finn.murphy@example.com"
+  lint_ignore = ["L005"]
 }
 
 user "grace_lee" {
@@ -56,8 +57,9 @@ user "kenji_sato" {
 }
 
 user "lena_fischer" {
-  name  = "lena.fischer"
-  email = "lena.fischer@example.com"
+  name        = "lena.fischer"
+  email       = "lena.fischer@example.com"
+  lint_ignore = ["L005"]
 }
 
 user "mateo_silva" {
@@ -86,8 +88,9 @@ user "quentin_roux" {
 }
 
 user "rosa_martinez" {
-  name  = "rosa.martinez"
-  email = "rosa.martinez@example.com"
+  name        = "rosa.martinez"
+  email       = "rosa.martinez@example.com"
+  lint_ignore = ["L005"]
 }
 
 user "sam_taylor" {
@@ -116,8 +119,9 @@ user "will_chen" {
 }
 
 user "xia_lin" {
-  name  = "xia.lin"
-  email = "xia.lin@example.com"
+  name        = "xia.lin"
+  email       = "xia.lin@example.com"
+  lint_ignore = ["L005"]
 }
 
 user "yusuf_demir" {
@@ -146,6 +150,7 @@ user "carlos_vega" {
 }
 
 user "divya_rao" {
-  name  = "divya.rao"
-  email = "divya.rao@example.com"
+  name        = "divya.rao"
+  email       = "divya.rao@example.com"
+  lint_ignore = ["L005"]
 }

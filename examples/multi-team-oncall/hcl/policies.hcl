@@ -100,6 +100,6 @@ escalation_policy "business_hours" {
   name = "Business hours (low urgency)"
 
   step {
-    notify = [user.finn_murphy, user.lena_fischer]
+    notify = [schedule.platform_rotation, user.finn_murphy, user.lena_fischer]
   }
 }

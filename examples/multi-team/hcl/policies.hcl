@@ -101,9 +101,9 @@ escalation_policy "security_default" {
 
 escalation_policy "business_hours" {
   name        = "Business hours (low urgency)"
-  description = "Low-urgency alerts: one notification, no repeat"
+  description = "Low-urgency alerts: the platform on-call, with the two stakeholders informed"
 
   step {
-    notify = [user.finn_murphy, user.lena_fischer]
+    notify = [schedule.platform_rotation, user.finn_murphy, user.lena_fischer]
   }
 }
