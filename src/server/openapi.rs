@@ -90,7 +90,7 @@ pub fn document() -> Value {
     let write_errors = &[400, 401, 403, 404, 409, 412, 413, 422, 429, 503][..];
     let id_param =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
-    let if_match = json!({"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string", "pattern": "^(\\*|(W/)?\"?[0-9]{1,18}\"?)$"}, "description": "The version the change is based on; 412 if the object has changed since."});
+    let if_match = json!({"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}, "description": "RFC 9110: `*`, or entity-tags such as `\"3\"` (the object's version, as its ETag says; a bare `3` is accepted too). 412 if none names the current version (a weak tag never does); 400 if malformed."});
     let idempotency = json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}, "description": "A repeat within 24 hours returns the first response and creates nothing."});
     let paging = json!([
         {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": super::resources::MAX_PAGE, "default": 1}},

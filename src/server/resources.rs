@@ -768,29 +768,67 @@ fn check_unique(
     }
 }
 
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+/// An `If-Match` precondition (RFC 9110 §13.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IfMatch {
+    /// `*`: any current object.
+    Any,
+    /// Entity-tags, as the versions they could match: a weak tag never matches (If-Match uses
+    /// the strong comparison), nor does one that names no version.
+    Tags(Vec<Option<u64>>),
+}
+
+/// Parses `If-Match`: `*`, or a comma-separated list of entity-tags (`"3"`, `W/"3"`). A bare
+/// version (`3`) is also taken, as this API always has. Anything else is malformed: 400.
+fn if_match(headers: &HeaderMap) -> Result<Option<IfMatch>, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let text = value.to_str().unwrap_or_default().trim();
+    let malformed = || {
+        ApiError::malformed(
+            "If-Match must be `*` or entity-tags such as `\"3\"` (an object's version, as its ETag says)",
+        )
+    };
+    let text = value.to_str().map_err(|_| malformed())?.trim();
     if text == "*" {
-        return Ok(None);
+        return Ok(Some(IfMatch::Any));
     }
-    text.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse()
-        .map(Some)
-        .map_err(|_| {
-            ApiError::malformed("If-Match must be an object's version, e.g. `3` or `\"3\"`")
-        })
+    let mut tags = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let (weak, rest) = match item.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, item),
+        };
+        let opaque = if let Some(inner) = rest.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            // etagc: visible ASCII but `"`, and obs-text.
+            if inner
+                .bytes()
+                .any(|b| b == b'"' || (b < 0x21 && b != b'\t') || b == 0x7f)
+            {
+                return Err(malformed());
+            }
+            inner
+        } else if !weak && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+            rest
+        } else {
+            return Err(malformed());
+        };
+        tags.push((!weak).then(|| opaque.parse::<u64>().ok()).flatten());
+    }
+    if tags.is_empty() {
+        return Err(malformed());
+    }
+    Ok(Some(IfMatch::Tags(tags)))
 }
 
-fn check_version(row: &Row, expected: Option<u64>) -> Result<(), ApiError> {
+fn check_version(row: &Row, expected: Option<&IfMatch>) -> Result<(), ApiError> {
     match expected {
-        Some(v) if v != row.version => Err(ApiError::precondition_failed(format!(
-            "`{}` is at version {}, not {v}: it changed since it was read; read it again",
-            row.id, row.version
-        ))),
+        Some(IfMatch::Tags(tags)) if !tags.contains(&Some(row.version)) => {
+            Err(ApiError::precondition_failed(format!(
+                "`{}` is at version {} (ETag \"{}\"), which the If-Match precondition does not name: it changed since it was read; read it again",
+                row.id, row.version, row.version
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -1015,7 +1053,7 @@ pub async fn replace(
     let row = app
         .write(move |tx| {
             let row = load(tx, kind, &id)?;
-            check_version(&row, expected)?;
+            check_version(&row, expected.as_ref())?;
             let prepared = prepare(kind, &body, Some(&row))?;
             check_unique(tx, kind, &prepared.unique_key, Some(&id))?;
             check_references(tx, &prepared.references)?;
@@ -1055,7 +1093,7 @@ pub async fn delete(
     let expected = if_match(&headers)?;
     app.write(move |tx| {
         let row = load(tx, kind, &id)?;
-        check_version(&row, expected)?;
+        check_version(&row, expected.as_ref())?;
         if kind == Kind::Integration {
             let i: IntegrationInput =
                 serde_json::from_str(&row.body).map_err(|e| ApiError::internal(e.to_string()))?;

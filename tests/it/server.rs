@@ -1175,3 +1175,36 @@ fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains("alertform_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/{collection}\",le=\"+Inf\"} 6"), "{text}");
     assert!(!text.contains(&server.token));
 }
+
+/// RFC 9110 §13.1.1: a well-formed entity-tag that is not the current one fails the
+/// precondition (412), a weak tag never matches, `*` matches any existing object, a list matches
+/// when one of its tags does, and only a malformed header is a bad request.
+#[test]
+fn if_match_follows_rfc_9110() {
+    let server = TestServer::start(&[]);
+    let user = server.create("users", &json!({"name": "A", "email": "a@example.com"}));
+    let path = format!("/api/v1/users/{user}");
+    let body = json!({"name": "B", "email": "a@example.com"});
+    let put = |tag: &str| {
+        send(
+            server
+                .request(Method::PUT, &path)
+                .header("if-match", tag)
+                .json(&body),
+        )
+    };
+    for made_up in ["\"abc\"", "W/\"1\"", "\"1-old\"", "\"\"", "\"7\", \"8\""] {
+        assert_error(&put(made_up), 412, "precondition_failed");
+    }
+    for malformed in ["soon", "\"1", "1\"", "W/1", ",", "\"a\"b\""] {
+        assert_error(&put(malformed), 400, "invalid_request");
+    }
+    assert_eq!(
+        put("\"9\", \"1\"").0,
+        200,
+        "a list matches when one tag does"
+    );
+    assert_eq!(put("*").0, 200, "`*` matches the existing object");
+    let response = server.request(Method::GET, &path).send().unwrap();
+    assert_eq!(response.headers()["etag"], "\"3\"");
+}
