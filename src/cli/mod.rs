@@ -2,6 +2,7 @@
 //! lives here beyond wiring and printing.
 
 mod apply;
+mod completions;
 mod dev;
 mod export;
 mod fmt;
@@ -61,8 +62,13 @@ enum Command {
     Graph(graph::Args),
     /// Who is on call when, from the config's schedules alone (text, JSON or iCalendar).
     Oncall(oncall::Args),
-    /// Warn about a valid config: schedule hours nobody covers, schedules no step uses.
+    /// Check what a valid config means: policies that reach nobody who can act, empty groups,
+    /// double pages, uncovered schedule hours, … (coded, located; errors exit 1).
     Lint(lint::Args),
+    /// Print a shell completion script: `alertform completions bash > /etc/bash_completion.d/alertform`.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): `alertform man > alertform.1`.
+    Man(completions::ManArgs),
     /// Run the bundled backing service (REST API over `SQLite`).
     Serve(serve::Args),
 }
@@ -72,6 +78,9 @@ enum Command {
 enum OutputFormat {
     Text,
     Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::…`): annotations on the
+    /// changed lines of a pull request.
+    Github,
 }
 
 /// A config file format, as a flag value (`--format toml|hcl`).
@@ -108,6 +117,8 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Oncall(args) => oncall::run(&args, &printer),
         Command::Lint(args) => lint::run(&args, &printer),
+        Command::Completions(args) => completions::completions(&args, &printer),
+        Command::Man(args) => completions::man(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer),
         Command::Show(args) => show::run(&args, &printer),
         Command::Export(args) => export::run(&args, &printer),

@@ -12,7 +12,8 @@ pub struct Args {
     /// A config file, or a directory of .toml and .hcl files.
     #[arg(default_value_os_t = default_path())]
     path: PathBuf,
-    /// `json` prints problems as a JSON list of {file, line, column, message, help} for CI.
+    /// `json` prints problems as a JSON list of {file, line, column, message, help} for CI;
+    /// `github` as GitHub Actions annotations.
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
     /// Also check that this provider can express the config (default: `settings.provider`, else
@@ -50,6 +51,28 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         (Ok(_), OutputFormat::Json) => {
             printer.out("[]");
             ExitStatus::Success
+        }
+        (Ok(_), OutputFormat::Github) => ExitStatus::Success,
+        (Err(invalid), OutputFormat::Github) => {
+            for problem in &invalid.problems {
+                let p = problem.to_json(&invalid.sources);
+                let place = match (&p.file, p.line, p.column) {
+                    (Some(file), Some(line), Some(column)) => {
+                        format!(" file={file},line={line},col={column},")
+                    }
+                    _ => " ".to_owned(),
+                };
+                let help = p
+                    .help
+                    .as_deref()
+                    .map(|h| format!(" ({})", super::lint::escape_annotation(h)))
+                    .unwrap_or_default();
+                printer.out(format!(
+                    "::error{place}title=alertform validate::{}{help}",
+                    super::lint::escape_annotation(&p.message)
+                ));
+            }
+            ExitStatus::Failure
         }
         (Err(invalid), OutputFormat::Text) => report_invalid(&invalid, printer),
         (Err(invalid), OutputFormat::Json) => {

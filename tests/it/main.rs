@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real `alertform` executable, driven as a user would.
 
 mod apply;
+mod cli;
 mod config_corpus;
 mod examples;
 mod hostile;
