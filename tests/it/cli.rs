@@ -47,3 +47,102 @@ fn validate_annotates_problems_for_github() {
         "{out}"
     );
 }
+
+/// The CI examples' commands (`examples/ci/alertform-ci.sh`, which both workflows run), against a
+/// real `serve`: a renamed flag or a changed exit status breaks this test.
+#[test]
+fn the_ci_examples_plan_comment_and_apply_the_saved_plan() {
+    use crate::support::{TestServer, root};
+    let server = TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alerting");
+    std::fs::create_dir(&config).unwrap();
+    for file in ["people.toml", "routing.toml"] {
+        std::fs::copy(
+            root().join("examples/quickstart").join(file),
+            config.join(file),
+        )
+        .unwrap();
+    }
+    let script = root().join("examples/ci/alertform-ci.sh");
+    let step = |what: &str| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .arg(what)
+            .current_dir(dir.path())
+            .env("ALERTFORM", env!("CARGO_BIN_EXE_alertform"))
+            .env("ALERTFORM_ENDPOINT", &server.url)
+            .env("ALERTFORM_TOKEN", &server.token)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+
+    let check = step("check");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    let plan = step("plan");
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    assert_eq!(read("plan.exitcode").trim(), "2", "changes present");
+    assert!(
+        read("plan.md").starts_with("<!-- alertform-plan -->"),
+        "the marker the comment is found by"
+    );
+    assert!(!read("plan.json").contains(&server.token));
+    let apply = step("apply");
+    assert!(
+        apply.status.success(),
+        "{}{}",
+        stdout(&apply),
+        stderr(&apply)
+    );
+    assert!(step("plan").status.success());
+    assert_eq!(read("plan.exitcode").trim(), "0", "nothing left to do");
+
+    // A plan made, then the live service changes before the merge: apply refuses.
+    let routing = config.join("routing.toml");
+    let text = std::fs::read_to_string(&routing).unwrap();
+    std::fs::write(
+        &routing,
+        text.replace("name = \"SRE default\"", "name = \"SRE primary\""),
+    )
+    .unwrap();
+    assert!(step("plan").status.success());
+    assert_eq!(read("plan.exitcode").trim(), "2");
+    let users = crate::apply::all(&server, "users");
+    let bob = users
+        .iter()
+        .find(|u| u["email"] == "bob@example.com")
+        .unwrap();
+    let (status, _) = server.put(
+        &format!("/api/v1/users/{}", bob["id"].as_str().unwrap()),
+        &serde_json::json!({"name": "Robert Okafor", "email": "bob@example.com", "time_zone": "Europe/London"}),
+    );
+    assert_eq!(status, 200);
+    let stale = step("apply");
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        stderr(&stale).contains("the saved plan is stale"),
+        "{}",
+        stderr(&stale)
+    );
+
+    // A broken config fails the check job with annotations.
+    std::fs::write(
+        config.join("broken.toml"),
+        "[user.x]\nname = \"X\"\nemail = \"not-an-email\"\n",
+    )
+    .unwrap();
+    let broken = step("check");
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        stdout(&broken).contains("::error file=alerting/broken.toml,line=3"),
+        "{}",
+        stdout(&broken)
+    );
+}
