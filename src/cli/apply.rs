@@ -156,7 +156,7 @@ impl Run<'_> {
         }
         let plan = match plan(&self.checked.model, &observed, &options) {
             Ok(plan) => plan,
-            Err(errors) => return report_plan_errors(&errors, self.checked, printer),
+            Err(errors) => return report_plan_errors(&errors, self.checked, printer, false),
         };
         if let Some(saved) = self.saved
             && saved.plan.changes != plan.changes

@@ -198,6 +198,7 @@ fn report_plan_errors(
     errors: &[crate::plan::PlanError],
     checked: &Checked,
     printer: &Printer,
+    github: bool,
 ) -> ExitStatus {
     use crate::plan::PlanError;
     let capabilities = crate::provider::capabilities(checked.provider);
@@ -243,13 +244,39 @@ fn report_plan_errors(
     if problems.is_empty() {
         return ExitStatus::Failure;
     }
-    report_invalid(
-        &Invalid {
-            sources: checked.sources.clone(),
-            problems,
-        },
-        printer,
-    )
+    let invalid = Invalid {
+        sources: checked.sources.clone(),
+        problems,
+    };
+    if github {
+        annotate(&invalid, "alertform plan", printer)
+    } else {
+        report_invalid(&invalid, printer)
+    }
+}
+
+/// Prints an invalid config's problems as GitHub Actions annotations (`::error file=…::…`), so
+/// they show on the changed lines of a pull request.
+fn annotate(invalid: &Invalid, title: &str, printer: &Printer) -> ExitStatus {
+    for problem in &invalid.problems {
+        let p = problem.to_json(&invalid.sources);
+        let place = match (&p.file, p.line, p.column) {
+            (Some(file), Some(line), Some(column)) => {
+                format!(" file={file},line={line},col={column},")
+            }
+            _ => " ".to_owned(),
+        };
+        let help = p
+            .help
+            .as_deref()
+            .map(|h| format!(" ({})", lint::escape_annotation(h)))
+            .unwrap_or_default();
+        printer.out(format!(
+            "::error{place}title={title}::{}{help}",
+            lint::escape_annotation(&p.message)
+        ));
+    }
+    ExitStatus::Failure
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`.

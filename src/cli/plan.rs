@@ -16,6 +16,8 @@ pub enum PlanFormat {
     Text,
     Json,
     Markdown,
+    /// Text, and problems as GitHub Actions annotations on the changed lines.
+    Github,
 }
 
 #[derive(Debug, clap::Args)]
@@ -45,6 +47,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     let started = std::time::Instant::now();
     let checked = match load_checked(&args.path, args.service.provider) {
         Ok(checked) => checked,
+        Err(invalid) if args.format == PlanFormat::Github => {
+            return super::annotate(&invalid, "alertform plan", printer);
+        }
         Err(invalid) => return report_invalid(&invalid, printer),
     };
     let mut targets = Vec::new();
@@ -105,10 +110,17 @@ async fn plan_with(
     let started = std::time::Instant::now();
     let plan = match plan(&checked.model, &observed, options) {
         Ok(plan) => plan,
-        Err(errors) => return report_plan_errors(&errors, checked, printer),
+        Err(errors) => {
+            return report_plan_errors(
+                &errors,
+                checked,
+                printer,
+                args.format == PlanFormat::Github,
+            );
+        }
     };
     let output = match args.format {
-        PlanFormat::Text => render::text(
+        PlanFormat::Text | PlanFormat::Github => render::text(
             &plan,
             &connection.header(),
             Style {

@@ -54,25 +54,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         }
         (Ok(_), OutputFormat::Github) => ExitStatus::Success,
         (Err(invalid), OutputFormat::Github) => {
-            for problem in &invalid.problems {
-                let p = problem.to_json(&invalid.sources);
-                let place = match (&p.file, p.line, p.column) {
-                    (Some(file), Some(line), Some(column)) => {
-                        format!(" file={file},line={line},col={column},")
-                    }
-                    _ => " ".to_owned(),
-                };
-                let help = p
-                    .help
-                    .as_deref()
-                    .map(|h| format!(" ({})", super::lint::escape_annotation(h)))
-                    .unwrap_or_default();
-                printer.out(format!(
-                    "::error{place}title=alertform validate::{}{help}",
-                    super::lint::escape_annotation(&p.message)
-                ));
-            }
-            ExitStatus::Failure
+            super::annotate(&invalid, "alertform validate", printer)
         }
         (Err(invalid), OutputFormat::Text) => report_invalid(&invalid, printer),
         (Err(invalid), OutputFormat::Json) => {

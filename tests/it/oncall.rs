@@ -1009,3 +1009,24 @@ fn by_email(users: &[Value], login: &str) -> Value {
         .map(|u| u["id"].clone())
         .unwrap()
 }
+
+#[test]
+fn plan_errors_can_be_github_annotations() {
+    let server = oncall_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    edit(
+        &config.join("people.toml"),
+        "[user.carol]",
+        "[user.dave]\nname = \"dave\"\nemail = \"dave@example.com\"\n\n[user.carol]",
+    );
+    let output = run(&server, "plan", path, &["--format", "github"]);
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    assert!(
+        out.lines().any(|l| l.starts_with("::error file=")
+            && l.contains("people.toml,line=")
+            && l.contains("title=alertform plan::`user.dave` does not exist in Grafana OnCall")),
+        "{out}"
+    );
+}
