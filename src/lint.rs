@@ -1,11 +1,10 @@
 //! Checks of meaning: a config that passes `validate` but leaves alerts unanswered, or pages
 //! people in ways nobody meant. Pure (model in, findings out); `alertform lint` prints them.
 //!
-//! Every check has a stable code. (L001 also covers "only users with no phone and no email" in
-//! the strictest reading: every user has an email, so only observers can leave a policy unheard.)
-//!
 //! Every check has a stable code. `settings.lint = { disable = ["CODE"] }` turns one off for the
-//! whole config, `lint_ignore = ["CODE"]` on a resource for that resource.
+//! whole config, `lint_ignore = ["CODE"]` on a resource for that resource. (L001 is also "only
+//! users with no phone and no email": every user has an email, so only observers can leave a
+//! policy unheard.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
