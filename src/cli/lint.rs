@@ -80,7 +80,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 };
                 let place = match (&f.file, f.line, f.column) {
                     (Some(file), Some(line), Some(column)) => {
-                        format!(" file={file},line={line},col={column},")
+                        format!(" file={},line={line},col={column},", escape_property(file))
                     }
                     _ => " ".to_owned(),
                 };
@@ -140,4 +140,11 @@ pub fn escape_annotation(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
+}
+
+/// A workflow-command property (`file=…`): also `:` and `,`, which end a property.
+pub fn escape_property(text: &str) -> String {
+    escape_annotation(text)
+        .replace(':', "%3A")
+        .replace(',', "%2C")
 }

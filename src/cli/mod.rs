@@ -261,9 +261,10 @@ fn annotate(invalid: &Invalid, title: &str, printer: &Printer) -> ExitStatus {
     for problem in &invalid.problems {
         let p = problem.to_json(&invalid.sources);
         let place = match (&p.file, p.line, p.column) {
-            (Some(file), Some(line), Some(column)) => {
-                format!(" file={file},line={line},col={column},")
-            }
+            (Some(file), Some(line), Some(column)) => format!(
+                " file={},line={line},col={column},",
+                lint::escape_property(file)
+            ),
             _ => " ".to_owned(),
         };
         let help = p
