@@ -100,6 +100,18 @@ pub struct HttpClient {
     /// After a 429, no request of this client starts before this instant: the whole client backs
     /// off together instead of every request in flight hitting the limit again.
     throttled_until: Arc<std::sync::Mutex<Option<Instant>>>,
+    /// What the service last said of this client's rate budget (`ratelimit-remaining` and
+    /// `ratelimit-reset`): requests are held back when it is spent, so a large run keeps to the
+    /// budget instead of running into 429s.
+    budget: Arc<std::sync::Mutex<Option<Budget>>>,
+    in_flight: Arc<std::sync::atomic::AtomicI64>,
+}
+
+/// Requests left until the service's rate window resets.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    remaining: i64,
+    resets_at: Instant,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -138,6 +150,8 @@ impl HttpClient {
             requests: Arc::default(),
             retries: Arc::default(),
             throttled_until: Arc::default(),
+            budget: Arc::default(),
+            in_flight: Arc::default(),
         })
     }
 
@@ -221,6 +235,7 @@ impl HttpClient {
             attempt += 1;
             self.wait_for_budget().await;
             self.requests.fetch_add(1, Ordering::Relaxed);
+            self.in_flight.fetch_add(1, Ordering::Relaxed);
             if attempt > 1 {
                 self.retries.fetch_add(1, Ordering::Relaxed);
             }
@@ -243,6 +258,10 @@ impl HttpClient {
                 request = request.json(body);
             }
             let outcome = request.send().await;
+            self.in_flight.fetch_sub(1, Ordering::Relaxed);
+            if let Ok(response) = &outcome {
+                self.note_budget(response.headers());
+            }
             let retry_after = match outcome {
                 Err(err) => {
                     let message = if err.is_timeout() {
@@ -314,7 +333,8 @@ impl HttpClient {
         }
     }
 
-    /// Waits until the vendor's last 429 asked this client to wait.
+    /// Waits until the vendor's last 429 asked this client to wait, and while the rate budget the
+    /// service reported is spent; then takes one request from the budget.
     async fn wait_for_budget(&self) {
         let until = *self
             .throttled_until
@@ -326,6 +346,57 @@ impl HttpClient {
                 tokio::time::sleep(until - now).await;
             }
         }
+        loop {
+            let wait = {
+                let mut budget = self
+                    .budget
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let now = Instant::now();
+                match budget.as_mut() {
+                    Some(b) if now >= b.resets_at => {
+                        *budget = None;
+                        None
+                    }
+                    Some(b) if b.remaining <= 0 => Some(b.resets_at - now),
+                    Some(b) => {
+                        b.remaining -= 1;
+                        None
+                    }
+                    None => None,
+                }
+            };
+            match wait {
+                Some(wait) => tokio::time::sleep(wait.min(self.policy.max_delay)).await,
+                None => return,
+            }
+        }
+    }
+
+    /// Keeps what the service said of the budget: what is left, less the requests already on
+    /// their way, until the window resets.
+    fn note_budget(&self, headers: &reqwest::header::HeaderMap) {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        let (Some(remaining), Some(reset)) =
+            (number("ratelimit-remaining"), number("ratelimit-reset"))
+        else {
+            return;
+        };
+        let in_flight = self.in_flight.load(Ordering::Relaxed);
+        let resets_at =
+            Instant::now() + Duration::from_secs(u64::try_from(reset.max(0)).unwrap_or(0));
+        *self
+            .budget
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Budget {
+            remaining: remaining - in_flight,
+            resets_at,
+        });
     }
 
     fn throttle(&self, wait: Duration) {

@@ -350,6 +350,34 @@ async fn normalize_errors(State(app): State<App>, request: Request, next: Next) 
 
 /// Latency, failures and rate limits on demand, for testing clients against a bad day.
 async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> Response {
+    let mut budget = None;
+    let mut response = faults_then(&app, request, next, &mut budget).await;
+    // alertform's own API says where a client stands against `--rate-limit` (the IETF RateLimit
+    // header fields), so a client can pace itself instead of running into 429s. Vendor dialects
+    // send what their vendor sends.
+    if let (Api::Alertform, Some((limit, remaining))) = (app.api, budget) {
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("ratelimit-limit", limit),
+            ("ratelimit-remaining", remaining),
+            ("ratelimit-reset", 1),
+        ] {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&value.to_string()) {
+                headers.insert(name, value);
+            }
+        }
+    }
+    response
+}
+
+/// The faults of `--latency`, `--fail-rate`, `--fail-after-commit-rate`, `--rate-limit` and
+/// `--reject-name`; `budget` gets (limit, remaining) of the caller's rate window.
+async fn faults_then(
+    app: &App,
+    request: Request,
+    next: Next,
+    budget: &mut Option<(u32, u32)>,
+) -> Response {
     let faults = &app.faults;
     if let Some(limit) = faults.rate_limit {
         let who = request
@@ -370,6 +398,7 @@ async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> 
                 *window = (second, 0);
             }
             window.1 += 1;
+            *budget = Some((limit, limit.saturating_sub(window.1)));
             window.1 > limit
         };
         if over {

@@ -581,3 +581,41 @@ fn a_saved_targeted_plan_applies_only_its_targets() {
     assert_eq!(users[0]["email"], "bob@example.com");
     assert_eq!(all(&server, "integrations").len(), 0);
 }
+
+/// With `--rate-limit`, the service says where a client stands (`ratelimit-remaining`,
+/// `ratelimit-reset`), and apply paces itself by it instead of running into 429s.
+#[test]
+fn apply_keeps_to_the_rate_budget_the_service_announces() {
+    let server = TestServer::start(&["--rate-limit", "40"]);
+    let response = server
+        .request(reqwest::Method::GET, "/api/v1/users")
+        .send()
+        .unwrap();
+    assert_eq!(response.headers()["ratelimit-limit"], "40");
+    assert!(response.headers().contains_key("ratelimit-remaining"));
+    assert_eq!(response.headers()["ratelimit-reset"], "1");
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    let generated = alertform(&[
+        "dev",
+        "generate",
+        "--objects",
+        "150",
+        "--out",
+        org.to_str().unwrap(),
+    ]);
+    assert!(generated.status.success());
+    let applied = apply(&server, org.to_str().unwrap(), &["--auto-approve"]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let throttled = server.requests_matching(&["status=\"429\""]);
+    let total = server.api_requests();
+    // Only the first requests in flight, sent before any answer told the budget, can hit it.
+    assert!(
+        throttled <= 8,
+        "{throttled} of {total} requests were throttled"
+    );
+    assert!(
+        total > 150,
+        "{total} requests: more than one second's budget"
+    );
+}
