@@ -11,11 +11,12 @@ use crate::model::{ChannelSettings, Kind, Role, key_from_name};
 use crate::provider::Observed;
 
 /// The config files for `observed`: `(file name, text)`, formatted canonically.
+/// The files, and what could not be written (said on stderr by the CLI).
 pub fn export(
     observed: &Observed,
     provider: crate::model::ProviderName,
     format: Format,
-) -> Vec<(String, String)> {
+) -> (Vec<(String, String)>, Vec<String>) {
     let mut keys: HashMap<&str, String> = HashMap::new();
     assign(
         &mut keys,
@@ -65,6 +66,7 @@ pub fn export(
     let w = Writer {
         format,
         keys: &keys,
+        left_out: std::cell::RefCell::default(),
     };
 
     let mut files: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
@@ -109,7 +111,7 @@ pub fn export(
         let steps: Vec<Vec<(&str, String)>> = p
             .steps
             .iter()
-            .map(|s| {
+            .filter_map(|s| {
                 let mut step = Vec::new();
                 if s.delay_minutes != 0 {
                     step.push(("delay_minutes", s.delay_minutes.to_string()));
@@ -123,7 +125,8 @@ pub fn export(
                             .chain(&s.notify_schedule_ids),
                     ),
                 ));
-                step
+                // A step that notifies nothing alertform can name is no step of a config.
+                (step.last().is_some_and(|(_, notify)| notify != "[]")).then_some(step)
             })
             .collect();
         files
@@ -245,7 +248,7 @@ pub fn export(
             .or_default()
             .push((String::new(), text));
     }
-    files
+    let files = files
         .into_iter()
         .map(|(name, mut blocks)| {
             blocks.sort();
@@ -256,7 +259,19 @@ pub fn export(
                 .join("\n");
             (format!("{name}.{extension}"), canonical(&text, format))
         })
-        .collect()
+        .collect();
+    let left_out = w.left_out.into_inner();
+    let notes = if left_out.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "left out {} reference{} to what alertform cannot name (a step type it cannot express, or an object that is gone): {}",
+            left_out.len(),
+            if left_out.len() == 1 { "" } else { "s" },
+            left_out.join(", ")
+        )]
+    };
+    (files, notes)
 }
 
 /// Gives each live object of `kind` a unique key made from its name. Sorted by name then id, so
@@ -279,6 +294,9 @@ fn assign<'a>(keys: &mut HashMap<&'a str, String>, kind: Kind, mut items: Vec<(&
 struct Writer<'a> {
     format: Format,
     keys: &'a HashMap<&'a str, String>,
+    /// Live references to nothing alertform can name (a step type it cannot express, an object
+    /// that is gone): left out of lists, and said.
+    left_out: std::cell::RefCell<Vec<String>>,
 }
 
 impl Writer<'_> {
@@ -308,7 +326,16 @@ impl Writer<'_> {
     }
 
     fn references<'s>(&self, ids: impl Iterator<Item = &'s String>) -> String {
-        let mut list: Vec<String> = ids.map(|id| self.reference(id)).collect();
+        let mut list: Vec<String> = ids
+            .filter(|id| {
+                let known = self.keys.contains_key(id.as_str());
+                if !known {
+                    self.left_out.borrow_mut().push((*id).clone());
+                }
+                known
+            })
+            .map(|id| self.reference(id))
+            .collect();
         list.sort();
         format!("[{}]", list.join(", "))
     }

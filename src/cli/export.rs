@@ -44,7 +44,10 @@ fn write(
     out: Option<&std::path::Path>,
     printer: &Printer,
 ) -> ExitStatus {
-    let files = crate::export::export(observed, provider, format);
+    let (files, notes) = crate::export::export(observed, provider, format);
+    for note in notes {
+        printer.note(format!("note: {note}"));
+    }
     match out {
         None => {
             for (_, text) in files {

@@ -1030,3 +1030,52 @@ fn plan_errors_can_be_github_annotations() {
         "{out}"
     );
 }
+
+#[test]
+fn export_leaves_out_what_it_cannot_name_and_says_so() {
+    let server = oncall_server(&[]);
+    let users = list(&server, "users");
+    let (_, chain) = send(
+        server
+            .oncall(Method::POST, "/api/v1/escalation_chains/")
+            .json(&json!({"name": "Made in the UI"})),
+    );
+    for step in [
+        json!({"type": "notify_persons", "persons_to_notify": [users[0]["id"]]}),
+        json!({"type": "resolve"}),
+    ] {
+        let mut step = step;
+        step["escalation_chain_id"] = chain["id"].clone();
+        let (status, body) = send(
+            server
+                .oncall(Method::POST, "/api/v1/escalation_policies/")
+                .json(&step),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("exported");
+    let exported = alertform(&[
+        "export",
+        "--provider",
+        "grafana_oncall",
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(
+        stderr(&exported).contains("note: left out 1 reference to what alertform cannot name"),
+        "{}",
+        stderr(&exported)
+    );
+    let valid = alertform(&["validate", out.to_str().unwrap()]);
+    assert!(
+        valid.status.success(),
+        "the export is a valid config: {}",
+        stderr(&valid)
+    );
+}

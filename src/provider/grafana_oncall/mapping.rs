@@ -24,19 +24,28 @@ pub const TYPES: &[(&str, &str, &str)] = &[
 /// escalations, `maintenance` ones are internal.
 pub const UNMANAGED_TYPES: &[&str] = &["direct_paging", "manual", "maintenance"];
 
-pub fn oncall_type(channel: &str, template: &str) -> Option<&'static str> {
-    TYPES
+pub fn oncall_type(channel: &str, template: &str) -> Option<std::borrow::Cow<'static, str>> {
+    let known = TYPES
         .iter()
         .find(|(c, t, _)| *c == channel && *t == template)
-        .map(|(_, _, ty)| *ty)
+        .map(|(_, _, ty)| std::borrow::Cow::Borrowed(*ty));
+    // `oncall_<type>` is how an OnCall type without an alertform template reads (and exports):
+    // it names that type, so an exported config re-plans to no changes.
+    known.or_else(|| {
+        let ty = template.strip_prefix(ONCALL_TEMPLATE_PREFIX)?;
+        (channel == "api" && !ty.is_empty()).then(|| std::borrow::Cow::Owned(ty.to_owned()))
+    })
 }
+
+/// The template prefix of OnCall types alertform has no template for.
+pub const ONCALL_TEMPLATE_PREFIX: &str = "oncall_";
 
 /// The (channel, template) an OnCall type reads as; a type alertform has no template for keeps
 /// its own name, so a plan shows it and a change of it is a replace.
 pub fn channel_and_template(oncall_type: &str) -> (&'static str, String) {
     match TYPES.iter().find(|(_, _, ty)| *ty == oncall_type) {
         Some((channel, template, _)) => (channel, (*template).to_owned()),
-        None => ("api", format!("oncall_{oncall_type}")),
+        None => ("api", format!("{ONCALL_TEMPLATE_PREFIX}{oncall_type}")),
     }
 }
 
@@ -675,10 +684,15 @@ mod tests {
     #[test]
     fn types_map_both_ways() {
         for (channel, template, ty) in TYPES {
-            assert_eq!(oncall_type(channel, template), Some(*ty));
+            assert_eq!(oncall_type(channel, template).as_deref(), Some(*ty));
             assert_eq!(channel_and_template(ty), (*channel, (*template).to_owned()));
         }
         assert_eq!(channel_and_template("kapacitor").1, "kapacitor");
         assert_eq!(channel_and_template("amazon_sns").1, "oncall_amazon_sns");
+        assert_eq!(
+            oncall_type("api", "oncall_amazon_sns").as_deref(),
+            Some("amazon_sns")
+        );
+        assert_eq!(oncall_type("email", "oncall_amazon_sns"), None);
     }
 }
