@@ -212,6 +212,36 @@ pub struct LayerBody {
     pub restrict: Vec<WindowBody>,
 }
 
+impl LayerBody {
+    /// The wall-clock start, rotation and windows, parsed; `None` if any is not (the service
+    /// stores only values it has checked).
+    pub fn timing(
+        &self,
+    ) -> Option<(
+        jiff::civil::DateTime,
+        crate::model::Rotation,
+        Vec<crate::model::Window>,
+    )> {
+        use crate::model::validate::{parse_clock, parse_local_datetime};
+        let restrict = self
+            .restrict
+            .iter()
+            .map(|w| {
+                Some(crate::model::Window {
+                    days: w.days.iter().copied().collect(),
+                    from: parse_clock(&w.from)?,
+                    to: parse_clock(&w.to)?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((
+            parse_local_datetime(&self.start)?,
+            crate::model::Rotation::parse(&self.rotation)?,
+            restrict,
+        ))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleInput {

@@ -20,6 +20,15 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// A check: its code, its severity, and what it finds in one line.
 #[derive(Debug, Clone, Copy)]
 pub struct Check {
@@ -349,11 +358,6 @@ pub fn lint(model: &Model) -> Vec<Finding> {
         };
         let (from, to) = rota.cycle(SignedDuration::from_hours(24 * MAX_CYCLE_DAYS));
         if let Some((start, end)) = rota.first_gap(from, to) {
-            let local = |t: jiff::Timestamp| {
-                t.to_zoned_datetime(rota.zone.clone())
-                    .strftime("%a %Y-%m-%d %H:%M %Z")
-                    .to_string()
-            };
             let days = to.duration_since(from).as_hours() / 24;
             push(
                 "L008",
@@ -361,8 +365,8 @@ pub fn lint(model: &Model) -> Vec<Finding> {
                 "",
                 format!(
                     "`schedule.{key}` leaves hours uncovered: nobody is on call from {} to {} (the first gap in its {days}-day cycle)",
-                    local(start),
-                    local(end)
+                    rota.local_text(start),
+                    rota.local_text(end)
                 ),
                 "add a layer that covers those hours, or widen a restriction".into(),
             );

@@ -55,6 +55,13 @@ impl<'a> Rota<'a> {
         self.zone.to_datetime(at)
     }
 
+    /// `at` as people read it in the schedule's zone: `Mon 2027-03-29 09:00 BST`.
+    pub fn local_text(&self, at: Timestamp) -> String {
+        at.to_zoned_datetime(self.zone.clone())
+            .strftime("%a %Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+
     /// The start of turn `k` of `layer`.
     fn turn_start(&self, layer: &Layer, k: i64) -> Timestamp {
         match layer.rotation {

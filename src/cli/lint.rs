@@ -74,30 +74,22 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         }
         LintFormat::Github => {
             for f in &located {
-                let level = match f.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
+                let at = match (&f.file, f.line, f.column) {
+                    (Some(file), Some(line), Some(column)) => Some((file.as_str(), line, column)),
+                    _ => None,
                 };
-                let place = match (&f.file, f.line, f.column) {
-                    (Some(file), Some(line), Some(column)) => {
-                        format!(" file={},line={line},col={column},", escape_property(file))
-                    }
-                    _ => " ".to_owned(),
-                };
-                printer.out(format!(
-                    "::{level}{place}title=alertform lint {}::{} ({})",
-                    f.code,
-                    escape_annotation(f.message),
-                    escape_annotation(f.help)
+                printer.out(super::github::annotation(
+                    f.severity.as_str(),
+                    at,
+                    &format!("alertform lint {}", f.code),
+                    f.message,
+                    Some(f.help),
                 ));
             }
         }
         LintFormat::Text => {
             for f in &located {
-                let level = match f.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                };
+                let level = f.severity.as_str();
                 let place = match (&f.file, f.line, f.column) {
                     (Some(file), Some(line), Some(column)) => format!(" {file}:{line}:{column}:"),
                     _ => String::new(),
@@ -133,18 +125,4 @@ fn counts(findings: &[JsonFinding<'_>]) -> (usize, usize) {
         .filter(|f| f.severity == Severity::Error)
         .count();
     (errors, findings.len() - errors)
-}
-
-/// GitHub workflow-command data: `%`, CR and LF percent-encoded.
-pub fn escape_annotation(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// A workflow-command property (`file=…`): also `:` and `,`, which end a property.
-pub fn escape_property(text: &str) -> String {
-    escape_annotation(text)
-        .replace(':', "%3A")
-        .replace(',', "%2C")
 }

@@ -6,6 +6,7 @@ mod completions;
 mod dev;
 mod export;
 mod fmt;
+mod github;
 mod graph;
 mod lint;
 mod oncall;
@@ -260,21 +261,16 @@ fn report_plan_errors(
 fn annotate(invalid: &Invalid, title: &str, printer: &Printer) -> ExitStatus {
     for problem in &invalid.problems {
         let p = problem.to_json(&invalid.sources);
-        let place = match (&p.file, p.line, p.column) {
-            (Some(file), Some(line), Some(column)) => format!(
-                " file={},line={line},col={column},",
-                lint::escape_property(file)
-            ),
-            _ => " ".to_owned(),
+        let at = match (&p.file, p.line, p.column) {
+            (Some(file), Some(line), Some(column)) => Some((file.as_str(), line, column)),
+            _ => None,
         };
-        let help = p
-            .help
-            .as_deref()
-            .map(|h| format!(" ({})", lint::escape_annotation(h)))
-            .unwrap_or_default();
-        printer.out(format!(
-            "::error{place}title={title}::{}{help}",
-            lint::escape_annotation(&p.message)
+        printer.out(github::annotation(
+            "error",
+            at,
+            title,
+            &p.message,
+            p.help.as_deref(),
         ));
     }
     ExitStatus::Failure

@@ -36,22 +36,13 @@ pub struct Args {
     reject_name: Option<String>,
     /// Whose API to speak: `alertform` (the bundled service) or `grafana_oncall` (a local
     /// emulation of Grafana OnCall's public API).
-    #[arg(long, value_name = "PROVIDER", default_value = "alertform", value_parser = api)]
+    #[arg(long, value_name = "PROVIDER", default_value = "alertform", value_parser = super::service::provider_name)]
     api: crate::model::ProviderName,
     /// For `--api grafana_oncall`: a JSON file of the Grafana org's teams and users (what Grafana
     /// syncs into OnCall), loaded at start: `{"teams": [{"name"}], "users": [{"email",
     /// "username", "role", "teams": [NAME]}]}`.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
-}
-
-fn api(text: &str) -> Result<crate::model::ProviderName, String> {
-    crate::model::ProviderName::parse(text).ok_or_else(|| {
-        format!(
-            "valid APIs: {}",
-            crate::model::ProviderName::NAMES.join(", ")
-        )
-    })
 }
 
 fn probability(text: &str) -> Result<f64, String> {

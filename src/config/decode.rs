@@ -467,6 +467,27 @@ impl Decoder<'_> {
         }
     }
 
+    /// `time_zone`, an IANA name as `known` has it, with a did-you-mean when it is not.
+    fn time_zone(&mut self, object: &Object, known: fn(&str) -> bool) -> Option<Spanned<String>> {
+        let tz = self.string(object, "time_zone")?;
+        if known(&tz.value) {
+            return Some(tz);
+        }
+        let help = did_you_mean(&tz.value, time_zone_names()).unwrap_or_else(|| {
+            "use an IANA time zone name such as `Europe/Berlin` or `America/New_York`".to_owned()
+        });
+        self.problems.push(
+            Problem::at(
+                format!("unknown time zone `{}`", tz.value),
+                self.file,
+                tz.span.clone(),
+                "not an IANA time zone",
+            )
+            .help(help),
+        );
+        None
+    }
+
     /// A list of `alertform lint` codes, each checked.
     fn lint_codes(&mut self, object: &Object, field: &str) -> Vec<Spanned<String>> {
         let codes = self.strings(object, field);
@@ -531,26 +552,9 @@ impl Decoder<'_> {
             }
         });
         let role = self.enumeration(object, "role", Role::NAMES, Role::parse);
-        let time_zone = self.string(object, "time_zone").and_then(|tz| {
-            if is_valid_time_zone(&tz.value) {
-                Some(tz.value)
-            } else {
-                let help = did_you_mean(&tz.value, time_zone_names()).unwrap_or_else(|| {
-                    "use an IANA time zone name such as `Europe/Berlin` or `America/New_York`"
-                        .to_owned()
-                });
-                self.problems.push(
-                    Problem::at(
-                        format!("unknown time zone `{}`", tz.value),
-                        self.file,
-                        tz.span.clone(),
-                        "not an IANA time zone",
-                    )
-                    .help(help),
-                );
-                None
-            }
-        });
+        let time_zone = self
+            .time_zone(object, is_valid_time_zone)
+            .map(|tz| tz.value);
         let lifecycle = self.lifecycle(object);
         Some(UserConfig {
             name: name?,
@@ -701,24 +705,8 @@ impl Decoder<'_> {
             &["name", "time_zone", "layer"],
         );
         let name = self.non_empty_string(object, "name");
-        let time_zone = self.string(object, "time_zone").and_then(|tz| {
-            if crate::model::validate::schedule_zone(&tz.value).is_some() {
-                return Some(tz);
-            }
-            let help = did_you_mean(&tz.value, time_zone_names()).unwrap_or_else(|| {
-                "use an IANA time zone name such as `Europe/London` or `America/New_York`"
-                    .to_owned()
-            });
-            self.problems.push(
-                Problem::at(
-                    format!("unknown time zone `{}`", tz.value),
-                    self.file,
-                    tz.span.clone(),
-                    "not an IANA time zone",
-                )
-                .help(help),
-            );
-            None
+        let time_zone = self.time_zone(object, |name| {
+            crate::model::validate::schedule_zone(name).is_some()
         });
         // Every layer's problems at once: a bad layer does not hide the others' (nor, through
         // the model, their members'); the config is invalid either way.

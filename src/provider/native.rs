@@ -15,7 +15,7 @@ use super::{
     ObservedStep, ObservedUser,
 };
 use crate::api::{EscalationPolicy, Group, Integration, Page, Schedule, User, collection};
-use crate::model::{Channel, ChannelSettings, ChatPlatform, Kind, Rotation, Templates, Window};
+use crate::model::{Channel, ChannelSettings, ChatPlatform, Kind, Rotation, Templates};
 use crate::plan::{Action, Attributes, Change};
 
 /// The largest page the service serves.
@@ -162,10 +162,9 @@ fn observe_policy(p: EscalationPolicy) -> ObservedPolicy {
     }
 }
 
-/// A stored schedule; values the service validated, so unreadable ones cannot occur (they read
-/// as the epoch and `1h`, which a plan would show as a difference).
+/// A stored schedule; values the service validated, so unreadable ones cannot occur (a layer
+/// would read as starting at the epoch, `1h`, unrestricted: a difference a plan shows).
 fn observe_schedule(s: Schedule) -> ObservedSchedule {
-    use crate::model::validate::{parse_clock, parse_local_datetime};
     ObservedSchedule {
         id: s.meta.id,
         version: s.meta.version,
@@ -174,20 +173,19 @@ fn observe_schedule(s: Schedule) -> ObservedSchedule {
         layers: s
             .layers
             .into_iter()
-            .map(|l| ObservedLayer {
-                name: l.name,
-                start: parse_local_datetime(&l.start).unwrap_or_default(),
-                rotation: Rotation::parse(&l.rotation).unwrap_or(Rotation::Hours(1)),
-                member_user_ids: l.member_user_ids,
-                restrict: l
-                    .restrict
-                    .into_iter()
-                    .map(|w| Window {
-                        days: w.days.into_iter().collect(),
-                        from: parse_clock(&w.from).unwrap_or_default(),
-                        to: parse_clock(&w.to).unwrap_or_default(),
-                    })
-                    .collect(),
+            .map(|l| {
+                let (start, rotation, restrict) = l.timing().unwrap_or((
+                    jiff::civil::DateTime::default(),
+                    Rotation::Hours(1),
+                    Vec::new(),
+                ));
+                ObservedLayer {
+                    name: l.name,
+                    start,
+                    rotation,
+                    member_user_ids: l.member_user_ids,
+                    restrict,
+                }
             })
             .collect(),
     }

@@ -56,11 +56,7 @@ pub fn text(answers: &[Answer<'_>]) -> String {
             out.push('\n');
         }
         let schedule = answer.rota.schedule;
-        let local = |at: Timestamp| {
-            at.to_zoned_datetime(answer.rota.zone.clone())
-                .strftime("%a %Y-%m-%d %H:%M %Z")
-                .to_string()
-        };
+        let local = |at: Timestamp| answer.rota.local_text(at);
         let _ = writeln!(
             out,
             "{} (schedule.{}, {})",

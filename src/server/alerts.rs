@@ -102,8 +102,7 @@ async fn receive(
 /// Who `schedule` has on call at `at`: its rotation maths over its stored form (member ids stand
 /// in for addresses).
 fn on_call(schedule: &ScheduleInput, at: jiff::Timestamp) -> Option<String> {
-    use crate::model::validate::{parse_clock, parse_local_datetime};
-    use crate::model::{Address, Kind, Layer, Lifecycle, Rotation, Schedule, Window};
+    use crate::model::{Address, Kind, Layer, Lifecycle, Schedule};
     let model = Schedule {
         name: schedule.name.clone(),
         time_zone: schedule.time_zone.clone(),
@@ -111,26 +110,17 @@ fn on_call(schedule: &ScheduleInput, at: jiff::Timestamp) -> Option<String> {
             .layers
             .iter()
             .map(|l| {
+                let (start, rotation, restrict) = l.timing()?;
                 Some(Layer {
                     name: l.name.clone(),
-                    start: parse_local_datetime(&l.start)?,
-                    rotation: Rotation::parse(&l.rotation)?,
+                    start,
+                    rotation,
                     members: l
                         .member_user_ids
                         .iter()
                         .map(|id| Address::new(Kind::User, id))
                         .collect(),
-                    restrict: l
-                        .restrict
-                        .iter()
-                        .map(|w| {
-                            Some(Window {
-                                days: w.days.iter().copied().collect(),
-                                from: parse_clock(&w.from)?,
-                                to: parse_clock(&w.to)?,
-                            })
-                        })
-                        .collect::<Option<Vec<_>>>()?,
+                    restrict,
                 })
             })
             .collect::<Option<Vec<_>>>()?,

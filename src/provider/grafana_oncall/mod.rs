@@ -398,14 +398,13 @@ fn observe_schedules(
                 },
             })
             .collect();
-        let mut parts = vec![schedule];
-        parts.extend(own.iter().copied());
         // `on_call_now` changes by itself: not part of the version.
         let mut stable = schedule.clone();
         if let Some(map) = stable.as_object_mut() {
             map.remove("on_call_now");
         }
-        parts[0] = &stable;
+        let mut parts = vec![&stable];
+        parts.extend(own.iter().copied());
         observed.push(ObservedSchedule {
             version: version_of(&parts),
             name: text(schedule, "name"),
