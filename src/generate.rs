@@ -316,6 +316,144 @@ pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
     files
 }
 
+/// A PagerDuty org of about `objects` objects, in the proportions of [`org`]: 20 % users (with
+/// roles PagerDuty has and a phone each), 5 % teams of users, 15 % escalation policies of 1–3 rules
+/// paging users (the first at once, the next after 10 or 20 minutes) and 60 % integrations (one
+/// service each: Events API v2, vendors, email). Besides the config files,
+/// `pagerduty-seed.json` names the account's owner, whom the config declares.
+pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
+    let users = (objects / 5).max(1);
+    let groups = (objects / 20).max(1);
+    let policies = (objects * 15 / 100).max(1);
+    let integrations = objects.saturating_sub(users + groups + policies).max(1);
+    let mut rng = Rng(0x0BAD ^ objects as u64);
+    let reference = |kind: &str, key: String| match format {
+        Format::Toml => format!("\"{kind}.{key}\""),
+        Format::Hcl => format!("{kind}.{key}"),
+    };
+    let mut out = Vec::new();
+
+    let mut text = String::new();
+    for i in 0..users {
+        let role = if i == 0 {
+            "owner"
+        } else {
+            [
+                "responder",
+                "responder",
+                "admin",
+                "observer",
+                "integrations_admin",
+            ][i % 5]
+        };
+        let fields = [
+            ("name", format!("\"User {i}\"")),
+            ("email", format!("\"user{i}@example.com\"")),
+            ("role", format!("\"{role}\"")),
+            ("phone", format!("\"+1415555{:04}\"", i % 10_000)),
+            ("time_zone", "\"America/New_York\"".to_owned()),
+        ];
+        block(&mut text, format, "user", &format!("u{i}"), &fields);
+    }
+    out.push(("users".to_owned(), text));
+
+    let mut text = String::new();
+    for g in 0..groups {
+        let mut members: Vec<usize> = (0..5).map(|_| rng.below(users)).collect();
+        members.sort_unstable();
+        members.dedup();
+        let list: Vec<String> = members
+            .iter()
+            .map(|m| reference("user", format!("u{m}")))
+            .collect();
+        let fields = [
+            ("name", format!("\"Team {g}\"")),
+            ("members", format!("[{}]", list.join(", "))),
+        ];
+        block(&mut text, format, "group", &format!("g{g}"), &fields);
+    }
+    out.push(("groups".to_owned(), text));
+
+    let mut text = String::new();
+    for p in 0..policies {
+        let steps: Vec<String> = (0..=rng.below(3))
+            .map(|s| {
+                let mut targets = vec![reference("user", format!("u{}", rng.below(users)))];
+                if s % 2 == 0 {
+                    targets.push(reference("user", format!("u{}", rng.below(users))));
+                }
+                targets.sort();
+                targets.dedup();
+                format!(
+                    "{{ delay_minutes = {}, notify = [{}] }}",
+                    s * 10,
+                    targets.join(", ")
+                )
+            })
+            .collect();
+        let fields = [
+            ("name", format!("\"Policy {p}\"")),
+            ("repeat", if p % 2 == 0 { "3" } else { "0" }.to_owned()),
+            ("steps", format!("[{}]", steps.join(", "))),
+        ];
+        block(
+            &mut text,
+            format,
+            "escalation_policy",
+            &format!("p{p}"),
+            &fields,
+        );
+    }
+    out.push(("policies".to_owned(), text));
+
+    let mut text = String::new();
+    for i in 0..integrations {
+        let policy = match format {
+            Format::Toml => format!("\"p{}\"", rng.below(policies)),
+            Format::Hcl => format!("escalation_policy.p{}", rng.below(policies)),
+        };
+        let (channel, template) = [
+            ("api", "custom"),
+            ("api", "datadog"),
+            ("api", "custom"),
+            ("api", "prometheus_alertmanager"),
+            ("email", "custom"),
+        ][i % 5];
+        let fields = [
+            ("name", format!("\"Service {i}\"")),
+            ("channel", format!("\"{channel}\"")),
+            ("template", format!("\"{template}\"")),
+            ("escalation_policy", policy),
+        ];
+        block(&mut text, format, "integration", &format!("i{i}"), &fields);
+    }
+    out.push(("integrations".to_owned(), text));
+    out.push((
+        "settings".to_owned(),
+        match format {
+            Format::Toml => "[settings]\nprovider = \"pagerduty\"\n".to_owned(),
+            Format::Hcl => "settings {\n  provider = \"pagerduty\"\n}\n".to_owned(),
+        },
+    ));
+    let extension = match format {
+        Format::Toml => "toml",
+        Format::Hcl => "hcl",
+    };
+    let mut files: Vec<(String, String)> = out
+        .into_iter()
+        .map(|(name, text)| (format!("{name}.{extension}"), text))
+        .collect();
+    let seed = serde_json::json!({
+        "subdomain": "generated",
+        "users": [{"name": "User 0", "email": "user0@example.com", "role": "owner", "time_zone": "America/New_York"}],
+    });
+    files.push((
+        "pagerduty-seed.json".to_owned(),
+        serde_json::to_string(&seed).expect("a seed serialises") + "\n",
+    ));
+    files
+}
+
 /// `count` schedules over the first users of an org of `objects` objects, three layers each (a
 /// weekly rotation, a daily one, and a business-hours cover restricted to weekdays when
 /// `restricted`, an eight-hour one otherwise), in rotating zones: the file `schedules.*` to add to

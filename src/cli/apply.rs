@@ -75,10 +75,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         };
         targets.push(address);
     }
-    let options = PlanOptions {
-        targets,
-        read_only: crate::provider::capabilities(checked.provider).read_only(),
-    };
+    let options = PlanOptions::for_provider(checked.provider, targets);
     with_service(
         &args.service,
         checked.provider,
@@ -137,7 +134,7 @@ impl Run<'_> {
                 return ExitStatus::Failure;
             }
         };
-        for note in &observed.notes {
+        for note in self.checked.notes.iter().chain(&observed.notes) {
             printer.note(format!("note: {note}"));
         }
         let versions: BTreeMap<String, u64> = observed
@@ -176,6 +173,10 @@ impl Run<'_> {
         );
         if plan.is_empty() {
             return ExitStatus::Success;
+        }
+        if let Err(message) = self.connection.provider.preflight(&plan) {
+            printer.note(format!("error: {message}; nothing was changed"));
+            return ExitStatus::Failure;
         }
         let mut live_counts: BTreeMap<Kind, usize> = BTreeMap::new();
         for (kind, _, _) in observed.versions() {

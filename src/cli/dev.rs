@@ -97,6 +97,9 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 crate::model::ProviderName::GrafanaOncall => {
                     crate::generate::oncall_org(args.objects, format)
                 }
+                crate::model::ProviderName::Pagerduty => {
+                    crate::generate::pagerduty_org(args.objects, format)
+                }
             };
             if args.schedules > 0 {
                 // OnCall's rolling shifts cannot be restricted to windows.
@@ -176,6 +179,11 @@ async fn baseline(
                 crate::model::ProviderName::Alertform => object_paths(&http).await?,
                 crate::model::ProviderName::GrafanaOncall => {
                     crate::provider::grafana_oncall::object_paths(&http)
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
+                crate::model::ProviderName::Pagerduty => {
+                    crate::provider::pagerduty::object_paths(&http)
                         .await
                         .map_err(|e| e.to_string())?
                 }

@@ -158,6 +158,9 @@ struct Checked {
     model: crate::model::Model,
     locations: crate::config::locations::Locations,
     provider: crate::model::ProviderName,
+    /// What loading did to the config for the provider, for plan and apply to say (steps whose
+    /// groups `expand_groups` turned into users).
+    notes: Vec<String>,
 }
 
 /// Loads the config at `path` and reports, as located problems, everything in it that the
@@ -185,11 +188,18 @@ fn load_checked(
             .collect();
         return Err(Invalid { sources, problems });
     }
+    let mut model = model;
+    let notes = if !capabilities.steps_page_groups && model.settings.expand_groups {
+        model.expand_group_steps()
+    } else {
+        Vec::new()
+    };
     Ok(Checked {
         sources,
         model,
         locations,
         provider,
+        notes,
     })
 }
 

@@ -68,10 +68,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         elapsed_ms = started.elapsed().as_millis(),
         "loaded the config"
     );
-    let options = PlanOptions {
-        targets,
-        read_only: crate::provider::capabilities(checked.provider).read_only(),
-    };
+    let options = PlanOptions::for_provider(checked.provider, targets);
     with_service(
         &args.service,
         checked.provider,
@@ -104,7 +101,7 @@ async fn plan_with(
         provider = connection.provider.name().as_str(),
         "read live state"
     );
-    for note in &observed.notes {
+    for note in checked.notes.iter().chain(&observed.notes) {
         printer.note(format!("note: {note}"));
     }
     let started = std::time::Instant::now();

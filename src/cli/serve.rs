@@ -28,19 +28,23 @@ pub struct Args {
     /// Fraction (0–1) of writes that commit and are then answered 503.
     #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
     fail_after_commit_rate: f64,
-    /// Requests per second per token; beyond it, 429 with Retry-After.
+    /// Requests per second per token (per minute with `--api pagerduty`, whose limit is per
+    /// minute: 960 models PagerDuty's); beyond it, 429.
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
     /// Refuse (422) every write of an object with this name: a deterministic fault for tests.
     #[arg(long, value_name = "NAME", hide = true)]
     reject_name: Option<String>,
-    /// Whose API to speak: `alertform` (the bundled service) or `grafana_oncall` (a local
-    /// emulation of Grafana OnCall's public API).
+    /// Whose API to speak: `alertform` (the bundled service), or a local emulation of a
+    /// vendor's: `grafana_oncall` (Grafana OnCall's public API), `pagerduty` (PagerDuty's REST
+    /// API v2).
     #[arg(long, value_name = "PROVIDER", default_value = "alertform", value_parser = super::service::provider_name)]
     api: crate::model::ProviderName,
     /// For `--api grafana_oncall`: a JSON file of the Grafana org's teams and users (what Grafana
     /// syncs into OnCall), loaded at start: `{"teams": [{"name"}], "users": [{"email",
-    /// "username", "role", "teams": [NAME]}]}`.
+    /// "username", "role", "teams": [NAME]}]}`. For `--api pagerduty`: the account,
+    /// `{"subdomain", "users": [{"name", "email", "role", "time_zone"}]}` (one user with role
+    /// `owner`; without one, the account's owner is owner@example.com).
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
 }

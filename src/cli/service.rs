@@ -19,6 +19,10 @@ pub const EMBEDDED_DATA: &str = ".alertform/local";
 /// teams Grafana would have synced (OnCall's API cannot create them).
 pub const ONCALL_SEED: &str = "grafana-oncall-seed.json";
 
+/// The file beside a config that seeds the embedded PagerDuty emulation with the account's
+/// subdomain and people (its owner above all, whom the API cannot create).
+pub const PAGERDUTY_SEED: &str = "pagerduty-seed.json";
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServiceArgs {
     /// The service's base URL. Without it, an embedded local service is started with its data in
@@ -28,10 +32,15 @@ pub struct ServiceArgs {
     /// API token for the service.
     #[arg(long, env = "ALERTFORM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Whose API the service speaks: `alertform` (the bundled service) or `grafana_oncall`.
+    /// Whose API the service speaks: `alertform` (the bundled service), `grafana_oncall` or
+    /// `pagerduty`.
     /// Overrides `settings.provider`.
     #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = provider_name)]
     pub provider: Option<ProviderName>,
+    /// PagerDuty: the email of a user on the account, sent as `From` when creating users.
+    /// The embedded emulation defaults to its account owner.
+    #[arg(long, env = "ALERTFORM_PAGERDUTY_FROM")]
+    pub from_email: Option<String>,
 }
 
 pub(super) fn provider_name(text: &str) -> Result<ProviderName, String> {
@@ -96,8 +105,13 @@ impl Connection {
                 None,
             )
         } else {
-            let seed = match provider {
-                ProviderName::GrafanaOncall => config
+            let seed_file = match provider {
+                ProviderName::GrafanaOncall => Some(ONCALL_SEED),
+                ProviderName::Pagerduty => Some(PAGERDUTY_SEED),
+                ProviderName::Alertform => None,
+            };
+            let seed = seed_file.and_then(|file| {
+                config
                     .map(|c| {
                         if c.is_dir() {
                             c.to_owned()
@@ -105,10 +119,9 @@ impl Connection {
                             c.parent().unwrap_or(Path::new(".")).to_owned()
                         }
                     })
-                    .map(|dir| dir.join(ONCALL_SEED))
-                    .filter(|seed| seed.is_file()),
-                ProviderName::Alertform => None,
-            };
+                    .map(|dir| dir.join(file))
+                    .filter(|seed| seed.is_file())
+            });
             let server = crate::server::start(ServeOptions {
                 listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
                 data_dir: PathBuf::from(EMBEDDED_DATA),
@@ -124,11 +137,17 @@ impl Connection {
             })?;
             (server.url.clone(), Some(token), Some(server))
         };
+        // The embedded PagerDuty account's owner may create users.
+        let from_email = match (&args.from_email, &embedded) {
+            (Some(from), _) => Some(from.clone()),
+            (None, Some(server)) => server.account_owner.clone(),
+            (None, None) => None,
+        };
         let has_token = token.is_some();
         let http =
             HttpClient::new(&endpoint, token, RetryPolicy::default()).map_err(|e| e.to_string())?;
         Ok(Connection {
-            provider: Provider::new(provider, http, has_token),
+            provider: Provider::new(provider, http, has_token, from_email),
             target: Target {
                 provider: provider.as_str().to_owned(),
                 endpoint,

@@ -46,7 +46,13 @@ const TEMPLATE_FIELDS: [&str; 6] = [
     "title",
     "message",
 ];
-const SETTINGS_FIELDS: [&str; 4] = ["ignore", "max_delete_percent", "provider", "lint"];
+const SETTINGS_FIELDS: [&str; 5] = [
+    "ignore",
+    "max_delete_percent",
+    "provider",
+    "lint",
+    "expand_groups",
+];
 const LINT_FIELDS: [&str; 1] = ["disable"];
 
 /// The fields that belong to one channel only.
@@ -1062,11 +1068,13 @@ impl Decoder<'_> {
                 disable: self.lint_codes(&lint, "disable"),
             })
         });
+        let expand_groups = self.bool(object, "expand_groups");
         SettingsConfig {
             ignore,
             max_delete_percent,
             provider,
             lint,
+            expand_groups,
         }
     }
 

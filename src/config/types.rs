@@ -246,11 +246,14 @@ pub struct SettingsConfig {
     /// (kinds with at least 10), unless `--force`. Default 30.
     #[schemars(range(min = 0, max = 100))]
     pub max_delete_percent: Option<u8>,
-    /// The live service this config targets: `alertform` (the default, the bundled service) or
-    /// `grafana_oncall`. `--provider` / `ALERTFORM_PROVIDER` override it.
+    /// The live service this config targets: `alertform` (the default, the bundled service),
+    /// `grafana_oncall` or `pagerduty`. `--provider` / `ALERTFORM_PROVIDER` override it.
     pub provider: Option<ProviderName>,
     /// `alertform lint` for the whole config.
     pub lint: Option<LintConfig>,
+    /// For providers whose escalation steps cannot page a group (PagerDuty): page each named
+    /// group's users instead, listed in the plan. Default false (such a step is an error).
+    pub expand_groups: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, JsonSchema)]

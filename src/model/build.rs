@@ -190,6 +190,7 @@ impl Builder<'_> {
                 .max_delete_percent
                 .unwrap_or(defaults.max_delete_percent),
             provider: first.provider,
+            expand_groups: first.expand_groups.unwrap_or(false),
             lint_disable: first
                 .lint
                 .iter()

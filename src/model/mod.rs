@@ -39,6 +39,78 @@ impl Model {
 }
 
 impl Model {
+    /// The users of group `key`, through nested groups (each group once).
+    pub fn group_users(&self, key: &str) -> BTreeSet<Address> {
+        let mut users = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut pending = vec![key.to_owned()];
+        while let Some(group) = pending.pop() {
+            if !seen.insert(group.clone()) {
+                continue;
+            }
+            for member in self.groups.get(&group).into_iter().flat_map(|g| &g.members) {
+                match member.kind {
+                    Kind::Group => pending.push(member.key.clone()),
+                    _ => {
+                        users.insert(member.clone());
+                    }
+                }
+            }
+        }
+        users
+    }
+
+    /// Makes every step that pages a group page the group's users instead (`expand_groups`), and
+    /// says what it did, one line per step, for the plan to show.
+    pub fn expand_group_steps(&mut self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let expanded: Vec<(String, usize, BTreeSet<Address>)> = self
+            .escalation_policies
+            .iter()
+            .flat_map(|(key, policy)| {
+                policy
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, step)| step.notify.iter().any(|a| a.kind == Kind::Group))
+                    .map(move |(index, step)| (key.clone(), index, step.notify.clone()))
+            })
+            .collect();
+        for (key, index, notify) in expanded {
+            let mut targets = BTreeSet::new();
+            let mut said = Vec::new();
+            for address in notify {
+                if address.kind == Kind::Group {
+                    let users = self.group_users(&address.key);
+                    said.push(format!(
+                        "{address} → {}",
+                        users
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    targets.extend(users);
+                } else {
+                    targets.insert(address);
+                }
+            }
+            notes.push(format!(
+                "escalation_policy.{key} step {} pages group users by name (expand_groups): {}",
+                index + 1,
+                said.join("; ")
+            ));
+            if let Some(step) = self
+                .escalation_policies
+                .get_mut(&key)
+                .and_then(|p| p.steps.get_mut(index))
+            {
+                step.notify = targets;
+            }
+        }
+        notes
+    }
+
     /// Every declared address, in kind order.
     pub fn addresses(&self) -> Vec<Address> {
         let users = self.users.keys().map(|k| Address::new(Kind::User, k));
@@ -277,6 +349,8 @@ pub struct Settings {
     pub provider: Option<ProviderName>,
     /// Lint codes not to report anywhere (`settings.lint.disable`).
     pub lint_disable: Vec<String>,
+    /// Steps page each named group's users, for providers whose steps cannot page a group.
+    pub expand_groups: bool,
 }
 
 impl Default for Settings {
@@ -286,6 +360,7 @@ impl Default for Settings {
             max_delete_percent: 30,
             provider: None,
             lint_disable: Vec::new(),
+            expand_groups: false,
         }
     }
 }

@@ -59,6 +59,7 @@ vocabulary! {
     ProviderName {
         Alertform = "alertform",
         GrafanaOncall = "grafana_oncall",
+        Pagerduty = "pagerduty",
     }
 }
 
@@ -68,6 +69,7 @@ impl ProviderName {
         match self {
             ProviderName::Alertform => "alertform",
             ProviderName::GrafanaOncall => "Grafana OnCall",
+            ProviderName::Pagerduty => "PagerDuty",
         }
     }
 }

@@ -214,6 +214,30 @@ impl<'a> Shape<'a> {
         self
     }
 
+    /// `self`, desired, with `fields` the config leaves out taken from `live`: for those, the
+    /// provider's service keeps its own value (PagerDuty: a user's time zone and phone).
+    pub fn defaulted(mut self, live: &Shape<'a>, fields: &[(Kind, &str)]) -> Self {
+        if let (
+            Shape::User {
+                phone, time_zone, ..
+            },
+            Shape::User {
+                phone: live_phone,
+                time_zone: live_zone,
+                ..
+            },
+        ) = (&mut self, live)
+        {
+            if phone.is_none() && fields.contains(&(Kind::User, "phone")) {
+                *phone = *live_phone;
+            }
+            if time_zone.is_none() && fields.contains(&(Kind::User, "time_zone")) {
+                *time_zone = *live_zone;
+            }
+        }
+        self
+    }
+
     /// The attribute map plans show and store.
     pub fn attributes(&self) -> Attributes {
         let mut a = Attributes::new();

@@ -128,6 +128,21 @@ pub struct PlanOptions {
     /// Kinds the live service keeps read-only (its provider's capabilities): declared objects
     /// are matched, never created or changed, and undeclared ones are left alone.
     pub read_only: Vec<Kind>,
+    /// Fields a config may leave to the service (its provider's capabilities): left out, they
+    /// take the live value, so they are no change.
+    pub service_defaults: Vec<(Kind, &'static str)>,
+}
+
+impl PlanOptions {
+    /// The options a provider's capabilities call for, limited to `targets`.
+    pub fn for_provider(name: crate::model::ProviderName, targets: Vec<Address>) -> PlanOptions {
+        let capabilities = crate::provider::capabilities(name);
+        PlanOptions {
+            targets,
+            read_only: capabilities.read_only(),
+            service_defaults: capabilities.service_defaults.to_vec(),
+        }
+    }
 }
 
 /// Why there is no plan.
@@ -149,6 +164,8 @@ pub enum PlanError {
         address: Address,
         fields: Vec<(String, serde_json::Value, serde_json::Value)>,
     },
+    /// An undeclared live object the plan would delete, which the service will not delete.
+    Undeletable { address: String, why: String },
 }
 
 impl fmt::Display for PlanError {
@@ -191,6 +208,10 @@ impl fmt::Display for PlanError {
                     .collect::<Vec<_>>()
                     .join("; "),
                 address.kind.plural()
+            ),
+            PlanError::Undeletable { address, why } => write!(
+                f,
+                "`{address}` is not in the config, so the plan would delete it, but {why}"
             ),
         }
     }
@@ -237,7 +258,9 @@ pub fn plan(
             Some(index) => {
                 let object = &live[*index];
                 let before = object.shape(&refer);
-                let after = after.computed(&before);
+                let after = after
+                    .computed(&before)
+                    .defaulted(&before, &options.service_defaults);
                 let same = before == after;
                 debug_assert_eq!(
                     same,
@@ -338,6 +361,13 @@ pub fn plan(
     for &index in &matching.deleted {
         let object = &live[index];
         if options.read_only.contains(&object.kind()) {
+            continue;
+        }
+        if let Some(why) = observed.undeletable.get(object.id()) {
+            errors.push(PlanError::Undeletable {
+                address: address_of(object.id()),
+                why: why.clone(),
+            });
             continue;
         }
         changes.push(Change {

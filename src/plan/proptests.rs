@@ -217,6 +217,7 @@ fn observed(org: &Org) -> Observed {
             .collect(),
         integrations: Vec::new(),
         notes: Vec::new(),
+        undeletable: std::collections::BTreeMap::new(),
     }
 }
 

@@ -86,6 +86,7 @@ fn live_org() -> Observed {
         }],
         integrations: vec![integration("int_grafana", "Grafana", "grafana")],
         notes: Vec::new(),
+        undeletable: std::collections::BTreeMap::new(),
     }
 }
 

@@ -41,6 +41,11 @@ pub struct Capabilities {
     pub kinds: &'static [KindSupport],
     /// Checks of values (not just presence) the vendor cannot express.
     pub check_values: fn(&Model) -> Vec<Unsupported>,
+    /// Fields that, left out of a config, keep the service's value instead of clearing it.
+    pub service_defaults: &'static [(Kind, &'static str)],
+    /// Whether escalation steps can page a group; when not, `settings.expand_groups` pages its
+    /// users instead.
+    pub steps_page_groups: bool,
 }
 
 impl Capabilities {
@@ -161,4 +166,6 @@ pub const ALERTFORM: Capabilities = Capabilities {
         },
     ],
     check_values: |_| Vec::new(),
+    service_defaults: &[],
+    steps_page_groups: true,
 };

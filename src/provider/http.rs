@@ -85,6 +85,8 @@ pub enum AuthScheme {
     Bearer,
     /// The bare token, no scheme word (Grafana OnCall).
     Raw,
+    /// `Token token=<token>` (PagerDuty's REST API keys).
+    Token,
 }
 
 /// A client for one service endpoint with one token.
@@ -94,6 +96,8 @@ pub struct HttpClient {
     base: String,
     token: Option<String>,
     auth: AuthScheme,
+    /// Headers sent with every request (a vendor's versioned `Accept`).
+    headers: Arc<Vec<(&'static str, &'static str)>>,
     policy: RetryPolicy,
     requests: Arc<AtomicU64>,
     retries: Arc<AtomicU64>,
@@ -146,6 +150,7 @@ impl HttpClient {
             base: base.trim_end_matches('/').to_owned(),
             token,
             auth: AuthScheme::Bearer,
+            headers: Arc::default(),
             policy,
             requests: Arc::default(),
             retries: Arc::default(),
@@ -159,6 +164,13 @@ impl HttpClient {
     #[must_use]
     pub fn with_auth(mut self, auth: AuthScheme) -> Self {
         self.auth = auth;
+        self
+    }
+
+    /// The same client, sending `headers` with every request.
+    #[must_use]
+    pub fn with_headers(mut self, headers: Vec<(&'static str, &'static str)>) -> Self {
+        self.headers = Arc::new(headers);
         self
     }
 
@@ -243,13 +255,21 @@ impl HttpClient {
             if let Some(token) = &self.token {
                 request = match self.auth {
                     AuthScheme::Bearer => request.bearer_auth(token),
-                    AuthScheme::Raw => {
-                        let mut value = reqwest::header::HeaderValue::from_str(token)
+                    AuthScheme::Raw | AuthScheme::Token => {
+                        let text = if self.auth == AuthScheme::Token {
+                            format!("Token token={token}")
+                        } else {
+                            token.clone()
+                        };
+                        let mut value = reqwest::header::HeaderValue::from_str(&text)
                             .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
                         value.set_sensitive(true);
                         request.header(reqwest::header::AUTHORIZATION, value)
                     }
                 };
+            }
+            for (name, value) in self.headers.iter() {
+                request = request.header(*name, *value);
             }
             for (name, value) in headers {
                 request = request.header(*name, value);
@@ -461,13 +481,26 @@ fn error_detail(parsed: Option<&serde_json::Value>, text: &str) -> (Option<Strin
         }
     }
     let error = parsed.and_then(|v| v.get("error"));
-    let code = error
-        .and_then(|e| e.get("code"))
-        .and_then(|c| c.as_str())
-        .map(str::to_owned);
-    let message = error
+    // alertform's codes are words, PagerDuty's numbers.
+    let code = error.and_then(|e| e.get("code")).and_then(|c| match c {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    let mut message = error
         .and_then(|e| e.get("message"))
         .and_then(|m| m.as_str())
         .map_or_else(|| text.chars().take(200).collect(), str::to_owned);
+    // PagerDuty says what was wrong in `errors`.
+    let details: Vec<&str> = error
+        .and_then(|e| e.get("errors"))
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.as_str())
+        .collect();
+    if !details.is_empty() {
+        message = format!("{message}: {}", details.join("; "));
+    }
     (code, message)
 }

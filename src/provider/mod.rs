@@ -7,6 +7,7 @@ pub mod capabilities;
 pub mod grafana_oncall;
 pub mod http;
 pub mod native;
+pub mod pagerduty;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -79,11 +80,34 @@ where
     Ok(pages.into_iter().flatten().flatten().collect())
 }
 
+/// A version for objects a vendor does not version: a digest of what alertform reads of them,
+/// so a saved plan still notices a change made since.
+pub(crate) fn version_of(parts: &[&Value]) -> u64 {
+    let text: Vec<String> = parts.iter().map(ToString::to_string).collect();
+    let digest = crate::digest::sha256_parts(text.iter().map(String::as_bytes));
+    u64::from_str_radix(&digest[..13], 16).unwrap_or(0)
+}
+
+/// Enough of RFC 3986 for a name in a query string.
+pub(crate) fn percent_encode(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
 /// What a provider can hold.
 pub fn capabilities(name: ProviderName) -> &'static Capabilities {
     match name {
         ProviderName::Alertform => &capabilities::ALERTFORM,
         ProviderName::GrafanaOncall => &grafana_oncall::capabilities::CAPABILITIES,
+        ProviderName::Pagerduty => &pagerduty::capabilities::CAPABILITIES,
     }
 }
 
@@ -93,17 +117,27 @@ pub fn capabilities(name: ProviderName) -> &'static Capabilities {
 pub enum Provider {
     Alertform(native::NativeProvider),
     GrafanaOncall(grafana_oncall::OnCallProvider),
+    Pagerduty(pagerduty::PagerDutyProvider),
 }
 
 impl Provider {
-    /// A provider for `name` at the endpoint `http` points at.
-    pub fn new(name: ProviderName, http: HttpClient, has_token: bool) -> Provider {
+    /// A provider for `name` at the endpoint `http` points at. `from_email` is PagerDuty's `From`
+    /// header for creating users.
+    pub fn new(
+        name: ProviderName,
+        http: HttpClient,
+        has_token: bool,
+        from_email: Option<String>,
+    ) -> Provider {
         match name {
             ProviderName::Alertform => {
                 Provider::Alertform(native::NativeProvider::new(http, has_token))
             }
             ProviderName::GrafanaOncall => {
                 Provider::GrafanaOncall(grafana_oncall::OnCallProvider::new(http))
+            }
+            ProviderName::Pagerduty => {
+                Provider::Pagerduty(pagerduty::PagerDutyProvider::new(http, from_email))
             }
         }
     }
@@ -112,6 +146,7 @@ impl Provider {
         match self {
             Provider::Alertform(_) => ProviderName::Alertform,
             Provider::GrafanaOncall(_) => ProviderName::GrafanaOncall,
+            Provider::Pagerduty(_) => ProviderName::Pagerduty,
         }
     }
 
@@ -123,6 +158,7 @@ impl Provider {
         match self {
             Provider::Alertform(p) => p.http(),
             Provider::GrafanaOncall(p) => p.http(),
+            Provider::Pagerduty(p) => p.http(),
         }
     }
 
@@ -131,6 +167,7 @@ impl Provider {
         match self {
             Provider::Alertform(p) => p.observe().await,
             Provider::GrafanaOncall(p) => p.observe().await,
+            Provider::Pagerduty(p) => p.observe().await,
         }
     }
 
@@ -146,6 +183,16 @@ impl Provider {
         match self {
             Provider::Alertform(p) => p.execute(change, ids, run_key).await,
             Provider::GrafanaOncall(p) => p.execute(change, ids).await,
+            Provider::Pagerduty(p) => p.execute(change, ids).await,
+        }
+    }
+
+    /// Checks a plan before its first call, for what only the whole plan shows (PagerDuty: a
+    /// user to create with no `From` header, an owner to make).
+    pub fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), String> {
+        match self {
+            Provider::Pagerduty(p) => p.preflight(plan),
+            Provider::Alertform(_) | Provider::GrafanaOncall(_) => Ok(()),
         }
     }
 }
@@ -161,6 +208,9 @@ pub struct Observed {
     /// What the provider saw and leaves alone, to mention in plan and apply output (a schedule's
     /// one-off overrides made in the vendor's UI).
     pub notes: Vec<String>,
+    /// Live ids the service will not delete, and why (PagerDuty's account owner): a plan that
+    /// would delete one is an error, not a failed apply.
+    pub undeletable: BTreeMap<String, String>,
 }
 
 impl Observed {

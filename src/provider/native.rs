@@ -73,6 +73,7 @@ impl NativeProvider {
             escalation_policies: policies.into_iter().map(observe_policy).collect(),
             integrations: integrations.into_iter().map(observe_integration).collect(),
             notes: Vec::new(),
+            undeletable: std::collections::BTreeMap::new(),
         })
     }
 

@@ -11,6 +11,7 @@ mod gallery;
 mod metrics;
 mod oncall;
 pub mod openapi;
+mod pagerduty;
 mod resources;
 mod store;
 mod tokens;
@@ -62,6 +63,7 @@ pub enum Api {
     #[default]
     Alertform,
     GrafanaOncall,
+    Pagerduty,
 }
 
 impl From<crate::model::ProviderName> for Api {
@@ -69,6 +71,7 @@ impl From<crate::model::ProviderName> for Api {
         match name {
             crate::model::ProviderName::Alertform => Api::Alertform,
             crate::model::ProviderName::GrafanaOncall => Api::GrafanaOncall,
+            crate::model::ProviderName::Pagerduty => Api::Pagerduty,
         }
     }
 }
@@ -213,8 +216,10 @@ fn route(router: Router<App>, path: &str, method_router: MethodRouter<App>) -> R
 
 /// The whole HTTP surface of the service, in the dialect of its API.
 pub fn app(state: App) -> Router {
-    if state.api == Api::GrafanaOncall {
-        return oncall::router(state);
+    match state.api {
+        Api::GrafanaOncall => return oncall::router(state),
+        Api::Pagerduty => return pagerduty::router(state),
+        Api::Alertform => {}
     }
     let mut api = Router::new();
     api = route(api, "/api/v1/templates", get(templates));
@@ -355,12 +360,12 @@ async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> 
     // alertform's own API says where a client stands against `--rate-limit` (the IETF RateLimit
     // header fields), so a client can pace itself instead of running into 429s. Vendor dialects
     // send what their vendor sends.
-    if let (Api::Alertform, Some((limit, remaining))) = (app.api, budget) {
+    if let (Api::Alertform | Api::Pagerduty, Some((limit, remaining, reset))) = (app.api, budget) {
         let headers = response.headers_mut();
         for (name, value) in [
-            ("ratelimit-limit", limit),
-            ("ratelimit-remaining", remaining),
-            ("ratelimit-reset", 1),
+            ("ratelimit-limit", u64::from(limit)),
+            ("ratelimit-remaining", u64::from(remaining)),
+            ("ratelimit-reset", reset),
         ] {
             if let Ok(value) = axum::http::HeaderValue::from_str(&value.to_string()) {
                 headers.insert(name, value);
@@ -371,12 +376,13 @@ async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> 
 }
 
 /// The faults of `--latency`, `--fail-rate`, `--fail-after-commit-rate`, `--rate-limit` and
-/// `--reject-name`; `budget` gets (limit, remaining) of the caller's rate window.
+/// `--reject-name`; `budget` gets (limit, remaining, seconds to reset) of the caller's rate
+/// window: a second for alertform's API, a minute for PagerDuty's (its limit is per minute).
 async fn faults_then(
     app: &App,
     request: Request,
     next: Next,
-    budget: &mut Option<(u32, u32)>,
+    budget: &mut Option<(u32, u32, u64)>,
 ) -> Response {
     let faults = &app.faults;
     if let Some(limit) = faults.rate_limit {
@@ -384,10 +390,13 @@ async fn faults_then(
             .headers()
             .get(header::AUTHORIZATION)
             .map_or_else(String::new, |v| auth::sha256_hex(v.as_bytes()));
-        let second = std::time::SystemTime::now()
+        let window_seconds = if app.api == Api::Pagerduty { 60 } else { 1 };
+        let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
+        let second = now / window_seconds;
+        let reset = window_seconds - now % window_seconds;
         let over = {
             let mut windows = app
                 .rate_windows
@@ -398,16 +407,23 @@ async fn faults_then(
                 *window = (second, 0);
             }
             window.1 += 1;
-            *budget = Some((limit, limit.saturating_sub(window.1)));
+            *budget = Some((limit, limit.saturating_sub(window.1), reset));
             window.1 > limit
         };
         if over {
             let mut error = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                format!("over {limit} requests per second for this token"),
+                format!(
+                    "over {limit} requests per {} for this token",
+                    if window_seconds == 1 {
+                        "second"
+                    } else {
+                        "minute"
+                    }
+                ),
             );
-            error.retry_after = Some(1);
+            error.retry_after = Some(reset);
             return error.into_response();
         }
     }
@@ -467,6 +483,8 @@ pub struct RunningServer {
     pub owner_token: Option<String>,
     /// Whether this start generated the owner token (so it should be shown once).
     pub generated_owner_token: bool,
+    /// The PagerDuty emulation's account owner's email (the embedded `From`).
+    pub account_owner: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -527,6 +545,18 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     if let Some(path) = &options.seed {
         seed(&state, path)?;
     }
+    let account_owner = if state.api == Api::Pagerduty {
+        // A PagerDuty account always has its owner.
+        state
+            .store
+            .write(|tx| {
+                pagerduty::open_account(tx, &pagerduty::Account::default())?;
+                pagerduty::owner_email(tx)
+            })
+            .map_err(|e| ServerError::Startup(e.message))?
+    } else {
+        None
+    };
     let router = app(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -540,6 +570,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         url,
         owner_token,
         generated_owner_token,
+        account_owner,
         shutdown: Some(tx),
         task,
     })
@@ -555,6 +586,16 @@ fn seed(state: &App, path: &Path) -> Result<(), ServerError> {
         Api::Alertform => Err(failed(
             "only a vendor emulation (--api) takes a seed".to_owned(),
         )),
+        Api::Pagerduty => {
+            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+            let account: pagerduty::Account =
+                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
+            state
+                .store
+                .write(|tx| pagerduty::open_account(tx, &account))
+                .map_err(|e| failed(e.message))?;
+            Ok(())
+        }
         Api::GrafanaOncall => {
             let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
             let org: oncall::GrafanaOrg =

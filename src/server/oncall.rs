@@ -20,7 +20,7 @@ use rusqlite::Transaction;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use super::vendor::Collection;
+use super::vendor::{Collection, query_pairs};
 use super::{App, auth, route};
 
 const API: &str = "grafana_oncall";
@@ -289,42 +289,6 @@ fn public_key(prefix: &str) -> String {
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
         .collect();
     format!("{prefix}{tail}")
-}
-
-fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((decode_component(k)?, decode_component(v)?))
-        })
-        .collect()
-}
-
-fn decode_component(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A write handler's frame: authenticated, the JSON body parsed, `f` run in one transaction, its

@@ -77,6 +77,8 @@ pub const CAPABILITIES: Capabilities = Capabilities {
         },
     ],
     check_values,
+    service_defaults: &[],
+    steps_page_groups: true,
 };
 
 fn check_values(model: &Model) -> Vec<Unsupported> {

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::http::{HttpClient, HttpError};
 use super::{
     Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser, ProviderError,
+    ObservedStep, ObservedUser, ProviderError, percent_encode, version_of,
 };
 use crate::model::{ChannelSettings, Kind, Role, Templates};
 use crate::plan::{Action, Attributes, Change};
@@ -58,14 +58,6 @@ impl std::fmt::Debug for OnCallProvider {
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
-}
-
-/// A version for objects OnCall does not version: a digest of what alertform reads of them, so
-/// a saved plan still notices a change made since.
-fn version_of(parts: &[&Value]) -> u64 {
-    let text: Vec<String> = parts.iter().map(ToString::to_string).collect();
-    let digest = crate::digest::sha256_parts(text.iter().map(String::as_bytes));
-    u64::from_str_radix(&digest[..13], 16).unwrap_or(0)
 }
 
 fn text(value: &Value, field: &str) -> String {
@@ -308,6 +300,7 @@ impl OnCallProvider {
             escalation_policies: policies,
             integrations: observed_integrations,
             notes,
+            undeletable: BTreeMap::new(),
         })
     }
 }
@@ -1081,18 +1074,4 @@ fn templates_body(after: &Attributes) -> Value {
         "source_link": get("source_link"),
         "web": {"title": get("title"), "message": get("message")},
     })
-}
-
-/// Enough of RFC 3986 for a name in a query string.
-fn percent_encode(text: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }

@@ -1,0 +1,280 @@
+//! What PagerDuty's REST API can hold of an alertform config, and what it cannot.
+
+use super::mapping::{MAX_LOOPS, MAX_TARGETS, MIN_RULE_DELAY, vendor_name};
+use crate::model::{Address, ChannelSettings, Kind, Model};
+use crate::provider::capabilities::{
+    Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
+};
+
+const TEMPLATE_FIELDS: &[UnsupportedField] = &[
+    UnsupportedField {
+        field: "mailbox",
+        why: "PagerDuty email integration addresses are secrets alertform generates (`<name>@<subdomain>.pagerduty.com`) and keeps out of configs and plans",
+        hint: "remove `mailbox`; after apply, `alertform show --reveal` prints where to send",
+    },
+    UnsupportedField {
+        field: "templates.grouping_key",
+        why: "PagerDuty's REST API has no integration templates (Event Orchestration rules do this)",
+        hint: "remove `templates`, and set up the rule in PagerDuty's Event Orchestration",
+    },
+    UnsupportedField {
+        field: "templates.resolve_signal",
+        why: "PagerDuty's REST API has no integration templates (events resolve by `dedup_key`)",
+        hint: "remove `templates`: send `event_action: resolve` with the alert's `dedup_key`",
+    },
+    UnsupportedField {
+        field: "templates.acknowledge_signal",
+        why: "PagerDuty's REST API has no integration templates (events acknowledge by `dedup_key`)",
+        hint: "remove `templates`: send `event_action: acknowledge` with the alert's `dedup_key`",
+    },
+    UnsupportedField {
+        field: "templates.source_link",
+        why: "PagerDuty's REST API has no integration templates (Events API v2 takes `links`)",
+        hint: "remove `templates` and send the link in the event's `links`",
+    },
+    UnsupportedField {
+        field: "templates.title",
+        why: "PagerDuty's REST API has no integration templates (the event's `summary` is the title)",
+        hint: "remove `templates` and set the event's `payload.summary`",
+    },
+    UnsupportedField {
+        field: "templates.message",
+        why: "PagerDuty's REST API has no integration templates",
+        hint: "remove `templates` and send the text in the event's `custom_details`",
+    },
+];
+
+pub const CAPABILITIES: Capabilities = Capabilities {
+    kinds: &[
+        KindSupport {
+            kind: Kind::User,
+            access: Access::Managed,
+            identity: "email, case-insensitively",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::Group,
+            access: Access::Managed,
+            identity: "team name",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::Schedule,
+            access: Access::Managed,
+            identity: "schedule name",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::EscalationPolicy,
+            access: Access::Managed,
+            identity: "escalation policy name",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::Integration,
+            access: Access::Managed,
+            identity: "service name (one service and its integration per alertform integration)",
+            create_only: &["channel", "template"],
+            unsupported: TEMPLATE_FIELDS,
+        },
+    ],
+    check_values,
+    service_defaults: SERVICE_DEFAULTS,
+    steps_page_groups: false,
+};
+
+/// Fields whose absence from a config means "as PagerDuty has it": a user's time zone (null is
+/// the account's zone, which the API does not tell apart) and phone (people add and verify
+/// their own numbers in PagerDuty).
+pub const SERVICE_DEFAULTS: &[(Kind, &str)] = &[(Kind::User, "time_zone"), (Kind::User, "phone")];
+
+fn check_values(model: &Model) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
+        found.push(Unsupported {
+            address: Address::new(kind, key),
+            field,
+            message,
+            hint,
+        });
+    };
+    for (key, user) in &model.users {
+        if let Some(phone) = &user.phone
+            && super::mapping::split_phone(phone).is_none()
+        {
+            push(
+                Kind::User,
+                key,
+                "phone".into(),
+                format!("`{phone}` cannot be split into a country code and a number"),
+                "write the phone in E.164 form, `+` and the country code first".into(),
+            );
+        }
+    }
+    for (key, group) in &model.groups {
+        for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
+            push(
+                Kind::Group,
+                key,
+                "members".into(),
+                format!(
+                    "group `{key}` has group `{}` as a member, and PagerDuty teams do not nest (a subteam is not a member)",
+                    member.key
+                ),
+                format!("list the users of `{member}` in `group.{key}` instead"),
+            );
+        }
+    }
+    for (key, policy) in &model.escalation_policies {
+        if policy.repeat > MAX_LOOPS {
+            push(
+                Kind::EscalationPolicy,
+                key,
+                "repeat".into(),
+                format!(
+                    "PagerDuty repeats a policy at most {MAX_LOOPS} times, not {}",
+                    policy.repeat
+                ),
+                format!("set `repeat` to {MAX_LOOPS} or less"),
+            );
+        }
+        for (index, step) in policy.steps.iter().enumerate() {
+            if index == 0 && step.delay_minutes != 0 {
+                push(
+                    Kind::EscalationPolicy,
+                    key,
+                    "steps[0].delay_minutes".into(),
+                    format!(
+                        "PagerDuty notifies a policy's first rule as soon as the incident opens; it cannot wait {} minutes first",
+                        step.delay_minutes
+                    ),
+                    "set the first step's `delay_minutes` to 0 (or leave it out)".into(),
+                );
+            }
+            if index > 0 && step.delay_minutes < MIN_RULE_DELAY {
+                push(
+                    Kind::EscalationPolicy,
+                    key,
+                    format!("steps[{index}].delay_minutes"),
+                    format!(
+                        "step {} runs with no wait after step {index}, and PagerDuty escalates after at least {MIN_RULE_DELAY} minute",
+                        index + 1
+                    ),
+                    format!(
+                        "merge step {} into step {index}, or give it `delay_minutes` of {MIN_RULE_DELAY} or more",
+                        index + 1
+                    ),
+                );
+            }
+            let groups: Vec<String> = step
+                .notify
+                .iter()
+                .filter(|a| a.kind == Kind::Group)
+                .map(ToString::to_string)
+                .collect();
+            if !groups.is_empty() && !model.settings.expand_groups {
+                push(
+                    Kind::EscalationPolicy,
+                    key,
+                    format!("steps[{index}].notify"),
+                    format!(
+                        "PagerDuty escalation rules cannot target a team ({})",
+                        groups.join(", ")
+                    ),
+                    "name the users (or a schedule) instead, or set `expand_groups = true` in `settings` to page each group's users (the plan lists them)".into(),
+                );
+            }
+            let targets = expanded_target_count(model, step);
+            if targets > MAX_TARGETS {
+                push(
+                    Kind::EscalationPolicy,
+                    key,
+                    format!("steps[{index}].notify"),
+                    format!(
+                        "step {} pages {targets} users and schedules, and a PagerDuty rule takes at most {MAX_TARGETS}",
+                        index + 1
+                    ),
+                    "page a schedule, or split the step in two a minute apart".into(),
+                );
+            }
+        }
+    }
+    for (key, integration) in &model.integrations {
+        match &integration.channel {
+            ChannelSettings::Chat { .. } => push(
+                Kind::Integration,
+                key,
+                "channel".into(),
+                "PagerDuty has no chat intake (its Slack and Teams apps send incidents out, and are set up by OAuth in the web app)".into(),
+                "use `channel = \"api\"` and `template = \"custom\"` (an Events API v2 integration) and post events from the chat tool".into(),
+            ),
+            ChannelSettings::Heartbeat { .. } => push(
+                Kind::Integration,
+                key,
+                "channel".into(),
+                "PagerDuty's REST API has no heartbeat integration".into(),
+                "use `channel = \"api\"` and have the job send an event when it fails, or a heartbeat monitor that posts to an Events API v2 integration".into(),
+            ),
+            ChannelSettings::Email { .. } if integration.template != "custom" => push(
+                Kind::Integration,
+                key,
+                "template".into(),
+                format!(
+                    "alertform makes PagerDuty email integrations as generic email, not `{}`",
+                    integration.template
+                ),
+                "use `template = \"custom\"` for an email integration".into(),
+            ),
+            ChannelSettings::Api
+                if integration.template != "custom"
+                    && vendor_name(&integration.template).is_none() =>
+            {
+                let known: Vec<&str> = super::mapping::VENDORS.iter().map(|(s, _)| *s).collect();
+                push(
+                    Kind::Integration,
+                    key,
+                    "template".into(),
+                    format!(
+                        "alertform knows no PagerDuty vendor for template `{}`",
+                        integration.template
+                    ),
+                    format!(
+                        "use `template = \"custom\"` (Events API v2) or one of: {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if !integration.recipients.is_empty() {
+            push(
+                Kind::Integration,
+                key,
+                "recipients".into(),
+                "a PagerDuty service pages only through its escalation policy: it has no other recipients".into(),
+                format!(
+                    "add them to the first step of escalation policy `{}` instead",
+                    integration.escalation_policy
+                ),
+            );
+        }
+    }
+    found
+}
+
+/// The users and schedules a step pages once its groups are expanded.
+fn expanded_target_count(model: &Model, step: &crate::model::Step) -> usize {
+    let mut targets = std::collections::BTreeSet::new();
+    for address in &step.notify {
+        if address.kind == Kind::Group {
+            targets.extend(model.group_users(&address.key));
+        } else {
+            targets.insert(address.clone());
+        }
+    }
+    targets.len()
+}

@@ -1,0 +1,1259 @@
+//! The PagerDuty provider (REST API v2): what it can hold ([`capabilities`]), how it reads live
+//! state (one paged list per collection, 100 a page, the rest of a list fetched concurrently once
+//! the first page gave its total), and how it carries out a change.
+//!
+//! PagerDuty's wire names (`escalation_rules`, `num_loops`, `schedule_layers`, services and their
+//! integrations, …) appear only in this folder. Integration keys and integration emails stop
+//! here: [`Observed`] has neither, and what `execute` returns has neither.
+
+pub mod capabilities;
+pub mod mapping;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::http::{AuthScheme, HttpClient, HttpError};
+use super::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
+    ObservedStep, ObservedUser, ProviderError, percent_encode, version_of,
+};
+use crate::model::{ChannelSettings, Kind, Role, Rotation, Templates};
+use crate::plan::{Action, Attributes, Change, Plan};
+
+/// PagerDuty's page size cap.
+pub const PAGE_SIZE: u64 = 100;
+/// offset + limit may not pass this: a list longer than it cannot be read whole.
+pub const MAX_LISTED: u64 = 10_000;
+/// Page requests in flight per collection.
+const CONCURRENT_PAGES: usize = 4;
+/// Attempts at a create whose answer is lost, each after looking for the object first.
+const CREATE_ATTEMPTS: u32 = 8;
+/// The versioned `Accept` PagerDuty's document requires on every operation.
+pub const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
+/// The role alertform gives team members (PagerDuty's API wants one; alertform does not diff it).
+const MEMBER_ROLE: &str = "responder";
+/// The label of phone contact methods alertform makes.
+const PHONE_LABEL: &str = "Work";
+
+#[derive(Clone)]
+pub struct PagerDutyProvider {
+    http: HttpClient,
+    /// The `From` header for user creation: the email of a user on the account.
+    from: Option<String>,
+    live: Arc<Mutex<LiveDetail>>,
+    /// Vendor name → id, read once per run when an integration needs one.
+    vendors: Arc<tokio::sync::OnceCell<HashMap<String, String>>>,
+}
+
+/// What the last read saw that a change needs but the plan does not carry.
+#[derive(Default)]
+struct LiveDetail {
+    /// User id → their phone contact method's id.
+    phone_methods: HashMap<String, String>,
+    /// Team id → member user ids.
+    members: HashMap<String, BTreeSet<String>>,
+    /// Service id → the id of the integration alertform manages on it.
+    integrations: HashMap<String, String>,
+    /// The account's subdomain (from any object's `html_url`).
+    subdomain: Option<String>,
+}
+
+impl std::fmt::Debug for PagerDutyProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PagerDutyProvider")
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+fn text(value: &Value, field: &str) -> String {
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn attribute<'a>(after: &'a Attributes, field: &str) -> &'a str {
+    after.get(field).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Whether a failed write may or may not have happened: the answer was lost, or the service
+/// failed. (429 is retried by the HTTP layer: a throttled request was not carried out.)
+fn answer_lost(err: &HttpError) -> bool {
+    match err {
+        HttpError::Unreachable { .. } => true,
+        HttpError::Status { status, .. } => status.is_server_error(),
+        HttpError::Decode { .. } => false,
+    }
+}
+
+impl PagerDutyProvider {
+    pub fn new(http: HttpClient, from: Option<String>) -> Self {
+        PagerDutyProvider {
+            http: http.with_auth(AuthScheme::Token).with_headers(vec![
+                ("accept", ACCEPT),
+                ("content-type", "application/json"),
+            ]),
+            from,
+            live: Arc::default(),
+            vendors: Arc::default(),
+        }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn explain(&self, err: HttpError, action: &str) -> ProviderError {
+        match err.status() {
+            Some(StatusCode::UNAUTHORIZED) => ProviderError::Unauthorized {
+                endpoint: self.http.base().to_owned(),
+                had_token: true,
+            },
+            Some(StatusCode::FORBIDDEN) => ProviderError::Forbidden {
+                endpoint: self.http.base().to_owned(),
+                action: action.to_owned(),
+                message: match &err {
+                    HttpError::Status { message, .. } => format!(
+                        "{message} (writes need a full-access REST API key, not a read-only one, or a user key of an Admin or Manager)"
+                    ),
+                    _ => err.to_string(),
+                },
+            },
+            _ => ProviderError::Http(err),
+        }
+    }
+
+    /// Before any call: what the plan needs that this provider cannot give.
+    pub fn preflight(&self, plan: &Plan) -> Result<(), String> {
+        for change in &plan.changes {
+            if change.kind() != Kind::User || change.action == Action::Delete {
+                continue;
+            }
+            let role = |a: Option<&Attributes>| a.map(|a| attribute(a, "role").to_owned());
+            let (before, after) = (role(change.before.as_ref()), role(change.after.as_ref()));
+            if before != after
+                && (after.as_deref() == Some("owner") || before.as_deref() == Some("owner"))
+            {
+                return Err(format!(
+                    "`{}`: PagerDuty's API cannot make or unmake the account owner (the owner does that in the web app); change `role` back",
+                    change.address
+                ));
+            }
+            if change.action == Action::Create && self.from.is_none() {
+                return Err(format!(
+                    "`{}`: PagerDuty creates users only with a `From` header naming a user on the account: set --from-email or ALERTFORM_PAGERDUTY_FROM",
+                    change.address
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every object of a collection: the first page with its total, the rest concurrently.
+    async fn list(
+        &self,
+        path: &'static str,
+        key: &'static str,
+    ) -> Result<Vec<Value>, ProviderError> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let first = self.page(path, separator, 0, true).await?;
+        let mut objects = first[key].as_array().cloned().unwrap_or_default();
+        if first["more"] != true {
+            return Ok(objects);
+        }
+        let total = first["total"].as_u64().unwrap_or(MAX_LISTED + 1);
+        if total > MAX_LISTED {
+            return Err(ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: format!("{total} {key}"),
+                message: format!(
+                    "PagerDuty lists at most {MAX_LISTED} objects of a kind (offset + limit ≤ {MAX_LISTED}), so alertform cannot read them all; split the account or leave {key} out of this config"
+                ),
+            });
+        }
+        let more = super::remaining_pages(
+            total.div_ceil(PAGE_SIZE),
+            CONCURRENT_PAGES,
+            key,
+            self.http.base(),
+            |page| {
+                let provider = self.clone();
+                async move {
+                    let body = provider
+                        .page(path, separator, (page - 1) * PAGE_SIZE, false)
+                        .await?;
+                    Ok(body[key].as_array().cloned().unwrap_or_default())
+                }
+            },
+        )
+        .await?;
+        objects.extend(more);
+        Ok(objects)
+    }
+
+    async fn page(
+        &self,
+        path: &str,
+        separator: char,
+        offset: u64,
+        total: bool,
+    ) -> Result<Value, ProviderError> {
+        let total = if total { "&total=true" } else { "" };
+        let url = format!("{path}{separator}limit={PAGE_SIZE}&offset={offset}{total}");
+        self.http
+            .get(&url)
+            .await
+            .map(|r| r.body)
+            .map_err(|e| self.explain(e, &format!("read {path}")))
+    }
+
+    /// Reads every live object alertform can hold, one list per collection.
+    pub async fn observe(&self) -> Result<Observed, ProviderError> {
+        let (users, teams, policies, services, schedules) = tokio::try_join!(
+            self.list("/users?include[]=contact_methods", "users"),
+            self.list("/teams", "teams"),
+            self.list("/escalation_policies", "escalation_policies"),
+            self.list("/services?include[]=integrations", "services"),
+            self.list("/schedules?include[]=schedule_layers", "schedules"),
+        )?;
+        let mut detail = LiveDetail::default();
+        let mut observed = Observed::default();
+        for user in &users {
+            let id = text(user, "id");
+            if detail.subdomain.is_none() {
+                detail.subdomain = subdomain_of(&text(user, "html_url"));
+            }
+            for team in user["teams"].as_array().into_iter().flatten() {
+                detail
+                    .members
+                    .entry(text(team, "id"))
+                    .or_default()
+                    .insert(id.clone());
+            }
+            let phone = user["contact_methods"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| m["type"] == "phone_contact_method");
+            if let Some(method) = phone {
+                detail.phone_methods.insert(id.clone(), text(method, "id"));
+            }
+            let (role, exact) = mapping::alertform_role(&text(user, "role"));
+            if !exact {
+                observed.notes.push(format!(
+                    "user {} has PagerDuty role `{}`, which alertform shows as observer",
+                    text(user, "email"),
+                    text(user, "role")
+                ));
+            }
+            if user["role"] == "owner" {
+                observed.undeletable.insert(
+                    id.clone(),
+                    "it is the PagerDuty account owner, whom the API cannot delete: declare it (with `role = \"owner\"`) or leave it alone with `settings.ignore`".to_owned(),
+                );
+            }
+            let shown = json!({
+                "name": user["name"], "email": user["email"], "role": user["role"],
+                "time_zone": user["time_zone"],
+                "phone": phone.map(|m| json!([m["country_code"], m["address"]])),
+            });
+            observed.users.push(ObservedUser {
+                version: version_of(&[&shown]),
+                name: text(user, "name"),
+                email: text(user, "email"),
+                phone: phone.and_then(|m| {
+                    Some(mapping::join_phone(
+                        m["country_code"].as_u64()?,
+                        m["address"].as_str()?,
+                    ))
+                }),
+                role,
+                time_zone: user["time_zone"].as_str().map(str::to_owned),
+                id,
+            });
+        }
+        for team in &teams {
+            let id = text(team, "id");
+            let members = detail.members.get(&id).cloned().unwrap_or_default();
+            let listed: Vec<&String> = members.iter().collect();
+            let shown = json!({"name": team["name"], "description": team["description"], "members": listed});
+            observed.groups.push(ObservedGroup {
+                version: version_of(&[&shown]),
+                name: text(team, "name"),
+                description: team["description"].as_str().map(str::to_owned),
+                member_user_ids: members,
+                member_group_ids: BTreeSet::new(),
+                id,
+            });
+        }
+        for policy in &policies {
+            observed.escalation_policies.push(observe_policy(policy));
+        }
+        for service in &services {
+            let id = text(service, "id");
+            let integrations = service["integrations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let name = text(service, "name");
+            // The one alertform made is named after the service; else the first.
+            let managed = integrations
+                .iter()
+                .find(|i| i["name"].as_str() == Some(name.as_str()))
+                .or_else(|| integrations.first());
+            let (channel, template) = managed.map_or(("api", "(no integration)".to_owned()), |i| {
+                mapping::channel_and_template(&text(i, "type"), i["vendor"]["summary"].as_str())
+            });
+            if let Some(integration) = managed {
+                detail
+                    .integrations
+                    .insert(id.clone(), text(integration, "id"));
+            }
+            if integrations.len() > 1 {
+                observed.notes.push(format!(
+                    "service `{name}` has {} integrations; alertform manages `{}` and leaves the others alone",
+                    integrations.len(),
+                    managed.map(|i| text(i, "name")).unwrap_or_default()
+                ));
+            }
+            // The integration key and email stay out of the digest as well as the object.
+            let shown = json!({
+                "name": service["name"], "status": service["status"],
+                "escalation_policy": service["escalation_policy"]["id"],
+                "integration": managed.map(|i| json!([i["id"], i["name"], i["type"], i["vendor"]["id"]])),
+            });
+            observed.integrations.push(ObservedIntegration {
+                version: version_of(&[&shown]),
+                name,
+                channel: if channel == "email" {
+                    ChannelSettings::Email { mailbox: None }
+                } else {
+                    ChannelSettings::Api
+                },
+                template,
+                escalation_policy_id: text(&service["escalation_policy"], "id"),
+                recipient_user_ids: BTreeSet::new(),
+                recipient_group_ids: BTreeSet::new(),
+                enabled: service["status"] != "disabled",
+                templates: Templates::default(),
+                id,
+            });
+        }
+        for schedule in &schedules {
+            observed.schedules.push(observe_schedule(schedule));
+        }
+        *self.live.lock().expect("live detail lock") = detail;
+        Ok(observed)
+    }
+}
+
+/// `https://acme.pagerduty.com/users/P1` → `acme`.
+fn subdomain_of(html_url: &str) -> Option<String> {
+    let host = html_url.split("://").nth(1)?.split('/').next()?;
+    host.strip_suffix(".pagerduty.com").map(str::to_owned)
+}
+
+fn observe_policy(policy: &Value) -> ObservedPolicy {
+    let rules = policy["escalation_rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let delays: Vec<u16> = rules
+        .iter()
+        .map(|r| {
+            r["escalation_delay_in_minutes"]
+                .as_u64()
+                .and_then(|d| u16::try_from(d).ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    let steps = mapping::step_delays(&delays)
+        .into_iter()
+        .zip(&rules)
+        .map(|(delay_minutes, rule)| {
+            let mut step = ObservedStep {
+                delay_minutes,
+                notify_user_ids: BTreeSet::new(),
+                notify_group_ids: BTreeSet::new(),
+                notify_schedule_ids: BTreeSet::new(),
+            };
+            for target in rule["targets"].as_array().into_iter().flatten() {
+                let id = text(target, "id");
+                if text(target, "type").starts_with("schedule") {
+                    step.notify_schedule_ids.insert(id);
+                } else {
+                    step.notify_user_ids.insert(id);
+                }
+            }
+            step
+        })
+        .collect();
+    // The last rule's delay has no alertform field: left out of the digest too.
+    let mut stable = policy.clone();
+    if let Some(last) = stable["escalation_rules"]
+        .as_array_mut()
+        .and_then(|rules| rules.last_mut())
+    {
+        last["escalation_delay_in_minutes"] = Value::Null;
+    }
+    let shown = json!({
+        "name": stable["name"], "description": stable["description"], "num_loops": stable["num_loops"],
+        "rules": stable["escalation_rules"],
+    });
+    ObservedPolicy {
+        id: text(policy, "id"),
+        version: version_of(&[&shown]),
+        name: text(policy, "name"),
+        description: policy["description"].as_str().map(str::to_owned),
+        repeat: policy["num_loops"]
+            .as_u64()
+            .and_then(|n| u8::try_from(n).ok())
+            .unwrap_or(0),
+        steps,
+    }
+}
+
+/// A schedule's layers that are in force (a layer with an `end` in the past is history).
+fn observe_schedule(schedule: &Value) -> ObservedSchedule {
+    let time_zone = schedule["time_zone"].as_str().unwrap_or("UTC").to_owned();
+    let now = jiff::Timestamp::now();
+    let layers: Vec<&Value> = schedule["schedule_layers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| {
+            l["end"]
+                .as_str()
+                .and_then(|e| e.parse::<jiff::Timestamp>().ok())
+                .is_none_or(|end| end > now)
+        })
+        .collect();
+    let observed_layers = layers
+        .iter()
+        .map(|layer| match mapping::layer_of(layer, &time_zone) {
+            Some(layer) => layer,
+            // Shows as a difference, so the plan rewrites the layer as the config says.
+            None => ObservedLayer {
+                name: format!(
+                    "(PagerDuty layer `{}` alertform cannot express)",
+                    text(layer, "name")
+                ),
+                start: jiff::civil::DateTime::default(),
+                rotation: Rotation::Hours(1),
+                member_user_ids: Vec::new(),
+                restrict: Vec::new(),
+            },
+        })
+        .collect();
+    let shown = json!({
+        "name": schedule["name"], "time_zone": schedule["time_zone"],
+        "layers": layers.iter().map(|l| json!([l["name"], l["rotation_virtual_start"], l["rotation_turn_length_seconds"], l["users"], l["restrictions"]])).collect::<Vec<_>>(),
+    });
+    ObservedSchedule {
+        id: text(schedule, "id"),
+        version: version_of(&[&shown]),
+        name: text(schedule, "name"),
+        time_zone,
+        layers: observed_layers,
+    }
+}
+
+/// The path of every object Terraform's PagerDuty provider would refresh one GET at a time
+/// (users twice: the user and its contact methods; teams, their members, policies, schedules,
+/// services and each service integration), for `dev baseline`. `http` is the provider's.
+pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
+    let mut paths = Vec::new();
+    for (path, key) in [
+        ("/users", "users"),
+        ("/teams", "teams"),
+        ("/escalation_policies", "escalation_policies"),
+        ("/schedules", "schedules"),
+        ("/services?include[]=integrations", "services"),
+    ] {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut offset = 0;
+        loop {
+            let body = http
+                .get(&format!(
+                    "{path}{separator}limit={PAGE_SIZE}&offset={offset}"
+                ))
+                .await?
+                .body;
+            for object in body[key].as_array().into_iter().flatten() {
+                let id = text(object, "id");
+                match key {
+                    "users" => {
+                        paths.push(format!("/users/{id}"));
+                        paths.push(format!("/users/{id}/contact_methods"));
+                    }
+                    "teams" => {
+                        paths.push(format!("/teams/{id}"));
+                        paths.push(format!("/teams/{id}/members?limit={PAGE_SIZE}"));
+                    }
+                    "services" => {
+                        paths.push(format!("/services/{id}"));
+                        for integration in object["integrations"].as_array().into_iter().flatten() {
+                            paths.push(format!(
+                                "/services/{id}/integrations/{}",
+                                text(integration, "id")
+                            ));
+                        }
+                    }
+                    _ => paths.push(format!("/{key}/{id}")),
+                }
+            }
+            if body["more"] != true || offset + PAGE_SIZE >= MAX_LISTED {
+                break;
+            }
+            offset += PAGE_SIZE;
+        }
+    }
+    Ok(paths)
+}
+
+impl PagerDutyProvider {
+    /// POSTs `body`. PagerDuty has no idempotency keys, so when the answer is lost `find` looks
+    /// for the object before trying again: a retry never makes a duplicate. A retry refused
+    /// because the object "has already been taken" is the lost create: found, not failed.
+    async fn create<F, Fut>(
+        &self,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, String)],
+        action: &str,
+        find: F,
+    ) -> Result<Value, ProviderError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<Value>, ProviderError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .http
+                .send(Method::POST, path, Some(body), headers, false)
+                .await
+            {
+                Ok(reply) => return Ok(reply.body),
+                Err(err) if answer_lost(&err) && attempt < CREATE_ATTEMPTS => {
+                    tracing::debug!(path, attempt, "create answer lost; looking before retrying");
+                    if let Some(found) = find().await? {
+                        return Ok(found);
+                    }
+                    tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
+                }
+                Err(HttpError::Status {
+                    status: StatusCode::BAD_REQUEST,
+                    ref message,
+                    ..
+                }) if attempt > 1 && message.contains("already been taken") => {
+                    if let Some(found) = find().await? {
+                        return Ok(found);
+                    }
+                    return Err(self.explain(err_taken(path, message), action));
+                }
+                Err(err) => return Err(self.explain(err, action)),
+            }
+        }
+    }
+
+    /// The object of a list whose `field` is exactly `value`, by the API's `query` filter.
+    async fn find(
+        &self,
+        path: &str,
+        key: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        let url = format!("{path}?query={}&limit={PAGE_SIZE}", percent_encode(value));
+        let page = self
+            .http
+            .get(&url)
+            .await
+            .map_err(|e| self.explain(e, &format!("read {path}")))?;
+        Ok(page.body[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| {
+                o[field]
+                    .as_str()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
+            .cloned())
+    }
+
+    async fn put(&self, path: &str, body: &Value, action: &str) -> Result<Value, ProviderError> {
+        self.http
+            .send(Method::PUT, path, Some(body), &[], true)
+            .await
+            .map(|r| r.body)
+            .map_err(|e| self.explain(e, action))
+    }
+
+    /// DELETE; gone after a lost answer counts as done.
+    async fn delete(&self, path: &str, action: &str) -> Result<(), ProviderError> {
+        match self.http.send(Method::DELETE, path, None, &[], true).await {
+            Ok(_) => Ok(()),
+            Err(HttpError::Status {
+                status: StatusCode::NOT_FOUND,
+                attempts,
+                ..
+            }) if attempts > 1 => Ok(()),
+            Err(e) => Err(self.explain(e, action)),
+        }
+    }
+
+    /// Carries out one change.
+    pub async fn execute(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, String> {
+        let result = match change.kind() {
+            Kind::User => self.write_user(change, ids).await,
+            Kind::Group => self.write_team(change, ids).await,
+            Kind::Schedule => self.write_schedule(change, ids).await,
+            Kind::EscalationPolicy => self.write_policy(change, ids).await,
+            Kind::Integration => self.write_integration(change, ids).await,
+        };
+        result.map_err(|e| e.to_string())
+    }
+
+    async fn write_user(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, ProviderError> {
+        if change.action == Action::Delete {
+            self.delete(&format!("/users/{}", live_id(change)?), "delete users")
+                .await?;
+            return Ok(Value::Null);
+        }
+        let after = attributes(change)?;
+        let role = Role::parse(attribute(after, "role")).unwrap_or(Role::Responder);
+        let mut fields = json!({
+            "name": attribute(after, "name"), "email": attribute(after, "email"),
+            "role": mapping::pd_role(role),
+        });
+        if let Some(zone) = after.get("time_zone").and_then(Value::as_str) {
+            fields["time_zone"] = json!(zone);
+        }
+        let (user, id) = if let (Action::Update, Some(id)) = (change.action, &change.id) {
+            let changed: Vec<&String> = change
+                .changed_fields
+                .iter()
+                .filter(|f| ["name", "email", "role", "time_zone"].contains(&f.as_str()))
+                .collect();
+            if !changed.is_empty() {
+                // Only what changed: the rest stays as PagerDuty has it.
+                let mut body = json!({"type": "user"});
+                for field in changed {
+                    body[field.as_str()] = fields[field.as_str()].clone();
+                }
+                self.put(
+                    &format!("/users/{id}"),
+                    &json!({ "user": body }),
+                    "update users",
+                )
+                .await?;
+            }
+            (fields, id.clone())
+        } else {
+            let from = self.from.clone().ok_or_else(|| ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: "no From header".to_owned(),
+                message: "set --from-email or ALERTFORM_PAGERDUTY_FROM".to_owned(),
+            })?;
+            fields["type"] = json!("user");
+            let email = attribute(after, "email").to_owned();
+            let created = self
+                .create(
+                    "/users",
+                    &json!({ "user": fields }),
+                    &[("from", from)],
+                    "create users",
+                    || async {
+                        Ok(self
+                            .find("/users", "users", "email", &email)
+                            .await?
+                            .map(|u| json!({ "user": u })))
+                    },
+                )
+                .await?;
+            let user = created["user"].clone();
+            let id = text(&user, "id");
+            (user, id)
+        };
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), id.clone());
+        let phone_changed =
+            change.action == Action::Create || change.changed_fields.iter().any(|f| f == "phone");
+        if let (true, Some(phone)) = (phone_changed, after.get("phone").and_then(Value::as_str)) {
+            self.write_phone(&id, phone).await?;
+        }
+        Ok(json!({"id": id, "name": user["name"], "email": user["email"]}))
+    }
+
+    /// Sets a user's phone contact method (made if there is none).
+    async fn write_phone(&self, user: &str, phone: &str) -> Result<(), ProviderError> {
+        let (country_code, address) =
+            mapping::split_phone(phone).ok_or_else(|| ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: format!("phone `{phone}`"),
+                message: "not an E.164 number".to_owned(),
+            })?;
+        let existing = self
+            .live
+            .lock()
+            .expect("live detail lock")
+            .phone_methods
+            .get(user)
+            .cloned();
+        let method = json!({
+            "type": "phone_contact_method", "label": PHONE_LABEL,
+            "address": address, "country_code": country_code,
+        });
+        if let Some(id) = existing {
+            self.put(
+                &format!("/users/{user}/contact_methods/{id}"),
+                &json!({ "contact_method": method }),
+                "update contact methods",
+            )
+            .await?;
+        } else {
+            {
+                let path = format!("/users/{user}/contact_methods");
+                self.create(
+                    &path,
+                    &json!({ "contact_method": method }),
+                    &[],
+                    "create contact methods",
+                    || async {
+                        let listed = self
+                            .http
+                            .get(&path)
+                            .await
+                            .map_err(|e| self.explain(e, "read contact methods"))?;
+                        Ok(listed.body["contact_methods"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find(|m| {
+                                m["type"] == method["type"] && m["address"] == method["address"]
+                            })
+                            .map(|m| json!({ "contact_method": m })))
+                    },
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_team(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, ProviderError> {
+        if change.action == Action::Delete {
+            self.delete(&format!("/teams/{}", live_id(change)?), "delete teams")
+                .await?;
+            return Ok(Value::Null);
+        }
+        let after = attributes(change)?;
+        let body = json!({"team": {
+            "type": "team", "name": attribute(after, "name"),
+            "description": after.get("description").cloned().unwrap_or(Value::Null),
+        }});
+        let desired: BTreeSet<String> = {
+            let ids = ids.lock().expect("ids lock");
+            after
+                .get("members")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|address| resolve(&ids, address))
+                .collect::<Result<_, _>>()?
+        };
+        let (id, live_members) = if let (Action::Update, Some(id)) = (change.action, &change.id) {
+            if change
+                .changed_fields
+                .iter()
+                .any(|f| f == "name" || f == "description")
+            {
+                self.put(&format!("/teams/{id}"), &body, "update teams")
+                    .await?;
+            }
+            let members = self
+                .live
+                .lock()
+                .expect("live detail lock")
+                .members
+                .get(id)
+                .cloned()
+                .unwrap_or_default();
+            (id.clone(), members)
+        } else {
+            let name = attribute(after, "name").to_owned();
+            let team = self
+                .create("/teams", &body, &[], "create teams", || async {
+                    Ok(self
+                        .find("/teams", "teams", "name", &name)
+                        .await?
+                        .map(|t| json!({ "team": t })))
+                })
+                .await?;
+            (text(&team["team"], "id"), BTreeSet::new())
+        };
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), id.clone());
+        for user in desired.difference(&live_members) {
+            self.put(
+                &format!("/teams/{id}/users/{user}"),
+                &json!({"role": MEMBER_ROLE}),
+                "add team members",
+            )
+            .await?;
+        }
+        for user in live_members.difference(&desired) {
+            self.delete(&format!("/teams/{id}/users/{user}"), "remove team members")
+                .await?;
+        }
+        Ok(json!({"id": id, "name": attribute(after, "name")}))
+    }
+
+    async fn write_policy(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, ProviderError> {
+        if change.action == Action::Delete {
+            let path = format!("/escalation_policies/{}", live_id(change)?);
+            self.delete(&path, "delete escalation policies").await?;
+            return Ok(Value::Null);
+        }
+        let after = attributes(change)?;
+        let body = {
+            let ids = ids.lock().expect("ids lock");
+            policy_body(after, &ids)?
+        };
+        let policy = if let (Action::Update, Some(id)) = (change.action, &change.id) {
+            self.put(
+                &format!("/escalation_policies/{id}"),
+                &body,
+                "update escalation policies",
+            )
+            .await?
+        } else {
+            let name = attribute(after, "name").to_owned();
+            self.create(
+                "/escalation_policies",
+                &body,
+                &[],
+                "create escalation policies",
+                || async {
+                    Ok(self
+                        .find("/escalation_policies", "escalation_policies", "name", &name)
+                        .await?
+                        .map(|p| json!({ "escalation_policy": p })))
+                },
+            )
+            .await?
+        };
+        let policy = &policy["escalation_policy"];
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), text(policy, "id"));
+        Ok(json!({"id": policy["id"], "name": policy["name"]}))
+    }
+
+    async fn write_schedule(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, ProviderError> {
+        if change.action == Action::Delete {
+            self.delete(
+                &format!("/schedules/{}", live_id(change)?),
+                "delete schedules",
+            )
+            .await?;
+            return Ok(Value::Null);
+        }
+        let after = attributes(change)?;
+        let body = {
+            let ids = ids.lock().expect("ids lock");
+            schedule_body(after, &ids)?
+        };
+        let schedule = if let (Action::Update, Some(id)) = (change.action, &change.id) {
+            self.put(&format!("/schedules/{id}"), &body, "update schedules")
+                .await?
+        } else {
+            let name = attribute(after, "name").to_owned();
+            self.create("/schedules", &body, &[], "create schedules", || async {
+                Ok(self
+                    .find("/schedules", "schedules", "name", &name)
+                    .await?
+                    .map(|s| json!({ "schedule": s })))
+            })
+            .await?
+        };
+        let schedule = &schedule["schedule"];
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), text(schedule, "id"));
+        Ok(json!({"id": schedule["id"], "name": schedule["name"]}))
+    }
+
+    /// An integration is a service and one integration on it. PagerDuty's API cannot delete an
+    /// integration, so a delete or replace deletes the service.
+    async fn write_integration(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, ProviderError> {
+        if matches!(change.action, Action::Delete | Action::Replace) {
+            // Service names are unique: on a replace the old one goes first.
+            self.delete(
+                &format!("/services/{}", live_id(change)?),
+                "delete services",
+            )
+            .await?;
+            if change.action == Action::Delete {
+                return Ok(Value::Null);
+            }
+        }
+        let after = attributes(change)?;
+        let policy = {
+            let ids = ids.lock().expect("ids lock");
+            resolve(&ids, attribute(after, "escalation_policy"))?
+        };
+        let name = attribute(after, "name").to_owned();
+        let enabled = after
+            .get("enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let policy_ref = json!({"id": policy, "type": "escalation_policy_reference"});
+        let service_id = if let (Action::Update, Some(id)) = (change.action, &change.id) {
+            let mut service = json!({"type": "service"});
+            for field in &change.changed_fields {
+                match field.as_str() {
+                    "name" => service["name"] = json!(name),
+                    "escalation_policy" => service["escalation_policy"] = policy_ref.clone(),
+                    "enabled" => {
+                        service["status"] = json!(if enabled { "active" } else { "disabled" });
+                    }
+                    _ => {}
+                }
+            }
+            self.put(
+                &format!("/services/{id}"),
+                &json!({ "service": service }),
+                "update services",
+            )
+            .await?;
+            let integration = self
+                .live
+                .lock()
+                .expect("live detail lock")
+                .integrations
+                .get(id)
+                .cloned();
+            if let (true, Some(integration)) = (
+                change.changed_fields.iter().any(|f| f == "name"),
+                integration,
+            ) {
+                self.put(
+                    &format!("/services/{id}/integrations/{integration}"),
+                    &json!({"integration": {"name": name}}),
+                    "rename integrations",
+                )
+                .await?;
+            }
+            id.clone()
+        } else {
+            let body = json!({"service": {"type": "service", "name": name, "escalation_policy": policy_ref}});
+            let service = self
+                .create("/services", &body, &[], "create services", || async {
+                    let url = format!("/services?name={}&limit=1", percent_encode(&name));
+                    let page = self
+                        .http
+                        .get(&url)
+                        .await
+                        .map_err(|e| self.explain(e, "read services"))?;
+                    Ok(page.body["services"]
+                        .as_array()
+                        .and_then(|s| s.first())
+                        .map(|s| json!({ "service": s })))
+                })
+                .await?;
+            let service_id = text(&service["service"], "id");
+            self.create_integration(&service_id, &name, after).await?;
+            if !enabled {
+                self.put(
+                    &format!("/services/{service_id}"),
+                    &json!({"service": {"type": "service", "status": "disabled"}}),
+                    "disable services",
+                )
+                .await?;
+            }
+            service_id
+        };
+        ids.lock()
+            .expect("ids lock")
+            .insert(change.address.clone(), service_id.clone());
+        // What apply may print: never the integration key or email.
+        Ok(json!({"id": service_id, "name": name}))
+    }
+
+    async fn create_integration(
+        &self,
+        service: &str,
+        name: &str,
+        after: &Attributes,
+    ) -> Result<(), ProviderError> {
+        let mut integration = json!({"name": name});
+        if attribute(after, "channel") == "email" {
+            let subdomain = self
+                .live
+                .lock()
+                .expect("live detail lock")
+                .subdomain
+                .clone()
+                .unwrap_or_else(|| "alertform-local".to_owned());
+            integration["type"] = json!(mapping::EMAIL);
+            integration["integration_email"] = json!(format!(
+                "{}@{subdomain}.pagerduty.com",
+                crate::model::key_from_name(name).replace('_', "-")
+            ));
+        } else {
+            match mapping::vendor_name(attribute(after, "template")) {
+                Some(vendor) => {
+                    let id = self.vendor_id(vendor).await?;
+                    integration["vendor"] = json!({"id": id, "type": "vendor_reference"});
+                }
+                None => integration["type"] = json!(mapping::EVENTS_V2),
+            }
+        }
+        let path = format!("/services/{service}/integrations");
+        self.create(
+            &path,
+            &json!({ "integration": integration }),
+            &[],
+            "create integrations",
+            || async {
+                let url = format!("/services/{service}?include[]=integrations");
+                let found = self
+                    .http
+                    .get(&url)
+                    .await
+                    .map_err(|e| self.explain(e, "read services"))?;
+                Ok(found.body["service"]["integrations"]
+                    .as_array()
+                    .and_then(|i| i.first())
+                    .map(|i| json!({ "integration": i })))
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A vendor's id by its name, from `GET /vendors` read once per run.
+    async fn vendor_id(&self, name: &str) -> Result<String, ProviderError> {
+        let vendors = self
+            .vendors
+            .get_or_try_init(|| async {
+                let listed = self.list("/vendors", "vendors").await?;
+                Ok::<_, ProviderError>(
+                    listed
+                        .iter()
+                        .map(|v| (text(v, "name"), text(v, "id")))
+                        .collect::<HashMap<_, _>>(),
+                )
+            })
+            .await?;
+        vendors
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: format!("no vendor named `{name}`"),
+                message: "the account's vendor list lacks it: use `template = \"custom\"`"
+                    .to_owned(),
+            })
+    }
+}
+
+fn err_taken(path: &str, message: &str) -> HttpError {
+    HttpError::Status {
+        method: Method::POST,
+        url: path.to_owned(),
+        status: StatusCode::BAD_REQUEST,
+        code: None,
+        message: format!("{message} (and alertform could not find it to adopt)"),
+        body: None,
+        attempts: 2,
+    }
+}
+
+fn live_id(change: &Change) -> Result<&str, ProviderError> {
+    change
+        .id
+        .as_deref()
+        .ok_or_else(|| missing("the plan has no id for this change"))
+}
+
+fn attributes(change: &Change) -> Result<&Attributes, ProviderError> {
+    change
+        .after
+        .as_ref()
+        .ok_or_else(|| missing("a change without attributes"))
+}
+
+fn missing(what: &str) -> ProviderError {
+    ProviderError::Unreadable {
+        endpoint: String::new(),
+        what: "a plan".to_owned(),
+        message: what.to_owned(),
+    }
+}
+
+fn resolve(ids: &BTreeMap<String, String>, address: &str) -> Result<String, ProviderError> {
+    ids.get(address).cloned().ok_or_else(|| {
+        missing(&format!(
+            "`{address}` has no id in PagerDuty: it was not created"
+        ))
+    })
+}
+
+/// An escalation policy's wire body: rules with the converted delays and targets by id.
+fn policy_body(after: &Attributes, ids: &BTreeMap<String, String>) -> Result<Value, ProviderError> {
+    let steps = after
+        .get("steps")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let delays: Vec<u16> = steps
+        .iter()
+        .map(|s| {
+            s["delay_minutes"]
+                .as_u64()
+                .and_then(|d| u16::try_from(d).ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut rules = Vec::with_capacity(steps.len());
+    for (step, delay) in steps.iter().zip(mapping::rule_delays(&delays)) {
+        let mut targets = Vec::new();
+        for address in step["notify"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let kind = if address.starts_with("schedule.") {
+                "schedule_reference"
+            } else if address.starts_with("user.") {
+                "user_reference"
+            } else {
+                return Err(missing(&format!(
+                    "`{address}`: a PagerDuty rule cannot target it (set `expand_groups = true`)"
+                )));
+            };
+            targets.push(json!({"id": resolve(ids, address)?, "type": kind}));
+        }
+        rules.push(json!({"escalation_delay_in_minutes": delay, "targets": targets}));
+    }
+    Ok(json!({"escalation_policy": {
+        "type": "escalation_policy",
+        "name": attribute(after, "name"),
+        "description": after.get("description").cloned().unwrap_or(Value::Null),
+        "num_loops": after.get("repeat").and_then(Value::as_u64).unwrap_or(0),
+        "escalation_rules": rules,
+    }}))
+}
+
+/// A schedule's wire body from its attributes.
+fn schedule_body(
+    after: &Attributes,
+    ids: &BTreeMap<String, String>,
+) -> Result<Value, ProviderError> {
+    let time_zone = after
+        .get("time_zone")
+        .and_then(Value::as_str)
+        .unwrap_or("UTC");
+    let mut layers = Vec::new();
+    for layer in after
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let members = layer["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|a| resolve(ids, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let bad = |what: &str| missing(&format!("a layer with {what}"));
+        let start = jiff::civil::DateTime::strptime(
+            "%Y-%m-%dT%H:%M:%S",
+            layer["start"].as_str().unwrap_or_default(),
+        )
+        .map_err(|_| bad("an unreadable start"))?;
+        let rotation = layer["rotation"]
+            .as_str()
+            .and_then(Rotation::parse)
+            .ok_or_else(|| bad("no rotation"))?;
+        let windows = layer["restrict"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|w| {
+                let time = |f: &str| {
+                    jiff::civil::Time::strptime("%H:%M", w[f].as_str().unwrap_or_default()).ok()
+                };
+                Some(crate::model::Window {
+                    days: w["days"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|d| crate::model::Day::parse(d.as_str()?))
+                        .collect(),
+                    from: time("from")?,
+                    to: time("to")?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad("an unreadable window"))?;
+        layers.push(
+            mapping::layer_body(
+                layer["name"].as_str().unwrap_or_default(),
+                start,
+                rotation,
+                &members,
+                &windows,
+                time_zone,
+            )
+            .map_err(|e| bad(&e))?,
+        );
+    }
+    Ok(json!({"schedule": {
+        "type": "schedule",
+        "name": attribute(after, "name"),
+        "time_zone": time_zone,
+        "schedule_layers": layers,
+    }}))
+}

@@ -1,0 +1,2341 @@
+//! `serve --api pagerduty`: the part of PagerDuty's REST API v2 that alertform's provider uses, in
+//! PagerDuty's own dialect — `Authorization: Token token=…`, bodies wrapped in the type's key,
+//! `offset`/`limit` paging with `more` (at most 100 a page, offset + limit ≤ 10,000), error bodies
+//! `{"error": {"message", "code", "errors"}}`, the `From` header on user creation, references
+//! `{id, type: "<kind>_reference", summary, self, html_url}`, and a per-minute rate limit with the
+//! `ratelimit-*` headers. State lives in [`super::vendor`]; this module only translates. Every
+//! assumption where PagerDuty's published sources are silent is in `docs/providers/pagerduty.md`.
+//!
+//! An account always has exactly one owner, who cannot be made, changed or deleted through the
+//! API: the emulation makes one at start (from `serve --seed`, or a default).
+
+use std::collections::{HashMap, HashSet};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rusqlite::Transaction;
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::vendor::{Collection, query_list};
+use super::{App, auth, route};
+
+const API: &str = "pagerduty";
+const ACCOUNT: Collection = collection("account");
+const USERS: Collection = collection("users");
+const CONTACT_METHODS: Collection = collection("contact_methods");
+const TEAMS: Collection = collection("teams");
+const POLICIES: Collection = collection("escalation_policies");
+const SERVICES: Collection = collection("services");
+const INTEGRATIONS: Collection = collection("integrations");
+const SCHEDULES: Collection = collection("schedules");
+
+const fn collection(name: &'static str) -> Collection {
+    Collection {
+        api: API,
+        name,
+        ranked: false,
+    }
+}
+
+/// Classic paging: 25 by default, at most 100 a page, and offset + limit may not pass 10,000.
+const DEFAULT_LIMIT: u64 = 25;
+pub const MAX_LIMIT: u64 = 100;
+pub const MAX_OFFSET_PLUS_LIMIT: u64 = 10_000;
+/// Targets per escalation rule (the published schema's `maxItems`).
+const MAX_TARGETS: usize = 10;
+/// The owner made when no seed names one.
+const DEFAULT_OWNER: (&str, &str) = ("Account Owner", "owner@example.com");
+const DEFAULT_SUBDOMAIN: &str = "alertform-local";
+
+const ROLES: &[&str] = &[
+    "admin",
+    "limited_user",
+    "observer",
+    "owner",
+    "read_only_user",
+    "restricted_access",
+    "read_only_limited_user",
+    "user",
+];
+const MEMBER_ROLES: &[&str] = &["observer", "responder", "manager"];
+const CONTACT_TYPES: &[&str] = &[
+    "email_contact_method",
+    "phone_contact_method",
+    "push_notification_contact_method",
+    "sms_contact_method",
+    "whatsapp_contact_method",
+];
+const INTEGRATION_TYPES: &[&str] = &[
+    "aws_cloudwatch_inbound_integration",
+    "cloudkick_inbound_integration",
+    "event_transformer_api_inbound_integration",
+    "generic_email_inbound_integration",
+    "generic_events_api_inbound_integration",
+    "keynote_inbound_integration",
+    "nagios_inbound_integration",
+    "pingdom_inbound_integration",
+    "sql_monitor_inbound_integration",
+    "events_api_v2_inbound_integration",
+];
+
+/// The vendors `GET /vendors` lists: (id, name). Real ids are opaque and differ; clients find a
+/// vendor by name. `PZQ6AUS` is the published document's own example.
+pub const VENDORS: &[(&str, &str)] = &[
+    ("PZQ6AUS", "Amazon CloudWatch"),
+    ("PAM4FGS", "Datadog"),
+    ("PGRAF4N", "Grafana"),
+    ("PPROM8T", "Prometheus"),
+    ("PAZUR3M", "Microsoft Azure"),
+    ("PGCPM0N", "Google Cloud Monitoring"),
+    ("PNEWR1C", "New Relic"),
+    ("PSENT7Y", "Sentry"),
+    ("PZABB1X", "Zabbix"),
+    ("PNAG10S", "Nagios"),
+    ("PPING0M", "Pingdom"),
+    ("PUPT1MR", "UptimeRobot"),
+    ("PELAST1", "Elastic Observability"),
+    ("PJSM0PS", "Jira Service Management"),
+    ("PSPLNK1", "Splunk"),
+    ("PSTAT0S", "Statuspage"),
+    ("PHONEY1", "Honeycomb"),
+    ("PZENDSK", "Zendesk"),
+    ("PICINGA", "Icinga"),
+    ("PCHECKM", "Checkmk"),
+];
+
+/// An error in PagerDuty's shape.
+#[derive(Debug)]
+pub struct PdError {
+    status: StatusCode,
+    code: u32,
+    message: String,
+    errors: Vec<String>,
+}
+
+impl PdError {
+    fn new(status: StatusCode, code: u32, message: &str, errors: Vec<String>) -> PdError {
+        PdError {
+            status,
+            code,
+            message: message.to_owned(),
+            errors,
+        }
+    }
+
+    /// 400 `Invalid Input Provided` (2001) with what is wrong.
+    fn invalid(error: impl Into<String>) -> PdError {
+        PdError::new(
+            StatusCode::BAD_REQUEST,
+            2001,
+            "Invalid Input Provided",
+            vec![error.into()],
+        )
+    }
+
+    fn not_found() -> PdError {
+        PdError::new(StatusCode::NOT_FOUND, 2100, "Not Found", Vec::new())
+    }
+
+    fn body(&self) -> Value {
+        let mut error = json!({"message": self.message, "code": self.code});
+        if !self.errors.is_empty() {
+            error["errors"] = json!(self.errors);
+        }
+        json!({ "error": error })
+    }
+}
+
+impl From<ApiError> for PdError {
+    fn from(err: ApiError) -> PdError {
+        render(&err)
+    }
+}
+
+impl IntoResponse for PdError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
+/// alertform's shared errors (faults, storage, bad requests caught before a handler) in
+/// PagerDuty's shape: the renderer [`super::error_response`] uses for this dialect.
+pub fn render(err: &ApiError) -> PdError {
+    let (code, message) = match err.status {
+        StatusCode::TOO_MANY_REQUESTS => (2020, "Rate Limit Exceeded"),
+        StatusCode::UNAUTHORIZED => (2006, "Authentication failed"),
+        StatusCode::NOT_FOUND => (2100, "Not Found"),
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            (2001, "Invalid Input Provided")
+        }
+        s if s.is_server_error() => (2000, "Internal Error"),
+        _ => (2002, "Arguments Caused Error"),
+    };
+    let errors = if err.status == StatusCode::TOO_MANY_REQUESTS {
+        Vec::new()
+    } else {
+        vec![err.message.clone()]
+    };
+    PdError::new(err.status, code, message, errors)
+}
+
+type Reply = Result<Response, PdError>;
+
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "handlers end in `ok(..)` beside their `?`s"
+)]
+fn ok(status: StatusCode, body: Value) -> Reply {
+    Ok((status, axum::Json(body)).into_response())
+}
+
+/// PagerDuty's REST API v2 (the part alertform uses).
+pub fn router(state: App) -> Router {
+    let mut api = Router::new();
+    api = route(api, "/users", get(list_users).post(create_user));
+    api = route(
+        api,
+        "/users/{id}",
+        get(get_user).put(update_user).delete(delete_user),
+    );
+    api = route(
+        api,
+        "/users/{id}/contact_methods",
+        get(list_contact_methods).post(create_contact_method),
+    );
+    api = route(
+        api,
+        "/users/{id}/contact_methods/{method}",
+        get(get_contact_method)
+            .put(update_contact_method)
+            .delete(delete_contact_method),
+    );
+    api = route(api, "/teams", get(list_teams).post(create_team));
+    api = route(
+        api,
+        "/teams/{id}",
+        get(get_team).put(update_team).delete(delete_team),
+    );
+    api = route(api, "/teams/{id}/members", get(list_members));
+    api = route(
+        api,
+        "/teams/{id}/users/{user}",
+        axum::routing::put(add_member).delete(remove_member),
+    );
+    api = route(
+        api,
+        "/escalation_policies",
+        get(list_policies).post(create_policy),
+    );
+    api = route(
+        api,
+        "/escalation_policies/{id}",
+        get(get_policy).put(update_policy).delete(delete_policy),
+    );
+    api = route(api, "/services", get(list_services).post(create_service));
+    api = route(
+        api,
+        "/services/{id}",
+        get(get_service).put(update_service).delete(delete_service),
+    );
+    api = route(
+        api,
+        "/services/{id}/integrations",
+        axum::routing::post(create_integration),
+    );
+    api = route(
+        api,
+        "/services/{id}/integrations/{integration}",
+        get(get_integration)
+            .put(update_integration)
+            .delete(delete_integration),
+    );
+    api = route(api, "/schedules", get(list_schedules).post(create_schedule));
+    api = route(
+        api,
+        "/schedules/{id}",
+        get(get_schedule)
+            .put(update_schedule)
+            .delete(delete_schedule),
+    );
+    api = route(api, "/vendors", get(list_vendors));
+    api = route(api, "/vendors/{id}", get(get_vendor));
+    let api = api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        super::inject_faults,
+    ));
+    let mut public = Router::new();
+    public = route(public, "/healthz", get(super::healthz));
+    public = route(public, "/metrics", get(super::metrics_text));
+    public
+        .merge(api)
+        .fallback(|| async { PdError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            PdError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                2002,
+                "Arguments Caused Error",
+                vec!["Method not allowed".to_owned()],
+            )
+        })
+        .layer(middleware::from_fn(pd_shape))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::normalize_errors,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(super::MAX_BODY))
+        .with_state(state)
+}
+
+/// Errors that reach the response in alertform's shape (axum's own rejections, normalised)
+/// leave in PagerDuty's.
+async fn pd_shape(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, super::MAX_BODY).await else {
+        return PdError::new(status, 2000, "Internal Error", Vec::new()).into_response();
+    };
+    let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let already = error.is_some_and(|e| e.get("code").is_some_and(Value::is_u64));
+    let message = error.and_then(|e| e.get("message")).and_then(Value::as_str);
+    match message {
+        Some(message) if !already => {
+            let err = ApiError::new(status, "error", message);
+            let mut parts = parts;
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(
+                parts,
+                axum::body::Body::from(render(&err).body().to_string()),
+            )
+        }
+        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}
+
+/// `Authorization: Token token=<key>`. A missing or unknown key is 401.
+fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), PdError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let token = value.strip_prefix("Token token=").unwrap_or_default();
+    let known = !token.is_empty()
+        && app
+            .tokens
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains_key(&auth::sha256_hex(token.as_bytes()));
+    if known {
+        Ok(())
+    } else {
+        Err(PdError::new(
+            StatusCode::UNAUTHORIZED,
+            2006,
+            "Authentication failed",
+            Vec::new(),
+        ))
+    }
+}
+
+/// A PagerDuty-style id: `P` and six characters of A–Z, 0–9.
+fn new_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    let tail: String = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    format!("P{tail}")
+}
+
+fn now_text() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+}
+
+/// The parsed query: repeated keys (`include[]`) kept.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(raw: Option<&str>) -> Query {
+        Query(query_list(raw))
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn includes(&self, what: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(k, v)| (k == "include[]" || k == "include") && v == what)
+    }
+
+    /// (offset, limit, total wanted); 400 (2002) past the 10,000 window.
+    fn paging(&self) -> Result<(u64, u64, bool), PdError> {
+        let number = |key: &str, default: u64| -> Result<u64, PdError> {
+            match self.get(key) {
+                None | Some("") => Ok(default),
+                Some(text) => text.parse::<u64>().map_err(|_| {
+                    PdError::new(
+                        StatusCode::BAD_REQUEST,
+                        2001,
+                        "Invalid Input Provided",
+                        vec![format!("{key} must be a non-negative integer")],
+                    )
+                }),
+            }
+        };
+        let limit = number("limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+        let offset = number("offset", 0)?;
+        if offset.saturating_add(limit) > MAX_OFFSET_PLUS_LIMIT {
+            return Err(PdError::new(
+                StatusCode::BAD_REQUEST,
+                2002,
+                "Arguments Caused Error",
+                vec![format!(
+                    "Offset+limit exceeds maximum allowed value of {MAX_OFFSET_PLUS_LIMIT}"
+                )],
+            ));
+        }
+        Ok((offset, limit, self.get("total") == Some("true")))
+    }
+}
+
+/// One page of `objects` under `key`, with PagerDuty's paging fields.
+fn page(key: &str, objects: Vec<Value>, query: &Query) -> Reply {
+    let (offset, limit, total) = query.paging()?;
+    let count = objects.len() as u64;
+    let shown: Vec<Value> = objects
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    ok(
+        StatusCode::OK,
+        json!({
+            key: shown,
+            "limit": limit,
+            "offset": offset,
+            "more": offset + limit < count,
+            "total": if total { json!(count) } else { Value::Null },
+        }),
+    )
+}
+
+/// The account's subdomain, for `html_url`s and integration emails.
+fn subdomain(tx: &Transaction) -> Result<String, ApiError> {
+    Ok(ACCOUNT
+        .get(tx, "account")?
+        .and_then(|a| a["subdomain"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| DEFAULT_SUBDOMAIN.to_owned()))
+}
+
+/// Where links point: the API's own base, and the web app's.
+#[derive(Clone)]
+struct Links {
+    api: String,
+    web: String,
+}
+
+impl Links {
+    fn of(app: &App, tx: &Transaction) -> Result<Links, ApiError> {
+        Ok(Links {
+            api: app.base_url.to_string(),
+            web: format!("https://{}.pagerduty.com", subdomain(tx)?),
+        })
+    }
+
+    /// A reference to an object of `kind` (`user`, `team`, …) at `path` (`users`, …).
+    fn reference(&self, kind: &str, path: &str, id: &str, summary: &str) -> Value {
+        json!({
+            "id": id,
+            "type": format!("{kind}_reference"),
+            "summary": summary,
+            "self": format!("{}/{path}/{id}", self.api),
+            "html_url": format!("{}/{}/{id}", self.web, web_path(path)),
+        })
+    }
+
+    /// The common fields of a full object.
+    fn decorate(&self, object: &mut Value, path: &str, summary_field: &str) {
+        let id = object["id"].as_str().unwrap_or_default().to_owned();
+        object["summary"] = object[summary_field].clone();
+        object["self"] = json!(format!("{}/{path}/{id}", self.api));
+        object["html_url"] = json!(format!("{}/{}/{id}", self.web, web_path(path)));
+    }
+}
+
+fn web_path(api_path: &str) -> &str {
+    match api_path {
+        "services" => "service-directory",
+        other => other,
+    }
+}
+
+fn text<'a>(value: &'a Value, field: &str) -> &'a str {
+    value[field].as_str().unwrap_or_default()
+}
+
+/// The object under the type's key of a request body: `{"user": {…}}`.
+fn unwrap_body(bytes: &Bytes, key: &str) -> Result<Map<String, Value>, PdError> {
+    let parsed: Value = serde_json::from_slice(bytes).map_err(|e| {
+        PdError::new(
+            StatusCode::BAD_REQUEST,
+            2001,
+            "Invalid Input Provided",
+            vec![format!("Malformed JSON: {e}")],
+        )
+    })?;
+    match parsed.get(key) {
+        Some(Value::Object(map)) => Ok(map.clone()),
+        _ => Err(PdError::invalid(format!("{} must be provided", title(key)))),
+    }
+}
+
+/// `escalation_policy` → `Escalation policy`.
+fn title(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().collect::<String>() + chars.as_str()
+    })
+}
+
+/// A write's frame: authenticated, run in one transaction.
+async fn transact<F>(app: &App, headers: &HeaderMap, f: F) -> Result<Value, PdError>
+where
+    F: FnOnce(&Transaction, &Links) -> Result<Value, PdError> + Send + 'static,
+{
+    authenticate(app, headers)?;
+    let app2 = app.clone();
+    app.write(move |tx| {
+        let links = Links::of(&app2, tx)?;
+        Ok(f(tx, &links))
+    })
+    .await?
+}
+
+/// A read's frame.
+async fn read<F>(app: &App, headers: &HeaderMap, f: F) -> Result<Value, PdError>
+where
+    F: FnOnce(&Transaction, &Links) -> Result<Value, PdError> + Send + 'static,
+{
+    authenticate(app, headers)?;
+    let app2 = app.clone();
+    app.read(move |tx| {
+        let links = Links::of(&app2, tx)?;
+        Ok(f(tx, &links))
+    })
+    .await?
+}
+
+fn string_field(
+    body: &Map<String, Value>,
+    field: &str,
+    required: bool,
+    max: usize,
+) -> Result<Option<String>, PdError> {
+    match body.get(field) {
+        None | Some(Value::Null) if required => {
+            Err(PdError::invalid(format!("{} can't be blank", title(field))))
+        }
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if required && s.trim().is_empty() => {
+            Err(PdError::invalid(format!("{} can't be blank", title(field))))
+        }
+        Some(Value::String(s)) if s.chars().count() > max => Err(PdError::invalid(format!(
+            "{} is too long (maximum is {max} characters)",
+            title(field)
+        ))),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(PdError::invalid(format!(
+            "{} must be a string",
+            title(field)
+        ))),
+    }
+}
+
+fn check_type(body: &Map<String, Value>, expected: &str) -> Result<(), PdError> {
+    match body.get("type").and_then(Value::as_str) {
+        Some(t) if t == expected || t == format!("{expected}_reference") => Ok(()),
+        Some(other) => Err(PdError::invalid(format!(
+            "Type `{other}` is not valid here (expected `{expected}`)"
+        ))),
+        None => Err(PdError::invalid("Type can't be blank")),
+    }
+}
+
+fn one_of(
+    body: &Map<String, Value>,
+    field: &str,
+    allowed: &[&str],
+) -> Result<Option<String>, PdError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Some(s.clone())),
+        Some(other) => Err(PdError::invalid(format!(
+            "{} {other} is not one of: {}",
+            title(field),
+            allowed.join(", ")
+        ))),
+    }
+}
+
+/// A referenced object's id, checked to exist in `collection`.
+fn reference_to(
+    tx: &Transaction,
+    value: Option<&Value>,
+    kind: &str,
+    collection: Collection,
+    missing: (StatusCode, u32, &str),
+) -> Result<String, PdError> {
+    let id = value
+        .and_then(|r| r.get("id"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| PdError::invalid(format!("{} can't be blank", title(kind))))?;
+    if collection.get(tx, id)?.is_none() {
+        return Err(PdError::new(missing.0, missing.1, missing.2, Vec::new()));
+    }
+    Ok(id.to_owned())
+}
+
+// ---- the account ----
+
+/// The seed: the account's subdomain and people (`role = "owner"` for exactly one).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    #[serde(default)]
+    pub subdomain: Option<String>,
+    #[serde(default)]
+    pub users: Vec<SeedUser>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUser {
+    pub name: String,
+    pub email: String,
+    #[serde(default = "default_seed_role")]
+    pub role: String,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+fn default_seed_role() -> String {
+    "user".to_owned()
+}
+
+/// Makes the account what `seed` says (users by email that are missing), and an owner when it
+/// has none. Returns the users made.
+pub fn open_account(tx: &Transaction, seed: &Account) -> Result<usize, ApiError> {
+    if seed.users.iter().filter(|u| u.role == "owner").count() > 1 {
+        return Err(ApiError::invalid("a PagerDuty account has one owner"));
+    }
+    if let Some(subdomain) = &seed.subdomain {
+        ACCOUNT.put(
+            tx,
+            &json!({"id": "account", "subdomain": subdomain}),
+            "account",
+            0,
+        )?;
+    }
+    let mut made = 0;
+    for user in &seed.users {
+        if !ROLES.contains(&user.role.as_str()) {
+            return Err(ApiError::invalid(format!(
+                "role `{}` of {} is not one of {}",
+                user.role,
+                user.email,
+                ROLES.join(", ")
+            )));
+        }
+        let email = user.email.to_lowercase();
+        if USERS.count(tx, Some(&email))? > 0 {
+            continue;
+        }
+        let body = new_user_body(
+            &user.name,
+            &user.email,
+            &user.role,
+            user.time_zone.as_deref(),
+        );
+        USERS.put(tx, &body, &email, 0)?;
+        made += 1;
+    }
+    let has_owner = USERS.all(tx, None)?.iter().any(|u| u["role"] == "owner");
+    if !has_owner {
+        let (name, email) = DEFAULT_OWNER;
+        USERS.put(tx, &new_user_body(name, email, "owner", None), email, 0)?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+/// The owner's email: who `From` defaults to for the embedded emulation.
+pub fn owner_email(tx: &Transaction) -> Result<Option<String>, ApiError> {
+    Ok(USERS
+        .all(tx, None)?
+        .into_iter()
+        .find(|u| u["role"] == "owner")
+        .and_then(|u| u["email"].as_str().map(str::to_owned)))
+}
+
+fn new_user_body(name: &str, email: &str, role: &str, time_zone: Option<&str>) -> Value {
+    json!({
+        "id": new_id(), "type": "user", "name": name, "email": email,
+        "time_zone": time_zone.unwrap_or("Etc/UTC"), "role": role, "color": "green",
+        "description": null, "job_title": null, "invitation_sent": false,
+        "avatar_url": "https://secure.gravatar.com/avatar/0?d=mm",
+    })
+}
+
+// ---- users ----
+
+/// Users as shown: their teams (references) and contact methods (references, or whole with
+/// `include[]=contact_methods`).
+fn render_users(
+    tx: &Transaction,
+    links: &Links,
+    users: Vec<Value>,
+    with_methods: bool,
+) -> Result<Vec<Value>, ApiError> {
+    let mut teams_of: HashMap<String, Vec<Value>> = HashMap::new();
+    for team in TEAMS.all(tx, None)? {
+        for member in team["members"].as_array().into_iter().flatten() {
+            teams_of
+                .entry(text(member, "user_id").to_owned())
+                .or_default()
+                .push(links.reference("team", "teams", text(&team, "id"), text(&team, "name")));
+        }
+    }
+    let mut methods_of: HashMap<String, Vec<Value>> = HashMap::new();
+    for method in CONTACT_METHODS.all(tx, None)? {
+        methods_of
+            .entry(text(&method, "user_id").to_owned())
+            .or_default()
+            .push(method);
+    }
+    Ok(users
+        .into_iter()
+        .map(|mut user| {
+            let id = text(&user, "id").to_owned();
+            links.decorate(&mut user, "users", "name");
+            user["teams"] = json!(teams_of.remove(&id).unwrap_or_default());
+            let methods = methods_of.remove(&id).unwrap_or_default();
+            user["contact_methods"] = json!(
+                methods
+                    .into_iter()
+                    .map(|m| if with_methods {
+                        render_method(links, m)
+                    } else {
+                        links.reference(
+                            text(&m, "type")
+                                .trim_end_matches("_method")
+                                .to_owned()
+                                .as_str(),
+                            &format!("users/{id}/contact_methods"),
+                            text(&m, "id"),
+                            text(&m, "label"),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            );
+            user
+        })
+        .collect())
+}
+
+fn render_method(links: &Links, mut method: Value) -> Value {
+    let user = text(&method, "user_id").to_owned();
+    links.decorate(
+        &mut method,
+        &format!("users/{user}/contact_methods"),
+        "label",
+    );
+    if let Some(map) = method.as_object_mut() {
+        map.remove("user_id");
+    }
+    method
+}
+
+async fn list_users(State(app): State<App>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    query.paging()?;
+    let wanted = query.get("query").map(str::to_lowercase);
+    let with_methods = query.includes("contact_methods");
+    let users = read(&app, &headers, move |tx, links| {
+        let all: Vec<Value> = USERS
+            .all(tx, None)?
+            .into_iter()
+            .filter(|u| {
+                wanted.as_ref().is_none_or(|q| {
+                    text(u, "name").to_lowercase().contains(q)
+                        || text(u, "email").to_lowercase().contains(q)
+                })
+            })
+            .collect();
+        Ok(json!(render_users(tx, links, all, with_methods)?))
+    })
+    .await?;
+    page("users", array(users), &query)
+}
+
+fn array(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    }
+}
+
+async fn get_user(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let with_methods = Query::parse(raw.as_deref()).includes("contact_methods");
+    let user = read(&app, &headers, move |tx, links| {
+        let user = USERS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let mut shown = render_users(tx, links, vec![user], with_methods)?;
+        Ok(shown.pop().unwrap_or_default())
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "user": user }))
+}
+
+fn valid_time_zone(zone: &str) -> bool {
+    jiff::tz::TimeZone::get(zone).is_ok()
+}
+
+/// Sets the writable fields of a user from `body`.
+fn user_fields(user: &mut Value, body: &Map<String, Value>, creating: bool) -> Result<(), PdError> {
+    if let Some(name) = string_field(body, "name", creating, 100)? {
+        user["name"] = json!(name);
+    }
+    if let Some(email) = string_field(body, "email", creating, 100)? {
+        let plausible = email.len() >= 6
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+        if !plausible {
+            return Err(PdError::invalid("Email is invalid"));
+        }
+        user["email"] = json!(email);
+    }
+    if let Some(zone) = string_field(body, "time_zone", false, 100)? {
+        if !valid_time_zone(&zone) {
+            return Err(PdError::invalid("Time zone is not a valid time zone"));
+        }
+        user["time_zone"] = json!(zone);
+    }
+    if let Some(role) = one_of(body, "role", ROLES)? {
+        let was_owner = user["role"] == "owner";
+        if (role == "owner") != was_owner {
+            return Err(PdError::invalid(
+                "The account owner can only be changed by the owner, in the web app",
+            ));
+        }
+        user["role"] = json!(role);
+    }
+    for field in ["description", "job_title", "color"] {
+        if let Some(value) = string_field(body, field, false, 1024)? {
+            user[field] = json!(value);
+        }
+    }
+    Ok(())
+}
+
+fn email_taken(tx: &Transaction, email: &str, except: &str) -> Result<bool, ApiError> {
+    Ok(USERS
+        .all(tx, Some(&email.to_lowercase()))?
+        .iter()
+        .any(|u| u["id"] != except))
+}
+
+async fn create_user(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let from = headers
+        .get("from")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_lowercase);
+    let body = unwrap_body(&bytes, "user");
+    let user = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let from = from.ok_or_else(|| {
+            PdError::invalid("The From header is required: the email of a user on this account")
+        })?;
+        if USERS.count(tx, Some(&from))? == 0 {
+            return Err(PdError::invalid(format!(
+                "The From header `{from}` is not the email of a user on this account"
+            )));
+        }
+        check_type(&body, "user")?;
+        let mut user = new_user_body("", "", "user", None);
+        if body.get("role").and_then(Value::as_str) == Some("owner") {
+            return Err(PdError::invalid(
+                "Users cannot be created as the account owner",
+            ));
+        }
+        user_fields(&mut user, &body, true)?;
+        let email = text(&user, "email").to_lowercase();
+        if email_taken(tx, &email, "")? {
+            return Err(PdError::invalid("Email has already been taken"));
+        }
+        USERS.put(tx, &user, &email, 0)?;
+        let mut shown = render_users(tx, links, vec![user], false)?;
+        Ok(shown.pop().unwrap_or_default())
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ "user": user }))
+}
+
+async fn update_user(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "user");
+    let user = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let mut user = USERS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        user_fields(&mut user, &body, false)?;
+        let email = text(&user, "email").to_lowercase();
+        if email_taken(tx, &email, &id)? {
+            return Err(PdError::invalid("Email has already been taken"));
+        }
+        USERS.put(tx, &user, &email, 0)?;
+        let mut shown = render_users(tx, links, vec![user], false)?;
+        Ok(shown.pop().unwrap_or_default())
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "user": user }))
+}
+
+async fn delete_user(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        let user = USERS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        if user["role"] == "owner" {
+            return Err(PdError::invalid("The account owner cannot be deleted"));
+        }
+        let targeted = POLICIES.all(tx, None)?.into_iter().find(|p| {
+            p["escalation_rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["targets"].as_array().into_iter().flatten())
+                .any(|t| t["id"] == id.as_str())
+        });
+        if let Some(policy) = targeted {
+            return Err(PdError::invalid(format!(
+                "User is a target of escalation policy {}: remove them from it first",
+                text(&policy, "name")
+            )));
+        }
+        let layered = SCHEDULES.all(tx, None)?.into_iter().find(|s| {
+            s["schedule_layers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|l| l["users"].as_array().into_iter().flatten())
+                .any(|u| u["user"]["id"] == id.as_str())
+        });
+        if let Some(schedule) = layered {
+            return Err(PdError::invalid(format!(
+                "User is on schedule {}: remove them from it first",
+                text(&schedule, "name")
+            )));
+        }
+        USERS.delete(tx, &id)?;
+        for method in CONTACT_METHODS.all(tx, Some(&id))? {
+            CONTACT_METHODS.delete(tx, text(&method, "id"))?;
+        }
+        for mut team in TEAMS.all(tx, None)? {
+            let before = team["members"].as_array().map_or(0, Vec::len);
+            if let Some(members) = team["members"].as_array_mut() {
+                members.retain(|m| m["user_id"] != id.as_str());
+            }
+            if team["members"].as_array().map_or(0, Vec::len) != before {
+                let name = text(&team, "name").to_owned();
+                TEAMS.put(tx, &team, &name, 0)?;
+            }
+        }
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- contact methods ----
+
+fn method_fields(
+    method: &mut Value,
+    body: &Map<String, Value>,
+    creating: bool,
+) -> Result<(), PdError> {
+    if let Some(ty) = one_of(body, "type", CONTACT_TYPES)? {
+        if !creating && method["type"] != ty.as_str() {
+            return Err(PdError::invalid("Type cannot be changed"));
+        }
+        method["type"] = json!(ty);
+    } else if creating {
+        return Err(PdError::invalid("Type can't be blank"));
+    }
+    if let Some(label) = string_field(body, "label", creating, 100)? {
+        method["label"] = json!(label);
+    }
+    if let Some(address) = string_field(body, "address", creating, 100)? {
+        method["address"] = json!(address);
+    }
+    let phone = matches!(
+        method["type"].as_str(),
+        Some("phone_contact_method" | "sms_contact_method")
+    );
+    if phone {
+        match body.get("country_code") {
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|c| (1..=1999).contains(&c)) => {
+                method["country_code"] = json!(n);
+            }
+            None if !creating => {}
+            _ => {
+                return Err(PdError::invalid(
+                    "Country code must be an integer from 1 to 1999",
+                ));
+            }
+        }
+        let digits = text(method, "address");
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PdError::invalid("Address must be a phone number of digits"));
+        }
+        method["enabled"] = json!(true);
+        method["blacklisted"] = json!(false);
+    }
+    Ok(())
+}
+
+async fn list_contact_methods(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Reply {
+    let methods = read(&app, &headers, move |tx, links| {
+        USERS.get(tx, &user)?.ok_or_else(PdError::not_found)?;
+        Ok(json!(
+            CONTACT_METHODS
+                .all(tx, Some(&user))?
+                .into_iter()
+                .map(|m| render_method(links, m))
+                .collect::<Vec<_>>()
+        ))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "contact_methods": methods }))
+}
+
+async fn get_contact_method(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((user, id)): Path<(String, String)>,
+) -> Reply {
+    let method = read(&app, &headers, move |tx, links| {
+        let method = CONTACT_METHODS
+            .get(tx, &id)?
+            .filter(|m| m["user_id"] == user.as_str())
+            .ok_or_else(PdError::not_found)?;
+        Ok(render_method(links, method))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "contact_method": method }))
+}
+
+async fn create_contact_method(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "contact_method");
+    let method = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        USERS.get(tx, &user)?.ok_or_else(PdError::not_found)?;
+        let mut method = json!({"id": new_id(), "user_id": user});
+        method_fields(&mut method, &body, true)?;
+        let duplicate = CONTACT_METHODS.all(tx, Some(&user))?.iter().any(|m| {
+            m["type"] == method["type"]
+                && m["address"] == method["address"]
+                && m["country_code"] == method["country_code"]
+        });
+        if duplicate {
+            return Err(PdError::invalid("User Contact method must be unique"));
+        }
+        CONTACT_METHODS.put(tx, &method, &user, 0)?;
+        Ok(render_method(links, method))
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ "contact_method": method }))
+}
+
+async fn update_contact_method(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((user, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "contact_method");
+    let method = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let mut method = CONTACT_METHODS
+            .get(tx, &id)?
+            .filter(|m| m["user_id"] == user.as_str())
+            .ok_or_else(PdError::not_found)?;
+        method_fields(&mut method, &body, false)?;
+        CONTACT_METHODS.put(tx, &method, &user, 0)?;
+        Ok(render_method(links, method))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "contact_method": method }))
+}
+
+async fn delete_contact_method(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((user, id)): Path<(String, String)>,
+) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        CONTACT_METHODS
+            .get(tx, &id)?
+            .filter(|m| m["user_id"] == user.as_str())
+            .ok_or_else(PdError::not_found)?;
+        CONTACT_METHODS.delete(tx, &id)?;
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- teams and memberships ----
+
+fn render_team(links: &Links, mut team: Value) -> Value {
+    links.decorate(&mut team, "teams", "name");
+    if let Some(map) = team.as_object_mut() {
+        map.remove("members");
+    }
+    team
+}
+
+fn name_taken(
+    collection: Collection,
+    tx: &Transaction,
+    name: &str,
+    except: &str,
+) -> Result<bool, ApiError> {
+    Ok(collection
+        .all(tx, Some(name))?
+        .iter()
+        .any(|o| o["id"] != except))
+}
+
+fn team_fields(team: &mut Value, body: &Map<String, Value>, creating: bool) -> Result<(), PdError> {
+    if let Some(name) = string_field(body, "name", creating, 100)? {
+        team["name"] = json!(name);
+    }
+    if body.contains_key("description") {
+        team["description"] = json!(string_field(body, "description", false, 1024)?);
+    }
+    if let Some(role) = one_of(body, "default_role", &["manager", "none"])? {
+        team["default_role"] = json!(role);
+    }
+    Ok(())
+}
+
+async fn list_teams(State(app): State<App>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    query.paging()?;
+    let wanted = query.get("query").map(str::to_lowercase);
+    let teams = read(&app, &headers, move |tx, links| {
+        Ok(json!(
+            TEAMS
+                .all(tx, None)?
+                .into_iter()
+                .filter(|t| wanted
+                    .as_ref()
+                    .is_none_or(|q| text(t, "name").to_lowercase().contains(q)))
+                .map(|t| render_team(links, t))
+                .collect::<Vec<_>>()
+        ))
+    })
+    .await?;
+    page("teams", array(teams), &query)
+}
+
+async fn get_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    let team = read(&app, &headers, move |tx, links| {
+        let team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        Ok(render_team(links, team))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "team": team }))
+}
+
+async fn create_team(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let body = unwrap_body(&bytes, "team");
+    let team = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        check_type(&body, "team")?;
+        let mut team = json!({
+            "id": new_id(), "type": "team", "name": "", "description": null,
+            "default_role": "manager", "members": [],
+        });
+        team_fields(&mut team, &body, true)?;
+        let name = text(&team, "name").to_owned();
+        if name_taken(TEAMS, tx, &name, "")? {
+            return Err(PdError::invalid("Name has already been taken"));
+        }
+        TEAMS.put(tx, &team, &name, 0)?;
+        Ok(render_team(links, team))
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ "team": team }))
+}
+
+async fn update_team(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "team");
+    let team = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let mut team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        team_fields(&mut team, &body, false)?;
+        let name = text(&team, "name").to_owned();
+        if name_taken(TEAMS, tx, &name, &id)? {
+            return Err(PdError::invalid("Name has already been taken"));
+        }
+        TEAMS.put(tx, &team, &name, 0)?;
+        Ok(render_team(links, team))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "team": team }))
+}
+
+async fn delete_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let used = POLICIES.all(tx, None)?.iter().any(|p| {
+            p["teams"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["id"] == id.as_str())
+        });
+        if used {
+            return Err(PdError::new(
+                StatusCode::BAD_REQUEST,
+                6006,
+                "Team has existing associations",
+                vec!["Team has escalation policies".to_owned()],
+            ));
+        }
+        TEAMS.delete(tx, &id)?;
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_members(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    query.paging()?;
+    let members = read(&app, &headers, move |tx, links| {
+        let team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let mut shown = Vec::new();
+        for member in team["members"].as_array().into_iter().flatten() {
+            let user_id = text(member, "user_id");
+            let name = USERS
+                .get(tx, user_id)?
+                .map(|u| text(&u, "name").to_owned())
+                .unwrap_or_default();
+            shown.push(json!({
+                "user": links.reference("user", "users", user_id, &name),
+                "role": member["role"],
+            }));
+        }
+        Ok(json!(shown))
+    })
+    .await?;
+    page("members", array(members), &query)
+}
+
+async fn add_member(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, user)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Reply {
+    let body: Map<String, Value> = if bytes.is_empty() {
+        Map::new()
+    } else {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(PdError::invalid("Malformed JSON")),
+        }
+    };
+    transact(&app, &headers, move |tx, _| {
+        let mut team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let person = USERS.get(tx, &user)?.ok_or_else(PdError::not_found)?;
+        let role = one_of(&body, "role", MEMBER_ROLES)?.unwrap_or_else(|| "manager".to_owned());
+        if person["role"] == "read_only_user" && role != "observer" {
+            return Err(PdError::invalid(
+                "A read-only user can only be an observer of a team",
+            ));
+        }
+        let members = team["members"]
+            .as_array_mut()
+            .ok_or_else(PdError::not_found)?;
+        members.retain(|m| m["user_id"] != user.as_str());
+        members.push(json!({"user_id": user, "role": role}));
+        let name = text(&team, "name").to_owned();
+        TEAMS.put(tx, &team, &name, 0)?;
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn remove_member(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, user)): Path<(String, String)>,
+) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        let mut team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        USERS.get(tx, &user)?.ok_or_else(PdError::not_found)?;
+        if let Some(members) = team["members"].as_array_mut() {
+            members.retain(|m| m["user_id"] != user.as_str());
+        }
+        let name = text(&team, "name").to_owned();
+        TEAMS.put(tx, &team, &name, 0)?;
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- escalation policies ----
+
+fn render_policy(tx: &Transaction, links: &Links, mut policy: Value) -> Result<Value, ApiError> {
+    let id = text(&policy, "id").to_owned();
+    links.decorate(&mut policy, "escalation_policies", "name");
+    let mut names: HashMap<String, String> = HashMap::new();
+    for rule in policy["escalation_rules"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        for target in rule["targets"].as_array_mut().into_iter().flatten() {
+            let target_id = text(target, "id").to_owned();
+            let (kind, path, collection) = if text(target, "type").starts_with("schedule") {
+                ("schedule", "schedules", SCHEDULES)
+            } else {
+                ("user", "users", USERS)
+            };
+            let name = if let Some(name) = names.get(&target_id) {
+                name.clone()
+            } else {
+                let name = collection
+                    .get(tx, &target_id)?
+                    .map(|o| text(&o, "name").to_owned())
+                    .unwrap_or_default();
+                names.insert(target_id.clone(), name.clone());
+                name
+            };
+            *target = links.reference(kind, path, &target_id, &name);
+        }
+    }
+    let services: Vec<Value> = SERVICES
+        .all(tx, None)?
+        .iter()
+        .filter(|s| s["escalation_policy"]["id"] == id.as_str())
+        .map(|s| links.reference("service", "services", text(s, "id"), text(s, "name")))
+        .collect();
+    policy["services"] = json!(services);
+    Ok(policy)
+}
+
+fn policy_fields(
+    tx: &Transaction,
+    policy: &mut Value,
+    body: &Map<String, Value>,
+    creating: bool,
+) -> Result<(), PdError> {
+    if let Some(name) = string_field(body, "name", creating, 255)? {
+        policy["name"] = json!(name);
+    }
+    if body.contains_key("description") {
+        policy["description"] = json!(string_field(body, "description", false, 1024)?);
+    }
+    match body.get("num_loops") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|l| l <= 9) => {
+            policy["num_loops"] = json!(n);
+        }
+        Some(_) => {
+            return Err(PdError::invalid("Num loops must be an integer from 0 to 9"));
+        }
+    }
+    if let Some(mode) = one_of(
+        body,
+        "on_call_handoff_notifications",
+        &["if_has_services", "always"],
+    )? {
+        policy["on_call_handoff_notifications"] = json!(mode);
+    }
+    if let Some(teams) = body.get("teams") {
+        let list = teams.as_array().cloned().unwrap_or_default();
+        if list.len() > 1 {
+            return Err(PdError::invalid(
+                "Only one team may be associated with an escalation policy",
+            ));
+        }
+        let mut refs = Vec::new();
+        for team in &list {
+            let id = reference_to(
+                tx,
+                Some(team),
+                "team",
+                TEAMS,
+                (StatusCode::NOT_FOUND, 6001, "Team Not Found"),
+            )?;
+            refs.push(json!({"id": id, "type": "team_reference"}));
+        }
+        policy["teams"] = json!(refs);
+    }
+    match body.get("escalation_rules") {
+        None if !creating => {}
+        Some(Value::Array(rules)) if !rules.is_empty() => {
+            let mut stored = Vec::with_capacity(rules.len());
+            for rule in rules {
+                stored.push(rule_of(tx, rule)?);
+            }
+            policy["escalation_rules"] = json!(stored);
+        }
+        _ => {
+            return Err(PdError::invalid(
+                "Escalation rules must have at least one rule",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn rule_of(tx: &Transaction, rule: &Value) -> Result<Value, PdError> {
+    let delay = rule["escalation_delay_in_minutes"]
+        .as_u64()
+        .ok_or_else(|| PdError::invalid("Escalation delay in minutes can't be blank"))?;
+    if delay < 1 {
+        return Err(PdError::invalid(
+            "Escalation delay in minutes must be greater than or equal to 1",
+        ));
+    }
+    let targets = rule["targets"].as_array().cloned().unwrap_or_default();
+    if targets.is_empty() || targets.len() > MAX_TARGETS {
+        return Err(PdError::invalid(format!(
+            "Escalation rules must have between 1 and {MAX_TARGETS} targets"
+        )));
+    }
+    let mut seen = HashSet::new();
+    let mut stored = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let ty = text(target, "type");
+        let (kind, collection) = match ty {
+            "user" | "user_reference" => ("user", USERS),
+            "schedule" | "schedule_reference" => ("schedule", SCHEDULES),
+            _ => {
+                return Err(PdError::invalid(format!(
+                    "Escalation target type `{ty}` is not one of user_reference, schedule_reference"
+                )));
+            }
+        };
+        let id = text(target, "id");
+        if collection.get(tx, id)?.is_none() {
+            return Err(PdError::invalid(format!(
+                "Escalation target {id} is not a {kind} on this account"
+            )));
+        }
+        if seen.insert(id.to_owned()) {
+            stored.push(json!({"id": id, "type": format!("{kind}_reference")}));
+        }
+    }
+    Ok(json!({
+        "id": new_id(),
+        "escalation_delay_in_minutes": delay,
+        "targets": stored,
+    }))
+}
+
+async fn list_policies(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    query.paging()?;
+    let wanted = query.get("query").map(str::to_lowercase);
+    let descending = query.get("sort_by") == Some("name:desc");
+    let sorted = query.get("sort_by").is_some();
+    let policies = read(&app, &headers, move |tx, links| {
+        let mut all: Vec<Value> = POLICIES
+            .all(tx, None)?
+            .into_iter()
+            .filter(|p| {
+                wanted
+                    .as_ref()
+                    .is_none_or(|q| text(p, "name").to_lowercase().contains(q))
+            })
+            .collect();
+        if sorted {
+            all.sort_by_key(|p| text(p, "name").to_lowercase());
+            if descending {
+                all.reverse();
+            }
+        }
+        let mut shown = Vec::with_capacity(all.len());
+        for policy in all {
+            shown.push(render_policy(tx, links, policy)?);
+        }
+        Ok(json!(shown))
+    })
+    .await?;
+    page("escalation_policies", array(policies), &query)
+}
+
+async fn get_policy(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    let policy = read(&app, &headers, move |tx, links| {
+        let policy = POLICIES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        Ok(render_policy(tx, links, policy)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "escalation_policy": policy }))
+}
+
+async fn create_policy(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let body = unwrap_body(&bytes, "escalation_policy");
+    let policy = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        check_type(&body, "escalation_policy")?;
+        let mut policy = json!({
+            "id": new_id(), "type": "escalation_policy", "name": "", "description": null,
+            "num_loops": 0, "on_call_handoff_notifications": "if_has_services",
+            "escalation_rules": [], "teams": [],
+        });
+        policy_fields(tx, &mut policy, &body, true)?;
+        let name = text(&policy, "name").to_owned();
+        if name_taken(POLICIES, tx, &name, "")? {
+            return Err(PdError::invalid("Name has already been taken"));
+        }
+        POLICIES.put(tx, &policy, &name, 0)?;
+        Ok(render_policy(tx, links, policy)?)
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ "escalation_policy": policy }))
+}
+
+async fn update_policy(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "escalation_policy");
+    let policy = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let mut policy = POLICIES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        policy_fields(tx, &mut policy, &body, false)?;
+        let name = text(&policy, "name").to_owned();
+        if name_taken(POLICIES, tx, &name, &id)? {
+            return Err(PdError::invalid("Name has already been taken"));
+        }
+        POLICIES.put(tx, &policy, &name, 0)?;
+        Ok(render_policy(tx, links, policy)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "escalation_policy": policy }))
+}
+
+async fn delete_policy(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        POLICIES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let used: Vec<String> = SERVICES
+            .all(tx, None)?
+            .iter()
+            .filter(|s| s["escalation_policy"]["id"] == id.as_str())
+            .map(|s| text(s, "name").to_owned())
+            .collect();
+        if !used.is_empty() {
+            return Err(PdError::invalid(format!(
+                "Escalation policy is in use by services: {}",
+                used.join(", ")
+            )));
+        }
+        POLICIES.delete(tx, &id)?;
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- services and their integrations ----
+
+fn render_service(
+    tx: &Transaction,
+    links: &Links,
+    mut service: Value,
+    whole_integrations: bool,
+) -> Result<Value, ApiError> {
+    let id = text(&service, "id").to_owned();
+    links.decorate(&mut service, "services", "name");
+    let policy_id = text(&service["escalation_policy"], "id").to_owned();
+    let policy_name = POLICIES
+        .get(tx, &policy_id)?
+        .map(|p| text(&p, "name").to_owned())
+        .unwrap_or_default();
+    service["escalation_policy"] = links.reference(
+        "escalation_policy",
+        "escalation_policies",
+        &policy_id,
+        &policy_name,
+    );
+    let integrations: Vec<Value> = INTEGRATIONS
+        .all(tx, Some(&id))?
+        .into_iter()
+        .map(|i| {
+            if whole_integrations {
+                render_integration(links, i, &service)
+            } else {
+                links.reference(
+                    text(&i, "type").trim_end_matches("_integration"),
+                    &format!("services/{id}/integrations"),
+                    text(&i, "id"),
+                    text(&i, "name"),
+                )
+            }
+        })
+        .collect();
+    service["integrations"] = json!(integrations);
+    Ok(service)
+}
+
+fn render_integration(links: &Links, mut integration: Value, service: &Value) -> Value {
+    let service_id = text(service, "id").to_owned();
+    links.decorate(
+        &mut integration,
+        &format!("services/{service_id}/integrations"),
+        "name",
+    );
+    integration["service"] =
+        links.reference("service", "services", &service_id, text(service, "name"));
+    if let Some(vendor) = integration["vendor"]["id"].as_str().map(str::to_owned) {
+        let name = VENDORS
+            .iter()
+            .find(|(id, _)| *id == vendor)
+            .map_or("", |(_, n)| n);
+        integration["vendor"] = links.reference("vendor", "vendors", &vendor, name);
+    }
+    integration
+}
+
+fn service_fields(
+    tx: &Transaction,
+    service: &mut Value,
+    body: &Map<String, Value>,
+    creating: bool,
+) -> Result<(), PdError> {
+    if let Some(name) = string_field(body, "name", creating, 255)? {
+        service["name"] = json!(name);
+    }
+    if body.contains_key("description") {
+        service["description"] = json!(string_field(body, "description", false, 1024)?);
+    }
+    if creating || body.contains_key("escalation_policy") {
+        let id = reference_to(
+            tx,
+            body.get("escalation_policy"),
+            "escalation_policy",
+            POLICIES,
+            (StatusCode::NOT_FOUND, 5001, "Escalation Policy Not Found"),
+        )?;
+        service["escalation_policy"] = json!({"id": id, "type": "escalation_policy_reference"});
+    }
+    let allowed: &[&str] = if creating {
+        &["active"]
+    } else {
+        &["active", "warning", "critical", "maintenance", "disabled"]
+    };
+    if let Some(status) = one_of(body, "status", allowed)? {
+        service["status"] = json!(status);
+    }
+    for field in ["auto_resolve_timeout", "acknowledgement_timeout"] {
+        match body.get(field) {
+            None => {}
+            Some(Value::Null) => service[field] = Value::Null,
+            Some(Value::Number(n)) if n.as_u64().is_some() => service[field] = json!(n),
+            Some(_) => {
+                return Err(PdError::invalid(format!(
+                    "{} must be a non-negative integer",
+                    title(field)
+                )));
+            }
+        }
+    }
+    if let Some(mode) = one_of(
+        body,
+        "alert_creation",
+        &["create_incidents", "create_alerts_and_incidents"],
+    )? {
+        service["alert_creation"] = json!(mode);
+    }
+    Ok(())
+}
+
+async fn list_services(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    query.paging()?;
+    let wanted = query.get("query").map(str::to_lowercase);
+    let exact = query.get("name").map(str::to_owned);
+    let whole = query.includes("integrations");
+    let services = read(&app, &headers, move |tx, links| {
+        let all = match &exact {
+            Some(name) => SERVICES.all(tx, Some(name))?,
+            None => SERVICES.all(tx, None)?,
+        };
+        let mut shown = Vec::with_capacity(all.len());
+        for service in all.into_iter().filter(|s| {
+            wanted
+                .as_ref()
+                .is_none_or(|q| text(s, "name").to_lowercase().contains(q))
+        }) {
+            shown.push(render_service(tx, links, service, whole)?);
+        }
+        Ok(json!(shown))
+    })
+    .await?;
+    page("services", array(services), &query)
+}
+
+async fn get_service(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let whole = Query::parse(raw.as_deref()).includes("integrations");
+    let service = read(&app, &headers, move |tx, links| {
+        let service = SERVICES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        Ok(render_service(tx, links, service, whole)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "service": service }))
+}
+
+async fn create_service(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let body = unwrap_body(&bytes, "service");
+    let service = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        check_type(&body, "service")?;
+        let mut service = json!({
+            "id": new_id(), "type": "service", "name": "", "description": null,
+            "auto_resolve_timeout": 14400, "acknowledgement_timeout": 1800,
+            "status": "active", "alert_creation": "create_alerts_and_incidents",
+            "created_at": now_text(), "last_incident_timestamp": null,
+            "incident_urgency_rule": {"type": "constant", "urgency": "high"},
+            "teams": [], "addons": [],
+        });
+        service_fields(tx, &mut service, &body, true)?;
+        let name = text(&service, "name").to_owned();
+        if name_taken(SERVICES, tx, &name, "")? {
+            return Err(PdError::invalid("Name has already been taken"));
+        }
+        SERVICES.put(tx, &service, &name, 0)?;
+        Ok(render_service(tx, links, service, false)?)
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ "service": service }))
+}
+
+async fn update_service(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "service");
+    let service = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let mut service = SERVICES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        service_fields(tx, &mut service, &body, false)?;
+        let name = text(&service, "name").to_owned();
+        if name_taken(SERVICES, tx, &name, &id)? {
+            return Err(PdError::invalid("Name has already been taken"));
+        }
+        SERVICES.put(tx, &service, &name, 0)?;
+        Ok(render_service(tx, links, service, false)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "service": service }))
+}
+
+async fn delete_service(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        if !SERVICES.delete(tx, &id)? {
+            return Err(PdError::new(
+                StatusCode::NOT_FOUND,
+                5002,
+                "Service Not Found",
+                Vec::new(),
+            ));
+        }
+        for integration in INTEGRATIONS.all(tx, Some(&id))? {
+            INTEGRATIONS.delete(tx, text(&integration, "id"))?;
+        }
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A 32-character integration key.
+fn integration_key() -> String {
+    auth::random_hex(16)
+}
+
+fn integration_fields(
+    integration: &mut Value,
+    body: &Map<String, Value>,
+    domain: &str,
+) -> Result<(), PdError> {
+    if let Some(name) = string_field(body, "name", false, 255)? {
+        integration["name"] = json!(name);
+    }
+    if let Some(email) = string_field(body, "integration_email", false, 255)? {
+        if integration["type"] != "generic_email_inbound_integration" {
+            return Err(PdError::invalid(
+                "Integration email is only for generic_email_inbound_integration",
+            ));
+        }
+        let (local, host) = email.split_once('@').unwrap_or(("", ""));
+        if local.is_empty() || !host.eq_ignore_ascii_case(domain) {
+            return Err(PdError::invalid(format!(
+                "Integration email must be an address @{domain}"
+            )));
+        }
+        integration["integration_email"] = json!(email.to_lowercase());
+    }
+    if let Some(mode) = one_of(
+        body,
+        "email_incident_creation",
+        &[
+            "on_new_email",
+            "on_new_email_subject",
+            "only_if_no_open_incidents",
+            "use_rules",
+        ],
+    )? {
+        integration["email_incident_creation"] = json!(mode);
+    }
+    Ok(())
+}
+
+async fn create_integration(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(service_id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "integration");
+    let integration = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let service = SERVICES.get(tx, &service_id)?.ok_or_else(|| {
+            PdError::new(StatusCode::NOT_FOUND, 5002, "Service Not Found", Vec::new())
+        })?;
+        let vendor = match body.get("vendor") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let id = text(v, "id");
+                let found = VENDORS.iter().find(|(vid, _)| *vid == id).ok_or_else(|| {
+                    PdError::new(StatusCode::NOT_FOUND, 5001, "Vendor Not Found", Vec::new())
+                })?;
+                Some(*found)
+            }
+        };
+        let ty = match (one_of(&body, "type", INTEGRATION_TYPES)?, vendor) {
+            (Some(ty), _) => ty,
+            (None, Some(_)) => "generic_events_api_inbound_integration".to_owned(),
+            (None, None) => return Err(PdError::invalid("Type can't be blank")),
+        };
+        let default_name = vendor.map_or_else(
+            || title(&ty.replace("_inbound_integration", "")),
+            |(_, n)| (*n).to_owned(),
+        );
+        let mut integration = json!({
+            "id": new_id(), "type": ty, "name": default_name, "created_at": now_text(),
+            "service_id": service_id,
+            "vendor": vendor.map(|(id, _)| json!({"id": id, "type": "vendor_reference"})),
+        });
+        if ty == "generic_email_inbound_integration" {
+            if string_field(&body, "integration_email", false, 255)?.is_none() {
+                return Err(PdError::invalid("Integration email can't be blank"));
+            }
+        } else {
+            integration["integration_key"] = json!(integration_key());
+        }
+        let domain = format!("{}.pagerduty.com", subdomain(tx)?);
+        integration_fields(&mut integration, &body, &domain)?;
+        if let Some(email) = integration["integration_email"].as_str() {
+            let taken = INTEGRATIONS
+                .all(tx, None)?
+                .iter()
+                .any(|i| i["integration_email"].as_str() == Some(email));
+            if taken {
+                return Err(PdError::invalid("Integration email has already been taken"));
+            }
+        }
+        INTEGRATIONS.put(tx, &integration, &service_id, 0)?;
+        Ok(render_integration(
+            links,
+            stored_view(integration),
+            &service,
+        ))
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ "integration": integration }))
+}
+
+/// A stored integration without the emulation's own bookkeeping.
+fn stored_view(mut integration: Value) -> Value {
+    if let Some(map) = integration.as_object_mut() {
+        map.remove("service_id");
+    }
+    integration
+}
+
+fn integration_of(tx: &Transaction, service_id: &str, id: &str) -> Result<(Value, Value), PdError> {
+    let service = SERVICES.get(tx, service_id)?.ok_or_else(|| {
+        PdError::new(StatusCode::NOT_FOUND, 5002, "Service Not Found", Vec::new())
+    })?;
+    let integration = INTEGRATIONS
+        .get(tx, id)?
+        .filter(|i| i["service_id"] == service_id)
+        .ok_or_else(PdError::not_found)?;
+    Ok((service, integration))
+}
+
+async fn get_integration(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((service_id, id)): Path<(String, String)>,
+) -> Reply {
+    let integration = read(&app, &headers, move |tx, links| {
+        let (service, integration) = integration_of(tx, &service_id, &id)?;
+        Ok(render_integration(
+            links,
+            stored_view(integration),
+            &service,
+        ))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "integration": integration }))
+}
+
+async fn update_integration(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((service_id, id)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "integration");
+    let integration = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let (service, mut integration) = integration_of(tx, &service_id, &id)?;
+        if body.get("type").is_some_and(|t| *t != integration["type"]) {
+            return Err(PdError::invalid(
+                "Type cannot be changed: create a new integration",
+            ));
+        }
+        if body
+            .get("vendor")
+            .is_some_and(|v| v["id"] != integration["vendor"]["id"])
+        {
+            return Err(PdError::invalid(
+                "Vendor cannot be changed: create a new integration",
+            ));
+        }
+        let domain = format!("{}.pagerduty.com", subdomain(tx)?);
+        integration_fields(&mut integration, &body, &domain)?;
+        INTEGRATIONS.put(tx, &integration, &service_id, 0)?;
+        Ok(render_integration(
+            links,
+            stored_view(integration),
+            &service,
+        ))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "integration": integration }))
+}
+
+/// Not in the published document, but used by PagerDuty's own Terraform client.
+async fn delete_integration(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((service_id, id)): Path<(String, String)>,
+) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        integration_of(tx, &service_id, &id)?;
+        INTEGRATIONS.delete(tx, &id)?;
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- schedules ----
+
+fn render_schedule(
+    tx: &Transaction,
+    links: &Links,
+    mut schedule: Value,
+    with_layers: bool,
+) -> Result<Value, ApiError> {
+    let id = text(&schedule, "id").to_owned();
+    links.decorate(&mut schedule, "schedules", "name");
+    let mut user_ids: Vec<String> = Vec::new();
+    let mut names: HashMap<String, String> = HashMap::new();
+    for layer in schedule["schedule_layers"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        for entry in layer["users"].as_array_mut().into_iter().flatten() {
+            let user_id = text(&entry["user"], "id").to_owned();
+            if !names.contains_key(&user_id) {
+                let name = USERS
+                    .get(tx, &user_id)?
+                    .map(|u| text(&u, "name").to_owned())
+                    .unwrap_or_default();
+                names.insert(user_id.clone(), name);
+                user_ids.push(user_id.clone());
+            }
+            entry["user"] = links.reference("user", "users", &user_id, &names[&user_id]);
+        }
+    }
+    schedule["users"] = json!(
+        user_ids
+            .iter()
+            .map(|u| links.reference("user", "users", u, &names[u]))
+            .collect::<Vec<_>>()
+    );
+    schedule["escalation_policies"] = json!(
+        POLICIES
+            .all(tx, None)?
+            .iter()
+            .filter(|p| p["escalation_rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["targets"].as_array().into_iter().flatten())
+                .any(|t| t["id"] == id.as_str()))
+            .map(|p| links.reference(
+                "escalation_policy",
+                "escalation_policies",
+                text(p, "id"),
+                text(p, "name")
+            ))
+            .collect::<Vec<_>>()
+    );
+    if !with_layers && let Some(map) = schedule.as_object_mut() {
+        map.remove("schedule_layers");
+    }
+    Ok(schedule)
+}
+
+fn parse_instant(value: &Value, field: &str) -> Result<jiff::Timestamp, PdError> {
+    value[field]
+        .as_str()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .ok_or_else(|| PdError::invalid(format!("{} must be an ISO 8601 date-time", title(field))))
+}
+
+fn layer_of(tx: &Transaction, layer: &Value) -> Result<Value, PdError> {
+    let start = parse_instant(layer, "start")?;
+    let virtual_start = parse_instant(layer, "rotation_virtual_start")?;
+    let turn = layer["rotation_turn_length_seconds"]
+        .as_u64()
+        .filter(|s| *s >= 3600)
+        .ok_or_else(|| {
+            PdError::invalid("Rotation turn length seconds must be at least 3600 (one hour)")
+        })?;
+    let users = layer["users"].as_array().cloned().unwrap_or_default();
+    if users.is_empty() {
+        return Err(PdError::invalid("Schedule layer users can't be blank"));
+    }
+    let mut stored_users = Vec::with_capacity(users.len());
+    for entry in &users {
+        let id = text(&entry["user"], "id");
+        if USERS.get(tx, id)?.is_none() {
+            return Err(PdError::invalid(format!(
+                "User {id} is not on this account"
+            )));
+        }
+        stored_users.push(json!({"user": {"id": id, "type": "user_reference"}}));
+    }
+    let mut restrictions = Vec::new();
+    for restriction in layer["restrictions"].as_array().into_iter().flatten() {
+        let ty = text(restriction, "type");
+        let time = text(restriction, "start_time_of_day");
+        let valid_time = jiff::civil::Time::strptime("%H:%M:%S", time).is_ok();
+        let duration = restriction["duration_seconds"].as_u64().unwrap_or(0);
+        let week = ty == "weekly_restriction";
+        if !(ty == "daily_restriction" || week)
+            || !valid_time
+            || duration == 0
+            || duration > if week { 604_800 } else { 86_400 }
+        {
+            return Err(PdError::invalid(
+                "Restrictions need a type (daily_restriction or weekly_restriction), a start_time_of_day HH:MM:SS and a duration_seconds within the day or week",
+            ));
+        }
+        let mut stored =
+            json!({"type": ty, "start_time_of_day": time, "duration_seconds": duration});
+        if week {
+            let day = restriction["start_day_of_week"]
+                .as_u64()
+                .filter(|d| (1..=7).contains(d));
+            stored["start_day_of_week"] =
+                json!(day.ok_or_else(|| PdError::invalid("Start day of week must be 1 to 7"))?);
+        }
+        restrictions.push(stored);
+    }
+    Ok(json!({
+        "id": new_id(),
+        "name": layer["name"].as_str().unwrap_or("Layer"),
+        "start": start.to_string(),
+        "end": layer.get("end").filter(|e| !e.is_null()).map(|_| parse_instant(layer, "end").map(|t| t.to_string())).transpose()?,
+        "rotation_virtual_start": virtual_start.to_string(),
+        "rotation_turn_length_seconds": turn,
+        "users": stored_users,
+        "restrictions": restrictions,
+    }))
+}
+
+fn schedule_fields(
+    tx: &Transaction,
+    schedule: &mut Value,
+    body: &Map<String, Value>,
+    creating: bool,
+) -> Result<(), PdError> {
+    if let Some(name) = string_field(body, "name", creating, 255)? {
+        schedule["name"] = json!(name);
+    }
+    if body.contains_key("description") {
+        schedule["description"] = json!(string_field(body, "description", false, 1024)?);
+    }
+    if let Some(zone) = string_field(body, "time_zone", creating, 100)? {
+        if !valid_time_zone(&zone) {
+            return Err(PdError::invalid("Time zone is not a valid time zone"));
+        }
+        schedule["time_zone"] = json!(zone);
+    }
+    match body.get("schedule_layers") {
+        None if !creating => {}
+        Some(Value::Array(layers)) if !layers.is_empty() => {
+            let mut stored = Vec::with_capacity(layers.len());
+            for layer in layers {
+                stored.push(layer_of(tx, layer)?);
+            }
+            schedule["schedule_layers"] = json!(stored);
+        }
+        _ => return Err(PdError::invalid("Schedule layers can't be blank")),
+    }
+    Ok(())
+}
+
+async fn list_schedules(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    query.paging()?;
+    let wanted = query.get("query").map(str::to_lowercase);
+    let with_layers = query.includes("schedule_layers");
+    let schedules = read(&app, &headers, move |tx, links| {
+        let mut shown = Vec::new();
+        for schedule in SCHEDULES.all(tx, None)?.into_iter().filter(|s| {
+            wanted
+                .as_ref()
+                .is_none_or(|q| text(s, "name").to_lowercase().contains(q))
+        }) {
+            shown.push(render_schedule(tx, links, schedule, with_layers)?);
+        }
+        Ok(json!(shown))
+    })
+    .await?;
+    page("schedules", array(schedules), &query)
+}
+
+async fn get_schedule(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    let schedule = read(&app, &headers, move |tx, links| {
+        let schedule = SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        Ok(render_schedule(tx, links, schedule, true)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "schedule": schedule }))
+}
+
+async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let body = unwrap_body(&bytes, "schedule");
+    let schedule = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        check_type(&body, "schedule")?;
+        let mut schedule = json!({
+            "id": new_id(), "type": "schedule", "name": "", "description": null,
+            "time_zone": "Etc/UTC", "schedule_layers": [],
+        });
+        schedule_fields(tx, &mut schedule, &body, true)?;
+        let name = text(&schedule, "name").to_owned();
+        SCHEDULES.put(tx, &schedule, &name, 0)?;
+        Ok(render_schedule(tx, links, schedule, true)?)
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ "schedule": schedule }))
+}
+
+async fn update_schedule(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let body = unwrap_body(&bytes, "schedule");
+    let schedule = transact(&app, &headers, move |tx, links| {
+        let body = body?;
+        let mut schedule = SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        schedule_fields(tx, &mut schedule, &body, false)?;
+        let name = text(&schedule, "name").to_owned();
+        SCHEDULES.put(tx, &schedule, &name, 0)?;
+        Ok(render_schedule(tx, links, schedule, true)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "schedule": schedule }))
+}
+
+async fn delete_schedule(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    transact(&app, &headers, move |tx, _| {
+        SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let used: Vec<String> = POLICIES
+            .all(tx, None)?
+            .iter()
+            .filter(|p| {
+                p["escalation_rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| r["targets"].as_array().into_iter().flatten())
+                    .any(|t| t["id"] == id.as_str())
+            })
+            .map(|p| text(p, "name").to_owned())
+            .collect();
+        if !used.is_empty() {
+            return Err(PdError::invalid(format!(
+                "Schedule is used by escalation policies: {}",
+                used.join(", ")
+            )));
+        }
+        SCHEDULES.delete(tx, &id)?;
+        Ok(Value::Null)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- vendors ----
+
+fn render_vendor(links: &Links, (id, name): (&str, &str)) -> Value {
+    let mut vendor = json!({
+        "id": id, "type": "vendor", "name": name,
+        "website_url": null, "logo_url": null, "thumbnail_url": null,
+        "description": format!("{name} (emulated vendor entry)"),
+        "integration_guide_url": null,
+    });
+    links.decorate(&mut vendor, "vendors", "name");
+    vendor
+}
+
+async fn list_vendors(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    query.paging()?;
+    let vendors = read(&app, &headers, |_, links| {
+        Ok(json!(
+            VENDORS
+                .iter()
+                .map(|v| render_vendor(links, *v))
+                .collect::<Vec<_>>()
+        ))
+    })
+    .await?;
+    page("vendors", array(vendors), &query)
+}
+
+async fn get_vendor(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    let vendor = read(&app, &headers, move |_, links| {
+        VENDORS
+            .iter()
+            .find(|(vid, _)| *vid == id)
+            .map(|v| render_vendor(links, *v))
+            .ok_or_else(PdError::not_found)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "vendor": vendor }))
+}
