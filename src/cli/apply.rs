@@ -316,7 +316,16 @@ impl Run<'_> {
             else {
                 continue;
             };
-            if self.connection.provider.name() != crate::model::ProviderName::Alertform {
+            let provider = self.connection.provider.name();
+            if provider == crate::model::ProviderName::Pagerduty {
+                // The integration key is a secret: alertform shows where to find it, not it.
+                lines.push(format!(
+                    "  {}: its integration key (or email address) is a secret; copy it from the service's Integrations tab in PagerDuty",
+                    change.address
+                ));
+                continue;
+            }
+            if provider != crate::model::ProviderName::Alertform {
                 // The vendor's link embeds a token: alertform shows where to find it, not it.
                 lines.push(format!(
                     "  {}: its URL or inbound email holds a secret; copy it from the integration's page in {}",

@@ -6,7 +6,7 @@ use alertform::model::Model;
 
 use crate::support::{alertform, root, stderr, stdout};
 
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 12] = [
     "examples/quickstart",
     "examples/quickstart-hcl",
     "examples/multi-team/toml",
@@ -15,6 +15,18 @@ const EXAMPLES: [&str; 8] = [
     "examples/quickstart-oncall-hcl",
     "examples/multi-team-oncall/toml",
     "examples/multi-team-oncall/hcl",
+    "examples/quickstart-pagerduty",
+    "examples/quickstart-pagerduty-hcl",
+    "examples/multi-team-pagerduty/toml",
+    "examples/multi-team-pagerduty/hcl",
+];
+
+/// The PagerDuty variants (`settings.provider = "pagerduty"`).
+const PAGERDUTY_EXAMPLES: [&str; 4] = [
+    "examples/quickstart-pagerduty",
+    "examples/quickstart-pagerduty-hcl",
+    "examples/multi-team-pagerduty/toml",
+    "examples/multi-team-pagerduty/hcl",
 ];
 
 /// The Grafana OnCall variants (`settings.provider = "grafana_oncall"`).
@@ -69,6 +81,18 @@ fn toml_and_hcl_quickstarts_are_the_same_model() {
 }
 
 #[test]
+fn toml_and_hcl_pagerduty_variants_are_the_same_model() {
+    assert_eq!(
+        model("examples/quickstart-pagerduty"),
+        model("examples/quickstart-pagerduty-hcl")
+    );
+    assert_eq!(
+        model("examples/multi-team-pagerduty/toml"),
+        model("examples/multi-team-pagerduty/hcl")
+    );
+}
+
+#[test]
 fn toml_and_hcl_oncall_variants_are_the_same_model() {
     assert_eq!(
         model("examples/quickstart-oncall"),
@@ -84,7 +108,18 @@ fn toml_and_hcl_oncall_variants_are_the_same_model() {
 /// (seeded from the example's `grafana-oncall-seed.json`), and a second plan finds nothing to do.
 #[test]
 fn every_oncall_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
-    for example in ONCALL_EXAMPLES {
+    applies_fresh_and_replans(&ONCALL_EXAMPLES, "Grafana OnCall");
+}
+
+/// The same for the PagerDuty variants, on the embedded PagerDuty emulation seeded from each
+/// example's `pagerduty-seed.json` (the account's owner).
+#[test]
+fn every_pagerduty_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
+    applies_fresh_and_replans(&PAGERDUTY_EXAMPLES, "PagerDuty");
+}
+
+fn applies_fresh_and_replans(examples: &[&str], vendor: &str) {
+    for example in examples {
         let dir = tempfile::tempdir().unwrap();
         let config = root().join(example);
         let config = config.to_str().unwrap();
@@ -97,7 +132,7 @@ fn every_oncall_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
             stderr(&applied)
         );
         assert!(
-            stdout(&applied).starts_with("Using the embedded local Grafana OnCall emulation"),
+            stdout(&applied).starts_with(&format!("Using the embedded local {vendor} emulation")),
             "{}",
             stdout(&applied)
         );
