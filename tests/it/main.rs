@@ -7,6 +7,7 @@ mod examples;
 mod hostile;
 mod lint;
 mod oncall;
+mod pagerduty;
 mod plan;
 mod reliability;
 mod schedules;

@@ -1,6 +1,6 @@
 //! What PagerDuty's REST API can hold of an alertform config, and what it cannot.
 
-use super::mapping::{MAX_LOOPS, MAX_TARGETS, MIN_RULE_DELAY, vendor_name};
+use super::mapping::{MAX_TARGETS, MIN_RULE_DELAY, vendor_name};
 use crate::model::{Address, ChannelSettings, Kind, Model};
 use crate::provider::capabilities::{
     Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
@@ -130,18 +130,6 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
         }
     }
     for (key, policy) in &model.escalation_policies {
-        if policy.repeat > MAX_LOOPS {
-            push(
-                Kind::EscalationPolicy,
-                key,
-                "repeat".into(),
-                format!(
-                    "PagerDuty repeats a policy at most {MAX_LOOPS} times, not {}",
-                    policy.repeat
-                ),
-                format!("set `repeat` to {MAX_LOOPS} or less"),
-            );
-        }
         for (index, step) in policy.steps.iter().enumerate() {
             if index == 0 && step.delay_minutes != 0 {
                 push(

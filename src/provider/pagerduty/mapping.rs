@@ -14,8 +14,6 @@ use crate::provider::ObservedLayer;
 pub const LAST_RULE_DELAY: u16 = 30;
 /// PagerDuty refuses a rule delay below one minute.
 pub const MIN_RULE_DELAY: u16 = 1;
-/// `num_loops` above this is refused (PagerDuty's UI and Terraform provider stop at 9).
-pub const MAX_LOOPS: u8 = 9;
 /// Targets per escalation rule.
 pub const MAX_TARGETS: usize = 10;
 

@@ -1,0 +1,695 @@
+//! PagerDuty end to end: the real `alertform serve --api pagerduty` on 127.0.0.1:0, driven by the
+//! real CLI with `--provider pagerduty`.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{TestServer, alertform, http_client, root, send, stderr, stdout};
+
+const EXAMPLE: &str = "examples/quickstart-pagerduty";
+const OWNER_EMAIL: &str = "alice@example.com";
+
+fn seed() -> String {
+    root()
+        .join(EXAMPLE)
+        .join("pagerduty-seed.json")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A PagerDuty emulation seeded with the example's account (Alice owns it).
+fn pd_server(extra: &[&str]) -> TestServer {
+    let seed = seed();
+    let mut args = vec!["--api", "pagerduty", "--seed", &seed];
+    args.extend_from_slice(extra);
+    TestServer::start(&args)
+}
+
+fn run(server: &TestServer, command: &str, path: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        command,
+        path,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--provider",
+        "pagerduty",
+        "--from-email",
+        OWNER_EMAIL,
+    ];
+    if command == "apply" {
+        args.push("--auto-approve");
+    }
+    args.extend_from_slice(extra);
+    alertform(&args)
+}
+
+fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
+    run(server, "plan", path, &["--detailed-exitcode"])
+        .status
+        .code()
+}
+
+/// A request in PagerDuty's dialect: `Token token=…` and the versioned `Accept`.
+fn pd(server: &TestServer, method: Method, path: &str) -> reqwest::blocking::RequestBuilder {
+    http_client()
+        .request(method, format!("{}{path}", server.url))
+        .header("authorization", format!("Token token={}", server.token))
+        .header("accept", "application/vnd.pagerduty+json;version=2")
+}
+
+/// Every object of a collection, through its paged list (retrying injected 503s and 429s).
+fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let mut attempts = 0;
+        let (status, body) = loop {
+            let (status, body) = send(pd(
+                server,
+                Method::GET,
+                &format!("{path}{separator}limit=100&offset={offset}"),
+            ));
+            attempts += 1;
+            if !matches!(status, 429 | 503) || attempts == 50 {
+                break (status, body);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        assert_eq!(status, 200, "{body}");
+        all.extend(body[key].as_array().unwrap().iter().cloned());
+        if body["more"] != true {
+            return all;
+        }
+        offset += 100;
+    }
+}
+
+fn by_name<'a>(objects: &'a [Value], name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("no `{name}` among {objects:?}"))
+}
+
+fn example_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("config");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(root().join(EXAMPLE)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+    }
+    (dir, copy)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn writes(server: &TestServer) -> u64 {
+    ["POST", "PUT", "DELETE"]
+        .iter()
+        .map(|m| server.requests_matching(&[&format!("method=\"{m}\"")]))
+        .sum()
+}
+
+fn integration_of(server: &TestServer, service: &str) -> Value {
+    let services = list(server, "/services?include[]=integrations", "services");
+    by_name(&services, service)["integrations"][0].clone()
+}
+
+#[test]
+fn the_example_applies_and_replans_to_no_changes() {
+    let server = pd_server(&[]);
+    let applied = run(&server, "apply", EXAMPLE, &[]);
+    assert!(
+        applied.status.success(),
+        "{}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    let out = stdout(&applied);
+    assert!(out.starts_with("Using PagerDuty at http://"), "{out}");
+    assert_eq!(plan_code(&server, EXAMPLE), Some(0));
+
+    // What PagerDuty now holds, read through its own API.
+    let users = list(&server, "/users?include[]=contact_methods", "users");
+    let alice = by_name(&users, "Alice Ng");
+    assert_eq!(alice["role"], "owner");
+    let phone = &alice["contact_methods"][0];
+    assert_eq!(
+        (
+            phone["type"].as_str(),
+            phone["country_code"].as_u64(),
+            phone["address"].as_str()
+        ),
+        (Some("phone_contact_method"), Some(1), Some("4155550100"))
+    );
+    assert_eq!(by_name(&users, "Bob Okafor")["role"], "limited_user");
+    assert_eq!(by_name(&users, "Carol Schmidt")["role"], "observer");
+    let teams = list(&server, "/teams", "teams");
+    assert_eq!(
+        by_name(&teams, "SRE")["description"],
+        "Site reliability engineering on-call rotation"
+    );
+    let sre = by_name(&teams, "SRE")["id"].as_str().unwrap().to_owned();
+    let members = list(&server, &format!("/teams/{sre}/members"), "members");
+    assert_eq!(members.len(), 2);
+
+    // Delays: step 2 waits 15 minutes before it runs, so rule 1 waits 15 after it; the group
+    // step became its users (expand_groups).
+    let policies = list(&server, "/escalation_policies", "escalation_policies");
+    let policy = by_name(&policies, "SRE default");
+    assert_eq!(policy["num_loops"], 1);
+    let rules = policy["escalation_rules"].as_array().unwrap();
+    assert_eq!(rules[0]["escalation_delay_in_minutes"], 15);
+    assert_eq!(rules[0]["targets"][0]["type"], "schedule_reference");
+    assert_eq!(rules[1]["targets"].as_array().unwrap().len(), 2);
+    assert!(
+        rules[1]["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["type"] == "user_reference")
+    );
+
+    // One service per integration, each with one integration of the right kind.
+    let grafana = integration_of(&server, "Grafana (prod)");
+    assert_eq!(grafana["vendor"]["summary"], "Grafana");
+    assert_eq!(
+        integration_of(&server, "Deploy pipeline")["type"],
+        "events_api_v2_inbound_integration"
+    );
+    let mail = integration_of(&server, "Backup reports");
+    assert_eq!(mail["type"], "generic_email_inbound_integration");
+    assert_eq!(
+        mail["integration_email"],
+        "backup-reports@example.pagerduty.com"
+    );
+
+    // The schedule: two layers, the second restricted to weekday business hours.
+    let schedules = list(&server, "/schedules?include[]=schedule_layers", "schedules");
+    let layers = by_name(&schedules, "SRE rotation")["schedule_layers"].clone();
+    assert_eq!(layers[0]["rotation_turn_length_seconds"], 604_800);
+    assert_eq!(layers[0]["start"], "2026-11-30T09:00:00Z");
+    assert_eq!(layers[1]["restrictions"].as_array().unwrap().len(), 5);
+
+    // No secret the service returned leaves the provider.
+    let key = grafana["integration_key"].as_str().unwrap();
+    let plan = run(&server, "plan", EXAMPLE, &["--format", "json", "-vv"]);
+    for output in [
+        stdout(&applied),
+        stderr(&applied),
+        stdout(&plan),
+        stderr(&plan),
+        server.log(),
+    ] {
+        assert!(!output.contains(key), "the integration key leaked");
+        assert!(
+            !output.contains("backup-reports@example.pagerduty.com"),
+            "the integration email leaked"
+        );
+    }
+}
+
+#[test]
+fn a_no_op_plan_reads_one_page_per_collection() {
+    let server = pd_server(&[]);
+    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let api_reads = || -> u64 {
+        [
+            "/users",
+            "/teams",
+            "/escalation_policies",
+            "/services",
+            "/schedules",
+            "/vendors",
+        ]
+        .iter()
+        .map(|r| server.requests_matching(&["method=\"GET\"", &format!("route=\"{r}\"")]))
+        .sum()
+    };
+    let before = api_reads();
+    assert_eq!(plan_code(&server, EXAMPLE), Some(0));
+    let reads = api_reads() - before;
+    assert_eq!(reads, 5, "one list request per collection");
+}
+
+#[test]
+fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warning() {
+    let server = pd_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let before = integration_of(&server, "Grafana (prod)");
+
+    let routing = config.join("routing.toml");
+    edit(
+        &routing,
+        "name = \"Grafana (prod)\"",
+        "name = \"Grafana (production)\"\nrenamed_from = [\"Grafana (prod)\"]",
+    );
+    let planned = run(&server, "plan", path, &[]);
+    let text = stdout(&planned);
+    assert!(text.contains("~ integration.grafana_prod"), "{text}");
+    assert!(text.contains("integration key and endpoint stay"), "{text}");
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let renamed = integration_of(&server, "Grafana (production)");
+    assert_eq!(renamed["id"], before["id"]);
+    assert_eq!(
+        renamed["integration_key"], before["integration_key"],
+        "the key survives a rename"
+    );
+    assert_eq!(renamed["name"], "Grafana (production)");
+    assert_eq!(plan_code(&server, path), Some(0));
+
+    edit(&routing, "template = \"grafana\"", "template = \"datadog\"");
+    let planned = run(&server, "plan", path, &[]);
+    let text = stdout(&planned);
+    assert!(text.contains("-/+ integration.grafana_prod"), "{text}");
+    assert!(
+        text.contains("the integration key and endpoint URL will change"),
+        "{text}"
+    );
+    assert!(run(&server, "apply", path, &[]).status.success());
+    let replaced = integration_of(&server, "Grafana (production)");
+    assert_eq!(replaced["vendor"]["summary"], "Datadog");
+    assert_ne!(replaced["integration_key"], before["integration_key"]);
+    let services = list(&server, "/services", "services");
+    assert_eq!(
+        services.len(),
+        4,
+        "the old service went with its integration"
+    );
+    assert_eq!(plan_code(&server, path), Some(0));
+}
+
+#[test]
+fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
+    let server = pd_server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    let people = config.join("people.toml");
+    // Alice, the owner, left out of the config: the plan would delete her, which PagerDuty
+    // refuses, so it is an error before any write.
+    let text = std::fs::read_to_string(&people).unwrap();
+    let start = text.find("[user.alice]").unwrap();
+    let end = text.find("[user.bob]").unwrap();
+    std::fs::write(
+        &people,
+        format!("{}{}", &text[..start], &text[end..])
+            .replace(
+                "members = [\"user.alice\", \"user.bob\"]",
+                "members = [\"user.bob\"]",
+            )
+            .replace("[\"user.alice\", \"user.bob\"]", "[\"user.bob\"]")
+            .replace("[\"user.bob\", \"user.alice\"]", "[\"user.bob\"]"),
+    )
+    .unwrap();
+    let planned = run(&server, "plan", path, &[]);
+    assert_eq!(planned.status.code(), Some(1), "{}", stdout(&planned));
+    let err = stderr(&planned);
+    assert!(
+        err.contains("user.alice_ng") && err.contains("account owner"),
+        "{err}"
+    );
+    assert!(err.contains("settings.ignore"), "{err}");
+    assert_eq!(writes(&server), 0);
+
+    // Making Bob the owner: a preflight error, nothing written.
+    let (_dir2, config) = example_copy();
+    let path = config.to_str().unwrap();
+    edit(
+        &config.join("people.toml"),
+        "role = \"responder\"",
+        "role = \"owner\"",
+    );
+    let applied = run(&server, "apply", path, &[]);
+    assert_eq!(applied.status.code(), Some(1));
+    assert!(
+        stderr(&applied).contains("cannot make or unmake the account owner"),
+        "{}",
+        stderr(&applied)
+    );
+    assert_eq!(writes(&server), 0);
+}
+
+#[test]
+fn creating_users_without_a_from_address_is_refused_before_any_call() {
+    let server = pd_server(&[]);
+    let applied = alertform(&[
+        "apply",
+        EXAMPLE,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--provider",
+        "pagerduty",
+        "--auto-approve",
+    ]);
+    assert_eq!(applied.status.code(), Some(1));
+    let err = stderr(&applied);
+    assert!(
+        err.contains("ALERTFORM_PAGERDUTY_FROM") && err.contains("--from-email"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(writes(&server), 0);
+}
+
+#[test]
+fn config_pagerduty_cannot_express_fails_validate_and_plan_without_a_request() {
+    let server = pd_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
+    let mut text = std::fs::read_to_string(root().join(EXAMPLE).join("people.toml")).unwrap();
+    text.push_str(
+        r##"
+[settings]
+provider = "pagerduty"
+
+[group.everyone]
+name = "Everyone"
+members = ["group.sre", "user.carol"]
+
+[escalation_policy.bad]
+name = "Bad"
+steps = [
+  { delay_minutes = 5, notify = ["group.sre"] },
+  { notify = ["user.carol"] },
+]
+
+[integration.chat]
+name = "Chat"
+channel = "chat"
+template = "custom"
+escalation_policy = "bad"
+chat_platform = "slack"
+chat_channel = "#ops"
+recipients = ["user.bob"]
+
+[integration.beat]
+name = "Beat"
+channel = "heartbeat"
+template = "custom"
+escalation_policy = "bad"
+interval_minutes = 10
+
+[integration.hook]
+name = "Hook"
+channel = "api"
+template = "custom"
+escalation_policy = "bad"
+
+[integration.hook.templates]
+title = "{{ payload.title }}"
+"##,
+    );
+    std::fs::write(&config, text).unwrap();
+    let path = config.to_str().unwrap();
+    let validated = alertform(&["validate", path]);
+    assert_eq!(validated.status.code(), Some(1));
+    // miette wraps long messages: compare words, not lines.
+    let err = stderr(&validated)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "teams do not nest",
+        "first rule as soon as the incident opens",
+        "no wait after step 1",
+        "cannot target a team",
+        "expand_groups = true",
+        "no chat intake",
+        "no heartbeat integration",
+        "no other recipients",
+        "no integration templates",
+    ] {
+        assert!(err.contains(expected), "`{expected}` missing from:\n{err}");
+    }
+    assert!(err.contains("org.toml:"), "located: {err}");
+    assert!(err.contains("PagerDuty cannot express this"), "{err}");
+    let planned = run(&server, "plan", path, &[]);
+    assert_eq!(planned.status.code(), Some(1));
+    assert_eq!(
+        server.requests_matching(&["method=\"GET\""]),
+        0,
+        "plan made no request"
+    );
+}
+
+#[test]
+fn export_writes_a_config_that_replans_to_no_changes() {
+    let server = pd_server(&[]);
+    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["toml", "hcl"] {
+        let out = dir.path().join(format);
+        let exported = alertform(&[
+            "export",
+            "--provider",
+            "pagerduty",
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(exported.status.success(), "{}", stderr(&exported));
+        let plan = alertform(&[
+            "plan",
+            out.to_str().unwrap(),
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+            "--detailed-exitcode",
+        ]);
+        assert_eq!(
+            plan.status.code(),
+            Some(0),
+            "{format}: {}{}",
+            stdout(&plan),
+            stderr(&plan)
+        );
+    }
+}
+
+#[test]
+fn apply_converges_through_failures_and_lost_answers_without_duplicates() {
+    converges_without_duplicates(
+        &["--fail-rate", "0.1", "--fail-after-commit-rate", "0.05"],
+        30,
+    );
+}
+
+/// The issue's whole fault mix, 429s included: PagerDuty's limit is per minute, so a client
+/// that spends the budget waits up to a minute for the window; slow, so run with `--ignored`.
+#[test]
+#[ignore = "waits for per-minute rate windows (about a minute)"]
+fn apply_converges_through_faults_and_a_per_minute_rate_limit_without_duplicates() {
+    converges_without_duplicates(
+        &[
+            "--fail-rate",
+            "0.1",
+            "--fail-after-commit-rate",
+            "0.05",
+            "--rate-limit",
+            "200",
+        ],
+        60,
+    );
+}
+
+/// A config of `n` users, `n` policies and `n` integrations beside the example's account.
+fn generated(n: usize) -> (tempfile::TempDir, String) {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "[settings]\nprovider = \"pagerduty\"\n\n[user.alice]\nname = \"Alice Ng\"\nemail = \"alice@example.com\"\nrole = \"owner\"\n",
+    );
+    for i in 0..n {
+        let _ = write!(
+            text,
+            "\n[user.u{i}]\nname = \"User {i}\"\nemail = \"user{i}@example.com\"\nphone = \"+4420794601{i:02}\"\n\n[escalation_policy.p{i}]\nname = \"Policy {i}\"\nrepeat = {}\nsteps = [\n  {{ notify = [\"user.u{i}\"] }},\n  {{ delay_minutes = {}, notify = [\"user.alice\"] }},\n]\n\n[integration.i{i}]\nname = \"Service {i}\"\nchannel = \"{}\"\ntemplate = \"{}\"\nescalation_policy = \"p{i}\"\n",
+            i % 3,
+            10 + i,
+            if i % 4 == 3 { "email" } else { "api" },
+            ["custom", "datadog", "grafana", "custom"][i % 4],
+        );
+    }
+    std::fs::write(dir.path().join("org.toml"), text).unwrap();
+    let path = dir.path().to_str().unwrap().to_owned();
+    (dir, path)
+}
+
+fn converges_without_duplicates(faults: &[&str], n: usize) {
+    let server = pd_server(faults);
+    let (_dir, path) = generated(n);
+    let mut converged = false;
+    for _ in 0..8 {
+        let _ = run(&server, "apply", &path, &[]);
+        if plan_code(&server, &path) == Some(0) {
+            converged = true;
+            break;
+        }
+    }
+    assert!(converged, "apply converges through the faults");
+    assert!(
+        server.requests_matching(&["status=\"503\""]) > 0,
+        "faults were injected"
+    );
+    let users = list(&server, "/users?include[]=contact_methods", "users");
+    assert_eq!(users.len(), n + 1, "no duplicate user");
+    assert!(
+        users
+            .iter()
+            .all(|u| u["contact_methods"].as_array().unwrap().len() <= 1),
+        "no duplicate phone"
+    );
+    assert_eq!(
+        list(&server, "/escalation_policies", "escalation_policies").len(),
+        n,
+        "no duplicate policy"
+    );
+    let services = list(&server, "/services?include[]=integrations", "services");
+    assert_eq!(services.len(), n, "no duplicate service");
+    assert!(
+        services
+            .iter()
+            .all(|s| s["integrations"].as_array().unwrap().len() == 1),
+        "no duplicate integration"
+    );
+}
+
+#[test]
+fn the_emulation_speaks_pagerduty_dialect() {
+    let server = pd_server(&["--rate-limit", "40"]);
+    // A missing or wrong key: 401 in PagerDuty's error shape.
+    let (status, body) = send(http_client().get(format!("{}/users", server.url)));
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        json!({"error": {"message": "Authentication failed", "code": 2006}})
+    );
+    let (status, _) = send(
+        http_client()
+            .get(format!("{}/users", server.url))
+            .bearer_auth(&server.token),
+    );
+    assert_eq!(status, 401, "a Bearer token is not PagerDuty's scheme");
+
+    // Paging: `limit`, `offset`, `more`, `total` only when asked; at most 100 a page.
+    let (status, page) = send(pd(&server, Method::GET, "/vendors?limit=5&offset=2"));
+    assert_eq!(status, 200);
+    assert_eq!(
+        (page["limit"].as_u64(), page["offset"].as_u64()),
+        (Some(5), Some(2))
+    );
+    assert_eq!(page["more"], true);
+    assert_eq!(page["total"], Value::Null);
+    assert_eq!(page["vendors"].as_array().unwrap().len(), 5);
+    let (_, page) = send(pd(&server, Method::GET, "/vendors?limit=1000&total=true"));
+    assert_eq!(page["limit"], 100);
+    assert!(page["total"].as_u64().unwrap() >= 10);
+    let (status, body) = send(pd(&server, Method::GET, "/users?offset=9950&limit=100"));
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], 2002);
+
+    // Bodies are wrapped in the type's key; the `From` header names a user on the account.
+    let user = json!({"user": {"type": "user", "name": "Dee", "email": "dee@example.com"}});
+    let (status, body) = send(pd(&server, Method::POST, "/users").json(&user));
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], 2001);
+    assert!(
+        body["error"]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("From"),
+        "{body}"
+    );
+    let (status, body) = send(
+        pd(&server, Method::POST, "/users")
+            .header("from", "nobody@example.com")
+            .json(&user),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = send(
+        pd(&server, Method::POST, "/users")
+            .header("from", OWNER_EMAIL)
+            .json(&json!({"type": "user", "name": "Dee", "email": "dee@example.com"})),
+    );
+    assert_eq!(status, 400, "an unwrapped body: {body}");
+    let (status, created) = send(
+        pd(&server, Method::POST, "/users")
+            .header("from", OWNER_EMAIL)
+            .json(&user),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["user"]["id"].as_str().unwrap();
+    assert!(id.starts_with('P') && id.len() == 7, "{id}");
+    assert_eq!(
+        created["user"]["self"],
+        format!("{}/users/{id}", server.url)
+    );
+    assert_eq!(
+        created["user"]["html_url"],
+        format!("https://example.pagerduty.com/users/{id}")
+    );
+    let (status, body) = send(
+        pd(&server, Method::POST, "/users")
+            .header("from", OWNER_EMAIL)
+            .json(&user),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["errors"][0], "Email has already been taken");
+    let (status, body) = send(pd(&server, Method::GET, "/users/PNOPE00"));
+    assert_eq!(status, 404);
+    assert_eq!(
+        body,
+        json!({"error": {"message": "Not Found", "code": 2100}})
+    );
+
+    // A rule must wait at least a minute and target users or schedules.
+    let policy = json!({"escalation_policy": {"type": "escalation_policy", "name": "P",
+        "escalation_rules": [{"escalation_delay_in_minutes": 0, "targets": [{"id": id, "type": "user_reference"}]}]}});
+    let (status, body) = send(pd(&server, Method::POST, "/escalation_policies").json(&policy));
+    assert_eq!(status, 400, "{body}");
+
+    // The per-minute limit: ratelimit-* headers on every answer, then 429 code 2020.
+    let mut limited = None;
+    for _ in 0..60 {
+        let response = pd(&server, Method::GET, "/teams").send().unwrap();
+        assert!(response.headers().contains_key("ratelimit-remaining"));
+        assert_eq!(response.headers()["ratelimit-limit"], "40");
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+    }
+    let limited = limited.expect("the 41st request in a minute is refused");
+    let reset: u64 = limited.headers()["ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&reset), "{reset}");
+    let body: Value = limited.json().unwrap();
+    assert_eq!(
+        body,
+        json!({"error": {"message": "Rate Limit Exceeded", "code": 2020}})
+    );
+}
