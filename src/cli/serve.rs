@@ -47,6 +47,9 @@ pub struct Args {
     /// `owner`; without one, the account's owner is owner@example.com).
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
+    /// Append every API exchange to FILE as JSON lines (contract tests of `--api pagerduty`).
+    #[arg(long, value_name = "FILE", hide = true)]
+    record_exchanges: Option<PathBuf>,
 }
 
 fn probability(text: &str) -> Result<f64, String> {
@@ -74,6 +77,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         },
         api: args.api.into(),
         seed: args.seed.clone(),
+        record: args.record_exchanges.clone(),
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

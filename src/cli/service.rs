@@ -129,6 +129,7 @@ impl Connection {
                 faults: Faults::default(),
                 api: Api::from(provider),
                 seed,
+                record: None,
             })
             .await
             .map_err(|e| format!("cannot start the embedded local service: {e}"))?;

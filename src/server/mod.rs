@@ -88,6 +88,9 @@ pub struct ServeOptions {
     /// A vendor emulation's seed: for Grafana OnCall, the Grafana org's users and teams (JSON),
     /// synced at start.
     pub seed: Option<PathBuf>,
+    /// Where to append every API exchange (request and answer) as a JSON line, for contract
+    /// tests of a vendor emulation. The `Authorization` value is not written.
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +134,8 @@ pub struct App {
     rate_windows: Arc<Mutex<HashMap<String, (u64, u32)>>>,
     metrics: Arc<metrics::Metrics>,
     api: Api,
+    /// `ServeOptions::record`, open for appending.
+    record: Option<Arc<Mutex<std::fs::File>>>,
 }
 
 impl App {
@@ -353,6 +358,61 @@ async fn normalize_errors(State(app): State<App>, request: Request, next: Next) 
     response
 }
 
+/// With `ServeOptions::record`: appends each API exchange as it reached the client — method,
+/// path, query, the headers a contract names (`Authorization` as its scheme only), the JSON
+/// request body, the status and the JSON answer — as one JSON line.
+async fn record_exchanges(State(app): State<App>, request: Request, next: Next) -> Response {
+    let Some(file) = app.record.clone() else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path().to_owned();
+    if matches!(path.as_str(), "/metrics" | "/healthz") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(sent) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request bodies are limited to {MAX_BODY} bytes"),
+        )
+        .into_response();
+    };
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let scheme = header("authorization").map(|v| {
+        v.split_once(['=', ' '])
+            .map_or("(bare)".to_owned(), |(s, _)| format!("{s} …"))
+    });
+    let headers = serde_json::json!({
+        "accept": header("accept"), "content-type": header("content-type"),
+        "from": header("from"), "authorization": scheme,
+    });
+    let method = parts.method.to_string();
+    let query = parts.uri.query().map(str::to_owned);
+    let request = Request::from_parts(parts, axum::body::Body::from(sent.clone()));
+    let response = next.run(request).await;
+    let (response_parts, body) = response.into_parts();
+    let Ok(answer) = axum::body::to_bytes(body, usize::MAX).await else {
+        return ApiError::internal("could not read the answer to record it").into_response();
+    };
+    let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).ok();
+    let line = serde_json::json!({
+        "method": method, "path": path, "query": query, "headers": headers,
+        "body": json(&sent), "status": response_parts.status.as_u16(), "response": json(&answer),
+    });
+    if let Ok(mut file) = file.lock() {
+        use std::io::Write as _;
+        let _ = writeln!(file, "{line}");
+    }
+    Response::from_parts(response_parts, axum::body::Body::from(answer))
+}
+
 /// Latency, failures and rate limits on demand, for testing clients against a bad day.
 async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> Response {
     let mut budget = None;
@@ -538,6 +598,19 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         rate_windows: Arc::default(),
         metrics: Arc::default(),
         api: options.api,
+        record: match &options.record {
+            Some(path) => Some(Arc::new(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| ServerError::File {
+                        path: path.clone(),
+                        source,
+                    })?,
+            ))),
+            None => None,
+        },
     };
     state
         .reload_tokens()
@@ -709,6 +782,7 @@ mod tests {
             rate_windows: Arc::default(),
             metrics: Arc::default(),
             api: Api::Alertform,
+            record: None,
         };
         state.reload_tokens().unwrap();
         (app(state), token)

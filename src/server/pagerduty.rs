@@ -191,7 +191,22 @@ type Reply = Result<Response, PdError>;
     reason = "handlers end in `ok(..)` beside their `?`s"
 )]
 fn ok(status: StatusCode, body: Value) -> Reply {
-    Ok((status, axum::Json(body)).into_response())
+    Ok((status, axum::Json(without_nulls(body))).into_response())
+}
+
+/// Objects without their null fields: PagerDuty's published schemas allow `null` almost
+/// nowhere, so an unset description or end is left out rather than sent as `null`.
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
 }
 
 /// PagerDuty's REST API v2 (the part alertform uses).
@@ -287,6 +302,10 @@ pub fn router(state: App) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             super::normalize_errors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::record_exchanges,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(super::MAX_BODY))
         .with_state(state)
@@ -426,16 +445,16 @@ fn page(key: &str, objects: Vec<Value>, query: &Query) -> Reply {
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
-    ok(
-        StatusCode::OK,
-        json!({
-            key: shown,
-            "limit": limit,
-            "offset": offset,
-            "more": offset + limit < count,
-            "total": if total { json!(count) } else { Value::Null },
-        }),
-    )
+    let shown: Vec<Value> = shown.into_iter().map(without_nulls).collect();
+    // `total` is null unless asked for: the one null PagerDuty's paging sends.
+    let body = json!({
+        key: shown,
+        "limit": limit,
+        "offset": offset,
+        "more": offset + limit < count,
+        "total": if total { json!(count) } else { Value::Null },
+    });
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
 }
 
 /// The account's subdomain, for `html_url`s and integration emails.
@@ -746,10 +765,7 @@ fn render_users(
                         render_method(links, m)
                     } else {
                         links.reference(
-                            text(&m, "type")
-                                .trim_end_matches("_method")
-                                .to_owned()
-                                .as_str(),
+                            text(&m, "type"),
                             &format!("users/{id}/contact_methods"),
                             text(&m, "id"),
                             text(&m, "label"),
@@ -1640,7 +1656,7 @@ fn render_service(
                 render_integration(links, i, &service)
             } else {
                 links.reference(
-                    text(&i, "type").trim_end_matches("_integration"),
+                    text(&i, "type"),
                     &format!("services/{id}/integrations"),
                     text(&i, "id"),
                     text(&i, "name"),

@@ -8,6 +8,7 @@ mod hostile;
 mod lint;
 mod oncall;
 mod pagerduty;
+mod pagerduty_contract;
 mod plan;
 mod reliability;
 mod schedules;

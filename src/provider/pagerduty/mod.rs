@@ -286,7 +286,7 @@ impl PagerDutyProvider {
             observed.groups.push(ObservedGroup {
                 version: version_of(&[&shown]),
                 name: text(team, "name"),
-                description: team["description"].as_str().map(str::to_owned),
+                description: read_description(team),
                 member_user_ids: members,
                 member_group_ids: BTreeSet::new(),
                 id,
@@ -410,7 +410,7 @@ fn observe_policy(policy: &Value) -> ObservedPolicy {
         id: text(policy, "id"),
         version: version_of(&[&shown]),
         name: text(policy, "name"),
-        description: policy["description"].as_str().map(str::to_owned),
+        description: read_description(policy),
         repeat: policy["num_loops"]
             .as_u64()
             .and_then(|n| u8::try_from(n).ok())
@@ -647,17 +647,15 @@ impl PagerDutyProvider {
             fields["time_zone"] = json!(zone);
         }
         let (user, id) = if let (Action::Update, Some(id)) = (change.action, &change.id) {
-            let changed: Vec<&String> = change
+            let changed = change
                 .changed_fields
                 .iter()
-                .filter(|f| ["name", "email", "role", "time_zone"].contains(&f.as_str()))
-                .collect();
-            if !changed.is_empty() {
-                // Only what changed: the rest stays as PagerDuty has it.
-                let mut body = json!({"type": "user"});
-                for field in changed {
-                    body[field.as_str()] = fields[field.as_str()].clone();
-                }
+                .any(|f| ["name", "email", "role", "time_zone"].contains(&f.as_str()));
+            if changed {
+                // The fields alertform manages (the document requires name and email on a PUT
+                // too); the rest stays as PagerDuty has it.
+                let mut body = fields.clone();
+                body["type"] = json!("user");
                 self.put(
                     &format!("/users/{id}"),
                     &json!({ "user": body }),
@@ -772,7 +770,7 @@ impl PagerDutyProvider {
         let after = attributes(change)?;
         let body = json!({"team": {
             "type": "team", "name": attribute(after, "name"),
-            "description": after.get("description").cloned().unwrap_or(Value::Null),
+            "description": description(after),
         }});
         let desired: BTreeSet<String> = {
             let ids = ids.lock().expect("ids lock");
@@ -946,16 +944,12 @@ impl PagerDutyProvider {
             .unwrap_or(true);
         let policy_ref = json!({"id": policy, "type": "escalation_policy_reference"});
         let service_id = if let (Action::Update, Some(id)) = (change.action, &change.id) {
-            let mut service = json!({"type": "service"});
-            for field in &change.changed_fields {
-                match field.as_str() {
-                    "name" => service["name"] = json!(name),
-                    "escalation_policy" => service["escalation_policy"] = policy_ref.clone(),
-                    "enabled" => {
-                        service["status"] = json!(if enabled { "active" } else { "disabled" });
-                    }
-                    _ => {}
-                }
+            // Name and policy always (the document requires the policy on a PUT); the status
+            // only when `enabled` changes, so an incident's `warning` or `critical` stays.
+            let mut service =
+                json!({"type": "service", "name": name, "escalation_policy": policy_ref});
+            if change.changed_fields.iter().any(|f| f == "enabled") {
+                service["status"] = json!(if enabled { "active" } else { "disabled" });
             }
             self.put(
                 &format!("/services/{id}"),
@@ -1003,7 +997,10 @@ impl PagerDutyProvider {
             if !enabled {
                 self.put(
                     &format!("/services/{service_id}"),
-                    &json!({"service": {"type": "service", "status": "disabled"}}),
+                    &json!({"service": {
+                        "type": "service", "name": name, "escalation_policy": policy_ref,
+                        "status": "disabled",
+                    }}),
                     "disable services",
                 )
                 .await?;
@@ -1107,6 +1104,24 @@ fn err_taken(path: &str, message: &str) -> HttpError {
     }
 }
 
+/// A description to send: PagerDuty's schema has no null description, so none is empty.
+fn description(after: &Attributes) -> Value {
+    json!(
+        after
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    )
+}
+
+/// A description as read: empty is none.
+fn read_description(object: &Value) -> Option<String> {
+    object["description"]
+        .as_str()
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+}
+
 fn live_id(change: &Change) -> Result<&str, ProviderError> {
     change
         .id
@@ -1178,7 +1193,7 @@ fn policy_body(after: &Attributes, ids: &BTreeMap<String, String>) -> Result<Val
     Ok(json!({"escalation_policy": {
         "type": "escalation_policy",
         "name": attribute(after, "name"),
-        "description": after.get("description").cloned().unwrap_or(Value::Null),
+        "description": description(after),
         "num_loops": after.get("repeat").and_then(Value::as_u64).unwrap_or(0),
         "escalation_rules": rules,
     }}))
