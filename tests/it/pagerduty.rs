@@ -693,3 +693,34 @@ fn the_emulation_speaks_pagerduty_dialect() {
         json!({"error": {"message": "Rate Limit Exceeded", "code": 2020}})
     );
 }
+
+#[test]
+fn the_provider_doc_lists_every_declared_capability() {
+    let doc = std::fs::read_to_string(root().join("docs/providers/pagerduty.md")).unwrap();
+    let capabilities = alertform::provider::capabilities(alertform::model::ProviderName::Pagerduty);
+    for kind in capabilities.kinds {
+        assert!(
+            doc.contains(&format!("| `{}` |", kind.kind)),
+            "docs/providers/pagerduty.md has no row for `{}`",
+            kind.kind
+        );
+        for field in kind.unsupported {
+            let leaf = field.field.rsplit('.').next().unwrap();
+            assert!(
+                doc.contains(&format!("{leaf}`")),
+                "docs/providers/pagerduty.md does not list `{}` of {}",
+                field.field,
+                kind.kind
+            );
+        }
+    }
+    for (kind, field) in capabilities.service_defaults {
+        assert!(doc.contains(&format!("`{kind}.{field}`")), "{kind}.{field}");
+    }
+    for (slug, vendor) in alertform::provider::pagerduty::mapping::VENDORS {
+        assert!(
+            doc.contains(&format!("`{slug}` → {vendor}")),
+            "{slug} → {vendor}"
+        );
+    }
+}
