@@ -11,7 +11,7 @@ use crate::plan::{PlanOptions, plan};
 use crate::printer::Printer;
 
 /// Fields that hold or embed a secret.
-const SENSITIVE: [&str; 2] = ["integration_key", "endpoint_url"];
+const SENSITIVE: [&str; 3] = ["integration_key", "endpoint_url", "integration_email"];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -66,10 +66,7 @@ async fn show(
     let plan = match plan(
         model,
         &observed,
-        &PlanOptions {
-            targets: vec![address.clone()],
-            ..PlanOptions::default()
-        },
+        &PlanOptions::for_provider(connection.provider.name(), vec![address.clone()]),
     ) {
         Ok(plan) => plan,
         Err(errors) => {
@@ -83,14 +80,17 @@ async fn show(
         printer.note(format!("error: `{address}` is declared but does not exist in the service yet; run `alertform apply`"));
         return ExitStatus::Failure;
     };
-    let crate::provider::Provider::Alertform(native) = &connection.provider else {
-        printer.note(format!(
-            "error: `show` reads objects of the alertform provider only; look `{address}` up in {}'s own UI",
-            connection.provider.name().display_name()
-        ));
-        return ExitStatus::Failure;
+    let read = match &connection.provider {
+        crate::provider::Provider::Alertform(native) => native.get(address.kind, id).await,
+        crate::provider::Provider::Pagerduty(pagerduty) => pagerduty.get(address.kind, id).await,
+        crate::provider::Provider::GrafanaOncall(_) => {
+            printer.note(format!(
+                "error: `show` does not read Grafana OnCall objects; look `{address}` up in OnCall's own UI"
+            ));
+            return ExitStatus::Failure;
+        }
     };
-    let mut object = match native.get(address.kind, id).await {
+    let mut object = match read {
         Ok(object) => object,
         Err(err) => {
             printer.note(format!("error: {err}"));

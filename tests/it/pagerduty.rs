@@ -724,3 +724,38 @@ fn the_provider_doc_lists_every_declared_capability() {
         );
     }
 }
+
+#[test]
+fn show_hides_the_integration_key_unless_revealed() {
+    let server = pd_server(&[]);
+    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let key = integration_of(&server, "Grafana (prod)")["integration_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let show = |reveal: bool| {
+        let mut args = vec![
+            "show",
+            "integration.grafana_prod",
+            "--config",
+            EXAMPLE,
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+        ];
+        if reveal {
+            args.push("--reveal");
+        }
+        let output = alertform(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let hidden = show(false);
+    assert!(
+        hidden.contains("\"integration_key\": \"(sensitive)\""),
+        "{hidden}"
+    );
+    assert!(!hidden.contains(&key));
+    assert!(show(true).contains(&key));
+}

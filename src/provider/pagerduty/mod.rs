@@ -611,6 +611,49 @@ impl PagerDutyProvider {
         }
     }
 
+    /// One live object as PagerDuty shows it, for `show`: an integration is its service with the
+    /// managed integration's key and email beside it (the caller hides them unless revealed).
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Value, ProviderError> {
+        let (path, key) = match kind {
+            Kind::User => (format!("/users/{id}?include[]=contact_methods"), "user"),
+            Kind::Group => (format!("/teams/{id}"), "team"),
+            Kind::Schedule => (format!("/schedules/{id}"), "schedule"),
+            Kind::EscalationPolicy => (format!("/escalation_policies/{id}"), "escalation_policy"),
+            Kind::Integration => (format!("/services/{id}?include[]=integrations"), "service"),
+        };
+        let reply = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, &format!("read {}", kind.plural())))?;
+        let mut object = reply.body[key].clone();
+        if kind == Kind::Integration {
+            let name = text(&object, "name");
+            let integrations = object["integrations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let managed = integrations
+                .iter()
+                .find(|i| i["name"].as_str() == Some(name.as_str()))
+                .or_else(|| integrations.first())
+                .cloned()
+                .unwrap_or(Value::Null);
+            for field in ["integration_key", "integration_email"] {
+                if let Some(value) = managed.get(field) {
+                    object[field] = value.clone();
+                }
+            }
+            object["integrations"] = json!(
+                integrations
+                    .iter()
+                    .map(|i| json!({"id": i["id"], "type": i["type"], "name": i["name"]}))
+                    .collect::<Vec<_>>()
+            );
+        }
+        Ok(object)
+    }
+
     /// Carries out one change.
     pub async fn execute(
         &self,
