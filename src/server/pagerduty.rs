@@ -438,13 +438,19 @@ impl Query {
 
 /// One page of `objects` under `key`, with PagerDuty's paging fields.
 fn page(key: &str, objects: Vec<Value>, query: &Query) -> Reply {
-    let (offset, limit, total) = query.paging()?;
+    let (offset, limit, _) = query.paging()?;
     let count = objects.len() as u64;
     let shown: Vec<Value> = objects
         .into_iter()
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
+    paged(key, shown, count, query)
+}
+
+/// The answer for `shown`, the page `query` asked for out of `count` objects.
+fn paged(key: &str, shown: Vec<Value>, count: u64, query: &Query) -> Reply {
+    let (offset, limit, total) = query.paging()?;
     let shown: Vec<Value> = shown.into_iter().map(without_nulls).collect();
     // `total` is null unless asked for: the one null PagerDuty's paging sends.
     let body = json!({
@@ -455,6 +461,45 @@ fn page(key: &str, objects: Vec<Value>, query: &Query) -> Reply {
         "total": if total { json!(count) } else { Value::Null },
     });
     Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// The stored objects of the page `query` asks for, and how many there are in all. Without a
+/// filter or a sort the store pages (a list of 10,000 reads 100); with one, all are read.
+fn select(
+    tx: &Transaction,
+    collection: Collection,
+    query: &Query,
+    keep: impl Fn(&Value) -> bool,
+    filtered: bool,
+    sort: Option<bool>,
+) -> Result<(Vec<Value>, u64), PdError> {
+    let (offset, limit, _) = query.paging()?;
+    if !filtered && sort.is_none() {
+        let count = collection.count(tx, None)?;
+        return Ok((collection.page(tx, None, offset, limit)?, count));
+    }
+    let mut all: Vec<Value> = collection.all(tx, None)?.into_iter().filter(|o| keep(o)).collect();
+    if let Some(descending) = sort {
+        all.sort_by_key(|o| text(o, "name").to_lowercase());
+        if descending {
+            all.reverse();
+        }
+    }
+    let count = all.len() as u64;
+    let shown = all
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok((shown, count))
+}
+
+/// A `query` filter: names (and emails) containing it, case-insensitively.
+fn matches_query(wanted: Option<&String>, object: &Value) -> bool {
+    wanted.is_none_or(|q| {
+        text(object, "name").to_lowercase().contains(q)
+            || text(object, "email").to_lowercase().contains(q)
+    })
 }
 
 /// The account's subdomain, for `html_url`s and integration emails.
@@ -744,38 +789,31 @@ fn render_users(
                 .push(links.reference("team", "teams", text(&team, "id"), text(&team, "name")));
         }
     }
-    let mut methods_of: HashMap<String, Vec<Value>> = HashMap::new();
-    for method in CONTACT_METHODS.all(tx, None)? {
-        methods_of
-            .entry(text(&method, "user_id").to_owned())
-            .or_default()
-            .push(method);
+    let mut shown = Vec::with_capacity(users.len());
+    for mut user in users {
+        let id = text(&user, "id").to_owned();
+        links.decorate(&mut user, "users", "name");
+        user["teams"] = json!(teams_of.remove(&id).unwrap_or_default());
+        let methods: Vec<Value> = CONTACT_METHODS
+            .all(tx, Some(&id))?
+            .into_iter()
+            .map(|m| {
+                if with_methods {
+                    render_method(links, m)
+                } else {
+                    links.reference(
+                        text(&m, "type"),
+                        &format!("users/{id}/contact_methods"),
+                        text(&m, "id"),
+                        text(&m, "label"),
+                    )
+                }
+            })
+            .collect();
+        user["contact_methods"] = json!(methods);
+        shown.push(user);
     }
-    Ok(users
-        .into_iter()
-        .map(|mut user| {
-            let id = text(&user, "id").to_owned();
-            links.decorate(&mut user, "users", "name");
-            user["teams"] = json!(teams_of.remove(&id).unwrap_or_default());
-            let methods = methods_of.remove(&id).unwrap_or_default();
-            user["contact_methods"] = json!(
-                methods
-                    .into_iter()
-                    .map(|m| if with_methods {
-                        render_method(links, m)
-                    } else {
-                        links.reference(
-                            text(&m, "type"),
-                            &format!("users/{id}/contact_methods"),
-                            text(&m, "id"),
-                            text(&m, "label"),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            );
-            user
-        })
-        .collect())
+    Ok(shown)
 }
 
 fn render_method(links: &Links, mut method: Value) -> Value {
@@ -794,25 +832,43 @@ fn render_method(links: &Links, mut method: Value) -> Value {
 async fn list_users(State(app): State<App>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Reply {
     let query = Query::parse(raw.as_deref());
     query.paging()?;
-    let wanted = query.get("query").map(str::to_lowercase);
     let with_methods = query.includes("contact_methods");
-    let users = read(&app, &headers, move |tx, links| {
-        let all: Vec<Value> = USERS
-            .all(tx, None)?
-            .into_iter()
-            .filter(|u| {
-                wanted.as_ref().is_none_or(|q| {
-                    text(u, "name").to_lowercase().contains(q)
-                        || text(u, "email").to_lowercase().contains(q)
-                })
-            })
-            .collect();
-        Ok(json!(render_users(tx, links, all, with_methods)?))
+    let (users, count, query) = read_page(&app, &headers, query, move |tx, links, query| {
+        let wanted = query.get("query").map(str::to_lowercase);
+        let (users, count) = select(
+            tx,
+            USERS,
+            query,
+            |u| matches_query(wanted.as_ref(), u),
+            wanted.is_some(),
+            None,
+        )?;
+        Ok((render_users(tx, links, users, with_methods)?, count))
     })
     .await?;
-    page("users", array(users), &query)
+    paged("users", users, count, &query)
 }
 
+/// A list's frame: authenticated, `f` picks and renders the page in one read.
+async fn read_page<F>(
+    app: &App,
+    headers: &HeaderMap,
+    query: Query,
+    f: F,
+) -> Result<(Vec<Value>, u64, Query), PdError>
+where
+    F: FnOnce(&Transaction, &Links, &Query) -> Result<(Vec<Value>, u64), PdError>
+        + Send
+        + 'static,
+{
+    authenticate(app, headers)?;
+    let app2 = app.clone();
+    app.read(move |tx| {
+        let links = Links::of(&app2, tx)?;
+        Ok(f(tx, &links, &query).map(|(shown, count)| (shown, count, query)))
+    })
+    .await?
+}
 fn array(value: Value) -> Vec<Value> {
     match value {
         Value::Array(items) => items,
@@ -1183,23 +1239,21 @@ fn team_fields(team: &mut Value, body: &Map<String, Value>, creating: bool) -> R
 async fn list_teams(State(app): State<App>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Reply {
     let query = Query::parse(raw.as_deref());
     query.paging()?;
-    let wanted = query.get("query").map(str::to_lowercase);
-    let teams = read(&app, &headers, move |tx, links| {
-        Ok(json!(
-            TEAMS
-                .all(tx, None)?
-                .into_iter()
-                .filter(|t| wanted
-                    .as_ref()
-                    .is_none_or(|q| text(t, "name").to_lowercase().contains(q)))
-                .map(|t| render_team(links, t))
-                .collect::<Vec<_>>()
-        ))
+    let (teams, count, query) = read_page(&app, &headers, query, |tx, links, query| {
+        let wanted = query.get("query").map(str::to_lowercase);
+        let (teams, count) = select(
+            tx,
+            TEAMS,
+            query,
+            |t| matches_query(wanted.as_ref(), t),
+            wanted.is_some(),
+            None,
+        )?;
+        Ok((teams.into_iter().map(|t| render_team(links, t)).collect(), count))
     })
     .await?;
-    page("teams", array(teams), &query)
+    paged("teams", teams, count, &query)
 }
-
 async fn get_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     let team = read(&app, &headers, move |tx, links| {
         let team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
@@ -1362,7 +1416,12 @@ async fn remove_member(
 
 // ---- escalation policies ----
 
-fn render_policy(tx: &Transaction, links: &Links, mut policy: Value) -> Result<Value, ApiError> {
+fn render_policy(
+    tx: &Transaction,
+    links: &Links,
+    mut policy: Value,
+    services_of: &HashMap<String, Vec<Value>>,
+) -> Result<Value, ApiError> {
     let id = text(&policy, "id").to_owned();
     links.decorate(&mut policy, "escalation_policies", "name");
     let mut names: HashMap<String, String> = HashMap::new();
@@ -1391,14 +1450,23 @@ fn render_policy(tx: &Transaction, links: &Links, mut policy: Value) -> Result<V
             *target = links.reference(kind, path, &target_id, &name);
         }
     }
-    let services: Vec<Value> = SERVICES
-        .all(tx, None)?
-        .iter()
-        .filter(|s| s["escalation_policy"]["id"] == id.as_str())
-        .map(|s| links.reference("service", "services", text(s, "id"), text(s, "name")))
-        .collect();
-    policy["services"] = json!(services);
+    policy["services"] = json!(services_of.get(&id).cloned().unwrap_or_default());
     Ok(policy)
+}
+
+/// Policy id → references to the services that use it (read once per answer).
+fn services_by_policy(
+    tx: &Transaction,
+    links: &Links,
+) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+    let mut services_of: HashMap<String, Vec<Value>> = HashMap::new();
+    for service in SERVICES.all(tx, None)? {
+        services_of
+            .entry(text(&service["escalation_policy"], "id").to_owned())
+            .or_default()
+            .push(links.reference("service", "services", text(&service, "id"), text(&service, "name")));
+    }
+    Ok(services_of)
 }
 
 fn policy_fields(
@@ -1519,39 +1587,32 @@ async fn list_policies(
 ) -> Reply {
     let query = Query::parse(raw.as_deref());
     query.paging()?;
-    let wanted = query.get("query").map(str::to_lowercase);
-    let descending = query.get("sort_by") == Some("name:desc");
-    let sorted = query.get("sort_by").is_some();
-    let policies = read(&app, &headers, move |tx, links| {
-        let mut all: Vec<Value> = POLICIES
-            .all(tx, None)?
-            .into_iter()
-            .filter(|p| {
-                wanted
-                    .as_ref()
-                    .is_none_or(|q| text(p, "name").to_lowercase().contains(q))
-            })
-            .collect();
-        if sorted {
-            all.sort_by_key(|p| text(p, "name").to_lowercase());
-            if descending {
-                all.reverse();
-            }
+    let (policies, count, query) = read_page(&app, &headers, query, |tx, links, query| {
+        let wanted = query.get("query").map(str::to_lowercase);
+        let sort = query.get("sort_by").map(|s| s == "name:desc");
+        let (policies, count) = select(
+            tx,
+            POLICIES,
+            query,
+            |p| matches_query(wanted.as_ref(), p),
+            wanted.is_some(),
+            sort,
+        )?;
+        let services_of = services_by_policy(tx, links)?;
+        let mut shown = Vec::with_capacity(policies.len());
+        for policy in policies {
+            shown.push(render_policy(tx, links, policy, &services_of)?);
         }
-        let mut shown = Vec::with_capacity(all.len());
-        for policy in all {
-            shown.push(render_policy(tx, links, policy)?);
-        }
-        Ok(json!(shown))
+        Ok((shown, count))
     })
     .await?;
-    page("escalation_policies", array(policies), &query)
+    paged("escalation_policies", policies, count, &query)
 }
-
 async fn get_policy(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     let policy = read(&app, &headers, move |tx, links| {
         let policy = POLICIES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        Ok(render_policy(tx, links, policy)?)
+        let services_of = services_by_policy(tx, links)?;
+        Ok(render_policy(tx, links, policy, &services_of)?)
     })
     .await?;
     ok(StatusCode::OK, json!({ "escalation_policy": policy }))
@@ -1573,7 +1634,8 @@ async fn create_policy(State(app): State<App>, headers: HeaderMap, bytes: Bytes)
             return Err(PdError::invalid("Name has already been taken"));
         }
         POLICIES.put(tx, &policy, &name, 0)?;
-        Ok(render_policy(tx, links, policy)?)
+        let services_of = services_by_policy(tx, links)?;
+        Ok(render_policy(tx, links, policy, &services_of)?)
     })
     .await?;
     ok(StatusCode::CREATED, json!({ "escalation_policy": policy }))
@@ -1595,7 +1657,8 @@ async fn update_policy(
             return Err(PdError::invalid("Name has already been taken"));
         }
         POLICIES.put(tx, &policy, &name, 0)?;
-        Ok(render_policy(tx, links, policy)?)
+        let services_of = services_by_policy(tx, links)?;
+        Ok(render_policy(tx, links, policy, &services_of)?)
     })
     .await?;
     ok(StatusCode::OK, json!({ "escalation_policy": policy }))
@@ -1747,28 +1810,34 @@ async fn list_services(
 ) -> Reply {
     let query = Query::parse(raw.as_deref());
     query.paging()?;
-    let wanted = query.get("query").map(str::to_lowercase);
-    let exact = query.get("name").map(str::to_owned);
     let whole = query.includes("integrations");
-    let services = read(&app, &headers, move |tx, links| {
-        let all = match &exact {
-            Some(name) => SERVICES.all(tx, Some(name))?,
-            None => SERVICES.all(tx, None)?,
+    let (services, count, query) = read_page(&app, &headers, query, move |tx, links, query| {
+        let wanted = query.get("query").map(str::to_lowercase);
+        let (services, count) = match query.get("name") {
+            // `name` is exact, and the store's lookup.
+            Some(name) => {
+                let all = SERVICES.all(tx, Some(name))?;
+                let count = all.len() as u64;
+                (all, count)
+            }
+            None => select(
+                tx,
+                SERVICES,
+                query,
+                |s| matches_query(wanted.as_ref(), s),
+                wanted.is_some(),
+                None,
+            )?,
         };
-        let mut shown = Vec::with_capacity(all.len());
-        for service in all.into_iter().filter(|s| {
-            wanted
-                .as_ref()
-                .is_none_or(|q| text(s, "name").to_lowercase().contains(q))
-        }) {
+        let mut shown = Vec::with_capacity(services.len());
+        for service in services {
             shown.push(render_service(tx, links, service, whole)?);
         }
-        Ok(json!(shown))
+        Ok((shown, count))
     })
     .await?;
-    page("services", array(services), &query)
+    paged("services", services, count, &query)
 }
-
 async fn get_service(
     State(app): State<App>,
     headers: HeaderMap,
@@ -2055,6 +2124,7 @@ fn render_schedule(
     links: &Links,
     mut schedule: Value,
     with_layers: bool,
+    policies: &[Value],
 ) -> Result<Value, ApiError> {
     let id = text(&schedule, "id").to_owned();
     links.decorate(&mut schedule, "schedules", "name");
@@ -2085,8 +2155,7 @@ fn render_schedule(
             .collect::<Vec<_>>()
     );
     schedule["escalation_policies"] = json!(
-        POLICIES
-            .all(tx, None)?
+        policies
             .iter()
             .filter(|p| p["escalation_rules"]
                 .as_array()
@@ -2216,27 +2285,32 @@ async fn list_schedules(
 ) -> Reply {
     let query = Query::parse(raw.as_deref());
     query.paging()?;
-    let wanted = query.get("query").map(str::to_lowercase);
     let with_layers = query.includes("schedule_layers");
-    let schedules = read(&app, &headers, move |tx, links| {
-        let mut shown = Vec::new();
-        for schedule in SCHEDULES.all(tx, None)?.into_iter().filter(|s| {
-            wanted
-                .as_ref()
-                .is_none_or(|q| text(s, "name").to_lowercase().contains(q))
-        }) {
-            shown.push(render_schedule(tx, links, schedule, with_layers)?);
+    let (schedules, count, query) = read_page(&app, &headers, query, move |tx, links, query| {
+        let wanted = query.get("query").map(str::to_lowercase);
+        let (schedules, count) = select(
+            tx,
+            SCHEDULES,
+            query,
+            |s| matches_query(wanted.as_ref(), s),
+            wanted.is_some(),
+            None,
+        )?;
+        let policies = POLICIES.all(tx, None)?;
+        let mut shown = Vec::with_capacity(schedules.len());
+        for schedule in schedules {
+            shown.push(render_schedule(tx, links, schedule, with_layers, &policies)?);
         }
-        Ok(json!(shown))
+        Ok((shown, count))
     })
     .await?;
-    page("schedules", array(schedules), &query)
+    paged("schedules", schedules, count, &query)
 }
-
 async fn get_schedule(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     let schedule = read(&app, &headers, move |tx, links| {
         let schedule = SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        Ok(render_schedule(tx, links, schedule, true)?)
+        let policies = POLICIES.all(tx, None)?;
+        Ok(render_schedule(tx, links, schedule, true, &policies)?)
     })
     .await?;
     ok(StatusCode::OK, json!({ "schedule": schedule }))
@@ -2254,7 +2328,8 @@ async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Byte
         schedule_fields(tx, &mut schedule, &body, true)?;
         let name = text(&schedule, "name").to_owned();
         SCHEDULES.put(tx, &schedule, &name, 0)?;
-        Ok(render_schedule(tx, links, schedule, true)?)
+        let policies = POLICIES.all(tx, None)?;
+        Ok(render_schedule(tx, links, schedule, true, &policies)?)
     })
     .await?;
     ok(StatusCode::CREATED, json!({ "schedule": schedule }))
@@ -2273,7 +2348,8 @@ async fn update_schedule(
         schedule_fields(tx, &mut schedule, &body, false)?;
         let name = text(&schedule, "name").to_owned();
         SCHEDULES.put(tx, &schedule, &name, 0)?;
-        Ok(render_schedule(tx, links, schedule, true)?)
+        let policies = POLICIES.all(tx, None)?;
+        Ok(render_schedule(tx, links, schedule, true, &policies)?)
     })
     .await?;
     ok(StatusCode::OK, json!({ "schedule": schedule }))

@@ -49,7 +49,9 @@ impl Collection {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Value>, ApiError> {
-        let order = if self.ranked {
+        // With a lookup, the lookup index gives the order (rank is 0 in unranked collections,
+        // so creation order stays): ordering by `seq` alone would scan the collection.
+        let order = if self.ranked || lookup.is_some() {
             "lookup, rank, seq"
         } else {
             "seq"
