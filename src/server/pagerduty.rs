@@ -478,7 +478,11 @@ fn select(
         let count = collection.count(tx, None)?;
         return Ok((collection.page(tx, None, offset, limit)?, count));
     }
-    let mut all: Vec<Value> = collection.all(tx, None)?.into_iter().filter(|o| keep(o)).collect();
+    let mut all: Vec<Value> = collection
+        .all(tx, None)?
+        .into_iter()
+        .filter(|o| keep(o))
+        .collect();
     if let Some(descending) = sort {
         all.sort_by_key(|o| text(o, "name").to_lowercase());
         if descending {
@@ -857,9 +861,7 @@ async fn read_page<F>(
     f: F,
 ) -> Result<(Vec<Value>, u64, Query), PdError>
 where
-    F: FnOnce(&Transaction, &Links, &Query) -> Result<(Vec<Value>, u64), PdError>
-        + Send
-        + 'static,
+    F: FnOnce(&Transaction, &Links, &Query) -> Result<(Vec<Value>, u64), PdError> + Send + 'static,
 {
     authenticate(app, headers)?;
     let app2 = app.clone();
@@ -1249,7 +1251,10 @@ async fn list_teams(State(app): State<App>, headers: HeaderMap, RawQuery(raw): R
             wanted.is_some(),
             None,
         )?;
-        Ok((teams.into_iter().map(|t| render_team(links, t)).collect(), count))
+        Ok((
+            teams.into_iter().map(|t| render_team(links, t)).collect(),
+            count,
+        ))
     })
     .await?;
     paged("teams", teams, count, &query)
@@ -1464,7 +1469,12 @@ fn services_by_policy(
         services_of
             .entry(text(&service["escalation_policy"], "id").to_owned())
             .or_default()
-            .push(links.reference("service", "services", text(&service, "id"), text(&service, "name")));
+            .push(links.reference(
+                "service",
+                "services",
+                text(&service, "id"),
+                text(&service, "name"),
+            ));
     }
     Ok(services_of)
 }
@@ -2299,7 +2309,13 @@ async fn list_schedules(
         let policies = POLICIES.all(tx, None)?;
         let mut shown = Vec::with_capacity(schedules.len());
         for schedule in schedules {
-            shown.push(render_schedule(tx, links, schedule, with_layers, &policies)?);
+            shown.push(render_schedule(
+                tx,
+                links,
+                schedule,
+                with_layers,
+                &policies,
+            )?);
         }
         Ok((shown, count))
     })

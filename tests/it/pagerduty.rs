@@ -205,7 +205,28 @@ fn the_example_applies_and_replans_to_no_changes() {
     // No secret the service returned leaves the provider.
     let key = grafana["integration_key"].as_str().unwrap();
     let plan = run(&server, "plan", EXAMPLE, &["--format", "json", "-vv"]);
+    // A saved plan with a change to an integration in it.
+    let (_dir, config) = example_copy();
+    edit(
+        &config.join("routing.toml"),
+        "name = \"Backup reports\"",
+        "name = \"Backup mail\"",
+    );
+    let saved = config.join("plan.json");
+    let planned = run(
+        &server,
+        "plan",
+        config.to_str().unwrap(),
+        &["--out", saved.to_str().unwrap()],
+    );
+    assert!(planned.status.success(), "{}", stderr(&planned));
+    let saved = std::fs::read_to_string(saved).unwrap();
+    assert!(
+        saved.contains("Backup mail"),
+        "the saved plan holds the change"
+    );
     for output in [
+        saved,
         stdout(&applied),
         stderr(&applied),
         stdout(&plan),
