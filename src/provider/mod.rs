@@ -102,6 +102,74 @@ pub(crate) fn percent_encode(text: &str) -> String {
     out
 }
 
+/// Whether a failed write may or may not have happened: the answer was lost, or the service
+/// failed. (429 is retried by the HTTP layer: a throttled request was not carried out.)
+pub(crate) fn answer_lost(err: &HttpError) -> bool {
+    match err {
+        HttpError::Unreachable { .. } => true,
+        HttpError::Status { status, .. } => status.is_server_error(),
+        HttpError::Decode { .. } => false,
+    }
+}
+
+/// How a provider creates an object its vendor offers no idempotency key for.
+pub(crate) struct Recovering<'a, E> {
+    pub http: &'a HttpClient,
+    /// Headers beside the client's own (PagerDuty's `From`).
+    pub headers: &'a [(&'a str, String)],
+    /// The vendor's words for an error, in the provider's terms.
+    pub explain: E,
+    /// Whether a refusal of a retry means the lost first try made the object ("already been
+    /// taken"), so it is looked for rather than reported.
+    pub taken: fn(&HttpError) -> bool,
+}
+
+/// Attempts at a create whose answer is lost, each after looking for the object first.
+const CREATE_ATTEMPTS: u32 = 8;
+
+impl<E: Fn(HttpError) -> ProviderError> Recovering<'_, E> {
+    /// POSTs `body` to `path`. When the answer is lost, `find` looks for the object before the
+    /// next try, so a retry never makes a duplicate. Returns the object, and whether it was
+    /// found rather than made by this call.
+    pub async fn create<F, Fut>(
+        &self,
+        path: &str,
+        body: &Value,
+        find: F,
+    ) -> Result<(Value, bool), ProviderError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<Value>, ProviderError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .http
+                .send(reqwest::Method::POST, path, Some(body), self.headers, false)
+                .await
+            {
+                Ok(reply) => return Ok((reply.body, false)),
+                Err(err) if answer_lost(&err) && attempt < CREATE_ATTEMPTS => {
+                    tracing::debug!(path, attempt, "create answer lost; looking before retrying");
+                    if let Some(found) = find().await? {
+                        return Ok((found, true));
+                    }
+                    let wait = std::time::Duration::from_millis(100 << attempt.min(6));
+                    tokio::time::sleep(wait).await;
+                }
+                Err(err) if attempt > 1 && (self.taken)(&err) => {
+                    return match find().await? {
+                        Some(found) => Ok((found, true)),
+                        None => Err((self.explain)(err)),
+                    };
+                }
+                Err(err) => return Err((self.explain)(err)),
+            }
+        }
+    }
+}
+
 /// What a provider can hold.
 pub fn capabilities(name: ProviderName) -> &'static Capabilities {
     match name {

@@ -1268,49 +1268,6 @@ async fn get_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<Str
     ok(StatusCode::OK, json!({ "team": team }))
 }
 
-async fn create_team(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let body = unwrap_body(&bytes, "team");
-    let team = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        check_type(&body, "team")?;
-        let mut team = json!({
-            "id": new_id(), "type": "team", "name": "", "description": null,
-            "default_role": "manager", "members": [],
-        });
-        team_fields(&mut team, &body, true)?;
-        let name = text(&team, "name").to_owned();
-        if name_taken(TEAMS, tx, &name, "")? {
-            return Err(PdError::invalid("Name has already been taken"));
-        }
-        TEAMS.put(tx, &team, &name, 0)?;
-        Ok(render_team(links, team))
-    })
-    .await?;
-    ok(StatusCode::CREATED, json!({ "team": team }))
-}
-
-async fn update_team(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Reply {
-    let body = unwrap_body(&bytes, "team");
-    let team = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        let mut team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        team_fields(&mut team, &body, false)?;
-        let name = text(&team, "name").to_owned();
-        if name_taken(TEAMS, tx, &name, &id)? {
-            return Err(PdError::invalid("Name has already been taken"));
-        }
-        TEAMS.put(tx, &team, &name, 0)?;
-        Ok(render_team(links, team))
-    })
-    .await?;
-    ok(StatusCode::OK, json!({ "team": team }))
-}
-
 async fn delete_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     transact(&app, &headers, move |tx, _| {
         TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
@@ -1628,52 +1585,6 @@ async fn get_policy(State(app): State<App>, headers: HeaderMap, Path(id): Path<S
     ok(StatusCode::OK, json!({ "escalation_policy": policy }))
 }
 
-async fn create_policy(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let body = unwrap_body(&bytes, "escalation_policy");
-    let policy = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        check_type(&body, "escalation_policy")?;
-        let mut policy = json!({
-            "id": new_id(), "type": "escalation_policy", "name": "", "description": null,
-            "num_loops": 0, "on_call_handoff_notifications": "if_has_services",
-            "escalation_rules": [], "teams": [],
-        });
-        policy_fields(tx, &mut policy, &body, true)?;
-        let name = text(&policy, "name").to_owned();
-        if name_taken(POLICIES, tx, &name, "")? {
-            return Err(PdError::invalid("Name has already been taken"));
-        }
-        POLICIES.put(tx, &policy, &name, 0)?;
-        let services_of = services_by_policy(tx, links)?;
-        Ok(render_policy(tx, links, policy, &services_of)?)
-    })
-    .await?;
-    ok(StatusCode::CREATED, json!({ "escalation_policy": policy }))
-}
-
-async fn update_policy(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Reply {
-    let body = unwrap_body(&bytes, "escalation_policy");
-    let policy = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        let mut policy = POLICIES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        policy_fields(tx, &mut policy, &body, false)?;
-        let name = text(&policy, "name").to_owned();
-        if name_taken(POLICIES, tx, &name, &id)? {
-            return Err(PdError::invalid("Name has already been taken"));
-        }
-        POLICIES.put(tx, &policy, &name, 0)?;
-        let services_of = services_by_policy(tx, links)?;
-        Ok(render_policy(tx, links, policy, &services_of)?)
-    })
-    .await?;
-    ok(StatusCode::OK, json!({ "escalation_policy": policy }))
-}
-
 async fn delete_policy(
     State(app): State<App>,
     headers: HeaderMap,
@@ -1858,53 +1769,6 @@ async fn get_service(
     let service = read(&app, &headers, move |tx, links| {
         let service = SERVICES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
         Ok(render_service(tx, links, service, whole)?)
-    })
-    .await?;
-    ok(StatusCode::OK, json!({ "service": service }))
-}
-
-async fn create_service(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let body = unwrap_body(&bytes, "service");
-    let service = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        check_type(&body, "service")?;
-        let mut service = json!({
-            "id": new_id(), "type": "service", "name": "", "description": null,
-            "auto_resolve_timeout": 14400, "acknowledgement_timeout": 1800,
-            "status": "active", "alert_creation": "create_alerts_and_incidents",
-            "created_at": now_text(), "last_incident_timestamp": null,
-            "incident_urgency_rule": {"type": "constant", "urgency": "high"},
-            "teams": [], "addons": [],
-        });
-        service_fields(tx, &mut service, &body, true)?;
-        let name = text(&service, "name").to_owned();
-        if name_taken(SERVICES, tx, &name, "")? {
-            return Err(PdError::invalid("Name has already been taken"));
-        }
-        SERVICES.put(tx, &service, &name, 0)?;
-        Ok(render_service(tx, links, service, false)?)
-    })
-    .await?;
-    ok(StatusCode::CREATED, json!({ "service": service }))
-}
-
-async fn update_service(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Reply {
-    let body = unwrap_body(&bytes, "service");
-    let service = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        let mut service = SERVICES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        service_fields(tx, &mut service, &body, false)?;
-        let name = text(&service, "name").to_owned();
-        if name_taken(SERVICES, tx, &name, &id)? {
-            return Err(PdError::invalid("Name has already been taken"));
-        }
-        SERVICES.put(tx, &service, &name, 0)?;
-        Ok(render_service(tx, links, service, false)?)
     })
     .await?;
     ok(StatusCode::OK, json!({ "service": service }))
@@ -2332,45 +2196,6 @@ async fn get_schedule(State(app): State<App>, headers: HeaderMap, Path(id): Path
     ok(StatusCode::OK, json!({ "schedule": schedule }))
 }
 
-async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let body = unwrap_body(&bytes, "schedule");
-    let schedule = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        check_type(&body, "schedule")?;
-        let mut schedule = json!({
-            "id": new_id(), "type": "schedule", "name": "", "description": null,
-            "time_zone": "Etc/UTC", "schedule_layers": [],
-        });
-        schedule_fields(tx, &mut schedule, &body, true)?;
-        let name = text(&schedule, "name").to_owned();
-        SCHEDULES.put(tx, &schedule, &name, 0)?;
-        let policies = POLICIES.all(tx, None)?;
-        Ok(render_schedule(tx, links, schedule, true, &policies)?)
-    })
-    .await?;
-    ok(StatusCode::CREATED, json!({ "schedule": schedule }))
-}
-
-async fn update_schedule(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Reply {
-    let body = unwrap_body(&bytes, "schedule");
-    let schedule = transact(&app, &headers, move |tx, links| {
-        let body = body?;
-        let mut schedule = SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        schedule_fields(tx, &mut schedule, &body, false)?;
-        let name = text(&schedule, "name").to_owned();
-        SCHEDULES.put(tx, &schedule, &name, 0)?;
-        let policies = POLICIES.all(tx, None)?;
-        Ok(render_schedule(tx, links, schedule, true, &policies)?)
-    })
-    .await?;
-    ok(StatusCode::OK, json!({ "schedule": schedule }))
-}
-
 async fn delete_schedule(
     State(app): State<App>,
     headers: HeaderMap,
@@ -2402,6 +2227,197 @@ async fn delete_schedule(
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- the kinds stored by name (teams, escalation policies, services, schedules) ----
+
+/// Sets an object's writable fields from a request body (`true` when creating).
+type Fields = fn(&Transaction, &mut Value, &Map<String, Value>, bool) -> Result<(), PdError>;
+
+/// How one of the kinds stored under its name is written and shown: its body key (also its
+/// `type`), a new object's defaults, its writable fields, whether names are unique, and how it
+/// is rendered.
+struct Named {
+    collection: Collection,
+    key: &'static str,
+    new: fn() -> Value,
+    fields: Fields,
+    unique: bool,
+    render: fn(&Transaction, &Links, Value) -> Result<Value, ApiError>,
+}
+
+const TEAM: Named = Named {
+    collection: TEAMS,
+    key: "team",
+    new: || {
+        json!({
+            "type": "team", "name": "", "default_role": "manager", "members": [],
+        })
+    },
+    fields: |_, team, body, creating| team_fields(team, body, creating),
+    unique: true,
+    render: |_, links, team| Ok(render_team(links, team)),
+};
+
+const POLICY: Named = Named {
+    collection: POLICIES,
+    key: "escalation_policy",
+    new: || {
+        json!({
+            "type": "escalation_policy", "name": "", "num_loops": 0,
+            "on_call_handoff_notifications": "if_has_services", "escalation_rules": [], "teams": [],
+        })
+    },
+    fields: policy_fields,
+    unique: true,
+    render: |tx, links, policy| {
+        let services_of = services_by_policy(tx, links)?;
+        render_policy(tx, links, policy, &services_of)
+    },
+};
+
+const SERVICE: Named = Named {
+    collection: SERVICES,
+    key: "service",
+    new: || {
+        json!({
+            "type": "service", "name": "", "auto_resolve_timeout": 14400,
+            "acknowledgement_timeout": 1800, "status": "active",
+            "alert_creation": "create_alerts_and_incidents", "created_at": now_text(),
+            "incident_urgency_rule": {"type": "constant", "urgency": "high"}, "teams": [], "addons": [],
+        })
+    },
+    fields: service_fields,
+    unique: true,
+    render: |tx, links, service| render_service(tx, links, service, false),
+};
+
+const SCHEDULE: Named = Named {
+    collection: SCHEDULES,
+    key: "schedule",
+    new: || {
+        json!({
+            "type": "schedule", "name": "", "time_zone": "Etc/UTC", "schedule_layers": [],
+        })
+    },
+    fields: schedule_fields,
+    // PagerDuty does not require unique schedule names.
+    unique: false,
+    render: |tx, links, schedule| {
+        let policies = POLICIES.all(tx, None)?;
+        render_schedule(tx, links, schedule, true, &policies)
+    },
+};
+
+/// `POST` of a named kind: 201 with the object under its key.
+async fn create_named(
+    app: &App,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+    kind: &'static Named,
+) -> Reply {
+    let body = unwrap_body(bytes, kind.key);
+    let object = transact(app, headers, move |tx, links| {
+        let body = body?;
+        check_type(&body, kind.key)?;
+        let mut object = (kind.new)();
+        object["id"] = json!(new_id());
+        (kind.fields)(tx, &mut object, &body, true)?;
+        store_named(tx, kind, &object, "")?;
+        Ok((kind.render)(tx, links, object)?)
+    })
+    .await?;
+    ok(StatusCode::CREATED, json!({ kind.key: object }))
+}
+
+/// `PUT` of a named kind: the fields given, the rest as they were.
+async fn update_named(
+    app: &App,
+    headers: &HeaderMap,
+    id: String,
+    bytes: &Bytes,
+    kind: &'static Named,
+) -> Reply {
+    let body = unwrap_body(bytes, kind.key);
+    let object = transact(app, headers, move |tx, links| {
+        let body = body?;
+        let mut object = kind
+            .collection
+            .get(tx, &id)?
+            .ok_or_else(PdError::not_found)?;
+        (kind.fields)(tx, &mut object, &body, false)?;
+        store_named(tx, kind, &object, &id)?;
+        Ok((kind.render)(tx, links, object)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ kind.key: object }))
+}
+
+/// Stores a named object under its name, refusing a name another object `except` has.
+fn store_named(
+    tx: &Transaction,
+    kind: &Named,
+    object: &Value,
+    except: &str,
+) -> Result<(), PdError> {
+    let name = text(object, "name").to_owned();
+    if kind.unique && name_taken(kind.collection, tx, &name, except)? {
+        return Err(PdError::invalid("Name has already been taken"));
+    }
+    kind.collection.put(tx, object, &name, 0)?;
+    Ok(())
+}
+
+async fn create_team(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    create_named(&app, &headers, &bytes, &TEAM).await
+}
+
+async fn update_team(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    update_named(&app, &headers, id, &bytes, &TEAM).await
+}
+
+async fn create_policy(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    create_named(&app, &headers, &bytes, &POLICY).await
+}
+
+async fn update_policy(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    update_named(&app, &headers, id, &bytes, &POLICY).await
+}
+
+async fn create_service(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    create_named(&app, &headers, &bytes, &SERVICE).await
+}
+
+async fn update_service(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    update_named(&app, &headers, id, &bytes, &SERVICE).await
+}
+
+async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    create_named(&app, &headers, &bytes, &SCHEDULE).await
+}
+
+async fn update_schedule(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    update_named(&app, &headers, id, &bytes, &SCHEDULE).await
 }
 
 // ---- vendors ----

@@ -10,7 +10,6 @@ pub mod mapping;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -28,8 +27,6 @@ use mapping::{LiveStep, Step, StepCall, StepSpec};
 pub const PAGE_SIZE: u64 = 100;
 /// Page requests in flight per collection.
 const CONCURRENT_PAGES: usize = 4;
-/// Attempts at a create whose answer is lost, each after looking for the object first.
-const CREATE_ATTEMPTS: u32 = 8;
 
 #[derive(Clone)]
 pub struct OnCallProvider {
@@ -419,16 +416,6 @@ fn results_of(page: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Whether a failed write may or may not have happened: the answer was lost, or the service
-/// failed. (429 is retried by the HTTP layer: a throttled request was not carried out.)
-fn answer_lost(err: &HttpError) -> bool {
-    match err {
-        HttpError::Unreachable { .. } => true,
-        HttpError::Status { status, .. } => status.is_server_error(),
-        HttpError::Decode { .. } => false,
-    }
-}
-
 impl OnCallProvider {
     /// POSTs `body`. OnCall has no idempotency keys, so when the answer is lost the collection
     /// is read for the object (`find`) before trying again: a retry never makes a duplicate.
@@ -444,26 +431,14 @@ impl OnCallProvider {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<Value>, ProviderError>>,
     {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self
-                .http
-                .send(Method::POST, path, Some(body), &[], false)
-                .await
-            {
-                Ok(reply) => return Ok((reply.body, false)),
-                Err(err) if answer_lost(&err) && attempt < CREATE_ATTEMPTS => {
-                    tracing::debug!(path, attempt, "create answer lost; looking before retrying");
-                    if let Some(found) = find().await? {
-                        return Ok((found, true));
-                    }
-                    let wait = Duration::from_millis(100 << attempt.min(6));
-                    tokio::time::sleep(wait).await;
-                }
-                Err(err) => return Err(self.explain(err, action)),
-            }
+        super::Recovering {
+            http: &self.http,
+            headers: &[],
+            explain: |e| self.explain(e, action),
+            taken: |_| false,
         }
+        .create(path, body, find)
+        .await
     }
 
     /// Every object of `collection` whose `field` is `value`, by the API's filter (one page).

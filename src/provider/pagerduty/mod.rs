@@ -11,7 +11,6 @@ pub mod mapping;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -30,8 +29,6 @@ pub const PAGE_SIZE: u64 = 100;
 pub const MAX_LISTED: u64 = 10_000;
 /// Page requests in flight per collection.
 const CONCURRENT_PAGES: usize = 4;
-/// Attempts at a create whose answer is lost, each after looking for the object first.
-const CREATE_ATTEMPTS: u32 = 8;
 /// The versioned `Accept` PagerDuty's document requires on every operation.
 pub const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
 /// The role alertform gives team members (PagerDuty's API wants one; alertform does not diff it).
@@ -80,16 +77,6 @@ fn text(value: &Value, field: &str) -> String {
 
 fn attribute<'a>(after: &'a Attributes, field: &str) -> &'a str {
     after.get(field).and_then(Value::as_str).unwrap_or_default()
-}
-
-/// Whether a failed write may or may not have happened: the answer was lost, or the service
-/// failed. (429 is retried by the HTTP layer: a throttled request was not carried out.)
-fn answer_lost(err: &HttpError) -> bool {
-    match err {
-        HttpError::Unreachable { .. } => true,
-        HttpError::Status { status, .. } => status.is_server_error(),
-        HttpError::Decode { .. } => false,
-    }
 }
 
 impl PagerDutyProvider {
@@ -518,9 +505,9 @@ pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
 }
 
 impl PagerDutyProvider {
-    /// POSTs `body`. PagerDuty has no idempotency keys, so when the answer is lost `find` looks
-    /// for the object before trying again: a retry never makes a duplicate. A retry refused
-    /// because the object "has already been taken" is the lost create: found, not failed.
+    /// POSTs `body` with `headers`. PagerDuty has no idempotency keys, so when the answer is
+    /// lost `find` looks for the object before trying again, and a retry refused because the
+    /// object "has already been taken" is that lost create: found, not failed.
     async fn create<F, Fut>(
         &self,
         path: &str,
@@ -533,35 +520,18 @@ impl PagerDutyProvider {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<Value>, ProviderError>>,
     {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self
-                .http
-                .send(Method::POST, path, Some(body), headers, false)
-                .await
-            {
-                Ok(reply) => return Ok(reply.body),
-                Err(err) if answer_lost(&err) && attempt < CREATE_ATTEMPTS => {
-                    tracing::debug!(path, attempt, "create answer lost; looking before retrying");
-                    if let Some(found) = find().await? {
-                        return Ok(found);
-                    }
-                    tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
-                }
-                Err(HttpError::Status {
-                    status: StatusCode::BAD_REQUEST,
-                    ref message,
-                    ..
-                }) if attempt > 1 && message.contains("already been taken") => {
-                    if let Some(found) = find().await? {
-                        return Ok(found);
-                    }
-                    return Err(self.explain(err_taken(path, message), action));
-                }
-                Err(err) => return Err(self.explain(err, action)),
-            }
+        super::Recovering {
+            http: &self.http,
+            headers,
+            explain: |e| self.explain(e, action),
+            taken: |e| {
+                matches!(e, HttpError::Status { status: StatusCode::BAD_REQUEST, message, .. }
+                    if message.contains("already been taken"))
+            },
         }
+        .create(path, body, find)
+        .await
+        .map(|(object, _)| object)
     }
 
     /// The object of a list whose `field` is exactly `value`, by the API's `query` filter.
@@ -1132,18 +1102,6 @@ impl PagerDutyProvider {
                 message: "the account's vendor list lacks it: use `template = \"custom\"`"
                     .to_owned(),
             })
-    }
-}
-
-fn err_taken(path: &str, message: &str) -> HttpError {
-    HttpError::Status {
-        method: Method::POST,
-        url: path.to_owned(),
-        status: StatusCode::BAD_REQUEST,
-        code: None,
-        message: format!("{message} (and alertform could not find it to adopt)"),
-        body: None,
-        attempts: 2,
     }
 }
 
