@@ -1,12 +1,12 @@
 //! Grafana OnCall end to end: the real `alertform serve --api grafana_oncall` on 127.0.0.1:0,
 //! driven by the real CLI with `--provider grafana_oncall`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{ISSUE_FAULTS, TestServer, alertform, root, send, stderr, stdout};
+use crate::support::{ISSUE_FAULTS, TestServer, alertform, edit, root, send, stderr, stdout};
 
 const EXAMPLE: &str = "examples/quickstart-oncall";
 
@@ -96,22 +96,8 @@ fn by_name<'a>(objects: &'a [Value], name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no `{name}` in {objects:?}"))
 }
 
-/// A copy of the example in a temp dir, to edit.
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config");
-    std::fs::create_dir(&config).unwrap();
-    for entry in std::fs::read_dir(root().join(EXAMPLE)).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
-    }
-    (dir, config)
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "`{from}` not in {}", path.display());
-    std::fs::write(path, text.replace(from, to)).unwrap();
+    crate::support::copy_example(EXAMPLE)
 }
 
 fn writes(server: &TestServer) -> u64 {

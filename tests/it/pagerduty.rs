@@ -1,12 +1,12 @@
 //! PagerDuty end to end: the real `alertform serve --api pagerduty` on 127.0.0.1:0, driven by the
 //! real CLI with `--provider pagerduty`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, alertform, http_client, root, send, stderr, stdout};
+use crate::support::{TestServer, alertform, edit, http_client, root, send, stderr, stdout};
 
 const EXAMPLE: &str = "examples/quickstart-pagerduty";
 const OWNER_EMAIL: &str = "alice@example.com";
@@ -98,20 +98,7 @@ fn by_name<'a>(objects: &'a [Value], name: &str) -> &'a Value {
 }
 
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("config");
-    std::fs::create_dir(&copy).unwrap();
-    for entry in std::fs::read_dir(root().join(EXAMPLE)).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
-    }
-    (dir, copy)
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{from} in {}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    crate::support::copy_example(EXAMPLE)
 }
 
 fn writes(server: &TestServer) -> u64 {

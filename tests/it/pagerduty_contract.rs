@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use crate::support::{TestServer, alertform, root, stderr, stdout};
+use crate::support::{TestServer, alertform, edit, root, stderr, stdout};
 
 /// Answers the document does not declare for an operation, though PagerDuty's own docs say
 /// every endpoint may give them (429: `04-Rate-Limits.md`; 404 for a gone object).
@@ -371,6 +371,18 @@ impl Contract {
     }
 }
 
+/// A PagerDuty emulation of the account in `seed` that records every exchange in `record`.
+fn recording(seed: &std::path::Path, record: &str) -> TestServer {
+    TestServer::start(&[
+        "--api",
+        "pagerduty",
+        "--seed",
+        seed.to_str().unwrap(),
+        "--record-exchanges",
+        record,
+    ])
+}
+
 /// Runs `alertform` against `server` as PagerDuty, creating users as `owner`.
 fn run(server: &TestServer, owner: &str, args: &[&str]) {
     let mut all = args.to_vec();
@@ -397,12 +409,6 @@ fn run(server: &TestServer, owner: &str, args: &[&str]) {
     );
 }
 
-fn edit(path: &std::path::Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{from} in {}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
 #[test]
 fn every_request_and_answer_validates_against_the_published_document() {
     let path = document_path();
@@ -420,20 +426,8 @@ fn every_request_and_answer_validates_against_the_published_document() {
 
     // The quickstart, then edits of every kind: renames, a replace, updates and deletes.
     let seed = root().join("examples/quickstart-pagerduty/pagerduty-seed.json");
-    let server = TestServer::start(&[
-        "--api",
-        "pagerduty",
-        "--seed",
-        seed.to_str().unwrap(),
-        "--record-exchanges",
-        &record_arg,
-    ]);
-    let config = dir.path().join("quickstart");
-    std::fs::create_dir(&config).unwrap();
-    for entry in std::fs::read_dir(root().join("examples/quickstart-pagerduty")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
-    }
+    let server = recording(&seed, &record_arg);
+    let (_copy, config) = crate::support::copy_example("examples/quickstart-pagerduty");
     let quickstart = config.to_str().unwrap();
     run(&server, ALICE, &["apply", quickstart]);
     run(&server, ALICE, &["plan", quickstart]);
@@ -552,14 +546,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
     ]);
     assert!(made.status.success(), "{}", stderr(&made));
     let seed = generated.join("pagerduty-seed.json");
-    let server = TestServer::start(&[
-        "--api",
-        "pagerduty",
-        "--seed",
-        seed.to_str().unwrap(),
-        "--record-exchanges",
-        &record_arg,
-    ]);
+    let server = recording(&seed, &record_arg);
     run(
         &server,
         "user0@example.com",
@@ -573,14 +560,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
     drop(server);
     let example = root().join("examples/multi-team-pagerduty/toml");
     let seed = example.join("pagerduty-seed.json");
-    let server = TestServer::start(&[
-        "--api",
-        "pagerduty",
-        "--seed",
-        seed.to_str().unwrap(),
-        "--record-exchanges",
-        &record_arg,
-    ]);
+    let server = recording(&seed, &record_arg);
     run(
         &server,
         "amara.okoye@example.com",

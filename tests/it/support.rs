@@ -282,3 +282,22 @@ pub fn http_client() -> reqwest::blocking::Client {
         .build()
         .expect("an HTTP client")
 }
+
+/// A copy of the example directory `example` (relative to the repository) in a temp dir, to edit.
+pub fn copy_example(example: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    for entry in std::fs::read_dir(root().join(example)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
+    }
+    (dir, config)
+}
+
+/// Replaces `from` (which must be there) with `to` in the file at `path`.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "`{from}` not in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
