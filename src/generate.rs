@@ -191,11 +191,113 @@ fn block(out: &mut String, format: Format, kind: &str, key: &str, fields: &[(&st
 /// integrations of the types OnCall has. Besides the config files, `grafana-oncall-seed.json`
 /// holds the users and teams for `serve --api grafana_oncall --seed`.
 pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
+    vendor_org(objects, format, &ONCALL)
+}
+
+/// A PagerDuty org in the same proportions: users with roles PagerDuty has and a phone each,
+/// teams of users, policies of 1–3 rules paging users (the first at once, the next after 10 or
+/// 20 minutes), and integrations (one service each: Events API v2, vendors, email). Besides the
+/// config files, `pagerduty-seed.json` names the account's owner, whom the config declares.
+pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
+    vendor_org(objects, format, &PAGERDUTY)
+}
+
+/// What differs between the vendors' generated orgs.
+struct Vendor {
+    provider: &'static str,
+    seed: u64,
+    user: fn(usize) -> Vec<(&'static str, String)>,
+    /// The kind of a step's second target (OnCall pages teams; PagerDuty rules cannot).
+    second_target: &'static str,
+    repeat: fn(usize) -> &'static str,
+    integration_name: &'static str,
+    /// (channel, template), taken in turn.
+    integrations: &'static [(&'static str, &'static str)],
+    /// The seed file for `serve --api`: (name, JSON), given the users' teams.
+    seed_file: fn(usize, &[Vec<usize>]) -> (&'static str, serde_json::Value),
+}
+
+const ONCALL: Vendor = Vendor {
+    provider: "grafana_oncall",
+    seed: 0x0CA1,
+    user: |i| {
+        vec![
+            ("name", format!("\"user{i}\"")),
+            ("email", format!("\"user{i}@example.com\"")),
+        ]
+    },
+    second_target: "group",
+    repeat: |p| if p % 2 == 0 { "5" } else { "0" },
+    integration_name: "Integration",
+    integrations: &[
+        ("api", "grafana"),
+        ("api", "prometheus_alertmanager"),
+        ("api", "custom"),
+        ("api", "zabbix"),
+        ("email", "custom"),
+    ],
+    seed_file: |groups, teams_of| {
+        let seed = serde_json::json!({
+            "teams": (0..groups).map(|g| serde_json::json!({"name": format!("Team {g}")})).collect::<Vec<_>>(),
+            "users": teams_of.iter().enumerate().map(|(i, teams)| serde_json::json!({
+                "email": format!("user{i}@example.com"),
+                "username": format!("user{i}"),
+                "teams": teams.iter().map(|g| format!("Team {g}")).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        });
+        ("grafana-oncall-seed.json", seed)
+    },
+};
+
+const PAGERDUTY: Vendor = Vendor {
+    provider: "pagerduty",
+    seed: 0x0BAD,
+    user: |i| {
+        let role = if i == 0 {
+            "owner"
+        } else {
+            [
+                "responder",
+                "responder",
+                "admin",
+                "observer",
+                "integrations_admin",
+            ][i % 5]
+        };
+        vec![
+            ("name", format!("\"User {i}\"")),
+            ("email", format!("\"user{i}@example.com\"")),
+            ("role", format!("\"{role}\"")),
+            ("phone", format!("\"+1415555{:04}\"", i % 10_000)),
+            ("time_zone", "\"America/New_York\"".to_owned()),
+        ]
+    },
+    second_target: "user",
+    repeat: |p| if p % 2 == 0 { "3" } else { "0" },
+    integration_name: "Service",
+    integrations: &[
+        ("api", "custom"),
+        ("api", "datadog"),
+        ("api", "custom"),
+        ("api", "prometheus_alertmanager"),
+        ("email", "custom"),
+    ],
+    seed_file: |_, _| {
+        let seed = serde_json::json!({
+            "subdomain": "generated",
+            "users": [{"name": "User 0", "email": "user0@example.com", "role": "owner", "time_zone": "America/New_York"}],
+        });
+        ("pagerduty-seed.json", seed)
+    },
+};
+
+/// An org of about `objects` objects that `vendor` can hold, and its seed file.
+fn vendor_org(objects: usize, format: Format, vendor: &Vendor) -> Vec<(String, String)> {
     let users = (objects / 5).max(1);
     let groups = (objects / 20).max(1);
     let policies = (objects * 15 / 100).max(1);
     let integrations = objects.saturating_sub(users + groups + policies).max(1);
-    let mut rng = Rng(0x0CA1 ^ objects as u64);
+    let mut rng = Rng(vendor.seed ^ objects as u64);
     let reference = |kind: &str, key: String| match format {
         Format::Toml => format!("\"{kind}.{key}\""),
         Format::Hcl => format!("{kind}.{key}"),
@@ -205,11 +307,13 @@ pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
 
     let mut text = String::new();
     for i in 0..users {
-        let fields = [
-            ("name", format!("\"user{i}\"")),
-            ("email", format!("\"user{i}@example.com\"")),
-        ];
-        block(&mut text, format, "user", &format!("u{i}"), &fields);
+        block(
+            &mut text,
+            format,
+            "user",
+            &format!("u{i}"),
+            &(vendor.user)(i),
+        );
     }
     out.push(("users".to_owned(), text));
 
@@ -239,148 +343,15 @@ pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
             .map(|s| {
                 let mut targets = vec![reference("user", format!("u{}", rng.below(users)))];
                 if s % 2 == 0 {
-                    targets.push(reference("group", format!("g{}", rng.below(groups))));
-                }
-                format!(
-                    "{{ delay_minutes = {}, notify = [{}] }}",
-                    s * 10,
-                    targets.join(", ")
-                )
-            })
-            .collect();
-        let fields = [
-            ("name", format!("\"Policy {p}\"")),
-            ("repeat", if p % 2 == 0 { "5" } else { "0" }.to_owned()),
-            ("steps", format!("[{}]", steps.join(", "))),
-        ];
-        block(
-            &mut text,
-            format,
-            "escalation_policy",
-            &format!("p{p}"),
-            &fields,
-        );
-    }
-    out.push(("policies".to_owned(), text));
-
-    let mut text = String::new();
-    for i in 0..integrations {
-        let policy = match format {
-            Format::Toml => format!("\"p{}\"", rng.below(policies)),
-            Format::Hcl => format!("escalation_policy.p{}", rng.below(policies)),
-        };
-        let (channel, template) = [
-            ("api", "grafana"),
-            ("api", "prometheus_alertmanager"),
-            ("api", "custom"),
-            ("api", "zabbix"),
-            ("email", "custom"),
-        ][i % 5];
-        let fields = [
-            ("name", format!("\"Integration {i}\"")),
-            ("channel", format!("\"{channel}\"")),
-            ("template", format!("\"{template}\"")),
-            ("escalation_policy", policy),
-        ];
-        block(&mut text, format, "integration", &format!("i{i}"), &fields);
-    }
-    out.push(("integrations".to_owned(), text));
-    out.push((
-        "settings".to_owned(),
-        match format {
-            Format::Toml => "[settings]\nprovider = \"grafana_oncall\"\n".to_owned(),
-            Format::Hcl => "settings {\n  provider = \"grafana_oncall\"\n}\n".to_owned(),
-        },
-    ));
-
-    let extension = match format {
-        Format::Toml => "toml",
-        Format::Hcl => "hcl",
-    };
-    let mut files: Vec<(String, String)> = out
-        .into_iter()
-        .map(|(name, text)| (format!("{name}.{extension}"), text))
-        .collect();
-    let seed = serde_json::json!({
-        "teams": (0..groups).map(|g| serde_json::json!({"name": format!("Team {g}")})).collect::<Vec<_>>(),
-        "users": (0..users).map(|i| serde_json::json!({
-            "email": format!("user{i}@example.com"),
-            "username": format!("user{i}"),
-            "teams": teams_of[i].iter().map(|g| format!("Team {g}")).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    });
-    files.push((
-        "grafana-oncall-seed.json".to_owned(),
-        serde_json::to_string(&seed).expect("a seed serialises") + "\n",
-    ));
-    files
-}
-
-/// A PagerDuty org of about `objects` objects, in the proportions of [`org`]: 20 % users (with
-/// roles PagerDuty has and a phone each), 5 % teams of users, 15 % escalation policies of 1–3 rules
-/// paging users (the first at once, the next after 10 or 20 minutes) and 60 % integrations (one
-/// service each: Events API v2, vendors, email). Besides the config files,
-/// `pagerduty-seed.json` names the account's owner, whom the config declares.
-pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
-    let users = (objects / 5).max(1);
-    let groups = (objects / 20).max(1);
-    let policies = (objects * 15 / 100).max(1);
-    let integrations = objects.saturating_sub(users + groups + policies).max(1);
-    let mut rng = Rng(0x0BAD ^ objects as u64);
-    let reference = |kind: &str, key: String| match format {
-        Format::Toml => format!("\"{kind}.{key}\""),
-        Format::Hcl => format!("{kind}.{key}"),
-    };
-    let mut out = Vec::new();
-
-    let mut text = String::new();
-    for i in 0..users {
-        let role = if i == 0 {
-            "owner"
-        } else {
-            [
-                "responder",
-                "responder",
-                "admin",
-                "observer",
-                "integrations_admin",
-            ][i % 5]
-        };
-        let fields = [
-            ("name", format!("\"User {i}\"")),
-            ("email", format!("\"user{i}@example.com\"")),
-            ("role", format!("\"{role}\"")),
-            ("phone", format!("\"+1415555{:04}\"", i % 10_000)),
-            ("time_zone", "\"America/New_York\"".to_owned()),
-        ];
-        block(&mut text, format, "user", &format!("u{i}"), &fields);
-    }
-    out.push(("users".to_owned(), text));
-
-    let mut text = String::new();
-    for g in 0..groups {
-        let mut members: Vec<usize> = (0..5).map(|_| rng.below(users)).collect();
-        members.sort_unstable();
-        members.dedup();
-        let list: Vec<String> = members
-            .iter()
-            .map(|m| reference("user", format!("u{m}")))
-            .collect();
-        let fields = [
-            ("name", format!("\"Team {g}\"")),
-            ("members", format!("[{}]", list.join(", "))),
-        ];
-        block(&mut text, format, "group", &format!("g{g}"), &fields);
-    }
-    out.push(("groups".to_owned(), text));
-
-    let mut text = String::new();
-    for p in 0..policies {
-        let steps: Vec<String> = (0..=rng.below(3))
-            .map(|s| {
-                let mut targets = vec![reference("user", format!("u{}", rng.below(users)))];
-                if s % 2 == 0 {
-                    targets.push(reference("user", format!("u{}", rng.below(users))));
+                    let count = if vendor.second_target == "group" {
+                        groups
+                    } else {
+                        users
+                    };
+                    targets.push(reference(
+                        vendor.second_target,
+                        format!("{}{}", &vendor.second_target[..1], rng.below(count)),
+                    ));
                 }
                 targets.sort();
                 targets.dedup();
@@ -393,7 +364,7 @@ pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
             .collect();
         let fields = [
             ("name", format!("\"Policy {p}\"")),
-            ("repeat", if p % 2 == 0 { "3" } else { "0" }.to_owned()),
+            ("repeat", (vendor.repeat)(p).to_owned()),
             ("steps", format!("[{}]", steps.join(", "))),
         ];
         block(
@@ -412,15 +383,9 @@ pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
             Format::Toml => format!("\"p{}\"", rng.below(policies)),
             Format::Hcl => format!("escalation_policy.p{}", rng.below(policies)),
         };
-        let (channel, template) = [
-            ("api", "custom"),
-            ("api", "datadog"),
-            ("api", "custom"),
-            ("api", "prometheus_alertmanager"),
-            ("email", "custom"),
-        ][i % 5];
+        let (channel, template) = vendor.integrations[i % vendor.integrations.len()];
         let fields = [
-            ("name", format!("\"Service {i}\"")),
+            ("name", format!("\"{} {i}\"", vendor.integration_name)),
             ("channel", format!("\"{channel}\"")),
             ("template", format!("\"{template}\"")),
             ("escalation_policy", policy),
@@ -428,13 +393,15 @@ pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
         block(&mut text, format, "integration", &format!("i{i}"), &fields);
     }
     out.push(("integrations".to_owned(), text));
+    let provider = vendor.provider;
     out.push((
         "settings".to_owned(),
         match format {
-            Format::Toml => "[settings]\nprovider = \"pagerduty\"\n".to_owned(),
-            Format::Hcl => "settings {\n  provider = \"pagerduty\"\n}\n".to_owned(),
+            Format::Toml => format!("[settings]\nprovider = \"{provider}\"\n"),
+            Format::Hcl => format!("settings {{\n  provider = \"{provider}\"\n}}\n"),
         },
     ));
+
     let extension = match format {
         Format::Toml => "toml",
         Format::Hcl => "hcl",
@@ -443,12 +410,9 @@ pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
         .into_iter()
         .map(|(name, text)| (format!("{name}.{extension}"), text))
         .collect();
-    let seed = serde_json::json!({
-        "subdomain": "generated",
-        "users": [{"name": "User 0", "email": "user0@example.com", "role": "owner", "time_zone": "America/New_York"}],
-    });
+    let (name, seed) = (vendor.seed_file)(groups, &teams_of);
     files.push((
-        "pagerduty-seed.json".to_owned(),
+        name.to_owned(),
         serde_json::to_string(&seed).expect("a seed serialises") + "\n",
     ));
     files
