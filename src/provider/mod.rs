@@ -40,6 +40,9 @@ pub enum ProviderError {
         what: String,
         message: String,
     },
+    /// A change the provider cannot carry out as planned, said in full.
+    #[error("{0}")]
+    Cannot(String),
 }
 
 /// Pages `2..=total_pages` of a collection, `concurrency` in flight, in page order: how every

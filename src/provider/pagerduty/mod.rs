@@ -678,10 +678,10 @@ impl PagerDutyProvider {
             }
             (fields, id.clone())
         } else {
-            let from = self.from.clone().ok_or_else(|| ProviderError::Unreadable {
-                endpoint: self.http.base().to_owned(),
-                what: "no From header".to_owned(),
-                message: "set --from-email or ALERTFORM_PAGERDUTY_FROM".to_owned(),
+            let from = self.from.clone().ok_or_else(|| {
+                ProviderError::Cannot(
+                    "PagerDuty creates users only with a From header: set --from-email or ALERTFORM_PAGERDUTY_FROM".to_owned(),
+                )
             })?;
             fields["type"] = json!("user");
             let email = attribute(after, "email").to_owned();
@@ -716,12 +716,9 @@ impl PagerDutyProvider {
 
     /// Sets a user's phone contact method (made if there is none).
     async fn write_phone(&self, user: &str, phone: &str) -> Result<(), ProviderError> {
-        let (country_code, address) =
-            mapping::split_phone(phone).ok_or_else(|| ProviderError::Unreadable {
-                endpoint: self.http.base().to_owned(),
-                what: format!("phone `{phone}`"),
-                message: "not an E.164 number".to_owned(),
-            })?;
+        let (country_code, address) = mapping::split_phone(phone).ok_or_else(|| {
+            ProviderError::Cannot(format!("phone `{phone}` is not an E.164 number"))
+        })?;
         let existing = self
             .live
             .lock()
@@ -1096,11 +1093,10 @@ impl PagerDutyProvider {
         vendors
             .get(name)
             .cloned()
-            .ok_or_else(|| ProviderError::Unreadable {
-                endpoint: self.http.base().to_owned(),
-                what: format!("no vendor named `{name}`"),
-                message: "the account's vendor list lacks it: use `template = \"custom\"`"
-                    .to_owned(),
+            .ok_or_else(|| {
+                ProviderError::Cannot(format!(
+                    "the account's vendor list (GET /vendors) has no vendor named `{name}`: use `template = \"custom\"`"
+                ))
             })
     }
 }
@@ -1138,11 +1134,7 @@ fn attributes(change: &Change) -> Result<&Attributes, ProviderError> {
 }
 
 fn missing(what: &str) -> ProviderError {
-    ProviderError::Unreadable {
-        endpoint: String::new(),
-        what: "a plan".to_owned(),
-        message: what.to_owned(),
-    }
+    ProviderError::Cannot(what.to_owned())
 }
 
 fn resolve(ids: &BTreeMap<String, String>, address: &str) -> Result<String, ProviderError> {
