@@ -134,9 +134,6 @@ impl Run<'_> {
                 return ExitStatus::Failure;
             }
         };
-        for note in self.checked.notes.iter().chain(&observed.notes) {
-            printer.note(format!("note: {note}"));
-        }
         let versions: BTreeMap<String, u64> = observed
             .versions()
             .map(|(_, id, v)| (id.to_owned(), v))
@@ -151,10 +148,17 @@ impl Run<'_> {
                 return ExitStatus::Failure;
             }
         }
-        let plan = match plan(&self.checked.model, &observed, &options) {
+        let mut plan = match plan(&self.checked.model, &observed, &options) {
             Ok(plan) => plan,
             Err(errors) => return report_plan_errors(&errors, self.checked, printer, false),
         };
+        plan.notes = self
+            .checked
+            .notes
+            .iter()
+            .chain(&observed.notes)
+            .cloned()
+            .collect();
         if let Some(saved) = self.saved
             && saved.plan.changes != plan.changes
         {

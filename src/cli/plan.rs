@@ -101,11 +101,8 @@ async fn plan_with(
         provider = connection.provider.name().as_str(),
         "read live state"
     );
-    for note in checked.notes.iter().chain(&observed.notes) {
-        printer.note(format!("note: {note}"));
-    }
     let started = std::time::Instant::now();
-    let plan = match plan(&checked.model, &observed, options) {
+    let mut plan = match plan(&checked.model, &observed, options) {
         Ok(plan) => plan,
         Err(errors) => {
             return report_plan_errors(
@@ -116,6 +113,12 @@ async fn plan_with(
             );
         }
     };
+    plan.notes = checked
+        .notes
+        .iter()
+        .chain(&observed.notes)
+        .cloned()
+        .collect();
     let output = match args.format {
         PlanFormat::Text | PlanFormat::Github => render::text(
             &plan,

@@ -92,6 +92,10 @@ pub struct Plan {
     /// Address → live id of every declared resource that exists, changed or not: what creates
     /// and updates reference.
     pub live_ids: BTreeMap<String, String>,
+    /// What the plan should say beside its changes: what loading did to the config for the
+    /// provider (steps whose groups `expand_groups` turned into users) and what the provider
+    /// saw and leaves alone. Filled by the caller; shown in every rendering.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

@@ -187,5 +187,6 @@ pub fn order(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, Vec<Pl
         changes,
         dependencies,
         live_ids: std::collections::BTreeMap::new(),
+        notes: Vec::new(),
     })
 }

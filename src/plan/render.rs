@@ -43,6 +43,10 @@ pub struct PlanDocument {
     pub summary: Summary,
     /// In the order apply makes them.
     pub changes: Vec<Change>,
+    /// What the plan says beside its changes (groups expanded into users, what the provider
+    /// leaves alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl PlanDocument {
@@ -52,6 +56,7 @@ impl PlanDocument {
             target,
             summary: plan.summary(),
             changes: plan.changes.clone(),
+            notes: plan.notes.clone(),
         }
     }
 }
@@ -225,6 +230,9 @@ fn change_body(change: &Change, style: Style) -> Vec<String> {
 pub fn text(plan: &Plan, header: &str, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{header}");
+    for note in &plan.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     if plan.is_empty() {
         let _ = writeln!(out, "\nNo changes: the live service matches the config.");
         return out;
@@ -260,6 +268,9 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
     let _ = writeln!(head, "{MARKDOWN_MARKER}");
     let _ = writeln!(head, "### alertform plan\n");
     let _ = writeln!(head, "{header}\n");
+    for note in &plan.notes {
+        let _ = writeln!(head, "> **Note:** {note}\n");
+    }
     if plan.is_empty() {
         let _ = writeln!(head, "**No changes.** The live service matches the config.");
         return head;

@@ -982,9 +982,9 @@ fn a_schedule_override_made_in_oncall_is_left_alone_and_mentioned() {
         stderr(&plan)
     );
     assert!(
-        stderr(&plan).contains("note: schedule `SRE rotation` has 1 override made in Grafana OnCall; plan and apply leave it alone"),
+        stdout(&plan).contains("note: schedule `SRE rotation` has 1 override made in Grafana OnCall; plan and apply leave it alone"),
         "{}",
-        stderr(&plan)
+        stdout(&plan)
     );
 }
 

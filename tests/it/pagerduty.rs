@@ -125,6 +125,22 @@ fn the_example_applies_and_replans_to_no_changes() {
     );
     let out = stdout(&applied);
     assert!(out.starts_with("Using PagerDuty at http://"), "{out}");
+    // The plan says which steps page a group's users instead of the group, in every format.
+    let expanded = "escalation_policy.sre_default step 2 pages group users by name (expand_groups): group.sre → user.alice, user.bob";
+    assert!(out.contains(&format!("note: {expanded}")), "{out}");
+    let markdown = stdout(&run(&server, "plan", EXAMPLE, &["--format", "markdown"]));
+    assert!(
+        markdown.contains(&format!("> **Note:** {expanded}")),
+        "{markdown}"
+    );
+    let json: Value = serde_json::from_str(&stdout(&run(
+        &server,
+        "plan",
+        EXAMPLE,
+        &["--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(json["notes"][0], expanded);
     assert_eq!(plan_code(&server, EXAMPLE), Some(0));
 
     // What PagerDuty now holds, read through its own API.
