@@ -972,6 +972,13 @@ async fn create_user(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -
             return Err(PdError::invalid("Email has already been taken"));
         }
         USERS.put(tx, &user, &email, 0)?;
+        // PagerDuty gives a new user a default email contact method at their login address.
+        let user_id = text(&user, "id").to_owned();
+        let method = json!({
+            "id": new_id(), "user_id": user_id, "type": "email_contact_method",
+            "label": "Default", "address": text(&user, "email"),
+        });
+        CONTACT_METHODS.put(tx, &method, &user_id, 0)?;
         let mut shown = render_users(tx, links, vec![user], false)?;
         Ok(shown.pop().unwrap_or_default())
     })
