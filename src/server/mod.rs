@@ -50,7 +50,7 @@ pub struct Faults {
     pub fail_rate: f64,
     /// Fraction of writes that commit and are then answered 503.
     pub fail_after_commit_rate: f64,
-    /// Requests per second per token; beyond it, 429 with `Retry-After`.
+    /// Requests per second per token (per minute for the PagerDuty dialect); beyond it, 429.
     pub rate_limit: Option<u32>,
     /// Writes whose body has this `name` are refused with 422: a deterministic failure of one
     /// object, for tests of partial applies.
@@ -86,7 +86,7 @@ pub struct ServeOptions {
     pub faults: Faults,
     pub api: Api,
     /// A vendor emulation's seed: for Grafana OnCall, the Grafana org's users and teams (JSON),
-    /// synced at start.
+    /// synced at start; for PagerDuty, the account's subdomain and people.
     pub seed: Option<PathBuf>,
     /// Where to append every API exchange (request and answer) as a JSON line, for contract
     /// tests of a vendor emulation. The `Authorization` value is not written.
@@ -483,7 +483,8 @@ async fn faults_then(
                     }
                 ),
             );
-            error.retry_after = Some(reset);
+            // PagerDuty says when in `ratelimit-reset` only; alertform's API adds Retry-After.
+            error.retry_after = (app.api != Api::Pagerduty).then_some(reset);
             return error.into_response();
         }
     }

@@ -714,6 +714,10 @@ fn the_emulation_speaks_pagerduty_dialect() {
         }
     }
     let limited = limited.expect("the 41st request in a minute is refused");
+    assert!(
+        !limited.headers().contains_key("retry-after"),
+        "PagerDuty sends no Retry-After"
+    );
     let reset: u64 = limited.headers()["ratelimit-reset"]
         .to_str()
         .unwrap()
