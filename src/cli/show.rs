@@ -11,7 +11,13 @@ use crate::plan::{PlanOptions, plan};
 use crate::printer::Printer;
 
 /// Fields that hold or embed a secret.
-const SENSITIVE: [&str; 3] = ["integration_key", "endpoint_url", "integration_email"];
+const SENSITIVE: [&str; 5] = [
+    "integration_key",
+    "endpoint_url",
+    "integration_email",
+    "link",
+    "inbound_email",
+];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -83,12 +89,7 @@ async fn show(
     let read = match &connection.provider {
         crate::provider::Provider::Alertform(native) => native.get(address.kind, id).await,
         crate::provider::Provider::Pagerduty(pagerduty) => pagerduty.get(address.kind, id).await,
-        crate::provider::Provider::GrafanaOncall(_) => {
-            printer.note(format!(
-                "error: `show` does not read Grafana OnCall objects; look `{address}` up in OnCall's own UI"
-            ));
-            return ExitStatus::Failure;
-        }
+        crate::provider::Provider::GrafanaOncall(oncall) => oncall.get(address.kind, id).await,
     };
     let mut object = match read {
         Ok(object) => object,
@@ -98,12 +99,25 @@ async fn show(
         }
     };
     if !reveal {
-        for field in SENSITIVE {
-            if object.get(field).is_some_and(|v| !v.is_null()) {
-                object[field] = serde_json::json!("(sensitive)");
-            }
-        }
+        hide_secrets(&mut object);
     }
     printer.out(serde_json::to_string_pretty(&object).expect("JSON serialises"));
     ExitStatus::Success
+}
+
+/// Replaces every secret field, at any depth (OnCall's `heartbeat.link`), with `(sensitive)`.
+fn hide_secrets(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if SENSITIVE.contains(&key.as_str()) && !item.is_null() {
+                    *item = serde_json::json!("(sensitive)");
+                } else {
+                    hide_secrets(item);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(hide_secrets),
+        _ => {}
+    }
 }

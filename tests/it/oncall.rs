@@ -1065,3 +1065,36 @@ fn export_leaves_out_what_it_cannot_name_and_says_so() {
         stderr(&valid)
     );
 }
+
+#[test]
+fn show_hides_the_link_and_inbound_email_unless_revealed() {
+    let server = oncall_server(&[]);
+    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let show = |address: &str, reveal: bool| {
+        let mut args = vec![
+            "show",
+            address,
+            "--config",
+            EXAMPLE,
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+        ];
+        if reveal {
+            args.push("--reveal");
+        }
+        let output = alertform(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str::<Value>(&stdout(&output)).unwrap()
+    };
+    let mail = show("integration.backup_mail", false);
+    assert_eq!(mail["name"], "Backup reports");
+    assert_eq!(mail["inbound_email"], "(sensitive)");
+    assert_eq!(show("integration.grafana_prod", false)["link"], "(sensitive)");
+    let revealed = show("integration.backup_mail", true);
+    assert!(revealed["inbound_email"].as_str().unwrap().contains('@'));
+    let chain = show("escalation_policy.sre_default", false);
+    assert_eq!(chain["name"], "SRE default");
+    assert!(chain["steps"].as_array().unwrap().len() >= 3, "{chain}");
+}

@@ -532,6 +532,38 @@ impl OnCallProvider {
         Ok(steps)
     }
 
+    /// One live object as OnCall shows it, for `show`: a user, team, escalation chain (with its
+    /// steps), web schedule or integration. The caller hides an integration's `link` and
+    /// `inbound_email` unless revealed.
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Value, ProviderError> {
+        let collection = match kind {
+            Kind::User => "users",
+            Kind::Group => "teams",
+            Kind::Schedule => "schedules",
+            Kind::EscalationPolicy => "escalation_chains",
+            Kind::Integration => "integrations",
+        };
+        let mut object = self
+            .http
+            .get(&format!("/api/v1/{collection}/{id}/"))
+            .await
+            .map_err(|e| self.explain(e, &format!("read {collection}")))?
+            .body;
+        if kind == Kind::EscalationPolicy {
+            let path = format!(
+                "/api/v1/escalation_policies/?escalation_chain_id={id}&perpage={PAGE_SIZE}"
+            );
+            let steps = self
+                .http
+                .get(&path)
+                .await
+                .map_err(|e| self.explain(e, "read escalation steps"))?
+                .body;
+            object["steps"] = json!(results_of(&steps));
+        }
+        Ok(object)
+    }
+
     /// Carries out one change. Users and groups are read-only here; the plan never changes
     /// them (capabilities), so a change to one is refused.
     pub async fn execute(
