@@ -1091,7 +1091,10 @@ fn show_hides_the_link_and_inbound_email_unless_revealed() {
     let mail = show("integration.backup_mail", false);
     assert_eq!(mail["name"], "Backup reports");
     assert_eq!(mail["inbound_email"], "(sensitive)");
-    assert_eq!(show("integration.grafana_prod", false)["link"], "(sensitive)");
+    assert_eq!(
+        show("integration.grafana_prod", false)["link"],
+        "(sensitive)"
+    );
     let revealed = show("integration.backup_mail", true);
     assert!(revealed["inbound_email"].as_str().unwrap().contains('@'));
     let chain = show("escalation_policy.sre_default", false);

@@ -796,3 +796,27 @@ fn show_hides_the_integration_key_unless_revealed() {
     assert!(!hidden.contains(&key));
     assert!(show(true).contains(&key));
 }
+
+/// PagerDuty refuses `offset + limit` past 10,000: an account with more users than that cannot
+/// be read whole, and a plan from part of it would delete the rest, so plan stops and says so.
+#[test]
+fn a_kind_with_more_than_ten_thousand_objects_stops_the_plan_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.json");
+    let users: Vec<Value> = (0..10_001)
+        .map(|i| json!({"name": format!("User {i}"), "email": format!("user{i}@example.com")}))
+        .collect();
+    std::fs::write(&seed, json!({"users": users}).to_string()).unwrap();
+    let server = TestServer::start(&["--api", "pagerduty", "--seed", seed.to_str().unwrap()]);
+    let planned = run(&server, "plan", EXAMPLE, &[]);
+    assert_eq!(planned.status.code(), Some(1), "{}", stdout(&planned));
+    let err = stderr(&planned);
+    assert!(
+        err.contains("10002 users") && err.contains("at most 10000"),
+        "{err}"
+    );
+    assert!(
+        !stdout(&planned).contains("to destroy"),
+        "no plan is printed"
+    );
+}

@@ -154,15 +154,30 @@ impl PagerDutyProvider {
         if first["more"] != true {
             return Ok(objects);
         }
-        let total = first["total"].as_u64().unwrap_or(MAX_LISTED + 1);
+        let too_many = |count: String| ProviderError::Unreadable {
+            endpoint: self.http.base().to_owned(),
+            what: format!("{count} {key}"),
+            message: format!(
+                "PagerDuty lists at most {MAX_LISTED} objects of a kind (offset + limit ≤ {MAX_LISTED}), so alertform cannot read them all and will not plan from part of them; split the account, or leave {key} out of this config"
+            ),
+        };
+        let Some(total) = first["total"].as_u64() else {
+            // No total after all: page by `more`, one page at a time.
+            let mut offset = PAGE_SIZE;
+            loop {
+                if offset + PAGE_SIZE > MAX_LISTED {
+                    return Err(too_many(format!("more than {MAX_LISTED}")));
+                }
+                let body = self.page(path, separator, offset, false).await?;
+                objects.extend(body[key].as_array().cloned().unwrap_or_default());
+                if body["more"] != true {
+                    return Ok(objects);
+                }
+                offset += PAGE_SIZE;
+            }
+        };
         if total > MAX_LISTED {
-            return Err(ProviderError::Unreadable {
-                endpoint: self.http.base().to_owned(),
-                what: format!("{total} {key}"),
-                message: format!(
-                    "PagerDuty lists at most {MAX_LISTED} objects of a kind (offset + limit ≤ {MAX_LISTED}), so alertform cannot read them all; split the account or leave {key} out of this config"
-                ),
-            });
+            return Err(too_many(total.to_string()));
         }
         let more = super::remaining_pages(
             total.div_ceil(PAGE_SIZE),
