@@ -139,6 +139,17 @@ pub struct App {
 }
 
 impl App {
+    /// An error the shared layers make (faults, rejections before a handler), in the dialect of
+    /// the API this service speaks: alertform's `{"error": {"code", "message"}}`, OnCall's
+    /// Django REST framework bodies, PagerDuty's numeric codes.
+    fn error_response(&self, err: ApiError) -> Response {
+        match self.api {
+            Api::Alertform => err.into_response(),
+            Api::GrafanaOncall => oncall::render_error(err),
+            Api::Pagerduty => pagerduty::render_error(&err),
+        }
+    }
+
     /// The caller of a request, from its bearer token.
     pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let token = auth::bearer(headers)?;
@@ -353,7 +364,7 @@ async fn normalize_errors(State(app): State<App>, request: Request, next: Next) 
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if (status.is_client_error() || status.is_server_error()) && !is_json {
-        return ApiError::from_status(status).into_response();
+        return app.error_response(ApiError::from_status(status));
     }
     response
 }
@@ -399,7 +410,7 @@ async fn record_exchanges(State(app): State<App>, request: Request, next: Next) 
     let response = next.run(request).await;
     let (response_parts, body) = response.into_parts();
     let Ok(answer) = axum::body::to_bytes(body, usize::MAX).await else {
-        return ApiError::internal("could not read the answer to record it").into_response();
+        return app.error_response(ApiError::internal("could not read the answer to record it"));
     };
     let json = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).ok();
     let line = serde_json::json!({
@@ -483,17 +494,17 @@ async fn faults_then(
                     }
                 ),
             );
-            // PagerDuty says when in `ratelimit-reset` only; alertform's API adds Retry-After.
-            error.retry_after = (app.api != Api::Pagerduty).then_some(reset);
-            return error.into_response();
+            error.retry_after = Some(reset);
+            return app.error_response(error);
         }
     }
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }
     if faults.fail_rate > 0.0 && auth::random_unit() < faults.fail_rate {
-        return ApiError::unavailable("injected failure (--fail-rate): nothing was changed")
-            .into_response();
+        return app.error_response(ApiError::unavailable(
+            "injected failure (--fail-rate): nothing was changed",
+        ));
     }
     let is_write = !matches!(
         *request.method(),
@@ -503,20 +514,18 @@ async fn faults_then(
         Some(name) if is_write => {
             let (parts, body) = request.into_parts();
             let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-                return ApiError::new(
+                return app.error_response(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     format!("request bodies are limited to {MAX_BODY} bytes"),
-                )
-                .into_response();
+                ));
             };
             let named = serde_json::from_slice::<serde_json::Value>(&bytes)
                 .is_ok_and(|body| body["name"].as_str() == Some(name.as_str()));
             if named {
-                return ApiError::invalid(format!(
+                return app.error_response(ApiError::invalid(format!(
                     "injected failure (--reject-name): writes of `{name}` are refused"
-                ))
-                .into_response();
+                )));
             }
             Request::from_parts(parts, axum::body::Body::from(bytes))
         }
@@ -528,10 +537,9 @@ async fn faults_then(
         && faults.fail_after_commit_rate > 0.0
         && auth::random_unit() < faults.fail_after_commit_rate
     {
-        return ApiError::unavailable(
+        return app.error_response(ApiError::unavailable(
             "injected failure (--fail-after-commit-rate): the change may have been made",
-        )
-        .into_response();
+        ));
     }
     response
 }

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::Transaction;
@@ -205,7 +205,6 @@ pub fn router(state: App) -> Router {
                 format!("Method \"{}\" not allowed.", request.method()),
             )
         })
-        .layer(middleware::from_fn(drf_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             super::normalize_errors,
@@ -214,49 +213,27 @@ pub fn router(state: App) -> Router {
         .with_state(state)
 }
 
-/// The shared fault injection answers in alertform's error shape; OnCall answers in DRF's, with
-/// `RateLimit-Reset` beside `Retry-After` on a 429.
-async fn drf_errors(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, super::MAX_BODY).await else {
-        return Drf::detail(status, "error").into_response();
-    };
-    let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let Some(message) = parsed
-        .as_ref()
-        .and_then(|v| v.get("error"))
-        .and_then(|e| e.get("message"))
-        .and_then(Value::as_str)
-    else {
-        return Response::from_parts(parts, axum::body::Body::from(bytes));
-    };
-    let retry = parts
-        .headers
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let message = match (status, retry) {
+/// alertform's shared errors (faults, rejections caught before a handler) in Django REST
+/// framework's shape, as OnCall answers them: the renderer [`super::App::error_response`] uses for
+/// this dialect. A 429 says when in DRF's words and in `RateLimit-Reset` beside `Retry-After`.
+pub fn render_error(err: ApiError) -> Response {
+    let seconds = err.retry_after;
+    let message = match (err.status, seconds) {
         (StatusCode::TOO_MANY_REQUESTS, Some(seconds)) => {
-            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                parts.headers.insert("ratelimit-reset", value);
-            }
             format!("Request was throttled. Expected available in {seconds} seconds.")
         }
         (StatusCode::PAYLOAD_TOO_LARGE, _) => "Request body too large.".to_owned(),
-        _ => message.to_owned(),
+        _ => err.message,
     };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    let body = json!({"detail": message}).to_string();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Response::from_parts(parts, axum::body::Body::from(body))
+    let mut response = Drf::detail(err.status, message).into_response();
+    if let Some(seconds) = seconds {
+        let headers = response.headers_mut();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        if err.status == StatusCode::TOO_MANY_REQUESTS {
+            headers.insert("ratelimit-reset", HeaderValue::from(seconds));
+        }
+    }
+    response
 }
 
 /// OnCall's auth: the bare token. A wrong token, a `Bearer` prefix and a missing header all get

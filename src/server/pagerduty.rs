@@ -13,9 +13,9 @@ use std::collections::{HashMap, HashSet};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rusqlite::Transaction;
@@ -164,8 +164,13 @@ impl IntoResponse for PdError {
 }
 
 /// alertform's shared errors (faults, storage, bad requests caught before a handler) in
-/// PagerDuty's shape: the renderer [`super::error_response`] uses for this dialect.
-pub fn render(err: &ApiError) -> PdError {
+/// PagerDuty's shape: the renderer [`super::App::error_response`] uses for this dialect. Without
+/// `Retry-After`: PagerDuty says when in `ratelimit-reset`.
+pub fn render_error(err: &ApiError) -> Response {
+    render(err).into_response()
+}
+
+fn render(err: &ApiError) -> PdError {
     let (code, message) = match err.status {
         StatusCode::TOO_MANY_REQUESTS => (2020, "Rate Limit Exceeded"),
         StatusCode::UNAUTHORIZED => (2006, "Authentication failed"),
@@ -298,7 +303,6 @@ pub fn router(state: App) -> Router {
                 vec!["Method not allowed".to_owned()],
             )
         })
-        .layer(middleware::from_fn(pd_shape))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             super::normalize_errors,
@@ -309,36 +313,6 @@ pub fn router(state: App) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(super::MAX_BODY))
         .with_state(state)
-}
-
-/// Errors that reach the response in alertform's shape (axum's own rejections, normalised)
-/// leave in PagerDuty's.
-async fn pd_shape(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, super::MAX_BODY).await else {
-        return PdError::new(status, 2000, "Internal Error", Vec::new()).into_response();
-    };
-    let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let error = parsed.as_ref().and_then(|v| v.get("error"));
-    let already = error.is_some_and(|e| e.get("code").is_some_and(Value::is_u64));
-    let message = error.and_then(|e| e.get("message")).and_then(Value::as_str);
-    match message {
-        Some(message) if !already => {
-            let err = ApiError::new(status, "error", message);
-            let mut parts = parts;
-            parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(
-                parts,
-                axum::body::Body::from(render(&err).body().to_string()),
-            )
-        }
-        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
-    }
 }
 
 /// `Authorization: Token token=<key>`. A missing or unknown key is 401.
