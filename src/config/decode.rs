@@ -311,7 +311,16 @@ impl Decoder<'_> {
 
     fn string(&mut self, object: &Object, field: &str) -> Option<Spanned<String>> {
         let node = object.get(field)?;
-        if let Value::String(s) = &node.value {
+        let from_env;
+        let value = match &node.value {
+            Value::String(s) => Some(s),
+            Value::Table(table) => {
+                from_env = self.env_value(object, field, node, table)?;
+                Some(&from_env)
+            }
+            _ => None,
+        };
+        if let Some(s) = value {
             let max = match field {
                 "name" => limits::MAX_NAME,
                 "description" => limits::MAX_DESCRIPTION,
@@ -334,6 +343,69 @@ impl Decoder<'_> {
         } else {
             self.wrong_type(node, field, "a string");
             None
+        }
+    }
+
+    /// The value of `{ env = "NAME" }` (HCL: `env("NAME")`): the environment variable, read now;
+    /// one that is not set is a problem located at the reference.
+    fn env_value(
+        &mut self,
+        object: &Object,
+        field: &str,
+        node: &Node,
+        table: &Table,
+    ) -> Option<String> {
+        let name = match table.entries.as_slice() {
+            [entry] if entry.key == "env" => {
+                if let Value::String(name) = &entry.value.value {
+                    name.clone()
+                } else {
+                    self.wrong_type(&entry.value, "env", "a string, the variable's name");
+                    return None;
+                }
+            }
+            _ => {
+                self.wrong_type(node, field, "a string or `{ env = \"NAME\" }`");
+                return None;
+            }
+        };
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            self.problems.push(Problem::at(
+                format!("`{name}` is not an environment variable name"),
+                self.file,
+                node.span.clone(),
+                "letters, digits and `_`, not starting with a digit",
+            ));
+            return None;
+        }
+        match std::env::var(&name) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                let why = match err {
+                    std::env::VarError::NotPresent => "is not set",
+                    std::env::VarError::NotUnicode(_) => "is not valid UTF-8",
+                };
+                self.problems.push(
+                    Problem::at(
+                        format!(
+                            "`{field}` of {} comes from the environment variable `{name}`, which {why}",
+                            object.what
+                        ),
+                        self.file,
+                        node.span.clone(),
+                        format!("`{name}` {why}"),
+                    )
+                    .help(format!(
+                        "set `{name}` where alertform runs (a CI secret, for example), or write the value here"
+                    )),
+                );
+                None
+            }
         }
     }
 

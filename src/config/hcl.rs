@@ -212,7 +212,7 @@ impl Lowering<'_> {
             Expression::Variable(v) => Value::Reference(v.as_str().to_owned()),
             Expression::Null(_) => Value::Unsupported("null"),
             Expression::Parenthesis(p) => return Self::expr(p.inner()),
-            Expression::FuncCall(_) => Value::Unsupported("a function call"),
+            Expression::FuncCall(call) => Self::func_call(call),
             Expression::Conditional(_) => Value::Unsupported("a conditional"),
             Expression::ForExpr(_) => Value::Unsupported("a for expression"),
             Expression::UnaryOp(op) => match (op.operator.value(), op.expr.as_number()) {
@@ -225,6 +225,32 @@ impl Lowering<'_> {
             Expression::BinaryOp(_) => Value::Unsupported("an operation"),
         };
         Node { value, span }
+    }
+
+    /// `env("NAME")` reads as TOML's `{ env = "NAME" }`, which the decoder resolves; no other
+    /// function is accepted.
+    fn func_call(call: &hcl_edit::expr::FuncCall) -> Value {
+        let args: Vec<&Expression> = call.args.iter().collect();
+        match (
+            call.name.namespace.is_empty(),
+            call.name.name.as_str(),
+            args.as_slice(),
+        ) {
+            (true, "env", [argument]) => {
+                let name = Self::expr(argument);
+                if !matches!(name.value, Value::String(_)) {
+                    return Value::Unsupported("an env() call without a plain string name");
+                }
+                Value::Table(Table {
+                    entries: vec![Entry {
+                        key: "env".to_owned(),
+                        key_span: name.span.clone(),
+                        value: name,
+                    }],
+                })
+            }
+            _ => Value::Unsupported("a function call (only `env(\"NAME\")` is accepted)"),
+        }
     }
 
     /// A template is accepted only when it is plain text: alertform configs are data, and the

@@ -41,6 +41,34 @@ impl<T: JsonSchema> JsonSchema for Spanned<T> {
     }
 }
 
+/// In the schema, a string field also takes `{ env = "NAME" }`: its value is read from that
+/// environment variable when the config is loaded (in HCL, `env("NAME")`).
+fn or_env(schema: &mut Schema) {
+    let mut inner = schema.clone();
+    let description = inner.remove("description");
+    let mut either = schemars::json_schema!({
+        "anyOf": [
+            inner,
+            {
+                "type": "object",
+                "properties": {
+                    "env": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                        "description": "The environment variable to read the value from; unset is an error."
+                    }
+                },
+                "required": ["env"],
+                "additionalProperties": false
+            }
+        ]
+    });
+    if let Some(description) = description {
+        either.insert("description".to_owned(), description);
+    }
+    *schema = either;
+}
+
 /// A reference to another resource: `"user.alice"`, `"group.sre"`, or a bare key where only one
 /// kind fits. In HCL, a bare traversal: `user.alice`.
 pub type Reference = Spanned<String>;
@@ -87,16 +115,20 @@ pub struct LifecycleConfig {
 #[schemars(deny_unknown_fields)]
 pub struct UserConfig {
     /// Display name.
+    #[schemars(transform = or_env)]
     pub name: Spanned<String>,
     /// Unique, case-insensitively; live users are matched by it.
     #[schemars(email)]
+    #[schemars(transform = or_env)]
     pub email: Spanned<String>,
     /// E.164, e.g. `+14155550100`.
     #[schemars(regex(pattern = r"^\+[1-9][0-9]{7,14}$"))]
+    #[schemars(transform = or_env)]
     pub phone: Option<String>,
     /// Defaults to `responder`.
     pub role: Option<Role>,
     /// An IANA time zone name, e.g. `Europe/Berlin`.
+    #[schemars(transform = or_env)]
     pub time_zone: Option<String>,
     #[schemars(flatten)]
     pub lifecycle: LifecycleConfig,
@@ -106,7 +138,9 @@ pub struct UserConfig {
 #[schemars(deny_unknown_fields)]
 pub struct GroupConfig {
     /// Unique among groups.
+    #[schemars(transform = or_env)]
     pub name: Spanned<String>,
+    #[schemars(transform = or_env)]
     pub description: Option<String>,
     /// Users and groups (`"user.alice"`, `"group.sre"`); nested groups are allowed, cycles are not.
     #[schemars(default)]
@@ -119,9 +153,11 @@ pub struct GroupConfig {
 #[schemars(deny_unknown_fields)]
 pub struct ScheduleConfig {
     /// Unique among schedules.
+    #[schemars(transform = or_env)]
     pub name: Spanned<String>,
     /// An IANA time zone name, e.g. `Europe/London`: layer starts and restrictions are wall-clock
     /// times in it.
+    #[schemars(transform = or_env)]
     pub time_zone: Spanned<String>,
     /// In order; where several layers have someone on call, the one listed last wins.
     #[schemars(length(min = 1))]
@@ -133,13 +169,16 @@ pub struct ScheduleConfig {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct LayerConfig {
+    #[schemars(transform = or_env)]
     pub name: Spanned<String>,
     /// Wall-clock time in the schedule's zone when the first turn starts: `2026-11-30T09:00:00`.
     #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"))]
+    #[schemars(transform = or_env)]
     pub start: Spanned<String>,
     /// Length of a turn: `1d`, `2d`, `1w`, `2w` (calendar units: handoffs keep their wall-clock
     /// time across daylight-saving changes), `12h`, `8h` (elapsed hours).
     #[schemars(regex(pattern = "^[1-9][0-9]*[hdw]$"))]
+    #[schemars(transform = or_env)]
     pub rotation: Spanned<String>,
     /// Users in turn order (`"user.alice"`); member i is on call for turns k ≡ i (mod n).
     #[schemars(length(min = 1))]
@@ -157,9 +196,11 @@ pub struct WindowConfig {
     pub days: Vec<Day>,
     /// `HH:MM`.
     #[schemars(regex(pattern = "^[0-9]{2}:[0-9]{2}$"))]
+    #[schemars(transform = or_env)]
     pub from: Spanned<String>,
     /// `HH:MM`; earlier than `from` wraps past midnight.
     #[schemars(regex(pattern = "^[0-9]{2}:[0-9]{2}$"))]
+    #[schemars(transform = or_env)]
     pub to: Spanned<String>,
 }
 
@@ -167,7 +208,9 @@ pub struct WindowConfig {
 #[schemars(deny_unknown_fields)]
 pub struct EscalationPolicyConfig {
     /// Unique among escalation policies.
+    #[schemars(transform = or_env)]
     pub name: Spanned<String>,
+    #[schemars(transform = or_env)]
     pub description: Option<String>,
     /// How many times the steps repeat when nobody acknowledges (0–9, default 0).
     #[schemars(range(min = 0, max = 9))]
@@ -194,6 +237,7 @@ pub struct StepConfig {
 #[schemars(deny_unknown_fields)]
 pub struct IntegrationConfig {
     /// Unique among integrations; live integrations are matched by it.
+    #[schemars(transform = or_env)]
     pub name: Spanned<String>,
     /// Set on create only: changing it replaces the integration (and its key).
     pub channel: Channel,
@@ -210,6 +254,7 @@ pub struct IntegrationConfig {
     pub templates: Option<TemplatesConfig>,
     /// `email` channel only: the mailbox address; the service generates one when absent.
     #[schemars(email)]
+    #[schemars(transform = or_env)]
     pub mailbox: Option<String>,
     /// `heartbeat` channel only, required there: minutes between expected pings (1–1440).
     #[schemars(range(min = 1, max = 1440))]
@@ -217,6 +262,7 @@ pub struct IntegrationConfig {
     /// `chat` channel only, required there.
     pub chat_platform: Option<ChatPlatform>,
     /// `chat` channel only, required there: the channel name or id.
+    #[schemars(transform = or_env)]
     pub chat_channel: Option<String>,
     #[schemars(flatten)]
     pub lifecycle: LifecycleConfig,
@@ -226,11 +272,17 @@ pub struct IntegrationConfig {
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct TemplatesConfig {
+    #[schemars(transform = or_env)]
     pub grouping_key: Option<String>,
+    #[schemars(transform = or_env)]
     pub resolve_signal: Option<String>,
+    #[schemars(transform = or_env)]
     pub acknowledge_signal: Option<String>,
+    #[schemars(transform = or_env)]
     pub source_link: Option<String>,
+    #[schemars(transform = or_env)]
     pub title: Option<String>,
+    #[schemars(transform = or_env)]
     pub message: Option<String>,
 }
 

@@ -41,3 +41,124 @@ fn help_never_shows_token_values() {
         );
     }
 }
+
+/// `{ env = "NAME" }` in TOML and `env("NAME")` in HCL read a field's value from the environment
+/// when the config is loaded: both formats give the same plan, with the variables' values.
+#[test]
+fn values_can_come_from_the_environment_in_toml_and_hcl() {
+    let server = crate::support::TestServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("toml");
+    let hcl = dir.path().join("hcl");
+    std::fs::create_dir_all(&toml).unwrap();
+    std::fs::create_dir_all(&hcl).unwrap();
+    std::fs::write(
+        toml.join("people.toml"),
+        "[user.ops]\nname = \"Ops\"\nemail = { env = \"OPS_EMAIL\" }\nphone = { env = \"OPS_PHONE\" }\n\n[group.oncall]\nname = \"On call\"\ndescription = { env = \"TEAM_NOTE\" }\nmembers = [\"user.ops\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        hcl.join("people.hcl"),
+        "user \"ops\" {\n  name  = \"Ops\"\n  email = env(\"OPS_EMAIL\")\n  phone = env(\"OPS_PHONE\")\n}\n\ngroup \"oncall\" {\n  name        = \"On call\"\n  description = env(\"TEAM_NOTE\")\n  members     = [user.ops]\n}\n",
+    )
+    .unwrap();
+    let run = |config: &std::path::Path, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_alertform"))
+            .args(args)
+            .arg(config)
+            .args(["--endpoint", &server.url, "--token", &server.token])
+            .env("NO_COLOR", "1")
+            .env("OPS_EMAIL", "ops@example.com")
+            .env("OPS_PHONE", "+14155550123")
+            .env("TEAM_NOTE", "Whoever holds the pager")
+            .output()
+            .unwrap()
+    };
+    let plans: Vec<serde_json::Value> = [&toml, &hcl]
+        .iter()
+        .map(|config| {
+            let output = run(config, &["plan", "--format", "json"]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            serde_json::from_str(&stdout(&output)).unwrap()
+        })
+        .collect();
+    assert_eq!(plans[0]["changes"], plans[1]["changes"]);
+    let user = &plans[0]["changes"][0]["after"];
+    assert_eq!(user["email"], "ops@example.com");
+    assert_eq!(user["phone"], "+14155550123");
+    assert_eq!(
+        plans[0]["changes"][1]["after"]["description"],
+        "Whoever holds the pager"
+    );
+    // Unset, it is a located error and no request is made.
+    let unset = alertform(&["validate", toml.to_str().unwrap()]);
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(
+        stderr(&unset).contains("`OPS_EMAIL` is not set"),
+        "{}",
+        stderr(&unset)
+    );
+}
+
+/// The committed JSON Schema (what editors check TOML against) accepts every TOML example and a
+/// value from the environment.
+#[test]
+fn the_json_schema_accepts_the_examples_and_env_values() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/alertform.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("the schema compiles");
+    let mut checked = 0;
+    for example in [
+        "examples/quickstart",
+        "examples/multi-team/toml",
+        "examples/quickstart-oncall",
+        "examples/quickstart-pagerduty",
+        "examples/multi-team-pagerduty/toml",
+    ] {
+        for entry in std::fs::read_dir(root().join(example)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let value: serde_json::Value = toml_to_json(&text);
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} files");
+    let with_env = toml_to_json("[user.ops]\nname = \"Ops\"\nemail = { env = \"OPS_EMAIL\" }\n");
+    assert!(validator.is_valid(&with_env));
+    let bad_env = toml_to_json("[user.ops]\nname = \"Ops\"\nemail = { env = \"1X\", more = 1 }\n");
+    assert!(!validator.is_valid(&bad_env));
+}
+
+/// A TOML document as JSON, for checking it against the JSON Schema.
+fn toml_to_json(text: &str) -> serde_json::Value {
+    use toml::de::{DeTable, DeValue};
+    fn value(v: DeValue<'_>) -> serde_json::Value {
+        match v {
+            DeValue::String(s) => serde_json::json!(s),
+            DeValue::Integer(i) => serde_json::json!(i.as_str().parse::<i64>().unwrap()),
+            DeValue::Float(f) => serde_json::json!(f.as_str().parse::<f64>().unwrap()),
+            DeValue::Boolean(b) => serde_json::json!(b),
+            DeValue::Datetime(d) => serde_json::json!(d.to_string()),
+            DeValue::Array(items) => items.into_iter().map(|i| value(i.into_inner())).collect(),
+            DeValue::Table(t) => table(t),
+        }
+    }
+    fn table(t: DeTable<'_>) -> serde_json::Value {
+        serde_json::Value::Object(
+            t.into_iter()
+                .map(|(k, v)| (k.into_inner().into_owned(), value(v.into_inner())))
+                .collect(),
+        )
+    }
+    table(DeTable::parse(text).unwrap().into_inner())
+}
