@@ -115,6 +115,33 @@ pub(crate) fn answer_lost(err: &HttpError) -> bool {
     }
 }
 
+/// PUT `body` to `path` (safe to send again after a lost answer); the answer's body.
+pub(crate) async fn put_json(
+    http: &HttpClient,
+    path: &str,
+    body: &Value,
+) -> Result<Value, HttpError> {
+    http.send(reqwest::Method::PUT, path, Some(body), &[], true)
+        .await
+        .map(|r| r.body)
+}
+
+/// DELETE `path`; gone after a lost answer (a 404 on a retry) counts as done.
+pub(crate) async fn delete_once(http: &HttpClient, path: &str) -> Result<(), HttpError> {
+    match http
+        .send(reqwest::Method::DELETE, path, None, &[], true)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(HttpError::Status {
+            status: reqwest::StatusCode::NOT_FOUND,
+            attempts,
+            ..
+        }) if attempts > 1 => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// How a provider creates an object its vendor offers no idempotency key for.
 pub(crate) struct Recovering<'a, E> {
     pub http: &'a HttpClient,

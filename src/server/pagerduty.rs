@@ -235,11 +235,17 @@ pub fn router(state: App) -> Router {
             .put(update_contact_method)
             .delete(delete_contact_method),
     );
-    api = route(api, "/teams", get(list_teams).post(create_team));
+    api = route(
+        api,
+        "/teams",
+        get(list_teams).post(create_kind::<TEAM_KIND>),
+    );
     api = route(
         api,
         "/teams/{id}",
-        get(get_team).put(update_team).delete(delete_team),
+        get(get_team)
+            .put(update_kind::<TEAM_KIND>)
+            .delete(delete_team),
     );
     api = route(api, "/teams/{id}/members", get(list_members));
     api = route(
@@ -250,18 +256,26 @@ pub fn router(state: App) -> Router {
     api = route(
         api,
         "/escalation_policies",
-        get(list_policies).post(create_policy),
+        get(list_policies).post(create_kind::<POLICY_KIND>),
     );
     api = route(
         api,
         "/escalation_policies/{id}",
-        get(get_policy).put(update_policy).delete(delete_policy),
+        get(get_policy)
+            .put(update_kind::<POLICY_KIND>)
+            .delete(delete_policy),
     );
-    api = route(api, "/services", get(list_services).post(create_service));
+    api = route(
+        api,
+        "/services",
+        get(list_services).post(create_kind::<SERVICE_KIND>),
+    );
     api = route(
         api,
         "/services/{id}",
-        get(get_service).put(update_service).delete(delete_service),
+        get(get_service)
+            .put(update_kind::<SERVICE_KIND>)
+            .delete(delete_service),
     );
     api = route(
         api,
@@ -275,12 +289,16 @@ pub fn router(state: App) -> Router {
             .put(update_integration)
             .delete(delete_integration),
     );
-    api = route(api, "/schedules", get(list_schedules).post(create_schedule));
+    api = route(
+        api,
+        "/schedules",
+        get(list_schedules).post(create_kind::<SCHEDULE_KIND>),
+    );
     api = route(
         api,
         "/schedules/{id}",
         get(get_schedule)
-            .put(update_schedule)
+            .put(update_kind::<SCHEDULE_KIND>)
             .delete(delete_schedule),
     );
     api = route(api, "/vendors", get(list_vendors));
@@ -2349,56 +2367,28 @@ fn store_named(
     Ok(())
 }
 
-async fn create_team(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    create_named(&app, &headers, &bytes, &TEAM).await
+/// The named kinds, by the index their handlers take.
+const NAMED: [&Named; 4] = [&TEAM, &POLICY, &SERVICE, &SCHEDULE];
+const TEAM_KIND: usize = 0;
+const POLICY_KIND: usize = 1;
+const SERVICE_KIND: usize = 2;
+const SCHEDULE_KIND: usize = 3;
+
+async fn create_kind<const K: usize>(
+    State(app): State<App>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Reply {
+    create_named(&app, &headers, &bytes, NAMED[K]).await
 }
 
-async fn update_team(
+async fn update_kind<const K: usize>(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Reply {
-    update_named(&app, &headers, id, &bytes, &TEAM).await
-}
-
-async fn create_policy(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    create_named(&app, &headers, &bytes, &POLICY).await
-}
-
-async fn update_policy(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Reply {
-    update_named(&app, &headers, id, &bytes, &POLICY).await
-}
-
-async fn create_service(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    create_named(&app, &headers, &bytes, &SERVICE).await
-}
-
-async fn update_service(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Reply {
-    update_named(&app, &headers, id, &bytes, &SERVICE).await
-}
-
-async fn create_schedule(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    create_named(&app, &headers, &bytes, &SCHEDULE).await
-}
-
-async fn update_schedule(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> Reply {
-    update_named(&app, &headers, id, &bytes, &SCHEDULE).await
+    update_named(&app, &headers, id, &bytes, NAMED[K]).await
 }
 
 // ---- vendors ----

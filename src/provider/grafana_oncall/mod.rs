@@ -482,24 +482,16 @@ impl OnCallProvider {
     }
 
     async fn put(&self, path: &str, body: &Value, action: &str) -> Result<Value, ProviderError> {
-        self.http
-            .send(Method::PUT, path, Some(body), &[], true)
+        super::put_json(&self.http, path, body)
             .await
-            .map(|r| r.body)
             .map_err(|e| self.explain(e, action))
     }
 
     /// DELETE; gone after a lost answer counts as done.
     async fn delete(&self, path: &str, action: &str) -> Result<(), ProviderError> {
-        match self.http.send(Method::DELETE, path, None, &[], true).await {
-            Ok(_) => Ok(()),
-            Err(HttpError::Status {
-                status: StatusCode::NOT_FOUND,
-                attempts,
-                ..
-            }) if attempts > 1 => Ok(()),
-            Err(e) => Err(self.explain(e, action)),
-        }
+        super::delete_once(&self.http, path)
+            .await
+            .map_err(|e| self.explain(e, action))
     }
 
     /// The live steps of a chain, from the last read, or read now.

@@ -12,7 +12,7 @@ pub mod mapping;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::http::{AuthScheme, HttpClient, HttpError};
@@ -576,24 +576,16 @@ impl PagerDutyProvider {
     }
 
     async fn put(&self, path: &str, body: &Value, action: &str) -> Result<Value, ProviderError> {
-        self.http
-            .send(Method::PUT, path, Some(body), &[], true)
+        super::put_json(&self.http, path, body)
             .await
-            .map(|r| r.body)
             .map_err(|e| self.explain(e, action))
     }
 
     /// DELETE; gone after a lost answer counts as done.
     async fn delete(&self, path: &str, action: &str) -> Result<(), ProviderError> {
-        match self.http.send(Method::DELETE, path, None, &[], true).await {
-            Ok(_) => Ok(()),
-            Err(HttpError::Status {
-                status: StatusCode::NOT_FOUND,
-                attempts,
-                ..
-            }) if attempts > 1 => Ok(()),
-            Err(e) => Err(self.explain(e, action)),
-        }
+        super::delete_once(&self.http, path)
+            .await
+            .map_err(|e| self.explain(e, action))
     }
 
     /// One live object as PagerDuty shows it, for `show`: an integration is its service with the
