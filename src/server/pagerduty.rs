@@ -456,7 +456,8 @@ fn paged(key: &str, shown: Vec<Value>, count: u64, query: &Query) -> Reply {
 }
 
 /// The stored objects of the page `query` asks for, and how many there are in all. Without a
-/// filter or a sort the store pages (a list of 10,000 reads 100); with one, all are read.
+/// filter the store pages (a list of 10,000 reads 100), in creation order or, with `sort`
+/// (`Some(descending)`), by name; with a filter, all are read.
 fn select(
     tx: &Transaction,
     collection: Collection,
@@ -466,9 +467,14 @@ fn select(
     sort: Option<bool>,
 ) -> Result<(Vec<Value>, u64), PdError> {
     let (offset, limit, _) = query.paging()?;
-    if !filtered && sort.is_none() {
+    if !filtered {
         let count = collection.count(tx, None)?;
-        return Ok((collection.page(tx, None, offset, limit)?, count));
+        let page = match sort {
+            // Sorted by name through the lookup index (these collections are looked up by name).
+            Some(descending) => collection.page_by_lookup(tx, descending, offset, limit)?,
+            None => collection.page(tx, None, offset, limit)?,
+        };
+        return Ok((page, count));
     }
     let mut all: Vec<Value> = collection
         .all(tx, None)?
@@ -476,7 +482,7 @@ fn select(
         .filter(|o| keep(o))
         .collect();
     if let Some(descending) = sort {
-        all.sort_by_key(|o| text(o, "name").to_lowercase());
+        all.sort_by(|a, b| text(a, "name").cmp(text(b, "name")));
         if descending {
             all.reverse();
         }
@@ -488,6 +494,12 @@ fn select(
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
     Ok((shown, count))
+}
+
+/// Services and escalation policies list by name (the document's default `sort_by`); whether
+/// descending (`name:desc`).
+fn name_descending(query: &Query) -> bool {
+    query.get("sort_by") == Some("name:desc")
 }
 
 /// A `query` filter: names (and emails) containing it, case-insensitively.
@@ -1555,7 +1567,7 @@ async fn list_policies(
     query.paging()?;
     let (policies, count, query) = read_page(&app, &headers, query, |tx, links, query| {
         let wanted = query.get("query").map(str::to_lowercase);
-        let sort = query.get("sort_by").map(|s| s == "name:desc");
+        let sort = Some(name_descending(query));
         let (policies, count) = select(
             tx,
             POLICIES,
@@ -1746,7 +1758,7 @@ async fn list_services(
                 query,
                 |s| matches_query(wanted.as_ref(), s),
                 wanted.is_some(),
-                None,
+                Some(name_descending(query)),
             )?,
         };
         let mut shown = Vec::with_capacity(services.len());

@@ -81,6 +81,36 @@ impl Collection {
             .collect()
     }
 
+    /// One page of the whole collection in the order of its lookups (names, for collections
+    /// looked up by name), ascending or descending: a vendor list sorted by name, paged by the
+    /// index.
+    pub fn page_by_lookup(
+        &self,
+        tx: &Transaction,
+        descending: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Value>, ApiError> {
+        let direction = if descending { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT body FROM vendor_objects WHERE api = ?1 AND collection = ?2 ORDER BY lookup {direction}, rank {direction}, seq {direction} LIMIT ?3 OFFSET ?4"
+        );
+        let mut statement = tx.prepare_cached(&sql).map_err(ApiError::from_sqlite)?;
+        let rows = statement
+            .query_map(
+                params![
+                    self.api,
+                    self.name,
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX),
+                ],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(ApiError::from_sqlite)?;
+        rows.map(|row| decode(&row.map_err(ApiError::from_sqlite)?))
+            .collect()
+    }
+
     /// Every object matching `lookup`.
     pub fn all(&self, tx: &Transaction, lookup: Option<&str>) -> Result<Vec<Value>, ApiError> {
         self.page(tx, lookup, 0, u64::MAX >> 1)

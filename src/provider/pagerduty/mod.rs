@@ -143,10 +143,13 @@ impl PagerDutyProvider {
     }
 
     /// Every object of a collection: the first page with its total, the rest concurrently.
+    /// PagerDuty serves at most 10,000 objects of a list; a `sortable` one (services and
+    /// escalation policies, sorted by name) is read from both ends, up to 20,000.
     async fn list(
         &self,
         path: &'static str,
         key: &'static str,
+        sortable: bool,
     ) -> Result<Vec<Value>, ProviderError> {
         let separator = if path.contains('?') { '&' } else { '?' };
         let first = self.page(path, separator, 0, true).await?;
@@ -154,11 +157,17 @@ impl PagerDutyProvider {
         if first["more"] != true {
             return Ok(objects);
         }
+        let limit = if sortable { 2 * MAX_LISTED } else { MAX_LISTED };
         let too_many = |count: String| ProviderError::Unreadable {
             endpoint: self.http.base().to_owned(),
             what: format!("{count} {key}"),
             message: format!(
-                "PagerDuty lists at most {MAX_LISTED} objects of a kind (offset + limit ≤ {MAX_LISTED}), so alertform cannot read them all and will not plan from part of them; split the account, or leave {key} out of this config"
+                "PagerDuty lists at most {MAX_LISTED} objects of a kind (offset + limit ≤ {MAX_LISTED}){}, so alertform cannot read them all and will not plan from part of them; split the account, or leave {key} out of this config",
+                if sortable {
+                    ", and alertform reads a list sorted by name from both ends: 20,000"
+                } else {
+                    ""
+                }
             ),
         };
         let Some(total) = first["total"].as_u64() else {
@@ -176,26 +185,47 @@ impl PagerDutyProvider {
                 offset += PAGE_SIZE;
             }
         };
-        if total > MAX_LISTED {
+        if total > limit {
             return Err(too_many(total.to_string()));
         }
-        let more = super::remaining_pages(
-            total.div_ceil(PAGE_SIZE),
-            CONCURRENT_PAGES,
-            key,
-            self.http.base(),
-            |page| {
-                let provider = self.clone();
-                async move {
-                    let body = provider
-                        .page(path, separator, (page - 1) * PAGE_SIZE, false)
-                        .await?;
-                    Ok(body[key].as_array().cloned().unwrap_or_default())
-                }
-            },
-        )
-        .await?;
-        objects.extend(more);
+        let pages = |path: String, count: u64| {
+            super::remaining_pages(
+                count.div_ceil(PAGE_SIZE),
+                CONCURRENT_PAGES,
+                key,
+                self.http.base(),
+                move |page| {
+                    let provider = self.clone();
+                    let path = path.clone();
+                    let separator = if path.contains('?') { '&' } else { '?' };
+                    async move {
+                        let body = provider
+                            .page(&path, separator, (page - 1) * PAGE_SIZE, false)
+                            .await?;
+                        Ok(body[key].as_array().cloned().unwrap_or_default())
+                    }
+                },
+            )
+        };
+        objects.extend(pages(path.to_owned(), total.min(MAX_LISTED)).await?);
+        if total > MAX_LISTED {
+            // The rest from the other end of the name order; an object both passes saw (one
+            // made or removed between them moves the boundary) is kept once.
+            let descending = format!("{path}{separator}sort_by=name:desc");
+            let rest = total - MAX_LISTED;
+            let mut tail = self.page(&descending, '&', 0, false).await?[key]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            tail.extend(pages(descending, rest).await?);
+            let seen: std::collections::HashSet<String> =
+                objects.iter().map(|o| text(o, "id")).collect();
+            objects.extend(
+                tail.into_iter()
+                    .take(usize::try_from(rest).unwrap_or(usize::MAX))
+                    .filter(|o| !seen.contains(&text(o, "id"))),
+            );
+        }
         Ok(objects)
     }
 
@@ -218,11 +248,11 @@ impl PagerDutyProvider {
     /// Reads every live object alertform can hold, one list per collection.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
         let (users, teams, policies, services, schedules) = tokio::try_join!(
-            self.list("/users?include[]=contact_methods", "users"),
-            self.list("/teams", "teams"),
-            self.list("/escalation_policies", "escalation_policies"),
-            self.list("/services?include[]=integrations", "services"),
-            self.list("/schedules?include[]=schedule_layers", "schedules"),
+            self.list("/users?include[]=contact_methods", "users", false),
+            self.list("/teams", "teams", false),
+            self.list("/escalation_policies", "escalation_policies", true),
+            self.list("/services?include[]=integrations", "services", true),
+            self.list("/schedules?include[]=schedule_layers", "schedules", false),
         )?;
         let mut detail = LiveDetail::default();
         let mut observed = Observed::default();
@@ -1088,7 +1118,7 @@ impl PagerDutyProvider {
         let vendors = self
             .vendors
             .get_or_try_init(|| async {
-                let listed = self.list("/vendors", "vendors").await?;
+                let listed = self.list("/vendors", "vendors", false).await?;
                 Ok::<_, ProviderError>(
                     listed
                         .iter()
