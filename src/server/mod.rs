@@ -230,6 +230,36 @@ fn route(router: Router<App>, path: &str, method_router: MethodRouter<App>) -> R
         .route(&format!("{path}/"), method_router)
 }
 
+/// A vendor dialect's whole surface: its API routes behind the fault layer, `/healthz` and
+/// `/metrics` beside them, its own answers to unknown routes and methods, and the shared layers
+/// (errors in its shape, metrics and logs, `--record-exchanges`, the body limit).
+fn vendor_router<F, FT, M, MT>(state: App, api: Router<App>, not_found: F, not_allowed: M) -> Router
+where
+    F: axum::handler::Handler<FT, App>,
+    FT: 'static,
+    M: axum::handler::Handler<MT, App>,
+    MT: 'static,
+{
+    let api = api.layer(middleware::from_fn_with_state(state.clone(), inject_faults));
+    let mut public = Router::new();
+    public = route(public, "/healthz", get(healthz));
+    public = route(public, "/metrics", get(metrics_text));
+    public
+        .merge(api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            normalize_errors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_exchanges,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
 /// The whole HTTP surface of the service, in the dialect of its API.
 pub fn app(state: App) -> Router {
     match state.api {

@@ -13,7 +13,6 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::Transaction;
@@ -189,28 +188,17 @@ pub fn router(state: App) -> Router {
         get(get_shift).put(update_shift).delete(delete_shift),
     );
     api = route(api, "/emulator/grafana/sync", post(sync));
-    let api = api.layer(middleware::from_fn_with_state(
-        state.clone(),
-        super::inject_faults,
-    ));
-    let mut public = Router::new();
-    public = route(public, "/healthz", get(super::healthz));
-    public = route(public, "/metrics", get(super::metrics_text));
-    public
-        .merge(api)
-        .fallback(|| async { Drf::not_found() })
-        .method_not_allowed_fallback(|request: Request| async move {
+    super::vendor_router(
+        state,
+        api,
+        || async { Drf::not_found() },
+        |request: Request| async move {
             Drf::detail(
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("Method \"{}\" not allowed.", request.method()),
             )
-        })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            super::normalize_errors,
-        ))
-        .layer(axum::extract::DefaultBodyLimit::max(super::MAX_BODY))
-        .with_state(state)
+        },
+    )
 }
 
 /// alertform's shared errors (faults, rejections caught before a handler) in Django REST

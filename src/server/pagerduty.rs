@@ -15,7 +15,6 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rusqlite::Transaction;
@@ -303,34 +302,19 @@ pub fn router(state: App) -> Router {
     );
     api = route(api, "/vendors", get(list_vendors));
     api = route(api, "/vendors/{id}", get(get_vendor));
-    let api = api.layer(middleware::from_fn_with_state(
-        state.clone(),
-        super::inject_faults,
-    ));
-    let mut public = Router::new();
-    public = route(public, "/healthz", get(super::healthz));
-    public = route(public, "/metrics", get(super::metrics_text));
-    public
-        .merge(api)
-        .fallback(|| async { PdError::not_found() })
-        .method_not_allowed_fallback(|| async {
+    super::vendor_router(
+        state,
+        api,
+        || async { PdError::not_found() },
+        || async {
             PdError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 2002,
                 "Arguments Caused Error",
                 vec!["Method not allowed".to_owned()],
             )
-        })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            super::normalize_errors,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            super::record_exchanges,
-        ))
-        .layer(axum::extract::DefaultBodyLimit::max(super::MAX_BODY))
-        .with_state(state)
+        },
+    )
 }
 
 /// `Authorization: Token token=<key>`. A missing or unknown key is 401.
