@@ -47,7 +47,8 @@ pub struct Args {
     /// `owner`; without one, the account's owner is owner@example.com).
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
-    /// Append every API exchange to FILE as JSON lines (contract tests of `--api pagerduty`).
+    /// Append every API exchange of a vendor emulation (`--api`) to FILE as JSON lines, for
+    /// contract tests; the `Authorization` value is not written.
     #[arg(long, value_name = "FILE", hide = true)]
     record_exchanges: Option<PathBuf>,
 }
