@@ -39,7 +39,7 @@ pub struct ServiceArgs {
     pub provider: Option<ProviderName>,
     /// PagerDuty: the email of a user on the account, sent as `From` when creating users.
     /// The embedded emulation defaults to its account owner.
-    #[arg(long, env = "ALERTFORM_PAGERDUTY_FROM")]
+    #[arg(long, env = "ALERTFORM_PAGERDUTY_FROM", hide_env_values = true)]
     pub from_email: Option<String>,
 }
 
