@@ -32,6 +32,10 @@ pub struct Args {
     /// minute: 960 models PagerDuty's); beyond it, 429.
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
+    /// With `--api pagerduty`: fraction of writes refused with PagerDuty's 400 for an account
+    /// locked by concurrent changes ("could not be locked"; nothing is changed).
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
+    lock_rate: f64,
     /// Refuse (422) every write of an object with this name: a deterministic fault for tests.
     #[arg(long, value_name = "NAME", hide = true)]
     reject_name: Option<String>,
@@ -75,6 +79,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             fail_after_commit_rate: args.fail_after_commit_rate,
             rate_limit: args.rate_limit,
             reject_name: args.reject_name.clone(),
+            lock_rate: args.lock_rate,
         },
         api: args.api.into(),
         seed: args.seed.clone(),

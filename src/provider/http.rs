@@ -98,6 +98,9 @@ pub struct HttpClient {
     auth: AuthScheme,
     /// Headers sent with every request (a vendor's versioned `Accept`).
     headers: Arc<Vec<(&'static str, &'static str)>>,
+    /// Refusals the vendor makes without doing anything, which may be sent again whatever the
+    /// method (PagerDuty's "account could not be locked"), by status and body text.
+    transient: Option<fn(StatusCode, &str) -> bool>,
     policy: RetryPolicy,
     requests: Arc<AtomicU64>,
     retries: Arc<AtomicU64>,
@@ -151,6 +154,7 @@ impl HttpClient {
             token,
             auth: AuthScheme::Bearer,
             headers: Arc::default(),
+            transient: None,
             policy,
             requests: Arc::default(),
             retries: Arc::default(),
@@ -171,6 +175,13 @@ impl HttpClient {
     #[must_use]
     pub fn with_headers(mut self, headers: Vec<(&'static str, &'static str)>) -> Self {
         self.headers = Arc::new(headers);
+        self
+    }
+
+    /// The same client, retrying the refusals `transient` recognises as not carried out.
+    #[must_use]
+    pub fn with_transient(mut self, transient: fn(StatusCode, &str) -> bool) -> Self {
+        self.transient = Some(transient);
         self
     }
 
@@ -326,9 +337,14 @@ impl HttpClient {
                     }
                     // A throttled request was not carried out: it may always be sent again, and
                     // only the time limit (and a generous count) bounds waiting for the budget.
+                    let transient = self.transient.is_some_and(|t| t(status, &text));
                     let again = if limited {
                         started.elapsed() < self.policy.max_total
                             && throttled < self.policy.max_attempts * 4
+                    } else if transient {
+                        // Refused without being carried out: safe to send again, any method.
+                        tracing::debug!(%method, %url, attempt, "refused for now; retrying");
+                        self.may_retry(true, attempt - throttled, started)
                     } else {
                         status.is_server_error()
                             && self.may_retry(retry, attempt - throttled, started)

@@ -55,6 +55,9 @@ pub struct Faults {
     /// Writes whose body has this `name` are refused with 422: a deterministic failure of one
     /// object, for tests of partial applies.
     pub reject_name: Option<String>,
+    /// PagerDuty dialect: fraction of writes refused with the 400 PagerDuty gives when the
+    /// account is locked by concurrent changes (nothing is changed; the client may retry).
+    pub lock_rate: f64,
 }
 
 /// Whose API the service speaks: alertform's own, or an emulation of a vendor's.
@@ -540,6 +543,15 @@ async fn faults_then(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
+    if app.api == Api::Pagerduty
+        && is_write
+        && faults.lock_rate > 0.0
+        && auth::random_unit() < faults.lock_rate
+    {
+        return app.error_response(ApiError::malformed(
+            "Account could not be locked, please try again (injected: --lock-rate)",
+        ));
+    }
     let request = match &faults.reject_name {
         Some(name) if is_write => {
             let (parts, body) = request.into_parts();

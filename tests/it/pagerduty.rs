@@ -519,9 +519,22 @@ fn export_writes_a_config_that_replans_to_no_changes() {
 
 #[test]
 fn apply_converges_through_failures_and_lost_answers_without_duplicates() {
-    converges_without_duplicates(
-        &["--fail-rate", "0.1", "--fail-after-commit-rate", "0.05"],
+    // Besides 503s before and after commit, 10 % of writes get PagerDuty's "account could not be
+    // locked" 400, which the client retries (nothing was changed).
+    let server = converges_without_duplicates(
+        &[
+            "--fail-rate",
+            "0.1",
+            "--fail-after-commit-rate",
+            "0.05",
+            "--lock-rate",
+            "0.1",
+        ],
         30,
+    );
+    assert!(
+        server.requests_matching(&["status=\"400\""]) > 0,
+        "account locks were injected"
     );
 }
 
@@ -565,7 +578,7 @@ fn generated(n: usize) -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
-fn converges_without_duplicates(faults: &[&str], n: usize) {
+fn converges_without_duplicates(faults: &[&str], n: usize) -> TestServer {
     let server = pd_server(faults);
     let (_dir, path) = generated(n);
     let mut converged = false;
@@ -606,6 +619,7 @@ fn converges_without_duplicates(faults: &[&str], n: usize) {
             .all(|s| s["integrations"].as_array().unwrap().len() == 1),
         "no duplicate integration"
     );
+    server
 }
 
 #[test]

@@ -82,10 +82,13 @@ fn attribute<'a>(after: &'a Attributes, field: &str) -> &'a str {
 impl PagerDutyProvider {
     pub fn new(http: HttpClient, from: Option<String>) -> Self {
         PagerDutyProvider {
-            http: http.with_auth(AuthScheme::Token).with_headers(vec![
-                ("accept", ACCEPT),
-                ("content-type", "application/json"),
-            ]),
+            http: http
+                .with_auth(AuthScheme::Token)
+                .with_headers(vec![
+                    ("accept", ACCEPT),
+                    ("content-type", "application/json"),
+                ])
+                .with_transient(account_locked),
             from,
             live: Arc::default(),
             vendors: Arc::default(),
@@ -383,6 +386,12 @@ impl PagerDutyProvider {
         *self.live.lock().expect("live detail lock") = detail;
         Ok(observed)
     }
+}
+
+/// PagerDuty's 400 when concurrent changes hold the account's lock: nothing was changed, and the
+/// same request succeeds later (PagerDuty's own Terraform provider retries it too).
+fn account_locked(status: StatusCode, body: &str) -> bool {
+    status == StatusCode::BAD_REQUEST && body.contains("could not be locked")
 }
 
 /// `https://acme.pagerduty.com/users/P1` → `acme`.
