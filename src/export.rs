@@ -100,6 +100,10 @@ pub fn export(
             .or_default()
             .push((w.key(&g.id), w.block(&w.key(&g.id), &fields, &[])));
     }
+    // Policies with no step a config can hold, and the `settings.ignore` patterns that leave
+    // them (and the integrations routed to them) to the service.
+    let mut stepless: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut ignore: Vec<String> = Vec::new();
     for p in &observed.escalation_policies {
         let mut fields = vec![("name", w.string(&p.name))];
         if let Some(d) = &p.description {
@@ -129,6 +133,13 @@ pub fn export(
                 (step.last().is_some_and(|(_, notify)| notify != "[]")).then_some(step)
             })
             .collect();
+        if steps.is_empty() {
+            // Nothing alertform can express (only step types it has no word for): not a policy
+            // a config can declare. It, and what routes to it, are left to the service.
+            stepless.insert(p.id.as_str());
+            ignore.push(format!("escalation_policy:{}", p.name));
+            continue;
+        }
         files
             .entry("escalation_policies")
             .or_default()
@@ -188,6 +199,10 @@ pub fn export(
             .push((w.key(&s.id), w.schedule(&w.key(&s.id), &fields, &layers)));
     }
     for i in &observed.integrations {
+        if stepless.contains(i.escalation_policy_id.as_str()) {
+            ignore.push(format!("integration:{}", i.name));
+            continue;
+        }
         let mut fields = vec![
             ("name", w.string(&i.name)),
             ("channel", w.string(i.channel.channel().as_str())),
@@ -237,11 +252,31 @@ pub fn export(
         Format::Toml => "toml",
         Format::Hcl => "hcl",
     };
+    let mut settings: Vec<(&str, String)> = Vec::new();
     if provider != crate::model::ProviderName::Alertform {
         // The exported config plans against the service it came from.
+        settings.push(("provider", w.string(provider.as_str())));
+    }
+    if !ignore.is_empty() {
+        let patterns: Vec<String> = ignore.iter().map(|p| w.string(p)).collect();
+        settings.push(("ignore", format!("[{}]", patterns.join(", "))));
+    }
+    if !settings.is_empty() {
         let text = match format {
-            Format::Toml => format!("[settings]\nprovider = \"{provider}\"\n"),
-            Format::Hcl => format!("settings {{\n  provider = \"{provider}\"\n}}\n"),
+            Format::Toml => {
+                let lines: Vec<String> = settings
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}\n"))
+                    .collect();
+                format!("[settings]\n{}", lines.concat())
+            }
+            Format::Hcl => {
+                let lines: Vec<String> = settings
+                    .iter()
+                    .map(|(k, v)| format!("  {k} = {v}\n"))
+                    .collect();
+                format!("settings {{\n{}}}\n", lines.concat())
+            }
         };
         files
             .entry("settings")
@@ -261,16 +296,21 @@ pub fn export(
         })
         .collect();
     let left_out = w.left_out.into_inner();
-    let notes = if left_out.is_empty() {
-        Vec::new()
-    } else {
-        vec![format!(
+    let mut notes = Vec::new();
+    if !left_out.is_empty() {
+        notes.push(format!(
             "left out {} reference{} to what alertform cannot name (a step type it cannot express, or an object that is gone): {}",
             left_out.len(),
             if left_out.len() == 1 { "" } else { "s" },
             left_out.join(", ")
-        )]
-    };
+        ));
+    }
+    if !ignore.is_empty() {
+        notes.push(format!(
+            "left to the service, through settings.ignore (policies with no step alertform can express, and the integrations routed to them): {}",
+            ignore.join(", ")
+        ));
+    }
     (files, notes)
 }
 

@@ -1039,6 +1039,27 @@ fn export_leaves_out_what_it_cannot_name_and_says_so() {
         );
         assert_eq!(status, 201, "{body}");
     }
+    // A chain of nothing but a step alertform has no word for, and an integration routed to it.
+    let (_, only_ui) = send(
+        server
+            .oncall(Method::POST, "/api/v1/escalation_chains/")
+            .json(&json!({"name": "Resolve only"})),
+    );
+    let (status, body) = send(
+        server
+            .oncall(Method::POST, "/api/v1/escalation_policies/")
+            .json(&json!({"type": "resolve", "escalation_chain_id": only_ui["id"]})),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = send(
+        server
+            .oncall(Method::POST, "/api/v1/integrations/")
+            .json(&json!({
+                "name": "Routed to resolve", "type": "webhook",
+                "default_route": {"escalation_chain_id": only_ui["id"]},
+            })),
+    );
+    assert_eq!(status, 201, "{body}");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("exported");
     let exported = alertform(&[
@@ -1054,7 +1075,12 @@ fn export_leaves_out_what_it_cannot_name_and_says_so() {
     ]);
     assert!(exported.status.success(), "{}", stderr(&exported));
     assert!(
-        stderr(&exported).contains("note: left out 1 reference to what alertform cannot name"),
+        stderr(&exported).contains("note: left out 2 references to what alertform cannot name"),
+        "{}",
+        stderr(&exported)
+    );
+    assert!(
+        stderr(&exported).contains("escalation_policy:Resolve only, integration:Routed to resolve"),
         "{}",
         stderr(&exported)
     );
@@ -1064,6 +1090,28 @@ fn export_leaves_out_what_it_cannot_name_and_says_so() {
         "the export is a valid config: {}",
         stderr(&valid)
     );
+    // Planned against the service it came from, the stepless chain and its integration are
+    // ignored, not deleted. (The mixed chain loses its `resolve` step: the known cost of an
+    // export that cannot name it.)
+    let plan = alertform(&[
+        "plan",
+        out.to_str().unwrap(),
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--format",
+        "json",
+    ]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let plan: Value = serde_json::from_str(&stdout(&plan)).unwrap();
+    let changes = plan["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().all(|c| c["action"] != "delete"),
+        "nothing is deleted: {changes:?}"
+    );
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["address"], "escalation_policy.made_in_the_ui");
 }
 
 #[test]
