@@ -137,7 +137,7 @@ pub fn export(
             // Nothing alertform can express (only step types it has no word for): not a policy
             // a config can declare. It, and what routes to it, are left to the service.
             stepless.insert(p.id.as_str());
-            ignore.push(format!("escalation_policy:{}", p.name));
+            ignore.push(format!("escalation_policy:{}", globset::escape(&p.name)));
             continue;
         }
         files
@@ -200,7 +200,7 @@ pub fn export(
     }
     for i in &observed.integrations {
         if stepless.contains(i.escalation_policy_id.as_str()) {
-            ignore.push(format!("integration:{}", i.name));
+            ignore.push(format!("integration:{}", globset::escape(&i.name)));
             continue;
         }
         let mut fields = vec![
