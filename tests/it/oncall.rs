@@ -10,39 +10,17 @@ use crate::support::{ISSUE_FAULTS, TestServer, alertform, edit, root, send, stde
 
 const EXAMPLE: &str = "examples/quickstart-oncall";
 
-fn seed() -> String {
-    root()
-        .join(EXAMPLE)
-        .join("grafana-oncall-seed.json")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// An OnCall emulation seeded with the example's Grafana org.
 fn oncall_server(extra: &[&str]) -> TestServer {
-    let seed = seed();
-    let mut args = vec!["--api", "grafana_oncall", "--seed", &seed];
-    args.extend_from_slice(extra);
-    TestServer::start(&args)
+    crate::support::vendor_server(
+        "grafana_oncall",
+        "examples/quickstart-oncall/grafana-oncall-seed.json",
+        extra,
+    )
 }
 
 fn run(server: &TestServer, command: &str, path: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        command,
-        path,
-        "--endpoint",
-        &server.url,
-        "--token",
-        &server.token,
-        "--provider",
-        "grafana_oncall",
-    ];
-    if command == "apply" {
-        args.push("--auto-approve");
-    }
-    args.extend_from_slice(extra);
-    alertform(&args)
+    crate::support::run_against(server, "grafana_oncall", command, path, extra)
 }
 
 fn plan_code(server: &TestServer, path: &str) -> Option<i32> {

@@ -11,41 +11,20 @@ use crate::support::{TestServer, alertform, edit, http_client, root, send, stder
 const EXAMPLE: &str = "examples/quickstart-pagerduty";
 const OWNER_EMAIL: &str = "alice@example.com";
 
-fn seed() -> String {
-    root()
-        .join(EXAMPLE)
-        .join("pagerduty-seed.json")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A PagerDuty emulation seeded with the example's account (Alice owns it).
 fn pd_server(extra: &[&str]) -> TestServer {
-    let seed = seed();
-    let mut args = vec!["--api", "pagerduty", "--seed", &seed];
-    args.extend_from_slice(extra);
-    TestServer::start(&args)
+    crate::support::vendor_server(
+        "pagerduty",
+        "examples/quickstart-pagerduty/pagerduty-seed.json",
+        extra,
+    )
 }
 
+/// `alertform COMMAND PATH` against `server`, creating users as the account's owner.
 fn run(server: &TestServer, command: &str, path: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        command,
-        path,
-        "--endpoint",
-        &server.url,
-        "--token",
-        &server.token,
-        "--provider",
-        "pagerduty",
-        "--from-email",
-        OWNER_EMAIL,
-    ];
-    if command == "apply" {
-        args.push("--auto-approve");
-    }
+    let mut args = vec!["--from-email", OWNER_EMAIL];
     args.extend_from_slice(extra);
-    alertform(&args)
+    crate::support::run_against(server, "pagerduty", command, path, &args)
 }
 
 fn plan_code(server: &TestServer, path: &str) -> Option<i32> {

@@ -301,3 +301,36 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     assert!(text.contains(from), "`{from}` not in {}", path.display());
     std::fs::write(path, text.replace(from, to)).unwrap();
 }
+
+/// A vendor emulation (`serve --api API`) seeded from `seed` (relative to the repository).
+pub fn vendor_server(api: &str, seed: &str, extra: &[&str]) -> TestServer {
+    let seed = root().join(seed);
+    let mut args = vec!["--api", api, "--seed", seed.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    TestServer::start(&args)
+}
+
+/// `alertform COMMAND PATH` against `server` as `provider` (applies auto-approved), then `extra`.
+pub fn run_against(
+    server: &TestServer,
+    provider: &str,
+    command: &str,
+    path: &str,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec![
+        command,
+        path,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--provider",
+        provider,
+    ];
+    if command == "apply" {
+        args.push("--auto-approve");
+    }
+    args.extend_from_slice(extra);
+    alertform(&args)
+}
