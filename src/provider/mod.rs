@@ -91,6 +91,15 @@ pub(crate) fn version_of(parts: &[&Value]) -> u64 {
     u64::from_str_radix(&digest[..13], 16).unwrap_or(0)
 }
 
+/// A string field of a vendor's JSON object, empty when it is missing or not a string.
+pub(crate) fn text(value: &Value, field: &str) -> String {
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Enough of RFC 3986 for a name in a query string.
 pub(crate) fn percent_encode(text: &str) -> String {
     use std::fmt::Write as _;

@@ -242,7 +242,7 @@ pub fn router(state: App) -> Router {
     api = route(
         api,
         "/teams/{id}",
-        get(get_team)
+        get(get_kind::<TEAM_KIND>)
             .put(update_kind::<TEAM_KIND>)
             .delete(delete_team),
     );
@@ -260,7 +260,7 @@ pub fn router(state: App) -> Router {
     api = route(
         api,
         "/escalation_policies/{id}",
-        get(get_policy)
+        get(get_kind::<POLICY_KIND>)
             .put(update_kind::<POLICY_KIND>)
             .delete(delete_policy),
     );
@@ -296,7 +296,7 @@ pub fn router(state: App) -> Router {
     api = route(
         api,
         "/schedules/{id}",
-        get(get_schedule)
+        get(get_kind::<SCHEDULE_KIND>)
             .put(update_kind::<SCHEDULE_KIND>)
             .delete(delete_schedule),
     );
@@ -1254,15 +1254,6 @@ async fn list_teams(State(app): State<App>, headers: HeaderMap, RawQuery(raw): R
     .await?;
     paged("teams", teams, count, &query)
 }
-async fn get_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
-    let team = read(&app, &headers, move |tx, links| {
-        let team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        Ok(render_team(links, team))
-    })
-    .await?;
-    ok(StatusCode::OK, json!({ "team": team }))
-}
-
 async fn delete_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     transact(&app, &headers, move |tx, _| {
         TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
@@ -1570,16 +1561,6 @@ async fn list_policies(
     .await?;
     paged("escalation_policies", policies, count, &query)
 }
-async fn get_policy(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
-    let policy = read(&app, &headers, move |tx, links| {
-        let policy = POLICIES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        let services_of = services_by_policy(tx, links)?;
-        Ok(render_policy(tx, links, policy, &services_of)?)
-    })
-    .await?;
-    ok(StatusCode::OK, json!({ "escalation_policy": policy }))
-}
-
 async fn delete_policy(
     State(app): State<App>,
     headers: HeaderMap,
@@ -2181,16 +2162,6 @@ async fn list_schedules(
     .await?;
     paged("schedules", schedules, count, &query)
 }
-async fn get_schedule(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
-    let schedule = read(&app, &headers, move |tx, links| {
-        let schedule = SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        let policies = POLICIES.all(tx, None)?;
-        Ok(render_schedule(tx, links, schedule, true, &policies)?)
-    })
-    .await?;
-    ok(StatusCode::OK, json!({ "schedule": schedule }))
-}
-
 async fn delete_schedule(
     State(app): State<App>,
     headers: HeaderMap,
@@ -2369,6 +2340,23 @@ const TEAM_KIND: usize = 0;
 const POLICY_KIND: usize = 1;
 const SERVICE_KIND: usize = 2;
 const SCHEDULE_KIND: usize = 3;
+
+async fn get_kind<const K: usize>(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    let kind = NAMED[K];
+    let object = read(&app, &headers, move |tx, links| {
+        let object = kind
+            .collection
+            .get(tx, &id)?
+            .ok_or_else(PdError::not_found)?;
+        Ok((kind.render)(tx, links, object)?)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ kind.key: object }))
+}
 
 async fn create_kind<const K: usize>(
     State(app): State<App>,

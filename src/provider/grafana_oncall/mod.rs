@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::http::{HttpClient, HttpError};
 use super::{
     Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser, ProviderError, percent_encode, version_of,
+    ObservedStep, ObservedUser, ProviderError, percent_encode, text, version_of,
 };
 use crate::model::{ChannelSettings, Kind, Role, Templates};
 use crate::plan::{Action, Attributes, Change};
@@ -55,14 +55,6 @@ impl std::fmt::Debug for OnCallProvider {
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
-}
-
-fn text(value: &Value, field: &str) -> String {
-    value
-        .get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn optional_text(value: &Value, field: &str) -> Option<String> {

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::http::{AuthScheme, HttpClient, HttpError};
 use super::{
     Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser, ProviderError, percent_encode, version_of,
+    ObservedStep, ObservedUser, ProviderError, percent_encode, text, version_of,
 };
 use crate::model::{ChannelSettings, Kind, Role, Rotation, Templates};
 use crate::plan::{Action, Attributes, Change, Plan};
@@ -65,14 +65,6 @@ impl std::fmt::Debug for PagerDutyProvider {
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
-}
-
-fn text(value: &Value, field: &str) -> String {
-    value
-        .get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn attribute<'a>(after: &'a Attributes, field: &str) -> &'a str {
