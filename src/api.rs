@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Channel, ChatPlatform, Day, Kind};
+use crate::model::{Channel, ChatPlatform, Day, Kind, OutboundType};
 
 /// The roles a user or an API token can have.
 pub use crate::model::Role;
@@ -31,6 +31,7 @@ pub fn collection(kind: Kind) -> &'static str {
         Kind::Schedule => "schedules",
         Kind::EscalationPolicy => "escalation_policies",
         Kind::Integration => "integrations",
+        Kind::Outbound => "outbound",
     }
 }
 
@@ -157,6 +158,9 @@ pub struct StepBody {
     /// Whoever is on call in these schedules when the step runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify_schedule_ids: Vec<String>,
+    /// Outbound targets the step sends the alert to (webhooks are delivered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify_outbound_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -352,6 +356,88 @@ pub struct Integration {
     pub deletable: bool,
 }
 
+/// The settings of an outbound target: those of its type, the others absent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSettings {
+    /// `webhook` only, required there. Secret: write-only, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `email` only, required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `ssh_restart` only, required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `ssh_restart` only: default 22.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `ssh_restart` only, required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// `ssh_restart` only, required there. Secret: write-only, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// `sms` only, required there: E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `slack` only, required there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
+/// Create or replace an outbound target. On PUT, `type` may be left out (if given it must equal
+/// the stored one), and a secret setting left out keeps its stored value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundInput {
+    /// Unique among outbound targets.
+    #[schemars(length(min = 1, max = 255))]
+    pub name: String,
+    /// Create only.
+    #[serde(default, rename = "type")]
+    pub kind: Option<OutboundType>,
+    #[serde(default)]
+    pub settings: OutboundSettings,
+    /// Default true; a target that is not editable answers PUT with `not_editable`.
+    #[serde(default)]
+    pub editable: Option<bool>,
+    /// Default true; a target that is not deletable answers DELETE with `not_deletable`.
+    #[serde(default)]
+    pub deletable: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Outbound {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: OutboundType,
+    /// The settings without secrets.
+    pub settings: OutboundSettings,
+    /// Per secret setting, `sha256:` and the hex SHA-256 of the object's id, a NUL, the value and
+    /// a NUL: a client holding the value can tell whether it changed; the value is never returned.
+    pub secret_digests: BTreeMap<String, String>,
+    pub editable: bool,
+    pub deletable: bool,
+}
+
+/// One attempt to deliver an alert to a webhook target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Delivery {
+    pub outbound_id: String,
+    pub outbound_name: String,
+    /// `pending` (not yet delivered, retrying), `delivered`, or `failed` (attempts used up).
+    pub status: String,
+    pub attempts: u32,
+    /// The receiver's last HTTP status, if it answered.
+    pub last_status: Option<u16>,
+    /// Why the last attempt failed, without the URL.
+    pub last_error: Option<String>,
+    pub updated_at: String,
+}
+
 /// One entry of the template gallery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Template {
@@ -441,6 +527,9 @@ pub struct RoutedStep {
     /// Per schedule the step names: who was on call when the step ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_call: Vec<OnCallAt>,
+    /// Outbound targets the step sends the alert to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbound_ids: Vec<String>,
 }
 
 /// Who a schedule had on call at one moment.
@@ -464,6 +553,9 @@ pub struct Alert {
     pub payload: serde_json::Value,
     /// Routing as it was when the alert arrived.
     pub routing: Routing,
+    /// Each webhook the routing reaches, with how its delivery went.
+    #[serde(default)]
+    pub deliveries: Vec<Delivery>,
 }
 
 /// Answer to an accepted alert or heartbeat.

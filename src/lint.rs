@@ -391,6 +391,7 @@ fn lifecycle_ignores<'m>(model: &'m Model, address: &Address) -> &'m [String] {
         Kind::Schedule => model.schedules.get(key).map(|r| &r.lifecycle),
         Kind::EscalationPolicy => model.escalation_policies.get(key).map(|r| &r.lifecycle),
         Kind::Integration => model.integrations.get(key).map(|r| &r.lifecycle),
+        Kind::Outbound => model.outbound.get(key).map(|r| &r.lifecycle),
     }
     .map_or(&[], |l| l.lint_ignore.as_slice())
 }

@@ -9,13 +9,15 @@ use super::node::{INTERPOLATED, Node, Span, Table, Value};
 use super::source::FileId;
 use super::types::{
     Declared, Decoded, EscalationPolicyConfig, GroupConfig, IntegrationConfig, LayerConfig,
-    LifecycleConfig, LintConfig, Reference, ResourceConfig, ScheduleConfig, SettingsConfig,
-    Spanned, StepConfig, TemplatesConfig, UserConfig, WindowConfig,
+    LifecycleConfig, LintConfig, OutboundConfig, Reference, ResourceConfig, ScheduleConfig,
+    SecretConfig, SettingsConfig, Spanned, StepConfig, TemplatesConfig, UserConfig, WindowConfig,
 };
 use crate::model::validate::{
     is_valid_email, is_valid_phone, is_valid_slug, is_valid_time_zone, time_zone_names,
 };
-use crate::model::{Channel, ChatPlatform, Day, Kind, ProviderName, Role, Rotation, is_valid_key};
+use crate::model::{
+    Channel, ChatPlatform, Day, Kind, OutboundType, ProviderName, Role, Rotation, is_valid_key,
+};
 
 const LIFECYCLE: [&str; 3] = ["renamed_from", "prevent_destroy", "lint_ignore"];
 const USER_FIELDS: [&str; 5] = ["name", "email", "phone", "role", "time_zone"];
@@ -54,6 +56,20 @@ const SETTINGS_FIELDS: [&str; 5] = [
     "expand_groups",
 ];
 const LINT_FIELDS: [&str; 1] = ["disable"];
+const OUTBOUND_FIELDS: [&str; 2] = ["name", "type"];
+
+/// The fields of each outbound type, the required ones first (`required` of them).
+const OUTBOUND_TYPE_FIELDS: [(OutboundType, &[&str], usize); 5] = [
+    (OutboundType::Webhook, &["url"], 1),
+    (OutboundType::Email, &["address"], 1),
+    (
+        OutboundType::SshRestart,
+        &["host", "username", "password", "port"],
+        3,
+    ),
+    (OutboundType::Sms, &["phone"], 1),
+    (OutboundType::Slack, &["channel"], 1),
+];
 
 /// The fields that belong to one channel only.
 const CHANNEL_FIELDS: [(&str, Channel); 4] = [
@@ -129,6 +145,7 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
                 Kind::Schedule => "a schedule",
                 Kind::EscalationPolicy => "an escalation policy",
                 Kind::Integration => "an integration",
+                Kind::Outbound => "an outbound target",
             };
             let object = Object::new(table, resource.key_span.clone(), what, noun);
             let config = match kind {
@@ -141,6 +158,7 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
                 Kind::Integration => decoder
                     .integration(&object)
                     .map(ResourceConfig::Integration),
+                Kind::Outbound => decoder.outbound(&object).map(ResourceConfig::Outbound),
             };
             if let Some(config) = config {
                 out.resources.push(Declared {
@@ -1113,6 +1131,143 @@ impl Decoder<'_> {
             interval_minutes,
             chat_platform,
             chat_channel,
+            lifecycle,
+        })
+    }
+
+    /// A secret field: `{ env = "NAME" }` (the usual way) or a literal.
+    fn secret(&mut self, object: &Object, field: &str) -> Option<SecretConfig> {
+        let node = object.get(field)?;
+        let env = match &node.value {
+            Value::Table(table) => match table.entries.as_slice() {
+                [entry] if entry.key == "env" => match &entry.value.value {
+                    Value::String(name) => Some(name.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let value = self.non_empty_string(object, field)?;
+        Some(SecretConfig { value, env })
+    }
+
+    fn outbound(&mut self, object: &Object) -> Option<OutboundConfig> {
+        let every: Vec<&str> = OUTBOUND_TYPE_FIELDS
+            .iter()
+            .flat_map(|(_, fields, _)| fields.iter().copied())
+            .collect();
+        self.check_fields(
+            object,
+            &[&OUTBOUND_FIELDS, &every, &LIFECYCLE],
+            &["name", "type"],
+        );
+        let name = self.non_empty_string(object, "name");
+        let kind = self.enumeration(object, "type", OutboundType::NAMES, OutboundType::parse);
+        let url = self.secret(object, "url").and_then(|url| {
+            let ok = url::Url::parse(&url.value.value)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+            if !ok {
+                // The value may carry a token, so the message does not repeat it.
+                self.problems.push(Problem::at(
+                    format!("`url` of {} is not an http or https URL", object.what),
+                    self.file,
+                    url.value.span.clone(),
+                    "not an http(s) URL",
+                ));
+                return None;
+            }
+            Some(url)
+        });
+        let address = self.string(object, "address").and_then(|a| {
+            if is_valid_email(&a.value) {
+                Some(a.value)
+            } else {
+                self.problems.push(Problem::at(
+                    format!("invalid address `{}`", a.value),
+                    self.file,
+                    a.span.clone(),
+                    "not an email address",
+                ));
+                None
+            }
+        });
+        let host = self.non_empty_string(object, "host").map(|h| h.value);
+        let port = self.int(object, "port", 1..=65535);
+        let username = self.non_empty_string(object, "username").map(|u| u.value);
+        let password = self.secret(object, "password");
+        let phone = self.string(object, "phone").and_then(|p| {
+            if is_valid_phone(&p.value) {
+                Some(p.value)
+            } else {
+                self.problems.push(
+                    Problem::at(
+                        format!("invalid phone `{}`", p.value),
+                        self.file,
+                        p.span.clone(),
+                        "not an E.164 number",
+                    )
+                    .help("write it in E.164: `+` and the country code, e.g. `+14155550100`"),
+                );
+                None
+            }
+        });
+        let channel = self.non_empty_string(object, "channel").map(|c| c.value);
+        let lifecycle = self.lifecycle(object);
+        let kind = kind?;
+        let mut type_ok = true;
+        for (owner, fields, required) in OUTBOUND_TYPE_FIELDS {
+            for (index, field) in fields.iter().enumerate() {
+                if owner == kind {
+                    if index < required && object.get(field).is_none() {
+                        type_ok = false;
+                        self.problems.push(Problem::at(
+                            format!(
+                                "{} is {} {kind} target and needs `{field}`",
+                                object.what,
+                                article(kind.as_str())
+                            ),
+                            self.file,
+                            object.span.clone(),
+                            format!("`{field}` is required here"),
+                        ));
+                    }
+                } else if !OUTBOUND_TYPE_FIELDS
+                    .iter()
+                    .any(|(t, f, _)| *t == kind && f.contains(field))
+                    && let Some(entry) = object.table.get(field)
+                {
+                    type_ok = false;
+                    self.problems.push(
+                        Problem::at(
+                            format!(
+                                "`{field}` only applies to {owner} targets, and {} is {} {kind} target",
+                                object.what,
+                                article(kind.as_str())
+                            ),
+                            self.file,
+                            entry.key_span.clone(),
+                            format!("not valid on {} `{kind}` target", article(kind.as_str())),
+                        )
+                        .help(format!("remove `{field}`, or set `type = \"{owner}\"`")),
+                    );
+                }
+            }
+        }
+        if !type_ok {
+            return None;
+        }
+        Some(OutboundConfig {
+            name: name?,
+            kind,
+            url,
+            address,
+            host,
+            port,
+            username,
+            password,
+            phone,
+            channel,
             lifecycle,
         })
     }

@@ -8,7 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::node::Span;
 use super::source::FileId;
-use crate::model::{Channel, ChatPlatform, Day, Kind, ProviderName, Role};
+use crate::model::{Channel, ChatPlatform, Day, Kind, OutboundType, ProviderName, Role};
 
 /// A value with the place it was written, for diagnostics that come after decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +94,10 @@ pub struct ConfigFile {
     /// Inbound integrations: where alerts come in.
     #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
     pub integration: BTreeMap<String, IntegrationConfig>,
+    /// Outbound targets: webhooks, mailboxes, servers to restart, phones and Slack channels that
+    /// escalation steps notify.
+    #[schemars(default, extend("propertyNames" = {"pattern": "^[a-z0-9_-]+$"}))]
+    pub outbound: BTreeMap<String, OutboundConfig>,
 }
 
 /// Fields every resource has.
@@ -228,7 +232,7 @@ pub struct StepConfig {
     /// Minutes after the previous step (0–1440, default 0).
     #[schemars(range(min = 0, max = 1440))]
     pub delay_minutes: Option<u16>,
-    /// Users, groups and schedules (whoever is on call) to notify; at least one.
+    /// Users, groups, schedules (whoever is on call) and outbound targets to notify; at least one.
     #[schemars(length(min = 1))]
     pub notify: Vec<Reference>,
 }
@@ -264,6 +268,53 @@ pub struct IntegrationConfig {
     /// `chat` channel only, required there: the channel name or id.
     #[schemars(transform = or_env)]
     pub chat_channel: Option<String>,
+    #[schemars(flatten)]
+    pub lifecycle: LifecycleConfig,
+}
+
+/// A secret field: written as `{ env = "NAME" }` (HCL: `env("NAME")`) so it never lives in git;
+/// a literal value works, and `validate` warns about it.
+#[derive(Debug, Clone)]
+pub struct SecretConfig {
+    pub value: Spanned<String>,
+    /// The environment variable it came from.
+    pub env: Option<String>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// Unique among outbound targets; live ones are matched by it.
+    #[schemars(transform = or_env)]
+    pub name: Spanned<String>,
+    /// Set on create only: changing it replaces the target.
+    #[schemars(rename = "type")]
+    pub kind: OutboundType,
+    /// `webhook` only, required there: where the alert is sent (HTTP POST). A secret (chat webhook URLs
+    /// carry a token): write `{ env = "NAME" }`.
+    #[schemars(with = "Option<String>", transform = or_env)]
+    pub url: Option<SecretConfig>,
+    /// `email` only, required there.
+    #[schemars(email, transform = or_env)]
+    pub address: Option<String>,
+    /// `ssh_restart` only, required there: the server's IP address or host name.
+    #[schemars(transform = or_env)]
+    pub host: Option<String>,
+    /// `ssh_restart` only: default 22.
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u16>,
+    /// `ssh_restart` only, required there.
+    #[schemars(transform = or_env)]
+    pub username: Option<String>,
+    /// `ssh_restart` only, required there. A secret: write `{ env = "NAME" }`.
+    #[schemars(with = "Option<String>", transform = or_env)]
+    pub password: Option<SecretConfig>,
+    /// `sms` only, required there: E.164, e.g. `+14155550100`.
+    #[schemars(regex(pattern = r"^\+[1-9][0-9]{7,14}$"), transform = or_env)]
+    pub phone: Option<String>,
+    /// `slack` only, required there: the channel, e.g. `#alerts`.
+    #[schemars(transform = or_env)]
+    pub channel: Option<String>,
     #[schemars(flatten)]
     pub lifecycle: LifecycleConfig,
 }
@@ -334,6 +385,7 @@ pub enum ResourceConfig {
     Schedule(ScheduleConfig),
     EscalationPolicy(EscalationPolicyConfig),
     Integration(IntegrationConfig),
+    Outbound(OutboundConfig),
 }
 
 /// Everything decoded from a config's files, before cross-resource checks.

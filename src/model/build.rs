@@ -10,12 +10,13 @@ use petgraph::graphmap::DiGraphMap;
 
 use super::{
     Address, ChannelSettings, EscalationPolicy, Group, IgnoreRule, Integration, Kind, Layer,
-    Lifecycle, Model, Role, Rotation, Schedule, Settings, Step, Templates, User, Window,
+    Lifecycle, Model, Outbound, OutboundTarget, OutboundType, Role, Rotation, Schedule, Secret,
+    Settings, Step, Templates, User, Window,
 };
 use crate::config::diagnostic::{Problem, article, closest};
 use crate::config::types::{
-    Declared, Decoded, IntegrationConfig, LifecycleConfig, Reference, ResourceConfig,
-    ScheduleConfig, Spanned,
+    Declared, Decoded, IntegrationConfig, LifecycleConfig, OutboundConfig, Reference,
+    ResourceConfig, ScheduleConfig, SecretConfig, Spanned,
 };
 use crate::model::{Channel, ChatPlatform};
 
@@ -60,8 +61,14 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
         .collect();
     resources.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     // Collected in address order, then built into the maps in one go.
-    let (mut users, mut groups, mut schedules, mut policies, mut integrations) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut users, mut groups, mut schedules, mut policies, mut integrations, mut outbound) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for (_, key, resource) in resources {
         let key = key.to_owned();
         match &resource.config {
@@ -104,7 +111,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                         delay_minutes: s.delay_minutes.unwrap_or(0),
                         notify: builder.resolve_all(
                             &s.notify,
-                            &[Kind::User, Kind::Group, Kind::Schedule],
+                            &[Kind::User, Kind::Group, Kind::Schedule, Kind::Outbound],
                             "notify",
                         ),
                     })
@@ -124,6 +131,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                 let integration = builder.integration(i);
                 integrations.push((key, integration));
             }
+            ResourceConfig::Outbound(o) => outbound.push((key, outbound_target(o))),
         }
     }
     model.users = users.into_iter().collect();
@@ -131,6 +139,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
     model.schedules = schedules.into_iter().collect();
     model.escalation_policies = policies.into_iter().collect();
     model.integrations = integrations.into_iter().collect();
+    model.outbound = outbound.into_iter().collect();
     builder.check_cycles(decoded);
     builder.check_unique(decoded);
     builder.check_ignored(decoded, &model.settings);
@@ -138,6 +147,42 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
         Ok(model)
     } else {
         Err(builder.problems)
+    }
+}
+
+/// An outbound target; the decoder has checked that its type's required fields are there.
+fn outbound_target(o: &OutboundConfig) -> Outbound {
+    let secret = |s: &Option<SecretConfig>| {
+        s.as_ref().map_or_else(
+            || Secret::new(String::new(), None),
+            |s| Secret::new(s.value.value.clone(), s.env.clone()),
+        )
+    };
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    let target = match o.kind {
+        OutboundType::Webhook => OutboundTarget::Webhook {
+            url: secret(&o.url),
+        },
+        OutboundType::Email => OutboundTarget::Email {
+            address: text(&o.address),
+        },
+        OutboundType::SshRestart => OutboundTarget::SshRestart {
+            host: text(&o.host),
+            port: o.port.unwrap_or(22),
+            username: text(&o.username),
+            password: secret(&o.password),
+        },
+        OutboundType::Sms => OutboundTarget::Sms {
+            phone: text(&o.phone),
+        },
+        OutboundType::Slack => OutboundTarget::Slack {
+            channel: text(&o.channel),
+        },
+    };
+    Outbound {
+        name: o.name.value.clone(),
+        target,
+        lifecycle: lifecycle(&o.lifecycle),
     }
 }
 
@@ -464,6 +509,7 @@ impl Builder<'_> {
                 ResourceConfig::Schedule(s) => (&s.name, "name"),
                 ResourceConfig::EscalationPolicy(p) => (&p.name, "name"),
                 ResourceConfig::Integration(i) => (&i.name, "name"),
+                ResourceConfig::Outbound(o) => (&o.name, "name"),
             };
             let normalized = if resource.kind == Kind::User {
                 Cow::Owned(identity.value.to_lowercase())
@@ -519,6 +565,7 @@ impl Builder<'_> {
                 ResourceConfig::Schedule(s) => vec![&s.name],
                 ResourceConfig::EscalationPolicy(p) => vec![&p.name],
                 ResourceConfig::Integration(i) => vec![&i.name],
+                ResourceConfig::Outbound(o) => vec![&o.name],
             };
             for (rule, pattern) in settings.ignore.iter().zip(&config.ignore) {
                 if let Some(name) = names.iter().find(|n| rule.matches(resource.kind, &n.value)) {

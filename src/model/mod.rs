@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use address::{Address, is_valid_key, key_from_name};
 pub use build::build;
-pub use vocabulary::{Channel, ChatPlatform, Day, Kind, ProviderName, Role};
+pub use vocabulary::{Channel, ChatPlatform, Day, Kind, OutboundType, ProviderName, Role};
 
 /// Everything one config declares.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -22,6 +22,7 @@ pub struct Model {
     pub schedules: BTreeMap<String, Schedule>,
     pub escalation_policies: BTreeMap<String, EscalationPolicy>,
     pub integrations: BTreeMap<String, Integration>,
+    pub outbound: BTreeMap<String, Outbound>,
     pub settings: Settings,
 }
 
@@ -34,6 +35,7 @@ impl Model {
             Kind::Schedule => self.schedules.len(),
             Kind::EscalationPolicy => self.escalation_policies.len(),
             Kind::Integration => self.integrations.len(),
+            Kind::Outbound => self.outbound.len(),
         }
     }
 }
@@ -127,11 +129,16 @@ impl Model {
             .integrations
             .keys()
             .map(|k| Address::new(Kind::Integration, k));
+        let outbound = self
+            .outbound
+            .keys()
+            .map(|k| Address::new(Kind::Outbound, k));
         users
             .chain(groups)
             .chain(schedules)
             .chain(policies)
             .chain(integrations)
+            .chain(outbound)
             .collect()
     }
 
@@ -324,6 +331,136 @@ impl ChannelSettings {
             ChannelSettings::Email { .. } => Channel::Email,
             ChannelSettings::Chat { .. } => Channel::Chat,
             ChannelSettings::Heartbeat { .. } => Channel::Heartbeat,
+        }
+    }
+}
+
+/// Where the service sends alerts on their way out: a webhook, a mailbox, a server to restart, a
+/// phone, a Slack channel. Escalation steps notify them beside people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    pub name: String,
+    pub target: OutboundTarget,
+    pub lifecycle: Lifecycle,
+}
+
+/// The type of an outbound target and the settings that only it has. `S` is how a secret is
+/// held: its value ([`Secret`], declared) or what the service shows of it ([`LiveSecret`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboundTarget<S = Secret> {
+    /// Chat and incident webhooks carry their token in the URL, so the URL is a secret.
+    Webhook {
+        url: S,
+    },
+    Email {
+        address: String,
+    },
+    SshRestart {
+        host: String,
+        port: u16,
+        username: String,
+        password: S,
+    },
+    Sms {
+        phone: String,
+    },
+    Slack {
+        channel: String,
+    },
+}
+
+impl<S> OutboundTarget<S> {
+    pub fn kind(&self) -> OutboundType {
+        match self {
+            OutboundTarget::Webhook { .. } => OutboundType::Webhook,
+            OutboundTarget::Email { .. } => OutboundType::Email,
+            OutboundTarget::SshRestart { .. } => OutboundType::SshRestart,
+            OutboundTarget::Sms { .. } => OutboundType::Sms,
+            OutboundTarget::Slack { .. } => OutboundType::Slack,
+        }
+    }
+
+    /// The secret fields, as (field, secret).
+    pub fn secrets(&self) -> Vec<(&'static str, &S)> {
+        match self {
+            OutboundTarget::Webhook { url } => vec![("url", url)],
+            OutboundTarget::SshRestart { password, .. } => vec![("password", password)],
+            OutboundTarget::Email { .. }
+            | OutboundTarget::Sms { .. }
+            | OutboundTarget::Slack { .. } => Vec::new(),
+        }
+    }
+
+    /// The settings that are not secret, as (field, value), in the order configs write them.
+    pub fn settings(&self) -> Vec<(&'static str, serde_json::Value)> {
+        match self {
+            OutboundTarget::Webhook { .. } => Vec::new(),
+            OutboundTarget::Email { address } => vec![("address", address.as_str().into())],
+            OutboundTarget::SshRestart {
+                host,
+                port,
+                username,
+                ..
+            } => vec![
+                ("host", host.as_str().into()),
+                ("port", (*port).into()),
+                ("username", username.as_str().into()),
+            ],
+            OutboundTarget::Sms { phone } => vec![("phone", phone.as_str().into())],
+            OutboundTarget::Slack { channel } => vec![("channel", channel.as_str().into())],
+        }
+    }
+}
+
+/// What a live service shows of a secret: a digest to compare a declared value with
+/// ([`secret_digest`] salted with the live object's id), or nothing to compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveSecret {
+    Digest(String),
+    /// The service neither returns the value nor a digest of it.
+    Unknown,
+}
+
+/// A value that must never be printed, logged or saved: a password, a URL with a token in it.
+/// Its `Debug` says where it came from, never what it is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    value: String,
+    /// The environment variable it was read from; `None` when written in a file.
+    pub env: Option<String>,
+}
+
+impl Secret {
+    pub fn new(value: String, env: Option<String>) -> Secret {
+        Secret { value, env }
+    }
+
+    /// The value itself, for the request that sends it and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+
+    /// What a service that keeps only a digest of the secret compares: SHA-256 over the live
+    /// object's id and the value, so equal secrets of two objects differ.
+    pub fn digest(&self, salt: &str) -> String {
+        secret_digest(salt, &self.value)
+    }
+}
+
+/// [`Secret::digest`] of a value: `sha256:` and the hex of SHA-256 over the salt and the value
+/// (each followed by a NUL).
+pub fn secret_digest(salt: &str, value: &str) -> String {
+    format!(
+        "sha256:{}",
+        crate::digest::sha256_parts([salt.as_bytes(), value.as_bytes()])
+    )
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.env {
+            Some(name) => write!(f, "Secret(from ${name})"),
+            None => f.write_str("Secret(literal)"),
         }
     }
 }

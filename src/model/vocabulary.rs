@@ -44,13 +44,14 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
-    /// The four kinds of resource alertform manages.
+    /// The kinds of resource alertform manages.
     Kind {
         User = "user",
         Group = "group",
         Schedule = "schedule",
         EscalationPolicy = "escalation_policy",
         Integration = "integration",
+        Outbound = "outbound",
     }
 }
 
@@ -83,6 +84,7 @@ impl Kind {
             Kind::Schedule => "schedule",
             Kind::EscalationPolicy => "escalation policy",
             Kind::Integration => "integration",
+            Kind::Outbound => "outbound target",
         }
     }
 
@@ -93,6 +95,7 @@ impl Kind {
             Kind::Schedule => "schedules",
             Kind::EscalationPolicy => "escalation policies",
             Kind::Integration => "integrations",
+            Kind::Outbound => "outbound targets",
         }
     }
 }
@@ -168,5 +171,21 @@ vocabulary! {
     ChatPlatform {
         Slack = "slack",
         Teams = "teams",
+    }
+}
+
+vocabulary! {
+    /// What an outbound target is: where the service sends an alert on its way out.
+    OutboundType {
+        /// An HTTP POST of the alert to a URL.
+        Webhook = "webhook",
+        /// Mail to an address.
+        Email = "email",
+        /// Restart a server over SSH (`sudo reboot`).
+        SshRestart = "ssh_restart",
+        /// A text message to an E.164 phone number.
+        Sms = "sms",
+        /// A message in a Slack channel.
+        Slack = "slack",
     }
 }

@@ -11,10 +11,12 @@ use serde_json::{Value, json};
 
 use super::Attributes;
 use crate::model::{
-    Address, ChannelSettings, Kind, Lifecycle, Model, Role, Rotation, Templates, Window,
+    Address, ChannelSettings, Kind, Lifecycle, LiveSecret, Model, OutboundTarget, Role, Rotation,
+    Secret, Templates, Window,
 };
 use crate::provider::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedSchedule, ObservedUser,
+    Observed, ObservedGroup, ObservedIntegration, ObservedOutbound, ObservedPolicy,
+    ObservedSchedule, ObservedUser,
 };
 
 /// A reference as compared: a declared resource (kind and key), or the address shown for
@@ -89,6 +91,91 @@ pub enum Shape<'a> {
         enabled: bool,
         templates: &'a Templates,
     },
+    Outbound {
+        name: &'a str,
+        target: TargetShape<'a>,
+    },
+}
+
+/// An outbound target's settings as compared; secrets as [`SecretShape`]s.
+#[derive(Debug, PartialEq)]
+pub struct TargetShape<'a> {
+    pub kind: crate::model::OutboundType,
+    pub settings: Vec<(&'static str, Value)>,
+    pub secrets: Vec<(&'static str, SecretShape<'a>)>,
+}
+
+impl<'a> TargetShape<'a> {
+    fn declared(target: &'a OutboundTarget) -> TargetShape<'a> {
+        TargetShape {
+            kind: target.kind(),
+            settings: target.settings(),
+            secrets: target
+                .secrets()
+                .into_iter()
+                .map(|(field, secret)| (field, SecretShape::Declared(secret)))
+                .collect(),
+        }
+    }
+
+    fn live(id: &'a str, target: &'a OutboundTarget<LiveSecret>) -> TargetShape<'a> {
+        TargetShape {
+            kind: target.kind(),
+            settings: target.settings(),
+            secrets: target
+                .secrets()
+                .into_iter()
+                .map(|(field, secret)| {
+                    let shape = match secret {
+                        LiveSecret::Digest(digest) => SecretShape::Live { salt: id, digest },
+                        LiveSecret::Unknown => SecretShape::Unknown,
+                    };
+                    (field, shape)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A secret as compared: never its value. A declared value equal to the live one (by the
+/// service's digest) becomes the live shape, so only a changed secret differs.
+#[derive(Debug, PartialEq)]
+pub enum SecretShape<'a> {
+    Declared(&'a Secret),
+    Live {
+        salt: &'a str,
+        digest: &'a str,
+    },
+    /// The service shows nothing to compare with: the plan cannot tell whether it changed.
+    Unknown,
+}
+
+impl SecretShape<'_> {
+    /// What plans show and store for it.
+    fn shown(&self) -> &'static str {
+        match self {
+            SecretShape::Declared(_) => SENSITIVE_CHANGED,
+            SecretShape::Live { .. } => SENSITIVE,
+            SecretShape::Unknown => SENSITIVE_UNKNOWN,
+        }
+    }
+}
+
+/// How a secret is shown: never its value.
+pub const SENSITIVE: &str = "(sensitive)";
+/// A secret that an update changes (a create shows [`SENSITIVE`]).
+pub const SENSITIVE_CHANGED: &str = "(sensitive, changed)";
+/// A secret the service shows nothing of, so the plan cannot tell whether it changed.
+pub const SENSITIVE_UNKNOWN: &str = "(sensitive, not comparable)";
+
+/// The attributes of a create: its secrets are new, not changed.
+pub fn created(mut attributes: Attributes) -> Attributes {
+    for value in attributes.values_mut() {
+        if value.as_str() == Some(SENSITIVE_CHANGED) {
+            *value = json!(SENSITIVE);
+        }
+    }
+    attributes
 }
 
 /// A schedule layer as compared: members keep their order (it is the turn order).
@@ -193,6 +280,13 @@ impl<'a> Shape<'a> {
                     templates: &i.templates,
                 }
             }
+            Kind::Outbound => {
+                let o = &model.outbound[key];
+                Shape::Outbound {
+                    name: &o.name,
+                    target: TargetShape::declared(&o.target),
+                }
+            }
         }
     }
 
@@ -210,6 +304,33 @@ impl<'a> Shape<'a> {
             && matches!(live_channel, ChannelSettings::Email { .. })
         {
             *channel = live_channel;
+        }
+        if let (
+            Shape::Outbound { target, .. },
+            Shape::Outbound {
+                target: live_target,
+                ..
+            },
+        ) = (&mut self, live)
+        {
+            for ((field, secret), (live_field, live_secret)) in
+                target.secrets.iter_mut().zip(&live_target.secrets)
+            {
+                let same = match (&*secret, live_secret) {
+                    (SecretShape::Declared(value), SecretShape::Live { salt, digest }) => {
+                        value.digest(salt) == *digest
+                    }
+                    // Nothing to compare with: no change can be seen (the plan says so).
+                    (_, SecretShape::Unknown) => true,
+                    _ => false,
+                };
+                if same && field == live_field {
+                    *secret = match live_secret {
+                        SecretShape::Live { salt, digest } => SecretShape::Live { salt, digest },
+                        _ => SecretShape::Unknown,
+                    };
+                }
+            }
         }
         self
     }
@@ -311,6 +432,16 @@ impl<'a> Shape<'a> {
                 a.insert("enabled".into(), json!(enabled));
                 templates(&mut a, t);
             }
+            Shape::Outbound { name, target } => {
+                a.insert("name".into(), json!(name));
+                a.insert("type".into(), json!(target.kind.as_str()));
+                for (field, value) in &target.settings {
+                    a.insert((*field).to_owned(), value.clone());
+                }
+                for (field, secret) in &target.secrets {
+                    a.insert((*field).to_owned(), json!(secret.shown()));
+                }
+            }
         }
         a
     }
@@ -332,6 +463,7 @@ pub enum Live<'a> {
     Schedule(&'a ObservedSchedule),
     Policy(&'a ObservedPolicy),
     Integration(&'a ObservedIntegration),
+    Outbound(&'a ObservedOutbound),
 }
 
 pub fn live_objects(observed: &Observed) -> Vec<Live<'_>> {
@@ -340,11 +472,13 @@ pub fn live_objects(observed: &Observed) -> Vec<Live<'_>> {
     let schedules = observed.schedules.iter().map(Live::Schedule);
     let policies = observed.escalation_policies.iter().map(Live::Policy);
     let integrations = observed.integrations.iter().map(Live::Integration);
+    let outbound = observed.outbound.iter().map(Live::Outbound);
     users
         .chain(groups)
         .chain(schedules)
         .chain(policies)
         .chain(integrations)
+        .chain(outbound)
         .collect()
 }
 
@@ -388,6 +522,7 @@ impl<'a> Live<'a> {
             Live::Schedule(_) => Kind::Schedule,
             Live::Policy(_) => Kind::EscalationPolicy,
             Live::Integration(_) => Kind::Integration,
+            Live::Outbound(_) => Kind::Outbound,
         }
     }
 
@@ -398,6 +533,7 @@ impl<'a> Live<'a> {
             Live::Schedule(o) => &o.id,
             Live::Policy(o) => &o.id,
             Live::Integration(o) => &o.id,
+            Live::Outbound(o) => &o.id,
         }
     }
 
@@ -408,6 +544,7 @@ impl<'a> Live<'a> {
             Live::Schedule(o) => o.version,
             Live::Policy(o) => o.version,
             Live::Integration(o) => o.version,
+            Live::Outbound(o) => o.version,
         }
     }
 
@@ -426,6 +563,7 @@ impl<'a> Live<'a> {
             Live::Schedule(o) => &o.name,
             Live::Policy(o) => &o.name,
             Live::Integration(o) => &o.name,
+            Live::Outbound(o) => &o.name,
         }
     }
 
@@ -441,6 +579,7 @@ impl<'a> Live<'a> {
     pub fn create_only_fields(&self) -> &'static [&'static str] {
         match self {
             Live::Integration(_) => &["channel", "template"],
+            Live::Outbound(_) => &["type"],
             _ => &[],
         }
     }
@@ -448,7 +587,7 @@ impl<'a> Live<'a> {
     /// Ids of the objects this one references.
     pub fn references(&self) -> Vec<String> {
         match self {
-            Live::User(_) => Vec::new(),
+            Live::User(_) | Live::Outbound(_) => Vec::new(),
             Live::Group(g) => g
                 .member_user_ids
                 .iter()
@@ -469,6 +608,7 @@ impl<'a> Live<'a> {
                         .iter()
                         .chain(&s.notify_group_ids)
                         .chain(&s.notify_schedule_ids)
+                        .chain(&s.notify_outbound_ids)
                 })
                 .cloned()
                 .collect(),
@@ -526,7 +666,8 @@ impl<'a> Live<'a> {
                             .notify_user_ids
                             .iter()
                             .chain(&s.notify_group_ids)
-                            .chain(&s.notify_schedule_ids);
+                            .chain(&s.notify_schedule_ids)
+                            .chain(&s.notify_outbound_ids);
                         (s.delay_minutes, refs(&mut ids))
                     })
                     .collect(),
@@ -539,6 +680,10 @@ impl<'a> Live<'a> {
                 recipients: refs(&mut i.recipient_user_ids.iter().chain(&i.recipient_group_ids)),
                 enabled: i.enabled,
                 templates: &i.templates,
+            },
+            Live::Outbound(o) => Shape::Outbound {
+                name: &o.name,
+                target: TargetShape::live(&o.id, &o.target),
             },
         }
     }
@@ -587,11 +732,16 @@ pub fn declared_resources<'a>(model: &'a Model) -> Vec<DeclaredResource<'a>> {
         .integrations
         .iter()
         .map(|(k, i)| resource(Kind::Integration, k, &i.name, &i.lifecycle));
+    let outbound = model
+        .outbound
+        .iter()
+        .map(|(k, o)| resource(Kind::Outbound, k, &o.name, &o.lifecycle));
     users
         .chain(groups)
         .chain(schedules)
         .chain(policies)
         .chain(integrations)
+        .chain(outbound)
         .collect()
 }
 

@@ -23,6 +23,12 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Address, Kind, Model, key_from_name as slug};
 use crate::provider::Observed;
 use attributes::{DeclaredResource, Live, Ref, Shape, live_objects};
+pub use attributes::{SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_UNKNOWN};
+
+/// Whether an attribute value is a secret's stand-in (`(sensitive)`), not a value.
+pub fn is_sensitive(text: &str) -> bool {
+    [SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_UNKNOWN].contains(&text)
+}
 
 /// A resource's attributes for display and diff: references are addresses, secrets absent.
 pub type Attributes = BTreeMap<String, serde_json::Value>;
@@ -72,6 +78,30 @@ pub struct Change {
     pub reasons: Vec<String>,
     /// What the change will break or cost, to show prominently.
     pub warnings: Vec<String>,
+    /// The secret values the change writes: never shown, stored or compared (see
+    /// [`ChangeSecrets`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub secrets: ChangeSecrets,
+}
+
+/// The secret values a change writes, by field, taken from the config when planning. A plan
+/// file never holds them: applying a saved plan plans again from the config, which reads them
+/// from the environment again. So they are not part of what makes two changes the same (a saved
+/// change and its replan are equal), and `Debug` names the fields only.
+#[derive(Clone, Default)]
+pub struct ChangeSecrets(pub BTreeMap<String, crate::model::Secret>);
+
+impl PartialEq for ChangeSecrets {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for ChangeSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
 impl Change {
@@ -170,6 +200,8 @@ pub enum PlanError {
     },
     /// An undeclared live object the plan would delete, which the service will not delete.
     Undeletable { address: String, why: String },
+    /// A live object the plan would change, which the service will not change.
+    Uneditable { address: String, why: String },
 }
 
 impl fmt::Display for PlanError {
@@ -217,6 +249,10 @@ impl fmt::Display for PlanError {
                 f,
                 "`{address}` is not in the config, so the plan would delete it, but {why}"
             ),
+            PlanError::Uneditable { address, why } => write!(
+                f,
+                "the plan would change `{address}`, but {why}: delete it in the service and apply again to recreate it, or make the config match it"
+            ),
         }
     }
 }
@@ -254,10 +290,11 @@ pub fn plan(
                 id: None,
                 version: None,
                 before: None,
-                after: Some(after.attributes()),
+                after: Some(attributes::created(after.attributes())),
                 changed_fields: Vec::new(),
                 reasons: Vec::new(),
                 warnings: Vec::new(),
+                secrets: secrets_of(desired, resource.kind, resource.key),
             }),
             Some(index) => {
                 let object = &live[*index];
@@ -327,19 +364,29 @@ pub fn plan(
                         },
                     ));
                 }
+                if let Some(why) = observed.uneditable.get(object.id()) {
+                    errors.push(PlanError::Uneditable {
+                        address: address.to_string(),
+                        why: why.clone(),
+                    });
+                    continue;
+                }
                 let action = if create_only.is_empty() {
                     Action::Update
                 } else {
                     for field in &create_only {
                         reasons.push(format!(
-                            "`{field}` changes from {} to {}, and it can only be set when the integration is created",
+                            "`{field}` changes from {} to {}, and it can only be set when the {} is created",
                             before.get(*field).unwrap_or(&serde_json::Value::Null),
-                            after.get(*field).unwrap_or(&serde_json::Value::Null)
+                            after.get(*field).unwrap_or(&serde_json::Value::Null),
+                            resource.kind.noun()
                         ));
                     }
-                    warnings.push(
-                        "the integration key and endpoint URL will change: point the source system at the new ones after apply".to_owned(),
-                    );
+                    if resource.kind == Kind::Integration {
+                        warnings.push(
+                            "the integration key and endpoint URL will change: point the source system at the new ones after apply".to_owned(),
+                        );
+                    }
                     if resource.lifecycle.prevent_destroy {
                         errors.push(PlanError::PreventDestroy {
                             address: address.to_string(),
@@ -358,6 +405,7 @@ pub fn plan(
                     changed_fields,
                     reasons,
                     warnings,
+                    secrets: secrets_of(desired, resource.kind, resource.key),
                 });
             }
         }
@@ -384,6 +432,7 @@ pub fn plan(
             changed_fields: Vec::new(),
             reasons: Vec::new(),
             warnings: Vec::new(),
+            secrets: ChangeSecrets::default(),
         });
     }
     // An ignored object stays as it is, so what it references must stay too.
@@ -420,6 +469,20 @@ pub fn plan(
     Ok(ordered)
 }
 
+/// The secrets of the declared resource `kind.key`, for the change that writes it.
+fn secrets_of(model: &Model, kind: Kind, key: &str) -> ChangeSecrets {
+    let secrets = match (kind, model.outbound.get(key)) {
+        (Kind::Outbound, Some(outbound)) => outbound
+            .target
+            .secrets()
+            .into_iter()
+            .map(|(field, secret)| (field.to_owned(), secret.clone()))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    ChangeSecrets(secrets)
+}
+
 fn declared(model: &Model, address: &Address) -> bool {
     match address.kind {
         Kind::User => model.users.contains_key(&address.key),
@@ -427,6 +490,7 @@ fn declared(model: &Model, address: &Address) -> bool {
         Kind::Schedule => model.schedules.contains_key(&address.key),
         Kind::EscalationPolicy => model.escalation_policies.contains_key(&address.key),
         Kind::Integration => model.integrations.contains_key(&address.key),
+        Kind::Outbound => model.outbound.contains_key(&address.key),
     }
 }
 

@@ -211,6 +211,7 @@ fn observed(org: &Org) -> Observed {
                         notify_user_ids: users.iter().map(user_id).collect(),
                         notify_group_ids: groups.iter().map(group_id).collect(),
                         notify_schedule_ids: BTreeSet::new(),
+                        notify_outbound_ids: BTreeSet::new(),
                     })
                     .collect(),
             })
@@ -218,6 +219,7 @@ fn observed(org: &Org) -> Observed {
         integrations: Vec::new(),
         notes: Vec::new(),
         undeletable: std::collections::BTreeMap::new(),
+        ..Observed::default()
     }
 }
 
@@ -318,6 +320,7 @@ impl Service {
                         notify_user_ids: users,
                         notify_group_ids: groups,
                         notify_schedule_ids: BTreeSet::new(),
+                        notify_outbound_ids: BTreeSet::new(),
                     }
                 })
                 .collect();

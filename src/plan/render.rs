@@ -141,6 +141,8 @@ fn value_text(value: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        // A secret's stand-in is not a value, so it is not quoted like one.
+        Value::String(text) if super::is_sensitive(text) => text.clone(),
         other => other.to_string(),
     }
 }
@@ -257,6 +259,7 @@ fn kind_title(kind: Kind) -> &'static str {
         Kind::Schedule => "Schedules",
         Kind::EscalationPolicy => "Escalation policies",
         Kind::Integration => "Integrations",
+        Kind::Outbound => "Outbound targets",
     }
 }
 

@@ -75,18 +75,21 @@ fn live_org() -> Observed {
                     notify_user_ids: BTreeSet::new(),
                     notify_group_ids: ids(&["grp_sre"]),
                     notify_schedule_ids: BTreeSet::new(),
+                    notify_outbound_ids: BTreeSet::new(),
                 },
                 ObservedStep {
                     delay_minutes: 10,
                     notify_user_ids: ids(&["usr_a"]),
                     notify_group_ids: BTreeSet::new(),
                     notify_schedule_ids: BTreeSet::new(),
+                    notify_outbound_ids: BTreeSet::new(),
                 },
             ],
         }],
         integrations: vec![integration("int_grafana", "Grafana", "grafana")],
         notes: Vec::new(),
         undeletable: std::collections::BTreeMap::new(),
+        ..Observed::default()
     }
 }
 

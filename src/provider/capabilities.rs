@@ -164,6 +164,13 @@ pub const ALERTFORM: Capabilities = Capabilities {
             create_only: &["channel", "template"],
             unsupported: &[],
         },
+        KindSupport {
+            kind: Kind::Outbound,
+            access: Access::Managed,
+            identity: "name",
+            create_only: &["type"],
+            unsupported: &[],
+        },
     ],
     check_values: |_| Vec::new(),
     service_defaults: &[],

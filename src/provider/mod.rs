@@ -14,7 +14,10 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::model::{ChannelSettings, Kind, ProviderName, Role, Rotation, Templates, Window};
+use crate::model::{
+    ChannelSettings, Kind, LiveSecret, OutboundTarget, ProviderName, Role, Rotation, Templates,
+    Window,
+};
 use crate::plan::Change;
 use capabilities::Capabilities;
 use http::{HttpClient, HttpError};
@@ -209,6 +212,12 @@ impl<E: Fn(HttpError) -> ProviderError> Recovering<'_, E> {
     }
 }
 
+/// A vendor without outbound targets is never asked for one (capabilities make declaring one a
+/// config error); this is the answer if it is.
+pub(crate) fn no_outbound(vendor: &str) -> ProviderError {
+    ProviderError::Cannot(format!("{vendor} has no outbound targets"))
+}
+
 /// What a provider can hold.
 pub fn capabilities(name: ProviderName) -> &'static Capabilities {
     match name {
@@ -312,12 +321,16 @@ pub struct Observed {
     pub schedules: Vec<ObservedSchedule>,
     pub escalation_policies: Vec<ObservedPolicy>,
     pub integrations: Vec<ObservedIntegration>,
+    pub outbound: Vec<ObservedOutbound>,
     /// What the provider saw and leaves alone, to mention in plan and apply output (a schedule's
     /// one-off overrides made in the vendor's UI).
     pub notes: Vec<String>,
     /// Live ids the service will not delete, and why (PagerDuty's account owner): a plan that
     /// would delete one is an error, not a failed apply.
     pub undeletable: BTreeMap<String, String>,
+    /// Live ids the service will not change, and why (an outbound target marked not editable): a
+    /// plan that would update one is an error.
+    pub uneditable: BTreeMap<String, String>,
 }
 
 impl Observed {
@@ -343,11 +356,16 @@ impl Observed {
             .integrations
             .iter()
             .map(|o| (Kind::Integration, o.id.as_str(), o.version));
+        let outbound = self
+            .outbound
+            .iter()
+            .map(|o| (Kind::Outbound, o.id.as_str(), o.version));
         users
             .chain(groups)
             .chain(schedules)
             .chain(policies)
             .chain(integrations)
+            .chain(outbound)
     }
 
     pub fn len(&self) -> usize {
@@ -356,6 +374,7 @@ impl Observed {
             + self.schedules.len()
             + self.escalation_policies.len()
             + self.integrations.len()
+            + self.outbound.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -419,6 +438,7 @@ pub struct ObservedStep {
     pub notify_user_ids: BTreeSet<String>,
     pub notify_group_ids: BTreeSet<String>,
     pub notify_schedule_ids: BTreeSet<String>,
+    pub notify_outbound_ids: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -433,4 +453,13 @@ pub struct ObservedIntegration {
     pub recipient_group_ids: BTreeSet<String>,
     pub enabled: bool,
     pub templates: Templates,
+}
+
+/// A live outbound target: its secrets only as the service shows them (a digest, or nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedOutbound {
+    pub id: String,
+    pub version: u64,
+    pub name: String,
+    pub target: OutboundTarget<LiveSecret>,
 }

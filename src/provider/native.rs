@@ -11,11 +11,16 @@ use serde_json::{Value, json};
 use super::ProviderError;
 use super::http::{HttpClient, HttpError};
 use super::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser,
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedOutbound, ObservedPolicy,
+    ObservedSchedule, ObservedStep, ObservedUser,
 };
-use crate::api::{EscalationPolicy, Group, Integration, Page, Schedule, User, collection};
-use crate::model::{Channel, ChannelSettings, ChatPlatform, Kind, Rotation, Templates};
+use crate::api::{
+    EscalationPolicy, Group, Integration, Outbound, Page, Schedule, User, collection,
+};
+use crate::model::{
+    Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget, OutboundType,
+    Rotation, Templates,
+};
 use crate::plan::{Action, Attributes, Change};
 
 /// The largest page the service serves.
@@ -59,22 +64,38 @@ impl NativeProvider {
 
     /// Reads every live object of every kind.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
-        let (users, groups, schedules, policies, integrations) = tokio::try_join!(
+        let (users, groups, schedules, policies, integrations, outbound) = tokio::try_join!(
             self.list::<User>(Kind::User),
             self.list::<Group>(Kind::Group),
             self.list::<Schedule>(Kind::Schedule),
             self.list::<EscalationPolicy>(Kind::EscalationPolicy),
             self.list::<Integration>(Kind::Integration),
+            self.list::<Outbound>(Kind::Outbound),
         )?;
-        Ok(Observed {
+        let mut observed = Observed {
             users: users.into_iter().map(observe_user).collect(),
             groups: groups.into_iter().map(observe_group).collect(),
             schedules: schedules.into_iter().map(observe_schedule).collect(),
             escalation_policies: policies.into_iter().map(observe_policy).collect(),
             integrations: integrations.into_iter().map(observe_integration).collect(),
-            notes: Vec::new(),
-            undeletable: std::collections::BTreeMap::new(),
-        })
+            ..Observed::default()
+        };
+        for o in outbound {
+            let what = format!("outbound target `{}` is marked not", o.name);
+            if !o.editable {
+                observed
+                    .uneditable
+                    .insert(o.meta.id.clone(), format!("{what} editable in the service"));
+            }
+            if !o.deletable {
+                observed.undeletable.insert(
+                    o.meta.id.clone(),
+                    format!("{what} deletable in the service"),
+                );
+            }
+            observed.outbound.push(observe_outbound(o));
+        }
+        Ok(observed)
     }
 
     async fn page<T: DeserializeOwned>(
@@ -158,6 +179,7 @@ fn observe_policy(p: EscalationPolicy) -> ObservedPolicy {
                 notify_user_ids: s.notify_user_ids.into_iter().collect::<BTreeSet<_>>(),
                 notify_group_ids: s.notify_group_ids.into_iter().collect(),
                 notify_schedule_ids: s.notify_schedule_ids.into_iter().collect(),
+                notify_outbound_ids: s.notify_outbound_ids.into_iter().collect(),
             })
             .collect(),
     }
@@ -227,6 +249,41 @@ fn observe_integration(i: Integration) -> ObservedIntegration {
             title: i.templates.title,
             message: i.templates.message,
         },
+    }
+}
+
+/// Secrets come back as digests only; one the service has no digest of compares as unknown.
+fn observe_outbound(o: Outbound) -> ObservedOutbound {
+    let secret = |field: &str| {
+        o.secret_digests
+            .get(field)
+            .map_or(LiveSecret::Unknown, |d| LiveSecret::Digest(d.clone()))
+    };
+    let s = &o.settings;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let target = match o.kind {
+        OutboundType::Webhook => OutboundTarget::Webhook { url: secret("url") },
+        OutboundType::Email => OutboundTarget::Email {
+            address: text(&s.address),
+        },
+        OutboundType::SshRestart => OutboundTarget::SshRestart {
+            host: text(&s.host),
+            port: s.port.unwrap_or(22),
+            username: text(&s.username),
+            password: secret("password"),
+        },
+        OutboundType::Sms => OutboundTarget::Sms {
+            phone: text(&s.phone),
+        },
+        OutboundType::Slack => OutboundTarget::Slack {
+            channel: text(&s.channel),
+        },
+    };
+    ObservedOutbound {
+        id: o.meta.id,
+        version: o.meta.version,
+        name: o.name,
+        target,
     }
 }
 
@@ -408,7 +465,8 @@ impl NativeProvider {
                 }
                 let after = change.after.as_ref().ok_or("a create without attributes")?;
                 // Built under the lock, not from a copy: copying every id per change is quadratic.
-                let body = body(kind, after, &ids.lock().expect("ids lock"), true)?;
+                let mut body = body(kind, after, &ids.lock().expect("ids lock"), true)?;
+                with_secrets(&mut body, change);
                 let key =
                     crate::digest::sha256_parts([run_key.as_bytes(), change.address.as_bytes()]);
                 let created = provider
@@ -426,7 +484,8 @@ impl NativeProvider {
                     .after
                     .as_ref()
                     .ok_or("an update without attributes")?;
-                let body = body(kind, after, &ids.lock().expect("ids lock"), false)?;
+                let mut body = body(kind, after, &ids.lock().expect("ids lock"), false)?;
+                with_secrets(&mut body, change);
                 let updated = provider
                     .update(kind, id, version, &body)
                     .await
@@ -510,6 +569,7 @@ fn body(
                     "notify_user_ids": ids_of(&notify, Kind::User, ids)?,
                     "notify_group_ids": ids_of(&notify, Kind::Group, ids)?,
                     "notify_schedule_ids": ids_of(&notify, Kind::Schedule, ids)?,
+                    "notify_outbound_ids": ids_of(&notify, Kind::Outbound, ids)?,
                 }));
             }
             json!({"name": get("name"), "description": get("description"), "repeat": get("repeat"), "steps": steps})
@@ -547,7 +607,29 @@ fn body(
             }
             body
         }
+        Kind::Outbound => {
+            // Secret fields are shown, not held, in attributes: `with_secrets` adds them.
+            let mut settings = serde_json::Map::new();
+            for field in ["address", "host", "port", "username", "phone", "channel"] {
+                if let Some(value) = a.get(field).filter(|v| !v.is_null()) {
+                    settings.insert(field.to_owned(), value.clone());
+                }
+            }
+            let mut body = json!({"name": get("name"), "settings": settings});
+            if create {
+                body["type"] = get("type");
+            }
+            body
+        }
     })
+}
+
+/// Puts the secret values of `change` into the settings of its body (outbound targets): an
+/// update sends them too, so the service holds what the config says.
+fn with_secrets(body: &mut Value, change: &Change) {
+    for (field, secret) in &change.secrets.0 {
+        body["settings"][field] = json!(secret.expose());
+    }
 }
 
 /// Ids of the addresses of `kind` in `list`.

@@ -70,7 +70,8 @@ async fn receive(
             if integration.enabled == Some(false) {
                 return Err(ApiError::conflict(format!("integration `{integration_id}` is disabled")));
             }
-            let routing = route(tx, &integration, jiff::Timestamp::now())?;
+            let received = jiff::Timestamp::now();
+            let routing = route(tx, &integration, received)?;
             let id = new_id("alr");
             tx.execute(
                 "INSERT INTO alerts (id, integration_id, kind, received_at, payload, routing) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -84,6 +85,7 @@ async fn receive(
                 ],
             )
             .map_err(ApiError::from_sqlite)?;
+            super::deliveries::schedule(tx, &id, &routing, received.as_millisecond())?;
             Ok((id, routing))
         })
         .await?;
@@ -201,6 +203,7 @@ fn route(
             delay_minutes: s.delay_minutes,
             user_ids,
             on_call: on_call_at,
+            outbound_ids: s.notify_outbound_ids.clone(),
         });
     }
     let recipient_user_ids = expand(
@@ -263,6 +266,7 @@ pub async fn list(
             for row in rows {
                 let (id, kind, received_at, payload, routing) = row.map_err(ApiError::from_sqlite)?;
                 alerts.push(Alert {
+                    deliveries: super::deliveries::of_alert(tx, &id)?,
                     id,
                     kind,
                     received_at,

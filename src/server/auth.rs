@@ -24,7 +24,7 @@ pub enum Permission {
 impl Permission {
     pub fn to_write(kind: Kind) -> Permission {
         match kind {
-            Kind::Integration => Permission::IntegrationsWrite,
+            Kind::Integration | Kind::Outbound => Permission::IntegrationsWrite,
             Kind::User | Kind::Group | Kind::Schedule | Kind::EscalationPolicy => {
                 Permission::DirectoryWrite
             }
@@ -130,4 +130,66 @@ pub fn integration_key(secret: &[u8], nonce: &str) -> String {
     mac.update(nonce.as_bytes());
     let full = hex(&mac.finalize().into_bytes());
     full[..32].to_owned()
+}
+
+/// The key that seals outbound secrets at rest: derived from the server secret, so the database
+/// alone does not reveal them.
+fn sealing_key(secret: &[u8]) -> chacha20poly1305::Key {
+    let mut hasher = <Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut hasher, b"alertform outbound secrets\0");
+    sha2::Digest::update(&mut hasher, secret);
+    let bytes: [u8; 32] = sha2::Digest::finalize(hasher).into();
+    bytes.into()
+}
+
+/// Seals a secret for storage (ChaCha20-Poly1305, a random nonce): `v1.<nonce>.<ciphertext>`.
+pub fn seal(secret: &[u8], plaintext: &str) -> String {
+    use chacha20poly1305::aead::Aead;
+    use chacha20poly1305::{ChaCha20Poly1305, KeyInit as _, Nonce};
+    let cipher = ChaCha20Poly1305::new(&sealing_key(secret));
+    let mut nonce = [0u8; 12];
+    getrandom::fill(&mut nonce).expect("the operating system's random source works");
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+        .expect("sealing a short text cannot fail");
+    format!("v1.{}.{}", hex(&nonce), hex(&sealed))
+}
+
+/// The secret [`seal`] sealed; an error when the store was sealed under another server secret.
+pub fn unseal(secret: &[u8], sealed: &str) -> Result<String, ApiError> {
+    use chacha20poly1305::aead::Aead;
+    use chacha20poly1305::{ChaCha20Poly1305, KeyInit as _, Nonce};
+    let broken = || {
+        ApiError::internal(
+            "a stored secret cannot be opened (was the data directory's server secret replaced?)",
+        )
+    };
+    let mut parts = sealed.split('.');
+    let (Some("v1"), Some(nonce), Some(text), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(broken());
+    };
+    let (nonce, text) = (
+        unhex(nonce).ok_or_else(broken)?,
+        unhex(text).ok_or_else(broken)?,
+    );
+    if nonce.len() != 12 {
+        return Err(broken());
+    }
+    let cipher = ChaCha20Poly1305::new(&sealing_key(secret));
+    let plain = cipher
+        .decrypt(Nonce::from_slice(&nonce), text.as_slice())
+        .map_err(|_| broken())?;
+    String::from_utf8(plain).map_err(|_| broken())
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }

@@ -6,6 +6,7 @@
 
 mod alerts;
 mod auth;
+mod deliveries;
 mod error;
 mod gallery;
 mod metrics;
@@ -355,7 +356,7 @@ async fn reset(State(app): State<App>, headers: HeaderMap) -> Result<Response, A
     app.caller(&headers)?.require(auth::Permission::Admin)?;
     app.write(|tx| {
         tx.execute_batch(
-            "DELETE FROM alerts; DELETE FROM refs; DELETE FROM idempotency; DELETE FROM objects;",
+            "DELETE FROM deliveries; DELETE FROM alerts; DELETE FROM refs; DELETE FROM idempotency; DELETE FROM objects;",
         )
         .map_err(ApiError::from_sqlite)
     })
@@ -598,6 +599,8 @@ pub struct RunningServer {
     pub account_owner: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Sends due webhook deliveries (the bundled service only).
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -605,6 +608,10 @@ impl RunningServer {
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        // A delivery cut off here is still pending in the store, and sent after a restart.
+        if let Some(worker) = self.worker.take() {
+            worker.abort();
         }
         self.task
             .await
@@ -681,6 +688,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     } else {
         None
     };
+    // The bundled service delivers alerts to webhook targets; the emulations only store.
+    let worker =
+        (state.api == Api::Alertform).then(|| tokio::spawn(deliveries::run(state.clone())));
     let router = app(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -697,6 +707,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         account_owner,
         shutdown: Some(tx),
         task,
+        worker,
     })
 }
 

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::api::{
     Accepted, Alert, CreatedToken, ErrorBody, EscalationPolicy, EscalationPolicyInput, Group,
-    GroupInput, Integration, IntegrationInput, Page, Schedule, ScheduleInput, Template, TokenInfo,
-    TokenInput, User, UserInput,
+    GroupInput, Integration, IntegrationInput, Outbound, OutboundInput, Page, Schedule,
+    ScheduleInput, Template, TokenInfo, TokenInput, User, UserInput,
 };
 
 /// The `OpenAPI` document, pretty-printed with a trailing newline as committed.
@@ -58,6 +58,13 @@ pub fn document() -> Value {
             schema(schemars::SchemaGenerator::subschema_for::<IntegrationInput>),
             schema(schemars::SchemaGenerator::subschema_for::<Integration>),
             schema(schemars::SchemaGenerator::subschema_for::<Page<Integration>>),
+        ),
+        (
+            "outbound",
+            "outbound target",
+            schema(schemars::SchemaGenerator::subschema_for::<OutboundInput>),
+            schema(schemars::SchemaGenerator::subschema_for::<Outbound>),
+            schema(schemars::SchemaGenerator::subschema_for::<Page<Outbound>>),
         ),
     ];
     let templates = schema(schemars::SchemaGenerator::subschema_for::<Page<Template>>);
@@ -194,7 +201,7 @@ pub fn document() -> Value {
     json!({
         "openapi": "3.0.3",
         "info": {"title": "alertform service API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "The bundled backing service of alertform: users, groups, escalation policies and inbound integrations."},
+                 "description": "The bundled backing service of alertform: users, groups, schedules, escalation policies, inbound integrations and outbound targets (webhooks are delivered)."},
         "servers": [{"url": "http://127.0.0.1:8765"}],
         "security": [{"bearer": []}],
         "paths": Value::Object(paths),
@@ -214,7 +221,7 @@ fn error_description(code: u16) -> &'static str {
         409 => "conflict: name taken, or still referenced (see referenced_by)",
         412 => "precondition_failed: If-Match does not match the version",
         413 => "payload_too_large: body over 1 MiB",
-        422 => "invalid_request, immutable_field or not_deletable",
+        422 => "invalid_request, immutable_field, not_editable or not_deletable",
         429 => "rate_limited: see Retry-After",
         503 => "unavailable: try again",
         _ => "error",

@@ -18,11 +18,11 @@ use super::error::ApiError;
 use super::gallery;
 use crate::api::{
     EscalationPolicy, EscalationPolicyInput, Group, GroupInput, Integration, IntegrationInput,
-    IntegrationSettings, Meta, Page, Schedule, ScheduleInput, User, UserInput, collection,
-    kind_of_collection,
+    IntegrationSettings, Meta, Outbound, OutboundInput, Page, Schedule, ScheduleInput, User,
+    UserInput, collection, kind_of_collection,
 };
 use crate::model::validate::{is_valid_email, is_valid_phone, is_valid_time_zone};
-use crate::model::{Channel, Kind, Role};
+use crate::model::{Channel, Kind, OutboundType, Role};
 
 use crate::api::limits::{MAX_DESCRIPTION, MAX_IDS, MAX_NAME, MAX_STEPS, MAX_TEXT as MAX_TEMPLATE};
 const DEFAULT_PER_PAGE: u64 = 100;
@@ -44,6 +44,7 @@ fn id_prefix(kind: Kind) -> &'static str {
         Kind::Schedule => "sch",
         Kind::EscalationPolicy => "esc",
         Kind::Integration => "int",
+        Kind::Outbound => "out",
     }
 }
 
@@ -177,6 +178,31 @@ pub fn render(app: &App, row: &Row) -> Result<serde_json::Value, ApiError> {
                 deletable: i.deletable.unwrap_or(true),
             })
         }
+        Kind::Outbound => {
+            let mut o: OutboundInput = serde_json::from_str(&row.body).map_err(corrupt)?;
+            let mut secret_digests = BTreeMap::new();
+            for (field, sealed) in [
+                ("url", o.settings.url.take()),
+                ("password", o.settings.password.take()),
+            ] {
+                if let Some(sealed) = sealed {
+                    let value = super::auth::unseal(&app.secret, &sealed)?;
+                    secret_digests.insert(
+                        field.to_owned(),
+                        crate::model::secret_digest(&row.id, &value),
+                    );
+                }
+            }
+            serde_json::to_value(Outbound {
+                meta,
+                name: o.name,
+                kind: o.kind.unwrap_or(OutboundType::Webhook),
+                settings: o.settings,
+                secret_digests,
+                editable: o.editable.unwrap_or(true),
+                deletable: o.deletable.unwrap_or(true),
+            })
+        }
     };
     value.map_err(|e| ApiError::internal(format!("cannot render `{}`: {e}", row.id)))
 }
@@ -280,7 +306,12 @@ fn to_body(value: &impl Serialize) -> String {
 }
 
 /// Checks a create (`existing` = None) or replace body and gives what to store.
-fn prepare(kind: Kind, bytes: &[u8], existing: Option<&Row>) -> Result<Prepared, ApiError> {
+fn prepare(
+    kind: Kind,
+    bytes: &[u8],
+    existing: Option<&Row>,
+    secret: &[u8],
+) -> Result<Prepared, ApiError> {
     let mut problems = Problems::default();
     let mut references = Vec::new();
     let prepared = match kind {
@@ -383,12 +414,19 @@ fn prepare(kind: Kind, bytes: &[u8], existing: Option<&Row>) -> Result<Prepared,
                 if step.notify_user_ids.is_empty()
                     && step.notify_group_ids.is_empty()
                     && step.notify_schedule_ids.is_empty()
+                    && step.notify_outbound_ids.is_empty()
                 {
                     problems.add(
                         format!("steps[{i}]"),
-                        "must notify at least one user, group or schedule",
+                        "must notify at least one user, group, schedule or outbound target",
                     );
                 }
+                problems.ids(
+                    &format!("steps[{i}].notify_outbound_ids"),
+                    &mut step.notify_outbound_ids,
+                    Kind::Outbound,
+                    &mut references,
+                );
                 problems.ids(
                     &format!("steps[{i}].notify_schedule_ids"),
                     &mut step.notify_schedule_ids,
@@ -529,11 +567,166 @@ fn prepare(kind: Kind, bytes: &[u8], existing: Option<&Row>) -> Result<Prepared,
                 needs_key: matches!(channel, Some(Channel::Api | Channel::Heartbeat)),
             }
         }
+        Kind::Outbound => prepare_outbound(&mut problems, parse_json(bytes)?, existing, secret)?,
     };
     problems.finish()?;
     Ok(Prepared {
         references,
         ..prepared
+    })
+}
+
+/// The settings each outbound type takes: (field, required).
+fn outbound_fields(kind: OutboundType) -> &'static [(&'static str, bool)] {
+    match kind {
+        OutboundType::Webhook => &[("url", true)],
+        OutboundType::Email => &[("address", true)],
+        OutboundType::SshRestart => &[
+            ("host", true),
+            ("port", false),
+            ("username", true),
+            ("password", true),
+        ],
+        OutboundType::Sms => &[("phone", true)],
+        OutboundType::Slack => &[("channel", true)],
+    }
+}
+
+/// An outbound target's checks; its secrets are sealed for storage, and on a replace a secret
+/// left out keeps the stored one.
+fn prepare_outbound(
+    problems: &mut Problems,
+    mut o: OutboundInput,
+    existing: Option<&Row>,
+    secret: &[u8],
+) -> Result<Prepared, ApiError> {
+    let stored: Option<OutboundInput> = existing
+        .map(|row| serde_json::from_str(&row.body))
+        .transpose()
+        .map_err(|e| ApiError::internal(format!("stored outbound target is unreadable: {e}")))?;
+    if let Some(stored) = &stored {
+        if stored.editable == Some(false) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_editable",
+                "this outbound target is marked not editable; delete and recreate it to change it",
+            ));
+        }
+        if o.kind.is_some() && o.kind != stored.kind {
+            let mut error = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "immutable_field",
+                "`type` can only be set when the outbound target is created; delete and recreate it to change it",
+            );
+            error
+                .fields
+                .insert("type".to_owned(), "immutable".to_owned());
+            return Err(error);
+        }
+        o.kind = stored.kind;
+        o.editable = o.editable.or(stored.editable);
+        o.deletable = o.deletable.or(stored.deletable);
+    }
+    problems.text("name", &o.name, MAX_NAME);
+    let Some(kind) = o.kind else {
+        problems.add(
+            "type",
+            "required: webhook, email, ssh_restart, sms or slack",
+        );
+        return Ok(Prepared {
+            name: o.name.clone(),
+            unique_key: o.name,
+            body: String::new(),
+            references: Vec::new(),
+            needs_key: false,
+        });
+    };
+    let settings = &mut o.settings;
+    let given: [(&str, bool); 8] = [
+        ("url", settings.url.is_some()),
+        ("address", settings.address.is_some()),
+        ("host", settings.host.is_some()),
+        ("port", settings.port.is_some()),
+        ("username", settings.username.is_some()),
+        ("password", settings.password.is_some()),
+        ("phone", settings.phone.is_some()),
+        ("channel", settings.channel.is_some()),
+    ];
+    let own = outbound_fields(kind);
+    let stored_settings = stored.as_ref().map(|s| &s.settings);
+    for (field, present) in given {
+        match own.iter().find(|(f, _)| *f == field) {
+            None if present => problems.add(
+                format!("settings.{field}"),
+                format!("does not apply to {kind} targets"),
+            ),
+            Some((_, true)) if !present => {
+                // A secret left out of a replace keeps the stored one.
+                let kept = match field {
+                    "url" => stored_settings.and_then(|s| s.url.as_ref()).is_some(),
+                    "password" => stored_settings.and_then(|s| s.password.as_ref()).is_some(),
+                    _ => false,
+                };
+                if !kept {
+                    problems.add(
+                        format!("settings.{field}"),
+                        format!("required for {kind} targets"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(url) = &settings.url {
+        let ok = url::Url::parse(url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if !ok {
+            problems.add("settings.url", "must be an http or https URL");
+        }
+        problems.text("settings.url", url, MAX_TEMPLATE);
+    }
+    if let Some(address) = &settings.address
+        && !is_valid_email(address)
+    {
+        problems.add("settings.address", "not a valid email address");
+    }
+    if let Some(phone) = &settings.phone
+        && !is_valid_phone(phone)
+    {
+        problems.add("settings.phone", "not an E.164 number such as +14155550100");
+    }
+    if settings.port == Some(0) {
+        problems.add("settings.port", "must be between 1 and 65535");
+    }
+    for (field, value) in [
+        ("settings.host", &settings.host),
+        ("settings.username", &settings.username),
+        ("settings.password", &settings.password),
+        ("settings.channel", &settings.channel),
+    ] {
+        if let Some(value) = value {
+            problems.text(field, value, MAX_NAME);
+        }
+    }
+    if kind == OutboundType::SshRestart && settings.port.is_none() {
+        settings.port = Some(22);
+    }
+    settings.url = match settings.url.take() {
+        Some(url) => Some(super::auth::seal(secret, &url)),
+        None => stored_settings.and_then(|s| s.url.clone()),
+    };
+    settings.password = match settings.password.take() {
+        Some(password) => Some(super::auth::seal(secret, &password)),
+        None => stored_settings.and_then(|s| s.password.clone()),
+    };
+    o.editable = Some(o.editable.unwrap_or(true));
+    o.deletable = Some(o.deletable.unwrap_or(true));
+    Ok(Prepared {
+        name: o.name.clone(),
+        unique_key: o.name.clone(),
+        body: to_body(&o),
+        references: Vec::new(),
+        needs_key: false,
     })
 }
 
@@ -975,7 +1168,7 @@ pub async fn create(
         })
         .transpose()?;
     let fingerprint = super::auth::sha256_hex(&[collection.as_bytes(), b"\n", &body].concat());
-    let prepared = prepare(kind, &body, None)?;
+    let prepared = prepare(kind, &body, None, &app.secret)?;
     let secret = app.secret.clone();
     let row = app
         .write(move |tx| {
@@ -1050,11 +1243,12 @@ pub async fn replace(
     let expected = if_match(&headers)?;
     // A body that is not JSON is a 400 whatever the object's version (not a 412).
     parse_json::<serde::de::IgnoredAny>(&body)?;
+    let secret = app.secret.clone();
     let row = app
         .write(move |tx| {
             let row = load(tx, kind, &id)?;
             check_version(&row, expected.as_ref())?;
-            let prepared = prepare(kind, &body, Some(&row))?;
+            let prepared = prepare(kind, &body, Some(&row), &secret)?;
             check_unique(tx, kind, &prepared.unique_key, Some(&id))?;
             check_references(tx, &prepared.references)?;
             if kind == Kind::Group {
@@ -1094,15 +1288,27 @@ pub async fn delete(
     app.write(move |tx| {
         let row = load(tx, kind, &id)?;
         check_version(&row, expected.as_ref())?;
-        if kind == Kind::Integration {
-            let i: IntegrationInput =
-                serde_json::from_str(&row.body).map_err(|e| ApiError::internal(e.to_string()))?;
-            if i.deletable == Some(false) {
+        let deletable = match kind {
+            Kind::Integration => {
+                serde_json::from_str::<IntegrationInput>(&row.body)
+                    .map_err(|e| ApiError::internal(e.to_string()))?
+                    .deletable
+            }
+            Kind::Outbound => {
+                serde_json::from_str::<OutboundInput>(&row.body)
+                    .map_err(|e| ApiError::internal(e.to_string()))?
+                    .deletable
+            }
+            _ => None,
+        };
+        {
+            if deletable == Some(false) {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "not_deletable",
                     format!(
-                        "integration `{id}` is marked not deletable; set `deletable` to true first"
+                        "{} `{id}` is marked not deletable; set `deletable` to true first",
+                        kind.noun()
                     ),
                 ));
             }

@@ -82,6 +82,27 @@ CREATE TABLE vendor_objects (
 CREATE INDEX vendor_objects_by_seq ON vendor_objects (api, collection, seq);
 CREATE INDEX vendor_objects_by_lookup ON vendor_objects (api, collection, lookup, rank);
 ",
+    r"
+-- Deliveries of alerts to outbound webhook targets: one row per (alert, step, target), due when
+-- the step runs, retried with back-off until delivered or out of attempts. Rows outlive a
+-- restart, so a delivery in flight when the service stopped is sent again, never lost.
+CREATE TABLE deliveries (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    outbound_id TEXT NOT NULL,
+    outbound_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    -- Unix milliseconds; also a lease while an attempt is in flight.
+    next_attempt_at INTEGER NOT NULL,
+    last_status INTEGER,
+    last_error TEXT,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_by_alert ON deliveries (alert_id, seq);
+",
 ];
 
 const READERS: usize = 4;

@@ -1149,8 +1149,8 @@ fn metrics_count_requests_by_route_and_status() {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     };
-    // seed: 1 user, 1 group, 1 policy, 1 integration; plan: one list page per kind (five with
-    // schedules).
+    // seed: 1 user, 1 group, 1 policy, 1 integration; plan: one list page per kind (six with
+    // schedules and outbound targets).
     assert_eq!(
         count(
             "alertform_http_requests_total{method=\"POST\",route=\"/api/v1/{collection}\",status=\"201\"}"
@@ -1162,7 +1162,7 @@ fn metrics_count_requests_by_route_and_status() {
         count(
             "alertform_http_requests_total{method=\"GET\",route=\"/api/v1/{collection}\",status=\"200\"}"
         ),
-        5,
+        6,
         "{text}"
     );
     assert_eq!(
@@ -1172,7 +1172,7 @@ fn metrics_count_requests_by_route_and_status() {
         1,
         "{text}"
     );
-    assert!(text.contains("alertform_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/{collection}\",le=\"+Inf\"} 6"), "{text}");
+    assert!(text.contains("alertform_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/{collection}\",le=\"+Inf\"} 7"), "{text}");
     assert!(!text.contains(&server.token));
 }
 

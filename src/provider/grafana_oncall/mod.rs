@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::http::{HttpClient, HttpError};
 use super::{
     Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser, ProviderError, percent_encode, text, version_of,
+    ObservedStep, ObservedUser, ProviderError, no_outbound, percent_encode, text, version_of,
 };
 use crate::model::{ChannelSettings, Kind, Role, Templates};
 use crate::plan::{Action, Attributes, Change};
@@ -233,6 +233,7 @@ impl OnCallProvider {
                         // A team that is gone still shows, as an unknown id.
                         notify_group_ids: s.team_ids,
                         notify_schedule_ids: s.schedule_ids,
+                        notify_outbound_ids: BTreeSet::new(),
                     })
                     .collect(),
             });
@@ -290,6 +291,7 @@ impl OnCallProvider {
             integrations: observed_integrations,
             notes,
             undeletable: BTreeMap::new(),
+            ..Observed::default()
         })
     }
 }
@@ -526,6 +528,7 @@ impl OnCallProvider {
             Kind::Schedule => "schedules",
             Kind::EscalationPolicy => "escalation_chains",
             Kind::Integration => "integrations",
+            Kind::Outbound => return Err(no_outbound("Grafana OnCall")),
         };
         let mut object = self
             .http
@@ -563,6 +566,7 @@ impl OnCallProvider {
             )),
             Kind::EscalationPolicy => self.write_policy(change, ids).await,
             Kind::Integration => self.write_integration(change, ids).await,
+            Kind::Outbound => Err(no_outbound("Grafana OnCall").to_string()),
         }
     }
 

@@ -415,6 +415,7 @@ fn observe_policy(policy: &Value) -> ObservedPolicy {
                 notify_user_ids: BTreeSet::new(),
                 notify_group_ids: BTreeSet::new(),
                 notify_schedule_ids: BTreeSet::new(),
+                notify_outbound_ids: BTreeSet::new(),
             };
             for target in rule["targets"].as_array().into_iter().flatten() {
                 let id = text(target, "id");
@@ -628,6 +629,7 @@ impl PagerDutyProvider {
             Kind::Schedule => (format!("/schedules/{id}"), "schedule"),
             Kind::EscalationPolicy => (format!("/escalation_policies/{id}"), "escalation_policy"),
             Kind::Integration => (format!("/services/{id}?include[]=integrations"), "service"),
+            Kind::Outbound => return Err(super::no_outbound("PagerDuty")),
         };
         let reply = self
             .http
@@ -674,6 +676,7 @@ impl PagerDutyProvider {
             Kind::Schedule => self.write_schedule(change, ids).await,
             Kind::EscalationPolicy => self.write_policy(change, ids).await,
             Kind::Integration => self.write_integration(change, ids).await,
+            Kind::Outbound => Err(super::no_outbound("PagerDuty")),
         };
         result.map_err(|e| e.to_string())
     }
