@@ -63,6 +63,15 @@ pub fn export(
             .map(|o| (o.id.as_str(), o.name.as_str()))
             .collect(),
     );
+    assign(
+        &mut keys,
+        Kind::Outbound,
+        observed
+            .outbound
+            .iter()
+            .map(|o| (o.id.as_str(), o.name.as_str()))
+            .collect(),
+    );
     let w = Writer {
         format,
         keys: &keys,
@@ -126,7 +135,8 @@ pub fn export(
                         s.notify_user_ids
                             .iter()
                             .chain(&s.notify_group_ids)
-                            .chain(&s.notify_schedule_ids),
+                            .chain(&s.notify_schedule_ids)
+                            .chain(&s.notify_outbound_ids),
                     ),
                 ));
                 // A step that notifies nothing alertform can name is no step of a config.
@@ -248,6 +258,33 @@ pub fn export(
             .or_default()
             .push((w.key(&i.id), w.block(&w.key(&i.id), &fields, &templates)));
     }
+    // Secrets are never exported: each becomes an environment variable to set.
+    let mut secret_variables = Vec::new();
+    for o in &observed.outbound {
+        let key = w.key(&o.id);
+        let mut fields = vec![
+            ("name", w.string(&o.name)),
+            ("type", w.string(o.target.kind().as_str())),
+        ];
+        for (field, value) in o.target.settings() {
+            let text = match &value {
+                serde_json::Value::String(s) => w.string(s),
+                other => other.to_string(),
+            };
+            fields.push((field, text));
+        }
+        for (field, _) in o.target.secrets() {
+            let variable = format!("{}_{field}", key.trim_start_matches("outbound."))
+                .to_uppercase()
+                .replace('-', "_");
+            fields.push((field, w.env(&variable)));
+            secret_variables.push(variable);
+        }
+        files
+            .entry("outbound")
+            .or_default()
+            .push((key.clone(), w.block(&key, &fields, &[])));
+    }
     let extension = match format {
         Format::Toml => "toml",
         Format::Hcl => "hcl",
@@ -305,6 +342,12 @@ pub fn export(
             left_out.join(", ")
         ));
     }
+    if !secret_variables.is_empty() {
+        notes.push(format!(
+            "secrets are not exported: set {} before planning (each is read from the environment)",
+            secret_variables.join(", ")
+        ));
+    }
     if !ignore.is_empty() {
         notes.push(format!(
             "left to the service, through settings.ignore (policies with no step alertform can express, and the integrations routed to them): {}",
@@ -354,6 +397,14 @@ impl Writer<'_> {
             Format::Toml => json,
             // HCL would interpolate these; doubling them keeps them literal.
             Format::Hcl => json.replace("${", "$${").replace("%{", "%%{"),
+        }
+    }
+
+    /// A value read from the environment variable `name`.
+    fn env(&self, name: &str) -> String {
+        match self.format {
+            Format::Toml => format!("{{ env = \"{name}\" }}"),
+            Format::Hcl => format!("env(\"{name}\")"),
         }
     }
 

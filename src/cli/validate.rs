@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use super::{OutputFormat, default_path, load_checked, report_invalid};
+use super::{Checked, OutputFormat, default_path, load_checked, report_invalid};
+use crate::config::diagnostic::Problem;
 use crate::exit::ExitStatus;
-use crate::model::Kind;
+use crate::model::{Address, Kind};
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
@@ -22,9 +23,46 @@ pub struct Args {
     provider: Option<crate::model::ProviderName>,
 }
 
+/// Secret fields written as literal values: valid, but the secret is in the file (and in git).
+fn literal_secrets(checked: &Checked) -> Vec<Problem> {
+    let mut found = Vec::new();
+    for (key, outbound) in &checked.model.outbound {
+        for (field, secret) in outbound.target.secrets() {
+            if secret.env.is_some() {
+                continue;
+            }
+            let address = Address::new(Kind::Outbound, key);
+            let env = format!("{}_{}", key, field)
+                .to_uppercase()
+                .replace('-', "_");
+            found.push(
+                checked
+                    .locations
+                    .problem(
+                        &address,
+                        field,
+                        format!("`{field}` of `{address}` is a secret written in the file"),
+                        "a literal secret",
+                        format!(
+                            "read it from the environment instead: `{field} = {{ env = \"{env}\" }}` (HCL: `env(\"{env}\")`)"
+                        ),
+                    )
+                    .as_warning()
+                    .without_quote(),
+            );
+        }
+    }
+    found
+}
+
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
-    match (load_checked(&args.path, args.provider), args.format) {
+    let loaded = load_checked(&args.path, args.provider);
+    let warnings = loaded.as_ref().map(literal_secrets).unwrap_or_default();
+    match (loaded, args.format) {
         (Ok(checked), OutputFormat::Text) => {
+            for warning in &warnings {
+                printer.diagnostic(&warning.to_diagnostic(&checked.sources));
+            }
             let (sources, model) = (&checked.sources, &checked.model);
             // Kinds the config does not use are left out ("3 users, 1 group, …").
             let counts = Kind::ALL
@@ -42,17 +80,42 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             } else {
                 format!(" for {}", checked.provider)
             };
+            let warned = match warnings.len() {
+                0 => String::new(),
+                1 => ", 1 warning".to_owned(),
+                n => format!(", {n} warnings"),
+            };
             printer.out(format!(
-                "valid{provider}: {counts} ({files} file{})",
+                "valid{provider}: {counts} ({files} file{}{warned})",
                 if files == 1 { "" } else { "s" }
             ));
             ExitStatus::Success
         }
-        (Ok(_), OutputFormat::Json) => {
-            printer.out("[]");
+        (Ok(checked), OutputFormat::Json) => {
+            let warnings: Vec<_> = warnings
+                .iter()
+                .map(|p| p.to_json(&checked.sources))
+                .collect();
+            printer.out(serde_json::to_string_pretty(&warnings).expect("problems serialise"));
             ExitStatus::Success
         }
-        (Ok(_), OutputFormat::Github) => ExitStatus::Success,
+        (Ok(checked), OutputFormat::Github) => {
+            for warning in &warnings {
+                let p = warning.to_json(&checked.sources);
+                let at = match (&p.file, p.line, p.column) {
+                    (Some(file), Some(line), Some(column)) => Some((file.as_str(), line, column)),
+                    _ => None,
+                };
+                printer.out(super::github::annotation(
+                    "warning",
+                    at,
+                    "alertform validate",
+                    &p.message,
+                    p.help.as_deref(),
+                ));
+            }
+            ExitStatus::Success
+        }
         (Err(invalid), OutputFormat::Github) => {
             super::annotate(&invalid, "alertform validate", printer)
         }

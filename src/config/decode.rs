@@ -1168,13 +1168,16 @@ impl Decoder<'_> {
             let ok = url::Url::parse(&url.value.value)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
             if !ok {
-                // The value may carry a token, so the message does not repeat it.
-                self.problems.push(Problem::at(
-                    format!("`url` of {} is not an http or https URL", object.what),
-                    self.file,
-                    url.value.span.clone(),
-                    "not an http(s) URL",
-                ));
+                // The value may carry a token, so neither the message nor a quote repeats it.
+                self.problems.push(
+                    Problem::at(
+                        format!("`url` of {} is not an http or https URL", object.what),
+                        self.file,
+                        url.value.span.clone(),
+                        "not an http(s) URL",
+                    )
+                    .without_quote(),
+                );
                 return None;
             }
             Some(url)

@@ -33,6 +33,10 @@ pub struct Problem {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// A warning: worth saying, but the config is valid.
+    pub warning: bool,
+    /// Whether to quote the file around the place: not when the lines hold a secret.
+    pub quote: bool,
 }
 
 impl Problem {
@@ -41,6 +45,31 @@ impl Problem {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            warning: false,
+            quote: true,
+        }
+    }
+
+    /// The same problem, placed by `file:line:col` only: the lines there hold a secret, which a
+    /// quote would copy into terminals and CI logs.
+    #[must_use]
+    pub fn without_quote(mut self) -> Self {
+        self.quote = false;
+        self
+    }
+
+    /// The same problem as a warning.
+    #[must_use]
+    pub fn as_warning(mut self) -> Self {
+        self.warning = true;
+        self
+    }
+
+    fn severity(&self) -> Severity {
+        if self.warning {
+            Severity::Warning
+        } else {
+            Severity::Error
         }
     }
 
@@ -83,6 +112,21 @@ impl Problem {
     /// The problem as a miette diagnostic. Labels in other files than the primary one become
     /// related diagnostics, so a duplicate across two files shows both places.
     pub fn to_diagnostic(&self, sources: &Sources) -> ConfigDiagnostic {
+        if !self.quote {
+            let place = self
+                .location(sources)
+                .map_or_else(String::new, |(file, line, column)| {
+                    format!("{}:{line}:{column}: ", file.path.display())
+                });
+            return ConfigDiagnostic {
+                message: printable(&format!("{place}{}", self.message)),
+                source: None,
+                labels: Vec::new(),
+                help: self.help.as_deref().map(printable),
+                related: Vec::new(),
+                severity: self.severity(),
+            };
+        }
         let Some(primary) = self.labels.first() else {
             return ConfigDiagnostic {
                 message: printable(&self.message),
@@ -90,7 +134,7 @@ impl Problem {
                 labels: Vec::new(),
                 help: self.help.as_deref().map(printable),
                 related: Vec::new(),
-                severity: Severity::Error,
+                severity: self.severity(),
             };
         };
         let mut files: Vec<FileId> = vec![primary.file];
@@ -128,7 +172,7 @@ impl Problem {
             labels,
             help: self.help.as_deref().map(printable),
             related,
-            severity: Severity::Error,
+            severity: self.severity(),
         }
     }
 
@@ -148,6 +192,7 @@ impl Problem {
             column,
             message: self.message.clone(),
             help: self.help.clone(),
+            severity: self.warning.then_some("warning"),
         }
     }
 }
@@ -303,6 +348,9 @@ pub struct JsonProblem {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// `warning` for a warning; absent for an error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<&'static str>,
 }
 
 /// A [`Problem`] bound to its source text, ready for miette to render.
