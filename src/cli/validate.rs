@@ -32,9 +32,7 @@ fn literal_secrets(checked: &Checked) -> Vec<Problem> {
                 continue;
             }
             let address = Address::new(Kind::Outbound, key);
-            let env = format!("{}_{}", key, field)
-                .to_uppercase()
-                .replace('-', "_");
+            let env = format!("{key}_{field}").to_uppercase().replace('-', "_");
             found.push(
                 checked
                     .locations
