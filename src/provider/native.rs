@@ -304,16 +304,23 @@ fn written(object: serde_json::Value) -> Written {
 }
 
 impl NativeProvider {
-    /// Creates an object. The idempotency key makes a retry after a lost answer safe: the
-    /// service answers it with the first response instead of creating a second object.
+    /// Creates an object; with `replaces` (a live id and its version), in that object's place,
+    /// in one transaction (references to it move to the new one). The idempotency key makes a
+    /// retry after a lost answer safe: the service answers it with the first response instead
+    /// of creating a second object.
     pub async fn create(
         &self,
         kind: crate::model::Kind,
         body: &serde_json::Value,
         idempotency_key: &str,
+        replaces: Option<(&str, u64)>,
     ) -> Result<Written, ProviderError> {
-        let path = format!("/api/v1/{}", collection(kind));
-        let headers = [("idempotency-key", idempotency_key.to_owned())];
+        let mut path = format!("/api/v1/{}", collection(kind));
+        let mut headers = vec![("idempotency-key", idempotency_key.to_owned())];
+        if let Some((id, version)) = replaces {
+            path = format!("{path}?replaces={}", super::percent_encode(id));
+            headers.push(("if-match", format!("\"{version}\"")));
+        }
         let reply = self
             .http
             .send(reqwest::Method::POST, &path, Some(body), &headers, true)
@@ -456,13 +463,13 @@ impl NativeProvider {
         };
         match change.action {
             Action::Create | Action::Replace => {
-                if change.action == Action::Replace {
-                    let (id, version) = live()?;
-                    provider
-                        .delete(kind, id, version)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
+                // A replace is one create in the old object's place: nothing that references
+                // it is ever left pointing at nothing.
+                let replaces = if change.action == Action::Replace {
+                    Some(live()?)
+                } else {
+                    None
+                };
                 let after = change.after.as_ref().ok_or("a create without attributes")?;
                 // Built under the lock, not from a copy: copying every id per change is quadratic.
                 let mut body = body(kind, after, &ids.lock().expect("ids lock"), true)?;
@@ -470,7 +477,7 @@ impl NativeProvider {
                 let key =
                     crate::digest::sha256_parts([run_key.as_bytes(), change.address.as_bytes()]);
                 let created = provider
-                    .create(kind, &body, &key)
+                    .create(kind, &body, &key, replaces)
                     .await
                     .map_err(|e| e.to_string())?;
                 ids.lock()

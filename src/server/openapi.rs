@@ -99,6 +99,7 @@ pub fn document() -> Value {
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
     let if_match = json!({"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}, "description": "RFC 9110: `*`, or entity-tags such as `\"3\"` (the object's version, as its ETag says; a bare `3` is accepted too). 412 if none names the current version (a weak tag never does); 400 if malformed."});
     let idempotency = json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}, "description": "A repeat within 24 hours returns the first response and creates nothing."});
+    let replaces = json!({"name": "replaces", "in": "query", "required": false, "schema": {"type": "string"}, "description": "The id of an object of the same kind the new one takes the place of, in one transaction: its name is freed for the new one, every reference to it names the new one (referrers keep their version), and it is deleted. If-Match applies to it; 422 not_deletable if it is marked so."});
     let paging = json!([
         {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": super::resources::MAX_PAGE, "default": 1}},
         {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
@@ -119,7 +120,7 @@ pub fn document() -> Value {
             json!({
                 "get": {"summary": format!("List {segment}"), "operationId": format!("list_{segment}"), "parameters": list_params,
                         "responses": merge(ok(200, "One page", page), errors(read_errors))},
-                "post": {"summary": format!("Create a {noun}"), "operationId": format!("create_{segment}"), "parameters": [idempotency],
+                "post": {"summary": format!("Create a {noun}"), "operationId": format!("create_{segment}"), "parameters": [idempotency, replaces, if_match],
                          "requestBody": {"required": true, "content": {"application/json": {"schema": input}}},
                          "responses": merge(ok(201, "Created", object), errors(write_errors))},
             }),

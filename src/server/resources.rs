@@ -1153,12 +1153,20 @@ fn encode_query(value: &str) -> String {
 pub async fn create(
     State(app): State<App>,
     Path(collection): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let kind = kind_of_segment(&collection)?;
     let caller = app.caller(&headers)?;
     caller.require(Permission::to_write(kind))?;
+    // `?replaces=ID`: the new object takes the place of `ID` in one transaction (see `take_place`).
+    let replaces = query.get("replaces").cloned();
+    let expected = if replaces.is_some() {
+        if_match(&headers)?
+    } else {
+        None
+    };
     let idempotency_key = headers
         .get("idempotency-key")
         .map(|v| {
@@ -1193,6 +1201,10 @@ pub async fn create(
                     });
                 }
             }
+            let old = match &replaces {
+                Some(old_id) => Some(step_aside(tx, kind, old_id, expected.as_ref())?),
+                None => None,
+            };
             check_unique(tx, kind, &prepared.unique_key, None)?;
             check_references(tx, &prepared.references)?;
             let id = new_id(id_prefix(kind));
@@ -1208,6 +1220,9 @@ pub async fn create(
             )
             .map_err(ApiError::from_sqlite)?;
             write_references(tx, &id, &prepared.references)?;
+            if let Some(old) = &old {
+                take_place(tx, old, &id)?;
+            }
             if let Some(key) = &idempotency_key {
                 tx.execute(
                     "INSERT OR REPLACE INTO idempotency (token_digest, key, fingerprint, object_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1219,6 +1234,92 @@ pub async fn create(
         })
         .await?;
     object_response(StatusCode::CREATED, &app, &row)
+}
+
+/// The first half of a create that replaces `old_id`: checks the old object may go (its
+/// version, `deletable`) and frees its unique name for the new one.
+fn step_aside(
+    tx: &Transaction,
+    kind: Kind,
+    old_id: &str,
+    expected: Option<&IfMatch>,
+) -> Result<Row, ApiError> {
+    let row = load(tx, kind, old_id)?;
+    check_version(&row, expected)?;
+    refuse_undeletable(&row)?;
+    tx.execute(
+        "UPDATE objects SET unique_key = unique_key || char(0) || id WHERE id = ?1",
+        params![old_id],
+    )
+    .map_err(ApiError::from_sqlite)?;
+    Ok(row)
+}
+
+/// The second half: every reference to `old` now names `new` (so no referrer is ever left
+/// pointing at nothing, and none has to be changed first), and `old` is deleted. Referrers keep
+/// their version: what they reference is the same resource, made again.
+fn take_place(tx: &Transaction, old: &Row, new: &str) -> Result<(), ApiError> {
+    let referrers: Vec<String> = tx
+        .prepare_cached("SELECT from_id FROM refs WHERE to_id = ?1")
+        .map_err(ApiError::from_sqlite)?
+        .query_map(params![old.id], |r| r.get(0))
+        .map_err(ApiError::from_sqlite)?
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::from_sqlite)?;
+    // Ids are unique, prefixed and quoted in stored bodies, so the quoted id names only it.
+    let (quoted_old, quoted_new) = (format!("\"{}\"", old.id), format!("\"{new}\""));
+    for referrer in referrers {
+        let body: String = tx
+            .query_row(
+                "SELECT body FROM objects WHERE id = ?1",
+                params![referrer],
+                |r| r.get(0),
+            )
+            .map_err(ApiError::from_sqlite)?;
+        tx.execute(
+            "UPDATE objects SET body = ?2 WHERE id = ?1",
+            params![referrer, body.replace(&quoted_old, &quoted_new)],
+        )
+        .map_err(ApiError::from_sqlite)?;
+        tx.execute(
+            "UPDATE refs SET to_id = ?3 WHERE from_id = ?1 AND to_id = ?2",
+            params![referrer, old.id, new],
+        )
+        .map_err(ApiError::from_sqlite)?;
+    }
+    tx.execute("DELETE FROM objects WHERE id = ?1", params![old.id])
+        .map_err(ApiError::from_sqlite)?;
+    Ok(())
+}
+
+/// An object marked not deletable answers a delete with 422 `not_deletable`.
+fn refuse_undeletable(row: &Row) -> Result<(), ApiError> {
+    let unreadable = |e: serde_json::Error| ApiError::internal(e.to_string());
+    let deletable = match row.kind {
+        Kind::Integration => {
+            serde_json::from_str::<IntegrationInput>(&row.body)
+                .map_err(unreadable)?
+                .deletable
+        }
+        Kind::Outbound => {
+            serde_json::from_str::<OutboundInput>(&row.body)
+                .map_err(unreadable)?
+                .deletable
+        }
+        _ => None,
+    };
+    if deletable == Some(false) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_deletable",
+            format!(
+                "{} `{}` is marked not deletable; set `deletable` to true first",
+                row.kind.noun(),
+                row.id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn get_one(
@@ -1288,31 +1389,7 @@ pub async fn delete(
     app.write(move |tx| {
         let row = load(tx, kind, &id)?;
         check_version(&row, expected.as_ref())?;
-        let deletable = match kind {
-            Kind::Integration => {
-                serde_json::from_str::<IntegrationInput>(&row.body)
-                    .map_err(|e| ApiError::internal(e.to_string()))?
-                    .deletable
-            }
-            Kind::Outbound => {
-                serde_json::from_str::<OutboundInput>(&row.body)
-                    .map_err(|e| ApiError::internal(e.to_string()))?
-                    .deletable
-            }
-            _ => None,
-        };
-        {
-            if deletable == Some(false) {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "not_deletable",
-                    format!(
-                        "{} `{id}` is marked not deletable; set `deletable` to true first",
-                        kind.noun()
-                    ),
-                ));
-            }
-        }
+        refuse_undeletable(&row)?;
         let mut statement = tx
             .prepare_cached("SELECT from_id FROM refs WHERE to_id = ?1 ORDER BY from_id")
             .map_err(ApiError::from_sqlite)?;

@@ -7,6 +7,7 @@ mod examples;
 mod hostile;
 mod lint;
 mod oncall;
+mod outbound;
 mod pagerduty;
 mod pagerduty_contract;
 mod plan;

@@ -14,12 +14,18 @@ pub fn alertform(args: &[&str]) -> Output {
 }
 
 pub fn alertform_in(dir: &Path, args: &[&str]) -> Output {
+    alertform_with(dir, args, &[])
+}
+
+/// `alertform ARGS` in `dir` with the environment variables `env` set (secrets of a config).
+pub fn alertform_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_alertform"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("ALERTFORM_ENDPOINT")
         .env_remove("ALERTFORM_TOKEN")
+        .envs(env.iter().copied())
         .output()
         .expect("the alertform binary runs")
 }
@@ -333,4 +339,104 @@ pub fn run_against(
     }
     args.extend_from_slice(extra);
     alertform(&args)
+}
+
+/// A real HTTP receiver on 127.0.0.1 for webhook deliveries: answers each POST with the next of
+/// `statuses` (the last one repeats) and keeps what it received.
+pub struct WebhookReceiver {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+/// One request a [`WebhookReceiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: serde_json::Value,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl WebhookReceiver {
+    /// Listens on `listen` (`127.0.0.1:0` for any port) with a secret-looking path.
+    pub fn start(listen: &str, statuses: &[u16]) -> WebhookReceiver {
+        let listener = std::net::TcpListener::bind(listen).expect("a port for the receiver");
+        let url = format!(
+            "http://{}/hooks/T0000/B0000/xoxsecretwebhooktoken",
+            listener.local_addr().unwrap()
+        );
+        let received: std::sync::Arc<std::sync::Mutex<Vec<Received>>> = std::sync::Arc::default();
+        let statuses = statuses.to_vec();
+        let log = std::sync::Arc::clone(&received);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let Some(request) = read_request(&stream) else {
+                    continue;
+                };
+                let mut log = log.lock().unwrap();
+                let status = statuses
+                    .get(log.len())
+                    .or(statuses.last())
+                    .copied()
+                    .unwrap_or(200);
+                log.push(request);
+                drop(log);
+                let mut stream = stream;
+                let _ = std::io::Write::write_all(
+                    &mut stream,
+                    format!(
+                        "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+            }
+        });
+        WebhookReceiver { url, received }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// One HTTP/1.1 request: request line, headers, a `content-length` body.
+fn read_request(stream: &std::net::TcpStream) -> Option<Received> {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.push((name.trim().to_lowercase(), value.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Received {
+        path,
+        headers,
+        body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    })
 }
