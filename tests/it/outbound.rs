@@ -370,8 +370,8 @@ fn webhook_delivery(deliveries: &[Value]) -> Option<&Value> {
 #[test]
 fn an_alert_reaches_a_webhook_receiver_through_failures() {
     let server = TestServer::start(&[]);
-    let receiver = WebhookReceiver::start("127.0.0.1:0", &[500, 503, 200]);
-    let integration = alert_through_the_example(&server, &receiver.url);
+    let hooks = WebhookReceiver::start("127.0.0.1:0", &[500, 503, 200]);
+    let integration = alert_through_the_example(&server, &hooks.url);
     let deliveries = wait_for_deliveries(&server, &integration, |d| {
         webhook_delivery(d).is_some_and(|w| w["status"] != "pending")
     });
@@ -380,7 +380,7 @@ fn an_alert_reaches_a_webhook_receiver_through_failures() {
     assert_eq!(webhook["attempts"], 3);
     assert_eq!(webhook["last_status"], 200);
     // The receiver got the same delivery three times, numbered, with the alert in it.
-    let received = receiver.received();
+    let received = hooks.received();
     assert_eq!(received.len(), 3, "{received:?}");
     let ids: std::collections::BTreeSet<&str> = received
         .iter()
