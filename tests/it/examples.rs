@@ -244,3 +244,51 @@ fn generated_orgs_validate_and_match_across_formats() {
     assert_eq!(toml.users.len(), 100);
     assert_eq!(toml.integrations.len(), 300);
 }
+
+/// The outbound examples read their secrets from the environment, so they are checked with them
+/// set: each validates and is formatted, and the TOML and HCL variants plan the same changes.
+#[test]
+fn the_outbound_examples_validate_with_their_secrets_and_mean_the_same() {
+    let secrets = [
+        (
+            "OPS_WEBHOOK_URL",
+            "https://hooks.example.com/services/T0/B0/token",
+        ),
+        ("DB_RESTART_PASSWORD", "example-password"),
+    ];
+    let server = crate::support::TestServer::start(&[]);
+    let mut plans = Vec::new();
+    for example in ["examples/outbound", "examples/outbound-hcl"] {
+        let output = crate::support::alertform_with(&root(), &["validate", example], &secrets);
+        assert!(output.status.success(), "{example}: {}", stderr(&output));
+        assert_eq!(
+            stdout(&output).trim(),
+            "valid: 2 users, 1 group, 1 escalation policy, 1 integration, 5 outbound targets (3 files)"
+        );
+        let output = alertform(&["fmt", "--check", example]);
+        assert!(
+            output.status.success(),
+            "{example} needs fmt: {}",
+            stdout(&output)
+        );
+        let output = crate::support::alertform_with(
+            &root(),
+            &[
+                "plan",
+                example,
+                "--format",
+                "json",
+                "--endpoint",
+                &server.url,
+                "--token",
+                &server.token,
+            ],
+            &secrets,
+        );
+        assert!(output.status.success(), "{example}: {}", stderr(&output));
+        let plan: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(plan["summary"]["create"], 10, "{plan}");
+        plans.push(plan["changes"].clone());
+    }
+    assert_eq!(plans[0], plans[1]);
+}

@@ -116,6 +116,7 @@ fn the_json_schema_accepts_the_examples_and_env_values() {
         "examples/quickstart-oncall",
         "examples/quickstart-pagerduty",
         "examples/multi-team-pagerduty/toml",
+        "examples/outbound",
     ] {
         for entry in std::fs::read_dir(root().join(example)).unwrap() {
             let path = entry.unwrap().path();
@@ -161,4 +162,54 @@ fn toml_to_json(text: &str) -> serde_json::Value {
         )
     }
     table(DeTable::parse(text).unwrap().into_inner())
+}
+
+/// A secret written in a file is valid but warned about, in every format, placed by
+/// `file:line:col` and never quoted; the same field from the environment is not warned about.
+#[test]
+fn a_literal_secret_is_a_warning_that_never_repeats_it() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("hooks.toml");
+    std::fs::write(
+        &config,
+        "[outbound.hook]\nname = \"Hook\"\ntype = \"webhook\"\nurl = \"https://hooks.example.com/T0/B0/literaltoken\"\n\n[outbound.box]\nname = \"Box\"\ntype = \"ssh_restart\"\nhost = \"10.0.0.9\"\nusername = \"ops\"\npassword = { env = \"BOX_PASSWORD\" }\n",
+    )
+    .unwrap();
+    let path = config.to_str().unwrap();
+    let env = [("BOX_PASSWORD", "from-the-environment")];
+    let text = crate::support::alertform_with(&root(), &["validate", path], &env);
+    assert!(text.status.success(), "{}", stderr(&text));
+    assert!(
+        stdout(&text).contains("(1 file, 1 warning)"),
+        "{}",
+        stdout(&text)
+    );
+    let warning = stderr(&text);
+    assert!(
+        warning
+            .contains("hooks.toml:4:1: `url` of `outbound.hook` is a secret written in the file"),
+        "{warning}"
+    );
+    assert!(warning.contains("{ env = \"HOOK_URL\" }"), "{warning}");
+    let json =
+        crate::support::alertform_with(&root(), &["validate", path, "--format", "json"], &env);
+    assert!(json.status.success());
+    let problems: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(problems.as_array().unwrap().len(), 1, "{problems}");
+    assert_eq!(problems[0]["severity"], "warning");
+    assert_eq!(problems[0]["line"], 4);
+    let github =
+        crate::support::alertform_with(&root(), &["validate", path, "--format", "github"], &env);
+    assert!(github.status.success());
+    assert!(
+        stdout(&github).starts_with("::warning file="),
+        "{}",
+        stdout(&github)
+    );
+    for output in [&text, &json, &github] {
+        for stream in [stdout(output), stderr(output)] {
+            assert!(!stream.contains("literaltoken"), "{stream}");
+            assert!(!stream.contains("from-the-environment"), "{stream}");
+        }
+    }
 }

@@ -1,0 +1,21 @@
+# Who can be paged. Live users are matched by email.
+
+user "alice" {
+  name      = "Alice Ng"
+  email     = "alice@example.com"
+  phone     = "+14155550100"
+  role      = "admin"
+  time_zone = "America/Los_Angeles"
+}
+
+user "bob" {
+  name      = "Bob Okafor"
+  email     = "bob@example.com"
+  time_zone = "Europe/London"
+}
+
+group "sre" {
+  name        = "SRE"
+  description = "Site reliability engineering on-call rotation"
+  members     = [user.alice, user.bob]
+}
