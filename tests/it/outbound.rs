@@ -265,6 +265,35 @@ fn targets_the_service_will_not_change_or_delete_stop_the_plan_by_name() {
         "[outbound.locked]\nname = \"Locked\"\ntype = \"email\"\naddress = \"changed@example.com\"\n",
     )
     .unwrap();
+    // Declared as it is, the locked one is no change, and the plan says what it is.
+    std::fs::write(
+        &config,
+        "[outbound.locked]\nname = \"Locked\"\ntype = \"email\"\naddress = \"locked@example.com\"\n\n[settings]\nignore = [\"outbound:Kept\"]\n",
+    )
+    .unwrap();
+    let output = run(
+        &server,
+        "",
+        "",
+        &["plan", config.to_str().unwrap(), "--detailed-exitcode"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("note: outbound target `Locked` is marked not editable or deletable in the service: alertform will not change or delete it"),
+        "{}",
+        stdout(&output)
+    );
+    std::fs::write(
+        &config,
+        "[outbound.locked]\nname = \"Locked\"\ntype = \"email\"\naddress = \"changed@example.com\"\n",
+    )
+    .unwrap();
     let output = run(&server, "", "", &["plan", config.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let err = stderr(&output);
