@@ -100,6 +100,10 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 crate::model::ProviderName::Pagerduty => {
                     crate::generate::pagerduty_org(args.objects, format)
                 }
+                crate::model::ProviderName::Uptinio => {
+                    printer.note("error: dev generate has no Uptinio org: Uptinio holds outbound targets only");
+                    return ExitStatus::Failure;
+                }
             };
             if args.schedules > 0 {
                 // OnCall's rolling shifts cannot be restricted to windows.
@@ -186,6 +190,9 @@ async fn baseline(
                     crate::provider::pagerduty::object_paths(&http)
                         .await
                         .map_err(|e| e.to_string())?
+                }
+                crate::model::ProviderName::Uptinio => {
+                    return Err("--mode terraform has no Uptinio pattern: its list is one request, and there is no Terraform provider for it".to_owned());
                 }
             };
             let requests = ids.len();

@@ -119,6 +119,12 @@ async fn plan_with(
         .chain(&observed.notes)
         .cloned()
         .collect();
+    // What apply would refuse before its first call, refused now (an Uptinio SMS target to
+    // create, a PagerDuty user with no `From`): a plan never promises what apply cannot do.
+    if let Err(message) = connection.provider.preflight(&plan) {
+        printer.note(format!("error: {message}"));
+        return ExitStatus::Failure;
+    }
     let output = match args.format {
         PlanFormat::Text | PlanFormat::Github => render::text(
             &plan,

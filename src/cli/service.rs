@@ -23,6 +23,10 @@ pub const ONCALL_SEED: &str = "grafana-oncall-seed.json";
 /// subdomain and people (its owner above all, whom the API cannot create).
 pub const PAGERDUTY_SEED: &str = "pagerduty-seed.json";
 
+/// The file beside a config that seeds the embedded Uptinio emulation with the integrations its
+/// API cannot make (a verified SMS number, a Slack channel connected by OAuth).
+pub const UPTINIO_SEED: &str = "uptinio-seed.json";
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServiceArgs {
     /// The service's base URL. Without it, an embedded local service is started with its data in
@@ -32,8 +36,8 @@ pub struct ServiceArgs {
     /// API token for the service.
     #[arg(long, env = "ALERTFORM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Whose API the service speaks: `alertform` (the bundled service), `grafana_oncall` or
-    /// `pagerduty`.
+    /// Whose API the service speaks: `alertform` (the bundled service), `grafana_oncall`,
+    /// `pagerduty` or `uptinio`.
     /// Overrides `settings.provider`.
     #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = provider_name)]
     pub provider: Option<ProviderName>,
@@ -108,6 +112,7 @@ impl Connection {
             let seed_file = match provider {
                 ProviderName::GrafanaOncall => Some(ONCALL_SEED),
                 ProviderName::Pagerduty => Some(PAGERDUTY_SEED),
+                ProviderName::Uptinio => Some(UPTINIO_SEED),
                 ProviderName::Alertform => None,
             };
             let seed = seed_file.and_then(|file| {

@@ -11,12 +11,17 @@ use crate::plan::{PlanOptions, plan};
 use crate::printer::Printer;
 
 /// Fields that hold or embed a secret.
-const SENSITIVE: [&str; 5] = [
+const SENSITIVE: [&str; 9] = [
     "integration_key",
     "endpoint_url",
     "integration_email",
     "link",
     "inbound_email",
+    // Uptinio echoes outbound secrets.
+    "webhook_url",
+    "password",
+    "bot_token",
+    "user_token",
 ];
 
 #[derive(Debug, clap::Args)]
@@ -90,6 +95,7 @@ async fn show(
         crate::provider::Provider::Alertform(native) => native.get(address.kind, id).await,
         crate::provider::Provider::Pagerduty(pagerduty) => pagerduty.get(address.kind, id).await,
         crate::provider::Provider::GrafanaOncall(oncall) => oncall.get(address.kind, id).await,
+        crate::provider::Provider::Uptinio(uptinio) => uptinio.get(address.kind, id).await,
     };
     let mut object = match read {
         Ok(object) => object,
@@ -107,6 +113,10 @@ async fn show(
 
 /// Replaces every secret field, at any depth (OnCall's `heartbeat.link`), with `(sensitive)`.
 fn hide_secrets(value: &mut serde_json::Value) {
+    // Uptinio names a webhook integration after its URL.
+    if value["type"] == crate::provider::uptinio::mapping::WEBHOOK {
+        value["name"] = serde_json::json!("(sensitive)");
+    }
     match value {
         serde_json::Value::Object(map) => {
             for (key, item) in map.iter_mut() {

@@ -1157,11 +1157,7 @@ impl Decoder<'_> {
             .iter()
             .flat_map(|(_, fields, _)| fields.iter().copied())
             .collect();
-        self.check_fields(
-            object,
-            &[&OUTBOUND_FIELDS, &every, &LIFECYCLE],
-            &["name", "type"],
-        );
+        self.check_fields(object, &[&OUTBOUND_FIELDS, &every, &LIFECYCLE], &["type"]);
         let name = self.non_empty_string(object, "name");
         let kind = self.enumeration(object, "type", OutboundType::NAMES, OutboundType::parse);
         let url = self.secret(object, "url").and_then(|url| {
@@ -1260,8 +1256,11 @@ impl Decoder<'_> {
         if !type_ok {
             return None;
         }
+        if object.get("name").is_some() && name.is_none() {
+            return None;
+        }
         Some(OutboundConfig {
-            name: name?,
+            name,
             kind,
             url,
             address,

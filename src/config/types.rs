@@ -284,9 +284,10 @@ pub struct SecretConfig {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct OutboundConfig {
-    /// Unique among outbound targets; live ones are matched by it.
+    /// Unique among outbound targets; live ones are matched by it. Defaults to the key. Uptinio
+    /// names targets after their settings, so there it is left out.
     #[schemars(transform = or_env)]
-    pub name: Spanned<String>,
+    pub name: Option<Spanned<String>>,
     /// Set on create only: changing it replaces the target.
     #[schemars(rename = "type")]
     pub kind: OutboundType,

@@ -131,7 +131,10 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
                 let integration = builder.integration(i);
                 integrations.push((key, integration));
             }
-            ResourceConfig::Outbound(o) => outbound.push((key, outbound_target(o))),
+            ResourceConfig::Outbound(o) => {
+                let target = outbound_target(&key, o);
+                outbound.push((key, target));
+            }
         }
     }
     model.users = users.into_iter().collect();
@@ -151,7 +154,7 @@ pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
 }
 
 /// An outbound target; the decoder has checked that its type's required fields are there.
-fn outbound_target(o: &OutboundConfig) -> Outbound {
+fn outbound_target(key: &str, o: &OutboundConfig) -> Outbound {
     let secret = |s: &Option<SecretConfig>| {
         s.as_ref().map_or_else(
             || Secret::new(String::new(), None),
@@ -180,7 +183,10 @@ fn outbound_target(o: &OutboundConfig) -> Outbound {
         },
     };
     Outbound {
-        name: o.name.value.clone(),
+        name: o
+            .name
+            .as_ref()
+            .map_or_else(|| key.to_owned(), |n| n.value.clone()),
         target,
         lifecycle: lifecycle(&o.lifecycle),
     }
@@ -509,7 +515,11 @@ impl Builder<'_> {
                 ResourceConfig::Schedule(s) => (&s.name, "name"),
                 ResourceConfig::EscalationPolicy(p) => (&p.name, "name"),
                 ResourceConfig::Integration(i) => (&i.name, "name"),
-                ResourceConfig::Outbound(o) => (&o.name, "name"),
+                ResourceConfig::Outbound(o) => match &o.name {
+                    Some(name) => (name, "name"),
+                    // Named by its key, which is unique already.
+                    None => continue,
+                },
             };
             let normalized = if resource.kind == Kind::User {
                 Cow::Owned(identity.value.to_lowercase())
@@ -565,7 +575,7 @@ impl Builder<'_> {
                 ResourceConfig::Schedule(s) => vec![&s.name],
                 ResourceConfig::EscalationPolicy(p) => vec![&p.name],
                 ResourceConfig::Integration(i) => vec![&i.name],
-                ResourceConfig::Outbound(o) => vec![&o.name],
+                ResourceConfig::Outbound(o) => o.name.iter().collect(),
             };
             for (rule, pattern) in settings.ignore.iter().zip(&config.ignore) {
                 if let Some(name) = names.iter().find(|n| rule.matches(resource.kind, &n.value)) {

@@ -41,6 +41,17 @@ impl Model {
 }
 
 impl Model {
+    /// The same model with each outbound target named [`OutboundTarget::identity`], for
+    /// services that name them so (Uptinio).
+    #[must_use]
+    pub fn with_outbound_named_by_settings(&self) -> Model {
+        let mut model = self.clone();
+        for outbound in model.outbound.values_mut() {
+            outbound.name = outbound.target.identity();
+        }
+        model
+    }
+
     /// The users of group `key`, through nested groups (each group once).
     pub fn group_users(&self, key: &str) -> BTreeSet<Address> {
         let mut users = BTreeSet::new();
@@ -391,6 +402,29 @@ impl<S> OutboundTarget<S> {
         }
     }
 
+    /// The name of a target that a service names after its settings (Uptinio): what it is, not
+    /// what it is called. A webhook's URL is a secret, so it is named by a digest of it.
+    pub fn identity(&self) -> String
+    where
+        S: SecretText,
+    {
+        match self {
+            OutboundTarget::Webhook { url } => format!(
+                "webhook {}",
+                &crate::digest::sha256_hex(url.text().as_bytes())[..16]
+            ),
+            OutboundTarget::Email { address } => address.clone(),
+            OutboundTarget::SshRestart {
+                host,
+                port,
+                username,
+                ..
+            } => format!("{host}:{port} ({username})"),
+            OutboundTarget::Sms { phone } => format!("SMS {phone}"),
+            OutboundTarget::Slack { channel } => format!("Slack {channel}"),
+        }
+    }
+
     /// The settings that are not secret, as (field, value), in the order configs write them.
     pub fn settings(&self) -> Vec<(&'static str, serde_json::Value)> {
         match self {
@@ -409,6 +443,24 @@ impl<S> OutboundTarget<S> {
             OutboundTarget::Sms { phone } => vec![("phone", phone.as_str().into())],
             OutboundTarget::Slack { channel } => vec![("channel", channel.as_str().into())],
         }
+    }
+}
+
+/// A secret whose text is at hand: a declared one, or one a vendor returned and the provider
+/// has not yet reduced to a digest.
+pub trait SecretText {
+    fn text(&self) -> &str;
+}
+
+impl SecretText for Secret {
+    fn text(&self) -> &str {
+        self.expose()
+    }
+}
+
+impl SecretText for String {
+    fn text(&self) -> &str {
+        self
     }
 }
 

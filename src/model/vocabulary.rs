@@ -61,6 +61,7 @@ vocabulary! {
         Alertform = "alertform",
         GrafanaOncall = "grafana_oncall",
         Pagerduty = "pagerduty",
+        Uptinio = "uptinio",
     }
 }
 
@@ -71,6 +72,7 @@ impl ProviderName {
             ProviderName::Alertform => "alertform",
             ProviderName::GrafanaOncall => "Grafana OnCall",
             ProviderName::Pagerduty => "PagerDuty",
+            ProviderName::Uptinio => "Uptinio",
         }
     }
 }

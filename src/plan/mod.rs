@@ -165,6 +165,12 @@ pub struct PlanOptions {
     /// Fields a config may leave to the service (its provider's capabilities): left out, they
     /// take the live value, so they are no change.
     pub service_defaults: Vec<(Kind, &'static str)>,
+    /// Fields the provider can set only on create, beyond those of the kind everywhere
+    /// (Uptinio has no update call: every setting of an outbound target).
+    pub create_only: Vec<(Kind, &'static str)>,
+    /// The service names outbound targets after their settings (Uptinio): they are matched by
+    /// [`crate::model::OutboundTarget::identity`], and that is their name.
+    pub outbound_named_by_settings: bool,
 }
 
 impl PlanOptions {
@@ -175,6 +181,12 @@ impl PlanOptions {
             targets,
             read_only: capabilities.read_only(),
             service_defaults: capabilities.service_defaults.to_vec(),
+            create_only: capabilities
+                .kinds
+                .iter()
+                .flat_map(|k| k.create_only.iter().map(|field| (k.kind, *field)))
+                .collect(),
+            outbound_named_by_settings: capabilities.outbound_named_by_settings,
         }
     }
 }
@@ -271,6 +283,14 @@ pub fn plan(
             });
         }
     }
+    // A service that names outbound targets after their settings is matched by that name.
+    let named_by_settings;
+    let desired = if options.outbound_named_by_settings && !desired.outbound.is_empty() {
+        named_by_settings = desired.with_outbound_named_by_settings();
+        &named_by_settings
+    } else {
+        desired
+    };
     let live = live_objects(observed);
     let matching = match_all(desired, &live);
     let refer = |id: &str| matching.reference(id);
@@ -340,7 +360,10 @@ pub fn plan(
                 }
                 let create_only: Vec<&String> = changed_fields
                     .iter()
-                    .filter(|f| object.create_only_fields().contains(&f.as_str()))
+                    .filter(|f| {
+                        object.create_only_fields().contains(&f.as_str())
+                            || options.create_only.contains(&(resource.kind, f.as_str()))
+                    })
                     .collect();
                 let mut reasons = Vec::new();
                 let mut warnings = Vec::new();
@@ -375,10 +398,17 @@ pub fn plan(
                     Action::Update
                 } else {
                     for field in &create_only {
-                        reasons.push(format!(
-                            "`{field}` changes from {} to {}, and it can only be set when the {} is created",
+                        let (old, new) = (
                             before.get(*field).unwrap_or(&serde_json::Value::Null),
                             after.get(*field).unwrap_or(&serde_json::Value::Null),
+                        );
+                        let what = if old.as_str().is_some_and(is_sensitive) {
+                            format!("`{field}` (a secret) changes")
+                        } else {
+                            format!("`{field}` changes from {old} to {new}")
+                        };
+                        reasons.push(format!(
+                            "{what}, and it can only be set when the {} is created",
                             resource.kind.noun()
                         ));
                     }

@@ -46,6 +46,9 @@ pub struct Capabilities {
     /// Whether escalation steps can page a group; when not, `settings.expand_groups` pages its
     /// users instead.
     pub steps_page_groups: bool,
+    /// Whether the service names outbound targets after their settings (Uptinio): they are
+    /// matched by what they are, and a config cannot name them.
+    pub outbound_named_by_settings: bool,
 }
 
 impl Capabilities {
@@ -175,4 +178,5 @@ pub const ALERTFORM: Capabilities = Capabilities {
     check_values: |_| Vec::new(),
     service_defaults: &[],
     steps_page_groups: true,
+    outbound_named_by_settings: false,
 };

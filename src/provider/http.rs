@@ -497,6 +497,32 @@ fn error_detail(parsed: Option<&serde_json::Value>, text: &str) -> (Option<Strin
         }
     }
     let error = parsed.and_then(|v| v.get("error"));
+    // Uptinio's: `{"error": CODE or TEXT, "message"?, "errors"?: {field: [why]}}`.
+    if let Some(serde_json::Value::String(word)) = error {
+        let top = parsed.expect("an error came from a body");
+        let mut message = top
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or(word)
+            .to_owned();
+        if let Some(serde_json::Value::Object(fields)) = top.get("errors") {
+            let reasons: Vec<String> = fields
+                .iter()
+                .map(|(field, why)| {
+                    let why: Vec<&str> = why
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|w| w.as_str())
+                        .collect();
+                    format!("{field} {}", why.join(", "))
+                })
+                .collect();
+            message = format!("{message}: {}", reasons.join("; "));
+        }
+        let is_code = word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        return (is_code.then(|| word.clone()), message);
+    }
     // alertform's codes are words, PagerDuty's numbers.
     let code = error.and_then(|e| e.get("code")).and_then(|c| match c {
         serde_json::Value::String(s) => Some(s.clone()),

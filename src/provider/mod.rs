@@ -8,6 +8,7 @@ pub mod grafana_oncall;
 pub mod http;
 pub mod native;
 pub mod pagerduty;
+pub mod uptinio;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -224,6 +225,7 @@ pub fn capabilities(name: ProviderName) -> &'static Capabilities {
         ProviderName::Alertform => &capabilities::ALERTFORM,
         ProviderName::GrafanaOncall => &grafana_oncall::capabilities::CAPABILITIES,
         ProviderName::Pagerduty => &pagerduty::capabilities::CAPABILITIES,
+        ProviderName::Uptinio => &uptinio::capabilities::CAPABILITIES,
     }
 }
 
@@ -234,6 +236,7 @@ pub enum Provider {
     Alertform(native::NativeProvider),
     GrafanaOncall(grafana_oncall::OnCallProvider),
     Pagerduty(pagerduty::PagerDutyProvider),
+    Uptinio(uptinio::UptinioProvider),
 }
 
 impl Provider {
@@ -255,6 +258,7 @@ impl Provider {
             ProviderName::Pagerduty => {
                 Provider::Pagerduty(pagerduty::PagerDutyProvider::new(http, from_email))
             }
+            ProviderName::Uptinio => Provider::Uptinio(uptinio::UptinioProvider::new(http)),
         }
     }
 
@@ -263,6 +267,7 @@ impl Provider {
             Provider::Alertform(_) => ProviderName::Alertform,
             Provider::GrafanaOncall(_) => ProviderName::GrafanaOncall,
             Provider::Pagerduty(_) => ProviderName::Pagerduty,
+            Provider::Uptinio(_) => ProviderName::Uptinio,
         }
     }
 
@@ -275,6 +280,7 @@ impl Provider {
             Provider::Alertform(p) => p.http(),
             Provider::GrafanaOncall(p) => p.http(),
             Provider::Pagerduty(p) => p.http(),
+            Provider::Uptinio(p) => p.http(),
         }
     }
 
@@ -284,6 +290,7 @@ impl Provider {
             Provider::Alertform(p) => p.observe().await,
             Provider::GrafanaOncall(p) => p.observe().await,
             Provider::Pagerduty(p) => p.observe().await,
+            Provider::Uptinio(p) => p.observe().await,
         }
     }
 
@@ -300,6 +307,7 @@ impl Provider {
             Provider::Alertform(p) => p.execute(change, ids, run_key).await,
             Provider::GrafanaOncall(p) => p.execute(change, ids).await,
             Provider::Pagerduty(p) => p.execute(change, ids).await,
+            Provider::Uptinio(p) => p.execute(change, ids).await,
         }
     }
 
@@ -308,6 +316,7 @@ impl Provider {
     pub fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), String> {
         match self {
             Provider::Pagerduty(p) => p.preflight(plan),
+            Provider::Uptinio(p) => p.preflight(plan),
             Provider::Alertform(_) | Provider::GrafanaOncall(_) => Ok(()),
         }
     }

@@ -16,6 +16,7 @@ mod pagerduty;
 mod resources;
 mod store;
 mod tokens;
+mod uptinio;
 mod vendor;
 
 use std::collections::HashMap;
@@ -68,6 +69,7 @@ pub enum Api {
     Alertform,
     GrafanaOncall,
     Pagerduty,
+    Uptinio,
 }
 
 impl From<crate::model::ProviderName> for Api {
@@ -76,6 +78,7 @@ impl From<crate::model::ProviderName> for Api {
             crate::model::ProviderName::Alertform => Api::Alertform,
             crate::model::ProviderName::GrafanaOncall => Api::GrafanaOncall,
             crate::model::ProviderName::Pagerduty => Api::Pagerduty,
+            crate::model::ProviderName::Uptinio => Api::Uptinio,
         }
     }
 }
@@ -151,6 +154,7 @@ impl App {
             Api::Alertform => err.into_response(),
             Api::GrafanaOncall => oncall::render_error(err),
             Api::Pagerduty => pagerduty::render_error(&err),
+            Api::Uptinio => uptinio::render_error(err),
         }
     }
 
@@ -269,6 +273,7 @@ pub fn app(state: App) -> Router {
     match state.api {
         Api::GrafanaOncall => return oncall::router(state),
         Api::Pagerduty => return pagerduty::router(state),
+        Api::Uptinio => return uptinio::router(state),
         Api::Alertform => {}
     }
     let mut api = Router::new();
@@ -495,7 +500,12 @@ async fn faults_then(
             .headers()
             .get(header::AUTHORIZATION)
             .map_or_else(String::new, |v| auth::sha256_hex(v.as_bytes()));
-        let window_seconds = if app.api == Api::Pagerduty { 60 } else { 1 };
+        // PagerDuty's and Uptinio's limits are per minute.
+        let window_seconds = if matches!(app.api, Api::Pagerduty | Api::Uptinio) {
+            60
+        } else {
+            1
+        };
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -728,6 +738,16 @@ fn seed(state: &App, path: &Path) -> Result<(), ServerError> {
             state
                 .store
                 .write(|tx| pagerduty::open_account(tx, &account))
+                .map_err(|e| failed(e.message))?;
+            Ok(())
+        }
+        Api::Uptinio => {
+            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+            let project: uptinio::Project =
+                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
+            state
+                .store
+                .write(|tx| uptinio::open_project(tx, &project))
                 .map_err(|e| failed(e.message))?;
             Ok(())
         }

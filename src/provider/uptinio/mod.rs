@@ -1,0 +1,370 @@
+//! The Uptinio provider (its integrations API): outbound targets of one project. What it can
+//! hold ([`capabilities`]), how it reads live state (one GET: the list is a bare array, with no
+//! paging), and how it carries out a change (create, delete; no update call is documented, so a
+//! change is a replace).
+//!
+//! Uptinio echoes secrets (webhook URLs, SSH passwords, Slack tokens) in every answer: they stop
+//! here, as digests salted with the integration's uuid, so a declared value can be compared
+//! without being held. SMS integrations need a code texted to the phone and Slack ones an OAuth
+//! grant in a browser: the provider matches and deletes those, and explains what it cannot
+//! create.
+
+pub mod capabilities;
+pub mod mapping;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::http::{HttpClient, HttpError};
+use super::{Observed, ObservedOutbound, ProviderError, delete_once, text, version_of};
+use crate::model::{Kind, LiveSecret, OutboundTarget, OutboundType, Secret, secret_digest};
+use crate::plan::{Action, Attributes, Change, Plan};
+
+const INTEGRATIONS: &str = "/api/v1/integrations";
+
+#[derive(Debug, Clone)]
+pub struct UptinioProvider {
+    http: HttpClient,
+}
+
+impl UptinioProvider {
+    pub fn new(http: HttpClient) -> Self {
+        UptinioProvider { http }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn explain(&self, err: HttpError, action: &str) -> ProviderError {
+        match err.status() {
+            Some(StatusCode::UNAUTHORIZED) => ProviderError::Unauthorized {
+                endpoint: self.http.base().to_owned(),
+                had_token: true,
+            },
+            Some(StatusCode::FORBIDDEN) => ProviderError::Forbidden {
+                endpoint: self.http.base().to_owned(),
+                action: action.to_owned(),
+                message: format!(
+                    "{err} (use the project's API token from Settings > API Keys, or a user token whose current project is this one)"
+                ),
+            },
+            _ => ProviderError::Http(err),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<Value>, ProviderError> {
+        let reply = self
+            .http
+            .get(INTEGRATIONS)
+            .await
+            .map_err(|e| self.explain(e, "read integrations"))?;
+        match reply.body {
+            Value::Array(items) => Ok(items),
+            other => Err(ProviderError::Unreadable {
+                endpoint: self.http.base().to_owned(),
+                what: "the integrations list".to_owned(),
+                message: format!("expected a JSON array, got {}", kind_of(&other)),
+            }),
+        }
+    }
+
+    /// Every integration of the project, in one request.
+    pub async fn observe(&self) -> Result<Observed, ProviderError> {
+        let mut observed = Observed::default();
+        for integration in self.list().await? {
+            let uuid = text(&integration, "uuid");
+            let name = text(&integration, "name");
+            let Some(target) = mapping::target(&integration) else {
+                observed.notes.push(format!(
+                    "Uptinio integration `{name}` is of type `{}`, which alertform does not manage: left alone",
+                    text(&integration, "type")
+                ));
+                continue;
+            };
+            let editable = integration["editable"] != false;
+            let deletable = integration["deletable"] != false;
+            if !editable || !deletable {
+                let what = match (editable, deletable) {
+                    (false, false) => "editable or deletable",
+                    (false, true) => "editable",
+                    _ => "deletable",
+                };
+                observed.notes.push(format!(
+                    "Uptinio marks integration `{}` ({}) not {what}: alertform will not {}",
+                    target.identity(),
+                    target.kind(),
+                    match (editable, deletable) {
+                        (false, false) => "change or delete it",
+                        (false, true) => "change it",
+                        _ => "delete it",
+                    }
+                ));
+                let why = format!("Uptinio marks it not {what}");
+                if !editable {
+                    observed.uneditable.insert(uuid.clone(), why.clone());
+                }
+                if !deletable {
+                    observed.undeletable.insert(uuid.clone(), why);
+                }
+            }
+            observed.outbound.push(observe(&uuid, &integration, target));
+        }
+        Ok(observed)
+    }
+
+    /// One live integration as Uptinio shows it, for `show` (the caller hides secrets unless
+    /// revealed).
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Value, ProviderError> {
+        if kind != Kind::Outbound {
+            return Err(ProviderError::Cannot(format!(
+                "Uptinio has no {}",
+                kind.plural()
+            )));
+        }
+        let reply = self
+            .http
+            .get(&format!("{INTEGRATIONS}/{}", super::percent_encode(id)))
+            .await
+            .map_err(|e| self.explain(e, "read integrations"))?;
+        Ok(reply.body)
+    }
+
+    /// Before any call: the targets Uptinio's API cannot create.
+    pub fn preflight(&self, plan: &Plan) -> Result<(), String> {
+        let refused: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+            .filter_map(|c| {
+                let kind = c.after.as_ref().and_then(|a| a.get("type"))?.as_str()?;
+                cannot_create(OutboundType::parse(kind)?)
+                    .map(|why| format!("`{}`: {why}", c.address))
+            })
+            .collect();
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "Uptinio's API cannot create {}; once it exists, plan again and alertform matches it",
+                refused.join("; ")
+            ))
+        }
+    }
+
+    /// Carries out one change: a create (found again after a lost answer, never made twice), a
+    /// delete, or a replace (delete, then create: Uptinio documents no update call).
+    pub async fn execute(
+        &self,
+        change: &Change,
+        ids: &Mutex<BTreeMap<String, String>>,
+    ) -> Result<Value, String> {
+        if change.kind() != Kind::Outbound {
+            return Err(format!("Uptinio has no {}", change.kind().plural()));
+        }
+        let live_id = || {
+            change
+                .id
+                .clone()
+                .ok_or("the plan has no id for this change")
+        };
+        match change.action {
+            Action::Delete => {
+                self.delete(&live_id()?).await.map_err(|e| e.to_string())?;
+                Ok(Value::Null)
+            }
+            Action::Update => Err(
+                "Uptinio documents no update call; alertform replaces integrations instead"
+                    .to_owned(),
+            ),
+            Action::Create | Action::Replace => {
+                let after = change.after.as_ref().ok_or("a create without attributes")?;
+                let target = declared(after, change)?;
+                if let Some(why) = cannot_create(target.kind()) {
+                    return Err(why.to_owned());
+                }
+                if change.action == Action::Replace {
+                    self.delete(&live_id()?).await.map_err(|e| e.to_string())?;
+                }
+                let created = self.create(&target).await.map_err(|e| e.to_string())?;
+                let uuid = text(&created, "uuid");
+                ids.lock()
+                    .expect("ids lock")
+                    .insert(change.address.clone(), uuid);
+                Ok(without_secrets(created))
+            }
+        }
+    }
+
+    async fn delete(&self, uuid: &str) -> Result<(), ProviderError> {
+        let path = format!("{INTEGRATIONS}/{}", super::percent_encode(uuid));
+        delete_once(&self.http, &path).await.map_err(|e| match e {
+            HttpError::Status {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message,
+                ..
+            } => ProviderError::Cannot(format!(
+                "Uptinio refuses to delete integration `{uuid}`: {message}"
+            )),
+            e => self.explain(e, "delete integrations"),
+        })
+    }
+
+    /// POSTs the wrapped create body. Uptinio takes no idempotency key: after a lost answer,
+    /// the list is read for an integration that is this one (by type and settings) before the
+    /// body is sent again.
+    async fn create(&self, target: &OutboundTarget<Secret>) -> Result<Value, ProviderError> {
+        let body = mapping::create_body(target);
+        let identity = target.identity();
+        super::Recovering {
+            http: &self.http,
+            headers: &[],
+            explain: |e| self.explain(e, "create integrations"),
+            taken: |_| false,
+        }
+        .create(INTEGRATIONS, &body, || async {
+            Ok(self.list().await?.into_iter().find(|live| {
+                mapping::target(live)
+                    .is_some_and(|t| t.kind() == target.kind() && t.identity() == identity)
+            }))
+        })
+        .await
+        .map(|(object, _)| object)
+    }
+}
+
+/// Why Uptinio's API cannot create a target of `kind`, if it cannot.
+fn cannot_create(kind: OutboundType) -> Option<&'static str> {
+    match kind {
+        OutboundType::Sms => Some(
+            "an SMS integration needs a code texted to the phone (POST /api/v1/integrations/sms/send_verification_code, then the code) and a paid plan; create it in Uptinio's web app",
+        ),
+        OutboundType::Slack => Some(
+            "a Slack integration is made by Slack's OAuth grant in a browser; connect the channel in Uptinio's web app",
+        ),
+        OutboundType::Webhook | OutboundType::Email | OutboundType::SshRestart => None,
+    }
+}
+
+/// A live integration with its secrets reduced to digests salted with its uuid.
+fn observe(uuid: &str, integration: &Value, target: OutboundTarget<String>) -> ObservedOutbound {
+    let name = target.identity();
+    // The version covers what alertform reads, but never a secret, not even as a digest.
+    let mut shown = integration.clone();
+    for field in ["webhook_url", "password", "bot_token", "user_token"] {
+        if let Some(settings) = shown["settings"].as_object_mut() {
+            settings.remove(field);
+        }
+    }
+    let secrets_changed = json!(secret_fingerprint(uuid, &target));
+    ObservedOutbound {
+        id: uuid.to_owned(),
+        version: version_of(&[&shown, &secrets_changed]),
+        name,
+        target: map_secrets(target, |value| {
+            LiveSecret::Digest(secret_digest(uuid, &value))
+        }),
+    }
+}
+
+/// The digests of a target's secrets (already salted), so a changed secret changes the version.
+fn secret_fingerprint(uuid: &str, target: &OutboundTarget<String>) -> Vec<String> {
+    target
+        .secrets()
+        .into_iter()
+        .map(|(_, value)| secret_digest(uuid, value))
+        .collect()
+}
+
+fn map_secrets<S, T>(target: OutboundTarget<S>, f: impl Fn(S) -> T) -> OutboundTarget<T> {
+    match target {
+        OutboundTarget::Webhook { url } => OutboundTarget::Webhook { url: f(url) },
+        OutboundTarget::Email { address } => OutboundTarget::Email { address },
+        OutboundTarget::SshRestart {
+            host,
+            port,
+            username,
+            password,
+        } => OutboundTarget::SshRestart {
+            host,
+            port,
+            username,
+            password: f(password),
+        },
+        OutboundTarget::Sms { phone } => OutboundTarget::Sms { phone },
+        OutboundTarget::Slack { channel } => OutboundTarget::Slack { channel },
+    }
+}
+
+/// The declared target of a change: its attributes, and its secrets from the config.
+fn declared(after: &Attributes, change: &Change) -> Result<OutboundTarget<Secret>, String> {
+    let field = |name: &str| {
+        after
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let secret = |name: &str| {
+        change
+            .secrets
+            .0
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("`{name}` of `{}` has no value to send", change.address))
+    };
+    let kind = OutboundType::parse(&field("type"))
+        .ok_or_else(|| format!("`{}` has no outbound type", change.address))?;
+    Ok(match kind {
+        OutboundType::Webhook => OutboundTarget::Webhook {
+            url: secret("url")?,
+        },
+        OutboundType::Email => OutboundTarget::Email {
+            address: field("address"),
+        },
+        OutboundType::SshRestart => OutboundTarget::SshRestart {
+            host: field("host"),
+            port: after
+                .get("port")
+                .and_then(Value::as_u64)
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(22),
+            username: field("username"),
+            password: secret("password")?,
+        },
+        OutboundType::Sms => OutboundTarget::Sms {
+            phone: field("phone"),
+        },
+        OutboundType::Slack => OutboundTarget::Slack {
+            channel: field("channel"),
+        },
+    })
+}
+
+/// An integration as apply reports it: Uptinio echoes secrets, which stop here.
+fn without_secrets(mut integration: Value) -> Value {
+    if let Some(settings) = integration["settings"].as_object_mut() {
+        for field in ["webhook_url", "password", "bot_token", "user_token"] {
+            settings.remove(field);
+        }
+    }
+    if integration["type"] == mapping::WEBHOOK {
+        // Uptinio names a webhook integration after its URL.
+        integration["name"] = json!("(sensitive)");
+    }
+    integration
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

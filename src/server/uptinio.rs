@@ -1,0 +1,594 @@
+//! Uptinio's integrations API (`serve --api uptinio`): outbound integrations of a project, as the
+//! vendor's integrations reference describes them — a Bearer project token, a bare JSON array for
+//! the list, a create body wrapped in `integration`, `Integrations::…` types, names the service
+//! derives from the settings, secrets echoed back, `editable`/`deletable`, 204 on delete and 422
+//! for one that cannot be deleted. SMS integrations need a verification code sent to the phone
+//! first, Slack ones an OAuth grant in a browser: those are made here the way the product makes
+//! them, from the seed file (see `docs/providers/uptinio.md` for every choice where the
+//! reference is silent).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rusqlite::Transaction;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::vendor::Collection;
+use super::{App, auth, route};
+use crate::model::validate::{is_valid_email, is_valid_phone};
+
+const INTEGRATIONS: Collection = Collection {
+    api: "uptinio",
+    name: "integrations",
+    ranked: false,
+};
+/// Verification codes sent, by phone number (the last one counts).
+const CODES: Collection = Collection {
+    api: "uptinio",
+    name: "sms_codes",
+    ranked: false,
+};
+
+pub const WEBHOOK: &str = "Integrations::WebhookIntegration";
+pub const EMAIL: &str = "Integrations::EmailIntegration";
+pub const SSH_RESTART: &str = "Integrations::SshServerRestartIntegration";
+pub const SMS: &str = "Integrations::SmsIntegration";
+pub const SLACK: &str = "Integrations::SlackIntegration";
+
+/// An error in Uptinio's words: `{"error": CODE, "message": TEXT}` with a code of the reference's
+/// table (`integration_not_found`, `invalid_request`, `unauthorized`, `unprocessable_entity`),
+/// and per-field reasons under `errors` for a 422.
+struct UptinioError {
+    status: StatusCode,
+    body: Value,
+    retry_after: Option<u64>,
+}
+
+impl UptinioError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> UptinioError {
+        UptinioError {
+            status,
+            body: json!({"error": code, "message": message.into()}),
+            retry_after: None,
+        }
+    }
+
+    fn not_found() -> UptinioError {
+        UptinioError::new(
+            StatusCode::NOT_FOUND,
+            "integration_not_found",
+            "The specified integration does not exist",
+        )
+    }
+
+    /// 422 with what is wrong with each setting.
+    fn invalid(errors: &[(&str, String)]) -> UptinioError {
+        let mut error = UptinioError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "The request parameters are invalid",
+        );
+        let mut fields = serde_json::Map::new();
+        for (field, why) in errors {
+            fields
+                .entry((*field).to_owned())
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+                .expect("an array")
+                .push(json!(why));
+        }
+        error.body["errors"] = Value::Object(fields);
+        error
+    }
+}
+
+impl From<ApiError> for UptinioError {
+    fn from(err: ApiError) -> UptinioError {
+        let code = match err.status {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::NOT_FOUND => "integration_not_found",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limit_exceeded",
+            StatusCode::UNPROCESSABLE_ENTITY => "unprocessable_entity",
+            s if s.is_server_error() => "internal_error",
+            _ => "invalid_request",
+        };
+        UptinioError {
+            status: err.status,
+            body: json!({"error": code, "message": err.message}),
+            retry_after: err.retry_after,
+        }
+    }
+}
+
+impl IntoResponse for UptinioError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// The shared layers' errors (faults, rate limits, bodies too large) in Uptinio's shape.
+pub fn render_error(err: ApiError) -> Response {
+    UptinioError::from(err).into_response()
+}
+
+type Reply = Result<Response, UptinioError>;
+
+/// Uptinio's integrations API (the part alertform uses, and the SMS and Slack first steps).
+pub fn router(state: App) -> Router {
+    let mut api = Router::new();
+    api = route(
+        api,
+        "/api/v1/integrations",
+        get(list_integrations).post(create_integration),
+    );
+    api = route(
+        api,
+        "/api/v1/integrations/{uuid}",
+        get(get_integration)
+            .patch(update_integration)
+            .put(update_integration)
+            .delete(delete_integration),
+    );
+    api = route(
+        api,
+        "/api/v1/integrations/sms/send_verification_code",
+        post(send_verification_code),
+    );
+    api = route(
+        api,
+        "/api/v1/integrations/slack/initiate",
+        post(slack_initiate),
+    );
+    super::vendor_router(
+        state,
+        api,
+        || async { UptinioError::new(StatusCode::NOT_FOUND, "not_found", "No route matches") },
+        || async {
+            UptinioError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "invalid_request",
+                "Method not allowed",
+            )
+        },
+    )
+}
+
+/// `Authorization: Bearer <project token>`; a missing or unknown token is 401.
+fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), UptinioError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    let known = !token.is_empty()
+        && app
+            .tokens
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains_key(&auth::sha256_hex(token.as_bytes()));
+    if known {
+        Ok(())
+    } else {
+        Err(UptinioError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Invalid or missing authentication token",
+        ))
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// An Uptinio-style uuid.
+fn new_uuid() -> String {
+    let hex = auth::random_hex(16);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "handlers end in `json_reply(..)` beside their `?`s"
+)]
+fn json_reply(status: StatusCode, body: Value) -> Reply {
+    Ok((status, axum::Json(body)).into_response())
+}
+
+fn parse(body: &[u8]) -> Result<Value, UptinioError> {
+    serde_json::from_slice(body).map_err(|e| {
+        UptinioError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
+
+async fn list_integrations(State(app): State<App>, headers: HeaderMap) -> Reply {
+    authenticate(&app, &headers)?;
+    let all = app.read(|tx| INTEGRATIONS.all(tx, None)).await?;
+    json_reply(
+        StatusCode::OK,
+        Value::Array(all.into_iter().map(strip_id).collect()),
+    )
+}
+
+async fn get_integration(
+    State(app): State<App>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let found = app.read(move |tx| INTEGRATIONS.get(tx, &uuid)).await?;
+    json_reply(
+        StatusCode::OK,
+        strip_id(found.ok_or_else(UptinioError::not_found)?),
+    )
+}
+
+/// A string setting, trimmed; empty counts as missing.
+fn setting<'a>(settings: &'a Value, field: &str) -> Option<&'a str> {
+    settings
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The settings a type stores, checked, and the name Uptinio derives from them.
+fn checked_settings(
+    tx: &Transaction,
+    kind: &str,
+    given: &Value,
+) -> Result<(Value, String), UptinioError> {
+    let mut errors: Vec<(&str, String)> = Vec::new();
+    let mut required = |field: &'static str| -> String {
+        let value = setting(given, field);
+        if value.is_none() {
+            errors.push((field, "can't be blank".to_owned()));
+        }
+        value.unwrap_or_default().to_owned()
+    };
+    let (settings, name) = match kind {
+        WEBHOOK => {
+            let url = required("webhook_url");
+            if !url.is_empty()
+                && !url::Url::parse(&url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            {
+                errors.push(("webhook_url", "is not a valid URL".to_owned()));
+            }
+            (json!({"webhook_url": url}), url)
+        }
+        EMAIL => {
+            let email = required("email");
+            if !email.is_empty() && !is_valid_email(&email) {
+                errors.push(("email", "is invalid".to_owned()));
+            }
+            (json!({"email": email}), email)
+        }
+        SSH_RESTART => {
+            let ip = required("ip");
+            let username = required("username");
+            let password = required("password");
+            let port = match given.get("port") {
+                None | Some(Value::Null) => Some(22),
+                Some(Value::Number(n)) => n.as_u64().filter(|p| (1..=65_535).contains(p)),
+                Some(Value::String(s)) => s.parse().ok().filter(|p| (1..=65_535).contains(p)),
+                Some(_) => None,
+            };
+            if port.is_none() {
+                errors.push(("port", "must be between 1 and 65535".to_owned()));
+            }
+            let name = format!("{ip} ({username})");
+            (
+                json!({"ip": ip, "username": username, "password": password, "port": port.unwrap_or(22)}),
+                name,
+            )
+        }
+        SMS => {
+            let phone = required("phone_number");
+            if !phone.is_empty() && !is_valid_phone(&phone) {
+                errors.push(("phone_number", "must be in E.164 format".to_owned()));
+            }
+            let code = setting(given, "verification_code");
+            let sent = CODES.get(tx, &phone)?;
+            let matches = matches!((&sent, code), (Some(sent), Some(code)) if sent["code"] == code);
+            if !phone.is_empty() && !matches {
+                errors.push((
+                    "verification_code",
+                    "is invalid or expired: send one with POST /api/v1/integrations/sms/send_verification_code".to_owned(),
+                ));
+            }
+            (json!({"phone_number": phone}), format!("SMS {phone}"))
+        }
+        SLACK => {
+            return Err(UptinioError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable_entity",
+                "Slack integrations are created by the OAuth flow: POST /api/v1/integrations/slack/initiate, then authorize in a browser",
+            ));
+        }
+        other => {
+            return Err(UptinioError::invalid(&[(
+                "type",
+                format!("`{other}` is not an integration type"),
+            )]));
+        }
+    };
+    if errors.is_empty() {
+        Ok((settings, name))
+    } else {
+        Err(UptinioError::invalid(&errors))
+    }
+}
+
+async fn create_integration(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse(&body)?;
+    let Some(integration) = body.get("integration").filter(|i| i.is_object()) else {
+        return Err(UptinioError::invalid(&[(
+            "integration",
+            "is missing".to_owned(),
+        )]));
+    };
+    let kind = integration
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let given = integration.get("settings").cloned().unwrap_or(json!({}));
+    let created = app
+        .write(move |tx| {
+            let (settings, name) = match checked_settings(tx, &kind, &given) {
+                Ok(checked) => checked,
+                Err(err) => return Ok(Err(err)),
+            };
+            if kind == SMS {
+                // A code is good for one integration.
+                CODES.delete(tx, settings["phone_number"].as_str().unwrap_or_default())?;
+            }
+            let at = now();
+            let object = json!({
+                "uuid": new_uuid(), "type": kind, "name": name, "settings": settings,
+                "editable": true, "deletable": true, "created_at": at, "updated_at": at,
+            });
+            store(tx, &object)?;
+            Ok(Ok(object))
+        })
+        .await??;
+    json_reply(StatusCode::CREATED, created)
+}
+
+fn store(tx: &Transaction, object: &Value) -> Result<(), ApiError> {
+    // The vendor store keys objects by `id`; Uptinio's is `uuid`, kept as is in the body.
+    let mut stored = object.clone();
+    stored["id"] = object["uuid"].clone();
+    INTEGRATIONS.put(tx, &stored, "", 0)
+}
+
+/// The reference documents no update; this is the conventional Rails one (`PATCH` or `PUT`,
+/// the create's wrapped body, settings replaced, the name derived again, `type` unchanged).
+async fn update_integration(
+    State(app): State<App>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse(&body)?;
+    let given = body
+        .get("integration")
+        .and_then(|i| i.get("settings"))
+        .cloned()
+        .unwrap_or(json!({}));
+    let updated = app
+        .write(move |tx| {
+            let Some(mut object) = INTEGRATIONS.get(tx, &uuid)? else {
+                return Ok(Err(UptinioError::not_found()));
+            };
+            if object["editable"] == false {
+                return Ok(Err(UptinioError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unprocessable_entity",
+                    "This integration cannot be edited.",
+                )));
+            }
+            let kind = object["type"].as_str().unwrap_or_default().to_owned();
+            let (settings, name) = match checked_settings(tx, &kind, &given) {
+                Ok(checked) => checked,
+                Err(err) => return Ok(Err(err)),
+            };
+            object["settings"] = settings;
+            object["name"] = json!(name);
+            object["updated_at"] = json!(now());
+            store(tx, &object)?;
+            Ok(Ok(object))
+        })
+        .await??;
+    json_reply(StatusCode::OK, strip_id(updated))
+}
+
+async fn delete_integration(
+    State(app): State<App>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    app.write(move |tx| {
+        let Some(object) = INTEGRATIONS.get(tx, &uuid)? else {
+            return Ok(Err(UptinioError::not_found()));
+        };
+        if object["deletable"] == false {
+            // The reference's exact body for this case.
+            return Ok(Err(UptinioError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                body: json!({"error": "This integration cannot be deleted."}),
+                retry_after: None,
+            }));
+        }
+        INTEGRATIONS.delete(tx, &uuid)?;
+        Ok(Ok(()))
+    })
+    .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Step 1 of an SMS integration. The emulation cannot text anyone: the code it "sends" is
+/// written to its log (as a phone would show it), for a person to type in.
+async fn send_verification_code(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse(&body)?;
+    let Some(phone) = setting(&body, "phone_number").map(str::to_owned) else {
+        return Err(UptinioError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({"success": false, "error": "phone_number_required", "message": "Phone number is required"}),
+            retry_after: None,
+        });
+    };
+    if !is_valid_phone(&phone) {
+        return Err(UptinioError::invalid(&[(
+            "phone_number",
+            "must be in E.164 format".to_owned(),
+        )]));
+    }
+    let code = format!(
+        "{:06}",
+        u64::from_str_radix(&auth::random_hex(4), 16).unwrap_or(0) % 1_000_000
+    );
+    tracing::warn!(
+        "(emulated SMS) the verification code for the phone number ending {} is {code}",
+        &phone[phone.len().saturating_sub(4)..]
+    );
+    app.write(move |tx| CODES.put(tx, &json!({"id": phone, "code": code}), "", 0))
+        .await?;
+    json_reply(
+        StatusCode::OK,
+        json!({"success": true, "message": "Verification code sent successfully"}),
+    )
+}
+
+/// Step 1 of a Slack integration: where a person would authorize the app. The emulation has no
+/// Slack to send them to; its seed file stands in for the finished grant.
+async fn slack_initiate(State(app): State<App>, headers: HeaderMap) -> Reply {
+    authenticate(&app, &headers)?;
+    let state = auth::random_hex(16);
+    json_reply(
+        StatusCode::OK,
+        json!({
+            "oauth_url": format!("https://slack.com/oauth/v2/authorize?client_id=emulated&state={state}"),
+            "state": state,
+            "redirect_uri": format!("{}/auth/slack/callback?project_uuid=emulated", app.base_url),
+        }),
+    )
+}
+
+fn strip_id(mut object: Value) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        map.remove("id");
+    }
+    object
+}
+
+/// The seed of `serve --api uptinio`: integrations made in Uptinio's web app (a verified SMS
+/// number, a Slack channel authorized by OAuth), which the API cannot make.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    #[serde(default)]
+    pub integrations: Vec<SeededIntegration>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, tag = "type", rename_all = "snake_case")]
+pub enum SeededIntegration {
+    /// A verified number.
+    Sms { phone_number: String },
+    /// A channel a person authorized; the tokens are made up.
+    Slack {
+        workspace: String,
+        channel: String,
+        #[serde(default)]
+        deletable: Option<bool>,
+    },
+}
+
+/// Adds the seeded integrations that are not there yet (matched by type and name), so a restart
+/// on the same data does not double them.
+pub fn open_project(tx: &Transaction, project: &Project) -> Result<usize, ApiError> {
+    let existing = INTEGRATIONS.all(tx, None)?;
+    let mut made = 0;
+    for seeded in &project.integrations {
+        let (kind, name, settings, editable, deletable) = match seeded {
+            SeededIntegration::Sms { phone_number } => {
+                if !is_valid_phone(phone_number) {
+                    return Err(ApiError::invalid(format!(
+                        "`{phone_number}` is not an E.164 number"
+                    )));
+                }
+                (
+                    SMS,
+                    format!("SMS {phone_number}"),
+                    json!({"phone_number": phone_number}),
+                    true,
+                    true,
+                )
+            }
+            SeededIntegration::Slack {
+                workspace,
+                channel,
+                deletable,
+            } => {
+                let channel = format!("#{}", channel.trim_start_matches('#'));
+                (
+                    SLACK,
+                    format!("{workspace} #{}", channel.trim_start_matches('#')),
+                    json!({
+                        "bot_token": format!("xoxb-emulated-{}", auth::random_hex(12)),
+                        "user_token": format!("xoxp-emulated-{}", auth::random_hex(12)),
+                        "channel_id": format!("C{}", auth::random_hex(5).to_uppercase()),
+                        "webhook_url": format!("https://hooks.slack.com/services/T0EMULATED/B0EMULATED/{}", auth::random_hex(12)),
+                        "bot_user_id": format!("U{}", auth::random_hex(5).to_uppercase()),
+                    }),
+                    false,
+                    deletable.unwrap_or(true),
+                )
+            }
+        };
+        if existing
+            .iter()
+            .any(|o| o["type"] == kind && o["name"] == name.as_str())
+        {
+            continue;
+        }
+        let at = now();
+        store(
+            tx,
+            &json!({
+                "uuid": new_uuid(), "type": kind, "name": name, "settings": settings,
+                "editable": editable, "deletable": deletable, "created_at": at, "updated_at": at,
+            }),
+        )?;
+        made += 1;
+    }
+    Ok(made)
+}
