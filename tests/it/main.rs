@@ -17,4 +17,5 @@ mod schema;
 mod security;
 mod server;
 mod support;
+mod uptinio;
 mod validate;
