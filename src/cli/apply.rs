@@ -152,13 +152,15 @@ impl Run<'_> {
             Ok(plan) => plan,
             Err(errors) => return report_plan_errors(&errors, self.checked, printer, false),
         };
-        plan.notes = self
+        // Before the planner's own notes (secrets it cannot compare).
+        let said: Vec<String> = self
             .checked
             .notes
             .iter()
             .chain(&observed.notes)
             .cloned()
             .collect();
+        plan.notes.splice(0..0, said);
         if let Some(saved) = self.saved
             && saved.plan.changes != plan.changes
         {

@@ -113,12 +113,14 @@ async fn plan_with(
             );
         }
     };
-    plan.notes = checked
+    // Before the planner's own notes (secrets it cannot compare).
+    let said: Vec<String> = checked
         .notes
         .iter()
         .chain(&observed.notes)
         .cloned()
         .collect();
+    plan.notes.splice(0..0, said);
     // What apply would refuse before its first call, refused now (an Uptinio SMS target to
     // create, a PagerDuty user with no `From`): a plan never promises what apply cannot do.
     if let Err(message) = connection.provider.preflight(&plan) {

@@ -486,6 +486,7 @@ pub fn plan(
         return Err(errors);
     }
     let mut ordered = order::order(changes, options)?;
+    ordered.notes = incomparable_secrets(&matching, &live);
     ordered.live_ids = matching
         .declared
         .iter()
@@ -497,6 +498,26 @@ pub fn plan(
         })
         .collect();
     Ok(ordered)
+}
+
+/// A note per declared secret whose live object shows nothing of it: the plan cannot tell
+/// whether it changed, and says so rather than claiming it did not.
+fn incomparable_secrets(matching: &Matching<'_>, live: &[Live<'_>]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (resource, index) in &matching.declared {
+        let Some(Live::Outbound(object)) = index.map(|i| live[i]) else {
+            continue;
+        };
+        for (field, secret) in object.target.secrets() {
+            if *secret == crate::model::LiveSecret::Unknown {
+                notes.push(format!(
+                    "`{field}` of `{}` is a secret the service does not show, not even as a digest: the plan cannot tell whether it changed",
+                    resource.address()
+                ));
+            }
+        }
+    }
+    notes
 }
 
 /// The secrets of the declared resource `kind.key`, for the change that writes it.

@@ -432,3 +432,70 @@ fn live_references_to_undeclared_and_unknown_ids_are_shown_and_dropped() {
         serde_json::json!(["user.alice", "user.bob"])
     );
 }
+
+/// Secrets are compared by the service's salted digest, never shown, and a service that shows
+/// nothing of one makes it no change (the plan cannot tell, and says so in the attribute).
+#[test]
+fn secrets_compare_by_digest_and_never_show() {
+    use crate::model::{LiveSecret, OutboundTarget, secret_digest};
+    use crate::provider::ObservedOutbound;
+    let desired = model(
+        "[outbound.hook]\nname = \"Hook\"\ntype = \"webhook\"\nurl = \"https://hooks.example.com/secret-a\"\n",
+    );
+    let live = |url: LiveSecret| Observed {
+        outbound: vec![ObservedOutbound {
+            id: "out_1".into(),
+            version: 1,
+            name: "Hook".into(),
+            target: OutboundTarget::Webhook { url },
+        }],
+        ..Observed::default()
+    };
+    let same = live(LiveSecret::Digest(secret_digest(
+        "out_1",
+        "https://hooks.example.com/secret-a",
+    )));
+    assert!(
+        make_plan(&desired, &same, &PlanOptions::default())
+            .unwrap()
+            .is_empty()
+    );
+    // Another object's digest of the same value differs: the salt is the live id.
+    assert_ne!(
+        secret_digest("out_1", "https://hooks.example.com/secret-a"),
+        secret_digest("out_2", "https://hooks.example.com/secret-a")
+    );
+    let other = live(LiveSecret::Digest(secret_digest(
+        "out_1",
+        "https://hooks.example.com/secret-b",
+    )));
+    let plan = make_plan(&desired, &other, &PlanOptions::default()).unwrap();
+    assert_eq!(plan.changes.len(), 1);
+    let change = &plan.changes[0];
+    assert_eq!(change.action, Action::Update);
+    assert_eq!(change.changed_fields, ["url"]);
+    assert_eq!(change.before.as_ref().unwrap()["url"], SENSITIVE);
+    assert_eq!(change.after.as_ref().unwrap()["url"], SENSITIVE_CHANGED);
+    assert_eq!(
+        change.secrets.0["url"].expose(),
+        "https://hooks.example.com/secret-a"
+    );
+    let text = serde_json::to_string(&plan.changes).unwrap();
+    assert!(
+        !text.contains("secret-a") && !text.contains("secret-b"),
+        "{text}"
+    );
+    assert!(!format!("{plan:?}").contains("secret-a"));
+    let unknown = live(LiveSecret::Unknown);
+    let plan = make_plan(&desired, &unknown, &PlanOptions::default()).unwrap();
+    assert!(plan.is_empty());
+    assert_eq!(
+        plan.notes,
+        [
+            "`url` of `outbound.hook` is a secret the service does not show, not even as a digest: the plan cannot tell whether it changed"
+        ]
+    );
+    // A create shows the secret as new, not changed.
+    let plan = make_plan(&desired, &Observed::default(), &PlanOptions::default()).unwrap();
+    assert_eq!(plan.changes[0].after.as_ref().unwrap()["url"], SENSITIVE);
+}
