@@ -28,8 +28,9 @@ pub struct Args {
     /// Fraction (0–1) of writes that commit and are then answered 503.
     #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = probability)]
     fail_after_commit_rate: f64,
-    /// Requests per second per token (per minute with `--api pagerduty`, whose limit is per
-    /// minute: 960 models PagerDuty's); beyond it, 429.
+    /// Requests per second per token (per minute with `--api pagerduty` and `--api uptinio`,
+    /// whose limits are per minute: 960 models PagerDuty's, 100 Uptinio's standard plan); beyond
+    /// it, 429.
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
     /// With `--api pagerduty`: fraction of writes refused with PagerDuty's 400 for an account
@@ -41,14 +42,16 @@ pub struct Args {
     reject_name: Option<String>,
     /// Whose API to speak: `alertform` (the bundled service), or a local emulation of a
     /// vendor's: `grafana_oncall` (Grafana OnCall's public API), `pagerduty` (PagerDuty's REST
-    /// API v2).
+    /// API v2), `uptinio` (Uptinio's integrations API).
     #[arg(long, value_name = "PROVIDER", default_value = "alertform", value_parser = super::service::provider_name)]
     api: crate::model::ProviderName,
     /// For `--api grafana_oncall`: a JSON file of the Grafana org's teams and users (what Grafana
     /// syncs into OnCall), loaded at start: `{"teams": [{"name"}], "users": [{"email",
     /// "username", "role", "teams": [NAME]}]}`. For `--api pagerduty`: the account,
     /// `{"subdomain", "users": [{"name", "email", "role", "time_zone"}]}` (one user with role
-    /// `owner`; without one, the account's owner is owner@example.com).
+    /// `owner`; without one, the account's owner is owner@example.com). For `--api uptinio`: the
+    /// integrations made in Uptinio's web app, `{"integrations": [{"type": "sms", "phone_number"},
+    /// {"type": "slack", "workspace", "channel", "deletable"?}]}`.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
     /// Append every API exchange of a vendor emulation (`--api`) to FILE as JSON lines, for
