@@ -1,5 +1,5 @@
-//! alertform manages on-call alerting setup — integrations, escalation policies, users and
-//! groups — as code.
+//! alertform manages on-call alerting setup — integrations, escalation policies, schedules, users,
+//! groups and outbound targets — as code.
 //!
 //! Data flows one way:
 //!
@@ -16,11 +16,11 @@
 //! - [`config`]: reads TOML and HCL into one spanned tree, decodes it, locates every problem.
 //! - [`model`]: the validated desired state, references resolved.
 //! - [`provider`], [`plan`], [`apply`]: live state, the pure diff, and carrying it out. A
-//!   provider per live service (alertform's own, Grafana OnCall) behind one boundary, each
-//!   declaring what it can hold.
+//!   provider per live service (alertform's own, Grafana OnCall, PagerDuty, Uptinio) behind one
+//!   boundary, each declaring what it can hold.
 //! - [`schedule`]: who is on call when, the rotation maths (pure).
-//! - [`server`]: the bundled backing service, beside the flow, and local emulations of vendors'
-//!   APIs (`serve --api`) over the same store.
+//! - [`server`]: the bundled backing service, beside the flow (it delivers alerts to webhook
+//!   targets), and local emulations of vendors' APIs (`serve --api`) over the same store.
 //! - [`cli`] wires them together; [`printer`] owns the terminal; [`exit`] holds the exit codes.
 
 pub mod api;
