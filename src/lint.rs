@@ -83,6 +83,11 @@ pub const CHECKS: &[Check] = &[
         severity: Severity::Warning,
         summary: "a schedule no escalation step uses",
     },
+    Check {
+        code: "L010",
+        severity: Severity::Warning,
+        summary: "an outbound target no escalation step notifies (in a config with escalation policies)",
+    },
 ];
 
 pub fn check(code: &str) -> Option<&'static Check> {
@@ -159,7 +164,21 @@ pub fn lint(model: &Model) -> Vec<Finding> {
                 address.clone(),
                 "steps",
                 if reached.is_empty() {
-                    format!("`{address}` reaches nobody")
+                    let outbound: Vec<String> = policy
+                        .steps
+                        .iter()
+                        .flat_map(|s| &s.notify)
+                        .filter(|a| a.kind == Kind::Outbound)
+                        .map(ToString::to_string)
+                        .collect();
+                    if outbound.is_empty() {
+                        format!("`{address}` reaches nobody")
+                    } else {
+                        format!(
+                            "`{address}` notifies only outbound targets ({}): nobody can acknowledge",
+                            outbound.join(", ")
+                        )
+                    }
                 } else {
                     format!("`{address}` reaches only observers, who cannot acknowledge")
                 },
@@ -370,6 +389,31 @@ pub fn lint(model: &Model) -> Vec<Finding> {
                 ),
                 "add a layer that covers those hours, or widen a restriction".into(),
             );
+        }
+    }
+    // Where a config has policies, its outbound targets are there to be notified by their steps
+    // (a config of outbound targets alone, as for Uptinio, attaches them elsewhere).
+    if !model.escalation_policies.is_empty() {
+        let notified: BTreeSet<&str> = model
+            .escalation_policies
+            .values()
+            .flat_map(|p| &p.steps)
+            .flat_map(|s| &s.notify)
+            .filter(|a| a.kind == Kind::Outbound)
+            .map(|a| a.key.as_str())
+            .collect();
+        for key in model.outbound.keys() {
+            if !notified.contains(key.as_str()) {
+                push(
+                    "L010",
+                    Address::new(Kind::Outbound, key),
+                    "",
+                    format!(
+                        "`outbound.{key}` is notified by no escalation step: no alert reaches it"
+                    ),
+                    "name it in a step (`notify = [\"outbound.KEY\"]`), or remove it".into(),
+                );
+            }
         }
     }
     let disabled = &model.settings.lint_disable;

@@ -122,4 +122,20 @@ fn every_example_is_lint_clean() {
         let output = alertform(&["lint", example, "--deny-warnings"]);
         assert!(output.status.success(), "{example}: {}", stderr(&output));
     }
+    // The outbound examples read secrets from the environment.
+    for example in [
+        "examples/outbound",
+        "examples/outbound-hcl",
+        "examples/outbound-uptinio",
+    ] {
+        let output = crate::support::alertform_with(
+            &root(),
+            &["lint", example, "--deny-warnings"],
+            &[
+                ("OPS_WEBHOOK_URL", "https://hooks.example.com/x"),
+                ("DB_RESTART_PASSWORD", "x"),
+            ],
+        );
+        assert!(output.status.success(), "{example}: {}", stderr(&output));
+    }
 }
