@@ -605,3 +605,46 @@ fn no_outbound_secret_in_outputs_plan_files_exports_logs_or_the_database() {
         secrets.len()
     );
 }
+
+#[test]
+fn a_renamed_target_keeps_its_id_and_a_removed_one_is_deleted_after_the_step_drops_it() {
+    let server = TestServer::start(&[]);
+    let (_dir, config) = copy_example("examples/outbound");
+    let path = config.to_str().unwrap();
+    let hook = "https://hooks.example.com/services/T0/B0/rename";
+    apply(&server, path, hook, PASSWORD);
+    let id = target(&server, "Duty phone")["id"].clone();
+    edit(
+        &config.join("outbound.toml"),
+        "name = \"Duty phone\"",
+        "name = \"Night phone\"\nrenamed_from = [\"Duty phone\"]",
+    );
+    // The mailbox leaves the config and the step that notified it.
+    edit(
+        &config.join("outbound.toml"),
+        "[outbound.oncall_mailbox]\nname = \"On-call mailbox\"\ntype = \"email\"\naddress = \"oncall@example.com\"\n",
+        "",
+    );
+    edit(
+        &config.join("routing.toml"),
+        "\"outbound.duty_phone\", \"outbound.oncall_mailbox\"",
+        "\"outbound.duty_phone\"",
+    );
+    let output = run(&server, hook, PASSWORD, &["plan", path]);
+    let text = stdout(&output);
+    assert!(text.contains("renamed from \"Duty phone\""), "{text}");
+    let policy = text
+        .find("~ escalation_policy.sre_default")
+        .expect("the policy changes");
+    let delete = text
+        .find("- outbound.on_call_mailbox")
+        .expect("the mailbox goes");
+    assert!(
+        policy < delete,
+        "the step drops it before it is deleted:\n{text}"
+    );
+    apply(&server, path, hook, PASSWORD);
+    plan_is_empty(&server, path, hook, PASSWORD);
+    assert_eq!(target(&server, "Night phone")["id"], id);
+    assert_eq!(server.get("/api/v1/outbound").1["count"], 4);
+}
