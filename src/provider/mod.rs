@@ -213,6 +213,31 @@ impl<E: Fn(HttpError) -> ProviderError> Recovering<'_, E> {
     }
 }
 
+/// A vendor's answer in the provider's terms: 401 is a token it does not know, 403 a token
+/// without the right (`hint` says which token the vendor wants), anything else as it came.
+pub(crate) fn explain_refusal(
+    http: &HttpClient,
+    err: HttpError,
+    action: &str,
+    hint: &str,
+) -> ProviderError {
+    match err.status() {
+        Some(reqwest::StatusCode::UNAUTHORIZED) => ProviderError::Unauthorized {
+            endpoint: http.base().to_owned(),
+            had_token: true,
+        },
+        Some(reqwest::StatusCode::FORBIDDEN) => ProviderError::Forbidden {
+            endpoint: http.base().to_owned(),
+            action: action.to_owned(),
+            message: match &err {
+                HttpError::Status { message, .. } => format!("{message} ({hint})"),
+                _ => err.to_string(),
+            },
+        },
+        _ => ProviderError::Http(err),
+    }
+}
+
 /// A vendor without outbound targets is never asked for one (capabilities make declaring one a
 /// config error); this is the answer if it is.
 pub(crate) fn no_outbound(vendor: &str) -> ProviderError {

@@ -158,6 +158,17 @@ impl App {
         }
     }
 
+    /// Whether `token` is one of the service's tokens (a vendor emulation's key, however its
+    /// dialect sends it).
+    fn knows_token(&self, token: &str) -> bool {
+        !token.is_empty()
+            && self
+                .tokens
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains_key(&auth::sha256_hex(token.as_bytes()))
+    }
+
     /// The caller of a request, from its bearer token.
     pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let token = auth::bearer(headers)?;

@@ -231,13 +231,7 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), Drf> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let known = !token.is_empty()
-        && app
-            .tokens
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains_key(&auth::sha256_hex(token.as_bytes()));
-    if known {
+    if app.knows_token(token) {
         Ok(())
     } else {
         Err(Drf::detail(StatusCode::FORBIDDEN, "Invalid token."))

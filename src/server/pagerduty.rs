@@ -324,13 +324,7 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), PdError> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let token = value.strip_prefix("Token token=").unwrap_or_default();
-    let known = !token.is_empty()
-        && app
-            .tokens
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains_key(&auth::sha256_hex(token.as_bytes()));
-    if known {
+    if app.knows_token(token) {
         Ok(())
     } else {
         Err(PdError::new(

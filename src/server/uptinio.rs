@@ -171,13 +171,7 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), UptinioError> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or_default();
-    let known = !token.is_empty()
-        && app
-            .tokens
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains_key(&auth::sha256_hex(token.as_bytes()));
-    if known {
+    if app.knows_token(token) {
         Ok(())
     } else {
         Err(UptinioError::new(

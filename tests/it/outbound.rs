@@ -578,14 +578,7 @@ fn no_outbound_secret_in_outputs_plan_files_exports_logs_or_the_database() {
         ));
     }
     outputs.push(("server log at -vv".into(), server.log()));
-    for entry in std::fs::read_dir(server.data.path()).unwrap() {
-        let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
-        outputs.push((
-            path.display().to_string(),
-            String::from_utf8_lossy(&bytes).into_owned(),
-        ));
-    }
+    outputs.extend(server.data_files());
     // The grep means something: the outputs talk about the secret fields.
     let plan_text = &outputs
         .iter()

@@ -148,6 +148,23 @@ impl TestServer {
         self.child = Some(child);
     }
 
+    /// Every file of the data directory as (path, text, lossily), for secrets greps; the owner
+    /// token's file is left out (the one deliberate exception: the owner's way in).
+    pub fn data_files(&self) -> Vec<(String, String)> {
+        std::fs::read_dir(self.data.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.file_name().unwrap() != "owner.token")
+            .map(|path| {
+                let bytes = std::fs::read(&path).unwrap();
+                (
+                    path.display().to_string(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         self.log

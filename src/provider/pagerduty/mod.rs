@@ -92,23 +92,12 @@ impl PagerDutyProvider {
     }
 
     fn explain(&self, err: HttpError, action: &str) -> ProviderError {
-        match err.status() {
-            Some(StatusCode::UNAUTHORIZED) => ProviderError::Unauthorized {
-                endpoint: self.http.base().to_owned(),
-                had_token: true,
-            },
-            Some(StatusCode::FORBIDDEN) => ProviderError::Forbidden {
-                endpoint: self.http.base().to_owned(),
-                action: action.to_owned(),
-                message: match &err {
-                    HttpError::Status { message, .. } => format!(
-                        "{message} (writes need a full-access REST API key, not a read-only one, or a user key of an Admin or Manager)"
-                    ),
-                    _ => err.to_string(),
-                },
-            },
-            _ => ProviderError::Http(err),
-        }
+        super::explain_refusal(
+            &self.http,
+            err,
+            action,
+            "writes need a full-access REST API key, not a read-only one, or a user key of an Admin or Manager",
+        )
     }
 
     /// Before any call: what the plan needs that this provider cannot give.

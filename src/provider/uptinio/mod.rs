@@ -40,20 +40,12 @@ impl UptinioProvider {
     }
 
     fn explain(&self, err: HttpError, action: &str) -> ProviderError {
-        match err.status() {
-            Some(StatusCode::UNAUTHORIZED) => ProviderError::Unauthorized {
-                endpoint: self.http.base().to_owned(),
-                had_token: true,
-            },
-            Some(StatusCode::FORBIDDEN) => ProviderError::Forbidden {
-                endpoint: self.http.base().to_owned(),
-                action: action.to_owned(),
-                message: format!(
-                    "{err} (use the project's API token from Settings > API Keys, or a user token whose current project is this one)"
-                ),
-            },
-            _ => ProviderError::Http(err),
-        }
+        super::explain_refusal(
+            &self.http,
+            err,
+            action,
+            "use the project's API token from Settings > API Keys, or a user token whose current project is this one",
+        )
     }
 
     async fn list(&self) -> Result<Vec<Value>, ProviderError> {
