@@ -171,6 +171,9 @@ pub struct PlanOptions {
     /// The service names outbound targets after their settings (Uptinio): they are matched by
     /// [`crate::model::OutboundTarget::identity`], and that is their name.
     pub outbound_named_by_settings: bool,
+    /// The service's objects reference each other by name (AlertOps): when one is renamed, every
+    /// live object that names it is rewritten in the same apply, after the rename.
+    pub references_by_name: bool,
 }
 
 impl PlanOptions {
@@ -187,6 +190,7 @@ impl PlanOptions {
                 .flat_map(|k| k.create_only.iter().map(|field| (k.kind, *field)))
                 .collect(),
             outbound_named_by_settings: capabilities.outbound_named_by_settings,
+            references_by_name: capabilities.references_by_name,
         }
     }
 }
@@ -440,6 +444,9 @@ pub fn plan(
             }
         }
     }
+    if options.references_by_name {
+        rewrite_name_referrers(desired, &matching, &live, &mut changes);
+    }
     for &index in &matching.deleted {
         let object = &live[index];
         if options.read_only.contains(&object.kind()) {
@@ -498,6 +505,71 @@ pub fn plan(
         })
         .collect();
     Ok(ordered)
+}
+
+/// Where references are names, a renamed object's live referrers must be written again with the
+/// new name: each declared one with no change of its own gets an update (its attributes do not
+/// change: what it references is the same resource, now called otherwise). `order` runs it
+/// after the rename.
+fn rewrite_name_referrers(
+    desired: &Model,
+    matching: &Matching<'_>,
+    live: &[Live<'_>],
+    changes: &mut Vec<Change>,
+) {
+    let renamed: HashMap<String, String> = changes
+        .iter()
+        .filter(|c| c.action == Action::Update)
+        .filter(|c| {
+            c.changed_fields
+                .iter()
+                .any(|f| f == "name" || f == "email")
+        })
+        .filter_map(|c| Some((c.id.clone()?, c.address.clone())))
+        .collect();
+    if renamed.is_empty() {
+        return;
+    }
+    let changing: HashSet<String> = changes.iter().map(|c| c.address.clone()).collect();
+    let refer = |id: &str| matching.reference(id);
+    for (resource, index) in &matching.declared {
+        let Some(index) = index else { continue };
+        let object = &live[*index];
+        let address = resource.address().to_string();
+        if changing.contains(&address) {
+            continue;
+        }
+        let names: Vec<&String> = object
+            .references()
+            .iter()
+            .filter_map(|id| renamed.get(id.as_str()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let attributes = object.shape(&refer).attributes();
+        changes.push(Change {
+            address,
+            action: Action::Update,
+            id: Some(object.id().to_owned()),
+            version: Some(object.version()),
+            before: Some(attributes.clone()),
+            after: Some(attributes),
+            changed_fields: Vec::new(),
+            reasons: vec![format!(
+                "names {} by name, renamed in this apply: written again with the new name",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+            warnings: Vec::new(),
+            secrets: secrets_of(desired, resource.kind, resource.key),
+        });
+    }
 }
 
 /// A note per declared secret whose live object shows nothing of it: the plan cannot tell

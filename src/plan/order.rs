@@ -27,6 +27,15 @@ fn members(attributes: Option<&Attributes>) -> Vec<&str> {
     }
 }
 
+/// An update that changes what the object is called (its name, a user's email).
+fn is_rename(change: &Change) -> bool {
+    change.action == Action::Update
+        && change
+            .changed_fields
+            .iter()
+            .any(|f| f == "name" || f == "email")
+}
+
 /// Ready changes run lowest first: (phase, kind rank, address).
 type Priority = (usize, usize, String);
 
@@ -41,12 +50,14 @@ pub fn order(changes: Vec<Change>, options: &PlanOptions) -> Result<Plan, Vec<Pl
     let mut edges: BTreeSet<(usize, usize)> = BTreeSet::new();
 
     for (i, change) in changes.iter().enumerate() {
-        // What a change will reference must exist first.
+        // What a change will reference must exist first, under its new name if it is renamed
+        // (a service that references by name sees the new one only after the rename).
         if let Some(after) = &change.after {
             for target in referenced_addresses(after) {
                 if let Some(&j) = by_address.get(target.as_str())
                     && j != i
-                    && matches!(changes[j].action, Action::Create | Action::Replace)
+                    && (matches!(changes[j].action, Action::Create | Action::Replace)
+                        || is_rename(&changes[j]))
                 {
                     edges.insert((j, i));
                 }

@@ -49,6 +49,9 @@ pub struct Capabilities {
     /// Whether the service names outbound targets after their settings (Uptinio): they are
     /// matched by what they are, and a config cannot name them.
     pub outbound_named_by_settings: bool,
+    /// Whether the service's objects reference each other by name (AlertOps), so a rename must
+    /// rewrite its referrers in the same apply.
+    pub references_by_name: bool,
 }
 
 impl Capabilities {
@@ -179,4 +182,5 @@ pub const ALERTFORM: Capabilities = Capabilities {
     service_defaults: &[],
     steps_page_groups: true,
     outbound_named_by_settings: false,
+    references_by_name: false,
 };

@@ -80,6 +80,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     service_defaults: &[],
     steps_page_groups: true,
     outbound_named_by_settings: false,
+    references_by_name: false,
 };
 
 fn check_values(model: &Model) -> Vec<Unsupported> {

@@ -22,4 +22,5 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     service_defaults: &[],
     steps_page_groups: false,
     outbound_named_by_settings: true,
+    references_by_name: false,
 };
