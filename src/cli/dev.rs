@@ -100,6 +100,10 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 crate::model::ProviderName::Pagerduty => {
                     crate::generate::pagerduty_org(args.objects, format)
                 }
+                crate::model::ProviderName::Alertops => {
+                    printer.note("error: dev generate has no AlertOps org yet");
+                    return ExitStatus::Failure;
+                }
                 crate::model::ProviderName::Uptinio => {
                     printer.note("error: dev generate has no Uptinio org: Uptinio holds outbound targets only");
                     return ExitStatus::Failure;
@@ -190,6 +194,9 @@ async fn baseline(
                     crate::provider::pagerduty::object_paths(&http)
                         .await
                         .map_err(|e| e.to_string())?
+                }
+                crate::model::ProviderName::Alertops => {
+                    return Err("--mode terraform has no AlertOps pattern yet".to_owned());
                 }
                 crate::model::ProviderName::Uptinio => {
                     return Err("--mode terraform has no Uptinio pattern: its list is one request, and there is no Terraform provider for it".to_owned());

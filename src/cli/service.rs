@@ -27,6 +27,10 @@ pub const PAGERDUTY_SEED: &str = "pagerduty-seed.json";
 /// API cannot make (a verified SMS number, a Slack channel connected by OAuth).
 pub const UPTINIO_SEED: &str = "uptinio-seed.json";
 
+/// The file beside a config that seeds the embedded AlertOps emulation (API keys acting as users
+/// of given roles); users themselves are made through AlertOps's API.
+pub const ALERTOPS_SEED: &str = "alertops-seed.json";
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServiceArgs {
     /// The service's base URL. Without it, an embedded local service is started with its data in
@@ -113,6 +117,7 @@ impl Connection {
                 ProviderName::GrafanaOncall => Some(ONCALL_SEED),
                 ProviderName::Pagerduty => Some(PAGERDUTY_SEED),
                 ProviderName::Uptinio => Some(UPTINIO_SEED),
+                ProviderName::Alertops => Some(ALERTOPS_SEED),
                 ProviderName::Alertform => None,
             };
             let seed = seed_file.and_then(|file| {

@@ -96,6 +96,7 @@ async fn show(
         crate::provider::Provider::Pagerduty(pagerduty) => pagerduty.get(address.kind, id).await,
         crate::provider::Provider::GrafanaOncall(oncall) => oncall.get(address.kind, id).await,
         crate::provider::Provider::Uptinio(uptinio) => uptinio.get(address.kind, id).await,
+        crate::provider::Provider::Alertops(alertops) => alertops.get(address.kind, id).await,
     };
     let mut object = match read {
         Ok(object) => object,

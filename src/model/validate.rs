@@ -84,6 +84,34 @@ pub fn skipped(
     }
 }
 
+/// Country calling codes of two digits (E.164's codes are prefix-free: `1` and `7` are one
+/// digit, these two, every other three).
+const TWO_DIGIT_CODES: &[u16] = &[
+    20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56,
+    57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
+];
+
+/// `+14155550100` → (1, `4155550100`): vendors (PagerDuty, AlertOps) keep the country code
+/// apart.
+pub fn split_phone(e164: &str) -> Option<(u16, String)> {
+    let digits = e164.strip_prefix('+')?;
+    if digits.len() < 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let length = if digits.starts_with('1') || digits.starts_with('7') {
+        1
+    } else if TWO_DIGIT_CODES.contains(&digits[..2].parse().ok()?) {
+        2
+    } else {
+        3
+    };
+    Some((digits[..length].parse().ok()?, digits[length..].to_owned()))
+}
+
+pub fn join_phone(country_code: u64, address: &str) -> String {
+    format!("+{country_code}{address}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

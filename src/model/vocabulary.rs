@@ -62,6 +62,7 @@ vocabulary! {
         GrafanaOncall = "grafana_oncall",
         Pagerduty = "pagerduty",
         Uptinio = "uptinio",
+        Alertops = "alertops",
     }
 }
 
@@ -73,6 +74,7 @@ impl ProviderName {
             ProviderName::GrafanaOncall => "Grafana OnCall",
             ProviderName::Pagerduty => "PagerDuty",
             ProviderName::Uptinio => "Uptinio",
+            ProviderName::Alertops => "AlertOps",
         }
     }
 }

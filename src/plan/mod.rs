@@ -520,11 +520,7 @@ fn rewrite_name_referrers(
     let renamed: HashMap<String, String> = changes
         .iter()
         .filter(|c| c.action == Action::Update)
-        .filter(|c| {
-            c.changed_fields
-                .iter()
-                .any(|f| f == "name" || f == "email")
-        })
+        .filter(|c| c.changed_fields.iter().any(|f| f == "name" || f == "email"))
         .filter_map(|c| Some((c.id.clone()?, c.address.clone())))
         .collect();
     if renamed.is_empty() {

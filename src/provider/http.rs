@@ -77,7 +77,7 @@ struct RawReply {
     text: String,
 }
 
-/// How a service wants its token in `Authorization`.
+/// How a service wants its token: in `Authorization`, or in a header of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthScheme {
     /// `Bearer <token>` (alertform's own API).
@@ -87,6 +87,8 @@ pub enum AuthScheme {
     Raw,
     /// `Token token=<token>` (PagerDuty's REST API keys).
     Token,
+    /// The bare token in this header instead of `Authorization` (AlertOps's `api-key`).
+    Header(&'static str),
 }
 
 /// A client for one service endpoint with one token.
@@ -266,7 +268,7 @@ impl HttpClient {
             if let Some(token) = &self.token {
                 request = match self.auth {
                     AuthScheme::Bearer => request.bearer_auth(token),
-                    AuthScheme::Raw | AuthScheme::Token => {
+                    AuthScheme::Raw | AuthScheme::Token | AuthScheme::Header(_) => {
                         let text = if self.auth == AuthScheme::Token {
                             format!("Token token={token}")
                         } else {
@@ -275,7 +277,10 @@ impl HttpClient {
                         let mut value = reqwest::header::HeaderValue::from_str(&text)
                             .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
                         value.set_sensitive(true);
-                        request.header(reqwest::header::AUTHORIZATION, value)
+                        match self.auth {
+                            AuthScheme::Header(name) => request.header(name, value),
+                            _ => request.header(reqwest::header::AUTHORIZATION, value),
+                        }
                     }
                 };
             }

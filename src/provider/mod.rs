@@ -3,6 +3,7 @@
 //! The planner sees [`Observed`]: typed objects with references by id and no secrets. Integration
 //! keys and endpoint URLs stop here, so nothing downstream can print them.
 
+pub mod alertops;
 pub mod capabilities;
 pub mod grafana_oncall;
 pub mod http;
@@ -251,6 +252,7 @@ pub fn capabilities(name: ProviderName) -> &'static Capabilities {
         ProviderName::GrafanaOncall => &grafana_oncall::capabilities::CAPABILITIES,
         ProviderName::Pagerduty => &pagerduty::capabilities::CAPABILITIES,
         ProviderName::Uptinio => &uptinio::capabilities::CAPABILITIES,
+        ProviderName::Alertops => &alertops::capabilities::CAPABILITIES,
     }
 }
 
@@ -262,6 +264,7 @@ pub enum Provider {
     GrafanaOncall(grafana_oncall::OnCallProvider),
     Pagerduty(pagerduty::PagerDutyProvider),
     Uptinio(uptinio::UptinioProvider),
+    Alertops(alertops::AlertOpsProvider),
 }
 
 impl Provider {
@@ -284,6 +287,7 @@ impl Provider {
                 Provider::Pagerduty(pagerduty::PagerDutyProvider::new(http, from_email))
             }
             ProviderName::Uptinio => Provider::Uptinio(uptinio::UptinioProvider::new(http)),
+            ProviderName::Alertops => Provider::Alertops(alertops::AlertOpsProvider::new(http)),
         }
     }
 
@@ -293,6 +297,7 @@ impl Provider {
             Provider::GrafanaOncall(_) => ProviderName::GrafanaOncall,
             Provider::Pagerduty(_) => ProviderName::Pagerduty,
             Provider::Uptinio(_) => ProviderName::Uptinio,
+            Provider::Alertops(_) => ProviderName::Alertops,
         }
     }
 
@@ -306,6 +311,7 @@ impl Provider {
             Provider::GrafanaOncall(p) => p.http(),
             Provider::Pagerduty(p) => p.http(),
             Provider::Uptinio(p) => p.http(),
+            Provider::Alertops(p) => p.http(),
         }
     }
 
@@ -316,6 +322,7 @@ impl Provider {
             Provider::GrafanaOncall(p) => p.observe().await,
             Provider::Pagerduty(p) => p.observe().await,
             Provider::Uptinio(p) => p.observe().await,
+            Provider::Alertops(p) => p.observe().await,
         }
     }
 
@@ -333,6 +340,7 @@ impl Provider {
             Provider::GrafanaOncall(p) => p.execute(change, ids).await,
             Provider::Pagerduty(p) => p.execute(change, ids).await,
             Provider::Uptinio(p) => p.execute(change, ids).await,
+            Provider::Alertops(p) => p.execute(change, ids).await,
         }
     }
 
@@ -342,7 +350,7 @@ impl Provider {
         match self {
             Provider::Pagerduty(p) => p.preflight(plan),
             Provider::Uptinio(p) => p.preflight(plan),
-            Provider::Alertform(_) | Provider::GrafanaOncall(_) => Ok(()),
+            Provider::Alertform(_) | Provider::GrafanaOncall(_) | Provider::Alertops(_) => Ok(()),
         }
     }
 }

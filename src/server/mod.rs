@@ -4,6 +4,7 @@
 //! [`app`] builds the router from an [`App`]; [`start`] binds it to an address and returns its URL
 //! and owner token. Only this module knows axum and `SQLite`.
 
+mod alertops;
 mod alerts;
 mod auth;
 mod deliveries;
@@ -70,6 +71,7 @@ pub enum Api {
     GrafanaOncall,
     Pagerduty,
     Uptinio,
+    Alertops,
 }
 
 impl From<crate::model::ProviderName> for Api {
@@ -79,6 +81,7 @@ impl From<crate::model::ProviderName> for Api {
             crate::model::ProviderName::GrafanaOncall => Api::GrafanaOncall,
             crate::model::ProviderName::Pagerduty => Api::Pagerduty,
             crate::model::ProviderName::Uptinio => Api::Uptinio,
+            crate::model::ProviderName::Alertops => Api::Alertops,
         }
     }
 }
@@ -155,6 +158,7 @@ impl App {
             Api::GrafanaOncall => oncall::render_error(err),
             Api::Pagerduty => pagerduty::render_error(&err),
             Api::Uptinio => uptinio::render_error(err),
+            Api::Alertops => alertops::render_error(err),
         }
     }
 
@@ -285,6 +289,7 @@ pub fn app(state: App) -> Router {
         Api::GrafanaOncall => return oncall::router(state),
         Api::Pagerduty => return pagerduty::router(state),
         Api::Uptinio => return uptinio::router(state),
+        Api::Alertops => return alertops::router(state),
         Api::Alertform => {}
     }
     let mut api = Router::new();
@@ -749,6 +754,16 @@ fn seed(state: &App, path: &Path) -> Result<(), ServerError> {
             state
                 .store
                 .write(|tx| pagerduty::open_account(tx, &account))
+                .map_err(|e| failed(e.message))?;
+            Ok(())
+        }
+        Api::Alertops => {
+            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+            let account: alertops::Account =
+                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
+            state
+                .store
+                .write(|tx| alertops::open_account(tx, &account))
                 .map_err(|e| failed(e.message))?;
             Ok(())
         }

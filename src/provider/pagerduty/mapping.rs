@@ -62,32 +62,7 @@ pub fn alertform_role(role: &str) -> (Role, bool) {
     }
 }
 
-/// Country calling codes of two digits (E.164's codes are prefix-free: `1` and `7` are one
-/// digit, these two, every other three).
-const TWO_DIGIT_CODES: &[u16] = &[
-    20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56,
-    57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
-];
-
-/// `+14155550100` → (1, `4155550100`): PagerDuty keeps the country code apart.
-pub fn split_phone(e164: &str) -> Option<(u16, String)> {
-    let digits = e164.strip_prefix('+')?;
-    if digits.len() < 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let length = if digits.starts_with('1') || digits.starts_with('7') {
-        1
-    } else if TWO_DIGIT_CODES.contains(&digits[..2].parse().ok()?) {
-        2
-    } else {
-        3
-    };
-    Some((digits[..length].parse().ok()?, digits[length..].to_owned()))
-}
-
-pub fn join_phone(country_code: u64, address: &str) -> String {
-    format!("+{country_code}{address}")
-}
+pub use crate::model::validate::{join_phone, split_phone};
 
 /// alertform template slugs with a PagerDuty vendor, by the vendor's name in `GET /vendors`.
 /// `custom` is an Events API v2 integration (no vendor).

@@ -1,0 +1,181 @@
+//! What AlertOps's REST API v2 can hold of an alertform config, and what it cannot.
+
+use super::mapping::{TIERS, iana_zone, split_name, windows_zone};
+use crate::model::{Address, Kind, Model};
+use crate::provider::capabilities::{
+    Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
+};
+
+const INTEGRATION_FIELDS: &[UnsupportedField] = &[
+    UnsupportedField {
+        field: "templates.grouping_key",
+        why: "AlertOps maps alert fields by path (`api_settings.url_mapping.source_id`), not with a template language",
+        hint: "remove `templates`, and set the URL mapping on the integration's page in AlertOps",
+    },
+    UnsupportedField {
+        field: "templates.resolve_signal",
+        why: "AlertOps closes alerts by a field rule (`url_mapping.close_alert_when`), not a template",
+        hint: "remove `templates`, and set \"close alert when\" in AlertOps",
+    },
+    UnsupportedField {
+        field: "templates.acknowledge_signal",
+        why: "AlertOps's URL mapping has no acknowledge rule",
+        hint: "remove `templates`: acknowledge in AlertOps",
+    },
+    UnsupportedField {
+        field: "templates.source_link",
+        why: "AlertOps maps the link by path (`url_mapping.source_url`), not with a template",
+        hint: "remove `templates`, and map the source URL in AlertOps",
+    },
+    UnsupportedField {
+        field: "templates.title",
+        why: "AlertOps maps the subject by path (`url_mapping.subject`), not with a template",
+        hint: "remove `templates`, and map the subject in AlertOps",
+    },
+    UnsupportedField {
+        field: "templates.message",
+        why: "AlertOps maps the text by path (`url_mapping.long_text`), not with a template",
+        hint: "remove `templates`, and map the long text in AlertOps",
+    },
+    UnsupportedField {
+        field: "chat_platform",
+        why: "AlertOps's chat integrations are set up by installing its Slack or Teams app; the API has no platform or channel field",
+        hint: "use `channel = \"api\"` or `\"email\"`, and connect chat in AlertOps",
+    },
+    UnsupportedField {
+        field: "chat_channel",
+        why: "AlertOps's chat integrations are set up by installing its Slack or Teams app; the API has no channel field",
+        hint: "use `channel = \"api\"` or `\"email\"`, and connect chat in AlertOps",
+    },
+];
+
+pub const CAPABILITIES: Capabilities = Capabilities {
+    kinds: &[
+        KindSupport {
+            kind: Kind::User,
+            access: Access::Managed,
+            identity: "`user_name` (the email), case-insensitively",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::Group,
+            access: Access::Managed,
+            identity: "`group_name`",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::EscalationPolicy,
+            access: Access::Managed,
+            identity: "`escalation_policy_name`",
+            create_only: &[],
+            unsupported: &[],
+        },
+        KindSupport {
+            kind: Kind::Integration,
+            access: Access::Managed,
+            identity: "`inbound_integration_name`",
+            create_only: &["channel", "template"],
+            unsupported: INTEGRATION_FIELDS,
+        },
+    ],
+    check_values,
+    service_defaults: &[(Kind::User, "time_zone"), (Kind::User, "phone")],
+    steps_page_groups: true,
+    outbound_named_by_settings: false,
+    references_by_name: true,
+};
+
+fn check_values(model: &Model) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    let mut push = |kind: Kind, key: &str, field: &str, message: String, hint: String| {
+        found.push(Unsupported {
+            address: Address::new(kind, key),
+            field: field.to_owned(),
+            message,
+            hint,
+        });
+    };
+    for (key, user) in &model.users {
+        if split_name(&user.name).is_none() {
+            push(
+                Kind::User,
+                key,
+                "name",
+                format!(
+                    "AlertOps needs a first and a last name, and `{}` is one word",
+                    user.name
+                ),
+                "write the name as first and last name, e.g. `Alice Ng`".into(),
+            );
+        }
+        if let Some(zone) = &user.time_zone {
+            match windows_zone(zone).and_then(iana_zone) {
+                Some(back) if back == zone => {}
+                Some(back) => push(
+                    Kind::User,
+                    key,
+                    "time_zone",
+                    format!(
+                        "AlertOps stores Windows time zones: `{zone}` is stored as `{}`, which reads back as `{back}`",
+                        windows_zone(zone).unwrap_or_default()
+                    ),
+                    format!("write `time_zone = \"{back}\"` (the same clock)"),
+                ),
+                None => push(
+                    Kind::User,
+                    key,
+                    "time_zone",
+                    format!("`{zone}` has no Windows time zone, and AlertOps stores only those"),
+                    "use the IANA name of a zone Windows has, such as `America/New_York`".into(),
+                ),
+            }
+        }
+    }
+    for (key, policy) in &model.escalation_policies {
+        if policy.repeat > 0 {
+            push(
+                Kind::EscalationPolicy,
+                key,
+                "repeat",
+                "AlertOps policies do not repeat the whole chain (each tier has its own retries)"
+                    .into(),
+                "remove `repeat`, and set retries on the tiers in AlertOps".into(),
+            );
+        }
+        if policy.steps.len() > TIERS.len() {
+            push(
+                Kind::EscalationPolicy,
+                key,
+                "steps",
+                format!(
+                    "AlertOps escalates through {} member roles ({}), so a policy has at most {} steps, not {}",
+                    TIERS.len(),
+                    TIERS.join(", "),
+                    TIERS.len(),
+                    policy.steps.len()
+                ),
+                "merge steps, or split the policy".into(),
+            );
+        }
+        for (index, step) in policy.steps.iter().enumerate() {
+            for target in &step.notify {
+                if matches!(target.kind, Kind::Schedule | Kind::Outbound) {
+                    push(
+                        Kind::EscalationPolicy,
+                        key,
+                        &format!("steps[{index}].notify"),
+                        format!(
+                            "step {} notifies `{target}`, and AlertOps tiers page group members, not {}",
+                            index + 1,
+                            target.kind.plural()
+                        ),
+                        "notify users or groups in this step".into(),
+                    );
+                }
+            }
+        }
+    }
+    found
+}

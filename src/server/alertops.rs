@@ -1,0 +1,885 @@
+//! AlertOps's REST API v2 (`serve --api alertops`): users, groups (members by name, in sequence),
+//! escalation policies (timed tiers of member roles) and inbound integrations (policy, recipients
+//! and template by name or id), as AlertOps's own Terraform provider and migration tools use it:
+//! the `api-key` header, integer ids, full-body `PUT`s, `{limit, offset, <plural>}` lists, and
+//! references by **name**, so renaming an object leaves what named it naming nothing. Every choice
+//! where the public sources are silent is listed in `docs/providers/alertops.md`.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rusqlite::Transaction;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::vendor::Collection;
+use super::{App, auth, route};
+use crate::model::validate::is_valid_email;
+
+const fn collection(name: &'static str) -> Collection {
+    Collection {
+        api: "alertops",
+        name,
+        ranked: false,
+    }
+}
+const USERS: Collection = collection("users");
+const GROUPS: Collection = collection("groups");
+const POLICIES: Collection = collection("escalation_policies");
+const INTEGRATIONS: Collection = collection("inbound_integrations");
+/// The next integer id of each collection.
+const SEQUENCES: Collection = collection("sequences");
+/// API keys made by the seed, each acting as one user (with that user's roles).
+const KEYS: Collection = collection("api_keys");
+
+/// The page size when `limit` is absent, and the largest one served.
+const DEFAULT_LIMIT: u64 = 25;
+const MAX_LIMIT: u64 = 100;
+
+/// Roles a user may have, and which of them may do what (AlertOps's entitlements).
+const ROLES: [&str; 5] = [
+    "Owner",
+    "App Admin",
+    "Integrations Admin",
+    "Basic",
+    "Stakeholder",
+];
+/// `InboundIntegrations_GlobalAccess`.
+const INTEGRATION_WRITERS: [&str; 3] = ["Owner", "App Admin", "Integrations Admin"];
+/// `Message_Rule_Update` (policies), and users and groups.
+const ADMINS: [&str; 2] = ["Owner", "App Admin"];
+const MEMBER_ROLES: [&str; 3] = ["Primary", "Secondary", "Manager"];
+const CONTACT_METHODS: [&str; 10] = [
+    "Email-Official",
+    "Phone-Official",
+    "SMS-Official",
+    "Email-Official-SMS Gateway",
+    "Email-Personal",
+    "Email-Personal-SMS Gateway",
+    "Phone-Official-Mobile",
+    "Phone-Personal",
+    "Phone-Personal-Mobile",
+    "SMS-Personal",
+];
+const TYPES: [&str; 4] = ["API", "Email", "Chat", "Heartbeat"];
+
+/// An AlertOps error: `{"errors": [TEXT, …]}` (what its migration tool reads), or the 401 body
+/// `{"reason": "Invalid API Key"}`.
+struct AlertOpsError {
+    status: StatusCode,
+    body: Value,
+    retry_after: Option<u64>,
+}
+
+impl AlertOpsError {
+    fn new(status: StatusCode, errors: &[String]) -> AlertOpsError {
+        AlertOpsError {
+            status,
+            body: json!({"errors": errors}),
+            retry_after: None,
+        }
+    }
+
+    fn bad(error: impl Into<String>) -> AlertOpsError {
+        AlertOpsError::new(StatusCode::BAD_REQUEST, &[error.into()])
+    }
+
+    fn not_found(what: &str, id: &str) -> AlertOpsError {
+        AlertOpsError::new(StatusCode::NOT_FOUND, &[format!("{what} {id} not found")])
+    }
+}
+
+impl From<ApiError> for AlertOpsError {
+    fn from(err: ApiError) -> AlertOpsError {
+        if err.status == StatusCode::UNAUTHORIZED {
+            return AlertOpsError {
+                status: err.status,
+                body: json!({"reason": "Invalid API Key"}),
+                retry_after: None,
+            };
+        }
+        AlertOpsError {
+            status: err.status,
+            body: json!({"errors": [err.message]}),
+            retry_after: err.retry_after,
+        }
+    }
+}
+
+impl IntoResponse for AlertOpsError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// The shared layers' errors (faults, rate limits, bodies too large) in AlertOps's shape.
+pub fn render_error(err: ApiError) -> Response {
+    AlertOpsError::from(err).into_response()
+}
+
+type Reply = Result<Response, AlertOpsError>;
+
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "handlers end in `reply(..)` beside their `?`s"
+)]
+fn reply(status: StatusCode, body: Value) -> Reply {
+    Ok((status, axum::Json(body)).into_response())
+}
+
+/// One kind of object: its collection, its id and name fields, its list key, who may write it.
+#[derive(Clone, Copy)]
+struct Kind {
+    collection: Collection,
+    id_field: &'static str,
+    name_field: &'static str,
+    plural: &'static str,
+    noun: &'static str,
+    writers: &'static [&'static str],
+    /// Whether its list carries `total` (policies, per the Terraform provider's model).
+    total: bool,
+}
+
+const USER: Kind = Kind {
+    collection: USERS,
+    id_field: "user_id",
+    name_field: "user_name",
+    plural: "users",
+    noun: "User",
+    writers: &ADMINS,
+    total: false,
+};
+const GROUP: Kind = Kind {
+    collection: GROUPS,
+    id_field: "group_id",
+    name_field: "group_name",
+    plural: "groups",
+    noun: "Group",
+    writers: &ADMINS,
+    total: false,
+};
+const POLICY: Kind = Kind {
+    collection: POLICIES,
+    id_field: "escalation_policy_id",
+    name_field: "escalation_policy_name",
+    plural: "escalation_policies",
+    noun: "Escalation policy",
+    writers: &ADMINS,
+    total: true,
+};
+const INTEGRATION: Kind = Kind {
+    collection: INTEGRATIONS,
+    id_field: "inbound_integration_id",
+    name_field: "inbound_integration_name",
+    plural: "inbound_integrations",
+    noun: "Inbound integration",
+    writers: &INTEGRATION_WRITERS,
+    total: false,
+};
+
+/// AlertOps's REST API v2 (users, groups, escalation policies, inbound integrations).
+pub fn router(state: App) -> Router {
+    let mut api = Router::new();
+    api = route(api, "/api/v2/users", get(list::<0>).post(create::<0>));
+    api = route(
+        api,
+        "/api/v2/users/{id}",
+        get(get_one::<0>).put(replace::<0>).delete(remove::<0>),
+    );
+    api = route(api, "/api/v2/groups", get(list::<1>).post(create::<1>));
+    api = route(
+        api,
+        "/api/v2/groups/{id}",
+        get(get_one::<1>).put(replace::<1>).delete(remove::<1>),
+    );
+    api = route(api, "/api/v2/groups/{id}/members", post(add_members));
+    api = route(
+        api,
+        "/api/v2/escalation_policies",
+        get(list::<2>).post(create::<2>),
+    );
+    api = route(
+        api,
+        "/api/v2/escalation_policies/{id}",
+        get(get_one::<2>).put(replace::<2>).delete(remove::<2>),
+    );
+    api = route(
+        api,
+        "/api/v2/integrations/inbound",
+        get(list::<3>).post(create::<3>),
+    );
+    api = route(
+        api,
+        "/api/v2/integrations/inbound/{id}",
+        get(get_one::<3>).put(replace::<3>).delete(remove::<3>),
+    );
+    super::vendor_router(
+        state,
+        api,
+        || async { AlertOpsError::new(StatusCode::NOT_FOUND, &["Not found".to_owned()]) },
+        || async {
+            AlertOpsError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &["Method not allowed".to_owned()],
+            )
+        },
+    )
+}
+
+const fn kind(which: u8) -> Kind {
+    match which {
+        0 => USER,
+        1 => GROUP,
+        2 => POLICY,
+        _ => INTEGRATION,
+    }
+}
+
+/// The caller's roles: the owner token (and any token of the service) acts as an Owner; a key
+/// from the seed acts as its user. The key comes in `api-key` (v2) or the `APIKey` query
+/// parameter (v1); a missing or unknown one is 401 `{"reason": "Invalid API Key"}`.
+async fn caller_roles(
+    app: &App,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<Vec<String>, AlertOpsError> {
+    let key = headers
+        .get("api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| query.get("APIKey").cloned())
+        .unwrap_or_default();
+    if app.knows_token(&key) {
+        return Ok(vec!["Owner".to_owned()]);
+    }
+    let digest = auth::sha256_hex(key.as_bytes());
+    let roles = app
+        .read(move |tx| {
+            let Some(found) = KEYS.get(tx, &digest)? else {
+                return Ok(None);
+            };
+            let user = USERS
+                .all(
+                    tx,
+                    Some(
+                        &found["user_name"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_lowercase(),
+                    ),
+                )?
+                .into_iter()
+                .next();
+            Ok(Some(user.map_or_else(Vec::new, |u| strings(&u["roles"]))))
+        })
+        .await?;
+    roles.ok_or_else(|| AlertOpsError::from(ApiError::unauthorized("invalid API key")))
+}
+
+/// 403 unless one of `roles` may write `kind`.
+fn require(kind: Kind, roles: &[String]) -> Result<(), AlertOpsError> {
+    if roles.iter().any(|r| kind.writers.contains(&r.as_str())) {
+        return Ok(());
+    }
+    let what = if kind.writers.len() == 3 {
+        "InboundIntegrations_GlobalAccess (Owner, App Admin or Integrations Admin)"
+    } else {
+        "the Owner or App Admin role"
+    };
+    Err(AlertOpsError::new(
+        StatusCode::FORBIDDEN,
+        &[format!(
+            "You do not have permission to modify {}: this needs {what}",
+            kind.plural.replace('_', " ")
+        )],
+    ))
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn text<'a>(value: &'a Value, field: &str) -> &'a str {
+    value.get(field).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// What an object is looked up by: its name, lowercased (AlertOps matches names without case, an
+/// assumption).
+fn lookup(kind: Kind, object: &Value) -> String {
+    text(object, kind.name_field).to_lowercase()
+}
+
+fn without_id(mut object: Value) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        map.remove("id");
+    }
+    object
+}
+
+async fn list<const K: u8>(
+    State(app): State<App>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Reply {
+    let kind = kind(K);
+    caller_roles(&app, &headers, &query).await?;
+    let number = |field: &str, default: u64| -> Result<u64, AlertOpsError> {
+        match query.get(field) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<u64>()
+                .map_err(|_| AlertOpsError::bad(format!("{field} must be a whole number"))),
+        }
+    };
+    let limit = number("limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+    let offset = number("offset", 0)?;
+    let search = query.get("search").map(|s| s.to_lowercase());
+    let (total, items) = app
+        .read(move |tx| match &search {
+            // `search` matches names containing the text, without case (an assumption).
+            Some(text) => {
+                let all: Vec<Value> = kind
+                    .collection
+                    .all(tx, None)?
+                    .into_iter()
+                    .filter(|o| lookup(kind, o).contains(text.as_str()))
+                    .collect();
+                let total = all.len() as u64;
+                let page = all
+                    .into_iter()
+                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                    .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                    .collect();
+                Ok((total, page))
+            }
+            None => Ok((
+                kind.collection.count(tx, None)?,
+                kind.collection.page(tx, None, offset, limit)?,
+            )),
+        })
+        .await?;
+    let mut body = json!({
+        "limit": limit,
+        "offset": offset,
+        kind.plural: items.into_iter().map(without_id).collect::<Vec<_>>(),
+    });
+    if kind.total {
+        body["total"] = json!(total);
+    }
+    reply(StatusCode::OK, body)
+}
+
+fn parse_id(text: &str, kind: Kind) -> Result<u64, AlertOpsError> {
+    text.parse()
+        .map_err(|_| AlertOpsError::not_found(kind.noun, text))
+}
+
+async fn get_one<const K: u8>(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Reply {
+    let kind = kind(K);
+    caller_roles(&app, &headers, &query).await?;
+    let number = parse_id(&id, kind)?;
+    let found = app
+        .read(move |tx| kind.collection.get(tx, &number.to_string()))
+        .await?;
+    match found {
+        Some(object) => reply(StatusCode::OK, without_id(object)),
+        None => Err(AlertOpsError::not_found(kind.noun, &id)),
+    }
+}
+
+fn next_id(tx: &Transaction, kind: Kind) -> Result<u64, ApiError> {
+    let current = SEQUENCES
+        .get(tx, kind.plural)?
+        .and_then(|s| s["next"].as_u64())
+        .unwrap_or(1);
+    SEQUENCES.put(tx, &json!({"id": kind.plural, "next": current + 1}), "", 0)?;
+    Ok(current)
+}
+
+async fn create<const K: u8>(
+    State(app): State<App>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let kind = kind(K);
+    require(kind, &caller_roles(&app, &headers, &query).await?)?;
+    let body = parse(&body)?;
+    let made = app
+        .write(move |tx| {
+            let mut object = match checked(tx, kind, body, None)? {
+                Ok(object) => object,
+                Err(err) => return Ok(Err(err)),
+            };
+            let id = next_id(tx, kind)?;
+            object[kind.id_field] = json!(id);
+            object["id"] = json!(id.to_string());
+            kind.collection
+                .put(tx, &object, &lookup(kind, &object), 0)?;
+            Ok(Ok(object))
+        })
+        .await??;
+    reply(StatusCode::CREATED, without_id(made))
+}
+
+/// A full-body `PUT`: the object becomes the body (the Terraform provider sends whole objects).
+async fn replace<const K: u8>(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let kind = kind(K);
+    require(kind, &caller_roles(&app, &headers, &query).await?)?;
+    let number = parse_id(&id, kind)?;
+    let body = parse(&body)?;
+    let replaced = app
+        .write(move |tx| {
+            let key = number.to_string();
+            let Some(existing) = kind.collection.get(tx, &key)? else {
+                return Ok(Err(AlertOpsError::not_found(kind.noun, &key)));
+            };
+            let mut object = match checked(tx, kind, body, Some(&existing))? {
+                Ok(object) => object,
+                Err(err) => return Ok(Err(err)),
+            };
+            object[kind.id_field] = json!(number);
+            object["id"] = json!(key);
+            kind.collection
+                .put(tx, &object, &lookup(kind, &object), 0)?;
+            Ok(Ok(object))
+        })
+        .await??;
+    reply(StatusCode::OK, without_id(replaced))
+}
+
+async fn remove<const K: u8>(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Reply {
+    let kind = kind(K);
+    require(kind, &caller_roles(&app, &headers, &query).await?)?;
+    let number = parse_id(&id, kind)?;
+    app.write(move |tx| {
+        let key = number.to_string();
+        let Some(existing) = kind.collection.get(tx, &key)? else {
+            return Ok(Err(AlertOpsError::not_found(kind.noun, &key)));
+        };
+        let name = text(&existing, kind.name_field).to_owned();
+        if let Some(referrer) = referrer_of(tx, kind, &name)? {
+            return Ok(Err(AlertOpsError::bad(format!(
+                "{} {name} cannot be deleted: {referrer} uses it",
+                kind.noun
+            ))));
+        }
+        kind.collection.delete(tx, &key)?;
+        Ok(Ok(()))
+    })
+    .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v2/groups/{id}/members`: members appended to a group (the migration tool's call).
+async fn add_members(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    require(GROUP, &caller_roles(&app, &headers, &query).await?)?;
+    let number = parse_id(&id, GROUP)?;
+    let added = parse(&body)?;
+    if !added.is_array() {
+        return Err(AlertOpsError::bad("the body must be an array of members"));
+    }
+    let group = app
+        .write(move |tx| {
+            let key = number.to_string();
+            let Some(mut group) = GROUPS.get(tx, &key)? else {
+                return Ok(Err(AlertOpsError::not_found(GROUP.noun, &key)));
+            };
+            let existing_group = group.clone();
+            let mut members = group["members"].as_array().cloned().unwrap_or_default();
+            members.extend(added.as_array().cloned().unwrap_or_default());
+            group["members"] = json!(members);
+            let object = match checked(tx, GROUP, group, Some(&existing_group))? {
+                Ok(object) => object,
+                Err(err) => return Ok(Err(err)),
+            };
+            GROUPS.put(tx, &object, &lookup(GROUP, &object), 0)?;
+            Ok(Ok(object))
+        })
+        .await??;
+    reply(StatusCode::OK, without_id(group))
+}
+
+fn parse(body: &[u8]) -> Result<Value, AlertOpsError> {
+    serde_json::from_slice(body)
+        .map_err(|e| AlertOpsError::bad(format!("The request body is not valid JSON: {e}")))
+}
+
+/// Whether an object of `kind` called `name` exists (names match without case).
+fn exists(tx: &Transaction, kind: Kind, name: &str) -> Result<bool, ApiError> {
+    Ok(kind.collection.count(tx, Some(&name.to_lowercase()))? > 0)
+}
+
+/// The first object that names `name` of `kind`, said for an error.
+fn referrer_of(tx: &Transaction, kind: Kind, name: &str) -> Result<Option<String>, ApiError> {
+    let same = |value: &str| value.eq_ignore_ascii_case(name);
+    if kind.plural == "users" || kind.plural == "groups" {
+        let member_type = if kind.plural == "users" {
+            "User"
+        } else {
+            "Group"
+        };
+        for group in GROUPS.all(tx, None)? {
+            let named = group["members"].as_array().into_iter().flatten().any(|m| {
+                text(m, "member_type").eq_ignore_ascii_case(member_type) && same(text(m, "member"))
+            });
+            if named {
+                return Ok(Some(format!("group {}", text(&group, "group_name"))));
+            }
+        }
+        let field = if kind.plural == "users" {
+            "recipient_users"
+        } else {
+            "recipient_groups"
+        };
+        for integration in INTEGRATIONS.all(tx, None)? {
+            if strings(&integration[field]).iter().any(|n| same(n)) {
+                return Ok(Some(format!(
+                    "inbound integration {}",
+                    text(&integration, "inbound_integration_name")
+                )));
+            }
+        }
+    }
+    if kind.plural == "escalation_policies" {
+        for integration in INTEGRATIONS.all(tx, None)? {
+            if same(text(&integration, "escalation_policy")) {
+                return Ok(Some(format!(
+                    "inbound integration {}",
+                    text(&integration, "inbound_integration_name")
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The stored form of a create (`existing` = None) or a replace, or 400 listing every problem.
+fn checked(
+    tx: &Transaction,
+    kind: Kind,
+    mut object: Value,
+    existing: Option<&Value>,
+) -> Result<Result<Value, AlertOpsError>, ApiError> {
+    if !object.is_object() {
+        return Ok(Err(AlertOpsError::bad(
+            "The request body must be an object",
+        )));
+    }
+    let mut errors: Vec<String> = Vec::new();
+    let name = text(&object, kind.name_field).trim().to_owned();
+    if name.is_empty() {
+        errors.push(format!("{} is required", kind.name_field));
+    } else if name.chars().count() > 255 {
+        errors.push(format!(
+            "{} must be at most 255 characters",
+            kind.name_field
+        ));
+    } else {
+        let own = existing.map(|e| text(e, "id").to_owned());
+        let taken = kind
+            .collection
+            .all(tx, Some(&name.to_lowercase()))?
+            .into_iter()
+            .any(|o| Some(text(&o, "id").to_owned()) != own);
+        if taken {
+            errors.push(format!("{} {name} already exists", kind.noun));
+        }
+    }
+    match kind.plural {
+        "users" => check_user(&mut object, &mut errors),
+        "groups" => check_group(tx, &mut object, &mut errors)?,
+        "escalation_policies" => check_policy(&mut object, &mut errors),
+        _ => check_integration(tx, &mut object, &mut errors)?,
+    }
+    if errors.is_empty() {
+        Ok(Ok(object))
+    } else {
+        Ok(Err(AlertOpsError::new(StatusCode::BAD_REQUEST, &errors)))
+    }
+}
+
+fn check_user(user: &mut Value, errors: &mut Vec<String>) {
+    for field in ["first_name", "last_name"] {
+        if text(user, field).trim().is_empty() {
+            errors.push(format!("{field} is required"));
+        }
+    }
+    let zone = text(user, "time_zone");
+    if !zone.is_empty() && zone.parse::<windows_timezones::WindowsTimezone>().is_err() {
+        errors.push(format!(
+            "time_zone {zone} is not a time zone (AlertOps takes Windows names such as Central Standard Time)"
+        ));
+    }
+    for role in strings(&user["roles"]) {
+        if !ROLES.contains(&role.as_str()) {
+            errors.push(format!("role {role} is not one of {}", ROLES.join(", ")));
+        }
+    }
+    for method in user["contact_methods"].as_array().into_iter().flatten() {
+        let name = text(method, "contact_method_name");
+        if !CONTACT_METHODS.contains(&name) {
+            errors.push(format!(
+                "contact_method_name {name} is not a contact method"
+            ));
+        }
+        if name.starts_with("Email") && !is_valid_email(text(&method["email"], "email_address")) {
+            errors.push(format!(
+                "{name} needs email.email_address, an email address"
+            ));
+        }
+        if name.starts_with("SMS") || name.starts_with("Phone") {
+            let sub = if name.starts_with("SMS") {
+                "sms"
+            } else {
+                "phone"
+            };
+            let digits = |field: &str| {
+                let value = text(&method[sub], field);
+                !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+            };
+            if !digits("country_code") || !digits("phone_number") {
+                errors.push(format!(
+                    "{name} needs {sub}.country_code and {sub}.phone_number, in digits"
+                ));
+            }
+        }
+    }
+    for (field, default) in [("locale", "en-US"), ("type", "Standard")] {
+        if user.get(field).is_none_or(Value::is_null) {
+            user[field] = json!(default);
+        }
+    }
+}
+
+fn check_group(
+    tx: &Transaction,
+    group: &mut Value,
+    errors: &mut Vec<String>,
+) -> Result<(), ApiError> {
+    if group["description"].is_string() {
+        let line = group["description"].clone();
+        group["description"] = json!([line]);
+    }
+    if group.get("description").is_none_or(Value::is_null) {
+        group["description"] = json!([]);
+    }
+    if group.get("dynamic").is_none_or(Value::is_null) {
+        group["dynamic"] = json!(false);
+    }
+    let own = text(group, "group_name").to_lowercase();
+    for member in group["members"].as_array().into_iter().flatten() {
+        let name = text(member, "member");
+        match text(member, "member_type") {
+            "User" => {
+                if !exists(tx, USER, name)? {
+                    errors.push(format!("member {name}: no user has this user_name"));
+                }
+            }
+            "Group" => {
+                if name.eq_ignore_ascii_case(&own) {
+                    errors.push(format!("member {name}: a group cannot contain itself"));
+                } else if !exists(tx, GROUP, name)? {
+                    errors.push(format!("member {name}: no group has this group_name"));
+                }
+            }
+            other => errors.push(format!("member_type {other} is not User or Group")),
+        }
+        for role in strings(&member["roles"]) {
+            if !MEMBER_ROLES.contains(&role.as_str()) {
+                errors.push(format!(
+                    "member {name}: role {role} is not one of {}",
+                    MEMBER_ROLES.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_policy(policy: &mut Value, errors: &mut Vec<String>) {
+    for field in [
+        "enabled",
+        "quick_launch",
+        "notify_using_centralized_settings",
+    ] {
+        if !policy[field].is_boolean() {
+            errors.push(format!("{field} is required (true or false)"));
+        }
+    }
+    for (index, tier) in policy["member_roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let role = text(tier, "member_role_type");
+        if !MEMBER_ROLES.contains(&role) {
+            errors.push(format!(
+                "member_roles[{index}].member_role_type {role} is not one of {}",
+                MEMBER_ROLES.join(", ")
+            ));
+        }
+        let wait = tier["role_wait_time_in_mins"].as_u64();
+        if wait.is_none_or(|w| w > 1440) {
+            errors.push(format!(
+                "member_roles[{index}].role_wait_time_in_mins must be 0 to 1440"
+            ));
+        }
+    }
+}
+
+fn check_integration(
+    tx: &Transaction,
+    integration: &mut Value,
+    errors: &mut Vec<String>,
+) -> Result<(), ApiError> {
+    let kind = text(integration, "type").to_owned();
+    if !TYPES.contains(&kind.as_str()) {
+        errors.push(format!("type {kind} is not one of {}", TYPES.join(", ")));
+    }
+    let policy = text(integration, "escalation_policy").to_owned();
+    if policy.is_empty() {
+        errors.push("escalation_policy is required".to_owned());
+    } else if !exists(tx, POLICY, &policy)? {
+        errors.push(format!(
+            "escalation_policy {policy}: no such escalation policy"
+        ));
+    }
+    for name in strings(&integration["recipient_users"]) {
+        if !exists(tx, USER, &name)? {
+            errors.push(format!("recipient_users: no user {name}"));
+        }
+    }
+    for name in strings(&integration["recipient_groups"]) {
+        if !exists(tx, GROUP, &name)? {
+            errors.push(format!("recipient_groups: no group {name}"));
+        }
+    }
+    match integration["inbound_template_id"].as_u64() {
+        Some(id) if crate::provider::alertops::mapping::template_slug(id).is_some() => {}
+        Some(id) => errors.push(format!("inbound_template_id {id}: no such template")),
+        None => errors.push("inbound_template_id is required".to_owned()),
+    }
+    if kind == "Heartbeat" {
+        let interval = integration["heartbeat_settings"]["heartbeat_interval_in_min"].as_u64();
+        if interval.is_none_or(|m| !(1..=1440).contains(&m)) {
+            errors.push(
+                "heartbeat_settings.heartbeat_interval_in_min is required: 1 to 1440".to_owned(),
+            );
+        }
+    }
+    if kind == "Email" {
+        let mailbox = text(integration, "mail_box").to_owned();
+        if mailbox.is_empty() {
+            // The saved page shows a generated mailbox.
+            integration["mail_box"] =
+                json!(format!("{}@alertops.example.com", auth::random_hex(6)));
+        } else if !is_valid_email(&mailbox) {
+            errors.push(format!("mail_box {mailbox} is not an email address"));
+        }
+    }
+    if integration.get("enabled").is_none_or(Value::is_null) {
+        integration["enabled"] = json!(true);
+    }
+    Ok(())
+}
+
+/// The seed of `serve --api alertops`: API keys acting as users (for the entitlement checks);
+/// users themselves are made through the API.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    #[serde(default)]
+    pub users: Vec<SeededUser>,
+    #[serde(default)]
+    pub api_keys: Vec<SeededKey>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeededUser {
+    pub user_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeededKey {
+    pub key: String,
+    pub user_name: String,
+}
+
+/// Adds the seed's users (those not there yet) and keys.
+pub fn open_account(tx: &Transaction, account: &Account) -> Result<usize, ApiError> {
+    let mut made = 0;
+    for user in &account.users {
+        if exists(tx, USER, &user.user_name)? {
+            continue;
+        }
+        let body = json!({
+            "user_name": user.user_name, "first_name": user.first_name, "last_name": user.last_name,
+            "roles": user.roles, "contact_methods": [{"contact_method_name": "Email-Official", "email": {"email_address": user.user_name}, "enabled": true, "sequence": 1}],
+        });
+        let mut object =
+            checked(tx, USER, body, None)?.map_err(|e| ApiError::invalid(e.body.to_string()))?;
+        let id = next_id(tx, USER)?;
+        object["user_id"] = json!(id);
+        object["id"] = json!(id.to_string());
+        USERS.put(tx, &object, &lookup(USER, &object), 0)?;
+        made += 1;
+    }
+    for key in &account.api_keys {
+        KEYS.put(
+            tx,
+            &json!({"id": auth::sha256_hex(key.key.as_bytes()), "user_name": key.user_name}),
+            "",
+            0,
+        )?;
+    }
+    Ok(made)
+}
