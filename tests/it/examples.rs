@@ -6,7 +6,7 @@ use alertform::model::Model;
 
 use crate::support::{alertform, root, stderr, stdout};
 
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 15] = [
     "examples/quickstart",
     "examples/quickstart-hcl",
     "examples/multi-team/toml",
@@ -19,6 +19,17 @@ const EXAMPLES: [&str; 12] = [
     "examples/quickstart-pagerduty-hcl",
     "examples/multi-team-pagerduty/toml",
     "examples/multi-team-pagerduty/hcl",
+    "examples/quickstart-alertops",
+    "examples/quickstart-alertops-hcl",
+    "examples/multi-team-alertops/toml",
+];
+
+/// The AlertOps variants (`settings.provider = "alertops"`): no schedules, `repeat` or templates,
+/// at most three steps (AlertOps's member-role tiers), no chat integrations.
+const ALERTOPS_EXAMPLES: [&str; 3] = [
+    "examples/quickstart-alertops",
+    "examples/quickstart-alertops-hcl",
+    "examples/multi-team-alertops/toml",
 ];
 
 /// The PagerDuty variants (`settings.provider = "pagerduty"`).
@@ -116,6 +127,21 @@ fn every_oncall_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
 #[test]
 fn every_pagerduty_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
     applies_fresh_and_replans(&PAGERDUTY_EXAMPLES, "PagerDuty");
+}
+
+/// The same for the AlertOps variants, on the embedded AlertOps emulation (users are made
+/// through its API, so no seed is needed).
+#[test]
+fn every_alertops_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
+    applies_fresh_and_replans(&ALERTOPS_EXAMPLES, "AlertOps");
+}
+
+#[test]
+fn toml_and_hcl_alertops_quickstarts_are_the_same_model() {
+    assert_eq!(
+        model("examples/quickstart-alertops"),
+        model("examples/quickstart-alertops-hcl")
+    );
 }
 
 fn applies_fresh_and_replans(examples: &[&str], vendor: &str) {
