@@ -118,6 +118,9 @@ fn every_example_is_lint_clean() {
         "examples/quickstart-oncall-hcl",
         "examples/multi-team-oncall/toml",
         "examples/multi-team-oncall/hcl",
+        "examples/quickstart-alertops",
+        "examples/quickstart-alertops-hcl",
+        "examples/multi-team-alertops/toml",
     ] {
         let output = alertform(&["lint", example, "--deny-warnings"]);
         assert!(output.status.success(), "{example}: {}", stderr(&output));
