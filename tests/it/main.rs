@@ -1,5 +1,6 @@
 //! The one integration-test binary: the real `alertform` executable, driven as a user would.
 
+mod alertops;
 mod apply;
 mod cli;
 mod config_corpus;
