@@ -16,7 +16,7 @@
 //! - [`config`]: reads TOML and HCL into one spanned tree, decodes it, locates every problem.
 //! - [`model`]: the validated desired state, references resolved.
 //! - [`provider`], [`plan`], [`apply`]: live state, the pure diff, and carrying it out. A
-//!   provider per live service (alertform's own, Grafana OnCall, PagerDuty, Uptinio) behind one
+//!   provider per live service (alertform's own, Grafana OnCall, PagerDuty, AlertOps, Uptinio) behind one
 //!   boundary, each declaring what it can hold.
 //! - [`schedule`]: who is on call when, the rotation maths (pure).
 //! - [`server`]: the bundled backing service, beside the flow (it delivers alerts to webhook

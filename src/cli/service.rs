@@ -41,7 +41,7 @@ pub struct ServiceArgs {
     #[arg(long, env = "ALERTFORM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Whose API the service speaks: `alertform` (the bundled service), `grafana_oncall`,
-    /// `pagerduty` or `uptinio`.
+    /// `pagerduty`, `alertops` or `uptinio`.
     /// Overrides `settings.provider`.
     #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = provider_name)]
     pub provider: Option<ProviderName>,

@@ -351,7 +351,8 @@ pub struct SettingsConfig {
     #[schemars(range(min = 0, max = 100))]
     pub max_delete_percent: Option<u8>,
     /// The live service this config targets: `alertform` (the default, the bundled service),
-    /// `grafana_oncall` or `pagerduty`. `--provider` / `ALERTFORM_PROVIDER` override it.
+    /// `grafana_oncall`, `pagerduty`, `alertops` or `uptinio`. `--provider` /
+    /// `ALERTFORM_PROVIDER` override it.
     pub provider: Option<ProviderName>,
     /// `alertform lint` for the whole config.
     pub lint: Option<LintConfig>,
