@@ -202,6 +202,13 @@ pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
     vendor_org(objects, format, &PAGERDUTY)
 }
 
+/// An AlertOps org in the same proportions: users with first and last names, roles, a phone and
+/// a Windows-mappable zone, groups of users, policies of 1–3 tiers paging a user and a group,
+/// and API and email integrations. No seed is needed (AlertOps makes users through its API).
+pub fn alertops_org(objects: usize, format: Format) -> Vec<(String, String)> {
+    vendor_org(objects, format, &ALERTOPS)
+}
+
 /// What differs between the vendors' generated orgs.
 struct Vendor {
     provider: &'static str,
@@ -289,6 +296,38 @@ const PAGERDUTY: Vendor = Vendor {
         });
         ("pagerduty-seed.json", seed)
     },
+};
+
+const ALERTOPS: Vendor = Vendor {
+    provider: "alertops",
+    seed: 0xA1E7,
+    user: |i| {
+        let role = [
+            "responder",
+            "responder",
+            "admin",
+            "observer",
+            "integrations_admin",
+        ][i % 5];
+        vec![
+            ("name", format!("\"User {i}\"")),
+            ("email", format!("\"user{i}@example.com\"")),
+            ("role", format!("\"{role}\"")),
+            ("phone", format!("\"+1415555{:04}\"", i % 10_000)),
+            ("time_zone", "\"America/New_York\"".to_owned()),
+        ]
+    },
+    second_target: "group",
+    repeat: |_| "0",
+    integration_name: "Integration",
+    integrations: &[
+        ("api", "custom"),
+        ("api", "datadog"),
+        ("api", "grafana"),
+        ("api", "prometheus_alertmanager"),
+        ("email", "custom"),
+    ],
+    seed_file: |_, _| ("alertops-seed.json", serde_json::json!({})),
 };
 
 /// An org of about `objects` objects that `vendor` can hold, and its seed file.

@@ -101,8 +101,7 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                     crate::generate::pagerduty_org(args.objects, format)
                 }
                 crate::model::ProviderName::Alertops => {
-                    printer.note("error: dev generate has no AlertOps org yet");
-                    return ExitStatus::Failure;
+                    crate::generate::alertops_org(args.objects, format)
                 }
                 crate::model::ProviderName::Uptinio => {
                     printer.note("error: dev generate has no Uptinio org: Uptinio holds outbound targets only");
