@@ -706,3 +706,45 @@ fn the_provider_doc_lists_every_declared_capability() {
         assert!(doc.contains(&format!("`{tier}`")), "{tier}");
     }
 }
+
+#[test]
+fn the_api_key_never_reaches_output_or_logs() {
+    let server = alertops(&["-vv"]);
+    let mut seen = String::new();
+    for args in [
+        vec!["apply", QUICKSTART, "-vv"],
+        vec!["plan", QUICKSTART, "-vv", "--format", "json"],
+        vec![
+            "show",
+            "integration.grafana_prod",
+            "--config",
+            QUICKSTART,
+            "--reveal",
+        ],
+    ] {
+        let mut all = args.clone();
+        all.extend_from_slice(&[
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+            "--provider",
+            "alertops",
+            "--auto-approve",
+        ]);
+        if args[0] != "apply" {
+            all.pop();
+        }
+        let output = alertform(&all);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        seen.push_str(&stdout(&output));
+        seen.push_str(&stderr(&output));
+    }
+    seen.push_str(&server.log());
+    assert!(
+        seen.contains("inbound_integration_name"),
+        "show printed the object"
+    );
+    assert!(server.log().lines().count() > 10);
+    assert!(!seen.contains(&server.token), "the key leaked");
+}
