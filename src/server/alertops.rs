@@ -411,6 +411,13 @@ async fn get_one<const K: u8>(
     }
 }
 
+/// Stores `object` as number `id` of `kind` (the vendor store keys it by the id as text).
+fn store(tx: &Transaction, kind: Kind, object: &mut Value, id: u64) -> Result<(), ApiError> {
+    object[kind.id_field] = json!(id);
+    object["id"] = json!(id.to_string());
+    kind.collection.put(tx, object, &lookup(kind, object), 0)
+}
+
 fn next_id(tx: &Transaction, kind: Kind) -> Result<u64, ApiError> {
     let current = SEQUENCES
         .get(tx, kind.plural)?
@@ -436,10 +443,7 @@ async fn create<const K: u8>(
                 Err(err) => return Ok(Err(err)),
             };
             let id = next_id(tx, kind)?;
-            object[kind.id_field] = json!(id);
-            object["id"] = json!(id.to_string());
-            kind.collection
-                .put(tx, &object, &lookup(kind, &object), 0)?;
+            store(tx, kind, &mut object, id)?;
             Ok(Ok(object))
         })
         .await??;
@@ -468,10 +472,7 @@ async fn replace<const K: u8>(
                 Ok(object) => object,
                 Err(err) => return Ok(Err(err)),
             };
-            object[kind.id_field] = json!(number);
-            object["id"] = json!(key);
-            kind.collection
-                .put(tx, &object, &lookup(kind, &object), 0)?;
+            store(tx, kind, &mut object, number)?;
             Ok(Ok(object))
         })
         .await??;
@@ -530,11 +531,11 @@ async fn add_members(
             let mut members = group["members"].as_array().cloned().unwrap_or_default();
             members.extend(added.as_array().cloned().unwrap_or_default());
             group["members"] = json!(members);
-            let object = match checked(tx, GROUP, group, Some(&existing_group))? {
+            let mut object = match checked(tx, GROUP, group, Some(&existing_group))? {
                 Ok(object) => object,
                 Err(err) => return Ok(Err(err)),
             };
-            GROUPS.put(tx, &object, &lookup(GROUP, &object), 0)?;
+            store(tx, GROUP, &mut object, number)?;
             Ok(Ok(object))
         })
         .await??;
@@ -868,9 +869,7 @@ pub fn open_account(tx: &Transaction, account: &Account) -> Result<usize, ApiErr
         let mut object =
             checked(tx, USER, body, None)?.map_err(|e| ApiError::invalid(e.body.to_string()))?;
         let id = next_id(tx, USER)?;
-        object["user_id"] = json!(id);
-        object["id"] = json!(id.to_string());
-        USERS.put(tx, &object, &lookup(USER, &object), 0)?;
+        store(tx, USER, &mut object, id)?;
         made += 1;
     }
     for key in &account.api_keys {

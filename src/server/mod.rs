@@ -739,55 +739,35 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
 
 /// Loads a vendor emulation's seed file into the store.
 fn seed(state: &App, path: &Path) -> Result<(), ServerError> {
+    match state.api {
+        Api::Alertform => Err(ServerError::Seed {
+            path: path.to_owned(),
+            message: "only a vendor emulation (--api) takes a seed".to_owned(),
+        }),
+        Api::Pagerduty => load_seed(state, path, pagerduty::open_account),
+        Api::Alertops => load_seed(state, path, alertops::open_account),
+        Api::Uptinio => load_seed(state, path, uptinio::open_project),
+        Api::GrafanaOncall => load_seed(state, path, oncall::sync_org),
+    }
+}
+
+/// Reads the seed file at `path` as a `T` and hands it to `open` in one write transaction.
+fn load_seed<T: serde::de::DeserializeOwned, R>(
+    state: &App,
+    path: &Path,
+    open: fn(&rusqlite::Transaction, &T) -> Result<R, ApiError>,
+) -> Result<(), ServerError> {
     let failed = |message: String| ServerError::Seed {
         path: path.to_owned(),
         message,
     };
-    match state.api {
-        Api::Alertform => Err(failed(
-            "only a vendor emulation (--api) takes a seed".to_owned(),
-        )),
-        Api::Pagerduty => {
-            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
-            let account: pagerduty::Account =
-                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
-            state
-                .store
-                .write(|tx| pagerduty::open_account(tx, &account))
-                .map_err(|e| failed(e.message))?;
-            Ok(())
-        }
-        Api::Alertops => {
-            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
-            let account: alertops::Account =
-                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
-            state
-                .store
-                .write(|tx| alertops::open_account(tx, &account))
-                .map_err(|e| failed(e.message))?;
-            Ok(())
-        }
-        Api::Uptinio => {
-            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
-            let project: uptinio::Project =
-                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
-            state
-                .store
-                .write(|tx| uptinio::open_project(tx, &project))
-                .map_err(|e| failed(e.message))?;
-            Ok(())
-        }
-        Api::GrafanaOncall => {
-            let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
-            let org: oncall::GrafanaOrg =
-                serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
-            state
-                .store
-                .write(|tx| oncall::sync_org(tx, &org))
-                .map_err(|e| failed(e.message))?;
-            Ok(())
-        }
-    }
+    let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+    let seed: T = serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
+    state
+        .store
+        .write(|tx| open(tx, &seed))
+        .map_err(|e| failed(e.message))?;
+    Ok(())
 }
 
 /// Writes `contents` to a new file readable only by its owner.

@@ -56,12 +56,16 @@ fn request(
         .header("api-key", &server.token)
 }
 
-/// Every object of an AlertOps list, through its `limit`/`offset` pages.
+/// Every object of an AlertOps list, through its `limit`/`offset` pages (a page the fault knobs
+/// fail is read again).
 fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
     let mut all = Vec::new();
     loop {
         let url = format!("{path}?limit=100&offset={}", all.len());
-        let (status, page) = send(request(server, reqwest::Method::GET, &url));
+        let (status, page) = (0..20)
+            .map(|_| send(request(server, reqwest::Method::GET, &url)))
+            .find(|(status, _)| *status != 503)
+            .expect("a page answers within 20 tries");
         assert_eq!(status, 200, "{page}");
         let items = page[key].as_array().cloned().unwrap_or_default();
         let done = items.len() < 100;

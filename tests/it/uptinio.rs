@@ -39,9 +39,12 @@ fn run(server: &TestServer, provider: &str, args: &[&str]) -> std::process::Outp
     )
 }
 
-/// The project's integrations, as the API lists them.
+/// The project's integrations, as the API lists them (read again when a fault knob fails it).
 fn integrations(server: &TestServer) -> Vec<Value> {
-    let (status, body) = send(server.request(reqwest::Method::GET, "/api/v1/integrations"));
+    let (status, body) = (0..20)
+        .map(|_| send(server.request(reqwest::Method::GET, "/api/v1/integrations")))
+        .find(|(status, _)| *status != 503)
+        .expect("the list answers within 20 tries");
     assert_eq!(status, 200, "{body}");
     body.as_array().expect("a bare array").clone()
 }
