@@ -463,7 +463,7 @@ chat_channel = "#ops"
 [integration.api]
 name = "API"
 channel = "api"
-template = "custom"
+template = "opsgenie_relay"
 escalation_policy = "p"
 
 [integration.api.templates]
@@ -493,6 +493,7 @@ title = "{{ payload.title }}"
         "step 1 notifies `schedule.rota`",
         "the API has no platform or channel field",
         "`templates.title` of `integration.api`",
+        "has no template `opsgenie_relay`",
     ] {
         assert!(err.contains(expected), "{expected}:\n{err}");
     }

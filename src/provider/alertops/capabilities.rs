@@ -1,6 +1,6 @@
 //! What AlertOps's REST API v2 can hold of an alertform config, and what it cannot.
 
-use super::mapping::{TIERS, iana_zone, split_name, windows_zone};
+use super::mapping::{TEMPLATES, TIERS, iana_zone, split_name, template_id, windows_zone};
 use crate::model::{Address, Kind, Model};
 use crate::provider::capabilities::{
     Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
@@ -131,6 +131,27 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     "use the IANA name of a zone Windows has, such as `America/New_York`".into(),
                 ),
             }
+        }
+    }
+    for (key, integration) in &model.integrations {
+        if template_id(&integration.template).is_none() {
+            push(
+                Kind::Integration,
+                key,
+                "template",
+                format!(
+                    "AlertOps's gallery (as alertform knows its ids) has no template `{}`",
+                    integration.template
+                ),
+                format!(
+                    "use one of: {}",
+                    TEMPLATES
+                        .iter()
+                        .map(|(slug, _)| *slug)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
         }
     }
     for (key, policy) in &model.escalation_policies {
