@@ -372,6 +372,23 @@ fn creating_users_without_a_from_address_is_refused_before_any_call() {
     );
     assert!(err.contains("nothing was changed"), "{err}");
     assert_eq!(writes(&server), 0);
+    // `plan` says so too, rather than promising what apply would refuse.
+    let planned = alertform(&[
+        "plan",
+        EXAMPLE,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--provider",
+        "pagerduty",
+    ]);
+    assert_eq!(planned.status.code(), Some(1));
+    assert!(
+        stderr(&planned).contains("--from-email"),
+        "{}",
+        stderr(&planned)
+    );
 }
 
 #[test]
