@@ -218,6 +218,8 @@ pub enum PlanError {
     Undeletable { address: String, why: String },
     /// A live object the plan would change, which the service will not change.
     Uneditable { address: String, why: String },
+    /// A live object the plan would replace (so delete), which the service will not delete.
+    UndeletableReplace { address: String, why: String },
 }
 
 impl fmt::Display for PlanError {
@@ -264,6 +266,10 @@ impl fmt::Display for PlanError {
             PlanError::Undeletable { address, why } => write!(
                 f,
                 "`{address}` is not in the config, so the plan would delete it, but {why}"
+            ),
+            PlanError::UndeletableReplace { address, why } => write!(
+                f,
+                "the plan would replace `{address}` (a field that can only be set on create changes), which deletes it, but {why}"
             ),
             PlanError::Uneditable { address, why } => write!(
                 f,
@@ -425,6 +431,13 @@ pub fn plan(
                         errors.push(PlanError::PreventDestroy {
                             address: address.to_string(),
                             action: Action::Replace,
+                        });
+                    }
+                    // A replace deletes the live object: one the service keeps cannot be.
+                    if let Some(why) = observed.undeletable.get(object.id()) {
+                        errors.push(PlanError::UndeletableReplace {
+                            address: address.to_string(),
+                            why: why.clone(),
                         });
                     }
                     Action::Replace

@@ -499,3 +499,35 @@ fn secrets_compare_by_digest_and_never_show() {
     let plan = make_plan(&desired, &Observed::default(), &PlanOptions::default()).unwrap();
     assert_eq!(plan.changes[0].after.as_ref().unwrap()["url"], SENSITIVE);
 }
+
+/// A replace deletes the live object, so one the service will not delete stops the plan.
+#[test]
+fn replacing_an_undeletable_object_is_a_plan_error() {
+    use crate::model::OutboundTarget;
+    use crate::provider::ObservedOutbound;
+    let desired = model("[outbound.box]\nname = \"Box\"\ntype = \"slack\"\nchannel = \"#box\"\n");
+    let mut observed = Observed {
+        outbound: vec![ObservedOutbound {
+            id: "out_1".into(),
+            version: 1,
+            name: "Box".into(),
+            target: OutboundTarget::Email {
+                address: "box@example.com".into(),
+            },
+        }],
+        ..Observed::default()
+    };
+    let plan = make_plan(&desired, &observed, &PlanOptions::default()).unwrap();
+    assert_eq!(plan.changes[0].action, Action::Replace);
+    observed
+        .undeletable
+        .insert("out_1".into(), "it is marked not deletable".into());
+    let errors = make_plan(&desired, &observed, &PlanOptions::default()).unwrap_err();
+    assert_eq!(
+        errors,
+        [PlanError::UndeletableReplace {
+            address: "outbound.box".into(),
+            why: "it is marked not deletable".into()
+        }]
+    );
+}

@@ -118,6 +118,21 @@ pub async fn run(app: App) {
     // Made at the first delivery: loading the system's certificates costs every start otherwise.
     let mut client: Option<reqwest::Client> = None;
     loop {
+        // A read first, so an idle service never takes the write lock from its clients.
+        let any_due = app
+            .read(|tx| {
+                tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1)",
+                    params![millis_now()],
+                    |r| r.get::<_, bool>(0),
+                )
+                .map_err(ApiError::from_sqlite)
+            })
+            .await;
+        if matches!(any_due, Ok(false)) {
+            tokio::time::sleep(POLL).await;
+            continue;
+        }
         let leased = {
             let app = app.clone();
             app.clone().write(move |tx| lease(&app, tx)).await
