@@ -195,7 +195,9 @@ async fn baseline(
                         .map_err(|e| e.to_string())?
                 }
                 crate::model::ProviderName::Alertops => {
-                    return Err("--mode terraform has no AlertOps pattern yet".to_owned());
+                    crate::provider::alertops::object_paths(&http)
+                        .await
+                        .map_err(|e| e.to_string())?
                 }
                 crate::model::ProviderName::Uptinio => {
                     return Err("--mode terraform has no Uptinio pattern: its list is one request, and there is no Terraform provider for it".to_owned());

@@ -825,3 +825,40 @@ fn channel(i: &Value) -> ChannelSettings {
         _ => ChannelSettings::Api,
     }
 }
+
+/// The path of every live object, for `dev baseline --mode terraform`: what a provider that keeps
+/// ids in a state file GETs on refresh (AlertOps's Terraform provider reads each object by id).
+pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
+    let mut paths = Vec::new();
+    for (path, key, id) in [
+        ("/api/v2/users", "users", "user_id"),
+        ("/api/v2/groups", "groups", "group_id"),
+        (
+            "/api/v2/escalation_policies",
+            "escalation_policies",
+            "escalation_policy_id",
+        ),
+        (
+            "/api/v2/integrations/inbound",
+            "inbound_integrations",
+            "inbound_integration_id",
+        ),
+    ] {
+        let mut offset = 0;
+        loop {
+            let body = http
+                .get(&format!("{path}?limit={PAGE}&offset={offset}"))
+                .await?
+                .body;
+            let items = body[key].as_array().cloned().unwrap_or_default();
+            for object in &items {
+                paths.push(format!("{path}/{}", object[id].as_u64().unwrap_or(0)));
+            }
+            offset += items.len() as u64;
+            if (items.len() as u64) < PAGE {
+                break;
+            }
+        }
+    }
+    Ok(paths)
+}
