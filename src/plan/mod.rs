@@ -457,9 +457,11 @@ pub fn plan(
             }
         }
     }
-    if options.references_by_name {
-        rewrite_name_referrers(desired, &matching, &live, &mut changes);
-    }
+    let stale_names = if options.references_by_name {
+        rewrite_name_referrers(desired, &matching, &live, &mut changes)
+    } else {
+        Vec::new()
+    };
     for &index in &matching.deleted {
         let object = &live[index];
         if options.read_only.contains(&object.kind()) {
@@ -507,6 +509,7 @@ pub fn plan(
     }
     let mut ordered = order::order(changes, options)?;
     ordered.notes = incomparable_secrets(&matching, &live);
+    ordered.notes.extend(stale_names);
     ordered.live_ids = matching
         .declared
         .iter()
@@ -523,13 +526,14 @@ pub fn plan(
 /// Where references are names, a renamed object's live referrers must be written again with the
 /// new name: each declared one with no change of its own gets an update (its attributes do not
 /// change: what it references is the same resource, now called otherwise). `order` runs it
-/// after the rename.
+/// after the rename. A referrer `settings.ignore` leaves alone keeps the old name: said in the
+/// returned notes.
 fn rewrite_name_referrers(
     desired: &Model,
     matching: &Matching<'_>,
     live: &[Live<'_>],
     changes: &mut Vec<Change>,
-) {
+) -> Vec<String> {
     let renamed: HashMap<String, String> = changes
         .iter()
         .filter(|c| c.action == Action::Update)
@@ -537,7 +541,7 @@ fn rewrite_name_referrers(
         .filter_map(|c| Some((c.id.clone()?, c.address.clone())))
         .collect();
     if renamed.is_empty() {
-        return;
+        return Vec::new();
     }
     let changing: HashSet<String> = changes.iter().map(|c| c.address.clone()).collect();
     let refer = |id: &str| matching.reference(id);
@@ -579,6 +583,19 @@ fn rewrite_name_referrers(
             secrets: secrets_of(desired, resource.kind, resource.key),
         });
     }
+    let mut notes = Vec::new();
+    for &index in &matching.ignored {
+        let object = &live[index];
+        for id in object.references() {
+            if let Some(address) = renamed.get(&id) {
+                notes.push(format!(
+                    "`{}` is left alone (settings.ignore) and names `{address}` by its old name: after this apply it names nothing until it is changed in the service",
+                    matching.reference(object.id())
+                ));
+            }
+        }
+    }
+    notes
 }
 
 /// A note per declared secret whose live object shows nothing of it: the plan cannot tell

@@ -531,3 +531,51 @@ fn replacing_an_undeletable_object_is_a_plan_error() {
         }]
     );
 }
+
+/// Where references are names, a rename rewrites the declared objects that name the renamed one
+/// (after the rename), and says which ignored ones will name nothing.
+#[test]
+fn a_rename_rewrites_referrers_by_name_after_it() {
+    let renamed = ORG.replace(
+        "name = \"SRE\"",
+        "name = \"Site Reliability\"\nrenamed_from = [\"SRE\"]",
+    ) + "\n[settings]\nignore = [\"integration:Legacy\"]\n";
+    let desired = model(&renamed);
+    let mut observed = live_org();
+    let mut legacy = integration("int_legacy", "Legacy", "custom");
+    legacy.recipient_group_ids = ids(&["grp_sre"]);
+    observed.integrations.push(legacy);
+    let by_name = PlanOptions {
+        references_by_name: true,
+        ..PlanOptions::default()
+    };
+    let plan = make_plan(&desired, &observed, &by_name).unwrap();
+    assert_eq!(
+        actions(&plan),
+        ["~ group.sre", "~ escalation_policy.default"],
+        "the policy names the group"
+    );
+    let rewrite = &plan.changes[1];
+    assert!(rewrite.changed_fields.is_empty());
+    assert_eq!(rewrite.before, rewrite.after);
+    assert!(
+        rewrite.reasons[0].contains("`group.sre`"),
+        "{:?}",
+        rewrite.reasons
+    );
+    assert!(
+        plan.dependencies.contains(&(0, 1)),
+        "{:?}",
+        plan.dependencies
+    );
+    assert_eq!(plan.notes.len(), 1, "{:?}", plan.notes);
+    assert!(
+        plan.notes[0].contains("`integration.legacy`"),
+        "{:?}",
+        plan.notes
+    );
+    // Services that reference by id need none of that.
+    let plan = make_plan(&desired, &observed, &PlanOptions::default()).unwrap();
+    assert_eq!(actions(&plan), ["~ group.sre"]);
+    assert!(plan.notes.is_empty());
+}
