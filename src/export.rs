@@ -274,9 +274,8 @@ pub fn export(
             fields.push((field, text));
         }
         for (field, _) in o.target.secrets() {
-            let variable = format!("{}_{field}", key.trim_start_matches("outbound."))
-                .to_uppercase()
-                .replace('-', "_");
+            let variable =
+                crate::model::secret_env_name(key.trim_start_matches("outbound."), field);
             fields.push((field, w.env(&variable)));
             secret_variables.push(variable);
         }

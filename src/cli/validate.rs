@@ -32,7 +32,7 @@ fn literal_secrets(checked: &Checked) -> Vec<Problem> {
                 continue;
             }
             let address = Address::new(Kind::Outbound, key);
-            let env = format!("{key}_{field}").to_uppercase().replace('-', "_");
+            let env = crate::model::secret_env_name(key, field);
             found.push(
                 checked
                     .locations

@@ -425,6 +425,28 @@ impl<S> OutboundTarget<S> {
         }
     }
 
+    /// The same target with each secret `f` of what it was (a provider turns echoed values into
+    /// digests).
+    pub fn map_secrets<T>(self, f: impl Fn(S) -> T) -> OutboundTarget<T> {
+        match self {
+            OutboundTarget::Webhook { url } => OutboundTarget::Webhook { url: f(url) },
+            OutboundTarget::Email { address } => OutboundTarget::Email { address },
+            OutboundTarget::SshRestart {
+                host,
+                port,
+                username,
+                password,
+            } => OutboundTarget::SshRestart {
+                host,
+                port,
+                username,
+                password: f(password),
+            },
+            OutboundTarget::Sms { phone } => OutboundTarget::Sms { phone },
+            OutboundTarget::Slack { channel } => OutboundTarget::Slack { channel },
+        }
+    }
+
     /// The settings that are not secret, as (field, value), in the order configs write them.
     pub fn settings(&self) -> Vec<(&'static str, serde_json::Value)> {
         match self {
@@ -462,6 +484,12 @@ impl SecretText for String {
     fn text(&self) -> &str {
         self
     }
+}
+
+/// The environment variable a secret `field` of outbound target `key` is read from when
+/// alertform writes one (`export`) or suggests one (`validate`): `OPS_WEBHOOK_URL`.
+pub fn secret_env_name(key: &str, field: &str) -> String {
+    format!("{key}_{field}").to_uppercase().replace('-', "_")
 }
 
 /// What a live service shows of a secret: a digest to compare a declared value with

@@ -376,6 +376,36 @@ pub struct Observed {
 }
 
 impl Observed {
+    /// Records a live object the service will not change (`editable` false) or delete
+    /// (`deletable` false): in [`Observed::uneditable`] and [`Observed::undeletable`], and in a
+    /// note every plan shows. `note(state, refused)` words the note ("editable or deletable",
+    /// "change or delete it"); `why(state, combined)` the reason a refused plan gives, for the
+    /// one `state` refused and the `combined` one.
+    pub fn mark_locked(
+        &mut self,
+        id: &str,
+        editable: bool,
+        deletable: bool,
+        note: impl Fn(&str, &str) -> String,
+        why: impl Fn(&str, &str) -> String,
+    ) {
+        let (combined, refused) = match (editable, deletable) {
+            (true, true) => return,
+            (false, false) => ("editable or deletable", "change or delete it"),
+            (false, true) => ("editable", "change it"),
+            (true, false) => ("deletable", "delete it"),
+        };
+        self.notes.push(note(combined, refused));
+        if !editable {
+            self.uneditable
+                .insert(id.to_owned(), why("editable", combined));
+        }
+        if !deletable {
+            self.undeletable
+                .insert(id.to_owned(), why("deletable", combined));
+        }
+    }
+
     /// Objects of every kind, as (kind, id, version).
     pub fn versions(&self) -> impl Iterator<Item = (Kind, &str, u64)> {
         let users = self

@@ -82,28 +82,15 @@ impl NativeProvider {
         };
         for o in outbound {
             let what = format!("outbound target `{}` is marked not", o.name);
-            if !o.editable || !o.deletable {
-                // Shown in every plan, so nobody is surprised when a change to it is refused.
-                let (locked, refused) = match (o.editable, o.deletable) {
-                    (false, false) => ("editable or deletable", "change or delete it"),
-                    (false, true) => ("editable", "change it"),
-                    _ => ("deletable", "delete it"),
-                };
-                observed.notes.push(format!(
-                    "{what} {locked} in the service: alertform will not {refused}"
-                ));
-            }
-            if !o.editable {
-                observed
-                    .uneditable
-                    .insert(o.meta.id.clone(), format!("{what} editable in the service"));
-            }
-            if !o.deletable {
-                observed.undeletable.insert(
-                    o.meta.id.clone(),
-                    format!("{what} deletable in the service"),
-                );
-            }
+            observed.mark_locked(
+                &o.meta.id,
+                o.editable,
+                o.deletable,
+                |locked, refused| {
+                    format!("{what} {locked} in the service: alertform will not {refused}")
+                },
+                |state, _| format!("{what} {state} in the service"),
+            );
             observed.outbound.push(observe_outbound(o));
         }
         Ok(observed)

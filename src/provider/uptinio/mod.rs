@@ -24,6 +24,8 @@ use crate::model::{Kind, LiveSecret, OutboundTarget, OutboundType, Secret, secre
 use crate::plan::{Action, Attributes, Change, Plan};
 
 const INTEGRATIONS: &str = "/api/v1/integrations";
+/// The settings in which Uptinio echoes secrets.
+const ECHOED_SECRETS: [&str; 4] = ["webhook_url", "password", "bot_token", "user_token"];
 
 #[derive(Debug, Clone)]
 pub struct UptinioProvider {
@@ -77,32 +79,18 @@ impl UptinioProvider {
                 ));
                 continue;
             };
-            let editable = integration["editable"] != false;
-            let deletable = integration["deletable"] != false;
-            if !editable || !deletable {
-                let what = match (editable, deletable) {
-                    (false, false) => "editable or deletable",
-                    (false, true) => "editable",
-                    _ => "deletable",
-                };
-                observed.notes.push(format!(
-                    "Uptinio marks integration `{}` ({}) not {what}: alertform will not {}",
-                    target.identity(),
-                    target.kind(),
-                    match (editable, deletable) {
-                        (false, false) => "change or delete it",
-                        (false, true) => "change it",
-                        _ => "delete it",
-                    }
-                ));
-                let why = format!("Uptinio marks it not {what}");
-                if !editable {
-                    observed.uneditable.insert(uuid.clone(), why.clone());
-                }
-                if !deletable {
-                    observed.undeletable.insert(uuid.clone(), why);
-                }
-            }
+            let (identity, kind) = (target.identity(), target.kind());
+            observed.mark_locked(
+                &uuid,
+                integration["editable"] != false,
+                integration["deletable"] != false,
+                |locked, refused| {
+                    format!(
+                        "Uptinio marks integration `{identity}` ({kind}) not {locked}: alertform will not {refused}"
+                    )
+                },
+                |_, combined| format!("Uptinio marks it not {combined}"),
+            );
             observed.outbound.push(observe(&uuid, &integration, target));
         }
         Ok(observed)
@@ -246,7 +234,7 @@ fn observe(uuid: &str, integration: &Value, target: OutboundTarget<String>) -> O
     let name = target.identity();
     // The version covers what alertform reads, but never a secret, not even as a digest.
     let mut shown = integration.clone();
-    for field in ["webhook_url", "password", "bot_token", "user_token"] {
+    for field in ECHOED_SECRETS {
         if let Some(settings) = shown["settings"].as_object_mut() {
             settings.remove(field);
         }
@@ -256,9 +244,7 @@ fn observe(uuid: &str, integration: &Value, target: OutboundTarget<String>) -> O
         id: uuid.to_owned(),
         version: version_of(&[&shown, &secrets_changed]),
         name,
-        target: map_secrets(target, |value| {
-            LiveSecret::Digest(secret_digest(uuid, &value))
-        }),
+        target: target.map_secrets(|value| LiveSecret::Digest(secret_digest(uuid, &value))),
     }
 }
 
@@ -269,26 +255,6 @@ fn secret_fingerprint(uuid: &str, target: &OutboundTarget<String>) -> Vec<String
         .into_iter()
         .map(|(_, value)| secret_digest(uuid, value))
         .collect()
-}
-
-fn map_secrets<S, T>(target: OutboundTarget<S>, f: impl Fn(S) -> T) -> OutboundTarget<T> {
-    match target {
-        OutboundTarget::Webhook { url } => OutboundTarget::Webhook { url: f(url) },
-        OutboundTarget::Email { address } => OutboundTarget::Email { address },
-        OutboundTarget::SshRestart {
-            host,
-            port,
-            username,
-            password,
-        } => OutboundTarget::SshRestart {
-            host,
-            port,
-            username,
-            password: f(password),
-        },
-        OutboundTarget::Sms { phone } => OutboundTarget::Sms { phone },
-        OutboundTarget::Slack { channel } => OutboundTarget::Slack { channel },
-    }
 }
 
 /// The declared target of a change: its attributes, and its secrets from the config.
@@ -339,7 +305,7 @@ fn declared(after: &Attributes, change: &Change) -> Result<OutboundTarget<Secret
 /// An integration as apply reports it: Uptinio echoes secrets, which stop here.
 fn without_secrets(mut integration: Value) -> Value {
     if let Some(settings) = integration["settings"].as_object_mut() {
-        for field in ["webhook_url", "password", "bot_token", "user_token"] {
+        for field in ECHOED_SECRETS {
             settings.remove(field);
         }
     }
