@@ -75,7 +75,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         };
         targets.push(address);
     }
-    let options = PlanOptions::for_provider(checked.provider, targets);
+    let options = crate::provider::capabilities(checked.provider).plan_options(targets);
     with_service(
         &args.service,
         checked.provider,

@@ -38,7 +38,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
 }
 
 fn write(
-    observed: &crate::provider::Observed,
+    observed: &crate::observed::Observed,
     provider: crate::model::ProviderName,
     format: Format,
     out: Option<&std::path::Path>,

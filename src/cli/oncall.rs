@@ -91,21 +91,18 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     for wanted in &args.schedules {
         let key = wanted.strip_prefix("schedule.").unwrap_or(wanted);
         if !model.schedules.contains_key(key) {
-            let hint = crate::config::diagnostic::did_you_mean(
-                key,
-                model.schedules.keys().map(String::as_str),
-            )
-            .unwrap_or_else(|| {
-                format!(
-                    "the schedules are: {}",
-                    model
-                        .schedules
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
+            let hint = crate::words::did_you_mean(key, model.schedules.keys().map(String::as_str))
+                .unwrap_or_else(|| {
+                    format!(
+                        "the schedules are: {}",
+                        model
+                            .schedules
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
             printer.note(format!("error: no schedule `{key}` in the config; {hint}"));
             return ExitStatus::Failure;
         }

@@ -68,7 +68,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         elapsed_ms = started.elapsed().as_millis(),
         "loaded the config"
     );
-    let options = PlanOptions::for_provider(checked.provider, targets);
+    let options = crate::provider::capabilities(checked.provider).plan_options(targets);
     with_service(
         &args.service,
         checked.provider,

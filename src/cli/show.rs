@@ -7,7 +7,7 @@ use super::service::{Connection, ServiceArgs, with_service};
 use crate::config;
 use crate::exit::ExitStatus;
 use crate::model::Address;
-use crate::plan::{PlanOptions, plan};
+use crate::plan::plan;
 use crate::printer::Printer;
 
 /// Fields that hold or embed a secret.
@@ -77,7 +77,10 @@ async fn show(
     let plan = match plan(
         model,
         &observed,
-        &PlanOptions::for_provider(connection.provider.name(), vec![address.clone()]),
+        &connection
+            .provider
+            .capabilities()
+            .plan_options(vec![address.clone()]),
     ) {
         Ok(plan) => plan,
         Err(errors) => {

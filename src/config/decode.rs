@@ -4,7 +4,7 @@
 use crate::api::limits;
 use std::ops::RangeInclusive;
 
-use super::diagnostic::{Problem, article, did_you_mean};
+use super::diagnostic::Problem;
 use super::node::{INTERPOLATED, Node, Span, Table, Value};
 use super::source::FileId;
 use super::types::{
@@ -18,6 +18,7 @@ use crate::model::validate::{
 use crate::model::{
     Channel, ChatPlatform, Day, Kind, OutboundType, ProviderName, Role, Rotation, is_valid_key,
 };
+use crate::words::{article, did_you_mean};
 
 const LIFECYCLE: [&str; 3] = ["renamed_from", "prevent_destroy", "lint_ignore"];
 const USER_FIELDS: [&str; 5] = ["name", "email", "phone", "role", "time_zone"];

@@ -7,7 +7,7 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use serde::Serialize;
 
 use super::node::Span;
-use super::source::{FileId, LineIndex, Sources, floor_char_boundary};
+use super::source::{FileId, LineIndex, SourceFile, Sources, Unreadable, floor_char_boundary};
 
 /// A place in a config file, with what to say there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,22 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// Why file `id` could not be read as text, placed at the first bad byte where there is one.
+    pub fn unreadable(id: FileId, file: &SourceFile, why: &Unreadable) -> Self {
+        match why {
+            Unreadable::NotUtf8 { at } => Problem::at(
+                format!("`{}` is not valid UTF-8", file.path.display()),
+                id,
+                *at..*at + 1,
+                "invalid byte here",
+            )
+            .help("config files must be UTF-8 text"),
+            Unreadable::Io(err) => {
+                Problem::new(format!("cannot read `{}`: {err}", file.path.display()))
+            }
+        }
+    }
+
     pub fn new(message: impl Into<String>) -> Self {
         Problem {
             message: message.into(),
@@ -196,8 +212,6 @@ impl Problem {
         }
     }
 }
-
-use super::source::SourceFile;
 
 /// The longest label underline: a label on a 1.5 MB list points at its start.
 const MAX_LABEL: usize = 80;
@@ -401,33 +415,5 @@ impl Diagnostic for ConfigDiagnostic {
         } else {
             Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
         }
-    }
-}
-
-/// `help` text suggesting the closest of `candidates` to `given`, if one is close enough.
-pub fn did_you_mean<'a>(
-    given: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
-    closest(given, candidates).map(|c| format!("did you mean `{c}`?"))
-}
-
-/// The candidate closest to `given` by Jaro-Winkler similarity, if similar enough to suggest.
-pub fn closest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(given, c), c))
-        .filter(|(score, _)| *score >= 0.8)
-        // Ties go to the alphabetically first candidate, whatever order the candidates came in.
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, c)| c)
-}
-
-/// "a" or "an", for messages that name a value: "an email integration", "a user".
-pub fn article(noun: &str) -> &'static str {
-    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
     }
 }

@@ -4,6 +4,7 @@
 //! A config is a file, or a directory whose `*.toml` and `*.hcl` files (directly inside, sorted by
 //! name) are merged.
 
+mod build;
 mod decode;
 pub mod diagnostic;
 pub mod fmt;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use diagnostic::Problem;
-use source::{Format, SourceFile, Sources};
+use source::{Format, SourceFile, Sources, Unreadable};
 use types::Decoded;
 
 use crate::model::Model;
@@ -47,7 +48,7 @@ pub fn load_located(path: &Path) -> Result<(Sources, Model, locations::Locations
     let mut problems = Vec::new();
     let decoded = decode(&sources, &mut problems);
     let decoded_us = started.elapsed().as_micros();
-    let built = crate::model::build(&decoded);
+    let built = build::build(&decoded);
     tracing::debug!(
         files = sources.len(),
         read_us,
@@ -122,8 +123,8 @@ pub fn decode(sources: &Sources, problems: &mut Vec<Problem>) -> Decoded {
 fn decode_one(id: source::FileId, file: &SourceFile) -> (Decoded, Vec<Problem>) {
     let mut decoded = Decoded::default();
     let mut problems = Vec::new();
-    if let Some(problem) = &file.read_problem {
-        problems.push(problem.clone());
+    if let Some(unreadable) = &file.unreadable {
+        problems.push(Problem::unreadable(id, file, unreadable));
     } else if let Some(table) = parse(id, file, &mut problems) {
         decode::decode_file(id, &table, &mut decoded, &mut problems);
     }
@@ -144,8 +145,8 @@ fn parse(
 /// The syntax problems of one file, for `fmt`, which formats only files that parse.
 pub fn syntax_problems(sources: &Sources, id: source::FileId) -> Vec<Problem> {
     let file = sources.get(id);
-    if let Some(problem) = &file.read_problem {
-        return vec![problem.clone()];
+    if let Some(unreadable) = &file.unreadable {
+        return vec![Problem::unreadable(id, file, unreadable)];
     }
     let mut problems = Vec::new();
     if parse(id, file, &mut problems).is_none() && problems.is_empty() {
@@ -229,33 +230,19 @@ pub fn read_sources(path: &Path) -> Result<Sources, Problem> {
     let mut sources = Sources::default();
     for file in config_files(path)? {
         let format = Format::of(&file).expect("config_files only lists .toml and .hcl files");
-        let next_id = sources.len();
-        let (text, read_problem) = match read_regular_file(&file) {
+        let (text, unreadable) = match read_regular_file(&file) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => (text, None),
                 Err(err) => {
                     let at = err.utf8_error().valid_up_to();
                     let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                    let problem = Problem::at(
-                        format!("`{}` is not valid UTF-8", file.display()),
-                        next_id,
-                        at..at + 1,
-                        "invalid byte here",
-                    )
-                    .help("config files must be UTF-8 text");
-                    (text, Some(problem))
+                    (text, Some(Unreadable::NotUtf8 { at }))
                 }
             },
-            Err(err) => (
-                String::new(),
-                Some(Problem::new(format!(
-                    "cannot read `{}`: {err}",
-                    file.display()
-                ))),
-            ),
+            Err(err) => (String::new(), Some(Unreadable::Io(err.to_string()))),
         };
         let mut source = SourceFile::new(file, Arc::from(text), format);
-        source.read_problem = read_problem;
+        source.unreadable = unreadable;
         sources.push(source);
     }
     Ok(sources)

@@ -23,6 +23,15 @@ impl Format {
     }
 }
 
+/// Why a config file could not be read as text: plain facts, which the diagnostics word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Not UTF-8: the first invalid byte's offset (the text keeps the rest, lossily).
+    NotUtf8 { at: usize },
+    /// The file system's refusal, as it said it.
+    Io(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as the user would recognise it (relative to where they pointed us).
@@ -30,7 +39,7 @@ pub struct SourceFile {
     pub text: Arc<str>,
     pub format: Format,
     /// Why the file could not be read as text, if it could not.
-    pub read_problem: Option<super::diagnostic::Problem>,
+    pub unreadable: Option<Unreadable>,
     /// Where each line starts, built on first use: a 10 MB file with thousands of problems must
     /// not be rescanned for each one.
     pub lines: OnceLock<Arc<LineIndex>>,
@@ -42,7 +51,7 @@ impl SourceFile {
             path,
             text,
             format,
-            read_problem: None,
+            unreadable: None,
             lines: OnceLock::new(),
         }
     }

@@ -1,17 +1,16 @@
 //! The validated desired state: what the config files mean, with every reference resolved.
 //!
-//! Nothing downstream re-checks raw config; a [`Model`] is only made by [`build`] from decoded
-//! files, which reports every problem it finds.
+//! Nothing downstream re-checks raw config; a [`Model`] is only made by `config` (which lowers
+//! decoded
+//! files into it and reports every problem it finds). It depends on nothing above it.
 
 mod address;
-mod build;
 pub mod validate;
 mod vocabulary;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use address::{Address, is_valid_key, key_from_name};
-pub use build::build;
 pub use vocabulary::{Channel, ChatPlatform, Day, Kind, OutboundType, ProviderName, Role};
 
 /// Everything one config declares.

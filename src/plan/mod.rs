@@ -13,6 +13,7 @@ pub mod render;
 #[cfg(test)]
 mod tests;
 
+use crate::observed::Observed;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -21,7 +22,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Address, Kind, Model, key_from_name as slug};
-use crate::provider::Observed;
+
 use attributes::{DeclaredResource, Live, Ref, Shape, live_objects};
 pub use attributes::{SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_UNKNOWN};
 
@@ -174,25 +175,6 @@ pub struct PlanOptions {
     /// The service's objects reference each other by name (AlertOps): when one is renamed, every
     /// live object that names it is rewritten in the same apply, after the rename.
     pub references_by_name: bool,
-}
-
-impl PlanOptions {
-    /// The options a provider's capabilities call for, limited to `targets`.
-    pub fn for_provider(name: crate::model::ProviderName, targets: Vec<Address>) -> PlanOptions {
-        let capabilities = crate::provider::capabilities(name);
-        PlanOptions {
-            targets,
-            read_only: capabilities.read_only(),
-            service_defaults: capabilities.service_defaults.to_vec(),
-            create_only: capabilities
-                .kinds
-                .iter()
-                .flat_map(|k| k.create_only.iter().map(|field| (k.kind, *field)))
-                .collect(),
-            outbound_named_by_settings: capabilities.outbound_named_by_settings,
-            references_by_name: capabilities.references_by_name,
-        }
-    }
 }
 
 /// Why there is no plan.

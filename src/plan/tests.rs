@@ -1,13 +1,14 @@
 //! Planner cases: matching, renames, replaces, sets vs ordered lists, ignore globs, ordering.
 
+use crate::observed::{
+    ObservedGroup, ObservedIntegration, ObservedOutbound, ObservedPolicy, ObservedStep,
+    ObservedUser,
+};
 use std::collections::BTreeSet;
 
 use super::plan as make_plan;
 use super::*;
 use crate::model::{ChannelSettings, Role, Templates};
-use crate::provider::{
-    ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
-};
 
 fn model(toml: &str) -> Model {
     let dir = tempfile::tempdir().unwrap();
@@ -438,7 +439,7 @@ fn live_references_to_undeclared_and_unknown_ids_are_shown_and_dropped() {
 #[test]
 fn secrets_compare_by_digest_and_never_show() {
     use crate::model::{LiveSecret, OutboundTarget, secret_digest};
-    use crate::provider::ObservedOutbound;
+
     let desired = model(
         "[outbound.hook]\nname = \"Hook\"\ntype = \"webhook\"\nurl = \"https://hooks.example.com/secret-a\"\n",
     );
@@ -504,7 +505,7 @@ fn secrets_compare_by_digest_and_never_show() {
 #[test]
 fn replacing_an_undeletable_object_is_a_plan_error() {
     use crate::model::OutboundTarget;
-    use crate::provider::ObservedOutbound;
+
     let desired = model("[outbound.box]\nname = \"Box\"\ntype = \"slack\"\nchannel = \"#box\"\n");
     let mut observed = Observed {
         outbound: vec![ObservedOutbound {

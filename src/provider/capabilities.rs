@@ -3,6 +3,7 @@
 //! express and what to do instead. `validate`, `plan` and `docs/providers/` read the same table.
 
 use crate::model::{Address, Kind, Model};
+use crate::plan::PlanOptions;
 
 /// How a provider treats one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,22 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// The planner's options this provider's capabilities call for, limited to `targets`.
+    pub fn plan_options(&self, targets: Vec<Address>) -> PlanOptions {
+        PlanOptions {
+            targets,
+            read_only: self.read_only(),
+            service_defaults: self.service_defaults.to_vec(),
+            create_only: self
+                .kinds
+                .iter()
+                .flat_map(|k| k.create_only.iter().map(|field| (k.kind, *field)))
+                .collect(),
+            outbound_named_by_settings: self.outbound_named_by_settings,
+            references_by_name: self.references_by_name,
+        }
+    }
+
     pub fn kind(&self, kind: Kind) -> Option<&KindSupport> {
         self.kinds.iter().find(|k| k.kind == kind)
     }

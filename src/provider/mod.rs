@@ -1,6 +1,6 @@
 //! Reads and writes live state: the only client-side code that speaks HTTP.
 //!
-//! The planner sees [`Observed`]: typed objects with references by id and no secrets. Integration
+//! The planner sees [`Observed`](crate::observed::Observed): typed objects with references by id and no secrets. Integration
 //! keys and endpoint URLs stop here, so nothing downstream can print them.
 
 pub mod alertops;
@@ -11,15 +11,13 @@ pub mod native;
 pub mod pagerduty;
 pub mod uptinio;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::model::{
-    ChannelSettings, Kind, LiveSecret, OutboundTarget, ProviderName, Role, Rotation, Templates,
-    Window,
-};
+use crate::model::ProviderName;
+use crate::observed::Observed;
 use crate::plan::Change;
 use capabilities::Capabilities;
 use http::{HttpClient, HttpError};
@@ -353,185 +351,4 @@ impl Provider {
             Provider::Alertform(_) | Provider::GrafanaOncall(_) | Provider::Alertops(_) => Ok(()),
         }
     }
-}
-
-/// Everything live, as the planner needs it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observed {
-    pub users: Vec<ObservedUser>,
-    pub groups: Vec<ObservedGroup>,
-    pub schedules: Vec<ObservedSchedule>,
-    pub escalation_policies: Vec<ObservedPolicy>,
-    pub integrations: Vec<ObservedIntegration>,
-    pub outbound: Vec<ObservedOutbound>,
-    /// What the provider saw and leaves alone, to mention in plan and apply output (a schedule's
-    /// one-off overrides made in the vendor's UI).
-    pub notes: Vec<String>,
-    /// Live ids the service will not delete, and why (PagerDuty's account owner): a plan that
-    /// would delete one is an error, not a failed apply.
-    pub undeletable: BTreeMap<String, String>,
-    /// Live ids the service will not change, and why (an outbound target marked not editable): a
-    /// plan that would update one is an error.
-    pub uneditable: BTreeMap<String, String>,
-}
-
-impl Observed {
-    /// Records a live object the service will not change (`editable` false) or delete
-    /// (`deletable` false): in [`Observed::uneditable`] and [`Observed::undeletable`], and in a
-    /// note every plan shows. `note(state, refused)` words the note ("editable or deletable",
-    /// "change or delete it"); `why(state, combined)` the reason a refused plan gives, for the
-    /// one `state` refused and the `combined` one.
-    pub fn mark_locked(
-        &mut self,
-        id: &str,
-        editable: bool,
-        deletable: bool,
-        note: impl Fn(&str, &str) -> String,
-        why: impl Fn(&str, &str) -> String,
-    ) {
-        let (combined, refused) = match (editable, deletable) {
-            (true, true) => return,
-            (false, false) => ("editable or deletable", "change or delete it"),
-            (false, true) => ("editable", "change it"),
-            (true, false) => ("deletable", "delete it"),
-        };
-        self.notes.push(note(combined, refused));
-        if !editable {
-            self.uneditable
-                .insert(id.to_owned(), why("editable", combined));
-        }
-        if !deletable {
-            self.undeletable
-                .insert(id.to_owned(), why("deletable", combined));
-        }
-    }
-
-    /// Objects of every kind, as (kind, id, version).
-    pub fn versions(&self) -> impl Iterator<Item = (Kind, &str, u64)> {
-        let users = self
-            .users
-            .iter()
-            .map(|o| (Kind::User, o.id.as_str(), o.version));
-        let groups = self
-            .groups
-            .iter()
-            .map(|o| (Kind::Group, o.id.as_str(), o.version));
-        let schedules = self
-            .schedules
-            .iter()
-            .map(|o| (Kind::Schedule, o.id.as_str(), o.version));
-        let policies = self
-            .escalation_policies
-            .iter()
-            .map(|o| (Kind::EscalationPolicy, o.id.as_str(), o.version));
-        let integrations = self
-            .integrations
-            .iter()
-            .map(|o| (Kind::Integration, o.id.as_str(), o.version));
-        let outbound = self
-            .outbound
-            .iter()
-            .map(|o| (Kind::Outbound, o.id.as_str(), o.version));
-        users
-            .chain(groups)
-            .chain(schedules)
-            .chain(policies)
-            .chain(integrations)
-            .chain(outbound)
-    }
-
-    pub fn len(&self) -> usize {
-        self.users.len()
-            + self.groups.len()
-            + self.schedules.len()
-            + self.escalation_policies.len()
-            + self.integrations.len()
-            + self.outbound.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedUser {
-    pub id: String,
-    pub version: u64,
-    pub name: String,
-    pub email: String,
-    pub phone: Option<String>,
-    pub role: Role,
-    pub time_zone: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedGroup {
-    pub id: String,
-    pub version: u64,
-    pub name: String,
-    pub description: Option<String>,
-    pub member_user_ids: BTreeSet<String>,
-    pub member_group_ids: BTreeSet<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedSchedule {
-    pub id: String,
-    pub version: u64,
-    pub name: String,
-    pub time_zone: String,
-    pub layers: Vec<ObservedLayer>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedLayer {
-    pub name: String,
-    pub start: jiff::civil::DateTime,
-    pub rotation: Rotation,
-    /// In turn order.
-    pub member_user_ids: Vec<String>,
-    pub restrict: Vec<Window>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedPolicy {
-    pub id: String,
-    pub version: u64,
-    pub name: String,
-    pub description: Option<String>,
-    pub repeat: u8,
-    pub steps: Vec<ObservedStep>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedStep {
-    pub delay_minutes: u16,
-    pub notify_user_ids: BTreeSet<String>,
-    pub notify_group_ids: BTreeSet<String>,
-    pub notify_schedule_ids: BTreeSet<String>,
-    pub notify_outbound_ids: BTreeSet<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedIntegration {
-    pub id: String,
-    pub version: u64,
-    pub name: String,
-    pub channel: ChannelSettings,
-    pub template: String,
-    pub escalation_policy_id: String,
-    pub recipient_user_ids: BTreeSet<String>,
-    pub recipient_group_ids: BTreeSet<String>,
-    pub enabled: bool,
-    pub templates: Templates,
-}
-
-/// A live outbound target: its secrets only as the service shows them (a digest, or nothing).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedOutbound {
-    pub id: String,
-    pub version: u64,
-    pub name: String,
-    pub target: OutboundTarget<LiveSecret>,
 }

@@ -1,6 +1,10 @@
 //! The provider for alertform's own API (the bundled service): list endpoints only, every kind at
 //! once, first page for the page count, then the remaining pages concurrently at 1000 per page.
 
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedOutbound, ObservedPolicy,
+    ObservedSchedule, ObservedStep, ObservedUser,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
@@ -10,10 +14,7 @@ use serde_json::{Value, json};
 
 use super::ProviderError;
 use super::http::{HttpClient, HttpError};
-use super::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedOutbound, ObservedPolicy,
-    ObservedSchedule, ObservedStep, ObservedUser,
-};
+
 use crate::api::{
     EscalationPolicy, Group, Integration, Outbound, Page, Schedule, User, collection,
 };

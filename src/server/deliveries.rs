@@ -55,7 +55,7 @@ pub fn schedule(
                     "not_sent",
                     Some(format!(
                         "the local service delivers webhooks only; {} {kind} target is recorded, not sent",
-                        crate::config::diagnostic::article(kind.as_str())
+                        crate::words::article(kind.as_str())
                     )),
                 )
             };

@@ -18,6 +18,9 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -25,10 +28,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
-use super::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
-    ProviderError, percent_encode, text, version_of,
-};
+use super::{ProviderError, percent_encode, text, version_of};
 use crate::model::{ChannelSettings, ChatPlatform, Kind, Role, Templates};
 use crate::plan::{Action, Attributes, Change};
 use mapping::{ROUTING_ATTRIBUTE, TIERS};

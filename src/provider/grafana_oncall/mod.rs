@@ -8,6 +8,10 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
+    ObservedStep, ObservedUser,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -15,10 +19,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
-use super::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser, ProviderError, no_outbound, percent_encode, text, version_of,
-};
+use super::{ProviderError, no_outbound, percent_encode, text, version_of};
 use crate::model::{ChannelSettings, Kind, Role, Templates};
 use crate::plan::{Action, Attributes, Change};
 use mapping::{LiveStep, Step, StepCall, StepSpec};

@@ -9,6 +9,10 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
+    ObservedStep, ObservedUser,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -16,10 +20,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::http::{AuthScheme, HttpClient, HttpError};
-use super::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser, ProviderError, percent_encode, text, version_of,
-};
+use super::{ProviderError, percent_encode, text, version_of};
 use crate::model::{ChannelSettings, Kind, Role, Rotation, Templates};
 use crate::plan::{Action, Attributes, Change, Plan};
 

@@ -12,6 +12,7 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::observed::{Observed, ObservedOutbound};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -19,7 +20,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
-use super::{Observed, ObservedOutbound, ProviderError, delete_once, text, version_of};
+use super::{ProviderError, delete_once, text, version_of};
 use crate::model::{Kind, LiveSecret, OutboundTarget, OutboundType, Secret, secret_digest};
 use crate::plan::{Action, Attributes, Change, Plan};
 

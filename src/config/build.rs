@@ -8,17 +8,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
 
-use super::{
-    Address, ChannelSettings, EscalationPolicy, Group, IgnoreRule, Integration, Kind, Layer,
-    Lifecycle, Model, Outbound, OutboundTarget, OutboundType, Role, Rotation, Schedule, Secret,
-    Settings, Step, Templates, User, Window,
-};
-use crate::config::diagnostic::{Problem, article, closest};
-use crate::config::types::{
+use super::diagnostic::Problem;
+use super::types::{
     Declared, Decoded, IntegrationConfig, LifecycleConfig, OutboundConfig, Reference,
     ResourceConfig, ScheduleConfig, SecretConfig, Spanned,
 };
-use crate::model::{Channel, ChatPlatform};
+use crate::model::{
+    Address, Channel, ChannelSettings, ChatPlatform, EscalationPolicy, Group, IgnoreRule,
+    Integration, Kind, Layer, Lifecycle, Model, Outbound, OutboundTarget, OutboundType, Role,
+    Rotation, Schedule, Secret, Settings, Step, Templates, User, Window,
+};
+use crate::words::{article, closest};
 
 /// Builds the model, or every cross-resource problem found.
 pub fn build(decoded: &Decoded) -> Result<Model, Vec<Problem>> {
@@ -299,7 +299,7 @@ impl Builder<'_> {
         let mut layers = Vec::with_capacity(config.layer.len());
         for layer in &config.layer {
             // The decoder has checked the values (and reported a start the clocks skip).
-            let start = super::validate::parse_local_datetime(&layer.start.value)?;
+            let start = crate::model::validate::parse_local_datetime(&layer.start.value)?;
             let members: Vec<Address> = layer
                 .members
                 .iter()
@@ -311,8 +311,8 @@ impl Builder<'_> {
                 .filter_map(|w| {
                     Some(Window {
                         days: w.days.iter().copied().collect(),
-                        from: super::validate::parse_clock(&w.from.value)?,
-                        to: super::validate::parse_clock(&w.to.value)?,
+                        from: crate::model::validate::parse_clock(&w.from.value)?,
+                        to: crate::model::validate::parse_clock(&w.to.value)?,
                     })
                 })
                 .collect();
