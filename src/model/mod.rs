@@ -1,8 +1,7 @@
 //! The validated desired state: what the config files mean, with every reference resolved.
 //!
-//! Nothing downstream re-checks raw config; a [`Model`] is only made by `config` (which lowers
-//! decoded
-//! files into it and reports every problem it finds). It depends on nothing above it.
+//! Nothing downstream re-checks raw config; a [`Model`] is only made by `config`, which lowers
+//! decoded files into it and reports every problem it finds. It depends on nothing above it.
 
 mod address;
 pub mod validate;
