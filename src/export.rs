@@ -289,7 +289,7 @@ pub fn export(
         Format::Hcl => "hcl",
     };
     let mut settings: Vec<(&str, String)> = Vec::new();
-    if provider != crate::model::ProviderName::Alertform {
+    if provider != crate::model::ProviderName::default() {
         // The exported config plans against the service it came from.
         settings.push(("provider", w.string(provider.as_str())));
     }

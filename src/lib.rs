@@ -37,6 +37,7 @@ pub mod observed;
 pub mod plan;
 pub mod printer;
 pub mod provider;
+pub mod registry;
 pub mod schedule;
 pub mod server;
 pub mod words;

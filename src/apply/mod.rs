@@ -102,7 +102,9 @@ pub async fn apply(
                         elapsed: started.elapsed(),
                         object,
                     },
-                    Err(message) => Outcome::Failed { message },
+                    Err(err) => Outcome::Failed {
+                        message: err.to_string(),
+                    },
                 };
                 (i, outcome)
             });

@@ -75,7 +75,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         };
         targets.push(address);
     }
-    let options = crate::provider::capabilities(checked.provider).plan_options(targets);
+    let options = crate::registry::vendor(checked.provider)
+        .capabilities
+        .plan_options(targets);
     with_service(
         &args.service,
         checked.provider,
@@ -322,22 +324,11 @@ impl Run<'_> {
             else {
                 continue;
             };
-            let provider = self.connection.provider.name();
-            if provider == crate::model::ProviderName::Pagerduty {
-                // The integration key is a secret: alertform shows where to find it, not it.
-                lines.push(format!(
-                    "  {}: its integration key (or email address) is a secret; copy it from the service's Integrations tab in PagerDuty",
-                    change.address
-                ));
-                continue;
-            }
-            if provider != crate::model::ProviderName::Alertform {
-                // The vendor's link embeds a token: alertform shows where to find it, not it.
-                lines.push(format!(
-                    "  {}: its URL or inbound email holds a secret; copy it from the integration's page in {}",
-                    change.address,
-                    self.connection.provider.name().display_name()
-                ));
+            if let crate::provider::IntegrationEndpoint::Secret(where_) =
+                self.connection.provider.descriptor().integration_endpoint
+            {
+                // The vendor's key or link is a secret: alertform shows where to find it, not it.
+                lines.push(format!("  {}: {where_}", change.address));
                 continue;
             }
             match object["channel"].as_str() {

@@ -92,30 +92,24 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 ));
                 return ExitStatus::Failure;
             }
-            let mut files = match args.provider {
-                crate::model::ProviderName::Alertform => crate::generate::org(args.objects, format),
-                crate::model::ProviderName::GrafanaOncall => {
-                    crate::generate::oncall_org(args.objects, format)
-                }
-                crate::model::ProviderName::Pagerduty => {
-                    crate::generate::pagerduty_org(args.objects, format)
-                }
-                crate::model::ProviderName::Alertops => {
-                    crate::generate::alertops_org(args.objects, format)
-                }
-                crate::model::ProviderName::Uptinio => {
-                    printer.note("error: dev generate has no Uptinio org: Uptinio holds outbound targets only");
+            let vendor = crate::registry::vendor(args.provider);
+            let profile = match vendor.generate {
+                Ok(profile) => profile,
+                Err(why) => {
+                    printer.note(format!(
+                        "error: dev generate has no {} org: {why}",
+                        vendor.display_name
+                    ));
                     return ExitStatus::Failure;
                 }
             };
+            let mut files = (profile.org)(args.objects, format);
             if args.schedules > 0 {
-                // OnCall's rolling shifts cannot be restricted to windows.
-                let restricted = args.provider == crate::model::ProviderName::Alertform;
                 files.push(crate::generate::schedules(
                     args.objects,
                     args.schedules,
                     format,
-                    restricted,
+                    profile.restricted_schedules,
                 ));
             }
             for (name, text) in files {
@@ -174,7 +168,7 @@ async fn baseline(
     let started = std::time::Instant::now();
     let (mode, requests, concurrency) = match args.mode {
         BaselineMode::Raw => {
-            if connection.provider.name() != crate::model::ProviderName::Alertform {
+            if !connection.provider.descriptor().bundled {
                 return Err("--mode raw reads alertform's own API only".to_owned());
             }
             let requests = raw_read(&http).await?;
@@ -182,27 +176,14 @@ async fn baseline(
         }
         BaselineMode::Terraform => {
             // Terraform knows the ids from its state file: listing them is not timed.
-            let ids = match connection.provider.name() {
-                crate::model::ProviderName::Alertform => object_paths(&http).await?,
-                crate::model::ProviderName::GrafanaOncall => {
-                    crate::provider::grafana_oncall::object_paths(&http)
-                        .await
-                        .map_err(|e| e.to_string())?
-                }
-                crate::model::ProviderName::Pagerduty => {
-                    crate::provider::pagerduty::object_paths(&http)
-                        .await
-                        .map_err(|e| e.to_string())?
-                }
-                crate::model::ProviderName::Alertops => {
-                    crate::provider::alertops::object_paths(&http)
-                        .await
-                        .map_err(|e| e.to_string())?
-                }
-                crate::model::ProviderName::Uptinio => {
-                    return Err("--mode terraform has no Uptinio pattern: its list is one request, and there is no Terraform provider for it".to_owned());
-                }
-            };
+            let vendor = connection.provider.descriptor();
+            let paths = vendor.terraform_paths.map_err(|why| {
+                format!(
+                    "--mode terraform has no {} pattern: {why}",
+                    vendor.display_name
+                )
+            })?;
+            let ids = paths(&http).await.map_err(|e| e.to_string())?;
             let requests = ids.len();
             let concurrency = args.concurrency.max(1);
             let started_reads = std::time::Instant::now();
@@ -252,33 +233,6 @@ async fn raw_read(http: &crate::provider::http::HttpClient) -> Result<usize, Str
         requests += joined.map_err(|e| e.to_string())??;
     }
     Ok(requests)
-}
-
-/// The path of every live object, as Terraform's state file would list them.
-async fn object_paths(http: &crate::provider::http::HttpClient) -> Result<Vec<String>, String> {
-    let mut paths = Vec::new();
-    for &kind in crate::model::Kind::ALL {
-        let collection = crate::api::collection(kind);
-        let mut page = 1;
-        loop {
-            let body = http
-                .get(&page_path(collection, page))
-                .await
-                .map_err(|e| e.to_string())?
-                .body;
-            for object in body["results"].as_array().into_iter().flatten() {
-                paths.push(format!(
-                    "/api/v1/{collection}/{}",
-                    object["id"].as_str().unwrap_or_default()
-                ));
-            }
-            if page >= body["total_pages"].as_u64().unwrap_or(0) {
-                break;
-            }
-            page += 1;
-        }
-    }
-    Ok(paths)
 }
 
 /// GETs every path with at most `concurrency` in flight, reading each body as generic JSON.

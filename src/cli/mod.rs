@@ -170,18 +170,19 @@ fn load_checked(
     flag: Option<crate::model::ProviderName>,
 ) -> Result<Checked, Invalid> {
     let (sources, model, locations) = crate::config::load_located(path)?;
-    let provider = flag
-        .or(model.settings.provider)
-        .unwrap_or(crate::model::ProviderName::Alertform);
-    let capabilities = crate::provider::capabilities(provider);
+    let provider = flag.or(model.settings.provider).unwrap_or_default();
+    let capabilities = crate::registry::vendor(provider).capabilities;
     let unsupported = crate::provider::capabilities::check(
         capabilities,
-        provider.display_name(),
+        crate::registry::vendor(provider).display_name,
         &model,
         &|address, field| locations.written(address, field),
     );
     if !unsupported.is_empty() {
-        let label = format!("{} cannot express this", provider.display_name());
+        let label = format!(
+            "{} cannot express this",
+            crate::registry::vendor(provider).display_name
+        );
         let problems = unsupported
             .into_iter()
             .map(|u| locations.problem(&u.address, &u.field, u.message, &label, u.hint))
@@ -212,7 +213,7 @@ fn report_plan_errors(
     github: bool,
 ) -> ExitStatus {
     use crate::plan::PlanError;
-    let capabilities = crate::provider::capabilities(checked.provider);
+    let capabilities = crate::registry::vendor(checked.provider).capabilities;
     let mut problems = Vec::new();
     for error in errors {
         match error {
@@ -225,7 +226,7 @@ fn report_plan_errors(
                     "",
                     format!(
                         "`{address}` does not exist in {}",
-                        checked.provider.display_name()
+                        crate::registry::vendor(checked.provider).display_name
                     ),
                     "not found in the live service",
                     hint.to_owned(),
@@ -241,7 +242,7 @@ fn report_plan_errors(
                         field,
                         format!(
                             "`{field}` of `{address}` is {declared} here but {live} in {}, which cannot change {}",
-                            checked.provider.display_name(),
+                            crate::registry::vendor(checked.provider).display_name,
                             address.kind.plural()
                         ),
                         "differs from the live object",

@@ -68,7 +68,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         elapsed_ms = started.elapsed().as_millis(),
         "loaded the config"
     );
-    let options = crate::provider::capabilities(checked.provider).plan_options(targets);
+    let options = crate::registry::vendor(checked.provider)
+        .capabilities
+        .plan_options(targets);
     with_service(
         &args.service,
         checked.provider,

@@ -86,7 +86,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             reject_name: args.reject_name.clone(),
             lock_rate: args.lock_rate,
         },
-        api: args.api.into(),
+        dialect: crate::registry::emulation(args.api),
         seed: args.seed.clone(),
         record: args.record_exchanges.clone(),
     };
@@ -112,7 +112,10 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 args.data.join("owner.token").display()
             ));
         }
-        printer.note(format!("speaking the {} API", args.api.display_name()));
+        printer.note(format!(
+            "speaking the {} API",
+            crate::registry::vendor(args.api).display_name
+        ));
         printer.note(format!("listening on {}", server.url));
         shutdown_signal().await;
         printer.note("shutting down");

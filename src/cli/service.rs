@@ -10,26 +10,10 @@ use crate::model::ProviderName;
 use crate::plan::render::Target;
 use crate::provider::Provider;
 use crate::provider::http::{HttpClient, RetryPolicy};
-use crate::server::{Api, Faults, RunningServer, ServeOptions};
+use crate::server::{Faults, RunningServer, ServeOptions};
 
 /// Where the embedded service keeps its data, relative to the working directory.
 pub const EMBEDDED_DATA: &str = ".alertform/local";
-
-/// The file beside a config that seeds the embedded Grafana OnCall emulation with the users and
-/// teams Grafana would have synced (OnCall's API cannot create them).
-pub const ONCALL_SEED: &str = "grafana-oncall-seed.json";
-
-/// The file beside a config that seeds the embedded PagerDuty emulation with the account's
-/// subdomain and people (its owner above all, whom the API cannot create).
-pub const PAGERDUTY_SEED: &str = "pagerduty-seed.json";
-
-/// The file beside a config that seeds the embedded Uptinio emulation with the integrations its
-/// API cannot make (a verified SMS number, a Slack channel connected by OAuth).
-pub const UPTINIO_SEED: &str = "uptinio-seed.json";
-
-/// The file beside a config that seeds the embedded AlertOps emulation (API keys acting as users
-/// of given roles); users themselves are made through AlertOps's API.
-pub const ALERTOPS_SEED: &str = "alertops-seed.json";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServiceArgs {
@@ -59,9 +43,7 @@ pub(super) fn provider_name(text: &str) -> Result<ProviderName, String> {
 impl ServiceArgs {
     /// The provider: the flag, else the config's setting, else alertform's own.
     pub fn provider_for(&self, configured: Option<ProviderName>) -> ProviderName {
-        self.provider
-            .or(configured)
-            .unwrap_or(ProviderName::Alertform)
+        self.provider.or(configured).unwrap_or_default()
     }
 }
 
@@ -77,20 +59,21 @@ impl Connection {
     /// against.
     pub fn header(&self) -> String {
         let name = self.provider.name();
+        let vendor = self.provider.descriptor();
         if self.target.embedded {
-            let what = if name == ProviderName::Alertform {
+            let what = if vendor.bundled {
                 "the embedded local service".to_owned()
             } else {
-                format!("the embedded local {} emulation", name.display_name())
+                format!("the embedded local {} emulation", vendor.display_name)
             };
             format!(
                 "Using {what} (provider {name}, data in {EMBEDDED_DATA}/); set --endpoint or ALERTFORM_ENDPOINT to use another."
             )
         } else {
-            let what = if name == ProviderName::Alertform {
+            let what = if vendor.bundled {
                 "the alertform service"
             } else {
-                name.display_name()
+                vendor.display_name
             };
             format!(
                 "Using {what} at {} (provider {name}).",
@@ -100,7 +83,7 @@ impl Connection {
     }
 
     /// Connects to the service for `provider`. `config` is the config's path: the embedded
-    /// OnCall emulation is seeded from the [`ONCALL_SEED`] file beside it, if there is one.
+    /// emulation is seeded from its dialect's seed file beside it, if there is one.
     pub async fn connect(
         args: &ServiceArgs,
         provider: ProviderName,
@@ -113,13 +96,8 @@ impl Connection {
                 None,
             )
         } else {
-            let seed_file = match provider {
-                ProviderName::GrafanaOncall => Some(ONCALL_SEED),
-                ProviderName::Pagerduty => Some(PAGERDUTY_SEED),
-                ProviderName::Uptinio => Some(UPTINIO_SEED),
-                ProviderName::Alertops => Some(ALERTOPS_SEED),
-                ProviderName::Alertform => None,
-            };
+            let dialect = crate::registry::emulation(provider);
+            let seed_file = dialect.seed_file;
             let seed = seed_file.and_then(|file| {
                 config
                     .map(|c| {
@@ -137,7 +115,7 @@ impl Connection {
                 data_dir: PathBuf::from(EMBEDDED_DATA),
                 owner_token: None,
                 faults: Faults::default(),
-                api: Api::from(provider),
+                dialect,
                 seed,
                 record: None,
             })
@@ -148,17 +126,24 @@ impl Connection {
             })?;
             (server.url.clone(), Some(token), Some(server))
         };
-        // The embedded PagerDuty account's owner may create users.
-        let from_email = match (&args.from_email, &embedded) {
+        // The embedded emulation's acting user (PagerDuty's account owner) may create users.
+        let acting_user = match (&args.from_email, &embedded) {
             (Some(from), _) => Some(from.clone()),
-            (None, Some(server)) => server.account_owner.clone(),
+            (None, Some(server)) => server.acting_user.clone(),
             (None, None) => None,
         };
         let has_token = token.is_some();
         let http =
             HttpClient::new(&endpoint, token, RetryPolicy::default()).map_err(|e| e.to_string())?;
         Ok(Connection {
-            provider: Provider::new(provider, http, has_token, from_email),
+            provider: Provider::new(
+                crate::registry::vendor(provider),
+                crate::provider::Connect {
+                    http,
+                    has_token,
+                    acting_user,
+                },
+            ),
             target: Target {
                 provider: provider.as_str().to_owned(),
                 endpoint,

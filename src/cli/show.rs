@@ -10,20 +10,6 @@ use crate::model::Address;
 use crate::plan::plan;
 use crate::printer::Printer;
 
-/// Fields that hold or embed a secret.
-const SENSITIVE: [&str; 9] = [
-    "integration_key",
-    "endpoint_url",
-    "integration_email",
-    "link",
-    "inbound_email",
-    // Uptinio echoes outbound secrets.
-    "webhook_url",
-    "password",
-    "bot_token",
-    "user_token",
-];
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The resource, e.g. `integration.grafana_prod`.
@@ -94,13 +80,7 @@ async fn show(
         printer.note(format!("error: `{address}` is declared but does not exist in the service yet; run `alertform apply`"));
         return ExitStatus::Failure;
     };
-    let read = match &connection.provider {
-        crate::provider::Provider::Alertform(native) => native.get(address.kind, id).await,
-        crate::provider::Provider::Pagerduty(pagerduty) => pagerduty.get(address.kind, id).await,
-        crate::provider::Provider::GrafanaOncall(oncall) => oncall.get(address.kind, id).await,
-        crate::provider::Provider::Uptinio(uptinio) => uptinio.get(address.kind, id).await,
-        crate::provider::Provider::Alertops(alertops) => alertops.get(address.kind, id).await,
-    };
+    let read = connection.provider.get(address.kind, id).await;
     let mut object = match read {
         Ok(object) => object,
         Err(err) => {
@@ -109,29 +89,8 @@ async fn show(
         }
     };
     if !reveal {
-        hide_secrets(&mut object);
+        (connection.provider.descriptor().conceal)(&mut object);
     }
     printer.out(serde_json::to_string_pretty(&object).expect("JSON serialises"));
     ExitStatus::Success
-}
-
-/// Replaces every secret field, at any depth (OnCall's `heartbeat.link`), with `(sensitive)`.
-fn hide_secrets(value: &mut serde_json::Value) {
-    // Uptinio names a webhook integration after its URL.
-    if value["type"] == crate::provider::uptinio::mapping::WEBHOOK {
-        value["name"] = serde_json::json!("(sensitive)");
-    }
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, item) in map.iter_mut() {
-                if SENSITIVE.contains(&key.as_str()) && !item.is_null() {
-                    *item = serde_json::json!("(sensitive)");
-                } else {
-                    hide_secrets(item);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(hide_secrets),
-        _ => {}
-    }
 }

@@ -73,7 +73,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 .collect::<Vec<_>>()
                 .join(", ");
             let files = sources.len();
-            let provider = if checked.provider == crate::model::ProviderName::Alertform {
+            let provider = if checked.provider == crate::model::ProviderName::default() {
                 String::new()
             } else {
                 format!(" for {}", checked.provider)

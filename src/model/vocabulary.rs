@@ -66,16 +66,10 @@ vocabulary! {
     }
 }
 
-impl ProviderName {
-    /// The vendor's product name, for headers and messages.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            ProviderName::Alertform => "alertform",
-            ProviderName::GrafanaOncall => "Grafana OnCall",
-            ProviderName::Pagerduty => "PagerDuty",
-            ProviderName::Uptinio => "Uptinio",
-            ProviderName::Alertops => "AlertOps",
-        }
+/// Without a setting or a flag, alertform plans against its own service: the first listed.
+impl Default for ProviderName {
+    fn default() -> Self {
+        ProviderName::ALL[0]
     }
 }
 

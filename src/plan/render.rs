@@ -31,7 +31,7 @@ pub struct Target {
 }
 
 fn default_provider() -> String {
-    crate::model::ProviderName::Alertform.as_str().to_owned()
+    crate::model::ProviderName::default().as_str().to_owned()
 }
 
 /// `plan --format json`.

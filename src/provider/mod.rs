@@ -16,10 +16,10 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::model::ProviderName;
+use crate::model::{Kind, ProviderName};
 use crate::observed::Observed;
 use crate::plan::Change;
-use capabilities::Capabilities;
+pub use capabilities::Capabilities;
 use http::{HttpClient, HttpError};
 
 /// Why live state could not be read or a change not made, in words that say what to do.
@@ -243,112 +243,191 @@ pub(crate) fn no_outbound(vendor: &str) -> ProviderError {
     ProviderError::Cannot(format!("{vendor} has no outbound targets"))
 }
 
-/// What a provider can hold.
-pub fn capabilities(name: ProviderName) -> &'static Capabilities {
-    match name {
-        ProviderName::Alertform => &capabilities::ALERTFORM,
-        ProviderName::GrafanaOncall => &grafana_oncall::capabilities::CAPABILITIES,
-        ProviderName::Pagerduty => &pagerduty::capabilities::CAPABILITIES,
-        ProviderName::Uptinio => &uptinio::capabilities::CAPABILITIES,
-        ProviderName::Alertops => &alertops::capabilities::CAPABILITIES,
+/// A call to a live service, boxed so that [`Vendor`] is one shape for every client and can be
+/// held as `Arc<dyn Vendor>` (a per-call allocation beside an HTTP request is nothing).
+pub type Call<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What every vendor's client does: read the whole live state, carry out one change, and check a
+/// plan before its first call. The one shape that `apply/` walks a plan through, and that an
+/// in-memory fake can take for unit tests.
+pub trait Vendor: Send + Sync + std::fmt::Debug {
+    /// The client every call goes through.
+    fn http(&self) -> &HttpClient;
+
+    /// Reads every live object, one list per collection.
+    fn observe(&self) -> Call<'_, Result<Observed, ProviderError>>;
+
+    /// Carries out one change as one or more calls; `ids` maps addresses to live ids and gets
+    /// the ids of what this change creates; `run_key` identifies the plan (idempotency keys
+    /// derive from it where the service takes them). Returns the object as written, without
+    /// secrets the vendor would not show again.
+    fn execute<'a>(
+        &'a self,
+        change: &'a Change,
+        ids: &'a Mutex<BTreeMap<String, String>>,
+        run_key: &'a str,
+    ) -> Call<'a, Result<Value, ProviderError>>;
+
+    /// One live object as the vendor answers it, secrets included (`show` conceals them unless
+    /// asked).
+    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> Call<'a, Result<Value, ProviderError>>;
+
+    /// Checks a plan before its first call, for what only the whole plan shows (PagerDuty: a
+    /// user to create with no `From` address).
+    fn preflight(&self, _plan: &crate::plan::Plan) -> Result<(), ProviderError> {
+        Ok(())
     }
 }
 
-/// A live service, through the provider that speaks its API. One enum rather than a trait
-/// object: async methods stay plain `async fn`, and a new vendor is one more arm.
+/// What a client is made from: the HTTP client for its endpoint, and the connection's settings
+/// a vendor may need beside it.
 #[derive(Debug, Clone)]
-pub enum Provider {
-    Alertform(native::NativeProvider),
-    GrafanaOncall(grafana_oncall::OnCallProvider),
-    Pagerduty(pagerduty::PagerDutyProvider),
-    Uptinio(uptinio::UptinioProvider),
-    Alertops(alertops::AlertOpsProvider),
+pub struct Connect {
+    pub http: HttpClient,
+    /// Whether a token was given (a 401 then says so).
+    pub has_token: bool,
+    /// The person the vendor acts as, where its API wants one on writes (PagerDuty's `From`):
+    /// `--from-email`, else the embedded emulation's account owner.
+    pub acting_user: Option<String>,
+}
+
+/// Where to find what a new integration's senders need, when alertform must not print it.
+#[derive(Debug, Clone, Copy)]
+pub enum IntegrationEndpoint {
+    /// The service answers with where to send (the bundled service): shown after apply.
+    Shown,
+    /// The vendor's key or URL is a secret: the words say where in the vendor's UI to copy it.
+    Secret(&'static str),
+}
+
+/// What `dev generate --provider` writes for a vendor: its org of about N objects, and whether
+/// `--schedules` may restrict layers to windows there.
+#[derive(Debug, Clone, Copy)]
+pub struct GenerateProfile {
+    pub org: fn(usize, crate::config::source::Format) -> Vec<(String, String)>,
+    pub restricted_schedules: bool,
+}
+
+/// Lists the path of every live object (`dev baseline --mode terraform`).
+pub type ObjectPaths = fn(&HttpClient) -> Call<'_, Result<Vec<String>, HttpError>>;
+
+/// A vendor's client, declared once in its folder: everything shared code asks of a vendor,
+/// so that no code outside the folder and the registry names it.
+#[derive(Debug)]
+pub struct Descriptor {
+    pub name: ProviderName,
+    /// The vendor's product name, for headers and messages.
+    pub display_name: &'static str,
+    pub capabilities: &'static Capabilities,
+    /// Whether this is alertform's own bundled service rather than a vendor's API.
+    pub bundled: bool,
+    pub connect: fn(Connect) -> std::sync::Arc<dyn Vendor>,
+    /// Where a new integration's endpoint is found.
+    pub integration_endpoint: IntegrationEndpoint,
+    /// Replaces what holds or embeds a secret in an object [`Vendor::get`] returned with
+    /// `(sensitive)`.
+    pub conceal: fn(&mut Value),
+    /// `dev generate`: the org it writes, or why there is none.
+    pub generate: Result<GenerateProfile, &'static str>,
+    /// `dev baseline --mode terraform`: the path of every object, as a Terraform provider would
+    /// read them one by one, or why there is no such pattern.
+    pub terraform_paths: Result<ObjectPaths, &'static str>,
+}
+
+/// Fields that hold or embed a secret, in any vendor's objects.
+pub const SECRET_FIELDS: &[&str] = &[
+    "integration_key",
+    "endpoint_url",
+    "integration_email",
+    "link",
+    "inbound_email",
+    // Uptinio echoes outbound secrets.
+    "webhook_url",
+    "password",
+    "bot_token",
+    "user_token",
+];
+
+/// Replaces every field of [`SECRET_FIELDS`], at any depth (OnCall's `heartbeat.link`), with
+/// `(sensitive)`: what most vendors' [`Descriptor::conceal`] is.
+pub fn conceal_secret_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) && !item.is_null() {
+                    *item = Value::from("(sensitive)");
+                } else {
+                    conceal_secret_fields(item);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(conceal_secret_fields),
+        _ => {}
+    }
+}
+
+/// A live service, through the client of its vendor.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    descriptor: &'static Descriptor,
+    client: std::sync::Arc<dyn Vendor>,
 }
 
 impl Provider {
-    /// A provider for `name` at the endpoint `http` points at. `from_email` is PagerDuty's `From`
-    /// header for creating users.
-    pub fn new(
-        name: ProviderName,
-        http: HttpClient,
-        has_token: bool,
-        from_email: Option<String>,
-    ) -> Provider {
-        match name {
-            ProviderName::Alertform => {
-                Provider::Alertform(native::NativeProvider::new(http, has_token))
-            }
-            ProviderName::GrafanaOncall => {
-                Provider::GrafanaOncall(grafana_oncall::OnCallProvider::new(http))
-            }
-            ProviderName::Pagerduty => {
-                Provider::Pagerduty(pagerduty::PagerDutyProvider::new(http, from_email))
-            }
-            ProviderName::Uptinio => Provider::Uptinio(uptinio::UptinioProvider::new(http)),
-            ProviderName::Alertops => Provider::Alertops(alertops::AlertOpsProvider::new(http)),
+    /// A client for `descriptor`'s vendor at the endpoint `connect.http` points at.
+    pub fn new(descriptor: &'static Descriptor, connect: Connect) -> Provider {
+        Provider {
+            descriptor,
+            client: (descriptor.connect)(connect),
         }
+    }
+
+    /// A provider over any client: an in-memory fake in unit tests of `apply/`.
+    pub fn with_client(
+        descriptor: &'static Descriptor,
+        client: std::sync::Arc<dyn Vendor>,
+    ) -> Provider {
+        Provider { descriptor, client }
+    }
+
+    pub fn descriptor(&self) -> &'static Descriptor {
+        self.descriptor
     }
 
     pub fn name(&self) -> ProviderName {
-        match self {
-            Provider::Alertform(_) => ProviderName::Alertform,
-            Provider::GrafanaOncall(_) => ProviderName::GrafanaOncall,
-            Provider::Pagerduty(_) => ProviderName::Pagerduty,
-            Provider::Uptinio(_) => ProviderName::Uptinio,
-            Provider::Alertops(_) => ProviderName::Alertops,
-        }
+        self.descriptor.name
     }
 
     pub fn capabilities(&self) -> &'static Capabilities {
-        capabilities(self.name())
+        self.descriptor.capabilities
     }
 
     pub fn http(&self) -> &HttpClient {
-        match self {
-            Provider::Alertform(p) => p.http(),
-            Provider::GrafanaOncall(p) => p.http(),
-            Provider::Pagerduty(p) => p.http(),
-            Provider::Uptinio(p) => p.http(),
-            Provider::Alertops(p) => p.http(),
-        }
+        self.client.http()
     }
 
     /// Reads every live object, one list per collection.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
-        match self {
-            Provider::Alertform(p) => p.observe().await,
-            Provider::GrafanaOncall(p) => p.observe().await,
-            Provider::Pagerduty(p) => p.observe().await,
-            Provider::Uptinio(p) => p.observe().await,
-            Provider::Alertops(p) => p.observe().await,
-        }
+        self.client.observe().await
     }
 
-    /// Carries out one change as one or more calls; `ids` maps addresses to live ids and gets
-    /// the ids of what this change creates. Returns the object as written, without secrets the
-    /// vendor would not show again.
+    /// Carries out one change (see [`Vendor::execute`]).
     pub async fn execute(
         &self,
         change: &Change,
         ids: &Mutex<BTreeMap<String, String>>,
         run_key: &str,
-    ) -> Result<Value, String> {
-        match self {
-            Provider::Alertform(p) => p.execute(change, ids, run_key).await,
-            Provider::GrafanaOncall(p) => p.execute(change, ids).await,
-            Provider::Pagerduty(p) => p.execute(change, ids).await,
-            Provider::Uptinio(p) => p.execute(change, ids).await,
-            Provider::Alertops(p) => p.execute(change, ids).await,
-        }
+    ) -> Result<Value, ProviderError> {
+        self.client.execute(change, ids, run_key).await
     }
 
-    /// Checks a plan before its first call, for what only the whole plan shows (PagerDuty: a
-    /// user to create with no `From` header, an owner to make).
-    pub fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), String> {
-        match self {
-            Provider::Pagerduty(p) => p.preflight(plan),
-            Provider::Uptinio(p) => p.preflight(plan),
-            Provider::Alertform(_) | Provider::GrafanaOncall(_) | Provider::Alertops(_) => Ok(()),
-        }
+    /// One live object, secrets included (see [`Vendor::get`]).
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Value, ProviderError> {
+        self.client.get(kind, id).await
+    }
+
+    /// Checks a plan before its first call (see [`Vendor::preflight`]).
+    pub fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), ProviderError> {
+        self.client.preflight(plan)
     }
 }

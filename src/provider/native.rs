@@ -655,3 +655,78 @@ fn ids_of(
         })
         .collect()
 }
+
+/// The path of every live object, as Terraform's state file would list them.
+pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
+    let mut paths = Vec::new();
+    for &kind in Kind::ALL {
+        let collection = crate::api::collection(kind);
+        let mut page = 1;
+        loop {
+            let body = http
+                .get(&format!(
+                    "/api/v1/{collection}?page={page}&per_page={PAGE_SIZE}"
+                ))
+                .await?
+                .body;
+            for object in body["results"].as_array().into_iter().flatten() {
+                paths.push(format!(
+                    "/api/v1/{collection}/{}",
+                    object["id"].as_str().unwrap_or_default()
+                ));
+            }
+            if page >= body["total_pages"].as_u64().unwrap_or(0) {
+                break;
+            }
+            page += 1;
+        }
+    }
+    Ok(paths)
+}
+
+fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(object_paths(http))
+}
+
+/// alertform's own bundled service, as the registry knows it.
+pub static VENDOR: super::Descriptor = super::Descriptor {
+    name: crate::model::ProviderName::Alertform,
+    display_name: "alertform",
+    capabilities: &super::capabilities::ALERTFORM,
+    bundled: true,
+    connect: |connect| std::sync::Arc::new(NativeProvider::new(connect.http, connect.has_token)),
+    conceal: super::conceal_secret_fields,
+    integration_endpoint: super::IntegrationEndpoint::Shown,
+    generate: Ok(super::GenerateProfile {
+        org: crate::generate::org,
+        restricted_schedules: true,
+    }),
+    terraform_paths: Ok(terraform_paths),
+};
+
+impl super::Vendor for NativeProvider {
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
+        Box::pin(NativeProvider::observe(self))
+    }
+
+    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(NativeProvider::get(self, kind, id))
+    }
+
+    fn execute<'a>(
+        &'a self,
+        change: &'a Change,
+        ids: &'a Mutex<BTreeMap<String, String>>,
+        run_key: &'a str,
+    ) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            NativeProvider::execute(self, change, ids, run_key)
+                .await
+                .map_err(ProviderError::Cannot)
+        })
+    }
+}

@@ -4,20 +4,22 @@
 //! [`app`] builds the router from an [`App`]; [`start`] binds it to an address and returns its URL
 //! and owner token. Only this module knows axum and `SQLite`.
 
-mod alertops;
+pub(crate) mod alertops;
 mod alerts;
 mod auth;
 mod deliveries;
+pub mod dialect;
 mod error;
 mod gallery;
 mod metrics;
-mod oncall;
+pub(crate) mod native;
+pub(crate) mod oncall;
 pub mod openapi;
-mod pagerduty;
+pub(crate) mod pagerduty;
 mod resources;
 mod store;
 mod tokens;
-mod uptinio;
+pub(crate) mod uptinio;
 mod vendor;
 
 use std::collections::HashMap;
@@ -27,19 +29,20 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, get};
 use rusqlite::Transaction;
 use tokio::sync::oneshot;
 
 pub use auth::Caller;
+pub use dialect::Dialect;
 pub use error::ApiError;
 use store::Store;
 
-use crate::api::{Page, TokenRole};
+use crate::api::TokenRole;
 
 /// Request bodies above this are refused with `payload_too_large`.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -63,29 +66,6 @@ pub struct Faults {
     pub lock_rate: f64,
 }
 
-/// Whose API the service speaks: alertform's own, or an emulation of a vendor's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Api {
-    #[default]
-    Alertform,
-    GrafanaOncall,
-    Pagerduty,
-    Uptinio,
-    Alertops,
-}
-
-impl From<crate::model::ProviderName> for Api {
-    fn from(name: crate::model::ProviderName) -> Api {
-        match name {
-            crate::model::ProviderName::Alertform => Api::Alertform,
-            crate::model::ProviderName::GrafanaOncall => Api::GrafanaOncall,
-            crate::model::ProviderName::Pagerduty => Api::Pagerduty,
-            crate::model::ProviderName::Uptinio => Api::Uptinio,
-            crate::model::ProviderName::Alertops => Api::Alertops,
-        }
-    }
-}
-
 /// How to run the service.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -94,7 +74,8 @@ pub struct ServeOptions {
     /// The owner token to accept; one is generated on first start when absent.
     pub owner_token: Option<String>,
     pub faults: Faults,
-    pub api: Api,
+    /// Whose API the service speaks.
+    pub dialect: &'static Dialect,
     /// A vendor emulation's seed: for Grafana OnCall, the Grafana org's users and teams (JSON),
     /// synced at start; for PagerDuty, the account's subdomain and people.
     pub seed: Option<PathBuf>,
@@ -143,7 +124,7 @@ pub struct App {
     /// Token digest → (second, requests in it).
     rate_windows: Arc<Mutex<HashMap<String, (u64, u32)>>>,
     metrics: Arc<metrics::Metrics>,
-    api: Api,
+    dialect: &'static Dialect,
     /// `ServeOptions::record`, open for appending.
     record: Option<Arc<Mutex<std::fs::File>>>,
 }
@@ -153,13 +134,7 @@ impl App {
     /// the API this service speaks: alertform's `{"error": {"code", "message"}}`, OnCall's
     /// Django REST framework bodies, PagerDuty's numeric codes.
     fn error_response(&self, err: ApiError) -> Response {
-        match self.api {
-            Api::Alertform => err.into_response(),
-            Api::GrafanaOncall => oncall::render_error(err),
-            Api::Pagerduty => pagerduty::render_error(&err),
-            Api::Uptinio => uptinio::render_error(err),
-            Api::Alertops => alertops::render_error(err),
-        }
+        (self.dialect.render_error)(err)
     }
 
     /// Whether `token` is one of the service's tokens (a vendor emulation's key, however its
@@ -247,7 +222,11 @@ fn load_tokens(tx: &Transaction) -> Result<HashMap<String, Caller>, ApiError> {
 }
 
 /// Adds `path` and `path/`: a trailing slash is optional everywhere.
-fn route(router: Router<App>, path: &str, method_router: MethodRouter<App>) -> Router<App> {
+pub(super) fn route(
+    router: Router<App>,
+    path: &str,
+    method_router: MethodRouter<App>,
+) -> Router<App> {
     router
         .route(path, method_router.clone())
         .route(&format!("{path}/"), method_router)
@@ -285,104 +264,19 @@ where
 
 /// The whole HTTP surface of the service, in the dialect of its API.
 pub fn app(state: App) -> Router {
-    match state.api {
-        Api::GrafanaOncall => return oncall::router(state),
-        Api::Pagerduty => return pagerduty::router(state),
-        Api::Uptinio => return uptinio::router(state),
-        Api::Alertops => return alertops::router(state),
-        Api::Alertform => {}
-    }
-    let mut api = Router::new();
-    api = route(api, "/api/v1/templates", get(templates));
-    api = route(
-        api,
-        "/api/v1/tokens",
-        get(tokens::list).post(tokens::create),
-    );
-    api = route(api, "/api/v1/tokens/{name}", delete(tokens::revoke));
-    api = route(api, "/api/v1/admin/reset", post(reset));
-    api = route(api, "/api/v1/integrations/{id}/alerts", get(alerts::list));
-    api = route(
-        api,
-        "/api/v1/{collection}",
-        get(resources::list).post(resources::create),
-    );
-    api = route(
-        api,
-        "/api/v1/{collection}/{id}",
-        get(resources::get_one)
-            .put(resources::replace)
-            .delete(resources::delete),
-    );
-    let api = api.layer(middleware::from_fn_with_state(state.clone(), inject_faults));
-
-    let mut public = Router::new();
-    public = route(public, "/healthz", get(healthz));
-    public = route(public, "/metrics", get(metrics_text));
-    public = route(public, "/api/v1/openapi.json", get(openapi_document));
-    public = route(public, "/v1/alerts/{key}", post(alerts::receive_alert));
-    public = route(
-        public,
-        "/v1/heartbeat/{key}",
-        post(alerts::receive_heartbeat),
-    );
-    public
-        .merge(api)
-        .fallback(|| async { ApiError::not_found("no such route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED)
-        })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            normalize_errors,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+    (state.dialect.router)(state)
 }
 
-async fn healthz() -> impl IntoResponse {
+pub(super) async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok"}))
 }
 
 /// `GET /metrics`: Prometheus text, no token needed (it holds no secret).
-async fn metrics_text(State(app): State<App>) -> impl IntoResponse {
+pub(super) async fn metrics_text(State(app): State<App>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.metrics.render(),
     )
-}
-
-async fn openapi_document() -> impl IntoResponse {
-    axum::Json(openapi::document())
-}
-
-async fn templates(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
-    app.caller(&headers)?.require(auth::Permission::Read)?;
-    let results = gallery::templates();
-    let count = results.len() as u64;
-    Ok(axum::Json(Page {
-        count,
-        next: None,
-        previous: None,
-        results,
-        current_page_number: 1,
-        page_size: count,
-        total_pages: 1,
-    })
-    .into_response())
-}
-
-/// `POST /api/v1/admin/reset`: empties every collection and the alerts; tokens stay.
-async fn reset(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
-    app.caller(&headers)?.require(auth::Permission::Admin)?;
-    app.write(|tx| {
-        tx.execute_batch(
-            "DELETE FROM deliveries; DELETE FROM alerts; DELETE FROM refs; DELETE FROM idempotency; DELETE FROM objects;",
-        )
-        .map_err(ApiError::from_sqlite)
-    })
-    .await?;
-    Ok(axum::Json(serde_json::json!({"status": "reset"})).into_response())
 }
 
 /// The path as it may be logged: alert and heartbeat URLs carry the integration key.
@@ -397,7 +291,11 @@ fn loggable_path(path: &str) -> String {
 
 /// Gives every error response the JSON error shape (axum's own rejections are plain text), and
 /// logs and counts each request without secrets.
-async fn normalize_errors(State(app): State<App>, request: Request, next: Next) -> Response {
+pub(super) async fn normalize_errors(
+    State(app): State<App>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().clone();
     let path = loggable_path(request.uri().path());
     // The route template, not the path: paths carry ids and integration keys.
@@ -480,13 +378,17 @@ async fn record_exchanges(State(app): State<App>, request: Request, next: Next) 
 }
 
 /// Latency, failures and rate limits on demand, for testing clients against a bad day.
-async fn inject_faults(State(app): State<App>, request: Request, next: Next) -> Response {
+pub(super) async fn inject_faults(
+    State(app): State<App>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut budget = None;
     let mut response = faults_then(&app, request, next, &mut budget).await;
     // alertform's own API says where a client stands against `--rate-limit` (the IETF RateLimit
     // header fields), so a client can pace itself instead of running into 429s. Vendor dialects
     // send what their vendor sends.
-    if let (Api::Alertform | Api::Pagerduty, Some((limit, remaining, reset))) = (app.api, budget) {
+    if let (true, Some((limit, remaining, reset))) = (app.dialect.rate_limit_headers, budget) {
         let headers = response.headers_mut();
         for (name, value) in [
             ("ratelimit-limit", u64::from(limit)),
@@ -516,12 +418,7 @@ async fn faults_then(
             .headers()
             .get(header::AUTHORIZATION)
             .map_or_else(String::new, |v| auth::sha256_hex(v.as_bytes()));
-        // PagerDuty's and Uptinio's limits are per minute.
-        let window_seconds = if matches!(app.api, Api::Pagerduty | Api::Uptinio) {
-            60
-        } else {
-            1
-        };
+        let window_seconds = app.dialect.rate_window_seconds;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -570,14 +467,14 @@ async fn faults_then(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if app.api == Api::Pagerduty
+    if let Some(refusal) = app.dialect.lock_refusal
         && is_write
         && faults.lock_rate > 0.0
         && auth::random_unit() < faults.lock_rate
     {
-        return app.error_response(ApiError::malformed(
-            "Account could not be locked, please try again (injected: --lock-rate)",
-        ));
+        return app.error_response(ApiError::malformed(format!(
+            "{refusal} (injected: --lock-rate)"
+        )));
     }
     let request = match &faults.reject_name {
         Some(name) if is_write => {
@@ -621,8 +518,9 @@ pub struct RunningServer {
     pub owner_token: Option<String>,
     /// Whether this start generated the owner token (so it should be shown once).
     pub generated_owner_token: bool,
-    /// The PagerDuty emulation's account owner's email (the embedded `From`).
-    pub account_owner: Option<String>,
+    /// The email of the user the API acts as, where the dialect has one (the PagerDuty
+    /// emulation's account owner: the embedded `From`).
+    pub acting_user: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Sends due webhook deliveries (the bundled service only).
@@ -681,7 +579,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         faults: Arc::new(options.faults),
         rate_windows: Arc::default(),
         metrics: Arc::default(),
-        api: options.api,
+        dialect: options.dialect,
         record: match &options.record {
             Some(path) => Some(Arc::new(Mutex::new(
                 std::fs::OpenOptions::new()
@@ -702,21 +600,17 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
     if let Some(path) = &options.seed {
         seed(&state, path)?;
     }
-    let account_owner = if state.api == Api::Pagerduty {
-        // A PagerDuty account always has its owner.
-        state
+    let acting_user = match state.dialect.open {
+        Some(open) => state
             .store
-            .write(|tx| {
-                pagerduty::open_account(tx, &pagerduty::Account::default())?;
-                pagerduty::owner_email(tx)
-            })
-            .map_err(|e| ServerError::Startup(e.message))?
-    } else {
-        None
+            .write(open)
+            .map_err(|e| ServerError::Startup(e.message))?,
+        None => None,
     };
-    // The bundled service delivers alerts to webhook targets; the emulations only store.
-    let worker =
-        (state.api == Api::Alertform).then(|| tokio::spawn(deliveries::run(state.clone())));
+    let worker = state
+        .dialect
+        .delivers
+        .then(|| tokio::spawn(deliveries::run(state.clone())));
     let router = app(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -730,7 +624,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
         url,
         owner_token,
         generated_owner_token,
-        account_owner,
+        acting_user,
         shutdown: Some(tx),
         task,
         worker,
@@ -739,20 +633,17 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServerError> 
 
 /// Loads a vendor emulation's seed file into the store.
 fn seed(state: &App, path: &Path) -> Result<(), ServerError> {
-    match state.api {
-        Api::Alertform => Err(ServerError::Seed {
+    match state.dialect.seed {
+        Some(seed) => seed(state, path),
+        None => Err(ServerError::Seed {
             path: path.to_owned(),
             message: "only a vendor emulation (--api) takes a seed".to_owned(),
         }),
-        Api::Pagerduty => load_seed(state, path, pagerduty::open_account),
-        Api::Alertops => load_seed(state, path, alertops::open_account),
-        Api::Uptinio => load_seed(state, path, uptinio::open_project),
-        Api::GrafanaOncall => load_seed(state, path, oncall::sync_org),
     }
 }
 
 /// Reads the seed file at `path` as a `T` and hands it to `open` in one write transaction.
-fn load_seed<T: serde::de::DeserializeOwned, R>(
+pub(crate) fn load_seed<T: serde::de::DeserializeOwned, R>(
     state: &App,
     path: &Path,
     open: fn(&rusqlite::Transaction, &T) -> Result<R, ApiError>,
@@ -869,7 +760,7 @@ mod tests {
             faults: Arc::default(),
             rate_windows: Arc::default(),
             metrics: Arc::default(),
-            api: Api::Alertform,
+            dialect: &native::DIALECT,
             record: None,
         };
         state.reload_tokens().unwrap();

@@ -2412,3 +2412,23 @@ async fn get_vendor(State(app): State<App>, headers: HeaderMap, Path(id): Path<S
     .await?;
     ok(StatusCode::OK, json!({ "vendor": vendor }))
 }
+
+/// PagerDuty's dialect.
+pub(crate) static DIALECT: super::Dialect = super::Dialect {
+    router,
+    render_error: |err| render_error(&err),
+    rate_window_seconds: 60,
+    rate_limit_headers: true,
+    lock_refusal: Some("Account could not be locked, please try again"),
+    seed_file: Some("pagerduty-seed.json"),
+    seed: Some(|app, path| super::load_seed(app, path, open_account)),
+    open: Some(open_default_account),
+    delivers: false,
+};
+
+/// A PagerDuty account always has its owner: made at start unless a seed made one; the owner
+/// is who the API acts as (the embedded `From`).
+fn open_default_account(tx: &Transaction) -> Result<Option<String>, ApiError> {
+    open_account(tx, &Account::default())?;
+    owner_email(tx)
+}

@@ -586,3 +586,16 @@ pub fn open_project(tx: &Transaction, project: &Project) -> Result<usize, ApiErr
     }
     Ok(made)
 }
+
+/// Uptinio's dialect.
+pub(crate) static DIALECT: super::Dialect = super::Dialect {
+    router,
+    render_error,
+    rate_window_seconds: 60,
+    rate_limit_headers: false,
+    lock_refusal: None,
+    seed_file: Some("uptinio-seed.json"),
+    seed: Some(|app, path| super::load_seed(app, path, open_project)),
+    open: None,
+    delivers: false,
+};

@@ -20,3 +20,4 @@ mod server;
 mod support;
 mod uptinio;
 mod validate;
+mod vendors;

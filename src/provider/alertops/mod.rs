@@ -862,3 +862,52 @@ pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
     }
     Ok(paths)
 }
+
+fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(object_paths(http))
+}
+
+/// AlertOps, as the registry knows it.
+pub static VENDOR: super::Descriptor = super::Descriptor {
+    name: crate::model::ProviderName::Alertops,
+    display_name: "AlertOps",
+    capabilities: &capabilities::CAPABILITIES,
+    bundled: false,
+    connect: |connect| std::sync::Arc::new(AlertOpsProvider::new(connect.http)),
+    conceal: super::conceal_secret_fields,
+    integration_endpoint: super::IntegrationEndpoint::Secret(
+        "its URL or inbound email holds a secret; copy it from the integration's page in AlertOps",
+    ),
+    generate: Ok(super::GenerateProfile {
+        org: crate::generate::alertops_org,
+        restricted_schedules: false,
+    }),
+    terraform_paths: Ok(terraform_paths),
+};
+
+impl super::Vendor for AlertOpsProvider {
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
+        Box::pin(AlertOpsProvider::observe(self))
+    }
+
+    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(AlertOpsProvider::get(self, kind, id))
+    }
+
+    fn execute<'a>(
+        &'a self,
+        change: &'a Change,
+        ids: &'a Mutex<BTreeMap<String, String>>,
+        _run_key: &'a str,
+    ) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            AlertOpsProvider::execute(self, change, ids)
+                .await
+                .map_err(ProviderError::Cannot)
+        })
+    }
+}

@@ -1071,3 +1071,52 @@ fn templates_body(after: &Attributes) -> Value {
         "web": {"title": get("title"), "message": get("message")},
     })
 }
+
+fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(object_paths(http))
+}
+
+/// Grafana OnCall, as the registry knows it.
+pub static VENDOR: super::Descriptor = super::Descriptor {
+    name: crate::model::ProviderName::GrafanaOncall,
+    display_name: "Grafana OnCall",
+    capabilities: &capabilities::CAPABILITIES,
+    bundled: false,
+    connect: |connect| std::sync::Arc::new(OnCallProvider::new(connect.http)),
+    conceal: super::conceal_secret_fields,
+    integration_endpoint: super::IntegrationEndpoint::Secret(
+        "its URL or inbound email holds a secret; copy it from the integration's page in Grafana OnCall",
+    ),
+    generate: Ok(super::GenerateProfile {
+        org: crate::generate::oncall_org,
+        restricted_schedules: false,
+    }),
+    terraform_paths: Ok(terraform_paths),
+};
+
+impl super::Vendor for OnCallProvider {
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
+        Box::pin(OnCallProvider::observe(self))
+    }
+
+    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(OnCallProvider::get(self, kind, id))
+    }
+
+    fn execute<'a>(
+        &'a self,
+        change: &'a Change,
+        ids: &'a Mutex<BTreeMap<String, String>>,
+        _run_key: &'a str,
+    ) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            OnCallProvider::execute(self, change, ids)
+                .await
+                .map_err(ProviderError::Cannot)
+        })
+    }
+}

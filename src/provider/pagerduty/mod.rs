@@ -1296,3 +1296,58 @@ fn schedule_body(
         "schedule_layers": layers,
     }}))
 }
+
+fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(object_paths(http))
+}
+
+/// PagerDuty, as the registry knows it.
+pub static VENDOR: super::Descriptor = super::Descriptor {
+    name: crate::model::ProviderName::Pagerduty,
+    display_name: "PagerDuty",
+    capabilities: &capabilities::CAPABILITIES,
+    bundled: false,
+    connect: |connect| {
+        std::sync::Arc::new(PagerDutyProvider::new(connect.http, connect.acting_user))
+    },
+    conceal: super::conceal_secret_fields,
+    integration_endpoint: super::IntegrationEndpoint::Secret(
+        "its integration key (or email address) is a secret; copy it from the service's Integrations tab in PagerDuty",
+    ),
+    generate: Ok(super::GenerateProfile {
+        org: crate::generate::pagerduty_org,
+        restricted_schedules: false,
+    }),
+    terraform_paths: Ok(terraform_paths),
+};
+
+impl super::Vendor for PagerDutyProvider {
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
+        Box::pin(PagerDutyProvider::observe(self))
+    }
+
+    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(PagerDutyProvider::get(self, kind, id))
+    }
+
+    fn execute<'a>(
+        &'a self,
+        change: &'a Change,
+        ids: &'a Mutex<BTreeMap<String, String>>,
+        _run_key: &'a str,
+    ) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            PagerDutyProvider::execute(self, change, ids)
+                .await
+                .map_err(ProviderError::Cannot)
+        })
+    }
+
+    fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), ProviderError> {
+        PagerDutyProvider::preflight(self, plan).map_err(ProviderError::Cannot)
+    }
+}

@@ -327,3 +327,57 @@ fn kind_of(value: &Value) -> &'static str {
         Value::Object(_) => "an object",
     }
 }
+
+/// Uptinio names a webhook integration after its URL: the name is a secret too.
+fn conceal(object: &mut Value) {
+    if object["type"] == mapping::WEBHOOK {
+        object["name"] = Value::from("(sensitive)");
+    }
+    super::conceal_secret_fields(object);
+}
+
+/// Uptinio, as the registry knows it.
+pub static VENDOR: super::Descriptor = super::Descriptor {
+    name: crate::model::ProviderName::Uptinio,
+    display_name: "Uptinio",
+    capabilities: &capabilities::CAPABILITIES,
+    bundled: false,
+    connect: |connect| std::sync::Arc::new(UptinioProvider::new(connect.http)),
+    conceal,
+    integration_endpoint: super::IntegrationEndpoint::Secret(
+        "its URL or inbound email holds a secret; copy it from the integration's page in Uptinio",
+    ),
+    generate: Err("Uptinio holds outbound targets only"),
+    terraform_paths: Err("its list is one request, and there is no Terraform provider for it"),
+};
+
+impl super::Vendor for UptinioProvider {
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
+        Box::pin(UptinioProvider::observe(self))
+    }
+
+    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(UptinioProvider::get(self, kind, id))
+    }
+
+    fn execute<'a>(
+        &'a self,
+        change: &'a Change,
+        ids: &'a Mutex<BTreeMap<String, String>>,
+        _run_key: &'a str,
+    ) -> super::Call<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            UptinioProvider::execute(self, change, ids)
+                .await
+                .map_err(ProviderError::Cannot)
+        })
+    }
+
+    fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), ProviderError> {
+        UptinioProvider::preflight(self, plan).map_err(ProviderError::Cannot)
+    }
+}
