@@ -324,12 +324,21 @@ impl Run<'_> {
             else {
                 continue;
             };
-            if let crate::provider::IntegrationEndpoint::Secret(where_) =
-                self.connection.provider.descriptor().integration_endpoint
-            {
-                // The vendor's key or link is a secret: alertform shows where to find it, not it.
-                lines.push(format!("  {}: {where_}", change.address));
-                continue;
+            // The vendor's key or link is a secret: alertform shows where to find it, not it.
+            let vendor = self.connection.provider.descriptor();
+            match vendor.integration_endpoint {
+                crate::provider::IntegrationEndpoint::Shown => {}
+                crate::provider::IntegrationEndpoint::Secret(where_) => {
+                    lines.push(format!("  {}: {where_}", change.address));
+                    continue;
+                }
+                crate::provider::IntegrationEndpoint::OnIntegrationPage => {
+                    lines.push(format!(
+                        "  {}: its URL or inbound email holds a secret; copy it from the integration's page in {}",
+                        change.address, vendor.display_name
+                    ));
+                    continue;
+                }
             }
             match object["channel"].as_str() {
                 Some("email") => lines.push(format!("  {}: send alerts to {}", change.address, object["mailbox"].as_str().unwrap_or("?"))),

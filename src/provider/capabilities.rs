@@ -56,6 +56,19 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// What a vendor has unless it says otherwise: no kinds, no value checks, nothing left to
+    /// the service, steps that page groups, targets named by config, references by id. A vendor
+    /// writes `..Capabilities::DEFAULT` after what differs, so a new capability is one line in
+    /// the vendors that have it.
+    pub const DEFAULT: Capabilities = Capabilities {
+        kinds: &[],
+        check_values: |_| Vec::new(),
+        service_defaults: &[],
+        steps_page_groups: true,
+        outbound_named_by_settings: false,
+        references_by_name: false,
+    };
+
     /// The planner's options this provider's capabilities call for, limited to `targets`.
     pub fn plan_options(&self, targets: Vec<Address>) -> PlanOptions {
         PlanOptions {
@@ -195,9 +208,5 @@ pub const ALERTFORM: Capabilities = Capabilities {
             unsupported: &[],
         },
     ],
-    check_values: |_| Vec::new(),
-    service_defaults: &[],
-    steps_page_groups: true,
-    outbound_named_by_settings: false,
-    references_by_name: false,
+    ..Capabilities::DEFAULT
 };

@@ -279,6 +279,61 @@ pub trait Vendor: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// Implements [`Vendor`] for a client over its inherent methods of the same names (`http`,
+/// `observe`, `get`, `execute`, and with `preflight` that one too): every client is written as
+/// plain `async fn`s, and boxed here once.
+macro_rules! vendor_client {
+    ($client:ty $(, $preflight:ident)?) => {
+        impl $crate::provider::Vendor for $client {
+            fn http(&self) -> &$crate::provider::http::HttpClient {
+                <$client>::http(self)
+            }
+
+            fn observe(
+                &self,
+            ) -> $crate::provider::Call<
+                '_,
+                Result<$crate::observed::Observed, $crate::provider::ProviderError>,
+            > {
+                Box::pin(<$client>::observe(self))
+            }
+
+            fn get<'a>(
+                &'a self,
+                kind: $crate::model::Kind,
+                id: &'a str,
+            ) -> $crate::provider::Call<'a, Result<serde_json::Value, $crate::provider::ProviderError>>
+            {
+                Box::pin(<$client>::get(self, kind, id))
+            }
+
+            fn execute<'a>(
+                &'a self,
+                change: &'a $crate::plan::Change,
+                ids: &'a std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+                run_key: &'a str,
+            ) -> $crate::provider::Call<'a, Result<serde_json::Value, $crate::provider::ProviderError>>
+            {
+                Box::pin(async move {
+                    <$client>::execute(self, change, ids, run_key)
+                        .await
+                        .map_err($crate::provider::ProviderError::Cannot)
+                })
+            }
+
+            $(
+                fn $preflight(
+                    &self,
+                    plan: &$crate::plan::Plan,
+                ) -> Result<(), $crate::provider::ProviderError> {
+                    <$client>::$preflight(self, plan).map_err($crate::provider::ProviderError::Cannot)
+                }
+            )?
+        }
+    };
+}
+pub(crate) use vendor_client;
+
 /// What a client is made from: the HTTP client for its endpoint, and the connection's settings
 /// a vendor may need beside it.
 #[derive(Debug, Clone)]
@@ -298,6 +353,9 @@ pub enum IntegrationEndpoint {
     Shown,
     /// The vendor's key or URL is a secret: the words say where in the vendor's UI to copy it.
     Secret(&'static str),
+    /// The vendor's URL or inbound email embeds a token, shown on the integration's page in the
+    /// vendor's UI.
+    OnIntegrationPage,
 }
 
 /// What `dev generate --provider` writes for a vendor: its org of about N objects, and whether
@@ -363,6 +421,42 @@ pub fn conceal_secret_fields(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(conceal_secret_fields),
         _ => {}
+    }
+}
+
+impl Descriptor {
+    /// A vendor's API as most are: not bundled, [`SECRET_FIELDS`] concealed, integration
+    /// endpoints on the integration's page, no `dev generate` org and no Terraform read pattern
+    /// until the vendor says otherwise (`..Descriptor::vendor(…)` after what differs).
+    pub const fn vendor(
+        name: ProviderName,
+        display_name: &'static str,
+        capabilities: &'static Capabilities,
+        connect: fn(Connect) -> std::sync::Arc<dyn Vendor>,
+    ) -> Descriptor {
+        Descriptor {
+            name,
+            display_name,
+            capabilities,
+            bundled: false,
+            connect,
+            conceal: conceal_secret_fields,
+            integration_endpoint: IntegrationEndpoint::OnIntegrationPage,
+            generate: Err("no generator is written for it"),
+            terraform_paths: Err("no Terraform provider pattern is written for it"),
+        }
+    }
+}
+
+impl GenerateProfile {
+    /// A vendor org whose `--schedules` layers are never restricted to windows.
+    pub const fn unrestricted(
+        org: fn(usize, crate::config::source::Format) -> Vec<(String, String)>,
+    ) -> GenerateProfile {
+        GenerateProfile {
+            org,
+            restricted_schedules: false,
+        }
     }
 }
 

@@ -657,35 +657,33 @@ fn ids_of(
 }
 
 /// The path of every live object, as Terraform's state file would list them.
-pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
-    let mut paths = Vec::new();
-    for &kind in Kind::ALL {
-        let collection = crate::api::collection(kind);
-        let mut page = 1;
-        loop {
-            let body = http
-                .get(&format!(
-                    "/api/v1/{collection}?page={page}&per_page={PAGE_SIZE}"
-                ))
-                .await?
-                .body;
-            for object in body["results"].as_array().into_iter().flatten() {
-                paths.push(format!(
-                    "/api/v1/{collection}/{}",
-                    object["id"].as_str().unwrap_or_default()
-                ));
+pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(async move {
+        let mut paths = Vec::new();
+        for &kind in Kind::ALL {
+            let collection = crate::api::collection(kind);
+            let mut page = 1;
+            loop {
+                let body = http
+                    .get(&format!(
+                        "/api/v1/{collection}?page={page}&per_page={PAGE_SIZE}"
+                    ))
+                    .await?
+                    .body;
+                for object in body["results"].as_array().into_iter().flatten() {
+                    paths.push(format!(
+                        "/api/v1/{collection}/{}",
+                        object["id"].as_str().unwrap_or_default()
+                    ));
+                }
+                if page >= body["total_pages"].as_u64().unwrap_or(0) {
+                    break;
+                }
+                page += 1;
             }
-            if page >= body["total_pages"].as_u64().unwrap_or(0) {
-                break;
-            }
-            page += 1;
         }
-    }
-    Ok(paths)
-}
-
-fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
-    Box::pin(object_paths(http))
+        Ok(paths)
+    })
 }
 
 /// alertform's own bundled service, as the registry knows it.
@@ -701,32 +699,7 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
         org: crate::generate::org,
         restricted_schedules: true,
     }),
-    terraform_paths: Ok(terraform_paths),
+    terraform_paths: Ok(object_paths),
 };
 
-impl super::Vendor for NativeProvider {
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
-        Box::pin(NativeProvider::observe(self))
-    }
-
-    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(NativeProvider::get(self, kind, id))
-    }
-
-    fn execute<'a>(
-        &'a self,
-        change: &'a Change,
-        ids: &'a Mutex<BTreeMap<String, String>>,
-        run_key: &'a str,
-    ) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            NativeProvider::execute(self, change, ids, run_key)
-                .await
-                .map_err(ProviderError::Cannot)
-        })
-    }
-}
+super::vendor_client!(NativeProvider);

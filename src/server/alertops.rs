@@ -889,13 +889,7 @@ pub fn open_account(tx: &Transaction, account: &Account) -> Result<usize, ApiErr
 
 /// AlertOps's dialect.
 pub(crate) static DIALECT: super::Dialect = super::Dialect {
-    router,
-    render_error,
-    rate_window_seconds: 1,
-    rate_limit_headers: false,
-    lock_refusal: None,
     seed_file: Some("alertops-seed.json"),
     seed: Some(|app, path| super::load_seed(app, path, open_account)),
-    open: None,
-    delivers: false,
+    ..super::Dialect::vendor(router, render_error)
 };

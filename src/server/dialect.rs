@@ -43,3 +43,25 @@ pub struct Dialect {
     /// emulations only store).
     pub delivers: bool,
 }
+
+impl Dialect {
+    /// A vendor's API as most emulations speak it: limits per second with no rate-limit
+    /// headers, no lock refusals, no seed, nothing opened at start, no deliveries, until the
+    /// dialect says otherwise (`..Dialect::vendor(…)` after what differs).
+    pub const fn vendor(
+        router: fn(App) -> Router,
+        render_error: fn(ApiError) -> Response,
+    ) -> Dialect {
+        Dialect {
+            router,
+            render_error,
+            rate_window_seconds: 1,
+            rate_limit_headers: false,
+            lock_refusal: None,
+            seed_file: None,
+            seed: None,
+            open: None,
+            delivers: false,
+        }
+    }
+}

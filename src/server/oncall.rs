@@ -1656,13 +1656,7 @@ async fn sync(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply
 
 /// Grafana OnCall's dialect.
 pub(crate) static DIALECT: super::Dialect = super::Dialect {
-    router,
-    render_error,
-    rate_window_seconds: 1,
-    rate_limit_headers: false,
-    lock_refusal: None,
     seed_file: Some("grafana-oncall-seed.json"),
     seed: Some(|app, path| super::load_seed(app, path, sync_org)),
-    open: None,
-    delivers: false,
+    ..super::Dialect::vendor(router, render_error)
 };

@@ -2415,15 +2415,13 @@ async fn get_vendor(State(app): State<App>, headers: HeaderMap, Path(id): Path<S
 
 /// PagerDuty's dialect.
 pub(crate) static DIALECT: super::Dialect = super::Dialect {
-    router,
-    render_error: |err| render_error(&err),
     rate_window_seconds: 60,
     rate_limit_headers: true,
     lock_refusal: Some("Account could not be locked, please try again"),
     seed_file: Some("pagerduty-seed.json"),
     seed: Some(|app, path| super::load_seed(app, path, open_account)),
     open: Some(open_default_account),
-    delivers: false,
+    ..super::Dialect::vendor(router, |err| render_error(&err))
 };
 
 /// A PagerDuty account always has its owner: made at start unless a seed made one; the owner

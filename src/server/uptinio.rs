@@ -589,13 +589,8 @@ pub fn open_project(tx: &Transaction, project: &Project) -> Result<usize, ApiErr
 
 /// Uptinio's dialect.
 pub(crate) static DIALECT: super::Dialect = super::Dialect {
-    router,
-    render_error,
     rate_window_seconds: 60,
-    rate_limit_headers: false,
-    lock_refusal: None,
     seed_file: Some("uptinio-seed.json"),
     seed: Some(|app, path| super::load_seed(app, path, open_project)),
-    open: None,
-    delivers: false,
+    ..super::Dialect::vendor(router, render_error)
 };

@@ -82,9 +82,8 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ],
     check_values,
     service_defaults: &[(Kind::User, "time_zone"), (Kind::User, "phone")],
-    steps_page_groups: true,
-    outbound_named_by_settings: false,
     references_by_name: true,
+    ..Capabilities::DEFAULT
 };
 
 fn check_values(model: &Model) -> Vec<Unsupported> {

@@ -338,6 +338,7 @@ impl AlertOpsProvider {
         &self,
         change: &Change,
         ids: &Mutex<BTreeMap<String, String>>,
+        _run_key: &str,
     ) -> Result<Value, String> {
         let kind = change.kind();
         let collection = match kind {
@@ -828,86 +829,55 @@ fn channel(i: &Value) -> ChannelSettings {
 
 /// The path of every live object, for `dev baseline --mode terraform`: what a provider that keeps
 /// ids in a state file GETs on refresh (AlertOps's Terraform provider reads each object by id).
-pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
-    let mut paths = Vec::new();
-    for (path, key, id) in [
-        ("/api/v2/users", "users", "user_id"),
-        ("/api/v2/groups", "groups", "group_id"),
-        (
-            "/api/v2/escalation_policies",
-            "escalation_policies",
-            "escalation_policy_id",
-        ),
-        (
-            "/api/v2/integrations/inbound",
-            "inbound_integrations",
-            "inbound_integration_id",
-        ),
-    ] {
-        let mut offset = 0;
-        loop {
-            let body = http
-                .get(&format!("{path}?limit={PAGE}&offset={offset}"))
-                .await?
-                .body;
-            let items = body[key].as_array().cloned().unwrap_or_default();
-            for object in &items {
-                paths.push(format!("{path}/{}", object[id].as_u64().unwrap_or(0)));
-            }
-            offset += items.len() as u64;
-            if (items.len() as u64) < PAGE {
-                break;
+pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(async move {
+        let mut paths = Vec::new();
+        for (path, key, id) in [
+            ("/api/v2/users", "users", "user_id"),
+            ("/api/v2/groups", "groups", "group_id"),
+            (
+                "/api/v2/escalation_policies",
+                "escalation_policies",
+                "escalation_policy_id",
+            ),
+            (
+                "/api/v2/integrations/inbound",
+                "inbound_integrations",
+                "inbound_integration_id",
+            ),
+        ] {
+            let mut offset = 0;
+            loop {
+                let body = http
+                    .get(&format!("{path}?limit={PAGE}&offset={offset}"))
+                    .await?
+                    .body;
+                let items = body[key].as_array().cloned().unwrap_or_default();
+                for object in &items {
+                    paths.push(format!("{path}/{}", object[id].as_u64().unwrap_or(0)));
+                }
+                offset += items.len() as u64;
+                if (items.len() as u64) < PAGE {
+                    break;
+                }
             }
         }
-    }
-    Ok(paths)
-}
-
-fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
-    Box::pin(object_paths(http))
+        Ok(paths)
+    })
 }
 
 /// AlertOps, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
-    name: crate::model::ProviderName::Alertops,
-    display_name: "AlertOps",
-    capabilities: &capabilities::CAPABILITIES,
-    bundled: false,
-    connect: |connect| std::sync::Arc::new(AlertOpsProvider::new(connect.http)),
-    conceal: super::conceal_secret_fields,
-    integration_endpoint: super::IntegrationEndpoint::Secret(
-        "its URL or inbound email holds a secret; copy it from the integration's page in AlertOps",
-    ),
-    generate: Ok(super::GenerateProfile {
-        org: crate::generate::alertops_org,
-        restricted_schedules: false,
-    }),
-    terraform_paths: Ok(terraform_paths),
+    generate: Ok(super::GenerateProfile::unrestricted(
+        crate::generate::alertops_org,
+    )),
+    terraform_paths: Ok(object_paths),
+    ..super::Descriptor::vendor(
+        crate::model::ProviderName::Alertops,
+        "AlertOps",
+        &capabilities::CAPABILITIES,
+        |connect| std::sync::Arc::new(AlertOpsProvider::new(connect.http)),
+    )
 };
 
-impl super::Vendor for AlertOpsProvider {
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
-        Box::pin(AlertOpsProvider::observe(self))
-    }
-
-    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(AlertOpsProvider::get(self, kind, id))
-    }
-
-    fn execute<'a>(
-        &'a self,
-        change: &'a Change,
-        ids: &'a Mutex<BTreeMap<String, String>>,
-        _run_key: &'a str,
-    ) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            AlertOpsProvider::execute(self, change, ids)
-                .await
-                .map_err(ProviderError::Cannot)
-        })
-    }
-}
+super::vendor_client!(AlertOpsProvider);

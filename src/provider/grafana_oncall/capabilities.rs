@@ -77,10 +77,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
         },
     ],
     check_values,
-    service_defaults: &[],
-    steps_page_groups: true,
-    outbound_named_by_settings: false,
-    references_by_name: false,
+    ..Capabilities::DEFAULT
 };
 
 fn check_values(model: &Model) -> Vec<Unsupported> {

@@ -299,33 +299,35 @@ impl OnCallProvider {
 
 /// The path of every object Terraform's OnCall provider would refresh one GET at a time (users
 /// and teams as data sources, chains, each step, integrations), for `dev baseline`.
-pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
-    let mut paths = Vec::new();
-    for collection in [
-        "users",
-        "teams",
-        "escalation_chains",
-        "escalation_policies",
-        "integrations",
-    ] {
-        let mut page = 1;
-        loop {
-            let body = http
-                .get(&format!(
-                    "/api/v1/{collection}/?page={page}&perpage={PAGE_SIZE}"
-                ))
-                .await?
-                .body;
-            for object in results_of(&body) {
-                paths.push(format!("/api/v1/{collection}/{}/", text(&object, "id")));
+pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(async move {
+        let mut paths = Vec::new();
+        for collection in [
+            "users",
+            "teams",
+            "escalation_chains",
+            "escalation_policies",
+            "integrations",
+        ] {
+            let mut page = 1;
+            loop {
+                let body = http
+                    .get(&format!(
+                        "/api/v1/{collection}/?page={page}&perpage={PAGE_SIZE}"
+                    ))
+                    .await?
+                    .body;
+                for object in results_of(&body) {
+                    paths.push(format!("/api/v1/{collection}/{}/", text(&object, "id")));
+                }
+                if body["next"].is_null() {
+                    break;
+                }
+                page += 1;
             }
-            if body["next"].is_null() {
-                break;
-            }
-            page += 1;
         }
-    }
-    Ok(paths)
+        Ok(paths)
+    })
 }
 
 /// Web schedules as alertform schedules, their shifts (by level) as layers. Calendar and iCal
@@ -558,6 +560,7 @@ impl OnCallProvider {
         &self,
         change: &Change,
         ids: &Mutex<BTreeMap<String, String>>,
+        _run_key: &str,
     ) -> Result<Value, String> {
         match change.kind() {
             Kind::Schedule => self.write_schedule(change, ids).await,
@@ -1072,51 +1075,18 @@ fn templates_body(after: &Attributes) -> Value {
     })
 }
 
-fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
-    Box::pin(object_paths(http))
-}
-
 /// Grafana OnCall, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
-    name: crate::model::ProviderName::GrafanaOncall,
-    display_name: "Grafana OnCall",
-    capabilities: &capabilities::CAPABILITIES,
-    bundled: false,
-    connect: |connect| std::sync::Arc::new(OnCallProvider::new(connect.http)),
-    conceal: super::conceal_secret_fields,
-    integration_endpoint: super::IntegrationEndpoint::Secret(
-        "its URL or inbound email holds a secret; copy it from the integration's page in Grafana OnCall",
-    ),
-    generate: Ok(super::GenerateProfile {
-        org: crate::generate::oncall_org,
-        restricted_schedules: false,
-    }),
-    terraform_paths: Ok(terraform_paths),
+    generate: Ok(super::GenerateProfile::unrestricted(
+        crate::generate::oncall_org,
+    )),
+    terraform_paths: Ok(object_paths),
+    ..super::Descriptor::vendor(
+        crate::model::ProviderName::GrafanaOncall,
+        "Grafana OnCall",
+        &capabilities::CAPABILITIES,
+        |connect| std::sync::Arc::new(OnCallProvider::new(connect.http)),
+    )
 };
 
-impl super::Vendor for OnCallProvider {
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
-        Box::pin(OnCallProvider::observe(self))
-    }
-
-    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(OnCallProvider::get(self, kind, id))
-    }
-
-    fn execute<'a>(
-        &'a self,
-        change: &'a Change,
-        ids: &'a Mutex<BTreeMap<String, String>>,
-        _run_key: &'a str,
-    ) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            OnCallProvider::execute(self, change, ids)
-                .await
-                .map_err(ProviderError::Cannot)
-        })
-    }
-}
+super::vendor_client!(OnCallProvider);

@@ -85,8 +85,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     check_values,
     service_defaults: SERVICE_DEFAULTS,
     steps_page_groups: false,
-    outbound_named_by_settings: false,
-    references_by_name: false,
+    ..Capabilities::DEFAULT
 };
 
 /// Fields whose absence from a config means "as PagerDuty has it": a user's time zone (null is

@@ -491,54 +491,58 @@ fn observe_schedule(schedule: &Value) -> ObservedSchedule {
 /// The path of every object Terraform's PagerDuty provider would refresh one GET at a time
 /// (users twice: the user and its contact methods; teams, their members, policies, schedules,
 /// services and each service integration), for `dev baseline`. `http` is the provider's.
-pub async fn object_paths(http: &HttpClient) -> Result<Vec<String>, HttpError> {
-    let mut paths = Vec::new();
-    for (path, key) in [
-        ("/users", "users"),
-        ("/teams", "teams"),
-        ("/escalation_policies", "escalation_policies"),
-        ("/schedules", "schedules"),
-        ("/services?include[]=integrations", "services"),
-    ] {
-        let separator = if path.contains('?') { '&' } else { '?' };
-        let mut offset = 0;
-        loop {
-            let body = http
-                .get(&format!(
-                    "{path}{separator}limit={PAGE_SIZE}&offset={offset}"
-                ))
-                .await?
-                .body;
-            for object in body[key].as_array().into_iter().flatten() {
-                let id = text(object, "id");
-                match key {
-                    "users" => {
-                        paths.push(format!("/users/{id}"));
-                        paths.push(format!("/users/{id}/contact_methods"));
-                    }
-                    "teams" => {
-                        paths.push(format!("/teams/{id}"));
-                        paths.push(format!("/teams/{id}/members?limit={PAGE_SIZE}"));
-                    }
-                    "services" => {
-                        paths.push(format!("/services/{id}"));
-                        for integration in object["integrations"].as_array().into_iter().flatten() {
-                            paths.push(format!(
-                                "/services/{id}/integrations/{}",
-                                text(integration, "id")
-                            ));
+pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(async move {
+        let mut paths = Vec::new();
+        for (path, key) in [
+            ("/users", "users"),
+            ("/teams", "teams"),
+            ("/escalation_policies", "escalation_policies"),
+            ("/schedules", "schedules"),
+            ("/services?include[]=integrations", "services"),
+        ] {
+            let separator = if path.contains('?') { '&' } else { '?' };
+            let mut offset = 0;
+            loop {
+                let body = http
+                    .get(&format!(
+                        "{path}{separator}limit={PAGE_SIZE}&offset={offset}"
+                    ))
+                    .await?
+                    .body;
+                for object in body[key].as_array().into_iter().flatten() {
+                    let id = text(object, "id");
+                    match key {
+                        "users" => {
+                            paths.push(format!("/users/{id}"));
+                            paths.push(format!("/users/{id}/contact_methods"));
                         }
+                        "teams" => {
+                            paths.push(format!("/teams/{id}"));
+                            paths.push(format!("/teams/{id}/members?limit={PAGE_SIZE}"));
+                        }
+                        "services" => {
+                            paths.push(format!("/services/{id}"));
+                            for integration in
+                                object["integrations"].as_array().into_iter().flatten()
+                            {
+                                paths.push(format!(
+                                    "/services/{id}/integrations/{}",
+                                    text(integration, "id")
+                                ));
+                            }
+                        }
+                        _ => paths.push(format!("/{key}/{id}")),
                     }
-                    _ => paths.push(format!("/{key}/{id}")),
                 }
+                if body["more"] != true || offset + PAGE_SIZE >= MAX_LISTED {
+                    break;
+                }
+                offset += PAGE_SIZE;
             }
-            if body["more"] != true || offset + PAGE_SIZE >= MAX_LISTED {
-                break;
-            }
-            offset += PAGE_SIZE;
         }
-    }
-    Ok(paths)
+        Ok(paths)
+    })
 }
 
 impl PagerDutyProvider {
@@ -659,6 +663,7 @@ impl PagerDutyProvider {
         &self,
         change: &Change,
         ids: &Mutex<BTreeMap<String, String>>,
+        _run_key: &str,
     ) -> Result<Value, String> {
         let result = match change.kind() {
             Kind::User => self.write_user(change, ids).await,
@@ -1297,57 +1302,21 @@ fn schedule_body(
     }}))
 }
 
-fn terraform_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
-    Box::pin(object_paths(http))
-}
-
 /// PagerDuty, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
-    name: crate::model::ProviderName::Pagerduty,
-    display_name: "PagerDuty",
-    capabilities: &capabilities::CAPABILITIES,
-    bundled: false,
-    connect: |connect| {
-        std::sync::Arc::new(PagerDutyProvider::new(connect.http, connect.acting_user))
-    },
-    conceal: super::conceal_secret_fields,
     integration_endpoint: super::IntegrationEndpoint::Secret(
         "its integration key (or email address) is a secret; copy it from the service's Integrations tab in PagerDuty",
     ),
-    generate: Ok(super::GenerateProfile {
-        org: crate::generate::pagerduty_org,
-        restricted_schedules: false,
-    }),
-    terraform_paths: Ok(terraform_paths),
+    generate: Ok(super::GenerateProfile::unrestricted(
+        crate::generate::pagerduty_org,
+    )),
+    terraform_paths: Ok(object_paths),
+    ..super::Descriptor::vendor(
+        crate::model::ProviderName::Pagerduty,
+        "PagerDuty",
+        &capabilities::CAPABILITIES,
+        |connect| std::sync::Arc::new(PagerDutyProvider::new(connect.http, connect.acting_user)),
+    )
 };
 
-impl super::Vendor for PagerDutyProvider {
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
-        Box::pin(PagerDutyProvider::observe(self))
-    }
-
-    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(PagerDutyProvider::get(self, kind, id))
-    }
-
-    fn execute<'a>(
-        &'a self,
-        change: &'a Change,
-        ids: &'a Mutex<BTreeMap<String, String>>,
-        _run_key: &'a str,
-    ) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            PagerDutyProvider::execute(self, change, ids)
-                .await
-                .map_err(ProviderError::Cannot)
-        })
-    }
-
-    fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), ProviderError> {
-        PagerDutyProvider::preflight(self, plan).map_err(ProviderError::Cannot)
-    }
-}
+super::vendor_client!(PagerDutyProvider, preflight);

@@ -18,9 +18,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
             hint: "remove `name`: plans show Uptinio targets by their key and settings",
         }],
     }],
-    check_values: |_| Vec::new(),
-    service_defaults: &[],
     steps_page_groups: false,
     outbound_named_by_settings: true,
-    references_by_name: false,
+    ..Capabilities::DEFAULT
 };

@@ -142,6 +142,7 @@ impl UptinioProvider {
         &self,
         change: &Change,
         ids: &Mutex<BTreeMap<String, String>>,
+        _run_key: &str,
     ) -> Result<Value, String> {
         if change.kind() != Kind::Outbound {
             return Err(format!("Uptinio has no {}", change.kind().plural()));
@@ -338,46 +339,15 @@ fn conceal(object: &mut Value) {
 
 /// Uptinio, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
-    name: crate::model::ProviderName::Uptinio,
-    display_name: "Uptinio",
-    capabilities: &capabilities::CAPABILITIES,
-    bundled: false,
-    connect: |connect| std::sync::Arc::new(UptinioProvider::new(connect.http)),
     conceal,
-    integration_endpoint: super::IntegrationEndpoint::Secret(
-        "its URL or inbound email holds a secret; copy it from the integration's page in Uptinio",
-    ),
     generate: Err("Uptinio holds outbound targets only"),
     terraform_paths: Err("its list is one request, and there is no Terraform provider for it"),
+    ..super::Descriptor::vendor(
+        crate::model::ProviderName::Uptinio,
+        "Uptinio",
+        &capabilities::CAPABILITIES,
+        |connect| std::sync::Arc::new(UptinioProvider::new(connect.http)),
+    )
 };
 
-impl super::Vendor for UptinioProvider {
-    fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    fn observe(&self) -> super::Call<'_, Result<Observed, ProviderError>> {
-        Box::pin(UptinioProvider::observe(self))
-    }
-
-    fn get<'a>(&'a self, kind: Kind, id: &'a str) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(UptinioProvider::get(self, kind, id))
-    }
-
-    fn execute<'a>(
-        &'a self,
-        change: &'a Change,
-        ids: &'a Mutex<BTreeMap<String, String>>,
-        _run_key: &'a str,
-    ) -> super::Call<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            UptinioProvider::execute(self, change, ids)
-                .await
-                .map_err(ProviderError::Cannot)
-        })
-    }
-
-    fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), ProviderError> {
-        UptinioProvider::preflight(self, plan).map_err(ProviderError::Cannot)
-    }
-}
+super::vendor_client!(UptinioProvider, preflight);
