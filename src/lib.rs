@@ -34,6 +34,7 @@ pub mod generate;
 pub mod lint;
 pub mod model;
 pub mod observed;
+pub mod ops;
 pub mod plan;
 pub mod printer;
 pub mod provider;

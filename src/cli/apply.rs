@@ -11,7 +11,7 @@ use crate::apply::{ApplyOptions, Event, Outcome, apply, delete_threshold_problem
 use crate::exit::ExitStatus;
 use crate::model::{Address, Kind};
 use crate::plan::render::{self, SavedPlan, Style};
-use crate::plan::{Action, Plan, PlanOptions, plan};
+use crate::plan::{Action, Plan, PlanOptions};
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
@@ -129,13 +129,21 @@ struct Run<'a> {
 impl Run<'_> {
     async fn execute(&self, options: PlanOptions) -> ExitStatus {
         let printer = self.printer;
-        let observed = match self.connection.provider.observe().await {
-            Ok(observed) => observed,
+        let planned = match crate::ops::plan(
+            &self.connection.provider,
+            &self.checked.model,
+            &self.checked.notes,
+            &options,
+        )
+        .await
+        {
+            Ok(planned) => planned,
             Err(err) => {
                 printer.note(format!("error: {err}"));
                 return ExitStatus::Failure;
             }
         };
+        let observed = planned.observed;
         let versions: BTreeMap<String, u64> = observed
             .versions()
             .map(|(_, id, v)| (id.to_owned(), v))
@@ -150,19 +158,10 @@ impl Run<'_> {
                 return ExitStatus::Failure;
             }
         }
-        let mut plan = match plan(&self.checked.model, &observed, &options) {
+        let plan = match planned.plan {
             Ok(plan) => plan,
             Err(errors) => return report_plan_errors(&errors, self.checked, printer, false),
         };
-        // Before the planner's own notes (secrets it cannot compare).
-        let said: Vec<String> = self
-            .checked
-            .notes
-            .iter()
-            .chain(&observed.notes)
-            .cloned()
-            .collect();
-        plan.notes.splice(0..0, said);
         if let Some(saved) = self.saved
             && saved.plan.changes != plan.changes
         {
@@ -182,8 +181,8 @@ impl Run<'_> {
         if plan.is_empty() {
             return ExitStatus::Success;
         }
-        if let Err(message) = self.connection.provider.preflight(&plan) {
-            printer.note(format!("error: {message}; nothing was changed"));
+        if let Some(refused) = planned.refused {
+            printer.note(format!("error: {refused}; nothing was changed"));
             return ExitStatus::Failure;
         }
         let mut live_counts: BTreeMap<Kind, usize> = BTreeMap::new();

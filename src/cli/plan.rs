@@ -7,8 +7,8 @@ use super::{Checked, default_path, load_checked, report_invalid, report_plan_err
 use crate::config;
 use crate::exit::ExitStatus;
 use crate::model::Address;
+use crate::plan::PlanOptions;
 use crate::plan::render::{self, Style};
-use crate::plan::{PlanOptions, plan};
 use crate::printer::Printer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -89,22 +89,22 @@ async fn plan_with(
     printer: &Printer,
 ) -> ExitStatus {
     let started = std::time::Instant::now();
-    let observed = match connection.provider.observe().await {
-        Ok(observed) => observed,
+    let planned = match crate::ops::plan(
+        &connection.provider,
+        &checked.model,
+        &checked.notes,
+        options,
+    )
+    .await
+    {
+        Ok(planned) => planned,
         Err(err) => {
             printer.note(format!("error: {err}"));
             return ExitStatus::Failure;
         }
     };
-    tracing::info!(
-        objects = observed.len(),
-        requests = connection.provider.http().requests(),
-        elapsed_ms = started.elapsed().as_millis(),
-        provider = connection.provider.name().as_str(),
-        "read live state"
-    );
-    let started = std::time::Instant::now();
-    let mut plan = match plan(&checked.model, &observed, options) {
+    let observed = planned.observed;
+    let plan = match planned.plan {
         Ok(plan) => plan,
         Err(errors) => {
             return report_plan_errors(
@@ -115,18 +115,8 @@ async fn plan_with(
             );
         }
     };
-    // Before the planner's own notes (secrets it cannot compare).
-    let said: Vec<String> = checked
-        .notes
-        .iter()
-        .chain(&observed.notes)
-        .cloned()
-        .collect();
-    plan.notes.splice(0..0, said);
-    // What apply would refuse before its first call, refused now (an Uptinio SMS target to
-    // create, a PagerDuty user with no `From`): a plan never promises what apply cannot do.
-    if let Err(message) = connection.provider.preflight(&plan) {
-        printer.note(format!("error: {message}"));
+    if let Some(refused) = planned.refused {
+        printer.note(format!("error: {refused}"));
         return ExitStatus::Failure;
     }
     let output = match args.format {

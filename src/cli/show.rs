@@ -7,7 +7,6 @@ use super::service::{Connection, ServiceArgs, with_service};
 use crate::config;
 use crate::exit::ExitStatus;
 use crate::model::Address;
-use crate::plan::plan;
 use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
@@ -53,21 +52,19 @@ async fn show(
     reveal: bool,
     printer: &Printer,
 ) -> ExitStatus {
-    let observed = match connection.provider.observe().await {
-        Ok(observed) => observed,
+    let options = connection
+        .provider
+        .capabilities()
+        .plan_options(vec![address.clone()]);
+    let planned = match crate::ops::plan(&connection.provider, model, &[], &options).await {
+        Ok(planned) => planned,
         Err(err) => {
             printer.note(format!("error: {err}"));
             return ExitStatus::Failure;
         }
     };
-    let plan = match plan(
-        model,
-        &observed,
-        &connection
-            .provider
-            .capabilities()
-            .plan_options(vec![address.clone()]),
-    ) {
+    // Only the live id matters here: what apply would refuse is not `show`'s to say.
+    let plan = match planned.plan {
         Ok(plan) => plan,
         Err(errors) => {
             for error in errors {
