@@ -187,6 +187,33 @@ impl Model {
     }
 }
 
+/// One declared resource of any kind, owned: what a planned change writes, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resource {
+    User(User),
+    Group(Group),
+    Schedule(Schedule),
+    EscalationPolicy(EscalationPolicy),
+    Integration(Integration),
+    Outbound(Outbound),
+}
+
+impl Model {
+    /// A copy of the declared resource `kind.key`, if there is one.
+    pub fn resource(&self, kind: Kind, key: &str) -> Option<Resource> {
+        Some(match kind {
+            Kind::User => Resource::User(self.users.get(key)?.clone()),
+            Kind::Group => Resource::Group(self.groups.get(key)?.clone()),
+            Kind::Schedule => Resource::Schedule(self.schedules.get(key)?.clone()),
+            Kind::EscalationPolicy => {
+                Resource::EscalationPolicy(self.escalation_policies.get(key)?.clone())
+            }
+            Kind::Integration => Resource::Integration(self.integrations.get(key)?.clone()),
+            Kind::Outbound => Resource::Outbound(self.outbound.get(key)?.clone()),
+        })
+    }
+}
+
 /// How plan and apply treat a resource, beyond its attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Lifecycle {
@@ -552,6 +579,23 @@ pub struct Templates {
     pub source_link: Option<String>,
     pub title: Option<String>,
     pub message: Option<String>,
+}
+
+impl Templates {
+    /// The templates that are set, as (field, template), in field order.
+    pub fn set(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("grouping_key", &self.grouping_key),
+            ("resolve_signal", &self.resolve_signal),
+            ("acknowledge_signal", &self.acknowledge_signal),
+            ("source_link", &self.source_link),
+            ("title", &self.title),
+            ("message", &self.message),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| Some((field, value.as_deref()?)))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -483,17 +483,8 @@ pub fn live_objects(observed: &Observed) -> Vec<Live<'_>> {
 }
 
 fn templates(attributes: &mut Attributes, t: &Templates) {
-    for (field, value) in [
-        ("grouping_key", &t.grouping_key),
-        ("resolve_signal", &t.resolve_signal),
-        ("acknowledge_signal", &t.acknowledge_signal),
-        ("source_link", &t.source_link),
-        ("title", &t.title),
-        ("message", &t.message),
-    ] {
-        if let Some(value) = value {
-            attributes.insert(format!("templates.{field}"), json!(value));
-        }
+    for (field, value) in t.set() {
+        attributes.insert(format!("templates.{field}"), json!(value));
     }
 }
 

@@ -84,6 +84,24 @@ pub struct Change {
     #[serde(skip)]
     #[schemars(skip)]
     pub secrets: ChangeSecrets,
+    /// The declared resource the change writes, typed (see [`Desired`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub desired: Desired,
+}
+
+/// The declared resource a create or update writes, as the planner checked it, with what the
+/// service keeps filled in from the live object (fields left to the service, a generated
+/// mailbox): what a provider writes, typed, rather than re-read from the display attributes. Not
+/// stored: applying a saved plan plans again from the config. Not part of what makes two changes
+/// the same (a saved change and its replan are equal).
+#[derive(Debug, Clone, Default)]
+pub struct Desired(pub Option<std::sync::Arc<crate::model::Resource>>);
+
+impl PartialEq for Desired {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The secret values a change writes, by field, taken from the config when planning. A plan
@@ -106,6 +124,14 @@ impl fmt::Debug for ChangeSecrets {
 }
 
 impl Change {
+    /// The declared resource this change writes; an error for a delete, which writes none.
+    pub fn desired(&self) -> Result<&crate::model::Resource, String> {
+        self.desired
+            .0
+            .as_deref()
+            .ok_or_else(|| format!("`{}` has no declared resource to write", self.address))
+    }
+
     pub fn kind(&self) -> Kind {
         self.address
             .split_once('.')
@@ -307,6 +333,7 @@ pub fn plan(
                 reasons: Vec::new(),
                 warnings: Vec::new(),
                 secrets: secrets_of(desired, resource.kind, resource.key),
+                desired: desired_of(desired, resource.kind, resource.key, None, options),
             }),
             Some(index) => {
                 let object = &live[*index];
@@ -435,12 +462,13 @@ pub fn plan(
                     reasons,
                     warnings,
                     secrets: secrets_of(desired, resource.kind, resource.key),
+                    desired: desired_of(desired, resource.kind, resource.key, Some(object), options),
                 });
             }
         }
     }
     let stale_names = if options.references_by_name {
-        rewrite_name_referrers(desired, &matching, &live, &mut changes)
+        rewrite_name_referrers(desired, &matching, &live, &mut changes, options)
     } else {
         Vec::new()
     };
@@ -467,6 +495,7 @@ pub fn plan(
             reasons: Vec::new(),
             warnings: Vec::new(),
             secrets: ChangeSecrets::default(),
+            desired: Desired::default(),
         });
     }
     // An ignored object stays as it is, so what it references must stay too.
@@ -515,6 +544,7 @@ fn rewrite_name_referrers(
     matching: &Matching<'_>,
     live: &[Live<'_>],
     changes: &mut Vec<Change>,
+    options: &PlanOptions,
 ) -> Vec<String> {
     let renamed: HashMap<String, String> = changes
         .iter()
@@ -563,6 +593,7 @@ fn rewrite_name_referrers(
             )],
             warnings: Vec::new(),
             secrets: secrets_of(desired, resource.kind, resource.key),
+            desired: desired_of(desired, resource.kind, resource.key, Some(object), options),
         });
     }
     let mut notes = Vec::new();
@@ -598,6 +629,42 @@ fn incomparable_secrets(matching: &Matching<'_>, live: &[Live<'_>]) -> Vec<Strin
         }
     }
     notes
+}
+
+/// The declared resource `kind.key` as a change writes it: with the fields the config leaves to
+/// the service taken from `live` (as [`Shape::defaulted`] does for the display), and an email
+/// integration's generated mailbox kept (as [`Shape::computed`] does).
+fn desired_of(
+    model: &Model,
+    kind: Kind,
+    key: &str,
+    live: Option<&Live<'_>>,
+    options: &PlanOptions,
+) -> Desired {
+    use crate::model::{ChannelSettings, Resource};
+    let Some(mut resource) = model.resource(kind, key) else {
+        return Desired::default();
+    };
+    match (&mut resource, live) {
+        (Resource::User(user), Some(Live::User(live))) => {
+            let left = |field: &str| options.service_defaults.contains(&(Kind::User, field));
+            if user.phone.is_none() && left("phone") {
+                user.phone.clone_from(&live.phone);
+            }
+            if user.time_zone.is_none() && left("time_zone") {
+                user.time_zone.clone_from(&live.time_zone);
+            }
+        }
+        (Resource::Integration(integration), Some(Live::Integration(live))) => {
+            if matches!(integration.channel, ChannelSettings::Email { mailbox: None })
+                && matches!(live.channel, ChannelSettings::Email { .. })
+            {
+                integration.channel = live.channel.clone();
+            }
+        }
+        _ => {}
+    }
+    Desired(Some(std::sync::Arc::new(resource)))
 }
 
 /// The secrets of the declared resource `kind.key`, for the change that writes it.

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::model::{Kind, ProviderName};
+use crate::model::{Address, Kind, ProviderName};
 use crate::observed::Observed;
 use crate::plan::Change;
 pub use capabilities::Capabilities;
@@ -101,6 +101,27 @@ pub(crate) fn text(value: &Value, field: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The live id of a declared resource that a change references: known from the plan, or from
+/// the change that created it earlier in this apply.
+pub(crate) fn id_of(address: &Address, ids: &BTreeMap<String, String>) -> Result<String, String> {
+    ids.get(&address.to_string())
+        .cloned()
+        .ok_or_else(|| format!("`{address}` has no id: it was not created"))
+}
+
+/// The live ids of the addresses of `kind` among `addresses`, in their order.
+pub(crate) fn ids_of<'a>(
+    addresses: impl IntoIterator<Item = &'a Address>,
+    kind: Kind,
+    ids: &BTreeMap<String, String>,
+) -> Result<Vec<String>, String> {
+    addresses
+        .into_iter()
+        .filter(|a| a.kind == kind)
+        .map(|a| id_of(a, ids))
+        .collect()
 }
 
 /// Enough of RFC 3986 for a name in a query string.

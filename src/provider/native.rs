@@ -19,10 +19,11 @@ use crate::api::{
     EscalationPolicy, Group, Integration, Outbound, Page, Schedule, User, collection,
 };
 use crate::model::{
-    Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget, OutboundType,
+    Address, Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget, OutboundType,
+    Resource,
     Rotation, Templates,
 };
-use crate::plan::{Action, Attributes, Change};
+use crate::plan::{Action, Change};
 
 /// The largest page the service serves.
 pub const PAGE_SIZE: u64 = 1000;
@@ -469,9 +470,8 @@ impl NativeProvider {
                 } else {
                     None
                 };
-                let after = change.after.as_ref().ok_or("a create without attributes")?;
                 // Built under the lock, not from a copy: copying every id per change is quadratic.
-                let mut body = body(kind, after, &ids.lock().expect("ids lock"), true)?;
+                let mut body = body(change.desired()?, &ids.lock().expect("ids lock"), true)?;
                 with_secrets(&mut body, change);
                 let key =
                     crate::digest::sha256_parts([run_key.as_bytes(), change.address.as_bytes()]);
@@ -486,11 +486,7 @@ impl NativeProvider {
             }
             Action::Update => {
                 let (id, version) = live()?;
-                let after = change
-                    .after
-                    .as_ref()
-                    .ok_or("an update without attributes")?;
-                let mut body = body(kind, after, &ids.lock().expect("ids lock"), false)?;
+                let mut body = body(change.desired()?, &ids.lock().expect("ids lock"), false)?;
                 with_secrets(&mut body, change);
                 let updated = provider
                     .update(kind, id, version, &body)
@@ -510,120 +506,104 @@ impl NativeProvider {
     }
 }
 
-/// The API body for a change's attributes, with references turned into ids.
+/// The API body for the resource a change writes, with references turned into ids.
 fn body(
-    kind: Kind,
-    a: &Attributes,
+    resource: &Resource,
     ids: &BTreeMap<String, String>,
     create: bool,
 ) -> Result<Value, String> {
-    let get = |field: &str| a.get(field).cloned().unwrap_or(Value::Null);
-    let refs = |field: &str, of: Kind| -> Result<Vec<String>, String> {
-        let list = a
-            .get(field)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        ids_of(&list, of, ids)
-    };
-    Ok(match kind {
-        Kind::User => json!({
-            "name": get("name"), "email": get("email"), "phone": get("phone"),
-            "role": get("role"), "time_zone": get("time_zone"),
+    use super::ids_of;
+    Ok(match resource {
+        Resource::User(u) => json!({
+            "name": u.name, "email": u.email, "phone": u.phone,
+            "role": u.role.as_str(), "time_zone": u.time_zone,
         }),
-        Kind::Group => json!({
-            "name": get("name"), "description": get("description"),
-            "member_user_ids": refs("members", Kind::User)?,
-            "member_group_ids": refs("members", Kind::Group)?,
+        Resource::Group(g) => json!({
+            "name": g.name, "description": g.description,
+            "member_user_ids": ids_of(&g.members, Kind::User, ids)?,
+            "member_group_ids": ids_of(&g.members, Kind::Group, ids)?,
         }),
-        Kind::Schedule => {
+        Resource::Schedule(s) => {
             let mut layers = Vec::new();
-            for layer in a
-                .get("layers")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-            {
-                let members = layer
-                    .get("members")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+            for layer in &s.layers {
+                let restrict: Vec<Value> = layer
+                    .restrict
+                    .iter()
+                    .map(|w| {
+                        let days: Vec<&str> = w.days.iter().map(|d| d.as_str()).collect();
+                        json!({"days": days, "from": w.from.strftime("%H:%M").to_string(), "to": w.to.strftime("%H:%M").to_string()})
+                    })
+                    .collect();
                 layers.push(json!({
-                    "name": layer["name"], "start": layer["start"], "rotation": layer["rotation"],
-                    "member_user_ids": ids_of(&members, Kind::User, ids)?,
-                    "restrict": layer["restrict"],
+                    "name": layer.name,
+                    "start": layer.start.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+                    "rotation": layer.rotation.to_string(),
+                    "member_user_ids": ids_of(&layer.members, Kind::User, ids)?,
+                    "restrict": restrict,
                 }));
             }
-            json!({"name": get("name"), "time_zone": get("time_zone"), "layers": layers})
+            json!({"name": s.name, "time_zone": s.time_zone, "layers": layers})
         }
-        Kind::EscalationPolicy => {
+        Resource::EscalationPolicy(p) => {
             let mut steps = Vec::new();
-            for step in a
-                .get("steps")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-            {
-                let notify = step
-                    .get("notify")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+            for step in &p.steps {
                 steps.push(json!({
-                    "delay_minutes": step.get("delay_minutes").cloned().unwrap_or(json!(0)),
-                    "notify_user_ids": ids_of(&notify, Kind::User, ids)?,
-                    "notify_group_ids": ids_of(&notify, Kind::Group, ids)?,
-                    "notify_schedule_ids": ids_of(&notify, Kind::Schedule, ids)?,
-                    "notify_outbound_ids": ids_of(&notify, Kind::Outbound, ids)?,
+                    "delay_minutes": step.delay_minutes,
+                    "notify_user_ids": ids_of(&step.notify, Kind::User, ids)?,
+                    "notify_group_ids": ids_of(&step.notify, Kind::Group, ids)?,
+                    "notify_schedule_ids": ids_of(&step.notify, Kind::Schedule, ids)?,
+                    "notify_outbound_ids": ids_of(&step.notify, Kind::Outbound, ids)?,
                 }));
             }
-            json!({"name": get("name"), "description": get("description"), "repeat": get("repeat"), "steps": steps})
+            json!({"name": p.name, "description": p.description, "repeat": p.repeat, "steps": steps})
         }
-        Kind::Integration => {
-            let policy = get("escalation_policy");
-            let policy = policy.as_str().unwrap_or_default();
-            let policy_id = ids
-                .get(policy)
-                .ok_or_else(|| format!("`{policy}` has no id: it was not created"))?;
+        Resource::Integration(i) => {
+            let policy = Address::new(Kind::EscalationPolicy, &i.escalation_policy);
             let mut settings = serde_json::Map::new();
-            for field in ["interval_minutes", "chat_platform", "chat_channel"] {
-                if let Some(value) = a.get(field).filter(|v| !v.is_null()) {
-                    settings.insert(field.to_owned(), value.clone());
+            let mut mailbox = None;
+            match &i.channel {
+                ChannelSettings::Api => {}
+                ChannelSettings::Email { mailbox: m } => mailbox = m.clone(),
+                ChannelSettings::Chat { platform, channel } => {
+                    settings.insert("chat_platform".to_owned(), json!(platform.as_str()));
+                    settings.insert("chat_channel".to_owned(), json!(channel));
+                }
+                ChannelSettings::Heartbeat { interval_minutes } => {
+                    settings.insert("interval_minutes".to_owned(), json!(interval_minutes));
                 }
             }
-            let mut templates = serde_json::Map::new();
-            for (key, value) in a {
-                if let Some(field) = key.strip_prefix("templates.") {
-                    templates.insert(field.to_owned(), value.clone());
-                }
-            }
+            let templates: serde_json::Map<String, Value> = i
+                .templates
+                .set()
+                .into_iter()
+                .map(|(field, value)| (field.to_owned(), json!(value)))
+                .collect();
             let mut body = json!({
-                "name": get("name"), "escalation_policy_id": policy_id,
-                "recipient_user_ids": refs("recipients", Kind::User)?,
-                "recipient_group_ids": refs("recipients", Kind::Group)?,
-                "enabled": get("enabled"), "settings": settings, "templates": templates,
+                "name": i.name, "escalation_policy_id": super::id_of(&policy, ids)?,
+                "recipient_user_ids": ids_of(&i.recipients, Kind::User, ids)?,
+                "recipient_group_ids": ids_of(&i.recipients, Kind::Group, ids)?,
+                "enabled": i.enabled, "settings": settings, "templates": templates,
             });
-            if let Some(mailbox) = a.get("mailbox").filter(|v| !v.is_null()) {
-                body["mailbox"] = mailbox.clone();
+            if let Some(mailbox) = mailbox {
+                body["mailbox"] = json!(mailbox);
             }
             if create {
-                body["channel"] = get("channel");
-                body["template"] = get("template");
+                body["channel"] = json!(i.channel.channel().as_str());
+                body["template"] = json!(i.template);
             }
             body
         }
-        Kind::Outbound => {
-            // Secret fields are shown, not held, in attributes: `with_secrets` adds them.
-            let mut settings = serde_json::Map::new();
-            for field in ["address", "host", "port", "username", "phone", "channel"] {
-                if let Some(value) = a.get(field).filter(|v| !v.is_null()) {
-                    settings.insert(field.to_owned(), value.clone());
-                }
-            }
-            let mut body = json!({"name": get("name"), "settings": settings});
+        Resource::Outbound(o) => {
+            // Secret fields are not read here: `with_secrets` adds them from the change.
+            let settings: serde_json::Map<String, Value> = o
+                .target
+                .settings()
+                .into_iter()
+                .map(|(field, value)| (field.to_owned(), value))
+                .collect();
+            let mut body = json!({"name": o.name, "settings": settings});
             if create {
-                body["type"] = get("type");
+                body["type"] = json!(o.target.kind().as_str());
             }
             body
         }
@@ -638,23 +618,6 @@ fn with_secrets(body: &mut Value, change: &Change) {
     }
 }
 
-/// Ids of the addresses of `kind` in `list`.
-fn ids_of(
-    list: &[Value],
-    kind: Kind,
-    ids: &BTreeMap<String, String>,
-) -> Result<Vec<String>, String> {
-    let prefix = format!("{kind}.");
-    list.iter()
-        .filter_map(Value::as_str)
-        .filter(|a| a.starts_with(&prefix))
-        .map(|a| {
-            ids.get(a)
-                .cloned()
-                .ok_or_else(|| format!("`{a}` has no id: it was not created"))
-        })
-        .collect()
-}
 
 /// The path of every live object, as Terraform's state file would list them.
 pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
