@@ -462,7 +462,13 @@ pub fn plan(
                     reasons,
                     warnings,
                     secrets: secrets_of(desired, resource.kind, resource.key),
-                    desired: desired_of(desired, resource.kind, resource.key, Some(object), options),
+                    desired: desired_of(
+                        desired,
+                        resource.kind,
+                        resource.key,
+                        Some(object),
+                        options,
+                    ),
                 });
             }
         }
@@ -656,8 +662,10 @@ fn desired_of(
             }
         }
         (Resource::Integration(integration), Some(Live::Integration(live))) => {
-            if matches!(integration.channel, ChannelSettings::Email { mailbox: None })
-                && matches!(live.channel, ChannelSettings::Email { .. })
+            if matches!(
+                integration.channel,
+                ChannelSettings::Email { mailbox: None }
+            ) && matches!(live.channel, ChannelSettings::Email { .. })
             {
                 integration.channel = live.channel.clone();
             }

@@ -19,9 +19,8 @@ use crate::api::{
     EscalationPolicy, Group, Integration, Outbound, Page, Schedule, User, collection,
 };
 use crate::model::{
-    Address, Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget, OutboundType,
-    Resource,
-    Rotation, Templates,
+    Address, Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget,
+    OutboundType, Resource, Rotation, Templates,
 };
 use crate::plan::{Action, Change};
 
@@ -617,7 +616,6 @@ fn with_secrets(body: &mut Value, change: &Change) {
         body["settings"][field] = json!(secret.expose());
     }
 }
-
 
 /// The path of every live object, as Terraform's state file would list them.
 pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {

@@ -29,8 +29,10 @@ use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
 use super::{ProviderError, percent_encode, text, version_of};
-use crate::model::{ChannelSettings, ChatPlatform, Kind, Role, Templates};
-use crate::plan::{Action, Attributes, Change};
+use crate::model::{
+    Address, ChannelSettings, ChatPlatform, EscalationPolicy, Kind, Resource, Templates,
+};
+use crate::plan::{Action, Change};
 use mapping::{ROUTING_ATTRIBUTE, TIERS};
 
 /// The largest page the provider asks for.
@@ -62,18 +64,12 @@ struct LiveNames {
     routing: HashMap<String, u64>,
 }
 
-fn attribute<'a>(a: &'a Attributes, field: &str) -> &'a str {
-    a.get(field).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn addresses(a: &Attributes, field: &str) -> Vec<String> {
-    a.get(field)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect()
+/// A set of addresses in the order of their text (`group.…` before `user.…`), the order
+/// AlertOps's sequences follow.
+fn in_text_order(addresses: &BTreeSet<Address>) -> Vec<String> {
+    let mut list: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+    list.sort();
+    list
 }
 
 /// alertform's live ids for AlertOps objects: the kind and the integer id, since AlertOps numbers
@@ -377,9 +373,9 @@ impl AlertOpsProvider {
             }
             return Ok(Value::Null);
         }
-        let after = change.after.as_ref().ok_or("a change without attributes")?;
-        if kind == Kind::EscalationPolicy {
-            self.write_routing_group(change, after, ids).await?;
+        let desired = change.desired()?;
+        if let Resource::EscalationPolicy(policy) = desired {
+            self.write_routing_group(change, policy, ids).await?;
         }
         let (written, number) =
             if let (Action::Update, Some(id)) = (change.action, change.id.as_deref()) {
@@ -390,7 +386,7 @@ impl AlertOpsProvider {
                     .await
                     .map_err(|e| self.explain(e, &action).to_string())?
                     .body;
-                let body = self.body(kind, after, current, ids)?;
+                let body = self.body(desired, current, ids)?;
                 let written = self
                     .http
                     .send(
@@ -411,7 +407,7 @@ impl AlertOpsProvider {
                         .await
                         .map_err(|e| self.explain(e, &action).to_string())?;
                 }
-                let body = self.body(kind, after, json!({}), ids)?;
+                let body = self.body(desired, json!({}), ids)?;
                 let name = text(&body, name_field);
                 let written = self
                     .create(
@@ -499,24 +495,20 @@ impl AlertOpsProvider {
     /// fields replaced; every other field goes back as it came.
     fn body(
         &self,
-        kind: Kind,
-        a: &Attributes,
+        resource: &Resource,
         mut current: Value,
         ids: &Mutex<BTreeMap<String, String>>,
     ) -> Result<Value, String> {
         let ids = ids.lock().expect("ids lock").clone();
-        match kind {
-            Kind::User => {
-                let name = attribute(a, "name");
-                let (first, last) = mapping::split_name(name)
-                    .ok_or_else(|| format!("`{name}` is not a first and a last name"))?;
-                let email = attribute(a, "email");
-                current["user_name"] = json!(email);
+        match resource {
+            Resource::User(u) => {
+                let (first, last) = mapping::split_name(&u.name)
+                    .ok_or_else(|| format!("`{}` is not a first and a last name", u.name))?;
+                current["user_name"] = json!(u.email);
                 current["first_name"] = json!(first);
                 current["last_name"] = json!(last);
-                let role = Role::parse(attribute(a, "role")).unwrap_or(Role::Responder);
-                current["roles"] = json!([mapping::role_name(role)]);
-                if let Some(zone) = a.get("time_zone").and_then(Value::as_str) {
+                current["roles"] = json!([mapping::role_name(u.role)]);
+                if let Some(zone) = &u.time_zone {
                     current["time_zone"] = json!(mapping::windows_zone(zone).unwrap_or_default());
                 }
                 let mut methods: Vec<Value> = current["contact_methods"]
@@ -526,26 +518,25 @@ impl AlertOpsProvider {
                     .into_iter()
                     .filter(|m| {
                         let name = text(m, "contact_method_name");
-                        name != "Email-Official"
-                            && (name != "SMS-Official" || a.get("phone").is_none_or(Value::is_null))
+                        name != "Email-Official" && (name != "SMS-Official" || u.phone.is_none())
                     })
                     .collect();
-                methods.push(json!({"contact_method_name": "Email-Official", "email": {"email_address": email}, "enabled": true, "sequence": 1}));
-                if let Some(phone) = a.get("phone").and_then(Value::as_str) {
+                methods.push(json!({"contact_method_name": "Email-Official", "email": {"email_address": u.email}, "enabled": true, "sequence": 1}));
+                if let Some(phone) = &u.phone {
                     let (code, number) = crate::model::validate::split_phone(phone)
                         .ok_or_else(|| format!("`{phone}` is not an E.164 number"))?;
                     methods.push(json!({"contact_method_name": "SMS-Official", "sms": {"country_code": code.to_string(), "phone_number": number}, "enabled": true, "sequence": 2}));
                 }
                 current["contact_methods"] = json!(methods);
             }
-            Kind::Group => {
-                current["group_name"] = json!(attribute(a, "name"));
-                current["description"] = match a.get("description").and_then(Value::as_str) {
+            Resource::Group(g) => {
+                current["group_name"] = json!(g.name);
+                current["description"] = match &g.description {
                     Some(d) => json!(d.lines().collect::<Vec<_>>()),
                     None => json!([]),
                 };
                 let mut members = Vec::new();
-                for (sequence, address) in addresses(a, "members").iter().enumerate() {
+                for (sequence, address) in in_text_order(&g.members).iter().enumerate() {
                     members.push(member(
                         address,
                         &self.name_of(address, &ids)?,
@@ -558,19 +549,15 @@ impl AlertOpsProvider {
                     current["dynamic"] = json!(false);
                 }
             }
-            Kind::EscalationPolicy => {
-                current["escalation_policy_name"] = json!(attribute(a, "name"));
-                current["description"] = a.get("description").cloned().unwrap_or(json!(""));
+            Resource::EscalationPolicy(p) => {
+                current["escalation_policy_name"] = json!(p.name);
+                current["description"] = json!(p.description);
                 let live_tiers = current["member_roles"]
                     .as_array()
                     .cloned()
                     .unwrap_or_default();
-                let steps = a
-                    .get("steps")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let tiers: Vec<Value> = steps
+                let tiers: Vec<Value> = p
+                    .steps
                     .iter()
                     .enumerate()
                     .map(|(i, step)| {
@@ -582,7 +569,7 @@ impl AlertOpsProvider {
                             .cloned()
                             .unwrap_or_else(|| json!({"wait_time_between_members_in_mins": 0, "no_of_retries": 0, "retry_interval": 0, "contact_methods": []}));
                         tier["member_role_type"] = json!(role);
-                        tier["role_wait_time_in_mins"] = step.get("delay_minutes").cloned().unwrap_or(json!(0));
+                        tier["role_wait_time_in_mins"] = json!(step.delay_minutes);
                         tier
                     })
                     .collect();
@@ -597,21 +584,19 @@ impl AlertOpsProvider {
                     }
                 }
             }
-            Kind::Integration => {
-                current["inbound_integration_name"] = json!(attribute(a, "name"));
-                let channel = crate::model::Channel::parse(attribute(a, "channel"))
-                    .ok_or("an integration without a channel")?;
-                current["type"] = json!(mapping::integration_type(channel));
-                let slug = attribute(a, "template");
+            Resource::Integration(i) => {
+                current["inbound_integration_name"] = json!(i.name);
+                current["type"] = json!(mapping::integration_type(i.channel.channel()));
                 current["inbound_template_id"] = json!(
-                    mapping::template_id(slug)
-                        .ok_or_else(|| format!("AlertOps has no template for `{slug}`"))?
+                    mapping::template_id(&i.template)
+                        .ok_or_else(|| format!("AlertOps has no template for `{}`", i.template))?
                 );
-                let policy = self.name_of(attribute(a, "escalation_policy"), &ids)?;
+                let policy = Address::new(Kind::EscalationPolicy, &i.escalation_policy);
+                let policy = self.name_of(&policy.to_string(), &ids)?;
                 current["escalation_policy"] = json!(policy);
                 let mut users = Vec::new();
                 let mut groups = vec![mapping::routing_group_name(&policy)];
-                for address in addresses(a, "recipients") {
+                for address in in_text_order(&i.recipients) {
                     let name = self.name_of(&address, &ids)?;
                     if address.starts_with("group.") {
                         groups.push(name);
@@ -621,15 +606,19 @@ impl AlertOpsProvider {
                 }
                 current["recipient_users"] = json!(users);
                 current["recipient_groups"] = json!(groups);
-                current["enabled"] = a.get("enabled").cloned().unwrap_or(json!(true));
-                if let Some(mailbox) = a.get("mailbox").filter(|m| !m.is_null()) {
-                    current["mail_box"] = mailbox.clone();
-                }
-                if let Some(interval) = a.get("interval_minutes").filter(|m| !m.is_null()) {
-                    current["heartbeat_settings"]["heartbeat_interval_in_min"] = interval.clone();
+                current["enabled"] = json!(i.enabled);
+                match &i.channel {
+                    ChannelSettings::Email {
+                        mailbox: Some(mailbox),
+                    } => current["mail_box"] = json!(mailbox),
+                    ChannelSettings::Heartbeat { interval_minutes } => {
+                        current["heartbeat_settings"]["heartbeat_interval_in_min"] =
+                            json!(interval_minutes);
+                    }
+                    _ => {}
                 }
             }
-            Kind::Schedule | Kind::Outbound => {}
+            Resource::Schedule(_) | Resource::Outbound(_) => {}
         }
         Ok(current)
     }
@@ -639,32 +628,18 @@ impl AlertOpsProvider {
     async fn write_routing_group(
         &self,
         change: &Change,
-        after: &Attributes,
+        desired: &EscalationPolicy,
         ids: &Mutex<BTreeMap<String, String>>,
     ) -> Result<(), String> {
-        let policy = attribute(after, "name").to_owned();
-        let before = change
-            .before
-            .as_ref()
-            .map(|b| attribute(b, "name").to_owned());
+        let policy = desired.name.clone();
+        let before = self.live_name(change);
         let ids_now = ids.lock().expect("ids lock").clone();
         // Member → the tiers that name it, in step order.
         let mut roles: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
-        for (index, step) in after
-            .get("steps")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (index, step) in desired.steps.iter().enumerate() {
             let tier = TIERS.get(index).copied().unwrap_or("Manager");
-            for address in step["notify"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                roles.entry(address.to_owned()).or_default().push(tier);
+            for address in in_text_order(&step.notify) {
+                roles.entry(address).or_default().push(tier);
             }
         }
         let mut members = Vec::new();
@@ -734,12 +709,14 @@ impl AlertOpsProvider {
         Ok(())
     }
 
+    /// The name the live object of `change` has now (before the change is written).
+    fn live_name(&self, change: &Change) -> Option<String> {
+        let id = change.id.as_deref()?;
+        self.live.lock().expect("names lock").names.get(id).cloned()
+    }
+
     async fn delete_routing_group(&self, change: &Change) -> Result<(), String> {
-        let Some(name) = change
-            .before
-            .as_ref()
-            .map(|b| attribute(b, "name").to_lowercase())
-        else {
+        let Some(name) = self.live_name(change).map(|n| n.to_lowercase()) else {
             return Ok(());
         };
         let number = self.live.lock().expect("names lock").routing.remove(&name);

@@ -21,8 +21,9 @@ use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
 use super::{ProviderError, delete_once, text, version_of};
+use crate::model::Resource;
 use crate::model::{Kind, LiveSecret, OutboundTarget, OutboundType, Secret, secret_digest};
-use crate::plan::{Action, Attributes, Change, Plan};
+use crate::plan::{Action, Change, Plan};
 
 const INTEGRATIONS: &str = "/api/v1/integrations";
 /// The settings in which Uptinio echoes secrets.
@@ -121,9 +122,10 @@ impl UptinioProvider {
             .iter()
             .filter(|c| matches!(c.action, Action::Create | Action::Replace))
             .filter_map(|c| {
-                let kind = c.after.as_ref().and_then(|a| a.get("type"))?.as_str()?;
-                cannot_create(OutboundType::parse(kind)?)
-                    .map(|why| format!("`{}`: {why}", c.address))
+                let Ok(Resource::Outbound(outbound)) = c.desired() else {
+                    return None;
+                };
+                cannot_create(outbound.target.kind()).map(|why| format!("`{}`: {why}", c.address))
             })
             .collect();
         if refused.is_empty() {
@@ -163,15 +165,17 @@ impl UptinioProvider {
                     .to_owned(),
             ),
             Action::Create | Action::Replace => {
-                let after = change.after.as_ref().ok_or("a create without attributes")?;
-                let target = declared(after, change)?;
+                let Resource::Outbound(outbound) = change.desired()? else {
+                    return Err(format!("`{}` is not an outbound target", change.address));
+                };
+                let target = &outbound.target;
                 if let Some(why) = cannot_create(target.kind()) {
                     return Err(why.to_owned());
                 }
                 if change.action == Action::Replace {
                     self.delete(&live_id()?).await.map_err(|e| e.to_string())?;
                 }
-                let created = self.create(&target).await.map_err(|e| e.to_string())?;
+                let created = self.create(target).await.map_err(|e| e.to_string())?;
                 let uuid = text(&created, "uuid");
                 ids.lock()
                     .expect("ids lock")
@@ -257,51 +261,6 @@ fn secret_fingerprint(uuid: &str, target: &OutboundTarget<String>) -> Vec<String
         .into_iter()
         .map(|(_, value)| secret_digest(uuid, value))
         .collect()
-}
-
-/// The declared target of a change: its attributes, and its secrets from the config.
-fn declared(after: &Attributes, change: &Change) -> Result<OutboundTarget<Secret>, String> {
-    let field = |name: &str| {
-        after
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let secret = |name: &str| {
-        change
-            .secrets
-            .0
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("`{name}` of `{}` has no value to send", change.address))
-    };
-    let kind = OutboundType::parse(&field("type"))
-        .ok_or_else(|| format!("`{}` has no outbound type", change.address))?;
-    Ok(match kind {
-        OutboundType::Webhook => OutboundTarget::Webhook {
-            url: secret("url")?,
-        },
-        OutboundType::Email => OutboundTarget::Email {
-            address: field("address"),
-        },
-        OutboundType::SshRestart => OutboundTarget::SshRestart {
-            host: field("host"),
-            port: after
-                .get("port")
-                .and_then(Value::as_u64)
-                .and_then(|p| u16::try_from(p).ok())
-                .unwrap_or(22),
-            username: field("username"),
-            password: secret("password")?,
-        },
-        OutboundType::Sms => OutboundTarget::Sms {
-            phone: field("phone"),
-        },
-        OutboundType::Slack => OutboundTarget::Slack {
-            channel: field("channel"),
-        },
-    })
 }
 
 /// An integration as apply reports it: Uptinio echoes secrets, which stop here.
