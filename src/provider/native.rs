@@ -562,7 +562,7 @@ fn body(
             let mut mailbox = None;
             match &i.channel {
                 ChannelSettings::Api => {}
-                ChannelSettings::Email { mailbox: m } => mailbox = m.clone(),
+                ChannelSettings::Email { mailbox: m } => mailbox.clone_from(m),
                 ChannelSettings::Chat { platform, channel } => {
                     settings.insert("chat_platform".to_owned(), json!(platform.as_str()));
                     settings.insert("chat_channel".to_owned(), json!(channel));
