@@ -661,14 +661,13 @@ fn desired_of(
                 user.time_zone.clone_from(&live.time_zone);
             }
         }
-        (Resource::Integration(integration), Some(Live::Integration(live))) => {
+        (Resource::Integration(integration), Some(Live::Integration(live)))
             if matches!(
                 integration.channel,
                 ChannelSettings::Email { mailbox: None }
-            ) && matches!(live.channel, ChannelSettings::Email { .. })
-            {
-                integration.channel = live.channel.clone();
-            }
+            ) && matches!(live.channel, ChannelSettings::Email { .. }) =>
+        {
+            integration.channel = live.channel.clone();
         }
         _ => {}
     }
