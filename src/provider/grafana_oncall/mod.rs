@@ -20,8 +20,10 @@ use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
 use super::{ProviderError, no_outbound, percent_encode, text, version_of};
-use crate::model::{ChannelSettings, Kind, Role, Templates};
-use crate::plan::{Action, Attributes, Change};
+use crate::model::{
+    Address, ChannelSettings, EscalationPolicy, Kind, Layer, Resource, Role, Templates,
+};
+use crate::plan::{Action, Change};
 use mapping::{LiveStep, Step, StepCall, StepSpec};
 
 /// OnCall caps `perpage` at 100.
@@ -46,6 +48,8 @@ struct LiveDetail {
     default_routes: HashMap<String, String>,
     /// Web schedule id → its shifts' ids, by level (its layers in order).
     schedule_shifts: HashMap<String, Vec<String>>,
+    /// Web schedule id → its layers as read, by level: what an update compares each layer with.
+    schedule_layers: HashMap<String, Vec<ObservedLayer>>,
     /// Schedule id → ids of the steps that notify it.
     schedule_steps: HashMap<String, Vec<String>>,
 }
@@ -362,7 +366,7 @@ fn observe_schedules(
             ));
         }
         own.retain(|s| s["type"] != "override");
-        let layers = own
+        let layers: Vec<ObservedLayer> = own
             .iter()
             .map(|shift| match mapping::layer_of(shift, &time_zone) {
                 Some((name, start, rotation, members)) => ObservedLayer {
@@ -392,6 +396,7 @@ fn observe_schedules(
         }
         let mut parts = vec![&stable];
         parts.extend(own.iter().copied());
+        detail.schedule_layers.insert(id.clone(), layers.clone());
         observed.push(ObservedSchedule {
             version: version_of(&parts),
             name: text(schedule, "name"),
@@ -593,12 +598,11 @@ impl OnCallProvider {
                 .map_err(failed)?;
             return Ok(Value::Null);
         }
-        let after = change.after.as_ref().ok_or("a change without attributes")?;
-        let desired = desired_steps(after, &ids.lock().expect("ids lock"))?;
-        let name = after
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let Resource::EscalationPolicy(policy) = change.desired()? else {
+            return Err(format!("`{}` is not an escalation policy", change.address));
+        };
+        let desired = desired_steps(policy, &ids.lock().expect("ids lock"))?;
+        let name = policy.name.as_str();
         let chain = if let (Action::Update, Some(id)) = (change.action, &change.id) {
             if change.changed_fields.iter().any(|f| f == "name") {
                 let path = format!("/api/v1/escalation_chains/{id}/");
@@ -656,30 +660,21 @@ impl OnCallProvider {
             }
             return Ok(Value::Null);
         }
-        let after = change.after.as_ref().ok_or("a change without attributes")?;
-        let name = after
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let time_zone = after
-            .get("time_zone")
-            .and_then(Value::as_str)
-            .unwrap_or("UTC");
-        let layers = after
-            .get("layers")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let bodies = {
+        let Resource::Schedule(schedule) = change.desired()? else {
+            return Err(format!("`{}` is not a schedule", change.address));
+        };
+        let (name, time_zone) = (schedule.name.as_str(), schedule.time_zone.as_str());
+        let (bodies, layers) = {
             let ids = ids.lock().expect("ids lock");
-            shift_bodies(&layers, time_zone, &ids)?
+            (
+                shift_bodies(&schedule.layers, time_zone, &ids)?,
+                observed_layers(&schedule.layers, &ids)?,
+            )
         };
         if let (Action::Update, Some(id)) = (change.action, &change.id) {
             let shifts = live_shifts(id);
             if shifts.len() == bodies.len() {
-                let before = change.before.as_ref();
-                let field_changed =
-                    |field: &str| before.and_then(|b| b.get(field)) != after.get(field);
+                let field_changed = |field: &str| change.changed_fields.iter().any(|f| f == field);
                 if field_changed("name") || field_changed("time_zone") {
                     let body = json!({"name": name, "time_zone": time_zone});
                     self.put(
@@ -690,12 +685,17 @@ impl OnCallProvider {
                     .await
                     .map_err(failed)?;
                 }
-                let old_layers = before
-                    .and_then(|b| b.get("layers"))
-                    .and_then(Value::as_array);
+                let live_layers = self
+                    .live
+                    .lock()
+                    .expect("live detail lock")
+                    .schedule_layers
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_default();
                 for (index, (shift, body)) in shifts.iter().zip(&bodies).enumerate() {
-                    let same = !field_changed("time_zone")
-                        && old_layers.and_then(|l| l.get(index)) == layers.get(index);
+                    let same =
+                        !field_changed("time_zone") && live_layers.get(index) == layers.get(index);
                     if !same {
                         self.put(
                             &format!("/api/v1/on_call_shifts/{shift}/"),
@@ -827,22 +827,23 @@ impl OnCallProvider {
                 return Ok(Value::Null);
             }
         }
-        let after = change.after.as_ref().ok_or("a change without attributes")?;
-        let policy = after
-            .get("escalation_policy")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let Resource::Integration(integration) = change.desired()? else {
+            return Err(format!("`{}` is not an integration", change.address));
+        };
+        let policy = format!(
+            "{}.{}",
+            Kind::EscalationPolicy,
+            integration.escalation_policy
+        );
+        let policy = policy.as_str();
         let chain_id = ids
             .lock()
             .expect("ids lock")
             .get(policy)
             .cloned()
             .ok_or_else(|| format!("`{policy}` has no id: it was not created"))?;
-        let name = after
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let templates = templates_body(after);
+        let name = integration.name.as_str();
+        let templates = templates_body(&integration.templates);
         let object = if change.action == Action::Update {
             let id = live_id()?;
             let route = self
@@ -866,11 +867,8 @@ impl OnCallProvider {
             .await
             .map_err(failed)?
         } else {
-            let channel = after
-                .get("channel")
-                .and_then(Value::as_str)
-                .unwrap_or("api");
-            let template = after.get("template").and_then(Value::as_str).unwrap_or("");
+            let channel = integration.channel.channel().as_str();
+            let template = integration.template.as_str();
             let ty = mapping::oncall_type(channel, template).ok_or_else(|| {
                 format!("OnCall has no integration type for {channel} template `{template}`")
             })?;
@@ -972,57 +970,75 @@ fn secretless(mut object: Value) -> Value {
 
 /// The desired OnCall steps of a policy's attributes, with references turned into ids.
 fn desired_steps(
-    after: &Attributes,
+    policy: &EscalationPolicy,
     ids: &BTreeMap<String, String>,
 ) -> Result<Vec<StepSpec>, String> {
-    let id = |address: &str| {
-        ids.get(address)
+    let id = |address: &Address| {
+        ids.get(&address.to_string())
             .cloned()
             .ok_or_else(|| format!("`{address}` has no id in Grafana OnCall"))
     };
     let mut steps = Vec::new();
-    for step in after
-        .get("steps")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for step in &policy.steps {
         let mut converted = Step {
-            delay_minutes: step
-                .get("delay_minutes")
-                .and_then(Value::as_u64)
-                .and_then(|d| u16::try_from(d).ok())
-                .unwrap_or(0),
+            delay_minutes: step.delay_minutes,
             ..Step::default()
         };
-        for address in step
-            .get("notify")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            if address.starts_with("user.") {
-                converted.user_ids.insert(id(address)?);
-            } else if address.starts_with("group.") {
-                converted.team_ids.insert(id(address)?);
-            } else if address.starts_with("schedule.") {
-                converted.schedule_ids.insert(id(address)?);
+        for address in &step.notify {
+            match address.kind {
+                Kind::User => {
+                    converted.user_ids.insert(id(address)?);
+                }
+                Kind::Group => {
+                    converted.team_ids.insert(id(address)?);
+                }
+                Kind::Schedule => {
+                    converted.schedule_ids.insert(id(address)?);
+                }
+                _ => {}
             }
         }
         steps.push(converted);
     }
-    let repeat = after
-        .get("repeat")
-        .and_then(Value::as_u64)
-        .and_then(|r| u8::try_from(r).ok())
-        .unwrap_or(0);
-    Ok(mapping::to_oncall(&steps, repeat))
+    Ok(mapping::to_oncall(&steps, policy.repeat))
 }
 
-/// The shift bodies of a schedule's layers (attributes), members turned into user ids.
+/// The members of `layer` as OnCall user ids, in turn order.
+fn member_ids(layer: &Layer, ids: &BTreeMap<String, String>) -> Result<Vec<String>, String> {
+    layer
+        .members
+        .iter()
+        .map(|address| {
+            ids.get(&address.to_string())
+                .cloned()
+                .ok_or_else(|| format!("`{address}` has no id in Grafana OnCall"))
+        })
+        .collect()
+}
+
+/// A schedule's layers as they will read once written: what an update compares with the live
+/// layers to write only the shifts that change.
+fn observed_layers(
+    layers: &[Layer],
+    ids: &BTreeMap<String, String>,
+) -> Result<Vec<ObservedLayer>, String> {
+    layers
+        .iter()
+        .map(|layer| {
+            Ok(ObservedLayer {
+                name: layer.name.clone(),
+                start: layer.start,
+                rotation: layer.rotation,
+                member_user_ids: member_ids(layer, ids)?,
+                restrict: layer.restrict.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The shift bodies of a schedule's layers, members turned into user ids.
 fn shift_bodies(
-    layers: &[Value],
+    layers: &[Layer],
     time_zone: &str,
     ids: &BTreeMap<String, String>,
 ) -> Result<Vec<Value>, String> {
@@ -1030,26 +1046,11 @@ fn shift_bodies(
         .iter()
         .enumerate()
         .map(|(index, layer)| {
-            let members = layer["members"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(|address| {
-                    ids.get(address)
-                        .cloned()
-                        .ok_or_else(|| format!("`{address}` has no id in Grafana OnCall"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let rotation = layer["rotation"]
-                .as_str()
-                .and_then(crate::model::Rotation::parse)
-                .ok_or("a layer without a rotation")?;
             Ok(mapping::shift_body(
-                layer["name"].as_str().unwrap_or_default(),
-                layer["start"].as_str().unwrap_or_default(),
-                rotation,
-                &members,
+                &layer.name,
+                &layer.start.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+                layer.rotation,
+                &member_ids(layer, ids)?,
                 index + 1,
                 time_zone,
             ))
@@ -1059,12 +1060,13 @@ fn shift_bodies(
 
 /// Every template alertform manages, `null` where the config leaves one out (OnCall resets it
 /// to the type's default; leaving the key out would keep the old value).
-fn templates_body(after: &Attributes) -> Value {
+fn templates_body(templates: &Templates) -> Value {
     let get = |field: &str| {
-        after
-            .get(&format!("templates.{field}"))
-            .cloned()
-            .unwrap_or(Value::Null)
+        templates
+            .set()
+            .into_iter()
+            .find(|(f, _)| *f == field)
+            .map_or(Value::Null, |(_, value)| json!(value))
     };
     json!({
         "grouping_key": get("grouping_key"),
