@@ -21,8 +21,11 @@ use serde_json::{Value, json};
 
 use super::http::{AuthScheme, HttpClient, HttpError};
 use super::{ProviderError, percent_encode, text, version_of};
-use crate::model::{ChannelSettings, Kind, Role, Rotation, Templates};
-use crate::plan::{Action, Attributes, Change, Plan};
+use crate::model::{
+    Address, Channel, ChannelSettings, EscalationPolicy, Integration, Kind, Resource, Role,
+    Rotation, Schedule, Templates,
+};
+use crate::plan::{Action, Change, Plan};
 
 /// PagerDuty's page size cap.
 pub const PAGE_SIZE: u64 = 100;
@@ -58,6 +61,8 @@ struct LiveDetail {
     integrations: HashMap<String, String>,
     /// The account's subdomain (from any object's `html_url`).
     subdomain: Option<String>,
+    /// The account owner's user id (there is one).
+    owners: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for PagerDutyProvider {
@@ -66,10 +71,6 @@ impl std::fmt::Debug for PagerDutyProvider {
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
-}
-
-fn attribute<'a>(after: &'a Attributes, field: &str) -> &'a str {
-    after.get(field).and_then(Value::as_str).unwrap_or_default()
 }
 
 impl PagerDutyProvider {
@@ -107,11 +108,16 @@ impl PagerDutyProvider {
             if change.kind() != Kind::User || change.action == Action::Delete {
                 continue;
             }
-            let role = |a: Option<&Attributes>| a.map(|a| attribute(a, "role").to_owned());
-            let (before, after) = (role(change.before.as_ref()), role(change.after.as_ref()));
-            if before != after
-                && (after.as_deref() == Some("owner") || before.as_deref() == Some("owner"))
-            {
+            let was_owner = change.id.as_ref().is_some_and(|id| {
+                self.live
+                    .lock()
+                    .expect("live detail lock")
+                    .owners
+                    .contains(id)
+            });
+            let will_be_owner =
+                matches!(change.desired(), Ok(Resource::User(u)) if u.role == Role::Owner);
+            if was_owner != will_be_owner {
                 return Err(format!(
                     "`{}`: PagerDuty's API cannot make or unmake the account owner (the owner does that in the web app); change `role` back",
                     change.address
@@ -270,6 +276,7 @@ impl PagerDutyProvider {
                 ));
             }
             if user["role"] == "owner" {
+                detail.owners.insert(id.clone());
                 observed.undeletable.insert(
                     id.clone(),
                     "it is the PagerDuty account owner, whom the API cannot delete: declare it (with `role = \"owner\"`) or leave it alone with `settings.ignore`".to_owned(),
@@ -686,13 +693,14 @@ impl PagerDutyProvider {
                 .await?;
             return Ok(Value::Null);
         }
-        let after = attributes(change)?;
-        let role = Role::parse(attribute(after, "role")).unwrap_or(Role::Responder);
+        let Resource::User(desired) = desired(change)? else {
+            return Err(not_a(change, "user"));
+        };
         let mut fields = json!({
-            "name": attribute(after, "name"), "email": attribute(after, "email"),
-            "role": mapping::pd_role(role),
+            "name": desired.name, "email": desired.email,
+            "role": mapping::pd_role(desired.role),
         });
-        if let Some(zone) = after.get("time_zone").and_then(Value::as_str) {
+        if let Some(zone) = &desired.time_zone {
             fields["time_zone"] = json!(zone);
         }
         let (user, id) = if let (Action::Update, Some(id)) = (change.action, &change.id) {
@@ -720,7 +728,7 @@ impl PagerDutyProvider {
                 )
             })?;
             fields["type"] = json!("user");
-            let email = attribute(after, "email").to_owned();
+            let email = desired.email.clone();
             let created = self
                 .create(
                     "/users",
@@ -744,7 +752,7 @@ impl PagerDutyProvider {
             .insert(change.address.clone(), id.clone());
         let phone_changed =
             change.action == Action::Create || change.changed_fields.iter().any(|f| f == "phone");
-        if let (true, Some(phone)) = (phone_changed, after.get("phone").and_then(Value::as_str)) {
+        if let (true, Some(phone)) = (phone_changed, &desired.phone) {
             self.write_phone(&id, phone).await?;
         }
         Ok(json!({"id": id, "name": user["name"], "email": user["email"]}))
@@ -813,19 +821,17 @@ impl PagerDutyProvider {
                 .await?;
             return Ok(Value::Null);
         }
-        let after = attributes(change)?;
+        let Resource::Group(team) = desired(change)? else {
+            return Err(not_a(change, "group"));
+        };
         let body = json!({"team": {
-            "type": "team", "name": attribute(after, "name"),
-            "description": description(after),
+            "type": "team", "name": team.name,
+            "description": description(team.description.as_deref()),
         }});
         let desired: BTreeSet<String> = {
             let ids = ids.lock().expect("ids lock");
-            after
-                .get("members")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
+            team.members
+                .iter()
                 .map(|address| resolve(&ids, address))
                 .collect::<Result<_, _>>()?
         };
@@ -848,7 +854,7 @@ impl PagerDutyProvider {
                 .unwrap_or_default();
             (id.clone(), members)
         } else {
-            let name = attribute(after, "name").to_owned();
+            let name = team.name.clone();
             let team = self
                 .create("/teams", &body, &[], "create teams", || async {
                     Ok(self
@@ -874,7 +880,7 @@ impl PagerDutyProvider {
             self.delete(&format!("/teams/{id}/users/{user}"), "remove team members")
                 .await?;
         }
-        Ok(json!({"id": id, "name": attribute(after, "name")}))
+        Ok(json!({"id": id, "name": team.name}))
     }
 
     async fn write_policy(
@@ -887,10 +893,12 @@ impl PagerDutyProvider {
             self.delete(&path, "delete escalation policies").await?;
             return Ok(Value::Null);
         }
-        let after = attributes(change)?;
+        let Resource::EscalationPolicy(desired) = desired(change)? else {
+            return Err(not_a(change, "escalation policy"));
+        };
         let body = {
             let ids = ids.lock().expect("ids lock");
-            policy_body(after, &ids)?
+            policy_body(desired, &ids)?
         };
         let policy = if let (Action::Update, Some(id)) = (change.action, &change.id) {
             self.put(
@@ -900,7 +908,7 @@ impl PagerDutyProvider {
             )
             .await?
         } else {
-            let name = attribute(after, "name").to_owned();
+            let name = desired.name.clone();
             self.create(
                 "/escalation_policies",
                 &body,
@@ -935,16 +943,18 @@ impl PagerDutyProvider {
             .await?;
             return Ok(Value::Null);
         }
-        let after = attributes(change)?;
+        let Resource::Schedule(desired) = desired(change)? else {
+            return Err(not_a(change, "schedule"));
+        };
         let body = {
             let ids = ids.lock().expect("ids lock");
-            schedule_body(after, &ids)?
+            schedule_body(desired, &ids)?
         };
         let schedule = if let (Action::Update, Some(id)) = (change.action, &change.id) {
             self.put(&format!("/schedules/{id}"), &body, "update schedules")
                 .await?
         } else {
-            let name = attribute(after, "name").to_owned();
+            let name = desired.name.clone();
             self.create("/schedules", &body, &[], "create schedules", || async {
                 Ok(self
                     .find("/schedules", "schedules", "name", &name)
@@ -978,16 +988,16 @@ impl PagerDutyProvider {
                 return Ok(Value::Null);
             }
         }
-        let after = attributes(change)?;
+        let Resource::Integration(desired) = desired(change)? else {
+            return Err(not_a(change, "integration"));
+        };
         let policy = {
             let ids = ids.lock().expect("ids lock");
-            resolve(&ids, attribute(after, "escalation_policy"))?
+            let address = Address::new(Kind::EscalationPolicy, &desired.escalation_policy);
+            resolve(&ids, &address)?
         };
-        let name = attribute(after, "name").to_owned();
-        let enabled = after
-            .get("enabled")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
+        let name = desired.name.clone();
+        let enabled = desired.enabled;
         let policy_ref = json!({"id": policy, "type": "escalation_policy_reference"});
         let service_id = if let (Action::Update, Some(id)) = (change.action, &change.id) {
             // Name and policy always (the document requires the policy on a PUT); the status
@@ -1039,7 +1049,7 @@ impl PagerDutyProvider {
                 })
                 .await?;
             let service_id = text(&service["service"], "id");
-            self.create_integration(&service_id, &name, after).await?;
+            self.create_integration(&service_id, &name, desired).await?;
             if !enabled {
                 self.put(
                     &format!("/services/{service_id}"),
@@ -1064,10 +1074,10 @@ impl PagerDutyProvider {
         &self,
         service: &str,
         name: &str,
-        after: &Attributes,
+        desired: &Integration,
     ) -> Result<(), ProviderError> {
         let mut integration = json!({"name": name});
-        if attribute(after, "channel") == "email" {
+        if desired.channel.channel() == Channel::Email {
             let subdomain = self
                 .live
                 .lock()
@@ -1081,7 +1091,7 @@ impl PagerDutyProvider {
                 crate::model::key_from_name(name).replace('_', "-")
             ));
         } else {
-            match mapping::vendor_name(attribute(after, "template")) {
+            match mapping::vendor_name(&desired.template) {
                 Some(vendor) => {
                     let id = self.vendor_id(vendor).await?;
                     integration["vendor"] = json!({"id": id, "type": "vendor_reference"});
@@ -1138,13 +1148,8 @@ impl PagerDutyProvider {
 }
 
 /// A description to send: PagerDuty's schema has no null description, so none is empty.
-fn description(after: &Attributes) -> Value {
-    json!(
-        after
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    )
+fn description(description: Option<&str>) -> Value {
+    json!(description.unwrap_or_default())
 }
 
 /// A description as read: empty is none.
@@ -1162,19 +1167,20 @@ fn live_id(change: &Change) -> Result<&str, ProviderError> {
         .ok_or_else(|| missing("the plan has no id for this change"))
 }
 
-fn attributes(change: &Change) -> Result<&Attributes, ProviderError> {
-    change
-        .after
-        .as_ref()
-        .ok_or_else(|| missing("a change without attributes"))
+fn desired(change: &Change) -> Result<&Resource, ProviderError> {
+    change.desired().map_err(ProviderError::Cannot)
+}
+
+fn not_a(change: &Change, what: &str) -> ProviderError {
+    missing(&format!("`{}` is not a declared {what}", change.address))
 }
 
 fn missing(what: &str) -> ProviderError {
     ProviderError::Cannot(what.to_owned())
 }
 
-fn resolve(ids: &BTreeMap<String, String>, address: &str) -> Result<String, ProviderError> {
-    ids.get(address).cloned().ok_or_else(|| {
+fn resolve(ids: &BTreeMap<String, String>, address: &Address) -> Result<String, ProviderError> {
+    ids.get(&address.to_string()).cloned().ok_or_else(|| {
         missing(&format!(
             "`{address}` has no id in PagerDuty: it was not created"
         ))
@@ -1182,38 +1188,26 @@ fn resolve(ids: &BTreeMap<String, String>, address: &str) -> Result<String, Prov
 }
 
 /// An escalation policy's wire body: rules with the converted delays and targets by id.
-fn policy_body(after: &Attributes, ids: &BTreeMap<String, String>) -> Result<Value, ProviderError> {
-    let steps = after
-        .get("steps")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let delays: Vec<u16> = steps
-        .iter()
-        .map(|s| {
-            s["delay_minutes"]
-                .as_u64()
-                .and_then(|d| u16::try_from(d).ok())
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut rules = Vec::with_capacity(steps.len());
-    for (step, delay) in steps.iter().zip(mapping::rule_delays(&delays)) {
+fn policy_body(
+    policy: &EscalationPolicy,
+    ids: &BTreeMap<String, String>,
+) -> Result<Value, ProviderError> {
+    let delays: Vec<u16> = policy.steps.iter().map(|s| s.delay_minutes).collect();
+    let mut rules = Vec::with_capacity(policy.steps.len());
+    for (step, delay) in policy.steps.iter().zip(mapping::rule_delays(&delays)) {
         let mut targets = Vec::new();
-        for address in step["notify"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            let kind = if address.starts_with("schedule.") {
-                "schedule_reference"
-            } else if address.starts_with("user.") {
-                "user_reference"
-            } else {
-                return Err(missing(&format!(
-                    "`{address}`: a PagerDuty rule cannot target it (set `expand_groups = true`)"
-                )));
+        // In the order of their text, as PagerDuty has always been sent them.
+        let mut notify: Vec<&Address> = step.notify.iter().collect();
+        notify.sort_by_key(ToString::to_string);
+        for address in notify {
+            let kind = match address.kind {
+                Kind::Schedule => "schedule_reference",
+                Kind::User => "user_reference",
+                _ => {
+                    return Err(missing(&format!(
+                        "`{address}`: a PagerDuty rule cannot target it (set `expand_groups = true`)"
+                    )));
+                }
             };
             targets.push(json!({"id": resolve(ids, address)?, "type": kind}));
         }
@@ -1221,83 +1215,41 @@ fn policy_body(after: &Attributes, ids: &BTreeMap<String, String>) -> Result<Val
     }
     Ok(json!({"escalation_policy": {
         "type": "escalation_policy",
-        "name": attribute(after, "name"),
-        "description": description(after),
-        "num_loops": after.get("repeat").and_then(Value::as_u64).unwrap_or(0),
+        "name": policy.name,
+        "description": description(policy.description.as_deref()),
+        "num_loops": policy.repeat,
         "escalation_rules": rules,
     }}))
 }
 
-/// A schedule's wire body from its attributes.
+/// A schedule's wire body.
 fn schedule_body(
-    after: &Attributes,
+    schedule: &Schedule,
     ids: &BTreeMap<String, String>,
 ) -> Result<Value, ProviderError> {
-    let time_zone = after
-        .get("time_zone")
-        .and_then(Value::as_str)
-        .unwrap_or("UTC");
     let mut layers = Vec::new();
-    for layer in after
-        .get("layers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let members = layer["members"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
+    for layer in &schedule.layers {
+        let members = layer
+            .members
+            .iter()
             .map(|a| resolve(ids, a))
             .collect::<Result<Vec<_>, _>>()?;
-        let bad = |what: &str| missing(&format!("a layer with {what}"));
-        let start = jiff::civil::DateTime::strptime(
-            "%Y-%m-%dT%H:%M:%S",
-            layer["start"].as_str().unwrap_or_default(),
-        )
-        .map_err(|_| bad("an unreadable start"))?;
-        let rotation = layer["rotation"]
-            .as_str()
-            .and_then(Rotation::parse)
-            .ok_or_else(|| bad("no rotation"))?;
-        let windows = layer["restrict"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|w| {
-                let time = |f: &str| {
-                    jiff::civil::Time::strptime("%H:%M", w[f].as_str().unwrap_or_default()).ok()
-                };
-                Some(crate::model::Window {
-                    days: w["days"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|d| crate::model::Day::parse(d.as_str()?))
-                        .collect(),
-                    from: time("from")?,
-                    to: time("to")?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad("an unreadable window"))?;
         layers.push(
             mapping::layer_body(
-                layer["name"].as_str().unwrap_or_default(),
-                start,
-                rotation,
+                &layer.name,
+                layer.start,
+                layer.rotation,
                 &members,
-                &windows,
-                time_zone,
+                &layer.restrict,
+                &schedule.time_zone,
             )
-            .map_err(|e| bad(&e))?,
+            .map_err(|e| missing(&format!("a layer with {e}")))?,
         );
     }
     Ok(json!({"schedule": {
         "type": "schedule",
-        "name": attribute(after, "name"),
-        "time_zone": time_zone,
+        "name": schedule.name,
+        "time_zone": schedule.time_zone,
         "schedule_layers": layers,
     }}))
 }
