@@ -187,3 +187,6 @@ pub fn delete_threshold_problems(
     }
     problems
 }
+
+#[cfg(test)]
+mod tests;
