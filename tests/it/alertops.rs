@@ -5,22 +5,11 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{
-    TestServer, alertform, copy_example, edit, run_against, send, stderr, stdout,
-};
+use crate::support::{TestServer, alertform, copy_example, edit, send, stderr, stdout};
 
 const QUICKSTART: &str = "examples/quickstart-alertops";
+const VENDOR: crate::support::Vendor = crate::support::ALERTOPS;
 const MULTI_TEAM: &str = "examples/multi-team-alertops/toml";
-
-fn alertops(extra: &[&str]) -> TestServer {
-    let mut args = vec!["--api", "alertops"];
-    args.extend_from_slice(extra);
-    TestServer::start(&args)
-}
-
-fn run(server: &TestServer, command: &str, path: &str, extra: &[&str]) -> std::process::Output {
-    run_against(server, "alertops", command, path, extra)
-}
 
 /// `export --out DIR` against `server`, in `format`.
 fn export(server: &TestServer, out: &std::path::Path, format: &str) {
@@ -40,12 +29,6 @@ fn export(server: &TestServer, out: &std::path::Path, format: &str) {
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
-fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
-    run(server, "plan", path, &["--detailed-exitcode"])
-        .status
-        .code()
-}
-
 fn request(
     server: &TestServer,
     method: reqwest::Method,
@@ -62,10 +45,9 @@ fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
     let mut all = Vec::new();
     loop {
         let url = format!("{path}?limit=100&offset={}", all.len());
-        let (status, page) = (0..20)
-            .map(|_| send(request(server, reqwest::Method::GET, &url)))
-            .find(|(status, _)| *status != 503)
-            .expect("a page answers within 20 tries");
+        let (status, page) = crate::support::retrying(20, std::time::Duration::ZERO, || {
+            request(server, reqwest::Method::GET, &url)
+        });
         assert_eq!(status, 200, "{page}");
         let items = page[key].as_array().cloned().unwrap_or_default();
         let done = items.len() < 100;
@@ -86,10 +68,10 @@ fn find(items: &[Value], field: &str, value: &str) -> Value {
 
 #[test]
 fn renames_of_a_group_and_a_policy_that_integrations_name_apply_in_one_run() {
-    let server = alertops(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = copy_example(QUICKSTART);
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let group_id = find(
         &list(&server, "/api/v2/groups", "groups"),
         "group_name",
@@ -106,7 +88,7 @@ fn renames_of_a_group_and_a_policy_that_integrations_name_apply_in_one_run() {
         "name = \"SRE default\"",
         "name = \"SRE primary\"\nrenamed_from = [\"SRE default\"]",
     );
-    let plan = run(&server, "plan", path, &[]);
+    let plan = VENDOR.run(&server, "plan", path, &[]);
     let text = stdout(&plan);
     // The integrations name both by name: written again, after the renames.
     for address in ["integration.grafana_prod", "integration.nightly_backup"] {
@@ -120,7 +102,7 @@ fn renames_of_a_group_and_a_policy_that_integrations_name_apply_in_one_run() {
     assert!(position("~ group.sre") < position("~ integration.grafana_prod"));
     assert!(position("~ escalation_policy.sre_default") < position("~ integration.nightly_backup"));
     let rejected_before = server.requests_matching(&["status=\"400\""]);
-    let applied = run(&server, "apply", path, &[]);
+    let applied = VENDOR.run(&server, "apply", path, &[]);
     assert!(
         applied.status.success(),
         "{}{}",
@@ -132,7 +114,7 @@ fn renames_of_a_group_and_a_policy_that_integrations_name_apply_in_one_run() {
         server.requests_matching(&["status=\"400\""]),
         rejected_before
     );
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
     let groups = list(&server, "/api/v2/groups", "groups");
     assert_eq!(
         find(&groups, "group_name", "Site Reliability")["group_id"],
@@ -165,8 +147,13 @@ fn renames_of_a_group_and_a_policy_that_integrations_name_apply_in_one_run() {
 
 #[test]
 fn the_policy_is_tiers_of_member_roles_and_its_routing_group_stays_out_of_plans() {
-    let server = alertops(&[]);
-    assert!(run(&server, "apply", QUICKSTART, &[]).status.success());
+    let server = VENDOR.server(&[]);
+    assert!(
+        VENDOR
+            .run(&server, "apply", QUICKSTART, &[])
+            .status
+            .success()
+    );
     let policy = find(
         &list(
             &server,
@@ -200,7 +187,7 @@ fn the_policy_is_tiers_of_member_roles_and_its_routing_group_stays_out_of_plans(
     export(&server, &out, "toml");
     let groups = std::fs::read_to_string(out.join("groups.toml")).unwrap();
     assert!(!groups.contains("escalation"), "{groups}");
-    assert_eq!(plan_code(&server, out.to_str().unwrap()), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, out.to_str().unwrap()), Some(0));
     // A routing group dropped from an integration's recipients in AlertOps is put back.
     let integration = find(
         &list(
@@ -223,17 +210,22 @@ fn the_policy_is_tiers_of_member_roles_and_its_routing_group_stays_out_of_plans(
         .json(&changed),
     );
     assert_eq!(status, 200, "{body}");
-    assert_eq!(plan_code(&server, QUICKSTART), Some(2));
-    assert!(run(&server, "apply", QUICKSTART, &[]).status.success());
-    assert_eq!(plan_code(&server, QUICKSTART), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, QUICKSTART), Some(2));
+    assert!(
+        VENDOR
+            .run(&server, "apply", QUICKSTART, &[])
+            .status
+            .success()
+    );
+    assert_eq!(VENDOR.plan_code(&server, QUICKSTART), Some(0));
 }
 
 #[test]
 fn fields_alertform_does_not_manage_survive_its_updates() {
-    let server = alertops(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = copy_example(QUICKSTART);
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let put = |path: &str, mut object: Value, extra: Value| {
         for (k, v) in extra.as_object().unwrap() {
             object[k] = v.clone();
@@ -290,7 +282,7 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
         json!({"api_settings": {"is_bidirection": true}}),
     );
     assert_eq!(
-        plan_code(&server, path),
+        VENDOR.plan_code(&server, path),
         Some(0),
         "what alertform does not manage is no change"
     );
@@ -311,14 +303,14 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
         "recipients = [\"group.sre\"]",
         "recipients = [\"group.sre\"]\nenabled = false",
     );
-    let applied = run(&server, "apply", path, &[]);
+    let applied = VENDOR.run(&server, "apply", path, &[]);
     assert!(
         applied.status.success(),
         "{}{}",
         stdout(&applied),
         stderr(&applied)
     );
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
     let alice = find(
         &list(&server, "/api/v2/users", "users"),
         "user_name",
@@ -362,11 +354,11 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
 
 #[test]
 fn a_fault_run_converges_with_no_duplicate_and_export_round_trips() {
-    let server = alertops(&["--fail-rate", "0.1", "--fail-after-commit-rate", "0.05"]);
+    let server = VENDOR.server(&["--fail-rate", "0.1", "--fail-after-commit-rate", "0.05"]);
     let mut converged = false;
     for _ in 0..8 {
-        let _ = run(&server, "apply", MULTI_TEAM, &[]);
-        if plan_code(&server, MULTI_TEAM) == Some(0) {
+        let _ = VENDOR.run(&server, "apply", MULTI_TEAM, &[]);
+        if VENDOR.plan_code(&server, MULTI_TEAM) == Some(0) {
             converged = true;
             break;
         }
@@ -410,7 +402,7 @@ fn a_fault_run_converges_with_no_duplicate_and_export_round_trips() {
         export(&server, &out, format);
         let mut converged = false;
         for _ in 0..5 {
-            match plan_code(&server, out.to_str().unwrap()) {
+            match VENDOR.plan_code(&server, out.to_str().unwrap()) {
                 Some(0) => {
                     converged = true;
                     break;
@@ -512,7 +504,7 @@ fn a_key_without_the_role_gets_the_403_explained() {
                         {"key": "key-of-a-basic-user", "user_name": "basic@example.com"}]}"#,
     )
     .unwrap();
-    let server = alertops(&["--seed", seed.to_str().unwrap()]);
+    let server = VENDOR.server(&["--seed", seed.to_str().unwrap()]);
     let as_key = |key: &str, command: &str| {
         alertform(&[
             command,
@@ -543,7 +535,7 @@ fn a_key_without_the_role_gets_the_403_explained() {
         "provider = \"alertops\"",
         "provider = \"alertops\"\nignore = [\"user:ia@*\", \"user:basic@*\"]",
     );
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     edit(
         &config.join("routing.toml"),
         "name = \"Grafana (prod)\"",
@@ -571,7 +563,7 @@ fn a_key_without_the_role_gets_the_403_explained() {
 
 #[test]
 fn the_emulation_speaks_the_dialect_of_the_public_sources() {
-    let server = alertops(&[]);
+    let server = VENDOR.server(&[]);
     let client = crate::support::http_client();
     // A missing or wrong key: 401 `{"reason": "Invalid API Key"}`.
     let (status, body) = send(client.get(format!("{}/api/v2/users", server.url)));
@@ -679,7 +671,7 @@ fn the_emulation_speaks_the_dialect_of_the_public_sources() {
     assert_eq!(status, 404);
     assert!(body["errors"].is_array());
     // Faults come in the same shape.
-    let busy = alertops(&["--fail-rate", "1"]);
+    let busy = VENDOR.server(&["--fail-rate", "1"]);
     let (status, body) = send(request(&busy, reqwest::Method::GET, "/api/v2/users"));
     assert_eq!(status, 503);
     assert!(body["errors"].is_array(), "{body}");
@@ -696,7 +688,7 @@ fn the_provider_doc_names_every_tier_role() {
 
 #[test]
 fn the_api_key_never_reaches_output_or_logs() {
-    let server = alertops(&["-vv"]);
+    let server = VENDOR.server(&["-vv"]);
     let mut seen = String::new();
     for args in [
         vec!["apply", QUICKSTART, "-vv"],

@@ -9,25 +9,8 @@ use serde_json::{Value, json};
 use crate::support::{ISSUE_FAULTS, TestServer, alertform, edit, root, send, stderr, stdout};
 
 const EXAMPLE: &str = "examples/quickstart-oncall";
-
-/// An OnCall emulation seeded with the example's Grafana org.
-fn oncall_server(extra: &[&str]) -> TestServer {
-    crate::support::vendor_server(
-        "grafana_oncall",
-        "examples/quickstart-oncall/grafana-oncall-seed.json",
-        extra,
-    )
-}
-
-fn run(server: &TestServer, command: &str, path: &str, extra: &[&str]) -> std::process::Output {
-    crate::support::run_against(server, "grafana_oncall", command, path, extra)
-}
-
-fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
-    run(server, "plan", path, &["--detailed-exitcode"])
-        .status
-        .code()
-}
+const VENDOR: crate::support::Vendor = crate::support::ONCALL;
+use crate::support::retrying;
 
 /// Every object of an OnCall collection, through its paged list (retrying the faults a test may
 /// have injected: 503s and 429s). Integrations leave out the engine's own `direct_paging` ones.
@@ -46,18 +29,12 @@ fn list_all(server: &TestServer, collection: &str) -> Vec<Value> {
     let mut all = Vec::new();
     let mut page = 1;
     loop {
-        let mut attempts = 0;
-        let (status, body) = loop {
-            let (status, body) = send(server.oncall(
+        let (status, body) = retrying(50, std::time::Duration::from_millis(100), || {
+            server.oncall(
                 Method::GET,
                 &format!("/api/v1/{collection}/?perpage=100&page={page}"),
-            ));
-            attempts += 1;
-            if !matches!(status, 429 | 503) || attempts == 50 {
-                break (status, body);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        };
+            )
+        });
         assert_eq!(status, 200, "{body}");
         all.extend(body["results"].as_array().unwrap().iter().cloned());
         if body["next"].is_null() {
@@ -87,9 +64,9 @@ fn writes(server: &TestServer) -> u64 {
 
 #[test]
 fn the_example_applies_and_replans_to_no_changes() {
-    let server = oncall_server(&[]);
-    assert_eq!(plan_code(&server, EXAMPLE), Some(2));
-    let applied = run(&server, "apply", EXAMPLE, &[]);
+    let server = VENDOR.server(&[]);
+    assert_eq!(VENDOR.plan_code(&server, EXAMPLE), Some(2));
+    let applied = VENDOR.run(&server, "apply", EXAMPLE, &[]);
     assert!(
         applied.status.success(),
         "{}{}",
@@ -112,7 +89,11 @@ fn the_example_applies_and_replans_to_no_changes() {
         !out.contains("direct_paging") && !out.contains("Direct paging"),
         "{out}"
     );
-    assert_eq!(plan_code(&server, EXAMPLE), Some(0), "re-plan is empty");
+    assert_eq!(
+        VENDOR.plan_code(&server, EXAMPLE),
+        Some(0),
+        "re-plan is empty"
+    );
 
     let chains = list(&server, "escalation_chains");
     let sre = by_name(&chains, "SRE default")["id"]
@@ -191,7 +172,7 @@ fn the_example_applies_and_replans_to_no_changes() {
         assert!(!out.contains(token), "a secret was printed: {out}");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("plan.json");
-        let plan = run(
+        let plan = VENDOR.run(
             &server,
             "plan",
             EXAMPLE,
@@ -210,10 +191,10 @@ fn the_example_applies_and_replans_to_no_changes() {
 
 #[test]
 fn a_rename_keeps_the_link_and_a_type_change_replaces_with_a_warning() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let link = |name: &str| {
         by_name(&list(&server, "integrations"), name)["link"]
             .as_str()
@@ -227,14 +208,14 @@ fn a_rename_keeps_the_link_and_a_type_change_replaces_with_a_warning() {
         "name = \"Grafana (prod)\"",
         "name = \"Grafana production\"\nrenamed_from = [\"Grafana (prod)\"]",
     );
-    let plan = run(&server, "plan", path, &[]);
+    let plan = VENDOR.run(&server, "plan", path, &[]);
     let text = stdout(&plan);
     assert!(text.contains("~ integration.grafana_prod"), "{text}");
     assert!(
         text.contains("the id, integration key and endpoint stay"),
         "{text}"
     );
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     assert_eq!(
         link("Grafana production"),
         before,
@@ -246,14 +227,14 @@ fn a_rename_keeps_the_link_and_a_type_change_replaces_with_a_warning() {
         "template = \"grafana\"",
         "template = \"custom\"",
     );
-    let plan = run(&server, "plan", path, &[]);
+    let plan = VENDOR.run(&server, "plan", path, &[]);
     let text = stdout(&plan);
     assert!(text.contains("-/+ integration.grafana_prod"), "{text}");
     assert!(
         text.contains("the integration key and endpoint URL will change"),
         "{text}"
     );
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let replaced = by_name(&list(&server, "integrations"), "Grafana production").clone();
     assert_eq!(replaced["type"], "webhook");
     assert_ne!(
@@ -261,12 +242,12 @@ fn a_rename_keeps_the_link_and_a_type_change_replaces_with_a_warning() {
         before,
         "a new type rotates the link"
     );
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
 
 #[test]
 fn a_step_reorder_is_one_update_with_the_fewest_calls() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
     edit(
@@ -274,19 +255,19 @@ fn a_step_reorder_is_one_update_with_the_fewest_calls() {
         "steps = [{ notify = [\"user.carol\"] }]",
         "steps = [\n  { notify = [\"user.carol\"] },\n  { notify = [\"user.bob\"] },\n  { notify = [\"user.alice\"] },\n]",
     );
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     edit(
         &config.join("routing.toml"),
         "  { notify = [\"user.carol\"] },\n  { notify = [\"user.bob\"] },\n  { notify = [\"user.alice\"] },",
         "  { notify = [\"user.alice\"] },\n  { notify = [\"user.carol\"] },\n  { notify = [\"user.bob\"] },",
     );
-    let plan = run(&server, "plan", path, &[]);
+    let plan = VENDOR.run(&server, "plan", path, &[]);
     let text = stdout(&plan);
     assert!(text.contains("~ escalation_policy.backups"), "{text}");
     assert!(text.contains("Plan: 0 to add, 1 to change"), "{text}");
     let writes_before = writes(&server);
     let puts_before = server.requests_matching(&["method=\"PUT\"", "escalation_policies"]);
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     assert_eq!(
         server.requests_matching(&["method=\"PUT\"", "escalation_policies"]) - puts_before,
         1,
@@ -297,15 +278,15 @@ fn a_step_reorder_is_one_update_with_the_fewest_calls() {
         1,
         "and nothing else is written"
     );
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
 
 #[test]
 fn removing_resources_deletes_them_and_leaves_users_and_teams() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let routing = config.join("routing.toml");
     let text = std::fs::read_to_string(&routing).unwrap();
     let cut = text.find("[escalation_policy.backups]").unwrap();
@@ -313,21 +294,21 @@ fn removing_resources_deletes_them_and_leaves_users_and_teams() {
     let tail = text[end..].to_owned();
     let keep_mail = tail.find("[integration.backup_mail]").unwrap();
     std::fs::write(&routing, format!("{}{}", &text[..cut], &tail[..keep_mail])).unwrap();
-    let plan = run(&server, "plan", path, &[]);
+    let plan = VENDOR.run(&server, "plan", path, &[]);
     let out = stdout(&plan);
     assert!(out.contains("- escalation_policy.backups"), "{out}");
     assert!(out.contains("- integration.backup_reports"), "{out}");
     assert!(!out.contains("- user."), "users are never deleted: {out}");
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     assert_eq!(list(&server, "escalation_chains").len(), 1);
     assert_eq!(list(&server, "integrations").len(), 2);
     assert_eq!(list(&server, "users").len(), 3);
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
 
 #[test]
 fn a_user_missing_in_oncall_is_a_located_plan_error_and_nothing_is_written() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
     edit(
@@ -341,7 +322,7 @@ fn a_user_missing_in_oncall_is_a_located_plan_error_and_nothing_is_written() {
         "name = \"Bob Okafor\"",
     );
     for command in ["plan", "apply"] {
-        let output = run(&server, command, path, &[]);
+        let output = VENDOR.run(&server, command, path, &[]);
         assert_eq!(output.status.code(), Some(1));
         let err = stderr(&output);
         assert!(
@@ -365,7 +346,7 @@ fn a_user_missing_in_oncall_is_a_located_plan_error_and_nothing_is_written() {
 
 #[test]
 fn config_oncall_cannot_express_fails_validate_and_plan_without_a_request() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let validate = alertform(&[
         "validate",
         "examples/quickstart",
@@ -384,7 +365,7 @@ fn config_oncall_cannot_express_fails_validate_and_plan_without_a_request() {
     ] {
         assert!(err.contains(expected), "missing `{expected}` in {err}");
     }
-    let plan = run(&server, "plan", "examples/quickstart", &[]);
+    let plan = VENDOR.run(&server, "plan", "examples/quickstart", &[]);
     assert_eq!(plan.status.code(), Some(1));
     assert_eq!(server.api_requests(), 0, "no request at all");
     // The same config is fine for the alertform service.
@@ -397,7 +378,7 @@ fn config_oncall_cannot_express_fails_validate_and_plan_without_a_request() {
 
 #[test]
 fn a_bad_token_is_a_403_with_a_clear_error() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let output = alertform(&[
         "plan",
         EXAMPLE,
@@ -420,8 +401,8 @@ fn a_bad_token_is_a_403_with_a_clear_error() {
 
 #[test]
 fn export_writes_a_config_that_replans_to_no_changes() {
-    let server = oncall_server(&[]);
-    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let server = VENDOR.server(&[]);
+    assert!(VENDOR.run(&server, "apply", EXAMPLE, &[]).status.success());
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("exported");
     let exported = alertform(&[
@@ -496,12 +477,12 @@ fn generated(n: usize) -> (tempfile::TempDir, String) {
 #[test]
 fn apply_converges_through_faults_without_duplicates() {
     const N: usize = 40;
-    let server = oncall_server(ISSUE_FAULTS);
+    let server = VENDOR.server(ISSUE_FAULTS);
     let (_dir, path) = generated(N);
     let mut converged = false;
     for _ in 0..8 {
-        let _ = run(&server, "apply", &path, &[]);
-        if plan_code(&server, &path) == Some(0) {
+        let _ = VENDOR.run(&server, "apply", &path, &[]);
+        if VENDOR.plan_code(&server, &path) == Some(0) {
             converged = true;
             break;
         }
@@ -531,7 +512,7 @@ fn apply_converges_through_faults_without_duplicates() {
 
 #[test]
 fn the_emulation_speaks_oncall_dialect() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let call = |method: Method, path: &str, body: Option<Value>| {
         let request = server.oncall(method, path);
         send(match body {
@@ -692,7 +673,7 @@ fn the_emulation_speaks_oncall_dialect() {
 
 #[test]
 fn throttled_requests_get_oncalls_429() {
-    let server = oncall_server(&["--rate-limit", "1"]);
+    let server = VENDOR.server(&["--rate-limit", "1"]);
     let throttled = (0..5)
         .map(|_| {
             server
@@ -731,10 +712,10 @@ fn the_provider_doc_marks_read_only_kinds() {
 /// apply over a change made since it was planned.
 #[test]
 fn a_saved_plan_applies_and_notices_a_change_made_since() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     edit(
         &config.join("routing.toml"),
         "delay_minutes = 15",
@@ -742,7 +723,7 @@ fn a_saved_plan_applies_and_notices_a_change_made_since() {
     );
     let file = config.join("plan.json");
     let file = file.to_str().unwrap();
-    let plan = run(&server, "plan", path, &["--out", file]);
+    let plan = VENDOR.run(&server, "plan", path, &["--out", file]);
     assert!(plan.status.success(), "{}", stderr(&plan));
     // Someone renames the chain in OnCall's UI in the meantime.
     let chain = by_name(&list(&server, "escalation_chains"), "Backups")["id"]
@@ -778,7 +759,7 @@ fn a_saved_plan_applies_and_notices_a_change_made_since() {
             .json(&json!({"name": "Backups"})),
     );
     assert_eq!(status, 200);
-    let plan = run(&server, "plan", path, &["--out", file]);
+    let plan = VENDOR.run(&server, "plan", path, &["--out", file]);
     assert!(plan.status.success());
     let applied = apply(file);
     assert!(
@@ -787,15 +768,15 @@ fn a_saved_plan_applies_and_notices_a_change_made_since() {
         stdout(&applied),
         stderr(&applied)
     );
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
 
 #[test]
 fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repointed() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let shift_id = list(&server, "on_call_shifts")[0]["id"].clone();
     let schedule_id = by_name(&list(&server, "schedules"), "SRE rotation")["id"].clone();
 
@@ -804,18 +785,18 @@ fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repo
         "rotation = \"1w\"",
         "rotation = \"2w\"",
     );
-    let plan = run(&server, "plan", path, &[]);
+    let plan = VENDOR.run(&server, "plan", path, &[]);
     assert!(
         stdout(&plan).contains("~ schedule.sre_rotation"),
         "{}",
         stdout(&plan)
     );
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let shifts = list(&server, "on_call_shifts");
     assert_eq!(shifts.len(), 1);
     assert_eq!(shifts[0]["id"], shift_id, "the shift is edited in place");
     assert_eq!(shifts[0]["interval"], 2);
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 
     // OnCall takes a web schedule's shifts only on create: a second layer remakes it.
     let people = config.join("people.toml");
@@ -825,7 +806,7 @@ fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repo
         text + "\n[[schedule.sre_rotation.layer]]\nname = \"Holiday cover\"\nstart = \"2026-12-24T00:00:00\"\nrotation = \"1d\"\nmembers = [\"user.carol\"]\n",
     )
     .unwrap();
-    let applied = run(&server, "apply", path, &[]);
+    let applied = VENDOR.run(&server, "apply", path, &[]);
     assert!(
         applied.status.success(),
         "{}{}",
@@ -851,7 +832,7 @@ fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repo
         2,
         "the old shift went with the old schedule"
     );
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 
     // A restricted layer is something OnCall cannot express: located, before any request.
     let text = std::fs::read_to_string(&people).unwrap();
@@ -861,7 +842,7 @@ fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repo
     )
     .unwrap();
     let before = server.api_requests();
-    let refused = run(&server, "plan", path, &[]);
+    let refused = VENDOR.run(&server, "plan", path, &[]);
     assert_eq!(refused.status.code(), Some(1));
     let err = stderr(&refused);
     assert!(
@@ -874,10 +855,10 @@ fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repo
 
 #[test]
 fn a_schedule_override_made_in_oncall_is_left_alone_and_mentioned() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     // Someone swaps a shift in OnCall's UI: an override shift in the schedule. The API cannot
     // add a shift to a web schedule, so the test remakes the schedule with one, as the UI would
     // hold it.
@@ -939,7 +920,7 @@ fn a_schedule_override_made_in_oncall_is_left_alone_and_mentioned() {
                 .json(&json!({"notify_on_call_from_schedule": remade["id"]})),
         );
     }
-    let plan = run(&server, "plan", path, &["--detailed-exitcode"]);
+    let plan = VENDOR.run(&server, "plan", path, &["--detailed-exitcode"]);
     assert_eq!(
         plan.status.code(),
         Some(0),
@@ -964,7 +945,7 @@ fn by_email(users: &[Value], login: &str) -> Value {
 
 #[test]
 fn plan_errors_can_be_github_annotations() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
     edit(
@@ -972,7 +953,7 @@ fn plan_errors_can_be_github_annotations() {
         "[user.carol]",
         "[user.dave]\nname = \"dave\"\nemail = \"dave@example.com\"\n\n[user.carol]",
     );
-    let output = run(&server, "plan", path, &["--format", "github"]);
+    let output = VENDOR.run(&server, "plan", path, &["--format", "github"]);
     assert_eq!(output.status.code(), Some(1));
     let out = stdout(&output);
     assert!(
@@ -985,7 +966,7 @@ fn plan_errors_can_be_github_annotations() {
 
 #[test]
 fn export_leaves_out_what_it_cannot_name_and_says_so() {
-    let server = oncall_server(&[]);
+    let server = VENDOR.server(&[]);
     let users = list(&server, "users");
     let (_, chain) = send(
         server
@@ -1082,8 +1063,8 @@ fn export_leaves_out_what_it_cannot_name_and_says_so() {
 
 #[test]
 fn show_hides_the_link_and_inbound_email_unless_revealed() {
-    let server = oncall_server(&[]);
-    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let server = VENDOR.server(&[]);
+    assert!(VENDOR.run(&server, "apply", EXAMPLE, &[]).status.success());
     let show = |address: &str, reveal: bool| {
         let mut args = vec![
             "show",

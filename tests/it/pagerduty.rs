@@ -10,28 +10,8 @@ use crate::support::{TestServer, alertform, edit, http_client, root, send, stder
 
 const EXAMPLE: &str = "examples/quickstart-pagerduty";
 const OWNER_EMAIL: &str = "alice@example.com";
-
-/// A PagerDuty emulation seeded with the example's account (Alice owns it).
-fn pd_server(extra: &[&str]) -> TestServer {
-    crate::support::vendor_server(
-        "pagerduty",
-        "examples/quickstart-pagerduty/pagerduty-seed.json",
-        extra,
-    )
-}
-
-/// `alertform COMMAND PATH` against `server`, creating users as the account's owner.
-fn run(server: &TestServer, command: &str, path: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["--from-email", OWNER_EMAIL];
-    args.extend_from_slice(extra);
-    crate::support::run_against(server, "pagerduty", command, path, &args)
-}
-
-fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
-    run(server, "plan", path, &["--detailed-exitcode"])
-        .status
-        .code()
-}
+const VENDOR: crate::support::Vendor = crate::support::PAGERDUTY;
+use crate::support::retrying;
 
 /// A request in PagerDuty's dialect: `Token token=…` and the versioned `Accept`.
 fn pd(server: &TestServer, method: Method, path: &str) -> reqwest::blocking::RequestBuilder {
@@ -47,19 +27,13 @@ fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
     let mut all = Vec::new();
     let mut offset = 0;
     loop {
-        let mut attempts = 0;
-        let (status, body) = loop {
-            let (status, body) = send(pd(
+        let (status, body) = retrying(50, std::time::Duration::from_millis(200), || {
+            pd(
                 server,
                 Method::GET,
                 &format!("{path}{separator}limit=100&offset={offset}"),
-            ));
-            attempts += 1;
-            if !matches!(status, 429 | 503) || attempts == 50 {
-                break (status, body);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        };
+            )
+        });
         assert_eq!(status, 200, "{body}");
         all.extend(body[key].as_array().unwrap().iter().cloned());
         if body["more"] != true {
@@ -94,8 +68,8 @@ fn integration_of(server: &TestServer, service: &str) -> Value {
 
 #[test]
 fn the_example_applies_and_replans_to_no_changes() {
-    let server = pd_server(&[]);
-    let applied = run(&server, "apply", EXAMPLE, &[]);
+    let server = VENDOR.server(&[]);
+    let applied = VENDOR.run(&server, "apply", EXAMPLE, &[]);
     assert!(
         applied.status.success(),
         "{}{}",
@@ -107,12 +81,12 @@ fn the_example_applies_and_replans_to_no_changes() {
     // The plan says which steps page a group's users instead of the group, in every format.
     let expanded = "escalation_policy.sre_default step 2 pages group users by name (expand_groups): group.sre → user.alice, user.bob";
     assert!(out.contains(&format!("note: {expanded}")), "{out}");
-    let markdown = stdout(&run(&server, "plan", EXAMPLE, &["--format", "markdown"]));
+    let markdown = stdout(&VENDOR.run(&server, "plan", EXAMPLE, &["--format", "markdown"]));
     assert!(
         markdown.contains(&format!("> **Note:** {expanded}")),
         "{markdown}"
     );
-    let json: Value = serde_json::from_str(&stdout(&run(
+    let json: Value = serde_json::from_str(&stdout(&VENDOR.run(
         &server,
         "plan",
         EXAMPLE,
@@ -120,7 +94,7 @@ fn the_example_applies_and_replans_to_no_changes() {
     )))
     .unwrap();
     assert_eq!(json["notes"][0], expanded);
-    assert_eq!(plan_code(&server, EXAMPLE), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, EXAMPLE), Some(0));
 
     // What PagerDuty now holds, read through its own API.
     let users = list(&server, "/users?include[]=contact_methods", "users");
@@ -191,7 +165,7 @@ fn the_example_applies_and_replans_to_no_changes() {
 
     // No secret the service returned leaves the provider.
     let key = grafana["integration_key"].as_str().unwrap();
-    let plan = run(&server, "plan", EXAMPLE, &["--format", "json", "-vv"]);
+    let plan = VENDOR.run(&server, "plan", EXAMPLE, &["--format", "json", "-vv"]);
     // A saved plan with a change to an integration in it.
     let (_dir, config) = example_copy();
     edit(
@@ -200,7 +174,7 @@ fn the_example_applies_and_replans_to_no_changes() {
         "name = \"Backup mail\"",
     );
     let saved = config.join("plan.json");
-    let planned = run(
+    let planned = VENDOR.run(
         &server,
         "plan",
         config.to_str().unwrap(),
@@ -230,8 +204,8 @@ fn the_example_applies_and_replans_to_no_changes() {
 
 #[test]
 fn a_no_op_plan_reads_one_page_per_collection() {
-    let server = pd_server(&[]);
-    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let server = VENDOR.server(&[]);
+    assert!(VENDOR.run(&server, "apply", EXAMPLE, &[]).status.success());
     let api_reads = || -> u64 {
         [
             "/users",
@@ -246,17 +220,17 @@ fn a_no_op_plan_reads_one_page_per_collection() {
         .sum()
     };
     let before = api_reads();
-    assert_eq!(plan_code(&server, EXAMPLE), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, EXAMPLE), Some(0));
     let reads = api_reads() - before;
     assert_eq!(reads, 5, "one list request per collection");
 }
 
 #[test]
 fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warning() {
-    let server = pd_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let before = integration_of(&server, "Grafana (prod)");
 
     let routing = config.join("routing.toml");
@@ -265,11 +239,11 @@ fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warn
         "name = \"Grafana (prod)\"",
         "name = \"Grafana (production)\"\nrenamed_from = [\"Grafana (prod)\"]",
     );
-    let planned = run(&server, "plan", path, &[]);
+    let planned = VENDOR.run(&server, "plan", path, &[]);
     let text = stdout(&planned);
     assert!(text.contains("~ integration.grafana_prod"), "{text}");
     assert!(text.contains("integration key and endpoint stay"), "{text}");
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let renamed = integration_of(&server, "Grafana (production)");
     assert_eq!(renamed["id"], before["id"]);
     assert_eq!(
@@ -277,17 +251,17 @@ fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warn
         "the key survives a rename"
     );
     assert_eq!(renamed["name"], "Grafana (production)");
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 
     edit(&routing, "template = \"grafana\"", "template = \"datadog\"");
-    let planned = run(&server, "plan", path, &[]);
+    let planned = VENDOR.run(&server, "plan", path, &[]);
     let text = stdout(&planned);
     assert!(text.contains("-/+ integration.grafana_prod"), "{text}");
     assert!(
         text.contains("the integration key and endpoint URL will change"),
         "{text}"
     );
-    assert!(run(&server, "apply", path, &[]).status.success());
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let replaced = integration_of(&server, "Grafana (production)");
     assert_eq!(replaced["vendor"]["summary"], "Datadog");
     assert_ne!(replaced["integration_key"], before["integration_key"]);
@@ -297,12 +271,12 @@ fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warn
         4,
         "the old service went with its integration"
     );
-    assert_eq!(plan_code(&server, path), Some(0));
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
 
 #[test]
 fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
-    let server = pd_server(&[]);
+    let server = VENDOR.server(&[]);
     let (_dir, config) = example_copy();
     let path = config.to_str().unwrap();
     let people = config.join("people.toml");
@@ -322,7 +296,7 @@ fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
             .replace("[\"user.bob\", \"user.alice\"]", "[\"user.bob\"]"),
     )
     .unwrap();
-    let planned = run(&server, "plan", path, &[]);
+    let planned = VENDOR.run(&server, "plan", path, &[]);
     assert_eq!(planned.status.code(), Some(1), "{}", stdout(&planned));
     let err = stderr(&planned);
     assert!(
@@ -340,7 +314,7 @@ fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
         "role = \"responder\"",
         "role = \"owner\"",
     );
-    let applied = run(&server, "apply", path, &[]);
+    let applied = VENDOR.run(&server, "apply", path, &[]);
     assert_eq!(applied.status.code(), Some(1));
     assert!(
         stderr(&applied).contains("cannot make or unmake the account owner"),
@@ -352,7 +326,7 @@ fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
 
 #[test]
 fn creating_users_without_a_from_address_is_refused_before_any_call() {
-    let server = pd_server(&[]);
+    let server = VENDOR.server(&[]);
     let applied = alertform(&[
         "apply",
         EXAMPLE,
@@ -393,7 +367,7 @@ fn creating_users_without_a_from_address_is_refused_before_any_call() {
 
 #[test]
 fn config_pagerduty_cannot_express_fails_validate_and_plan_without_a_request() {
-    let server = pd_server(&[]);
+    let server = VENDOR.server(&[]);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("org.toml");
     let mut text = std::fs::read_to_string(root().join(EXAMPLE).join("people.toml")).unwrap();
@@ -464,7 +438,7 @@ title = "{{ payload.title }}"
     }
     assert!(err.contains("org.toml:"), "located: {err}");
     assert!(err.contains("PagerDuty cannot express this"), "{err}");
-    let planned = run(&server, "plan", path, &[]);
+    let planned = VENDOR.run(&server, "plan", path, &[]);
     assert_eq!(planned.status.code(), Some(1));
     assert_eq!(
         server.requests_matching(&["method=\"GET\""]),
@@ -475,8 +449,8 @@ title = "{{ payload.title }}"
 
 #[test]
 fn export_writes_a_config_that_replans_to_no_changes() {
-    let server = pd_server(&[]);
-    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let server = VENDOR.server(&[]);
+    assert!(VENDOR.run(&server, "apply", EXAMPLE, &[]).status.success());
     let dir = tempfile::tempdir().unwrap();
     for format in ["toml", "hcl"] {
         let out = dir.path().join(format);
@@ -575,12 +549,12 @@ fn generated(n: usize) -> (tempfile::TempDir, String) {
 }
 
 fn converges_without_duplicates(faults: &[&str], n: usize) -> TestServer {
-    let server = pd_server(faults);
+    let server = VENDOR.server(faults);
     let (_dir, path) = generated(n);
     let mut converged = false;
     for _ in 0..8 {
-        let _ = run(&server, "apply", &path, &[]);
-        if plan_code(&server, &path) == Some(0) {
+        let _ = VENDOR.run(&server, "apply", &path, &[]);
+        if VENDOR.plan_code(&server, &path) == Some(0) {
             converged = true;
             break;
         }
@@ -620,7 +594,7 @@ fn converges_without_duplicates(faults: &[&str], n: usize) -> TestServer {
 
 #[test]
 fn the_emulation_speaks_pagerduty_dialect() {
-    let server = pd_server(&["--rate-limit", "40"]);
+    let server = VENDOR.server(&["--rate-limit", "40"]);
     // A missing or wrong key: 401 in PagerDuty's error shape.
     let (status, body) = send(http_client().get(format!("{}/users", server.url)));
     assert_eq!(status, 401);
@@ -759,8 +733,8 @@ fn the_provider_doc_names_every_vendor_mapping() {
 
 #[test]
 fn show_hides_the_integration_key_unless_revealed() {
-    let server = pd_server(&[]);
-    assert!(run(&server, "apply", EXAMPLE, &[]).status.success());
+    let server = VENDOR.server(&[]);
+    assert!(VENDOR.run(&server, "apply", EXAMPLE, &[]).status.success());
     let key = integration_of(&server, "Grafana (prod)")["integration_key"]
         .as_str()
         .unwrap()
@@ -803,7 +777,7 @@ fn a_kind_with_more_than_ten_thousand_objects_stops_the_plan_with_a_clear_error(
         .collect();
     std::fs::write(&seed, json!({"users": users}).to_string()).unwrap();
     let server = TestServer::start(&["--api", "pagerduty", "--seed", seed.to_str().unwrap()]);
-    let planned = run(&server, "plan", EXAMPLE, &[]);
+    let planned = VENDOR.run(&server, "plan", EXAMPLE, &[]);
     assert_eq!(planned.status.code(), Some(1), "{}", stdout(&planned));
     let err = stderr(&planned);
     assert!(

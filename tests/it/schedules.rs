@@ -254,20 +254,6 @@ fn apply(server: &TestServer, path: &str) -> std::process::Output {
     ])
 }
 
-fn plan_code(server: &TestServer, path: &str) -> Option<i32> {
-    alertform(&[
-        "plan",
-        path,
-        "--endpoint",
-        &server.url,
-        "--token",
-        &server.token,
-        "--detailed-exitcode",
-    ])
-    .status
-    .code()
-}
-
 #[test]
 fn schedules_apply_replan_to_no_changes_and_alerts_reach_who_is_on_call() {
     let server = TestServer::start(&[]);
@@ -280,7 +266,7 @@ fn schedules_apply_replan_to_no_changes_and_alerts_reach_who_is_on_call() {
         stderr(&applied)
     );
     assert!(stdout(&applied).contains("+ schedule.sre_primary"));
-    assert_eq!(plan_code(&server, &path), Some(0));
+    assert_eq!(crate::support::BUNDLED.plan_code(&server, &path), Some(0));
 
     // A change of turn order is an update of the schedule, in place.
     let file = Path::new(dir.path()).join("rota.toml");
@@ -306,7 +292,7 @@ fn schedules_apply_replan_to_no_changes_and_alerts_reach_who_is_on_call() {
     assert!(out.contains("~ schedule.sre_primary"), "{out}");
     assert!(out.contains("Plan: 0 to add, 1 to change"), "{out}");
     assert!(apply(&server, &path).status.success());
-    assert_eq!(plan_code(&server, &path), Some(0));
+    assert_eq!(crate::support::BUNDLED.plan_code(&server, &path), Some(0));
 
     // An alert: each schedule step names who was on call when it ran.
     let show = alertform(&[

@@ -325,6 +325,91 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replace(from, to)).unwrap();
 }
 
+/// How the tests reach one vendor: its emulation's `--api` and seed, and the flags its commands
+/// take against it. One harness for every vendor, so a vendor's tests need no helpers of their
+/// own.
+pub struct Vendor {
+    /// `--api` and `--provider`.
+    pub provider: &'static str,
+    /// The emulation's seed, relative to the repository.
+    pub seed: Option<&'static str>,
+    /// Flags every command against the emulation takes (PagerDuty's `--from-email`).
+    pub flags: &'static [&'static str],
+}
+
+pub const BUNDLED: Vendor = Vendor {
+    provider: "alertform",
+    seed: None,
+    flags: &[],
+};
+
+pub const ONCALL: Vendor = Vendor {
+    provider: "grafana_oncall",
+    seed: Some("examples/quickstart-oncall/grafana-oncall-seed.json"),
+    flags: &[],
+};
+
+/// Seeded with the example's account, which Alice owns; users are made as her.
+pub const PAGERDUTY: Vendor = Vendor {
+    provider: "pagerduty",
+    seed: Some("examples/quickstart-pagerduty/pagerduty-seed.json"),
+    flags: &["--from-email", "alice@example.com"],
+};
+
+pub const ALERTOPS: Vendor = Vendor {
+    provider: "alertops",
+    seed: None,
+    flags: &[],
+};
+
+impl Vendor {
+    /// The vendor's emulation (the bundled service for [`BUNDLED`]), with `extra` flags.
+    pub fn server(&self, extra: &[&str]) -> TestServer {
+        let seed = self.seed.map(|seed| root().join(seed));
+        let mut args = Vec::new();
+        if self.provider != BUNDLED.provider {
+            args.extend(["--api", self.provider]);
+        }
+        if let Some(seed) = &seed {
+            args.extend(["--seed", seed.to_str().unwrap()]);
+        }
+        args.extend_from_slice(extra);
+        TestServer::start(&args)
+    }
+
+    /// `alertform COMMAND PATH` against `server` (applies auto-approved), then `extra`.
+    pub fn run(&self, server: &TestServer, command: &str, path: &str, extra: &[&str]) -> Output {
+        let mut args = self.flags.to_vec();
+        args.extend_from_slice(extra);
+        run_against(server, self.provider, command, path, &args)
+    }
+
+    /// The exit status of `plan --detailed-exitcode`: 0 for no changes, 2 for changes.
+    pub fn plan_code(&self, server: &TestServer, path: &str) -> Option<i32> {
+        self.run(server, "plan", path, &["--detailed-exitcode"])
+            .status
+            .code()
+    }
+}
+
+/// Sends the request `make` builds until it is answered with neither 429 nor 503 (faults a test
+/// injected), at most `attempts` times, `pause` apart; the last answer.
+pub fn retrying(
+    attempts: usize,
+    pause: std::time::Duration,
+    make: impl Fn() -> reqwest::blocking::RequestBuilder,
+) -> (u16, serde_json::Value) {
+    let mut answer = send(make());
+    for _ in 1..attempts {
+        if !matches!(answer.0, 429 | 503) {
+            break;
+        }
+        std::thread::sleep(pause);
+        answer = send(make());
+    }
+    answer
+}
+
 /// A vendor emulation (`serve --api API`) seeded from `seed` (relative to the repository).
 pub fn vendor_server(api: &str, seed: &str, extra: &[&str]) -> TestServer {
     let seed = root().join(seed);
