@@ -10,7 +10,7 @@ use crate::support::{ISSUE_FAULTS, TestServer, alertform, edit, root, send, stde
 
 const EXAMPLE: &str = "examples/quickstart-oncall";
 const VENDOR: crate::support::Vendor = crate::support::ONCALL;
-use crate::support::retrying;
+use crate::support::{by_name, retrying};
 
 /// Every object of an OnCall collection, through its paged list (retrying the faults a test may
 /// have injected: 503s and 429s). Integrations leave out the engine's own `direct_paging` ones.
@@ -44,22 +44,8 @@ fn list_all(server: &TestServer, collection: &str) -> Vec<Value> {
     }
 }
 
-fn by_name<'a>(objects: &'a [Value], name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["name"] == name)
-        .unwrap_or_else(|| panic!("no `{name}` in {objects:?}"))
-}
-
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
     crate::support::copy_example(EXAMPLE)
-}
-
-fn writes(server: &TestServer) -> u64 {
-    ["POST", "PUT", "DELETE"]
-        .iter()
-        .map(|m| server.requests_matching(&[&format!("method=\"{m}\""), "/api/v1/"]))
-        .sum()
 }
 
 #[test]
@@ -265,7 +251,7 @@ fn a_step_reorder_is_one_update_with_the_fewest_calls() {
     let text = stdout(&plan);
     assert!(text.contains("~ escalation_policy.backups"), "{text}");
     assert!(text.contains("Plan: 0 to add, 1 to change"), "{text}");
-    let writes_before = writes(&server);
+    let writes_before = server.writes("/api/v1/");
     let puts_before = server.requests_matching(&["method=\"PUT\"", "escalation_policies"]);
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     assert_eq!(
@@ -274,7 +260,7 @@ fn a_step_reorder_is_one_update_with_the_fewest_calls() {
         "moving one step is one call"
     );
     assert_eq!(
-        writes(&server) - writes_before,
+        server.writes("/api/v1/") - writes_before,
         1,
         "and nothing else is written"
     );
@@ -341,7 +327,7 @@ fn a_user_missing_in_oncall_is_a_located_plan_error_and_nothing_is_written() {
             "{err}"
         );
     }
-    assert_eq!(writes(&server), 0, "no write");
+    assert_eq!(server.writes("/api/v1/"), 0, "no write");
 }
 
 #[test]

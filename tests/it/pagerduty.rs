@@ -11,7 +11,7 @@ use crate::support::{TestServer, alertform, edit, http_client, root, send, stder
 const EXAMPLE: &str = "examples/quickstart-pagerduty";
 const OWNER_EMAIL: &str = "alice@example.com";
 const VENDOR: crate::support::Vendor = crate::support::PAGERDUTY;
-use crate::support::retrying;
+use crate::support::{by_name, retrying};
 
 /// A request in PagerDuty's dialect: `Token token=…` and the versioned `Accept`.
 fn pd(server: &TestServer, method: Method, path: &str) -> reqwest::blocking::RequestBuilder {
@@ -43,22 +43,8 @@ fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
     }
 }
 
-fn by_name<'a>(objects: &'a [Value], name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["name"] == name)
-        .unwrap_or_else(|| panic!("no `{name}` among {objects:?}"))
-}
-
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
     crate::support::copy_example(EXAMPLE)
-}
-
-fn writes(server: &TestServer) -> u64 {
-    ["POST", "PUT", "DELETE"]
-        .iter()
-        .map(|m| server.requests_matching(&[&format!("method=\"{m}\"")]))
-        .sum()
 }
 
 fn integration_of(server: &TestServer, service: &str) -> Value {
@@ -304,7 +290,7 @@ fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
         "{err}"
     );
     assert!(err.contains("settings.ignore"), "{err}");
-    assert_eq!(writes(&server), 0);
+    assert_eq!(server.writes(""), 0);
 
     // Making Bob the owner: a preflight error, nothing written.
     let (_dir2, config) = example_copy();
@@ -321,7 +307,7 @@ fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
         "{}",
         stderr(&applied)
     );
-    assert_eq!(writes(&server), 0);
+    assert_eq!(server.writes(""), 0);
 }
 
 #[test]
@@ -345,7 +331,7 @@ fn creating_users_without_a_from_address_is_refused_before_any_call() {
         "{err}"
     );
     assert!(err.contains("nothing was changed"), "{err}");
-    assert_eq!(writes(&server), 0);
+    assert_eq!(server.writes(""), 0);
     // `plan` says so too, rather than promising what apply would refuse.
     let planned = alertform(&[
         "plan",

@@ -232,6 +232,14 @@ impl TestServer {
             .header("authorization", &self.token)
     }
 
+    /// Writes (POST, PUT, DELETE) answered so far on routes containing `route` ("" for all).
+    pub fn writes(&self, route: &str) -> u64 {
+        ["POST", "PUT", "DELETE"]
+            .iter()
+            .map(|m| self.requests_matching(&[&format!("method=\"{m}\""), route]))
+            .sum()
+    }
+
     /// Requests answered so far whose `/metrics` line contains every one of `parts` (e.g.
     /// `method="PUT"` and a route).
     pub fn requests_matching(&self, parts: &[&str]) -> u64 {
@@ -390,6 +398,14 @@ impl Vendor {
             .status
             .code()
     }
+}
+
+/// The object of `objects` named `name`.
+pub fn by_name<'a>(objects: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    objects
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("no `{name}` among {objects:?}"))
 }
 
 /// Sends the request `make` builds until it is answered with neither 429 nor 503 (faults a test
