@@ -28,7 +28,7 @@ const POLL: Duration = Duration::from_millis(100);
 const BATCH: i64 = 16;
 
 fn millis_now() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    jiff::Timestamp::now().as_millisecond()
 }
 
 /// Records the deliveries an alert's routing calls for: one per webhook target of each step, due

@@ -50,12 +50,25 @@ fn id_prefix(kind: Kind) -> &'static str {
 
 /// Opaque ids that sort by creation time: prefix, milliseconds, randomness.
 pub fn new_id(prefix: &str) -> String {
-    let millis = chrono::Utc::now().timestamp_millis();
+    let millis = jiff::Timestamp::now().as_millisecond();
     format!("{prefix}_{millis:012x}{}", random_hex(5))
 }
 
+/// Now in RFC 3339, UTC, to the millisecond: `2026-12-03T18:41:31.123Z`.
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    let now = jiff::Timestamp::now();
+    format!(
+        "{}.{:03}Z",
+        now.strftime("%Y-%m-%dT%H:%M:%S"),
+        now.subsec_millisecond()
+    )
+}
+
+/// Now in RFC 3339, UTC, to the second (truncated): `2026-12-03T18:41:31Z`.
+pub fn now_seconds() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// A stored object as read from the database.
@@ -1180,7 +1193,7 @@ pub async fn create(
     let secret = app.secret.clone();
     let row = app
         .write(move |tx| {
-            let now_secs = chrono::Utc::now().timestamp();
+            let now_secs = jiff::Timestamp::now().as_second();
             if let Some(key) = &idempotency_key {
                 let earlier: Option<(String, String, i64)> = tx
                     .query_row(

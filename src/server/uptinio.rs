@@ -183,7 +183,7 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), UptinioError> {
 }
 
 fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    super::resources::now_seconds()
 }
 
 /// An Uptinio-style uuid.
