@@ -13,11 +13,13 @@
 //!                           apply (ordered, concurrent calls through provider)
 //! ```
 //!
-//! - [`config`]: reads TOML and HCL into one spanned tree, decodes it, locates every problem.
-//! - [`model`]: the validated desired state, references resolved.
-//! - [`provider`], [`plan`], [`apply`]: live state, the pure diff, and carrying it out. A
-//!   provider per live service (alertform's own, Grafana OnCall, PagerDuty, AlertOps, Uptinio) behind one
-//!   boundary, each declaring what it can hold.
+//! - [`config`]: reads TOML and HCL into one spanned tree, decodes it, locates every problem, and
+//!   lowers it into [`model`]: the validated desired state, references resolved.
+//! - [`observed`]: live state as plain data, the floor under [`plan`] and every provider.
+//! - [`provider`], [`plan`], [`apply`], [`ops`]: reading live state, the pure diff, carrying it
+//!   out, and the operations commands share. A client per live service behind one [`provider::Vendor`]
+//!   trait, each declaring what it can hold; [`registry`] lists them, one line a vendor.
+//! - [`words`]: English for messages, a leaf.
 //! - [`schedule`]: who is on call when, the rotation maths (pure).
 //! - [`server`]: the bundled backing service, beside the flow (it delivers alerts to webhook
 //!   targets), and local emulations of vendors' APIs (`serve --api`) over the same store.
