@@ -3,11 +3,14 @@
 //! `offset`/`limit` paging with `more` (at most 100 a page, offset + limit ≤ 10,000), error bodies
 //! `{"error": {"message", "code", "errors"}}`, the `From` header on user creation, references
 //! `{id, type: "<kind>_reference", summary, self, html_url}`, and a per-minute rate limit with the
-//! `ratelimit-*` headers. State lives in [`super::vendor`]; this module only translates. Every
+//! `ratelimit-*` headers. State lives in [`super::vendor`]; the account's rules over it are in
+//! `rules.rs` (moving there handler by handler); this module translates. Every
 //! assumption where PagerDuty's published sources are silent is in `docs/providers/pagerduty.md`.
 //!
 //! An account always has exactly one owner, who cannot be made, changed or deleted through the
 //! API: the emulation makes one at start (from `serve --seed`, or a default).
+
+mod rules;
 
 use std::collections::{HashMap, HashSet};
 
@@ -993,53 +996,7 @@ async fn update_user(
 
 async fn delete_user(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     transact(&app, &headers, move |tx, _| {
-        let user = USERS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        if user["role"] == "owner" {
-            return Err(PdError::invalid("The account owner cannot be deleted"));
-        }
-        let targeted = POLICIES.all(tx, None)?.into_iter().find(|p| {
-            p["escalation_rules"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|r| r["targets"].as_array().into_iter().flatten())
-                .any(|t| t["id"] == id.as_str())
-        });
-        if let Some(policy) = targeted {
-            return Err(PdError::invalid(format!(
-                "User is a target of escalation policy {}: remove them from it first",
-                text(&policy, "name")
-            )));
-        }
-        let layered = SCHEDULES.all(tx, None)?.into_iter().find(|s| {
-            s["schedule_layers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|l| l["users"].as_array().into_iter().flatten())
-                .any(|u| u["user"]["id"] == id.as_str())
-        });
-        if let Some(schedule) = layered {
-            return Err(PdError::invalid(format!(
-                "User is on schedule {}: remove them from it first",
-                text(&schedule, "name")
-            )));
-        }
-        USERS.delete(tx, &id)?;
-        for method in CONTACT_METHODS.all(tx, Some(&id))? {
-            CONTACT_METHODS.delete(tx, text(&method, "id"))?;
-        }
-        for mut team in TEAMS.all(tx, None)? {
-            let before = team["members"].as_array().map_or(0, Vec::len);
-            if let Some(members) = team["members"].as_array_mut() {
-                members.retain(|m| m["user_id"] != id.as_str());
-            }
-            if team["members"].as_array().map_or(0, Vec::len) != before {
-                let name = text(&team, "name").to_owned();
-                TEAMS.put(tx, &team, &name, 0)?;
-            }
-        }
-        Ok(Value::Null)
+        rules::delete_user(tx, &id).map(|()| Value::Null)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
