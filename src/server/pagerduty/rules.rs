@@ -94,7 +94,7 @@ mod tests {
     fn the_owner_cannot_be_deleted() {
         let (_dir, store, _) = account(|_, _| {});
         let owner = store
-            .read(|tx| Ok(USERS.all(tx, None)?))
+            .read(|tx| USERS.all(tx, None))
             .unwrap()
             .into_iter()
             .find(|u| u["role"] == "owner")
@@ -121,7 +121,7 @@ mod tests {
         });
         let refused = refusal(&store, &bob).unwrap();
         assert!(refused.contains("schedule Primary"), "{refused}");
-        assert!(store.read(|tx| Ok(USERS.get(tx, &bob)?)).unwrap().is_some());
+        assert!(store.read(|tx| USERS.get(tx, &bob)).unwrap().is_some());
     }
 
     #[test]
