@@ -59,47 +59,36 @@ impl Observed {
         }
     }
 
+    /// The (id, version) of every live object of `kind`: the one place that names every kind's
+    /// collection.
+    pub fn of_kind(&self, kind: Kind) -> Vec<(&str, u64)> {
+        fn pairs<'a, T>(
+            objects: &'a [T],
+            f: impl Fn(&'a T) -> (&'a str, u64),
+        ) -> Vec<(&'a str, u64)> {
+            objects.iter().map(f).collect()
+        }
+        match kind {
+            Kind::User => pairs(&self.users, |o| (&o.id, o.version)),
+            Kind::Group => pairs(&self.groups, |o| (&o.id, o.version)),
+            Kind::Schedule => pairs(&self.schedules, |o| (&o.id, o.version)),
+            Kind::EscalationPolicy => pairs(&self.escalation_policies, |o| (&o.id, o.version)),
+            Kind::Integration => pairs(&self.integrations, |o| (&o.id, o.version)),
+            Kind::Outbound => pairs(&self.outbound, |o| (&o.id, o.version)),
+        }
+    }
+
     /// Objects of every kind, as (kind, id, version).
     pub fn versions(&self) -> impl Iterator<Item = (Kind, &str, u64)> {
-        let users = self
-            .users
-            .iter()
-            .map(|o| (Kind::User, o.id.as_str(), o.version));
-        let groups = self
-            .groups
-            .iter()
-            .map(|o| (Kind::Group, o.id.as_str(), o.version));
-        let schedules = self
-            .schedules
-            .iter()
-            .map(|o| (Kind::Schedule, o.id.as_str(), o.version));
-        let policies = self
-            .escalation_policies
-            .iter()
-            .map(|o| (Kind::EscalationPolicy, o.id.as_str(), o.version));
-        let integrations = self
-            .integrations
-            .iter()
-            .map(|o| (Kind::Integration, o.id.as_str(), o.version));
-        let outbound = self
-            .outbound
-            .iter()
-            .map(|o| (Kind::Outbound, o.id.as_str(), o.version));
-        users
-            .chain(groups)
-            .chain(schedules)
-            .chain(policies)
-            .chain(integrations)
-            .chain(outbound)
+        Kind::ALL.iter().flat_map(move |&kind| {
+            self.of_kind(kind)
+                .into_iter()
+                .map(move |(id, version)| (kind, id, version))
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.users.len()
-            + self.groups.len()
-            + self.schedules.len()
-            + self.escalation_policies.len()
-            + self.integrations.len()
-            + self.outbound.len()
+        Kind::ALL.iter().map(|&kind| self.of_kind(kind).len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -25,16 +25,22 @@ pub struct Model {
 }
 
 impl Model {
+    /// The keys of the declared resources of `kind`, in order: the one place that names every
+    /// kind's collection (counts and addresses follow from it).
+    pub fn keys(&self, kind: Kind) -> Box<dyn Iterator<Item = &String> + '_> {
+        match kind {
+            Kind::User => Box::new(self.users.keys()),
+            Kind::Group => Box::new(self.groups.keys()),
+            Kind::Schedule => Box::new(self.schedules.keys()),
+            Kind::EscalationPolicy => Box::new(self.escalation_policies.keys()),
+            Kind::Integration => Box::new(self.integrations.keys()),
+            Kind::Outbound => Box::new(self.outbound.keys()),
+        }
+    }
+
     /// How many resources of `kind` the model declares.
     pub fn count(&self, kind: Kind) -> usize {
-        match kind {
-            Kind::User => self.users.len(),
-            Kind::Group => self.groups.len(),
-            Kind::Schedule => self.schedules.len(),
-            Kind::EscalationPolicy => self.escalation_policies.len(),
-            Kind::Integration => self.integrations.len(),
-            Kind::Outbound => self.outbound.len(),
-        }
+        self.keys(kind).count()
     }
 }
 
@@ -124,30 +130,9 @@ impl Model {
 
     /// Every declared address, in kind order.
     pub fn addresses(&self) -> Vec<Address> {
-        let users = self.users.keys().map(|k| Address::new(Kind::User, k));
-        let groups = self.groups.keys().map(|k| Address::new(Kind::Group, k));
-        let schedules = self
-            .schedules
-            .keys()
-            .map(|k| Address::new(Kind::Schedule, k));
-        let policies = self
-            .escalation_policies
-            .keys()
-            .map(|k| Address::new(Kind::EscalationPolicy, k));
-        let integrations = self
-            .integrations
-            .keys()
-            .map(|k| Address::new(Kind::Integration, k));
-        let outbound = self
-            .outbound
-            .keys()
-            .map(|k| Address::new(Kind::Outbound, k));
-        users
-            .chain(groups)
-            .chain(schedules)
-            .chain(policies)
-            .chain(integrations)
-            .chain(outbound)
+        Kind::ALL
+            .iter()
+            .flat_map(|&kind| self.keys(kind).map(move |key| Address::new(kind, key)))
             .collect()
     }
 
