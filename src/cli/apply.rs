@@ -129,20 +129,11 @@ struct Run<'a> {
 impl Run<'_> {
     async fn execute(&self, options: PlanOptions) -> ExitStatus {
         let printer = self.printer;
-        let planned = match crate::ops::plan(
-            &self.connection.provider,
-            &self.checked.model,
-            &self.checked.notes,
-            &options,
-        )
-        .await
-        {
-            Ok(planned) => planned,
-            Err(err) => {
-                printer.note(format!("error: {err}"));
-                return ExitStatus::Failure;
-            }
-        };
+        let planned =
+            match super::plan_checked(self.connection, self.checked, &options, printer).await {
+                Ok(planned) => planned,
+                Err(status) => return status,
+            };
         let observed = planned.observed;
         let versions: BTreeMap<String, u64> = observed
             .versions()

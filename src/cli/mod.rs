@@ -204,6 +204,27 @@ fn load_checked(
     })
 }
 
+/// Plans `checked` against the connection's service (see [`crate::ops::plan`]); a service that
+/// cannot be read is said, and is the command's failure.
+async fn plan_checked(
+    connection: &service::Connection,
+    checked: &Checked,
+    options: &crate::plan::PlanOptions,
+    printer: &Printer,
+) -> Result<crate::ops::Planned, ExitStatus> {
+    crate::ops::plan(
+        &connection.provider,
+        &checked.model,
+        &checked.notes,
+        options,
+    )
+    .await
+    .map_err(|err| {
+        printer.note(format!("error: {err}"));
+        ExitStatus::Failure
+    })
+}
+
 /// Prints why there is no plan. A declared object a read-only kind lacks or differs from is a
 /// located problem (it is the config that must change); the rest are plain errors.
 fn report_plan_errors(

@@ -89,19 +89,9 @@ async fn plan_with(
     printer: &Printer,
 ) -> ExitStatus {
     let started = std::time::Instant::now();
-    let planned = match crate::ops::plan(
-        &connection.provider,
-        &checked.model,
-        &checked.notes,
-        options,
-    )
-    .await
-    {
+    let planned = match super::plan_checked(connection, checked, options, printer).await {
         Ok(planned) => planned,
-        Err(err) => {
-            printer.note(format!("error: {err}"));
-            return ExitStatus::Failure;
-        }
+        Err(status) => return status,
     };
     let observed = planned.observed;
     let plan = match planned.plan {

@@ -298,6 +298,19 @@ pub struct Window {
     pub to: jiff::civil::Time,
 }
 
+impl Window {
+    /// The window as config and the bundled API spell it: `{"days": […], "from": "HH:MM",
+    /// "to": "HH:MM"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let days: Vec<&str> = self.days.iter().map(|d| d.as_str()).collect();
+        serde_json::json!({
+            "days": days,
+            "from": self.from.strftime("%H:%M").to_string(),
+            "to": self.to.strftime("%H:%M").to_string(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscalationPolicy {
     pub name: String,

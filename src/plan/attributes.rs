@@ -190,14 +190,7 @@ pub struct LayerShape<'a> {
 
 impl LayerShape<'_> {
     fn value(&self) -> Value {
-        let restrict: Vec<Value> = self
-            .restrict
-            .iter()
-            .map(|w| {
-                let days: Vec<&str> = w.days.iter().map(|d| d.as_str()).collect();
-                json!({"days": days, "from": w.from.strftime("%H:%M").to_string(), "to": w.to.strftime("%H:%M").to_string()})
-            })
-            .collect();
+        let restrict: Vec<Value> = self.restrict.iter().map(Window::to_json).collect();
         json!({
             "name": self.name,
             "start": self.start.strftime("%Y-%m-%dT%H:%M:%S").to_string(),

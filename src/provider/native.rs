@@ -20,7 +20,7 @@ use crate::api::{
 };
 use crate::model::{
     Address, Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget,
-    OutboundType, Resource, Rotation, Templates,
+    OutboundType, Resource, Rotation, Templates, Window,
 };
 use crate::plan::{Action, Change};
 
@@ -525,14 +525,7 @@ fn body(
         Resource::Schedule(s) => {
             let mut layers = Vec::new();
             for layer in &s.layers {
-                let restrict: Vec<Value> = layer
-                    .restrict
-                    .iter()
-                    .map(|w| {
-                        let days: Vec<&str> = w.days.iter().map(|d| d.as_str()).collect();
-                        json!({"days": days, "from": w.from.strftime("%H:%M").to_string(), "to": w.to.strftime("%H:%M").to_string()})
-                    })
-                    .collect();
+                let restrict: Vec<Value> = layer.restrict.iter().map(Window::to_json).collect();
                 layers.push(json!({
                     "name": layer.name,
                     "start": layer.start.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
