@@ -2,13 +2,13 @@
 //! exists. Keys come from names (unique per kind), references use keys, and planning the result
 //! against the same service shows no changes.
 
-use crate::observed::Observed;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use crate::config::fmt::format as canonical;
 use crate::config::source::Format;
 use crate::model::{ChannelSettings, Kind, Role, key_from_name};
+use crate::observed::Observed;
 
 /// The config files for `observed`: `(file name, text)`, formatted canonically.
 /// The files, and what could not be written (said on stderr by the CLI).

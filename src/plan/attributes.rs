@@ -3,10 +3,6 @@
 //! display. References are addresses. Member and recipient lists are sorted (they are sets);
 //! steps keep their order.
 
-use crate::observed::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedOutbound, ObservedPolicy,
-    ObservedSchedule, ObservedUser,
-};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -17,6 +13,10 @@ use super::Attributes;
 use crate::model::{
     Address, ChannelSettings, Kind, Lifecycle, LiveSecret, Model, OutboundTarget, Role, Rotation,
     Secret, Templates, Window,
+};
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedOutbound, ObservedPolicy,
+    ObservedSchedule, ObservedUser,
 };
 
 /// A reference as compared: a declared resource (kind and key), or the address shown for

@@ -13,7 +13,6 @@ pub mod render;
 #[cfg(test)]
 mod tests;
 
-use crate::observed::Observed;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -22,6 +21,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Address, Kind, Model, key_from_name as slug};
+use crate::observed::Observed;
 
 use attributes::{DeclaredResource, Live, Ref, Shape, live_objects};
 pub use attributes::{SENSITIVE, SENSITIVE_CHANGED, SENSITIVE_UNKNOWN};

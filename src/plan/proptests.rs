@@ -6,7 +6,6 @@
 //! Users, groups and escalation policies are generated (integrations add channel rules that the
 //! example-based tests cover); emails differ in case between config and live state on purpose.
 
-use crate::observed::{Observed, ObservedGroup, ObservedPolicy, ObservedStep, ObservedUser};
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
@@ -14,6 +13,7 @@ use serde_json::Value;
 
 use super::{Action, Attributes, Plan, PlanOptions, plan};
 use crate::model::{Model, Role};
+use crate::observed::{Observed, ObservedGroup, ObservedPolicy, ObservedStep, ObservedUser};
 
 const EMAILS: usize = 8;
 const GROUPS: usize = 5;

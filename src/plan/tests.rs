@@ -1,14 +1,14 @@
 //! Planner cases: matching, renames, replaces, sets vs ordered lists, ignore globs, ordering.
 
-use crate::observed::{
-    ObservedGroup, ObservedIntegration, ObservedOutbound, ObservedPolicy, ObservedStep,
-    ObservedUser,
-};
 use std::collections::BTreeSet;
 
 use super::plan as make_plan;
 use super::*;
 use crate::model::{ChannelSettings, Role, Templates};
+use crate::observed::{
+    ObservedGroup, ObservedIntegration, ObservedOutbound, ObservedPolicy, ObservedStep,
+    ObservedUser,
+};
 
 fn model(toml: &str) -> Model {
     let dir = tempfile::tempdir().unwrap();

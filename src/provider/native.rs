@@ -1,10 +1,6 @@
 //! The provider for alertform's own API (the bundled service): list endpoints only, every kind at
 //! once, first page for the page count, then the remaining pages concurrently at 1000 per page.
 
-use crate::observed::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedOutbound, ObservedPolicy,
-    ObservedSchedule, ObservedStep, ObservedUser,
-};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
@@ -21,6 +17,10 @@ use crate::api::{
 use crate::model::{
     Address, Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget,
     OutboundType, Resource, Rotation, Templates, Window,
+};
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedOutbound, ObservedPolicy,
+    ObservedSchedule, ObservedStep, ObservedUser,
 };
 use crate::plan::{Action, Change};
 

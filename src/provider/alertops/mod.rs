@@ -18,9 +18,6 @@
 pub mod capabilities;
 pub mod mapping;
 
-use crate::observed::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
-};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -31,6 +28,9 @@ use super::http::{HttpClient, HttpError};
 use super::{ProviderError, percent_encode, text, version_of};
 use crate::model::{
     Address, ChannelSettings, ChatPlatform, EscalationPolicy, Kind, Resource, Templates,
+};
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedStep, ObservedUser,
 };
 use crate::plan::{Action, Change};
 use mapping::{ROUTING_ATTRIBUTE, TIERS};

@@ -8,10 +8,6 @@
 pub mod capabilities;
 pub mod mapping;
 
-use crate::observed::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser,
-};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +18,10 @@ use super::http::{HttpClient, HttpError};
 use super::{ProviderError, no_outbound, percent_encode, text, version_of};
 use crate::model::{
     Address, ChannelSettings, EscalationPolicy, Kind, Layer, Resource, Role, Templates,
+};
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
+    ObservedStep, ObservedUser,
 };
 use crate::plan::{Action, Change};
 use mapping::{LiveStep, Step, StepCall, StepSpec};

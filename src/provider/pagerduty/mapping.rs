@@ -1,13 +1,13 @@
 //! Pure conversions between alertform's model and PagerDuty's wire objects: escalation delays,
 //! roles, phone numbers, vendors and schedule layers. No I/O, so each is a unit test.
 
-use crate::observed::ObservedLayer;
 use std::collections::BTreeSet;
 
 use jiff::civil::{DateTime, Time};
 use serde_json::{Value, json};
 
 use crate::model::{Day, Role, Rotation, Window};
+use crate::observed::ObservedLayer;
 
 /// The wait after the last rule (before a loop), which alertform has no field for: the value of
 /// PagerDuty's own examples. Not compared on read.

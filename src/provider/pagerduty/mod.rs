@@ -9,10 +9,6 @@
 pub mod capabilities;
 pub mod mapping;
 
-use crate::observed::{
-    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
-    ObservedStep, ObservedUser,
-};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +20,10 @@ use super::{ProviderError, percent_encode, text, version_of};
 use crate::model::{
     Address, Channel, ChannelSettings, EscalationPolicy, Integration, Kind, Resource, Role,
     Rotation, Schedule, Templates,
+};
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedPolicy, ObservedSchedule,
+    ObservedStep, ObservedUser,
 };
 use crate::plan::{Action, Change, Plan};
 

@@ -12,7 +12,6 @@
 pub mod capabilities;
 pub mod mapping;
 
-use crate::observed::{Observed, ObservedOutbound};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -23,6 +22,7 @@ use super::http::{HttpClient, HttpError};
 use super::{ProviderError, delete_once, text, version_of};
 use crate::model::Resource;
 use crate::model::{Kind, LiveSecret, OutboundTarget, OutboundType, Secret, secret_digest};
+use crate::observed::{Observed, ObservedOutbound};
 use crate::plan::{Action, Change, Plan};
 
 const INTEGRATIONS: &str = "/api/v1/integrations";
