@@ -4,7 +4,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::model::Kind;
 use crate::plan::{Action, Change, Plan};
-use crate::provider::Provider;
+use crate::provider::{Provider, Run};
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -79,7 +79,7 @@ pub async fn apply(
         dependents[before].push(after);
         waiting_on[after] += 1;
     }
-    let ids: Arc<Mutex<BTreeMap<String, String>>> = Arc::new(Mutex::new(plan.live_ids.clone()));
+    let run = Arc::new(Run::new(plan.live_ids.clone(), options.run_key.clone()));
     let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
     // Plan order is a safe order; among ready changes keep to it.
     let mut ready: BinaryHeap<Reverse<usize>> = (0..n)
@@ -93,11 +93,10 @@ pub async fn apply(
             let Some(Reverse(i)) = ready.pop() else { break };
             let change = plan.changes[i].clone();
             progress(Event::Started(&plan.changes[i]));
-            let (provider, ids, run_key) =
-                (provider.clone(), Arc::clone(&ids), options.run_key.clone());
+            let (provider, run) = (provider.clone(), Arc::clone(&run));
             running.spawn(async move {
                 let started = Instant::now();
-                let outcome = match provider.execute(&change, &ids, &run_key).await {
+                let outcome = match provider.execute(&change, &run).await {
                     Ok(object) => Outcome::Done {
                         elapsed: started.elapsed(),
                         object,

@@ -12,7 +12,7 @@ use super::{ApplyOptions, Outcome, apply};
 use crate::observed::Observed;
 use crate::plan::{Action, Change, Plan};
 use crate::provider::http::{HttpClient, RetryPolicy};
-use crate::provider::{Call, Provider, ProviderError, Vendor};
+use crate::provider::{Call, Provider, ProviderError, Run, Vendor};
 
 /// A client that writes nothing: it records when each change starts and ends, fails the
 /// addresses it is told to, and gives every create an id.
@@ -70,8 +70,7 @@ impl Vendor for Fake {
     fn execute<'a>(
         &'a self,
         change: &'a Change,
-        ids: &'a Mutex<BTreeMap<String, String>>,
-        _run_key: &'a str,
+        run: &'a Run,
     ) -> Call<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -81,7 +80,7 @@ impl Vendor for Fake {
             self.seen
                 .lock()
                 .unwrap()
-                .insert(address.clone(), ids.lock().unwrap().clone());
+                .insert(address.clone(), run.ids().clone());
             tokio::time::sleep(Duration::from_millis(20)).await;
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             self.events.lock().unwrap().push((address.clone(), "end"));
@@ -89,9 +88,7 @@ impl Vendor for Fake {
                 return Err(ProviderError::Cannot(format!("{address} refused")));
             }
             if change.action == Action::Create {
-                ids.lock()
-                    .unwrap()
-                    .insert(address.clone(), format!("id-of-{address}"));
+                run.record(&address, format!("id-of-{address}"));
             }
             Ok(json!({"address": address}))
         })

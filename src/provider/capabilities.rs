@@ -36,6 +36,45 @@ pub struct KindSupport {
     pub unsupported: &'static [UnsupportedField],
 }
 
+impl KindSupport {
+    /// A kind created, changed and deleted through the API, every field writable.
+    pub const fn managed(kind: Kind, identity: &'static str) -> KindSupport {
+        KindSupport {
+            kind,
+            access: Access::Managed,
+            identity,
+            create_only: &[],
+            unsupported: &[],
+        }
+    }
+
+    /// A kind made in the vendor's own product, matched by identity (see [`Access::ReadOnly`]).
+    pub const fn read_only(kind: Kind, identity: &'static str, hint: &'static str) -> KindSupport {
+        KindSupport {
+            access: Access::ReadOnly { hint },
+            ..KindSupport::managed(kind, identity)
+        }
+    }
+
+    /// With fields that only a create can set.
+    #[must_use]
+    pub const fn create_only(self, create_only: &'static [&'static str]) -> KindSupport {
+        KindSupport {
+            create_only,
+            ..self
+        }
+    }
+
+    /// With fields the vendor cannot hold.
+    #[must_use]
+    pub const fn unsupported(self, unsupported: &'static [UnsupportedField]) -> KindSupport {
+        KindSupport {
+            unsupported,
+            ..self
+        }
+    }
+}
+
 /// Everything a provider declares about itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Capabilities {
@@ -165,48 +204,12 @@ pub fn check(
 /// The alertform service holds everything alertform can declare.
 pub const ALERTFORM: Capabilities = Capabilities {
     kinds: &[
-        KindSupport {
-            kind: Kind::User,
-            access: Access::Managed,
-            identity: "email, case-insensitively",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Group,
-            access: Access::Managed,
-            identity: "name",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Schedule,
-            access: Access::Managed,
-            identity: "name",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::EscalationPolicy,
-            access: Access::Managed,
-            identity: "name",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Integration,
-            access: Access::Managed,
-            identity: "name",
-            create_only: &["channel", "template"],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Outbound,
-            access: Access::Managed,
-            identity: "name",
-            create_only: &["type"],
-            unsupported: &[],
-        },
+        KindSupport::managed(Kind::User, "email, case-insensitively"),
+        KindSupport::managed(Kind::Group, "name"),
+        KindSupport::managed(Kind::Schedule, "name"),
+        KindSupport::managed(Kind::EscalationPolicy, "name"),
+        KindSupport::managed(Kind::Integration, "name").create_only(&["channel", "template"]),
+        KindSupport::managed(Kind::Outbound, "name").create_only(&["type"]),
     ],
     ..Capabilities::DEFAULT
 };

@@ -264,6 +264,46 @@ pub(crate) fn no_outbound(vendor: &str) -> ProviderError {
     ProviderError::Cannot(format!("{vendor} has no outbound targets"))
 }
 
+/// What the changes of one apply share: the live id of every address known so far (from the
+/// plan, and from what this apply has created), and the key that identifies the run (idempotency
+/// keys derive from it where a service takes them).
+#[derive(Debug, Default)]
+pub struct Run {
+    ids: Mutex<BTreeMap<String, String>>,
+    key: String,
+}
+
+impl Run {
+    pub fn new(ids: BTreeMap<String, String>, key: impl Into<String>) -> Run {
+        Run {
+            ids: Mutex::new(ids),
+            key: key.into(),
+        }
+    }
+
+    /// The key of this run: a digest of the plan and the live state it was made against.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The ids known now, by address (held until the guard drops: never across an `await`).
+    pub fn ids(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+        self.ids
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The live id of `address`: known from the plan, or made earlier in this run.
+    pub fn id_of(&self, address: &Address) -> Result<String, String> {
+        id_of(address, &self.ids())
+    }
+
+    /// Records the id of what a change created (or found made by a lost earlier try).
+    pub fn record(&self, address: &str, id: impl Into<String>) {
+        self.ids().insert(address.to_owned(), id.into());
+    }
+}
+
 /// A call to a live service, boxed so that [`Vendor`] is one shape for every client and can be
 /// held as `Arc<dyn Vendor>` (a per-call allocation beside an HTTP request is nothing).
 pub type Call<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -278,15 +318,13 @@ pub trait Vendor: Send + Sync + std::fmt::Debug {
     /// Reads every live object, one list per collection.
     fn observe(&self) -> Call<'_, Result<Observed, ProviderError>>;
 
-    /// Carries out one change as one or more calls; `ids` maps addresses to live ids and gets
-    /// the ids of what this change creates; `run_key` identifies the plan (idempotency keys
-    /// derive from it where the service takes them). Returns the object as written, without
-    /// secrets the vendor would not show again.
+    /// Carries out one change as one or more calls, reading the ids of what it references from
+    /// `run` and recording there the id of what it creates. Returns the object as written,
+    /// without secrets the vendor would not show again.
     fn execute<'a>(
         &'a self,
         change: &'a Change,
-        ids: &'a Mutex<BTreeMap<String, String>>,
-        run_key: &'a str,
+        run: &'a Run,
     ) -> Call<'a, Result<Value, ProviderError>>;
 
     /// One live object as the vendor answers it, secrets included (`show` conceals them unless
@@ -331,12 +369,11 @@ macro_rules! vendor_client {
             fn execute<'a>(
                 &'a self,
                 change: &'a $crate::plan::Change,
-                ids: &'a std::sync::Mutex<std::collections::BTreeMap<String, String>>,
-                run_key: &'a str,
+                run: &'a $crate::provider::Run,
             ) -> $crate::provider::Call<'a, Result<serde_json::Value, $crate::provider::ProviderError>>
             {
                 Box::pin(async move {
-                    <$client>::execute(self, change, ids, run_key)
+                    <$client>::execute(self, change, run)
                         .await
                         .map_err($crate::provider::ProviderError::Cannot)
                 })
@@ -527,13 +564,8 @@ impl Provider {
     }
 
     /// Carries out one change (see [`Vendor::execute`]).
-    pub async fn execute(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-        run_key: &str,
-    ) -> Result<Value, ProviderError> {
-        self.client.execute(change, ids, run_key).await
+    pub async fn execute(&self, change: &Change, run: &Run) -> Result<Value, ProviderError> {
+        self.client.execute(change, run).await
     }
 
     /// One live object, secrets included (see [`Vendor::get`]).

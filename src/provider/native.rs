@@ -2,14 +2,13 @@
 //! once, first page for the page count, then the remaining pages concurrently at 1000 per page.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
 
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::ProviderError;
 use super::http::{HttpClient, HttpError};
+use super::{ProviderError, Run};
 
 use crate::api::{
     EscalationPolicy, Group, Integration, Outbound, Page, Schedule, User, collection,
@@ -441,12 +440,7 @@ fn contains(object: &serde_json::Value, wanted: &serde_json::Value) -> bool {
 
 impl NativeProvider {
     /// Carries out one change as one call (two for a replace: delete, then create).
-    pub async fn execute(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-        run_key: &str,
-    ) -> Result<Value, String> {
+    pub async fn execute(&self, change: &Change, run: &Run) -> Result<Value, String> {
         let provider = self;
         let kind = change.kind();
         let live = || -> Result<(&str, u64), String> {
@@ -470,22 +464,20 @@ impl NativeProvider {
                     None
                 };
                 // Built under the lock, not from a copy: copying every id per change is quadratic.
-                let mut body = body(change.desired()?, &ids.lock().expect("ids lock"), true)?;
+                let mut body = body(change.desired()?, &run.ids(), true)?;
                 with_secrets(&mut body, change);
                 let key =
-                    crate::digest::sha256_parts([run_key.as_bytes(), change.address.as_bytes()]);
+                    crate::digest::sha256_parts([run.key().as_bytes(), change.address.as_bytes()]);
                 let created = provider
                     .create(kind, &body, &key, replaces)
                     .await
                     .map_err(|e| e.to_string())?;
-                ids.lock()
-                    .expect("ids lock")
-                    .insert(change.address.clone(), created.id.clone());
+                run.record(&change.address.clone(), created.id.clone());
                 Ok(created.object)
             }
             Action::Update => {
                 let (id, version) = live()?;
-                let mut body = body(change.desired()?, &ids.lock().expect("ids lock"), false)?;
+                let mut body = body(change.desired()?, &run.ids(), false)?;
                 with_secrets(&mut body, change);
                 let updated = provider
                     .update(kind, id, version, &body)

@@ -2,9 +2,7 @@
 
 use super::mapping::{TEMPLATES, TIERS, iana_zone, split_name, template_id, windows_zone};
 use crate::model::{Address, Kind, Model};
-use crate::provider::capabilities::{
-    Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
-};
+use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 const INTEGRATION_FIELDS: &[UnsupportedField] = &[
     UnsupportedField {
@@ -51,34 +49,12 @@ const INTEGRATION_FIELDS: &[UnsupportedField] = &[
 
 pub const CAPABILITIES: Capabilities = Capabilities {
     kinds: &[
-        KindSupport {
-            kind: Kind::User,
-            access: Access::Managed,
-            identity: "`user_name` (the email), case-insensitively",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Group,
-            access: Access::Managed,
-            identity: "`group_name`",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::EscalationPolicy,
-            access: Access::Managed,
-            identity: "`escalation_policy_name`",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Integration,
-            access: Access::Managed,
-            identity: "`inbound_integration_name`",
-            create_only: &["channel", "template"],
-            unsupported: INTEGRATION_FIELDS,
-        },
+        KindSupport::managed(Kind::User, "`user_name` (the email), case-insensitively"),
+        KindSupport::managed(Kind::Group, "`group_name`"),
+        KindSupport::managed(Kind::EscalationPolicy, "`escalation_policy_name`"),
+        KindSupport::managed(Kind::Integration, "`inbound_integration_name`")
+            .create_only(&["channel", "template"])
+            .unsupported(INTEGRATION_FIELDS),
     ],
     check_values,
     service_defaults: &[(Kind::User, "time_zone"), (Kind::User, "phone")],

@@ -25,7 +25,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
-use super::{ProviderError, percent_encode, text, version_of};
+use super::{ProviderError, Run, percent_encode, text, version_of};
 use crate::model::{
     Address, ChannelSettings, ChatPlatform, EscalationPolicy, Kind, Resource, Templates,
 };
@@ -330,12 +330,7 @@ impl AlertOpsProvider {
 
     /// Carries out one change: a create, a full-body update of the object as read with alertform's
     /// fields replaced, or a delete.
-    pub async fn execute(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-        _run_key: &str,
-    ) -> Result<Value, String> {
+    pub async fn execute(&self, change: &Change, run: &Run) -> Result<Value, String> {
         let kind = change.kind();
         let collection = match kind {
             Kind::User => ("users", "user", "user_id", "user_name"),
@@ -375,7 +370,7 @@ impl AlertOpsProvider {
         }
         let desired = change.desired()?;
         if let Resource::EscalationPolicy(policy) = desired {
-            self.write_routing_group(change, policy, ids).await?;
+            self.write_routing_group(change, policy, run).await?;
         }
         let (written, number) =
             if let (Action::Update, Some(id)) = (change.action, change.id.as_deref()) {
@@ -386,7 +381,7 @@ impl AlertOpsProvider {
                     .await
                     .map_err(|e| self.explain(e, &action).to_string())?
                     .body;
-                let body = self.body(desired, current, ids)?;
+                let body = self.body(desired, current, run)?;
                 let written = self
                     .http
                     .send(
@@ -407,7 +402,7 @@ impl AlertOpsProvider {
                         .await
                         .map_err(|e| self.explain(e, &action).to_string())?;
                 }
-                let body = self.body(desired, json!({}), ids)?;
+                let body = self.body(desired, json!({}), run)?;
                 let name = text(&body, name_field);
                 let written = self
                     .create(
@@ -421,9 +416,7 @@ impl AlertOpsProvider {
                     .await
                     .map_err(|e| e.to_string())?;
                 let number = written[id_field].as_u64().unwrap_or(0);
-                ids.lock()
-                    .expect("ids lock")
-                    .insert(change.address.clone(), format!("{prefix}:{number}"));
+                run.record(&change.address.clone(), format!("{prefix}:{number}"));
                 (written, number)
             };
         self.live
@@ -493,13 +486,8 @@ impl AlertOpsProvider {
 
     /// The body to send: `current` (the object as read, or `{}` for a create) with alertform's
     /// fields replaced; every other field goes back as it came.
-    fn body(
-        &self,
-        resource: &Resource,
-        mut current: Value,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, String> {
-        let ids = ids.lock().expect("ids lock").clone();
+    fn body(&self, resource: &Resource, mut current: Value, run: &Run) -> Result<Value, String> {
+        let ids = run.ids().clone();
         match resource {
             Resource::User(u) => {
                 let (first, last) = mapping::split_name(&u.name)
@@ -629,11 +617,11 @@ impl AlertOpsProvider {
         &self,
         change: &Change,
         desired: &EscalationPolicy,
-        ids: &Mutex<BTreeMap<String, String>>,
+        run: &Run,
     ) -> Result<(), String> {
         let policy = desired.name.clone();
         let before = self.live_name(change);
-        let ids_now = ids.lock().expect("ids lock").clone();
+        let ids_now = run.ids().clone();
         // Member → the tiers that name it, in step order.
         let mut roles: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
         for (index, step) in desired.steps.iter().enumerate() {

@@ -2,20 +2,11 @@
 
 use super::mapping::{ONCALL_REPEATS, TYPES, oncall_type};
 use crate::model::{Address, ChannelSettings, Kind, Model};
-use crate::provider::capabilities::{
-    Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
-};
+use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 pub const CAPABILITIES: Capabilities = Capabilities {
     kinds: &[
-        KindSupport {
-            kind: Kind::User,
-            access: Access::ReadOnly {
-                hint: "OnCall takes its users from Grafana, and its API cannot create or change them: invite the person to the Grafana org (they appear in OnCall once they sign in, or after the next user sync), and set `name` to their Grafana login",
-            },
-            identity: "email, case-insensitively; `name` must be the Grafana login (`username`)",
-            create_only: &[],
-            unsupported: &[
+        KindSupport::read_only(Kind::User, "email, case-insensitively; `name` must be the Grafana login (`username`)", "OnCall takes its users from Grafana, and its API cannot create or change them: invite the person to the Grafana org (they appear in OnCall once they sign in, or after the next user sync), and set `name` to their Grafana login").unsupported(&[
                 UnsupportedField {
                     field: "phone",
                     why: "OnCall's API neither reads nor writes phone numbers",
@@ -31,50 +22,23 @@ pub const CAPABILITIES: Capabilities = Capabilities {
                     why: "OnCall's API cannot set a user's time zone",
                     hint: "remove `time_zone`: each person sets it in their Grafana profile",
                 },
-            ],
-        },
-        KindSupport {
-            kind: Kind::Group,
-            access: Access::ReadOnly {
-                hint: "groups are OnCall teams, which come from Grafana teams: create the team in Grafana and add its members there (OnCall syncs them); alertform matches teams by name",
-            },
-            identity: "team name",
-            create_only: &[],
-            unsupported: &[UnsupportedField {
+            ]),
+        KindSupport::read_only(Kind::Group, "team name", "groups are OnCall teams, which come from Grafana teams: create the team in Grafana and add its members there (OnCall syncs them); alertform matches teams by name").unsupported(&[UnsupportedField {
                 field: "description",
                 why: "OnCall teams have no description",
                 hint: "remove `description` (keep it as a comment)",
-            }],
-        },
-        KindSupport {
-            kind: Kind::Schedule,
-            access: Access::Managed,
-            identity: "web schedule name",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::EscalationPolicy,
-            access: Access::Managed,
-            identity: "escalation chain name",
-            create_only: &[],
-            unsupported: &[UnsupportedField {
+            }]),
+        KindSupport::managed(Kind::Schedule, "web schedule name"),
+        KindSupport::managed(Kind::EscalationPolicy, "escalation chain name").unsupported(&[UnsupportedField {
                 field: "description",
                 why: "OnCall escalation chains have no description",
                 hint: "remove `description` (keep it as a comment)",
-            }],
-        },
-        KindSupport {
-            kind: Kind::Integration,
-            access: Access::Managed,
-            identity: "name",
-            create_only: &["channel", "template"],
-            unsupported: &[UnsupportedField {
+            }]),
+        KindSupport::managed(Kind::Integration, "name").create_only(&["channel", "template"]).unsupported(&[UnsupportedField {
                 field: "mailbox",
                 why: "OnCall generates the address of an inbound email integration",
                 hint: "remove `mailbox`; after apply, `alertform show` prints where to send (with --reveal)",
-            }],
-        },
+            }]),
     ],
     check_values,
     ..Capabilities::DEFAULT

@@ -15,7 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
-use super::{ProviderError, no_outbound, percent_encode, text, version_of};
+use super::{ProviderError, Run, no_outbound, percent_encode, text, version_of};
 use crate::model::{
     Address, ChannelSettings, EscalationPolicy, Kind, Layer, Resource, Role, Templates,
 };
@@ -561,31 +561,22 @@ impl OnCallProvider {
 
     /// Carries out one change. Users and groups are read-only here; the plan never changes
     /// them (capabilities), so a change to one is refused.
-    pub async fn execute(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-        _run_key: &str,
-    ) -> Result<Value, String> {
+    pub async fn execute(&self, change: &Change, run: &Run) -> Result<Value, String> {
         match change.kind() {
-            Kind::Schedule => self.write_schedule(change, ids).await,
+            Kind::Schedule => self.write_schedule(change, run).await,
             kind @ (Kind::User | Kind::Group) => Err(format!(
                 "Grafana OnCall cannot change {}: they come from Grafana",
                 kind.plural()
             )),
-            Kind::EscalationPolicy => self.write_policy(change, ids).await,
-            Kind::Integration => self.write_integration(change, ids).await,
+            Kind::EscalationPolicy => self.write_policy(change, run).await,
+            Kind::Integration => self.write_integration(change, run).await,
             Kind::Outbound => Err(no_outbound("Grafana OnCall").to_string()),
         }
     }
 
     /// A chain: created (then its steps appended), renamed and its steps edited, or deleted
     /// with its steps.
-    async fn write_policy(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, String> {
+    async fn write_policy(&self, change: &Change, run: &Run) -> Result<Value, String> {
         let failed = |e: ProviderError| e.to_string();
         if change.action == Action::Delete {
             let id = change
@@ -601,7 +592,7 @@ impl OnCallProvider {
         let Resource::EscalationPolicy(policy) = change.desired()? else {
             return Err(format!("`{}` is not an escalation policy", change.address));
         };
-        let desired = desired_steps(policy, &ids.lock().expect("ids lock"))?;
+        let desired = desired_steps(policy, &run.ids())?;
         let name = policy.name.as_str();
         let chain = if let (Action::Update, Some(id)) = (change.action, &change.id) {
             if change.changed_fields.iter().any(|f| f == "name") {
@@ -615,9 +606,7 @@ impl OnCallProvider {
             self.create_chain(name).await.map_err(failed)?
         };
         let chain_id = text(&chain, "id");
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), chain_id.clone());
+        run.record(&change.address.clone(), chain_id.clone());
         self.sync_steps(&chain_id, &desired).await.map_err(failed)?;
         Ok(chain)
     }
@@ -625,11 +614,7 @@ impl OnCallProvider {
     /// A web schedule and its shifts. Shifts are made first and attached on create (the only
     /// time OnCall takes them); an update edits each shift in place; a change in the number of
     /// layers makes the schedule anew and points the steps that notified the old one at it.
-    async fn write_schedule(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, String> {
+    async fn write_schedule(&self, change: &Change, run: &Run) -> Result<Value, String> {
         let failed = |e: ProviderError| e.to_string();
         let live_shifts = |id: &str| {
             self.live
@@ -665,7 +650,7 @@ impl OnCallProvider {
         };
         let (name, time_zone) = (schedule.name.as_str(), schedule.time_zone.as_str());
         let (bodies, layers) = {
-            let ids = ids.lock().expect("ids lock");
+            let ids = run.ids();
             (
                 shift_bodies(&schedule.layers, time_zone, &ids)?,
                 observed_layers(&schedule.layers, &ids)?,
@@ -761,9 +746,7 @@ impl OnCallProvider {
             .await
             .map_err(failed)?;
         }
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), schedule_id);
+        run.record(&change.address.clone(), schedule_id);
         Ok(schedule)
     }
 
@@ -805,11 +788,7 @@ impl OnCallProvider {
 
     /// An integration: created with its type, route and templates; updated in place (its type
     /// never changes); replaced by a delete and a create; or deleted.
-    async fn write_integration(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, String> {
+    async fn write_integration(&self, change: &Change, run: &Run) -> Result<Value, String> {
         let failed = |e: ProviderError| e.to_string();
         let live_id = || {
             change
@@ -836,9 +815,8 @@ impl OnCallProvider {
             integration.escalation_policy
         );
         let policy = policy.as_str();
-        let chain_id = ids
-            .lock()
-            .expect("ids lock")
+        let chain_id = run
+            .ids()
             .get(policy)
             .cloned()
             .ok_or_else(|| format!("`{policy}` has no id: it was not created"))?;
@@ -887,9 +865,7 @@ impl OnCallProvider {
             .map_err(failed)?
             .0
         };
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), text(&object, "id"));
+        run.record(&change.address.clone(), text(&object, "id"));
         Ok(secretless(object))
     }
 

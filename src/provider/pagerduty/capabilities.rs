@@ -2,9 +2,7 @@
 
 use super::mapping::{MAX_TARGETS, MIN_RULE_DELAY, vendor_name};
 use crate::model::{Address, ChannelSettings, Kind, Model};
-use crate::provider::capabilities::{
-    Access, Capabilities, KindSupport, Unsupported, UnsupportedField,
-};
+use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 const TEMPLATE_FIELDS: &[UnsupportedField] = &[
     UnsupportedField {
@@ -46,41 +44,16 @@ const TEMPLATE_FIELDS: &[UnsupportedField] = &[
 
 pub const CAPABILITIES: Capabilities = Capabilities {
     kinds: &[
-        KindSupport {
-            kind: Kind::User,
-            access: Access::Managed,
-            identity: "email, case-insensitively",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Group,
-            access: Access::Managed,
-            identity: "team name",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Schedule,
-            access: Access::Managed,
-            identity: "schedule name",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::EscalationPolicy,
-            access: Access::Managed,
-            identity: "escalation policy name",
-            create_only: &[],
-            unsupported: &[],
-        },
-        KindSupport {
-            kind: Kind::Integration,
-            access: Access::Managed,
-            identity: "service name (one service and its integration per alertform integration)",
-            create_only: &["channel", "template"],
-            unsupported: TEMPLATE_FIELDS,
-        },
+        KindSupport::managed(Kind::User, "email, case-insensitively"),
+        KindSupport::managed(Kind::Group, "team name"),
+        KindSupport::managed(Kind::Schedule, "schedule name"),
+        KindSupport::managed(Kind::EscalationPolicy, "escalation policy name"),
+        KindSupport::managed(
+            Kind::Integration,
+            "service name (one service and its integration per alertform integration)",
+        )
+        .create_only(&["channel", "template"])
+        .unsupported(TEMPLATE_FIELDS),
     ],
     check_values,
     service_defaults: SERVICE_DEFAULTS,

@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::http::{AuthScheme, HttpClient, HttpError};
-use super::{ProviderError, percent_encode, text, version_of};
+use super::{ProviderError, Run, percent_encode, text, version_of};
 use crate::model::{
     Address, Channel, ChannelSettings, EscalationPolicy, Integration, Kind, Resource, Role,
     Rotation, Schedule, Templates,
@@ -666,28 +666,19 @@ impl PagerDutyProvider {
     }
 
     /// Carries out one change.
-    pub async fn execute(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-        _run_key: &str,
-    ) -> Result<Value, String> {
+    pub async fn execute(&self, change: &Change, run: &Run) -> Result<Value, String> {
         let result = match change.kind() {
-            Kind::User => self.write_user(change, ids).await,
-            Kind::Group => self.write_team(change, ids).await,
-            Kind::Schedule => self.write_schedule(change, ids).await,
-            Kind::EscalationPolicy => self.write_policy(change, ids).await,
-            Kind::Integration => self.write_integration(change, ids).await,
+            Kind::User => self.write_user(change, run).await,
+            Kind::Group => self.write_team(change, run).await,
+            Kind::Schedule => self.write_schedule(change, run).await,
+            Kind::EscalationPolicy => self.write_policy(change, run).await,
+            Kind::Integration => self.write_integration(change, run).await,
             Kind::Outbound => Err(super::no_outbound("PagerDuty")),
         };
         result.map_err(|e| e.to_string())
     }
 
-    async fn write_user(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, ProviderError> {
+    async fn write_user(&self, change: &Change, run: &Run) -> Result<Value, ProviderError> {
         if change.action == Action::Delete {
             self.delete(&format!("/users/{}", live_id(change)?), "delete users")
                 .await?;
@@ -747,9 +738,7 @@ impl PagerDutyProvider {
             let id = text(&user, "id");
             (user, id)
         };
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), id.clone());
+        run.record(&change.address.clone(), id.clone());
         let phone_changed =
             change.action == Action::Create || change.changed_fields.iter().any(|f| f == "phone");
         if let (true, Some(phone)) = (phone_changed, &desired.phone) {
@@ -811,11 +800,7 @@ impl PagerDutyProvider {
         Ok(())
     }
 
-    async fn write_team(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, ProviderError> {
+    async fn write_team(&self, change: &Change, run: &Run) -> Result<Value, ProviderError> {
         if change.action == Action::Delete {
             self.delete(&format!("/teams/{}", live_id(change)?), "delete teams")
                 .await?;
@@ -829,7 +814,7 @@ impl PagerDutyProvider {
             "description": description(team.description.as_deref()),
         }});
         let desired: BTreeSet<String> = {
-            let ids = ids.lock().expect("ids lock");
+            let ids = run.ids();
             team.members
                 .iter()
                 .map(|address| resolve(&ids, address))
@@ -865,9 +850,7 @@ impl PagerDutyProvider {
                 .await?;
             (text(&team["team"], "id"), BTreeSet::new())
         };
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), id.clone());
+        run.record(&change.address.clone(), id.clone());
         for user in desired.difference(&live_members) {
             self.put(
                 &format!("/teams/{id}/users/{user}"),
@@ -883,11 +866,7 @@ impl PagerDutyProvider {
         Ok(json!({"id": id, "name": team.name}))
     }
 
-    async fn write_policy(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, ProviderError> {
+    async fn write_policy(&self, change: &Change, run: &Run) -> Result<Value, ProviderError> {
         if change.action == Action::Delete {
             let path = format!("/escalation_policies/{}", live_id(change)?);
             self.delete(&path, "delete escalation policies").await?;
@@ -897,7 +876,7 @@ impl PagerDutyProvider {
             return Err(not_a(change, "escalation policy"));
         };
         let body = {
-            let ids = ids.lock().expect("ids lock");
+            let ids = run.ids();
             policy_body(desired, &ids)?
         };
         let policy = if let (Action::Update, Some(id)) = (change.action, &change.id) {
@@ -924,17 +903,11 @@ impl PagerDutyProvider {
             .await?
         };
         let policy = &policy["escalation_policy"];
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), text(policy, "id"));
+        run.record(&change.address.clone(), text(policy, "id"));
         Ok(json!({"id": policy["id"], "name": policy["name"]}))
     }
 
-    async fn write_schedule(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, ProviderError> {
+    async fn write_schedule(&self, change: &Change, run: &Run) -> Result<Value, ProviderError> {
         if change.action == Action::Delete {
             self.delete(
                 &format!("/schedules/{}", live_id(change)?),
@@ -947,7 +920,7 @@ impl PagerDutyProvider {
             return Err(not_a(change, "schedule"));
         };
         let body = {
-            let ids = ids.lock().expect("ids lock");
+            let ids = run.ids();
             schedule_body(desired, &ids)?
         };
         let schedule = if let (Action::Update, Some(id)) = (change.action, &change.id) {
@@ -964,19 +937,13 @@ impl PagerDutyProvider {
             .await?
         };
         let schedule = &schedule["schedule"];
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), text(schedule, "id"));
+        run.record(&change.address.clone(), text(schedule, "id"));
         Ok(json!({"id": schedule["id"], "name": schedule["name"]}))
     }
 
     /// An integration is a service and one integration on it. PagerDuty's API cannot delete an
     /// integration, so a delete or replace deletes the service.
-    async fn write_integration(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-    ) -> Result<Value, ProviderError> {
+    async fn write_integration(&self, change: &Change, run: &Run) -> Result<Value, ProviderError> {
         if matches!(change.action, Action::Delete | Action::Replace) {
             // Service names are unique: on a replace the old one goes first.
             self.delete(
@@ -992,7 +959,7 @@ impl PagerDutyProvider {
             return Err(not_a(change, "integration"));
         };
         let policy = {
-            let ids = ids.lock().expect("ids lock");
+            let ids = run.ids();
             let address = Address::new(Kind::EscalationPolicy, &desired.escalation_policy);
             resolve(&ids, &address)?
         };
@@ -1063,9 +1030,7 @@ impl PagerDutyProvider {
             }
             service_id
         };
-        ids.lock()
-            .expect("ids lock")
-            .insert(change.address.clone(), service_id.clone());
+        run.record(&change.address.clone(), service_id.clone());
         // What apply may print: never the integration key or email.
         Ok(json!({"id": service_id, "name": name}))
     }

@@ -12,14 +12,11 @@
 pub mod capabilities;
 pub mod mapping;
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, HttpError};
-use super::{ProviderError, delete_once, text, version_of};
+use super::{ProviderError, Run, delete_once, text, version_of};
 use crate::model::Resource;
 use crate::model::{Kind, LiveSecret, OutboundTarget, OutboundType, Secret, secret_digest};
 use crate::observed::{Observed, ObservedOutbound};
@@ -140,12 +137,7 @@ impl UptinioProvider {
 
     /// Carries out one change: a create (found again after a lost answer, never made twice), a
     /// delete, or a replace (delete, then create: Uptinio documents no update call).
-    pub async fn execute(
-        &self,
-        change: &Change,
-        ids: &Mutex<BTreeMap<String, String>>,
-        _run_key: &str,
-    ) -> Result<Value, String> {
+    pub async fn execute(&self, change: &Change, run: &Run) -> Result<Value, String> {
         if change.kind() != Kind::Outbound {
             return Err(format!("Uptinio has no {}", change.kind().plural()));
         }
@@ -177,9 +169,7 @@ impl UptinioProvider {
                 }
                 let created = self.create(target).await.map_err(|e| e.to_string())?;
                 let uuid = text(&created, "uuid");
-                ids.lock()
-                    .expect("ids lock")
-                    .insert(change.address.clone(), uuid);
+                run.record(&change.address.clone(), uuid);
                 Ok(without_secrets(created))
             }
         }
