@@ -23,6 +23,7 @@ pub static VENDORS: &[Vendor] = &[
     Vendor { client: &provider::pagerduty::VENDOR, emulation: &server::pagerduty::DIALECT },
     Vendor { client: &provider::uptinio::VENDOR, emulation: &server::uptinio::DIALECT },
     Vendor { client: &provider::alertops::VENDOR, emulation: &server::alertops::DIALECT },
+    Vendor { client: &provider::opsgenie::VENDOR, emulation: &server::opsgenie::DIALECT },
 ];
 
 fn entry(name: ProviderName) -> &'static Vendor {

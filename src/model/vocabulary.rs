@@ -63,6 +63,7 @@ vocabulary! {
         Pagerduty = "pagerduty",
         Uptinio = "uptinio",
         Alertops = "alertops",
+        Opsgenie = "opsgenie",
     }
 }
 

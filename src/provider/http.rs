@@ -89,6 +89,8 @@ pub enum AuthScheme {
     Token,
     /// The bare token in this header instead of `Authorization` (AlertOps's `api-key`).
     Header(&'static str),
+    /// `<word> <token>` in `Authorization` (Opsgenie's `GenieKey`).
+    Word(&'static str),
 }
 
 /// A client for one service endpoint with one token.
@@ -268,11 +270,14 @@ impl HttpClient {
             if let Some(token) = &self.token {
                 request = match self.auth {
                     AuthScheme::Bearer => request.bearer_auth(token),
-                    AuthScheme::Raw | AuthScheme::Token | AuthScheme::Header(_) => {
-                        let text = if self.auth == AuthScheme::Token {
-                            format!("Token token={token}")
-                        } else {
-                            token.clone()
+                    AuthScheme::Raw
+                    | AuthScheme::Token
+                    | AuthScheme::Header(_)
+                    | AuthScheme::Word(_) => {
+                        let text = match self.auth {
+                            AuthScheme::Token => format!("Token token={token}"),
+                            AuthScheme::Word(word) => format!("{word} {token}"),
+                            _ => token.clone(),
                         };
                         let mut value = reqwest::header::HeaderValue::from_str(&text)
                             .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));

@@ -8,6 +8,7 @@ pub mod capabilities;
 pub mod grafana_oncall;
 pub mod http;
 pub mod native;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod uptinio;
 

@@ -15,6 +15,7 @@ mod metrics;
 pub(crate) mod native;
 pub(crate) mod oncall;
 pub mod openapi;
+pub(crate) mod opsgenie;
 pub(crate) mod pagerduty;
 mod resources;
 mod store;

@@ -6,7 +6,7 @@ use alertform::model::Model;
 
 use crate::support::{alertform, root, stderr, stdout};
 
-const EXAMPLES: [&str; 15] = [
+const EXAMPLES: [&str; 17] = [
     "examples/quickstart",
     "examples/quickstart-hcl",
     "examples/multi-team/toml",
@@ -22,6 +22,14 @@ const EXAMPLES: [&str; 15] = [
     "examples/quickstart-alertops",
     "examples/quickstart-alertops-hcl",
     "examples/multi-team-alertops/toml",
+    "examples/quickstart-opsgenie",
+    "examples/quickstart-opsgenie-hcl",
+];
+
+/// The Opsgenie variants (`settings.provider = "opsgenie"`), seeded with the account's owner.
+const OPSGENIE_EXAMPLES: [&str; 2] = [
+    "examples/quickstart-opsgenie",
+    "examples/quickstart-opsgenie-hcl",
 ];
 
 /// The AlertOps variants (`settings.provider = "alertops"`): no schedules, `repeat` or templates,
@@ -134,6 +142,21 @@ fn every_pagerduty_example_applies_on_a_fresh_machine_and_replans_to_no_changes(
 #[test]
 fn every_alertops_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
     applies_fresh_and_replans(&ALERTOPS_EXAMPLES, "AlertOps");
+}
+
+/// The same for the Opsgenie variants, on the embedded Opsgenie emulation seeded from each
+/// example's `opsgenie-seed.json` (the account's owner).
+#[test]
+fn every_opsgenie_example_applies_on_a_fresh_machine_and_replans_to_no_changes() {
+    applies_fresh_and_replans(&OPSGENIE_EXAMPLES, "Opsgenie");
+}
+
+#[test]
+fn toml_and_hcl_opsgenie_quickstarts_are_the_same_model() {
+    assert_eq!(
+        model("examples/quickstart-opsgenie"),
+        model("examples/quickstart-opsgenie-hcl")
+    );
 }
 
 #[test]

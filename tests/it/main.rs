@@ -8,6 +8,7 @@ mod examples;
 mod hostile;
 mod lint;
 mod oncall;
+mod opsgenie;
 mod outbound;
 mod pagerduty;
 mod pagerduty_contract;

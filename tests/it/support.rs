@@ -364,6 +364,13 @@ pub const PAGERDUTY: Vendor = Vendor {
     flags: &["--from-email", "alice@example.com"],
 };
 
+/// Seeded with the example's account, which Alice owns.
+pub const OPSGENIE: Vendor = Vendor {
+    provider: "opsgenie",
+    seed: Some("examples/quickstart-opsgenie/opsgenie-seed.json"),
+    flags: &[],
+};
+
 pub const ALERTOPS: Vendor = Vendor {
     provider: "alertops",
     seed: None,

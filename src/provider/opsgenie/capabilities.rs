@@ -1,0 +1,255 @@
+//! What Opsgenie's REST API v2 can hold of an alertform config, and what it cannot.
+
+use super::mapping::{MAX_RESTRICTIONS, integration_type, restriction_count, start_is_exact};
+use crate::model::{Address, ChannelSettings, Kind, Model, Role, Window};
+use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
+
+const USER_FIELDS: &[UnsupportedField] = &[UnsupportedField {
+    field: "phone",
+    why: "Opsgenie keeps phone numbers as a user's contact methods, which alertform does not manage yet",
+    hint: "remove `phone`, and add the number under the user's contact methods in Opsgenie",
+}];
+
+const INTEGRATION_FIELDS: &[UnsupportedField] = &[
+    UnsupportedField {
+        field: "templates.title",
+        why: "Opsgenie API integrations take the alert's text from the request, not from templates",
+        hint: "remove `templates`, and set `message` and `description` in the alerts the source sends",
+    },
+    UnsupportedField {
+        field: "templates.message",
+        why: "Opsgenie API integrations take the alert's text from the request, not from templates",
+        hint: "remove `templates`, and set `message` and `description` in the alerts the source sends",
+    },
+    UnsupportedField {
+        field: "templates.grouping_key",
+        why: "Opsgenie de-duplicates by the alert's `alias`, which the source sends",
+        hint: "remove `templates`, and send an `alias` with each alert",
+    },
+];
+
+pub const CAPABILITIES: Capabilities = Capabilities {
+    kinds: &[
+        KindSupport::managed(Kind::User, "username (the email), case-insensitively")
+            .create_only(&["email"])
+            .unsupported(USER_FIELDS),
+        KindSupport::managed(Kind::Group, "team name"),
+        KindSupport::managed(Kind::Schedule, "schedule name"),
+        KindSupport::managed(Kind::EscalationPolicy, "escalation name"),
+        KindSupport::managed(Kind::Integration, "integration name")
+            .create_only(&["channel", "template"])
+            .unsupported(INTEGRATION_FIELDS),
+    ],
+    check_values,
+    service_defaults: &[(Kind::User, "time_zone")],
+    ..Capabilities::DEFAULT
+};
+
+/// A week's minutes a layer covers, as `[start, end)` intervals from Monday 00:00.
+fn week_cover(windows: &[Window]) -> Vec<(u32, u32)> {
+    const WEEK: u32 = 7 * 1440;
+    if windows.is_empty() {
+        return vec![(0, WEEK)];
+    }
+    let mut cover = Vec::new();
+    for window in windows {
+        let minutes = |t: jiff::civil::Time| {
+            u32::from(t.hour().unsigned_abs()) * 60 + u32::from(t.minute().unsigned_abs())
+        };
+        let (from, to) = (minutes(window.from), minutes(window.to));
+        let length = if to > from {
+            to - from
+        } else {
+            to + 1440 - from
+        };
+        for (index, day) in crate::model::Day::ALL.iter().enumerate() {
+            if !window.days.is_empty() && !window.days.contains(day) {
+                continue;
+            }
+            let start = u32::try_from(index).unwrap_or(0) * 1440 + from;
+            let end = start + length;
+            if end > WEEK {
+                cover.push((start, WEEK));
+                cover.push((0, end - WEEK));
+            } else {
+                cover.push((start, end));
+            }
+        }
+    }
+    cover
+}
+
+fn overlap(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
+    a.iter()
+        .any(|(a0, a1)| b.iter().any(|(b0, b1)| a0 < b1 && b0 < a1))
+}
+
+fn check_values(model: &Model) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
+        found.push(Unsupported {
+            address: Address::new(kind, key),
+            field,
+            message,
+            hint,
+        });
+    };
+    for (key, user) in &model.users {
+        if user.role == Role::IntegrationsAdmin {
+            push(
+                Kind::User,
+                key,
+                "role".into(),
+                "Opsgenie has no integrations-admin role (its roles are owner, admin, user and stakeholder)".into(),
+                "set `role` to \"admin\" or \"responder\"".into(),
+            );
+        }
+    }
+    for (key, group) in &model.groups {
+        for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
+            push(
+                Kind::Group,
+                key,
+                "members".into(),
+                format!(
+                    "group `{key}` has group `{}` as a member, and Opsgenie teams hold only users",
+                    member.key
+                ),
+                format!("list the users of `{member}` in `group.{key}` instead"),
+            );
+        }
+    }
+    for (key, schedule) in &model.schedules {
+        let covers: Vec<Vec<(u32, u32)>> = schedule
+            .layers
+            .iter()
+            .map(|l| week_cover(&l.restrict))
+            .collect();
+        for (index, layer) in schedule.layers.iter().enumerate() {
+            if !start_is_exact(layer.start, &schedule.time_zone) {
+                push(
+                    Kind::Schedule,
+                    key,
+                    format!("layer[{index}].start"),
+                    format!(
+                        "Opsgenie starts rotations only on the hour or the half hour in UTC, and `{}` in {} is not; it would move the start",
+                        layer.start, schedule.time_zone
+                    ),
+                    "start the layer on a whole or half hour of UTC".into(),
+                );
+            }
+            if restriction_count(&layer.restrict) > MAX_RESTRICTIONS {
+                push(
+                    Kind::Schedule,
+                    key,
+                    format!("layer[{index}].restrict"),
+                    format!(
+                        "these windows make {} weekday restrictions, and an Opsgenie rotation holds at most {MAX_RESTRICTIONS}",
+                        restriction_count(&layer.restrict)
+                    ),
+                    "merge windows with the same hours, or split the layer in two".into(),
+                );
+            }
+            if let Some(earlier) = (0..index).find(|&e| overlap(&covers[e], &covers[index])) {
+                push(
+                    Kind::Schedule,
+                    key,
+                    format!("layer[{index}]"),
+                    format!(
+                        "layers {} (`{}`) and {} (`{}`) can both have someone on call at once: alertform gives such an hour to the later layer alone, but Opsgenie pages every rotation with someone on call, so both would be paged",
+                        earlier + 1,
+                        schedule.layers[earlier].name,
+                        index + 1,
+                        layer.name
+                    ),
+                    "restrict the layers to hours that do not overlap (the earlier one's `restrict` outside the later one's), or put them in separate schedules".into(),
+                );
+            }
+        }
+    }
+    for (key, policy) in &model.escalation_policies {
+        for (index, step) in policy.steps.iter().enumerate().skip(1) {
+            if step.delay_minutes == 0 {
+                push(
+                    Kind::EscalationPolicy,
+                    key,
+                    format!("steps[{index}].delay_minutes"),
+                    format!(
+                        "step {} runs with no wait after step {index}; Opsgenie times rules from the alert, so the two would read back as one step",
+                        index + 1
+                    ),
+                    format!(
+                        "merge step {} into step {index}, or give it a `delay_minutes` above 0",
+                        index + 1
+                    ),
+                );
+            }
+        }
+        if policy.repeat > 20 {
+            push(
+                Kind::EscalationPolicy,
+                key,
+                "repeat".into(),
+                "Opsgenie repeats an escalation at most 20 times".into(),
+                "set `repeat` to 20 or less".into(),
+            );
+        }
+    }
+    for (key, integration) in &model.integrations {
+        match &integration.channel {
+            ChannelSettings::Api => {
+                if integration_type(&integration.template).is_none() {
+                    push(
+                        Kind::Integration,
+                        key,
+                        "template".into(),
+                        format!("alertform maps no Opsgenie integration type to template `{}`", integration.template),
+                        "use template \"custom\" (an API integration), \"grafana\" or \"prometheus_alertmanager\"".into(),
+                    );
+                }
+            }
+            other => push(
+                Kind::Integration,
+                key,
+                "channel".into(),
+                format!(
+                    "alertform maps only API integrations to Opsgenie so far, not `{}` ones",
+                    other.channel()
+                ),
+                "use `channel = \"api\"`, or create the integration in Opsgenie's UI and leave it out of this config".into(),
+            ),
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(days: &[crate::model::Day], from: &str, to: &str) -> Window {
+        Window {
+            days: days.iter().copied().collect(),
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn layers_overlap_where_their_weekly_hours_meet() {
+        use crate::model::Day::{Mon, Sat, Sun};
+        let all = week_cover(&[]);
+        let weekdays = week_cover(&[window(&[Mon], "09:00", "17:00")]);
+        assert!(overlap(&all, &weekdays));
+        let nights = week_cover(&[window(&[Mon], "17:00", "09:00")]);
+        assert!(!overlap(&weekdays, &nights));
+        // Sunday night runs into Monday morning.
+        let sunday_night = week_cover(&[window(&[Sun], "22:00", "02:00")]);
+        let monday_early = week_cover(&[window(&[Mon], "01:00", "03:00")]);
+        assert!(overlap(&sunday_night, &monday_early));
+        assert!(!overlap(
+            &sunday_night,
+            &week_cover(&[window(&[Sat], "09:00", "10:00")])
+        ));
+    }
+}

@@ -1,0 +1,654 @@
+//! The Opsgenie provider (REST API v2): users, teams, schedules with their rotations,
+//! escalations and API integrations. What it can hold is in [`capabilities`], the conversions
+//! in [`mapping`]. A plan reads users a page of 100 at a time, schedules (with their rotations)
+//! and escalations in one request each, and teams and integrations as a list plus one GET each
+//! (their list entries carry no members and no responders).
+//!
+//! Opsgenie has no idempotency keys: a create whose answer was lost is looked for by name before
+//! it is sent again. An integration's `apiKey` is a secret: it stops here.
+
+pub mod capabilities;
+pub mod mapping;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use super::http::{AuthScheme, HttpClient, HttpError};
+use super::{ProviderError, Run, percent_encode, text, version_of};
+use crate::model::{ChannelSettings, Kind, Resource, Templates};
+use crate::observed::{
+    Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedSchedule, ObservedStep,
+    ObservedUser,
+};
+use crate::plan::{Action, Change};
+
+/// Users per page (the most Opsgenie serves).
+const PAGE: u64 = 100;
+/// GETs in flight when reading teams' members and integrations' responders one by one.
+const CONCURRENT_GETS: usize = 8;
+
+#[derive(Clone)]
+pub struct OpsgenieProvider {
+    http: HttpClient,
+    /// Schedule id → its rotations' ids, in order, as last read or written.
+    rotations: Arc<Mutex<HashMap<String, Vec<String>>>>,
+}
+
+impl std::fmt::Debug for OpsgenieProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpsgenieProvider")
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A schedule or escalation a team was given when it was made (`<team>_schedule`,
+/// `<team>_escalation`): Opsgenie's own, left alone like OnCall's direct-paging integrations.
+fn team_default(object: &Value, suffix: &str) -> bool {
+    let owner = object["ownerTeam"]["name"].as_str().unwrap_or_default();
+    !owner.is_empty() && text(object, "name") == format!("{owner}{suffix}")
+}
+
+impl OpsgenieProvider {
+    pub fn new(http: HttpClient) -> Self {
+        OpsgenieProvider {
+            http: http.with_auth(AuthScheme::Word("GenieKey")),
+            rotations: Arc::default(),
+        }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn explain(&self, err: HttpError, action: &str) -> ProviderError {
+        super::explain_refusal(
+            &self.http,
+            err,
+            action,
+            "use an API key of an API integration with configuration access, or an account API key with create and update rights",
+        )
+    }
+
+    async fn get_data(&self, path: &str, action: &str) -> Result<Value, ProviderError> {
+        let reply = self
+            .http
+            .get(path)
+            .await
+            .map_err(|e| self.explain(e, action))?;
+        Ok(reply.body["data"].clone())
+    }
+
+    /// Every user: the first page for `totalCount`, the rest concurrently.
+    async fn users(&self) -> Result<Vec<Value>, ProviderError> {
+        let first = self
+            .http
+            .get(&format!("/v2/users?limit={PAGE}&offset=0"))
+            .await
+            .map_err(|e| self.explain(e, "read users"))?
+            .body;
+        let mut users = first["data"].as_array().cloned().unwrap_or_default();
+        let total = first["totalCount"].as_u64().unwrap_or(0);
+        let more =
+            super::remaining_pages(total.div_ceil(PAGE), 4, "users", self.http.base(), |page| {
+                let provider = self.clone();
+                async move {
+                    let path = format!("/v2/users?limit={PAGE}&offset={}", (page - 1) * PAGE);
+                    let data = provider.get_data(&path, "read users").await?;
+                    Ok(data.as_array().cloned().unwrap_or_default())
+                }
+            })
+            .await?;
+        users.extend(more);
+        Ok(users)
+    }
+
+    /// The whole objects behind a list's entries, one GET each, a few at a time.
+    async fn each(
+        &self,
+        collection: &'static str,
+        entries: Vec<Value>,
+    ) -> Result<Vec<Value>, ProviderError> {
+        let mut out = Vec::with_capacity(entries.len());
+        for chunk in entries.chunks(CONCURRENT_GETS) {
+            let mut running = tokio::task::JoinSet::new();
+            for (index, entry) in chunk.iter().enumerate() {
+                let provider = self.clone();
+                let path = format!("/v2/{collection}/{}", percent_encode(&text(entry, "id")));
+                running.spawn(async move {
+                    (
+                        index,
+                        provider
+                            .get_data(&path, &format!("read {collection}"))
+                            .await,
+                    )
+                });
+            }
+            let mut got: Vec<Option<Value>> = vec![None; chunk.len()];
+            while let Some(joined) = running.join_next().await {
+                let (index, result) = joined.map_err(|e| ProviderError::Cannot(e.to_string()))?;
+                got[index] = Some(result?);
+            }
+            out.extend(got.into_iter().flatten());
+        }
+        Ok(out)
+    }
+
+    /// Reads every live object.
+    pub async fn observe(&self) -> Result<Observed, ProviderError> {
+        let mut observed = Observed::default();
+        for user in self.users().await? {
+            observed.users.push(ObservedUser {
+                id: text(&user, "id"),
+                version: version_of(&[&user["fullName"], &user["role"], &user["timeZone"]]),
+                name: text(&user, "fullName"),
+                email: text(&user, "username"),
+                phone: None,
+                role: mapping::role_of(user["role"]["name"].as_str().unwrap_or_default()),
+                time_zone: user["timeZone"].as_str().map(str::to_owned),
+            });
+        }
+        let teams = self.get_data("/v2/teams", "read teams").await?;
+        for team in self
+            .each("teams", teams.as_array().cloned().unwrap_or_default())
+            .await?
+        {
+            let members: BTreeSet<String> = team["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["user"]["id"].as_str().map(str::to_owned))
+                .collect();
+            observed.groups.push(ObservedGroup {
+                id: text(&team, "id"),
+                version: version_of(&[&team["name"], &team["description"], &team["members"]]),
+                name: text(&team, "name"),
+                description: Some(text(&team, "description")).filter(|d| !d.is_empty()),
+                member_user_ids: members,
+                member_group_ids: BTreeSet::new(),
+            });
+        }
+        let schedules = self
+            .get_data("/v2/schedules?expand=rotation", "read schedules")
+            .await?;
+        let mut rotation_ids = HashMap::new();
+        for schedule in schedules.as_array().into_iter().flatten() {
+            let name = text(schedule, "name");
+            if team_default(schedule, "_schedule") {
+                observed.notes.push(format!(
+                    "schedule `{name}` is team `{}`'s own (Opsgenie made it with the team): left alone",
+                    schedule["ownerTeam"]["name"].as_str().unwrap_or_default()
+                ));
+                continue;
+            }
+            let zone = text(schedule, "timezone");
+            let rotations = schedule["rotations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mut layers = Vec::new();
+            for rotation in &rotations {
+                match mapping::layer_of(rotation, &zone) {
+                    Some(layer) => layers.push(layer),
+                    None => observed.notes.push(format!(
+                        "schedule `{name}`: rotation `{}` has a participant that is not a user or a restriction longer than a day, which alertform cannot express; a plan that manages this schedule replaces its rotations",
+                        text(rotation, "name")
+                    )),
+                }
+            }
+            rotation_ids.insert(
+                text(schedule, "id"),
+                rotations.iter().map(|r| text(r, "id")).collect::<Vec<_>>(),
+            );
+            observed.schedules.push(ObservedSchedule {
+                id: text(schedule, "id"),
+                version: version_of(&[
+                    &schedule["name"],
+                    &schedule["timezone"],
+                    &schedule["rotations"],
+                ]),
+                name,
+                time_zone: zone,
+                layers,
+            });
+        }
+        *self.rotations.lock().expect("rotations lock") = rotation_ids;
+        let escalations = self.get_data("/v2/escalations", "read escalations").await?;
+        for escalation in escalations.as_array().into_iter().flatten() {
+            if team_default(escalation, "_escalation") {
+                observed.notes.push(format!(
+                    "escalation `{}` is team `{}`'s own (Opsgenie made it with the team): left alone",
+                    text(escalation, "name"),
+                    escalation["ownerTeam"]["name"].as_str().unwrap_or_default()
+                ));
+                continue;
+            }
+            observed.escalation_policies.push(policy_of(escalation));
+        }
+        let integrations = self
+            .get_data("/v2/integrations", "read integrations")
+            .await?;
+        for integration in self
+            .each(
+                "integrations",
+                integrations.as_array().cloned().unwrap_or_default(),
+            )
+            .await?
+        {
+            observed.integrations.push(integration_of(&integration));
+        }
+        Ok(observed)
+    }
+
+    /// One live object, secrets included (`show` conceals the `apiKey`).
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Value, ProviderError> {
+        let collection = collection(kind).ok_or_else(|| super::no_outbound("Opsgenie"))?;
+        self.get_data(&format!("/v2/{collection}/{}", percent_encode(id)), "read")
+            .await
+    }
+
+    /// Carries out one change: a create (looked for by name after a lost answer, never made
+    /// twice), an update (PATCH; integrations PUT, as Opsgenie takes them), or a delete.
+    pub async fn execute(&self, change: &Change, run: &Run) -> Result<Value, String> {
+        let kind = change.kind();
+        let collection =
+            collection(kind).ok_or_else(|| format!("Opsgenie has no {}", kind.plural()))?;
+        let action = format!("write {collection}");
+        if change.action == Action::Delete {
+            let id = change
+                .id
+                .as_deref()
+                .ok_or("the plan has no id for this change")?;
+            self.delete(collection, id)
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(Value::Null);
+        }
+        let resource = change.desired()?;
+        let body = body(resource, run)?;
+        let written = if let (Action::Update, Some(id)) = (change.action, change.id.as_deref()) {
+            let path = format!("/v2/{collection}/{}", percent_encode(id));
+            let mut fields = body.clone();
+            if let Some(map) = fields.as_object_mut() {
+                // Rotations are written one by one below; a username never changes.
+                map.remove("rotations");
+                map.remove("username");
+            }
+            let method = if kind == Kind::Integration {
+                reqwest::Method::PUT
+            } else {
+                reqwest::Method::PATCH
+            };
+            self.http
+                .send(method, &path, Some(&fields), &[], true)
+                .await
+                .map_err(|e| self.explain(e, &action).to_string())?;
+            if kind == Kind::Schedule {
+                self.write_rotations(id, &body["rotations"])
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            json!({"id": id, "name": body.get("name").or_else(|| body.get("fullName"))})
+        } else {
+            if change.action == Action::Replace
+                && let Some(id) = change.id.as_deref()
+            {
+                self.delete(collection, id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let made = self
+                .create(kind, collection, &body)
+                .await
+                .map_err(|e| e.to_string())?;
+            run.record(&change.address, text(&made, "id"));
+            made
+        };
+        Ok(written)
+    }
+
+    async fn create(
+        &self,
+        kind: Kind,
+        collection: &'static str,
+        body: &Value,
+    ) -> Result<Value, ProviderError> {
+        let name = text(
+            body,
+            if kind == Kind::User {
+                "username"
+            } else {
+                "name"
+            },
+        );
+        let recovering = super::Recovering {
+            http: &self.http,
+            headers: &[],
+            explain: |e| self.explain(e, &format!("create {collection}")),
+            taken: |e| e.status() == Some(reqwest::StatusCode::CONFLICT),
+        };
+        let (reply, _found) = recovering
+            .create(&format!("/v2/{collection}"), body, || {
+                self.find(kind, collection, &name)
+            })
+            .await?;
+        // A write answers `{data: {id, name}}` (and an integration's `apiKey`, which stops here).
+        let data = reply.get("data").cloned().unwrap_or(reply);
+        Ok(
+            json!({"id": data["id"], "name": data.get("name").cloned().unwrap_or_else(|| json!(name))}),
+        )
+    }
+
+    /// The live object of `kind` named `name`, if there is one.
+    async fn find(
+        &self,
+        kind: Kind,
+        collection: &'static str,
+        name: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        let path = match kind {
+            Kind::User => format!("/v2/users/{}", percent_encode(name)),
+            Kind::Integration => {
+                let all = self
+                    .get_data("/v2/integrations", "read integrations")
+                    .await?;
+                return Ok(all
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|i| text(i, "name") == name)
+                    .cloned());
+            }
+            _ => format!(
+                "/v2/{collection}/{}?identifierType=name",
+                percent_encode(name)
+            ),
+        };
+        match self.http.get(&path).await {
+            Ok(reply) => Ok(Some(reply.body["data"].clone())),
+            Err(e) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(self.explain(e, &format!("read {collection}"))),
+        }
+    }
+
+    /// DELETE, gone after a lost answer counting as done; a user still held by a team or a
+    /// rotation (428) is tried again a few times, since the change that frees them may still be
+    /// landing.
+    async fn delete(&self, collection: &'static str, id: &str) -> Result<(), ProviderError> {
+        let path = format!("/v2/{collection}/{}", percent_encode(id));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match super::delete_once(&self.http, &path).await {
+                Err(e)
+                    if e.status() == Some(reqwest::StatusCode::PRECONDITION_REQUIRED)
+                        && attempt < 5 =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                }
+                result => {
+                    return result.map_err(|e| self.explain(e, &format!("delete {collection}")));
+                }
+            }
+        }
+    }
+
+    /// Makes a schedule's rotations those of `desired`, in order: each existing one patched in
+    /// place, the rest created, the surplus deleted.
+    async fn write_rotations(&self, schedule: &str, desired: &Value) -> Result<(), ProviderError> {
+        let known = self
+            .rotations
+            .lock()
+            .expect("rotations lock")
+            .get(schedule)
+            .cloned()
+            .unwrap_or_default();
+        let base = format!("/v2/schedules/{}/rotations", percent_encode(schedule));
+        let mut ids = Vec::new();
+        let desired = desired.as_array().cloned().unwrap_or_default();
+        for (index, rotation) in desired.iter().enumerate() {
+            if let Some(id) = known.get(index) {
+                let mut body = rotation.clone();
+                if body["timeRestriction"].is_null() {
+                    // PATCH keeps what a body leaves out; an explicit null clears it.
+                    body["timeRestriction"] = Value::Null;
+                }
+                self.http
+                    .send(
+                        reqwest::Method::PATCH,
+                        &format!("{base}/{}", percent_encode(id)),
+                        Some(&body),
+                        &[],
+                        true,
+                    )
+                    .await
+                    .map_err(|e| self.explain(e, "write rotations"))?;
+                ids.push(id.clone());
+            } else {
+                let reply = self
+                    .http
+                    .send(reqwest::Method::POST, &base, Some(rotation), &[], false)
+                    .await
+                    .map_err(|e| self.explain(e, "write rotations"))?;
+                ids.push(text(&reply.body["data"], "id"));
+            }
+        }
+        for id in known.iter().skip(desired.len()) {
+            super::delete_once(&self.http, &format!("{base}/{}", percent_encode(id)))
+                .await
+                .map_err(|e| self.explain(e, "delete rotations"))?;
+        }
+        self.rotations
+            .lock()
+            .expect("rotations lock")
+            .insert(schedule.to_owned(), ids);
+        Ok(())
+    }
+}
+
+/// The API body for the resource a change writes, with references turned into ids.
+fn body(resource: &Resource, run: &Run) -> Result<Value, String> {
+    Ok(match resource {
+        Resource::User(u) => {
+            let mut body = json!({
+                "username": u.email, "fullName": u.name,
+                "role": {"name": mapping::role_name(u.role)},
+            });
+            if let Some(zone) = &u.time_zone {
+                body["timeZone"] = json!(zone);
+            }
+            body
+        }
+        Resource::Group(g) => {
+            let members: Vec<Value> = super::ids_of(&g.members, Kind::User, &run.ids())?
+                .into_iter()
+                .map(|id| json!({"user": {"id": id}, "role": "user"}))
+                .collect();
+            json!({"name": g.name, "description": g.description.clone().unwrap_or_default(), "members": members})
+        }
+        Resource::Schedule(s) => {
+            let mut rotations = Vec::new();
+            for layer in &s.layers {
+                let members = super::ids_of(&layer.members, Kind::User, &run.ids())?;
+                rotations.push(mapping::rotation_body(
+                    &layer.name,
+                    layer.start,
+                    layer.rotation,
+                    &members,
+                    &layer.restrict,
+                    &s.time_zone,
+                )?);
+            }
+            json!({"name": s.name, "timezone": s.time_zone, "enabled": true, "rotations": rotations})
+        }
+        Resource::EscalationPolicy(p) => {
+            let delays: Vec<u16> = p.steps.iter().map(|s| s.delay_minutes).collect();
+            let mut rules = Vec::new();
+            for (step, at) in p.steps.iter().zip(mapping::absolute_delays(&delays)) {
+                for target in &step.notify {
+                    let kind = match target.kind {
+                        Kind::User => "user",
+                        Kind::Group => "team",
+                        Kind::Schedule => "schedule",
+                        other => {
+                            return Err(format!(
+                                "Opsgenie escalations cannot notify {}",
+                                other.plural()
+                            ));
+                        }
+                    };
+                    rules.push(json!({
+                        "condition": "if-not-acked", "notifyType": "default",
+                        "delay": {"timeAmount": at, "timeUnit": "minutes"},
+                        "recipient": {"type": kind, "id": super::id_of(target, &run.ids())?},
+                    }));
+                }
+            }
+            let repeat = if p.repeat == 0 {
+                json!({"waitInterval": 0, "count": 0})
+            } else {
+                json!({"waitInterval": mapping::REPEAT_WAIT_MINUTES, "count": p.repeat, "resetRecipientStates": false, "closeAlertAfterAll": false})
+            };
+            json!({"name": p.name, "description": p.description.clone().unwrap_or_default(), "rules": rules, "repeat": repeat})
+        }
+        Resource::Integration(i) => {
+            let policy = crate::model::Address::new(Kind::EscalationPolicy, &i.escalation_policy);
+            let ids = run.ids();
+            let mut responders =
+                vec![json!({"type": "escalation", "id": super::id_of(&policy, &ids)?})];
+            for r in &i.recipients {
+                let kind = if r.kind == Kind::Group {
+                    "team"
+                } else {
+                    "user"
+                };
+                responders.push(json!({"type": kind, "id": super::id_of(r, &ids)?}));
+            }
+            let kind = mapping::integration_type(&i.template).ok_or_else(|| {
+                format!("no Opsgenie integration type for template `{}`", i.template)
+            })?;
+            json!({"type": kind, "name": i.name, "enabled": i.enabled, "responders": responders})
+        }
+        Resource::Outbound(_) => return Err("Opsgenie has no outbound targets".into()),
+    })
+}
+
+fn collection(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
+        Kind::User => "users",
+        Kind::Group => "teams",
+        Kind::Schedule => "schedules",
+        Kind::EscalationPolicy => "escalations",
+        Kind::Integration => "integrations",
+        Kind::Outbound => return None,
+    })
+}
+
+/// A live escalation as a policy: rules grouped by their delay into steps, in time order.
+fn policy_of(escalation: &Value) -> ObservedPolicy {
+    let mut by_time: BTreeMap<u64, ObservedStep> = BTreeMap::new();
+    for rule in escalation["rules"].as_array().into_iter().flatten() {
+        let at = mapping::delay_minutes(&rule["delay"]).unwrap_or(0);
+        let step = by_time.entry(at).or_insert_with(|| ObservedStep {
+            delay_minutes: 0,
+            notify_user_ids: BTreeSet::new(),
+            notify_group_ids: BTreeSet::new(),
+            notify_schedule_ids: BTreeSet::new(),
+            notify_outbound_ids: BTreeSet::new(),
+        });
+        let id = text(&rule["recipient"], "id");
+        match rule["recipient"]["type"].as_str().unwrap_or_default() {
+            "user" => step.notify_user_ids.insert(id),
+            "team" => step.notify_group_ids.insert(id),
+            "schedule" => step.notify_schedule_ids.insert(id),
+            _ => false,
+        };
+    }
+    let mut previous = 0;
+    let steps = by_time
+        .into_iter()
+        .map(|(at, mut step)| {
+            step.delay_minutes = u16::try_from(at - previous).unwrap_or(u16::MAX);
+            previous = at;
+            step
+        })
+        .collect();
+    ObservedPolicy {
+        id: text(escalation, "id"),
+        version: version_of(&[
+            &escalation["name"],
+            &escalation["description"],
+            &escalation["rules"],
+            &escalation["repeat"],
+        ]),
+        name: text(escalation, "name"),
+        description: Some(text(escalation, "description")).filter(|d| !d.is_empty()),
+        repeat: u8::try_from(escalation["repeat"]["count"].as_u64().unwrap_or(0))
+            .unwrap_or(u8::MAX),
+        steps,
+    }
+}
+
+/// A live integration: its escalation responder is its policy, its users and teams its
+/// recipients. The `apiKey` is not read.
+fn integration_of(integration: &Value) -> ObservedIntegration {
+    let mut policy = String::new();
+    let (mut users, mut teams) = (BTreeSet::new(), BTreeSet::new());
+    for responder in integration["responders"].as_array().into_iter().flatten() {
+        let id = text(responder, "id");
+        match responder["type"].as_str().unwrap_or_default() {
+            "escalation" if policy.is_empty() => policy = id,
+            "user" => {
+                users.insert(id);
+            }
+            "team" => {
+                teams.insert(id);
+            }
+            _ => {}
+        }
+    }
+    ObservedIntegration {
+        id: text(integration, "id"),
+        version: version_of(&[
+            &integration["name"],
+            &integration["enabled"],
+            &integration["responders"],
+        ]),
+        name: text(integration, "name"),
+        channel: ChannelSettings::Api,
+        template: mapping::template_of(&text(integration, "type")),
+        escalation_policy_id: policy,
+        recipient_user_ids: users,
+        recipient_group_ids: teams,
+        enabled: integration["enabled"].as_bool().unwrap_or(true),
+        templates: Templates::default(),
+    }
+}
+
+/// `show` conceals an integration's `apiKey` (and the other vendors' secret fields).
+fn conceal(value: &mut Value) {
+    if let Some(key) = value.get_mut("apiKey")
+        && !key.is_null()
+    {
+        *key = json!("(sensitive)");
+    }
+    super::conceal_secret_fields(value);
+}
+
+/// Opsgenie, as the registry knows it.
+pub static VENDOR: super::Descriptor = super::Descriptor {
+    integration_endpoint: super::IntegrationEndpoint::Secret(
+        "the integration's API key is on its page in Opsgenie (Settings > Integrations), and `alertform show --reveal` prints it",
+    ),
+    conceal,
+    ..super::Descriptor::vendor(
+        crate::model::ProviderName::Opsgenie,
+        "Opsgenie",
+        &capabilities::CAPABILITIES,
+        |connect| Arc::new(OpsgenieProvider::new(connect.http)),
+    )
+};
+
+super::vendor_client!(OpsgenieProvider);
