@@ -156,6 +156,24 @@ pub struct Unsupported {
     pub hint: String,
 }
 
+impl Unsupported {
+    /// What `kind.key`'s `field` cannot be in this vendor, and what to do instead.
+    pub fn at(
+        kind: Kind,
+        key: &str,
+        field: impl Into<String>,
+        message: String,
+        hint: String,
+    ) -> Unsupported {
+        Unsupported {
+            address: Address::new(kind, key),
+            field: field.into(),
+            message,
+            hint,
+        }
+    }
+}
+
 /// Every part of `model` that `capabilities` cannot express. `written(address, field)` says
 /// whether the config file sets a field (a default is not a choice the vendor must honour).
 pub fn check(

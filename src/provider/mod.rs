@@ -64,8 +64,27 @@ where
     F: Fn(u64) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ProviderError>> + Send + 'static,
 {
-    let mut pages: Vec<Option<Vec<T>>> = (2..=total_pages).map(|_| None).collect();
-    let mut pending = 2..=total_pages;
+    in_order(2..=total_pages, concurrency, what, endpoint, fetch).await
+}
+
+/// Runs `fetch(i)` for every `i` of `indices`, `concurrency` in flight, and returns what each
+/// gave in the order of `indices`: pages of a list, or one GET per object where a list entry
+/// lacks fields.
+pub(crate) async fn in_order<T, F, Fut>(
+    indices: std::ops::RangeInclusive<u64>,
+    concurrency: usize,
+    what: &str,
+    endpoint: &str,
+    fetch: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    T: Send + 'static,
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>> + Send + 'static,
+{
+    let first = *indices.start();
+    let mut pages: Vec<Option<Vec<T>>> = indices.clone().map(|_| None).collect();
+    let mut pending = indices;
     let mut running = tokio::task::JoinSet::new();
     loop {
         while running.len() < concurrency {
@@ -81,7 +100,7 @@ where
             what: format!("pages of {what}"),
             message: e.to_string(),
         })?;
-        let index = usize::try_from(page - 2).expect("page numbers fit in memory");
+        let index = usize::try_from(page - first).expect("page numbers fit in memory");
         pages[index] = Some(result?);
     }
     Ok(pages.into_iter().flatten().flatten().collect())

@@ -11,24 +11,6 @@ const QUICKSTART: &str = "examples/quickstart-alertops";
 const VENDOR: crate::support::Vendor = crate::support::ALERTOPS;
 const MULTI_TEAM: &str = "examples/multi-team-alertops/toml";
 
-/// `export --out DIR` against `server`, in `format`.
-fn export(server: &TestServer, out: &std::path::Path, format: &str) {
-    let output = alertform(&[
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        format,
-        "--endpoint",
-        &server.url,
-        "--token",
-        &server.token,
-        "--provider",
-        "alertops",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-}
-
 fn request(
     server: &TestServer,
     method: reqwest::Method,
@@ -184,7 +166,7 @@ fn the_policy_is_tiers_of_member_roles_and_its_routing_group_stays_out_of_plans(
     // Exported, the routing group is not a group of the config, and the export plans to nothing.
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("export");
-    export(&server, &out, "toml");
+    VENDOR.export(&server, &out, "toml");
     let groups = std::fs::read_to_string(out.join("groups.toml")).unwrap();
     assert!(!groups.contains("escalation"), "{groups}");
     assert_eq!(VENDOR.plan_code(&server, out.to_str().unwrap()), Some(0));
@@ -399,7 +381,7 @@ fn a_fault_run_converges_with_no_duplicate_and_export_round_trips() {
     for format in ["toml", "hcl"] {
         let work = tempfile::tempdir().unwrap();
         let out = work.path().join("export");
-        export(&server, &out, format);
+        VENDOR.export(&server, &out, format);
         let mut converged = false;
         for _ in 0..5 {
             match VENDOR.plan_code(&server, out.to_str().unwrap()) {

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, alertform, copy_example, edit, send, stderr, stdout};
+use crate::support::{TestServer, copy_example, edit, send, stderr, stdout};
 
 const QUICKSTART: &str = "examples/quickstart-opsgenie";
 const VENDOR: crate::support::Vendor = crate::support::OPSGENIE;
@@ -19,23 +19,6 @@ fn request(
     crate::support::http_client()
         .request(method, format!("{}{path}", server.url))
         .header("authorization", format!("GenieKey {}", server.token))
-}
-
-fn export(server: &TestServer, out: &std::path::Path, format: &str) {
-    let output = alertform(&[
-        "export",
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        format,
-        "--endpoint",
-        &server.url,
-        "--token",
-        &server.token,
-        "--provider",
-        "opsgenie",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 #[test]
@@ -78,7 +61,7 @@ fn the_quickstart_applies_replans_to_nothing_and_exports_round_trip() {
     assert_eq!(rotations[1]["type"], "weekly");
     for format in ["toml", "hcl"] {
         let out = tempfile::tempdir().unwrap();
-        export(&server, out.path(), format);
+        VENDOR.export(&server, out.path(), format);
         let dir = out.path().to_str().unwrap();
         assert_eq!(
             VENDOR.plan_code(&server, dir),

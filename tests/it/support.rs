@@ -399,6 +399,24 @@ impl Vendor {
         run_against(server, self.provider, command, path, &args)
     }
 
+    /// `export --out OUT --format FORMAT` from `server`, which must succeed.
+    pub fn export(&self, server: &TestServer, out: &Path, format: &str) {
+        let output = alertform(&[
+            "export",
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+            "--provider",
+            self.provider,
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+
     /// The exit status of `plan --detailed-exitcode`: 0 for no changes, 2 for changes.
     pub fn plan_code(&self, server: &TestServer, path: &str) -> Option<i32> {
         self.run(server, "plan", path, &["--detailed-exitcode"])

@@ -1,7 +1,7 @@
 //! What AlertOps's REST API v2 can hold of an alertform config, and what it cannot.
 
 use super::mapping::{TEMPLATES, TIERS, iana_zone, split_name, template_id, windows_zone};
-use crate::model::{Address, Kind, Model};
+use crate::model::{Kind, Model};
 use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 const INTEGRATION_FIELDS: &[UnsupportedField] = &[
@@ -65,12 +65,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 fn check_values(model: &Model) -> Vec<Unsupported> {
     let mut found = Vec::new();
     let mut push = |kind: Kind, key: &str, field: &str, message: String, hint: String| {
-        found.push(Unsupported {
-            address: Address::new(kind, key),
-            field: field.to_owned(),
-            message,
-            hint,
-        });
+        found.push(Unsupported::at(kind, key, field, message, hint));
     };
     for (key, user) in &model.users {
         if split_name(&user.name).is_none() {

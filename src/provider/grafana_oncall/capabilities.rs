@@ -1,7 +1,7 @@
 //! What Grafana OnCall's public API can hold of an alertform config, and what it cannot.
 
 use super::mapping::{ONCALL_REPEATS, TYPES, oncall_type};
-use crate::model::{Address, ChannelSettings, Kind, Model};
+use crate::model::{ChannelSettings, Kind, Model};
 use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 pub const CAPABILITIES: Capabilities = Capabilities {
@@ -47,12 +47,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 fn check_values(model: &Model) -> Vec<Unsupported> {
     let mut found = Vec::new();
     let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
-        found.push(Unsupported {
-            address: Address::new(kind, key),
-            field,
-            message,
-            hint,
-        });
+        found.push(Unsupported::at(kind, key, field, message, hint));
     };
     for (key, group) in &model.groups {
         for member in group.members.iter().filter(|m| m.kind == Kind::Group) {

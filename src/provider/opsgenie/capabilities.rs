@@ -1,7 +1,7 @@
 //! What Opsgenie's REST API v2 can hold of an alertform config, and what it cannot.
 
 use super::mapping::{MAX_RESTRICTIONS, integration_type, restriction_count, start_is_exact};
-use crate::model::{Address, ChannelSettings, Kind, Model, Role, Window};
+use crate::model::{ChannelSettings, Kind, Model, Role, Window};
 use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 const USER_FIELDS: &[UnsupportedField] = &[UnsupportedField {
@@ -87,12 +87,7 @@ fn overlap(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
 fn check_values(model: &Model) -> Vec<Unsupported> {
     let mut found = Vec::new();
     let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
-        found.push(Unsupported {
-            address: Address::new(kind, key),
-            field,
-            message,
-            hint,
-        });
+        found.push(Unsupported::at(kind, key, field, message, hint));
     };
     for (key, user) in &model.users {
         if user.role == Role::IntegrationsAdmin {

@@ -54,7 +54,11 @@ fn team_default(object: &Value, suffix: &str) -> bool {
 impl OpsgenieProvider {
     pub fn new(http: HttpClient) -> Self {
         OpsgenieProvider {
-            http: http.with_auth(AuthScheme::Word("GenieKey")),
+            // A user still in a team or a rotation answers 428 to a delete: refused, not carried
+            // out, and the change that frees them may still be landing, so it is sent again.
+            http: http
+                .with_auth(AuthScheme::Word("GenieKey"))
+                .with_transient(|status, _| status == reqwest::StatusCode::PRECONDITION_REQUIRED),
             rotations: Arc::default(),
         }
     }
@@ -111,29 +115,30 @@ impl OpsgenieProvider {
         collection: &'static str,
         entries: Vec<Value>,
     ) -> Result<Vec<Value>, ProviderError> {
-        let mut out = Vec::with_capacity(entries.len());
-        for chunk in entries.chunks(CONCURRENT_GETS) {
-            let mut running = tokio::task::JoinSet::new();
-            for (index, entry) in chunk.iter().enumerate() {
-                let provider = self.clone();
-                let path = format!("/v2/{collection}/{}", percent_encode(&text(entry, "id")));
-                running.spawn(async move {
-                    (
-                        index,
-                        provider
-                            .get_data(&path, &format!("read {collection}"))
-                            .await,
-                    )
-                });
-            }
-            let mut got: Vec<Option<Value>> = vec![None; chunk.len()];
-            while let Some(joined) = running.join_next().await {
-                let (index, result) = joined.map_err(|e| ProviderError::Cannot(e.to_string()))?;
-                got[index] = Some(result?);
-            }
-            out.extend(got.into_iter().flatten());
-        }
-        Ok(out)
+        let paths: Arc<Vec<String>> = Arc::new(
+            entries
+                .iter()
+                .map(|e| format!("/v2/{collection}/{}", percent_encode(&text(e, "id"))))
+                .collect(),
+        );
+        let count = u64::try_from(paths.len()).unwrap_or(u64::MAX);
+        super::in_order(
+            1..=count,
+            CONCURRENT_GETS,
+            collection,
+            self.http.base(),
+            |n| {
+                let (provider, paths) = (self.clone(), Arc::clone(&paths));
+                async move {
+                    let path = &paths[usize::try_from(n - 1).expect("indices fit in memory")];
+                    let object = provider
+                        .get_data(path, &format!("read {collection}"))
+                        .await?;
+                    Ok(vec![object])
+                }
+            },
+        )
+        .await
     }
 
     /// Reads every live object.
@@ -373,26 +378,12 @@ impl OpsgenieProvider {
         }
     }
 
-    /// DELETE, gone after a lost answer counting as done; a user still held by a team or a
-    /// rotation (428) is tried again a few times, since the change that frees them may still be
-    /// landing.
+    /// DELETE, gone after a lost answer counting as done.
     async fn delete(&self, collection: &'static str, id: &str) -> Result<(), ProviderError> {
         let path = format!("/v2/{collection}/{}", percent_encode(id));
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match super::delete_once(&self.http, &path).await {
-                Err(e)
-                    if e.status() == Some(reqwest::StatusCode::PRECONDITION_REQUIRED)
-                        && attempt < 5 =>
-                {
-                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
-                }
-                result => {
-                    return result.map_err(|e| self.explain(e, &format!("delete {collection}")));
-                }
-            }
-        }
+        super::delete_once(&self.http, &path)
+            .await
+            .map_err(|e| self.explain(e, &format!("delete {collection}")))
     }
 
     /// Makes a schedule's rotations those of `desired`, in order: each existing one patched in

@@ -1,7 +1,7 @@
 //! What PagerDuty's REST API can hold of an alertform config, and what it cannot.
 
 use super::mapping::{MAX_TARGETS, MIN_RULE_DELAY, vendor_name};
-use crate::model::{Address, ChannelSettings, Kind, Model};
+use crate::model::{ChannelSettings, Kind, Model};
 use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 const TEMPLATE_FIELDS: &[UnsupportedField] = &[
@@ -69,12 +69,7 @@ pub const SERVICE_DEFAULTS: &[(Kind, &str)] = &[(Kind::User, "time_zone"), (Kind
 fn check_values(model: &Model) -> Vec<Unsupported> {
     let mut found = Vec::new();
     let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
-        found.push(Unsupported {
-            address: Address::new(kind, key),
-            field,
-            message,
-            hint,
-        });
+        found.push(Unsupported::at(kind, key, field, message, hint));
     };
     for (key, user) in &model.users {
         if let Some(phone) = &user.phone

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::vendor::{Collection, query_pairs};
 use super::{App, route};
-use rules::{ESCALATIONS, INTEGRATIONS, OgError, Ruled, SCHEDULES, TEAMS, USERS};
+use rules::{ESCALATIONS, INTEGRATIONS, OgError, Ruled, SCHEDULES, TEAMS, USERS, ruled};
 
 /// The largest page of users served, and the page size without `limit`.
 const MAX_LIMIT: u64 = 100;
@@ -191,6 +191,19 @@ const SCHEDULE: u8 = 2;
 const ESCALATION: u8 = 3;
 const INTEGRATION: u8 = 4;
 
+/// A kind's collection and object routes: list and create, then get, update and delete by id
+/// (integrations take a full-body `PUT`, the rest `PATCH`).
+fn kind_routes<const K: u8>(api: Router<App>, path: &str) -> Router<App> {
+    let api = route(api, path, get(list::<K>).post(create::<K>));
+    let object = get(one::<K>).delete(delete::<K>);
+    let object = if K == INTEGRATION {
+        object.put(update::<K>)
+    } else {
+        object.patch(update::<K>)
+    };
+    route(api, &format!("{path}/{{id}}"), object)
+}
+
 /// Opsgenie's REST API v2, the part alertform uses.
 pub fn router(state: App) -> Router {
     let mut api = Router::new();
@@ -200,26 +213,10 @@ pub fn router(state: App) -> Router {
         "/v2/users/{id}",
         get(one::<USER>).patch(update::<USER>).delete(delete_user),
     );
-    api = route(api, "/v2/teams", get(list::<TEAM>).post(create::<TEAM>));
-    api = route(
-        api,
-        "/v2/teams/{id}",
-        get(one::<TEAM>)
-            .patch(update::<TEAM>)
-            .delete(delete::<TEAM>),
-    );
-    api = route(
-        api,
-        "/v2/schedules",
-        get(list::<SCHEDULE>).post(create::<SCHEDULE>),
-    );
-    api = route(
-        api,
-        "/v2/schedules/{id}",
-        get(one::<SCHEDULE>)
-            .patch(update::<SCHEDULE>)
-            .delete(delete::<SCHEDULE>),
-    );
+    api = kind_routes::<TEAM>(api, "/v2/teams");
+    api = kind_routes::<SCHEDULE>(api, "/v2/schedules");
+    api = kind_routes::<ESCALATION>(api, "/v2/escalations");
+    api = kind_routes::<INTEGRATION>(api, "/v2/integrations");
     api = route(
         api,
         "/v2/schedules/{id}/rotations",
@@ -231,30 +228,6 @@ pub fn router(state: App) -> Router {
         get(one_rotation)
             .patch(update_rotation)
             .delete(delete_rotation),
-    );
-    api = route(
-        api,
-        "/v2/escalations",
-        get(list::<ESCALATION>).post(create::<ESCALATION>),
-    );
-    api = route(
-        api,
-        "/v2/escalations/{id}",
-        get(one::<ESCALATION>)
-            .patch(update::<ESCALATION>)
-            .delete(delete::<ESCALATION>),
-    );
-    api = route(
-        api,
-        "/v2/integrations",
-        get(list::<INTEGRATION>).post(create::<INTEGRATION>),
-    );
-    api = route(
-        api,
-        "/v2/integrations/{id}",
-        get(one::<INTEGRATION>)
-            .put(update::<INTEGRATION>)
-            .delete(delete::<INTEGRATION>),
     );
     super::vendor_router(
         state,
@@ -402,10 +375,7 @@ async fn create<const K: u8>(State(app): State<App>, headers: HeaderMap, body: B
     let body = parse(&body)?;
     let made = app
         .write(move |tx| {
-            let mut object = match (kind.rule)(tx, &body, None)? {
-                Ok(object) => object,
-                Err(err) => return Ok(Err(err)),
-            };
+            let mut object = ruled!((kind.rule)(tx, &body, None));
             object["id"] = json!(rules::new_id());
             kind.collection
                 .put(tx, &object, &rules::lookup(&object), 0)?;
@@ -431,14 +401,8 @@ async fn update<const K: u8>(
     let query = query_pairs(raw.as_deref());
     let updated = app
         .write(move |tx| {
-            let existing = match named(tx, kind, &id, &query)? {
-                Ok(existing) => existing,
-                Err(err) => return Ok(Err(err)),
-            };
-            let object = match (kind.rule)(tx, &body, Some(&existing))? {
-                Ok(object) => object,
-                Err(err) => return Ok(Err(err)),
-            };
+            let existing = ruled!(named(tx, kind, &id, &query));
+            let object = ruled!((kind.rule)(tx, &body, Some(&existing)));
             kind.collection
                 .put(tx, &object, &rules::lookup(&object), 0)?;
             Ok(Ok(object))
@@ -457,10 +421,7 @@ async fn delete<const K: u8>(
     let kind = KINDS[usize::from(K)];
     let query = query_pairs(raw.as_deref());
     app.write(move |tx| {
-        let existing = match named(tx, kind, &id, &query)? {
-            Ok(existing) => existing,
-            Err(err) => return Ok(Err(err)),
-        };
+        let existing = ruled!(named(tx, kind, &id, &query));
         let id = existing["id"].as_str().unwrap_or_default().to_owned();
         let what = kind.noun.to_lowercase();
         if let Some(why) = rules::referenced(tx, &what, &id)? {
@@ -520,10 +481,7 @@ async fn with_schedule<T: Send + 'static>(
         let Some(mut schedule) = rules::find(tx, scheduled.collection, &id, by_name)? else {
             return Ok(Err(OgError::not_found("Schedule")));
         };
-        let value = match f(tx, &mut schedule)? {
-            Ok(value) => value,
-            Err(err) => return Ok(Err(err)),
-        };
+        let value = ruled!(f(tx, &mut schedule));
         SCHEDULES.put(tx, &schedule, &rules::lookup(&schedule), 0)?;
         Ok(Ok(value))
     })
@@ -558,10 +516,7 @@ async fn create_rotation(
     authenticate(&app, &headers)?;
     let body = parse(&body)?;
     let made = with_schedule(&app, id, raw, move |tx, schedule| {
-        let rotation = match rules::rotation(tx, &body, None, "")? {
-            Ok(rotation) => rotation,
-            Err(err) => return Ok(Err(err)),
-        };
+        let rotation = ruled!(rules::rotation(tx, &body, None, ""));
         let mut list = rotations(schedule);
         list.push(rotation.clone());
         schedule["rotations"] = Value::Array(list);
@@ -602,10 +557,7 @@ async fn update_rotation(
         let Some(slot) = list.iter_mut().find(|r| r["id"] == rotation_id.as_str()) else {
             return Ok(Err(OgError::not_found("Rotation")));
         };
-        let rotation = match rules::rotation(tx, &body, Some(slot), "")? {
-            Ok(rotation) => rotation,
-            Err(err) => return Ok(Err(err)),
-        };
+        let rotation = ruled!(rules::rotation(tx, &body, Some(slot), ""));
         *slot = rotation.clone();
         schedule["rotations"] = Value::Array(list);
         Ok(Ok(rotation))

@@ -85,6 +85,18 @@ impl From<ApiError> for OgError {
 /// A rule's outcome: the store failed (`Err`), or Opsgenie refuses (`Ok(Err)`).
 pub type Ruled<T> = Result<Result<T, OgError>, ApiError>;
 
+/// The value a [`Ruled`] outcome allows; its refusal (or the store's failure) is returned from
+/// the function that asked.
+macro_rules! ruled {
+    ($outcome:expr) => {
+        match $outcome? {
+            Ok(value) => value,
+            Err(refusal) => return Ok(Err(refusal)),
+        }
+    };
+}
+pub(super) use ruled;
+
 fn text<'a>(value: &'a Value, field: &str) -> &'a str {
     value.get(field).and_then(Value::as_str).unwrap_or_default()
 }
@@ -133,16 +145,29 @@ pub fn find_user(tx: &Transaction, identifier: &str) -> Result<Option<Value>, Ap
     }
 }
 
-fn name_taken(
+/// 409 when another object of `collection` than `existing` has `name` (without case).
+fn unique(
     tx: &Transaction,
     collection: Collection,
     name: &str,
-    except: Option<&str>,
-) -> Result<bool, ApiError> {
-    Ok(collection
+    existing: Option<&Value>,
+    noun: &str,
+) -> Ruled<()> {
+    let except = existing.map(|e| text(e, "id"));
+    let taken = collection
         .all(tx, Some(&name.to_lowercase()))?
         .iter()
-        .any(|o| Some(text(o, "id")) != except))
+        .any(|o| Some(text(o, "id")) != except);
+    Ok(if taken {
+        Err(OgError::new(409, format!("{noun} [{name}] already exists")))
+    } else {
+        Ok(())
+    })
+}
+
+/// The items of a JSON list field (none when it is missing).
+fn items(value: &Value) -> Vec<Value> {
+    value.as_array().cloned().unwrap_or_default()
 }
 
 /// A create or update of a user: `username` an email (the identity, unique without case),
@@ -166,9 +191,7 @@ pub fn user(tx: &Transaction, body: &Value, existing: Option<&Value>) -> Ruled<V
             "Username of a user can not be changed",
         )));
     }
-    if name_taken(tx, USERS, &username, existing.map(|e| text(e, "id")))? {
-        return Ok(Err(OgError::new(409, "User already exists")));
-    }
+    ruled!(unique(tx, USERS, &username, existing, "User"));
     let full_name = text(&user, "fullName");
     if full_name.is_empty() || full_name.len() > 512 {
         return Ok(Err(OgError::field(
@@ -254,24 +277,14 @@ pub fn team(tx: &Transaction, body: &Value, existing: Option<&Value>) -> Ruled<V
             "Team name must be under 100 characters of letters, digits, spaces, '_', '.' and '-'",
         )));
     }
-    if name_taken(tx, TEAMS, &name, existing.map(|e| text(e, "id")))? {
-        return Ok(Err(OgError::new(
-            409,
-            format!("Team [{name}] already exists"),
-        )));
-    }
+    ruled!(unique(tx, TEAMS, &name, existing, "Team"));
     let mut members = Vec::new();
-    for (index, member) in team["members"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let user = match user_ref(tx, &member["user"], &format!("members[{index}].user"))? {
-            Ok(user) => user,
-            Err(err) => return Ok(Err(err)),
-        };
+    for (index, member) in items(&team["members"]).iter().enumerate() {
+        let user = ruled!(user_ref(
+            tx,
+            &member["user"],
+            &format!("members[{index}].user")
+        ));
         let role = member.get("role").and_then(Value::as_str).unwrap_or("user");
         if role != "user" && role != "admin" {
             return Ok(Err(OgError::field(
@@ -338,12 +351,7 @@ pub fn schedule(tx: &Transaction, body: &Value, existing: Option<&Value>) -> Rul
             "Schedule name can not be empty or 100 characters or longer",
         )));
     }
-    if name_taken(tx, SCHEDULES, &name, existing.map(|e| text(e, "id")))? {
-        return Ok(Err(OgError::new(
-            409,
-            format!("Schedule with name [{name}] already exists"),
-        )));
-    }
+    ruled!(unique(tx, SCHEDULES, &name, existing, "Schedule"));
     if schedule.get("timezone").is_none_or(Value::is_null) {
         schedule["timezone"] = json!(DEFAULT_ZONE);
     }
@@ -357,22 +365,16 @@ pub fn schedule(tx: &Transaction, body: &Value, existing: Option<&Value>) -> Rul
     if schedule.get("enabled").is_none() {
         schedule["enabled"] = json!(true);
     }
-    if let Err(err) = owner_team(tx, &mut schedule)? {
-        return Ok(Err(err));
-    }
+    ruled!(owner_team(tx, &mut schedule));
     if let Some(rotations) = rotations {
         let mut made = Vec::new();
-        for (index, rotation_body) in rotations
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            match rotation(tx, rotation_body, None, &format!("rotations[{index}]."))? {
-                Ok(rotation) => made.push(rotation),
-                Err(err) => return Ok(Err(err)),
-            }
+        for (index, rotation_body) in items(&rotations).iter().enumerate() {
+            made.push(ruled!(rotation(
+                tx,
+                rotation_body,
+                None,
+                &format!("rotations[{index}].")
+            )));
         }
         schedule["rotations"] = Value::Array(made);
     }
@@ -448,10 +450,7 @@ pub fn rotation(
             }
         }
     }
-    let participants = rotation["participants"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let participants = items(&rotation["participants"]);
     if participants.is_empty() {
         return Ok(Err(OgError::field(
             &field("participants"),
@@ -463,14 +462,11 @@ pub fn rotation(
         let at = field(&format!("participants[{index}]"));
         match text(participant, "type") {
             "none" => stored.push(json!({"type": "none"})),
-            "user" => match user_ref(tx, participant, &at)? {
-                Ok(user) => {
-                    let mut user = user;
-                    user["type"] = json!("user");
-                    stored.push(user);
-                }
-                Err(err) => return Ok(Err(err)),
-            },
+            "user" => {
+                let mut user = ruled!(user_ref(tx, participant, &at));
+                user["type"] = json!("user");
+                stored.push(user);
+            }
             other => {
                 return Ok(Err(OgError::field(
                     &format!("{at}.type"),
@@ -531,10 +527,7 @@ fn time_restriction(restriction: &Value, at: &str) -> Result<(), OgError> {
     match text(restriction, "type") {
         "time-of-day" => times(&restriction["restriction"], &format!("{at}.restriction")),
         "weekday-and-time-of-day" => {
-            let list = restriction["restrictions"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
+            let list = items(&restriction["restrictions"]);
             if list.is_empty() || list.len() > 15 {
                 return Err(OgError::field(
                     &format!("{at}.restrictions"),
@@ -622,13 +615,8 @@ pub fn escalation(tx: &Transaction, body: &Value, existing: Option<&Value>) -> R
     if name.is_empty() {
         return Ok(Err(OgError::field("name", "Name can not be empty")));
     }
-    if name_taken(tx, ESCALATIONS, &name, existing.map(|e| text(e, "id")))? {
-        return Ok(Err(OgError::new(
-            409,
-            format!("Escalation with name [{name}] already exists"),
-        )));
-    }
-    let rules = escalation["rules"].as_array().cloned().unwrap_or_default();
+    ruled!(unique(tx, ESCALATIONS, &name, existing, "Escalation"));
+    let rules = items(&escalation["rules"]);
     if rules.is_empty() {
         return Ok(Err(OgError::field("rules", "Rules can not be empty")));
     }
@@ -669,15 +657,12 @@ pub fn escalation(tx: &Transaction, body: &Value, existing: Option<&Value>) -> R
             .get("timeUnit")
             .and_then(Value::as_str)
             .unwrap_or("minutes");
-        let target = match recipient(
+        let target = ruled!(recipient(
             tx,
             &rule["recipient"],
             &format!("{at}.recipient"),
             &["user", "team", "schedule"],
-        )? {
-            Ok(target) => target,
-            Err(err) => return Ok(Err(err)),
-        };
+        ));
         stored.push(json!({
             "condition": condition, "notifyType": notify,
             "delay": {"timeAmount": amount, "timeUnit": unit}, "recipient": target,
@@ -693,9 +678,7 @@ pub fn escalation(tx: &Transaction, body: &Value, existing: Option<&Value>) -> R
             )));
         }
     }
-    if let Err(err) = owner_team(tx, &mut escalation)? {
-        return Ok(Err(err));
-    }
+    ruled!(owner_team(tx, &mut escalation));
     if escalation.get("description").is_none() {
         escalation["description"] = json!("");
     }
@@ -737,101 +720,70 @@ pub fn integration(tx: &Transaction, body: &Value, existing: Option<&Value>) -> 
             "Name must be 1 to 250 characters",
         )));
     }
-    if name_taken(tx, INTEGRATIONS, &name, existing.map(|e| text(e, "id")))? {
-        return Ok(Err(OgError::new(
-            409,
-            format!("Integration with name [{name}] already exists"),
-        )));
-    }
+    ruled!(unique(tx, INTEGRATIONS, &name, existing, "Integration"));
     let mut responders = Vec::new();
-    for (index, r) in integration["responders"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        match recipient(
+    for (index, r) in items(&integration["responders"]).iter().enumerate() {
+        responders.push(ruled!(recipient(
             tx,
             r,
             &format!("responders[{index}]"),
             &["user", "team", "schedule", "escalation"],
-        )? {
-            Ok(r) => responders.push(r),
-            Err(err) => return Ok(Err(err)),
-        }
+        )));
     }
     integration["responders"] = Value::Array(responders);
-    if let Err(err) = owner_team(tx, &mut integration)? {
-        return Ok(Err(err));
-    }
+    ruled!(owner_team(tx, &mut integration));
     if integration.get("apiKey").is_none() {
         integration["apiKey"] = json!(new_id());
     }
     Ok(Ok(integration))
 }
 
+/// The name of the first object of `collection` that `holds` says holds something.
+fn first_holding(
+    tx: &Transaction,
+    collection: Collection,
+    holds: impl Fn(&Value) -> bool,
+) -> Result<Option<String>, ApiError> {
+    Ok(collection
+        .all(tx, None)?
+        .into_iter()
+        .find(|o| holds(o))
+        .map(|o| text(&o, "name").to_owned()))
+}
+
 /// Why a user cannot be deleted yet (428): a team holds them, or a rotation does.
 pub fn user_held(tx: &Transaction, user_id: &str) -> Result<Option<String>, ApiError> {
-    for team in TEAMS.all(tx, None)? {
-        let member = team["members"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|m| m["user"]["id"] == user_id);
-        if member {
-            return Ok(Some(format!(
-                "User is a member of team [{}]: remove them from it first",
-                text(&team, "name")
-            )));
-        }
+    let member = |team: &Value| {
+        items(&team["members"])
+            .iter()
+            .any(|m| m["user"]["id"] == user_id)
+    };
+    if let Some(team) = first_holding(tx, TEAMS, member)? {
+        return Ok(Some(format!(
+            "User is a member of team [{team}]: remove them from it first"
+        )));
     }
-    for schedule in SCHEDULES.all(tx, None)? {
-        let held = schedule["rotations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|r| r["participants"].as_array().into_iter().flatten())
-            .any(|p| p["id"] == user_id);
-        if held {
-            return Ok(Some(format!(
-                "User is a participant of a rotation of schedule [{}]: remove them from it first",
-                text(&schedule, "name")
-            )));
-        }
-    }
-    Ok(None)
+    let participant = |schedule: &Value| {
+        items(&schedule["rotations"])
+            .iter()
+            .flat_map(|r| items(&r["participants"]))
+            .any(|p| p["id"] == user_id)
+    };
+    Ok(first_holding(tx, SCHEDULES, participant)?.map(|schedule| {
+        format!("User is a participant of a rotation of schedule [{schedule}]: remove them from it first")
+    }))
 }
 
 /// Why an object cannot be deleted because an escalation rule or an integration names it.
 pub fn referenced(tx: &Transaction, kind: &str, id: &str) -> Result<Option<String>, ApiError> {
-    for escalation in ESCALATIONS.all(tx, None)? {
-        let named = escalation["rules"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|r| r["recipient"]["type"] == kind && r["recipient"]["id"] == id);
-        if named {
-            return Ok(Some(format!(
-                "It is used in escalation [{}]",
-                text(&escalation, "name")
-            )));
-        }
+    let names = |r: &Value| r["type"] == kind && r["id"] == id;
+    let rule = |e: &Value| items(&e["rules"]).iter().any(|r| names(&r["recipient"]));
+    if let Some(escalation) = first_holding(tx, ESCALATIONS, rule)? {
+        return Ok(Some(format!("It is used in escalation [{escalation}]")));
     }
-    for integration in INTEGRATIONS.all(tx, None)? {
-        let named = integration["responders"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|r| r["type"] == kind && r["id"] == id);
-        if named {
-            return Ok(Some(format!(
-                "It is a responder of integration [{}]",
-                text(&integration, "name")
-            )));
-        }
-    }
-    Ok(None)
+    let responder = |i: &Value| items(&i["responders"]).iter().any(names);
+    Ok(first_holding(tx, INTEGRATIONS, responder)?
+        .map(|integration| format!("It is a responder of integration [{integration}]")))
 }
 
 #[cfg(test)]
