@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, copy_example, edit, send, stderr, stdout};
+use crate::support::{TestServer, alertform, copy_example, edit, send, stderr, stdout};
 
 const QUICKSTART: &str = "examples/quickstart-opsgenie";
 const VENDOR: crate::support::Vendor = crate::support::OPSGENIE;
@@ -203,4 +203,131 @@ fn the_emulation_speaks_opsgenies_dialect() {
         teams[0].get("members").is_none(),
         "team list entries carry no members"
     );
+}
+
+/// Who is paged, interval by interval: alertform's own rotation maths for the quickstart
+/// (`oncall`) against the emulation's timeline, computed by Opsgenie's rules (every rotation
+/// with someone on call pages), every 30 minutes over three weeks in January and over the
+/// spring daylight-saving change in Europe/London. The quickstart's layers never overlap, so the
+/// two must name the same person at every instant.
+#[test]
+fn opsgenie_pages_who_alertform_says_the_quickstart_pages() {
+    let server = VENDOR.server(&[]);
+    let applied = VENDOR.run(&server, "apply", QUICKSTART, &[]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let (_, schedule) = send(request(
+        &server,
+        reqwest::Method::GET,
+        "/v2/schedules/SRE%20rotation?identifierType=name",
+    ));
+    let id = schedule["data"]["id"].as_str().unwrap().to_owned();
+    for (from, to) in [
+        ("2027-01-04T00:00:00Z", "2027-01-25T00:00:00Z"),
+        ("2027-03-15T00:00:00Z", "2027-04-12T00:00:00Z"),
+    ] {
+        let ours = alertform(&[
+            "oncall", QUICKSTART, "--from", from, "--to", to, "--format", "json",
+        ]);
+        assert!(ours.status.success(), "{}", stderr(&ours));
+        let ours: Vec<Value> = serde_json::from_str(&stdout(&ours)).unwrap();
+        let days = (ts(to).as_second() - ts(from).as_second()) / 86_400;
+        let (status, theirs) = send(request(
+            &server,
+            reqwest::Method::GET,
+            &format!("/v2/schedules/{id}/timeline?interval={days}&intervalUnit=days&date={from}"),
+        ));
+        assert_eq!(status, 200, "{theirs}");
+        // The timeline's days are the schedule's calendar days: across the spring change its
+        // end is an hour before `to` in UTC. Compare within it.
+        let end = ts(theirs["data"]["endDate"].as_str().unwrap()).min(ts(to));
+        let theirs: Vec<(jiff::Timestamp, jiff::Timestamp, String)> =
+            theirs["data"]["finalTimeline"]["rotations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r["periods"].as_array().unwrap().clone())
+                .map(|p| {
+                    let at = |f: &str| ts(p[f].as_str().unwrap());
+                    (
+                        at("startDate"),
+                        at("endDate"),
+                        p["recipient"]["name"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+        let mut instant = ts(from);
+        let (mut compared, mut paged) = (0, 0);
+        while instant < end {
+            let alertform_pages: Vec<String> = ours
+                .iter()
+                .filter(|s| {
+                    ts(s["start"].as_str().unwrap()) <= instant
+                        && instant < ts(s["end"].as_str().unwrap())
+                })
+                .map(|s| {
+                    format!(
+                        "{}@example.com",
+                        s["user"].as_str().unwrap().trim_start_matches("user.")
+                    )
+                })
+                .collect();
+            let mut opsgenie_pages: Vec<String> = theirs
+                .iter()
+                .filter(|(a, b, _)| *a <= instant && instant < *b)
+                .map(|(_, _, who)| who.clone())
+                .collect();
+            opsgenie_pages.dedup();
+            assert_eq!(alertform_pages, opsgenie_pages, "at {instant}");
+            compared += 1;
+            paged += usize::from(!opsgenie_pages.is_empty());
+            instant = instant
+                .checked_add(jiff::SignedDuration::from_mins(30))
+                .unwrap();
+        }
+        assert!(compared > 1000, "{compared} instants compared");
+        assert!(
+            paged * 10 > compared * 9,
+            "someone is paged at {paged} of {compared} instants"
+        );
+    }
+}
+
+/// Opsgenie's own rule, through the emulation's `on-calls`: two rotations on call at once both
+/// page (where alertform, like PagerDuty, would give the hour to the later one alone).
+#[test]
+fn every_rotation_on_call_pages_in_opsgenie() {
+    let server = VENDOR.server(&[]);
+    let (status, _) = send(request(&server, reqwest::Method::POST, "/v2/users").json(
+        &json!({"username": "bob@example.com", "fullName": "Bob", "role": {"name": "user"}}),
+    ));
+    assert_eq!(status, 201);
+    let (status, made) = send(request(&server, reqwest::Method::POST, "/v2/schedules").json(&json!({
+        "name": "Overlap", "timezone": "UTC", "rotations": [
+            {"name": "All week", "type": "weekly", "startDate": "2027-01-04T00:00:00Z",
+             "participants": [{"type": "user", "username": "alice@example.com"}]},
+            {"name": "Business hours", "type": "daily", "startDate": "2027-01-04T00:00:00Z",
+             "participants": [{"type": "user", "username": "bob@example.com"}],
+             "timeRestriction": {"type": "time-of-day", "restriction": {"startHour": 9, "startMin": 0, "endHour": 17, "endMin": 0}}},
+        ],
+    })));
+    assert_eq!(status, 201, "{made}");
+    let on_call = |date: &str| {
+        let (status, body) = send(request(
+            &server,
+            reqwest::Method::GET,
+            &format!("/v2/schedules/Overlap/on-calls?identifierType=name&date={date}"),
+        ));
+        assert_eq!(status, 200, "{body}");
+        body["data"]["onCallParticipants"].as_array().unwrap().len()
+    };
+    assert_eq!(
+        on_call("2027-01-05T10:00:00Z"),
+        2,
+        "both rotations page in business hours"
+    );
+    assert_eq!(on_call("2027-01-05T20:00:00Z"), 1);
+}
+
+fn ts(text: &str) -> jiff::Timestamp {
+    text.parse().unwrap()
 }

@@ -8,6 +8,7 @@
 //! `docs/providers/opsgenie.md`.
 
 pub mod rules;
+pub mod timeline;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -217,6 +218,8 @@ pub fn router(state: App) -> Router {
     api = kind_routes::<SCHEDULE>(api, "/v2/schedules");
     api = kind_routes::<ESCALATION>(api, "/v2/escalations");
     api = kind_routes::<INTEGRATION>(api, "/v2/integrations");
+    api = route(api, "/v2/schedules/{id}/timeline", get(schedule_timeline));
+    api = route(api, "/v2/schedules/{id}/on-calls", get(schedule_on_calls));
     api = route(
         api,
         "/v2/schedules/{id}/rotations",
@@ -585,6 +588,110 @@ async fn delete_rotation(
     })
     .await?;
     Ok(envelope(StatusCode::OK, json!({"result": "Deleted"})))
+}
+
+/// The schedule a path names (by id, or by name with `identifierType=name`) and the query.
+async fn schedule_of(
+    app: &App,
+    id: String,
+    raw: Option<&str>,
+) -> Result<(Value, std::collections::HashMap<String, String>), OgError> {
+    let query = query_pairs(raw);
+    let lookup = query.clone();
+    let schedule = app
+        .read(move |tx| named(tx, KINDS[usize::from(SCHEDULE)], &id, &lookup))
+        .await??;
+    Ok((schedule, query))
+}
+
+/// `date` (default now) as an instant.
+fn date_of(query: &std::collections::HashMap<String, String>) -> Result<jiff::Timestamp, OgError> {
+    query.get("date").map_or(Ok(jiff::Timestamp::now()), |d| {
+        d.parse()
+            .map_err(|_| OgError::field("date", format!("Date [{d}] is not a date-time")))
+    })
+}
+
+fn parent(schedule: &Value) -> Value {
+    json!({"id": schedule["id"], "name": schedule["name"], "enabled": schedule["enabled"]})
+}
+
+/// `GET /v2/schedules/{id}/timeline`: from `date` for `interval` × `intervalUnit` (days, weeks
+/// or months, in the schedule's zone), every rotation's periods by Opsgenie's rules
+/// ([`timeline`]). Without overrides the final timeline is the base one.
+async fn schedule_timeline(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let (schedule, query) = schedule_of(&app, id, raw.as_deref()).await?;
+    let from = date_of(&query)?;
+    let interval: i64 = query.get("interval").map_or(Ok(1), |i| {
+        i.parse()
+            .ok()
+            .filter(|i| *i >= 1)
+            .ok_or_else(|| OgError::field("interval", "Interval must be a positive number"))
+    })?;
+    let span = match query.get("intervalUnit").map_or("weeks", String::as_str) {
+        "days" => jiff::Span::new().days(interval),
+        "weeks" => jiff::Span::new().weeks(interval),
+        "months" => jiff::Span::new().months(interval),
+        other => {
+            return Err(OgError::field(
+                "intervalUnit",
+                format!("Interval unit [{other}] is not valid: use days, weeks or months"),
+            ));
+        }
+    };
+    let zone = schedule["timezone"]
+        .as_str()
+        .and_then(|z| jiff::tz::db().get(z).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let to = from
+        .to_zoned_datetime(zone)
+        .checked_add(span)
+        .map_err(|e| OgError::field("interval", e.to_string()))?
+        .timestamp();
+    let rotations: Vec<Value> = timeline::rotations(&schedule, from, to)
+        .into_iter()
+        .enumerate()
+        .map(|(order, (rotation, periods))| {
+            json!({
+                "id": rotation["id"], "name": rotation["name"], "order": order,
+                "periods": periods.iter().map(timeline::period_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let lines = json!({"rotations": rotations});
+    data(json!({
+        "_parent": parent(&schedule),
+        "startDate": from.to_string(), "endDate": to.to_string(),
+        "finalTimeline": lines, "baseTimeline": lines,
+        "overrideTimeline": {"rotations": []}, "forwardingTimeline": {"rotations": []},
+    }))
+}
+
+/// `GET /v2/schedules/{id}/on-calls`: who is on call at `date` (default now), every rotation's.
+async fn schedule_on_calls(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let (schedule, query) = schedule_of(&app, id, raw.as_deref()).await?;
+    let participants: Vec<Value> = timeline::on_call(&schedule, date_of(&query)?)
+        .iter()
+        .map(|p| json!({"id": p["id"], "name": p["username"], "type": p["type"]}))
+        .collect();
+    let recipients: Vec<Value> = participants.iter().map(|p| p["name"].clone()).collect();
+    data(json!({
+        "_parent": parent(&schedule),
+        "onCallParticipants": participants,
+        "onCallRecipients": recipients,
+    }))
 }
 
 /// The seed: the account's people (one of them its owner).
