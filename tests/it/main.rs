@@ -4,6 +4,7 @@ mod alertops;
 mod apply;
 mod cli;
 mod config_corpus;
+mod contract;
 mod examples;
 mod hostile;
 mod lint;
