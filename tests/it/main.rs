@@ -10,6 +10,7 @@ mod hostile;
 mod lint;
 mod oncall;
 mod opsgenie;
+mod opsgenie_contract;
 mod outbound;
 mod pagerduty;
 mod pagerduty_contract;

@@ -332,7 +332,10 @@ impl OpsgenieProvider {
             http: &self.http,
             headers: &[],
             explain: |e| self.explain(e, &format!("create {collection}")),
-            taken: |e| e.status() == Some(reqwest::StatusCode::CONFLICT),
+            taken: |e| {
+                matches!(e, HttpError::Status { status, message, .. }
+                    if *status == reqwest::StatusCode::UNPROCESSABLE_ENTITY && message.contains("already exists"))
+            },
         };
         let (reply, _found) = recovering
             .create(&format!("/v2/{collection}"), body, || {

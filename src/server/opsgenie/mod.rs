@@ -590,14 +590,18 @@ async fn delete_rotation(
     Ok(envelope(StatusCode::OK, json!({"result": "Deleted"})))
 }
 
-/// The schedule a path names (by id, or by name with `identifierType=name`) and the query.
+/// The schedule a path names (by id, or by name with `identifierType=name`, which `on-calls`
+/// spells `scheduleIdentifierType`) and the query.
 async fn schedule_of(
     app: &App,
     id: String,
     raw: Option<&str>,
 ) -> Result<(Value, std::collections::HashMap<String, String>), OgError> {
     let query = query_pairs(raw);
-    let lookup = query.clone();
+    let mut lookup = query.clone();
+    if let Some(kind) = query.get("scheduleIdentifierType") {
+        lookup.insert("identifierType".to_owned(), kind.clone());
+    }
     let schedule = app
         .read(move |tx| named(tx, KINDS[usize::from(SCHEDULE)], &id, &lookup))
         .await??;
@@ -665,12 +669,14 @@ async fn schedule_timeline(
         })
         .collect();
     let lines = json!({"rotations": rotations});
-    data(json!({
+    let mut body = json!({"expandable": ["base", "forwarding", "override"]});
+    body["data"] = json!({
         "_parent": parent(&schedule),
         "startDate": from.to_string(), "endDate": to.to_string(),
         "finalTimeline": lines, "baseTimeline": lines,
         "overrideTimeline": {"rotations": []}, "forwardingTimeline": {"rotations": []},
-    }))
+    });
+    Ok(envelope(StatusCode::OK, body))
 }
 
 /// `GET /v2/schedules/{id}/on-calls`: who is on call at `date` (default now), every rotation's.

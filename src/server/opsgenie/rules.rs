@@ -145,7 +145,8 @@ pub fn find_user(tx: &Transaction, identifier: &str) -> Result<Option<Value>, Ap
     }
 }
 
-/// 409 when another object of `collection` than `existing` has `name` (without case).
+/// 422 when another object of `collection` than `existing` has `name` (without case): the
+/// document declares no 409.
 fn unique(
     tx: &Transaction,
     collection: Collection,
@@ -159,7 +160,10 @@ fn unique(
         .iter()
         .any(|o| Some(text(o, "id")) != except);
     Ok(if taken {
-        Err(OgError::new(409, format!("{noun} [{name}] already exists")))
+        Err(OgError::field(
+            if noun == "User" { "username" } else { "name" },
+            format!("{noun} [{name}] already exists"),
+        ))
     } else {
         Ok(())
     })
@@ -856,7 +860,7 @@ mod tests {
                 &json!({"username": "A@X.io", "fullName": "B", "role": {"name": "user"}}),
                 None,
             );
-            assert_eq!(again.unwrap().unwrap_err().status, 409);
+            assert_eq!(again.unwrap().unwrap_err().status, 422);
         });
     }
 
