@@ -209,6 +209,14 @@ pub fn alertops_org(objects: usize, format: Format) -> Vec<(String, String)> {
     vendor_org(objects, format, &ALERTOPS)
 }
 
+/// An Opsgenie org in the same proportions: users with the roles Opsgenie has (user 0 the owner,
+/// from the seed) and zones, teams of users, escalations of 1–3 steps paging a user and a team
+/// (each later step 10 minutes after the one before, since Opsgenie times rules from the alert),
+/// and API integrations of the types alertform maps. `opsgenie-seed.json` holds the owner.
+pub fn opsgenie_org(objects: usize, format: Format) -> Vec<(String, String)> {
+    vendor_org(objects, format, &OPSGENIE)
+}
+
 /// What differs between the vendors' generated orgs.
 struct Vendor {
     provider: &'static str,
@@ -328,6 +336,49 @@ const ALERTOPS: Vendor = Vendor {
         ("email", "custom"),
     ],
     seed_file: |_, _| ("alertops-seed.json", serde_json::json!({})),
+};
+
+const OPSGENIE: Vendor = Vendor {
+    provider: "opsgenie",
+    seed: 0x0965,
+    user: |i| {
+        let role = if i == 0 {
+            "owner"
+        } else {
+            ["responder", "responder", "admin", "observer"][i % 4]
+        };
+        vec![
+            ("name", format!("\"User {i}\"")),
+            ("email", format!("\"user{i}@example.com\"")),
+            ("role", format!("\"{role}\"")),
+            (
+                "time_zone",
+                format!(
+                    "\"{}\"",
+                    [
+                        "Europe/London",
+                        "America/New_York",
+                        "Asia/Tokyo",
+                        "Australia/Sydney"
+                    ][i % 4]
+                ),
+            ),
+        ]
+    },
+    second_target: "group",
+    repeat: |p| if p % 2 == 0 { "2" } else { "0" },
+    integration_name: "Integration",
+    integrations: &[
+        ("api", "custom"),
+        ("api", "grafana"),
+        ("api", "prometheus_alertmanager"),
+    ],
+    seed_file: |_, _| {
+        let seed = serde_json::json!({
+            "users": [{"username": "user0@example.com", "fullName": "User 0", "role": "Owner", "timeZone": "Europe/London"}],
+        });
+        ("opsgenie-seed.json", seed)
+    },
 };
 
 /// An org of about `objects` objects that `vendor` can hold, and its seed file.

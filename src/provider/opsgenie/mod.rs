@@ -51,6 +51,24 @@ fn team_default(object: &Value, suffix: &str) -> bool {
     !owner.is_empty() && text(object, "name") == format!("{owner}{suffix}")
 }
 
+/// One note for the teams' own objects of a kind left alone: how many, and the first few.
+fn teams_own_note(kind: &str, names: &[String]) -> Option<String> {
+    let (first, more) = names.split_at(names.len().min(3));
+    let listed: Vec<String> = first.iter().map(|n| format!("`{n}`")).collect();
+    let more = if more.is_empty() {
+        String::new()
+    } else {
+        format!(" and {} more", more.len())
+    };
+    (!names.is_empty()).then(|| {
+        format!(
+            "{} {kind} {} teams' own (Opsgenie makes one with each team): left alone",
+            listed.join(", ") + &more,
+            if names.len() == 1 { "is a" } else { "are" },
+        )
+    })
+}
+
 impl OpsgenieProvider {
     pub fn new(http: HttpClient) -> Self {
         OpsgenieProvider {
@@ -175,6 +193,7 @@ impl OpsgenieProvider {
                 member_group_ids: BTreeSet::new(),
             });
         }
+        let mut teams_own = Vec::new();
         let schedules = self
             .get_data("/v2/schedules?expand=rotation", "read schedules")
             .await?;
@@ -182,10 +201,7 @@ impl OpsgenieProvider {
         for schedule in schedules.as_array().into_iter().flatten() {
             let name = text(schedule, "name");
             if team_default(schedule, "_schedule") {
-                observed.notes.push(format!(
-                    "schedule `{name}` is team `{}`'s own (Opsgenie made it with the team): left alone",
-                    schedule["ownerTeam"]["name"].as_str().unwrap_or_default()
-                ));
+                teams_own.push(name);
                 continue;
             }
             let zone = text(schedule, "timezone");
@@ -220,18 +236,20 @@ impl OpsgenieProvider {
             });
         }
         *self.rotations.lock().expect("rotations lock") = rotation_ids;
+        observed
+            .notes
+            .extend(teams_own_note("schedules", &std::mem::take(&mut teams_own)));
         let escalations = self.get_data("/v2/escalations", "read escalations").await?;
         for escalation in escalations.as_array().into_iter().flatten() {
             if team_default(escalation, "_escalation") {
-                observed.notes.push(format!(
-                    "escalation `{}` is team `{}`'s own (Opsgenie made it with the team): left alone",
-                    text(escalation, "name"),
-                    escalation["ownerTeam"]["name"].as_str().unwrap_or_default()
-                ));
+                teams_own.push(text(escalation, "name"));
                 continue;
             }
             observed.escalation_policies.push(policy_of(escalation));
         }
+        observed
+            .notes
+            .extend(teams_own_note("escalations", &teams_own));
         let integrations = self
             .get_data("/v2/integrations", "read integrations")
             .await?;
@@ -631,8 +649,40 @@ fn conceal(value: &mut Value) {
     super::conceal_secret_fields(value);
 }
 
+/// The path of every live object, as Terraform's Opsgenie provider reads them: one GET each by id
+/// (`dev baseline --mode terraform`).
+pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
+    Box::pin(async move {
+        let mut paths = Vec::new();
+        let mut offset = 0;
+        loop {
+            let body = http
+                .get(&format!("/v2/users?limit={PAGE}&offset={offset}"))
+                .await?
+                .body;
+            let users = body["data"].as_array().cloned().unwrap_or_default();
+            paths.extend(users.iter().map(|u| format!("/v2/users/{}", text(u, "id"))));
+            offset += PAGE;
+            if body["paging"]["next"].is_null() {
+                break;
+            }
+        }
+        for collection in ["teams", "schedules", "escalations", "integrations"] {
+            let body = http.get(&format!("/v2/{collection}")).await?.body;
+            for object in body["data"].as_array().into_iter().flatten() {
+                paths.push(format!("/v2/{collection}/{}", text(object, "id")));
+            }
+        }
+        Ok(paths)
+    })
+}
+
 /// Opsgenie, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
+    generate: Ok(super::GenerateProfile::unrestricted(
+        crate::generate::opsgenie_org,
+    )),
+    terraform_paths: Ok(object_paths),
     integration_endpoint: super::IntegrationEndpoint::Secret(
         "the integration's API key is on its page in Opsgenie (Settings > Integrations), and `alertform show --reveal` prints it",
     ),
