@@ -331,3 +331,178 @@ fn every_rotation_on_call_pages_in_opsgenie() {
 fn ts(text: &str) -> jiff::Timestamp {
     text.parse().unwrap()
 }
+
+/// A generated org of `objects` objects for Opsgenie, written to a temporary directory.
+fn generated(objects: usize) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let made = alertform(&[
+        "dev",
+        "generate",
+        "--provider",
+        "opsgenie",
+        "--objects",
+        &objects.to_string(),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let path = dir.path().to_str().unwrap().to_owned();
+    (dir, path)
+}
+
+/// The emulation seeded with a generated org's account (its owner).
+fn seeded(org: &str, extra: &[&str]) -> TestServer {
+    let seed = format!("{org}/opsgenie-seed.json");
+    let mut args = vec!["--api", "opsgenie", "--seed", &seed];
+    args.extend_from_slice(extra);
+    TestServer::start(&args)
+}
+
+/// Every object of a collection (users through their pages), with the fault knobs' 503s read
+/// again.
+fn live(server: &TestServer, collection: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    loop {
+        let path = if collection == "users" {
+            format!("/v2/users?limit=100&offset={}", all.len())
+        } else {
+            format!("/v2/{collection}")
+        };
+        let (status, page) = crate::support::retrying(50, std::time::Duration::ZERO, || {
+            request(server, reqwest::Method::GET, &path)
+        });
+        assert_eq!(status, 200, "{page}");
+        let items = page["data"].as_array().cloned().unwrap_or_default();
+        let more = collection == "users" && !page["paging"]["next"].is_null();
+        all.extend(items);
+        if !more {
+            return all;
+        }
+    }
+}
+
+/// How many objects of each collection the service holds, after checking that no name (a
+/// user's username) is there twice: a create retried after a lost answer made nothing twice.
+fn census(server: &TestServer) -> Vec<usize> {
+    ["users", "teams", "schedules", "escalations", "integrations"]
+        .iter()
+        .map(|collection| {
+            let objects = live(server, collection);
+            let names: std::collections::BTreeSet<String> = objects
+                .iter()
+                .map(|o| {
+                    o.get("username")
+                        .or(o.get("name"))
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_lowercase()
+                })
+                .collect();
+            assert_eq!(names.len(), objects.len(), "a duplicate among {collection}");
+            objects.len()
+        })
+        .collect()
+}
+
+/// 10 % of requests failing before they touch anything and 5 % losing their answer after the
+/// write: Opsgenie has no idempotency keys, so every lost create is found by name before it is
+/// sent again. The run converges, and nothing is made twice.
+#[test]
+fn a_fault_run_converges_with_no_duplicate() {
+    let (_dir, org) = generated(150);
+    let server = seeded(
+        &org,
+        &["--fail-rate", "0.1", "--fail-after-commit-rate", "0.05"],
+    );
+    let converged = (0..8).any(|_| {
+        let _ = VENDOR.run(&server, "apply", &org, &[]);
+        VENDOR.plan_code(&server, &org) == Some(0)
+    });
+    assert!(converged, "apply converges through the faults");
+    assert!(
+        server.requests_matching(&["status=\"503\""]) > 0,
+        "faults were injected"
+    );
+    // 30 users (one the seeded owner), 7 teams, 22 escalations, 91 integrations; each team
+    // brought its own schedule and escalation.
+    assert_eq!(census(&server), vec![30, 7, 7, 22 + 7, 91]);
+}
+
+/// `apply` killed with SIGKILL once a seeded number of integrations exist, then applied again:
+/// 0 lost, 0 made twice, and the final plan is empty, for three kill points.
+#[test]
+fn apply_killed_mid_run_converges_on_reapply() {
+    let (_dir, org) = generated(150);
+    let expected = vec![30, 7, 7, 22 + 7, 91];
+    let mut interrupted = 0;
+    for kill_at in [5, 40, 80] {
+        let server = seeded(&org, &["--latency", "2"]);
+        let out = tempfile::NamedTempFile::new().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_alertform"))
+            .args([
+                "apply",
+                &org,
+                "--auto-approve",
+                "--endpoint",
+                &server.url,
+                "--token",
+                &server.token,
+                "--provider",
+                "opsgenie",
+            ])
+            .stdout(out.reopen().unwrap())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+            if live(&server, "integrations").len() >= kill_at {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let _ = child.kill();
+        let killed = !child.wait().unwrap().success();
+        interrupted += usize::from(killed && live(&server, "integrations").len() < 91);
+        let again = VENDOR.run(&server, "apply", &org, &[]);
+        assert!(
+            again.status.success(),
+            "kill at {kill_at}: {}",
+            stdout(&again)
+        );
+        assert_eq!(
+            census(&server),
+            expected,
+            "kill at {kill_at}: lost or extra objects"
+        );
+        assert_eq!(
+            VENDOR.plan_code(&server, &org),
+            Some(0),
+            "kill at {kill_at}"
+        );
+    }
+    assert!(
+        interrupted >= 2,
+        "only {interrupted} of 3 kills landed mid-apply"
+    );
+}
+
+/// Only the owner hands the owner role over, in the web app: a plan that would make another
+/// user the owner (or unmake the owner) stops before its first call, naming the user.
+#[test]
+fn a_plan_that_moves_the_owner_role_stops_before_apply() {
+    let server = VENDOR.server(&[]);
+    let (_dir, path) = copy_example(QUICKSTART);
+    let people = path.join("people.toml");
+    edit(&people, "role = \"responder\"", "role = \"owner\"");
+    let planned = VENDOR.run(&server, "plan", path.to_str().unwrap(), &[]);
+    assert_eq!(planned.status.code(), Some(1), "{}", stdout(&planned));
+    let err = stderr(&planned);
+    assert!(
+        err.contains("`user.bob`") && err.contains("cannot make or unmake the account owner"),
+        "{err}"
+    );
+    let (_, users) = send(request(&server, reqwest::Method::GET, "/v2/users"));
+    assert_eq!(users["totalCount"], 1, "nothing was created");
+}

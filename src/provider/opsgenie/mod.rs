@@ -34,6 +34,8 @@ pub struct OpsgenieProvider {
     http: HttpClient,
     /// Schedule id → its rotations' ids, in order, as last read or written.
     rotations: Arc<Mutex<HashMap<String, Vec<String>>>>,
+    /// The account owner's user id, as last read.
+    owners: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for OpsgenieProvider {
@@ -78,6 +80,7 @@ impl OpsgenieProvider {
                 .with_auth(AuthScheme::Word("GenieKey"))
                 .with_transient(|status, _| status == reqwest::StatusCode::PRECONDITION_REQUIRED),
             rotations: Arc::default(),
+            owners: Arc::default(),
         }
     }
 
@@ -162,7 +165,15 @@ impl OpsgenieProvider {
     /// Reads every live object.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
         let mut observed = Observed::default();
+        let mut owners = BTreeSet::new();
         for user in self.users().await? {
+            if user["role"]["name"] == "Owner" {
+                owners.insert(text(&user, "id"));
+                observed.undeletable.insert(
+                    text(&user, "id"),
+                    "it is the Opsgenie account owner, whom the API cannot delete: declare it (with `role = \"owner\"`) or leave it alone with `settings.ignore`".to_owned(),
+                );
+            }
             observed.users.push(ObservedUser {
                 id: text(&user, "id"),
                 version: version_of(&[&user["fullName"], &user["role"], &user["timeZone"]]),
@@ -173,6 +184,7 @@ impl OpsgenieProvider {
                 time_zone: user["timeZone"].as_str().map(str::to_owned),
             });
         }
+        *self.owners.lock().expect("owners lock") = owners;
         let teams = self.get_data("/v2/teams", "read teams").await?;
         for team in self
             .each("teams", teams.as_array().cloned().unwrap_or_default())
@@ -263,6 +275,34 @@ impl OpsgenieProvider {
             observed.integrations.push(integration_of(&integration));
         }
         Ok(observed)
+    }
+
+    /// Before any call: a plan that would make or unmake the account owner, which only the
+    /// owner can do, in Opsgenie's web app.
+    pub fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), String> {
+        let owners = self.owners.lock().expect("owners lock").clone();
+        for change in &plan.changes {
+            if change.kind() != Kind::User || change.action == Action::Delete {
+                continue;
+            }
+            let was_owner = change.id.as_ref().is_some_and(|id| owners.contains(id));
+            let will_be_owner = matches!(
+                change.desired(),
+                Ok(Resource::User(u)) if u.role == crate::model::Role::Owner
+            );
+            if was_owner != will_be_owner {
+                return Err(format!(
+                    "`{}`: Opsgenie's API cannot make or unmake the account owner (the owner hands the role over in the web app); {}",
+                    change.address,
+                    if will_be_owner {
+                        "declare the account's owner with `role = \"owner\"` and this user with another role"
+                    } else {
+                        "change `role` back to \"owner\""
+                    }
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// One live object, secrets included (`show` conceals the `apiKey`).
@@ -669,7 +709,14 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
         }
         for collection in ["teams", "schedules", "escalations", "integrations"] {
             let body = http.get(&format!("/v2/{collection}")).await?.body;
-            for object in body["data"].as_array().into_iter().flatten() {
+            // Terraform holds only what it manages: not the teams' own schedules and escalations.
+            let own = |o: &&Value| team_default(o, "_schedule") || team_default(o, "_escalation");
+            for object in body["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|o| !own(o))
+            {
                 paths.push(format!("/v2/{collection}/{}", text(object, "id")));
             }
         }
@@ -695,4 +742,4 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     )
 };
 
-super::vendor_client!(OpsgenieProvider);
+super::vendor_client!(OpsgenieProvider, preflight);
