@@ -506,3 +506,36 @@ fn a_plan_that_moves_the_owner_role_stops_before_apply() {
     let (_, users) = send(request(&server, reqwest::Method::GET, "/v2/users"));
     assert_eq!(users["totalCount"], 1, "nothing was created");
 }
+
+/// An account as Opsgenie holds it, not made by alertform (`tests/fixtures/opsgenie-account.json`:
+/// 50 users, 8 teams, 12 schedules across 4 zones with weekly, daily, 2-day and 12-hour
+/// rotations, weekday and time-of-day restrictions, 10 escalations with repeats, 15 integrations
+/// of three types): `export` writes TOML and HCL that each plan to no changes.
+#[test]
+fn a_realistic_account_exports_and_replans_to_nothing_in_both_formats() {
+    let seed = crate::support::root().join("tests/fixtures/opsgenie-account.json");
+    let server = TestServer::start(&["--api", "opsgenie", "--seed", seed.to_str().unwrap()]);
+    assert_eq!(census(&server), vec![50, 8, 12 + 8, 10 + 8, 15]);
+    for format in ["toml", "hcl"] {
+        let out = tempfile::tempdir().unwrap();
+        VENDOR.export(&server, out.path(), format);
+        let dir = out.path().to_str().unwrap();
+        let planned = VENDOR.run(&server, "plan", dir, &["--detailed-exitcode"]);
+        assert_eq!(
+            planned.status.code(),
+            Some(0),
+            "{format}: {}{}",
+            stdout(&planned),
+            stderr(&planned)
+        );
+        let validated = alertform(&["validate", dir]);
+        assert!(validated.status.success(), "{}", stdout(&validated));
+        assert!(
+            stdout(&validated).contains(
+                "50 users, 8 groups, 12 schedules, 10 escalation policies, 15 integrations"
+            ),
+            "{}",
+            stdout(&validated)
+        );
+    }
+}

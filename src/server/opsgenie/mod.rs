@@ -700,11 +700,22 @@ async fn schedule_on_calls(
     }))
 }
 
-/// The seed: the account's people (one of them its owner).
+/// The seed: the account's people (one of them its owner), and optionally the rest of an
+/// account as Opsgenie's create bodies take them (references by name or username), made in order
+/// through the same rules as the API: teams (each with its own schedule and escalation),
+/// schedules with their rotations, escalations, integrations.
 #[derive(Debug, serde::Deserialize)]
 pub struct Account {
     #[serde(default)]
     users: Vec<SeedUser>,
+    #[serde(default)]
+    teams: Vec<Value>,
+    #[serde(default)]
+    schedules: Vec<Value>,
+    #[serde(default)]
+    escalations: Vec<Value>,
+    #[serde(default)]
+    integrations: Vec<Value>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -744,6 +755,32 @@ pub fn open_account(tx: &Transaction, account: &Account) -> Result<usize, ApiErr
         object["id"] = json!(rules::new_id());
         USERS.put(tx, &object, &rules::lookup(&object), 0)?;
         made += 1;
+    }
+    let kinds = [
+        (TEAM, &account.teams),
+        (SCHEDULE, &account.schedules),
+        (ESCALATION, &account.escalations),
+        (INTEGRATION, &account.integrations),
+    ];
+    for (k, bodies) in kinds {
+        let kind = KINDS[usize::from(k)];
+        for body in bodies {
+            let mut object = (kind.rule)(tx, body, None)?.map_err(|e| {
+                ApiError::invalid(format!(
+                    "seed {} `{}`: {}",
+                    kind.noun,
+                    rules::lookup(body),
+                    e.message
+                ))
+            })?;
+            object["id"] = json!(rules::new_id());
+            kind.collection
+                .put(tx, &object, &rules::lookup(&object), 0)?;
+            if k == TEAM {
+                rules::team_defaults(tx, &object)?;
+            }
+            made += 1;
+        }
     }
     Ok(made)
 }
