@@ -13,7 +13,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::model::{Address, Layer, Rotation, Schedule};
+use crate::model::{Address, Layer, Overlap, Rotation, Schedule};
 
 pub mod render;
 
@@ -235,6 +235,39 @@ impl<'a> Rota<'a> {
             }
         }
         shifts
+    }
+
+    /// Who is paged within [from, to) under `overlap`: [`Rota::shifts`] when the last layer
+    /// wins, every layer's own shifts (overlapping where the layers do) when every layer pages.
+    pub fn paged(&self, from: Timestamp, to: Timestamp, overlap: Overlap) -> Vec<Shift> {
+        match overlap {
+            Overlap::LastLayerWins => self.shifts(from, to),
+            Overlap::EveryLayerPages => {
+                let mut shifts: Vec<Shift> = Vec::new();
+                for (index, layer) in self.schedule.layers.iter().enumerate() {
+                    for (start, end, member) in self.layer_pieces(layer, from, to) {
+                        let user = &layer.members[member];
+                        match shifts.last_mut() {
+                            Some(last)
+                                if last.layer == index
+                                    && last.end == start
+                                    && &last.user == user =>
+                            {
+                                last.end = end;
+                            }
+                            _ => shifts.push(Shift {
+                                user: user.clone(),
+                                layer: index,
+                                start,
+                                end,
+                            }),
+                        }
+                    }
+                }
+                shifts.sort_by_key(|s| (s.start, s.layer));
+                shifts
+            }
+        }
     }
 
     /// The shift covering `at`, if anyone is on call then.

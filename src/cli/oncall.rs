@@ -39,6 +39,10 @@ pub struct Args {
     /// `ics` (iCalendar, one event per shift).
     #[arg(long, value_enum, default_value = "text")]
     format: OnCallFormat,
+    /// Answer as this vendor pages where layers overlap (Opsgenie pages every layer with someone
+    /// on call; the others, like alertform, the last layer); default: `settings.provider`.
+    #[arg(long, value_parser = super::service::provider_name)]
+    provider: Option<crate::model::ProviderName>,
 }
 
 /// The longest window listed at once.
@@ -115,6 +119,18 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         printer.note("error: the config declares no schedule");
         return ExitStatus::Failure;
     }
+    let vendor = crate::registry::vendor(
+        args.provider
+            .or(model.settings.provider)
+            .unwrap_or_default(),
+    );
+    let overlap = vendor.capabilities.overlap;
+    let rule = (overlap == crate::model::Overlap::EveryLayerPages).then(|| {
+        format!(
+            "as {} pages: every layer with someone on call, where layers overlap too",
+            vendor.display_name
+        )
+    });
     let mut answers = Vec::with_capacity(keys.len());
     for key in keys {
         let schedule = &model.schedules[key];
@@ -124,17 +140,19 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         };
         // The whole shift around `at`, not just its instant.
         let around = SignedDuration::from_hours(24 * 62);
-        let current = rota
-            .shifts(
+        let current: Vec<_> = rota
+            .paged(
                 at.saturating_sub(around).unwrap_or(at),
                 at.saturating_add(around).unwrap_or(at),
+                overlap,
             )
             .into_iter()
-            .find(|s| s.start <= at && at < s.end);
+            .filter(|s| s.start <= at && at < s.end)
+            .collect();
         let shifts = if args.at.is_some() {
-            current.iter().cloned().collect()
+            current.clone()
         } else {
-            rota.shifts(from, to)
+            rota.paged(from, to, overlap)
         };
         answers.push(Answer {
             key,
@@ -142,6 +160,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             shifts,
             current,
             at,
+            rule: rule.clone(),
         });
     }
     let output = match args.format {

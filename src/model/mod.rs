@@ -253,6 +253,16 @@ pub struct Layer {
     pub restrict: Vec<Window>,
 }
 
+/// Who a vendor pages where several layers of a schedule have someone on call at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// The layer listed last wins (alertform's own rule, PagerDuty's, and Grafana OnCall's
+    /// highest level, since layers are written as levels in order).
+    LastLayerWins,
+    /// Every layer with someone on call pages (Opsgenie's rotations).
+    EveryLayerPages,
+}
+
 /// How long a turn lasts: days and weeks are calendar units in the schedule's zone (a handoff
 /// keeps its wall-clock time across daylight-saving changes), hours are elapsed time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

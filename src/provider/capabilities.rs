@@ -92,13 +92,15 @@ pub struct Capabilities {
     /// Whether the service's objects reference each other by name (AlertOps), so a rename must
     /// rewrite its referrers in the same apply.
     pub references_by_name: bool,
+    /// Who the vendor pages where layers overlap (`oncall --provider` shows it).
+    pub overlap: crate::model::Overlap,
 }
 
 impl Capabilities {
     /// What a vendor has unless it says otherwise: no kinds, no value checks, nothing left to
-    /// the service, steps that page groups, targets named by config, references by id. A vendor
-    /// writes `..Capabilities::DEFAULT` after what differs, so a new capability is one line in
-    /// the vendors that have it.
+    /// the service, steps that page groups, targets named by config, references by id, the last
+    /// layer with someone on call winning. A vendor writes `..Capabilities::DEFAULT` after what
+    /// differs, so a new capability is one line in the vendors that have it.
     pub const DEFAULT: Capabilities = Capabilities {
         kinds: &[],
         check_values: |_| Vec::new(),
@@ -106,6 +108,7 @@ impl Capabilities {
         steps_page_groups: true,
         outbound_named_by_settings: false,
         references_by_name: false,
+        overlap: crate::model::Overlap::LastLayerWins,
     };
 
     /// The planner's options this provider's capabilities call for, limited to `targets`.

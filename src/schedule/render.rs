@@ -12,9 +12,13 @@ pub struct Answer<'a> {
     pub key: &'a str,
     pub rota: Rota<'a>,
     pub shifts: Vec<Shift>,
-    /// The shift covering the time asked about ("now" or `--at`).
-    pub current: Option<Shift>,
+    /// The shifts covering the time asked about ("now" or `--at`): one at most where the last
+    /// layer wins, one per layer where every layer pages.
+    pub current: Vec<Shift>,
     pub at: Timestamp,
+    /// Whose paging rule the shifts follow, when it is not alertform's own (the last layer
+    /// wins): said under the schedule's name.
+    pub rule: Option<String>,
 }
 
 /// `[{schedule, user, layer, start, end}]` with UTC RFC 3339 times.
@@ -62,6 +66,9 @@ pub fn text(answers: &[Answer<'_>]) -> String {
             "{} (schedule.{}, {})",
             schedule.name, answer.key, schedule.time_zone
         );
+        if let Some(rule) = &answer.rule {
+            let _ = writeln!(out, "  {rule}");
+        }
         if answer.shifts.is_empty() {
             let _ = writeln!(out, "  nobody is on call in this window");
         }
@@ -77,21 +84,24 @@ pub fn text(answers: &[Answer<'_>]) -> String {
                 utc(shift.end),
             );
         }
-        match &answer.current {
-            Some(shift) => {
-                let _ = writeln!(
-                    out,
-                    "  on call at {}: {} [{}] until {}",
-                    local(answer.at),
+        let paged: Vec<String> = answer
+            .current
+            .iter()
+            .map(|shift| {
+                format!(
+                    "{} [{}] until {}",
                     shift.user.key,
                     schedule.layers[shift.layer].name,
                     local(shift.end)
-                );
-            }
-            None => {
-                let _ = writeln!(out, "  on call at {}: nobody", local(answer.at));
-            }
-        }
+                )
+            })
+            .collect();
+        let paged = if paged.is_empty() {
+            "nobody".to_owned()
+        } else {
+            paged.join("; ")
+        };
+        let _ = writeln!(out, "  on call at {}: {paged}", local(answer.at));
     }
     out
 }

@@ -539,3 +539,91 @@ fn a_realistic_account_exports_and_replans_to_nothing_in_both_formats() {
         );
     }
 }
+
+/// `oncall --provider opsgenie` says who Opsgenie pages where layers overlap, and the
+/// emulation's Opsgenie rules agree: the PagerDuty quickstart's schedule (a weekly layer under a
+/// weekday business-hours layer) made as the same rotations on the emulation, compared every
+/// three hours for two weeks. alertform's own answer (the later layer alone) differs where they
+/// overlap.
+#[test]
+fn oncall_as_opsgenie_pages_matches_the_emulations_on_calls_where_layers_overlap() {
+    let pagerduty = "examples/quickstart-pagerduty";
+    let server = VENDOR.server(&[]);
+    let (status, _) = send(request(&server, reqwest::Method::POST, "/v2/users").json(
+        &json!({"username": "bob@example.com", "fullName": "Bob Okafor", "role": {"name": "user"}}),
+    ));
+    assert_eq!(status, 201);
+    let participants = |who: &[&str]| -> Vec<Value> {
+        who.iter()
+            .map(|u| json!({"type": "user", "username": format!("{u}@example.com")}))
+            .collect()
+    };
+    let weekdays: Vec<Value> = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+        .iter()
+        .map(|d| json!({"startDay": d, "startHour": 9, "startMin": 0, "endDay": d, "endHour": 17, "endMin": 0}))
+        .collect();
+    let (status, made) = send(request(&server, reqwest::Method::POST, "/v2/schedules").json(&json!({
+        "name": "SRE rotation", "timezone": "Europe/London", "rotations": [
+            {"name": "Weekly", "type": "weekly", "length": 1, "startDate": "2026-11-30T09:00:00Z",
+             "participants": participants(&["alice", "bob"])},
+            {"name": "Business hours", "type": "daily", "length": 1, "startDate": "2026-11-30T09:00:00Z",
+             "participants": participants(&["bob", "alice"]),
+             "timeRestriction": {"type": "weekday-and-time-of-day", "restrictions": weekdays}},
+        ],
+    })));
+    assert_eq!(status, 201, "{made}");
+    let users = |provider: Option<&str>, at: &str| -> Vec<String> {
+        let mut args = vec!["oncall", pagerduty, "--at", at, "--format", "json"];
+        if let Some(provider) = provider {
+            args.extend(["--provider", provider]);
+        }
+        let out = alertform(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let shifts: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+        let mut users: Vec<String> = shifts
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}@example.com",
+                    s["user"].as_str().unwrap().trim_start_matches("user.")
+                )
+            })
+            .collect();
+        users.sort();
+        users.dedup();
+        users
+    };
+    let (mut instant, mut overlapping) = (ts("2026-11-30T09:00:00Z"), 0);
+    while instant < ts("2026-12-14T09:00:00Z") {
+        let at = instant.to_string();
+        let (status, body) = send(request(
+            &server,
+            reqwest::Method::GET,
+            &format!("/v2/schedules/SRE%20rotation/on-calls?scheduleIdentifierType=name&date={at}"),
+        ));
+        assert_eq!(status, 200, "{body}");
+        let mut opsgenie: Vec<String> = body["data"]["onCallParticipants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect();
+        opsgenie.sort();
+        assert_eq!(users(Some("opsgenie"), &at), opsgenie, "at {at}");
+        if opsgenie.len() > 1 {
+            overlapping += 1;
+            assert_eq!(
+                users(None, &at).len(),
+                1,
+                "alertform's own rule pages one at {at}"
+            );
+        }
+        instant = instant
+            .checked_add(jiff::SignedDuration::from_hours(3))
+            .unwrap();
+    }
+    assert!(
+        overlapping >= 10,
+        "{overlapping} instants where Opsgenie pages two people"
+    );
+}

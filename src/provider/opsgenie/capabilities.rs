@@ -42,6 +42,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ],
     check_values,
     service_defaults: &[(Kind::User, "time_zone")],
+    overlap: crate::model::Overlap::EveryLayerPages,
     ..Capabilities::DEFAULT
 };
 
