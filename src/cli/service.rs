@@ -24,15 +24,20 @@ pub struct ServiceArgs {
     /// API token for the service.
     #[arg(long, env = "ALERTFORM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Whose API the service speaks: `alertform` (the bundled service), `grafana_oncall`,
-    /// `pagerduty`, `alertops` or `uptinio`.
-    /// Overrides `settings.provider`.
+    /// Whose API the service speaks: `alertform` (the bundled service) or a vendor's
+    /// (`grafana_oncall`, `pagerduty`, `alertops`, `opsgenie`, `uptinio`). Overrides
+    /// `settings.provider`.
     #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = provider_name)]
     pub provider: Option<ProviderName>,
     /// PagerDuty: the email of a user on the account, sent as `From` when creating users.
     /// The embedded emulation defaults to its account owner.
     #[arg(long, env = "ALERTFORM_PAGERDUTY_FROM", hide_env_values = true)]
     pub from_email: Option<String>,
+    /// Requests per minute to send at most, retries included (a second's worth may go at once).
+    /// Default: the vendor's where alertform assumes one (Opsgenie: 600; not for the embedded
+    /// emulation), else none, and the service's rate-limit answers pace the client.
+    #[arg(long, env = "ALERTFORM_RATE_BUDGET", value_name = "PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_budget: Option<u32>,
 }
 
 pub(super) fn provider_name(text: &str) -> Result<ProviderName, String> {
@@ -133,8 +138,16 @@ impl Connection {
             (None, None) => None,
         };
         let has_token = token.is_some();
-        let http =
+        let mut http =
             HttpClient::new(&endpoint, token, RetryPolicy::default()).map_err(|e| e.to_string())?;
+        // The vendor's assumed budget is for its real service; the embedded emulation has none.
+        let vendor_budget = crate::registry::vendor(provider)
+            .rate_budget
+            .filter(|_| embedded.is_none());
+        if let Some(per_minute) = args.rate_budget.or(vendor_budget) {
+            tracing::info!(per_minute, "keeping to a rate budget");
+            http = http.with_rate_budget(per_minute);
+        }
         Ok(Connection {
             provider: Provider::new(
                 crate::registry::vendor(provider),

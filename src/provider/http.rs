@@ -116,6 +116,48 @@ pub struct HttpClient {
     /// budget instead of running into 429s.
     budget: Arc<std::sync::Mutex<Option<Budget>>>,
     in_flight: Arc<std::sync::atomic::AtomicI64>,
+    /// A budget the client keeps to by itself (requests per minute), for vendors that say
+    /// nothing of it until they answer 429 (Opsgenie).
+    pace: Option<Arc<Pace>>,
+}
+
+/// Requests spaced to at most `per_minute`, a second's worth at once (the generic cell rate
+/// algorithm): the next request's theoretical start is kept, and one that would start more than
+/// `burst` ahead of now waits.
+#[derive(Debug)]
+struct Pace {
+    interval: Duration,
+    burst: Duration,
+    next: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Pace {
+    fn new(per_minute: u32) -> Pace {
+        let per_minute = per_minute.max(1);
+        let interval = Duration::from_secs(60) / per_minute;
+        Pace {
+            interval,
+            burst: interval * (per_minute / 60).saturating_sub(1),
+            next: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// How long the next request must wait for its turn (and takes it).
+    fn take(&self) -> Duration {
+        self.take_at(Instant::now())
+    }
+
+    fn take_at(&self, now: Instant) -> Duration {
+        let mut next = self
+            .next
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let start = next.map_or(now, |n| n.max(now));
+        *next = Some(start + self.interval);
+        start
+            .saturating_duration_since(now)
+            .saturating_sub(self.burst)
+    }
 }
 
 /// Requests left until the service's rate window resets.
@@ -165,7 +207,15 @@ impl HttpClient {
             throttled_until: Arc::default(),
             budget: Arc::default(),
             in_flight: Arc::default(),
+            pace: None,
         })
+    }
+
+    /// The same client, sending at most `per_minute` requests a minute (retries included).
+    #[must_use]
+    pub fn with_rate_budget(mut self, per_minute: u32) -> Self {
+        self.pace = Some(Arc::new(Pace::new(per_minute)));
+        self
     }
 
     /// The same client, sending its token the way `auth` says.
@@ -382,6 +432,12 @@ impl HttpClient {
     /// Waits until the vendor's last 429 asked this client to wait, and while the rate budget the
     /// service reported is spent; then takes one request from the budget.
     async fn wait_for_budget(&self) {
+        if let Some(pace) = &self.pace {
+            let wait = pace.take();
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
         let until = *self
             .throttled_until
             .lock()
@@ -555,4 +611,27 @@ fn error_detail(parsed: Option<&serde_json::Value>, text: &str) -> (Option<Strin
         message = format!("{message}: {}", details.join("; "));
     }
     (code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A budget of 600 a minute lets a second's worth (10) go at once, then one every 100 ms:
+    /// 100 requests asked for at once wait up to 9 s; a client that rested may burst again.
+    #[test]
+    fn a_rate_budget_spaces_requests() {
+        let pace = Pace::new(600);
+        let now = Instant::now();
+        let waits: Vec<Duration> = (0..100).map(|_| pace.take_at(now)).collect();
+        assert!(waits[..10].iter().all(Duration::is_zero), "{waits:?}");
+        assert_eq!(waits[10], Duration::from_millis(100));
+        assert_eq!(waits[99], Duration::from_secs(9));
+        let rested = now + Duration::from_secs(60);
+        assert_eq!(pace.take_at(rested), Duration::ZERO);
+        // A budget under a second's worth a second spaces every request.
+        let slow = Pace::new(30);
+        assert_eq!(slow.take_at(now), Duration::ZERO);
+        assert_eq!(slow.take_at(now), Duration::from_secs(2));
+    }
 }

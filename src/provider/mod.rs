@@ -468,6 +468,10 @@ pub struct Descriptor {
     /// `dev baseline --mode terraform`: the path of every object, as a Terraform provider would
     /// read them one by one, or why there is no such pattern.
     pub terraform_paths: Result<ObjectPaths, &'static str>,
+    /// Requests per minute the client keeps to by itself unless `--rate-budget` says otherwise,
+    /// for a vendor that announces no budget before it answers 429 (none: the vendor's
+    /// rate-limit headers or 429s pace the client).
+    pub rate_budget: Option<u32>,
 }
 
 /// Fields that hold or embed a secret, in any vendor's objects.
@@ -522,6 +526,7 @@ impl Descriptor {
             integration_endpoint: IntegrationEndpoint::OnIntegrationPage,
             generate: Err("no generator is written for it"),
             terraform_paths: Err("no Terraform provider pattern is written for it"),
+            rate_budget: None,
         }
     }
 }

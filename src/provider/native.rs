@@ -646,6 +646,7 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
         restricted_schedules: true,
     }),
     terraform_paths: Ok(object_paths),
+    rate_budget: None,
 };
 
 super::vendor_client!(NativeProvider);

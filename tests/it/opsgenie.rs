@@ -451,6 +451,7 @@ fn apply_killed_mid_run_converges_on_reapply() {
                 "--provider",
                 "opsgenie",
             ])
+            .args(VENDOR.flags)
             .stdout(out.reopen().unwrap())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -625,5 +626,39 @@ fn oncall_as_opsgenie_pages_matches_the_emulations_on_calls_where_layers_overlap
     assert!(
         overlapping >= 10,
         "{overlapping} instants where Opsgenie pages two people"
+    );
+}
+
+/// Opsgenie announces no budget before it answers 429, so the client keeps to one by itself:
+/// with `--rate-budget 120` (two a second) a plan's requests are spaced half a second apart.
+#[test]
+fn a_rate_budget_spaces_a_plans_requests() {
+    let server = VENDOR.server(&[]);
+    let applied = VENDOR.run(&server, "apply", QUICKSTART, &[]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let started = std::time::Instant::now();
+    let planned = crate::support::run_against(
+        &server,
+        "opsgenie",
+        "plan",
+        QUICKSTART,
+        &["--rate-budget", "120", "-v"],
+    );
+    let elapsed = started.elapsed();
+    assert!(planned.status.success(), "{}", stderr(&planned));
+    let err = stderr(&planned);
+    assert!(err.contains("keeping to a rate budget"), "{err}");
+    let requests: u64 = err
+        .split("requests=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no request count in {err}"));
+    assert!(requests >= 6, "{requests} requests");
+    // The first two go at once (a second's worth), each later one half a second after the last.
+    let least = std::time::Duration::from_millis(500 * (requests - 2));
+    assert!(
+        elapsed >= least,
+        "{requests} requests in {elapsed:?}, under {least:?}"
     );
 }

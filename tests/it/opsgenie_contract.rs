@@ -123,6 +123,7 @@ fn run(server: &TestServer, args: &[&str]) {
         "--provider",
         "opsgenie",
     ]);
+    all.extend_from_slice(crate::support::OPSGENIE.flags);
     if args[0] == "apply" {
         all.push("--auto-approve");
     }

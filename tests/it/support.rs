@@ -364,11 +364,12 @@ pub const PAGERDUTY: Vendor = Vendor {
     flags: &["--from-email", "alice@example.com"],
 };
 
-/// Seeded with the example's account, which Alice owns.
+/// Seeded with the example's account, which Alice owns. The emulation runs without a rate
+/// limit, so the client's assumed Opsgenie budget is lifted.
 pub const OPSGENIE: Vendor = Vendor {
     provider: "opsgenie",
     seed: Some("examples/quickstart-opsgenie/opsgenie-seed.json"),
-    flags: &[],
+    flags: &["--rate-budget", "100000"],
 };
 
 pub const ALERTOPS: Vendor = Vendor {
@@ -401,19 +402,24 @@ impl Vendor {
 
     /// `export --out OUT --format FORMAT` from `server`, which must succeed.
     pub fn export(&self, server: &TestServer, out: &Path, format: &str) {
-        let output = alertform(&[
-            "export",
-            "--out",
-            out.to_str().unwrap(),
-            "--format",
-            format,
-            "--endpoint",
-            &server.url,
-            "--token",
-            &server.token,
-            "--provider",
-            self.provider,
-        ]);
+        let output = alertform(
+            &[
+                "export",
+                "--out",
+                out.to_str().unwrap(),
+                "--format",
+                format,
+                "--endpoint",
+                &server.url,
+                "--token",
+                &server.token,
+                "--provider",
+                self.provider,
+            ]
+            .into_iter()
+            .chain(self.flags.iter().copied())
+            .collect::<Vec<_>>(),
+        );
         assert!(output.status.success(), "{}", stderr(&output));
     }
 

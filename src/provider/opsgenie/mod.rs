@@ -730,6 +730,9 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
         crate::generate::opsgenie_org,
     )),
     terraform_paths: Ok(object_paths),
+    // No public source gives Opsgenie's limits (per account, per minute): an assumption, listed
+    // in docs/providers/opsgenie.md; `--rate-budget` sets the account's own.
+    rate_budget: Some(600),
     integration_endpoint: super::IntegrationEndpoint::Secret(
         "the integration's API key is on its page in Opsgenie (Settings > Integrations), and `alertform show --reveal` prints it",
     ),
