@@ -662,3 +662,55 @@ fn a_rate_budget_spaces_a_plans_requests() {
         "{requests} requests in {elapsed:?}, under {least:?}"
     );
 }
+
+/// An override made in Opsgenie (a one-off swap) is left alone: a plan names it in its notes and
+/// wants nothing, an apply that changes the schedule's rotations keeps it, and the emulation's
+/// on-calls page the override's user while it runs, in the rotation it names.
+#[test]
+fn overrides_are_left_alone_and_named_and_page_while_they_run() {
+    let server = VENDOR.server(&[]);
+    let (_dir, path) = copy_example(QUICKSTART);
+    let config = path.to_str().unwrap();
+    let applied = VENDOR.run(&server, "apply", config, &[]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    // Tuesday 5 January 2027: Alice has the business-hours turn; Dan covers 10:00–12:00.
+    let swap = json!({"alias": "dentist", "user": {"type": "user", "username": "dan@example.com"},
+        "startDate": "2027-01-05T10:00:00Z", "endDate": "2027-01-05T12:00:00Z",
+        "rotations": [{"name": "Business hours"}]});
+    let overrides = "/v2/schedules/SRE%20rotation/overrides?scheduleIdentifierType=name";
+    let (status, made) = send(request(&server, reqwest::Method::POST, overrides).json(&swap));
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["data"]["alias"], "dentist");
+    let planned = VENDOR.run(&server, "plan", config, &["--detailed-exitcode"]);
+    assert_eq!(planned.status.code(), Some(0), "{}", stdout(&planned));
+    let said = format!("{}{}", stdout(&planned), stderr(&planned));
+    assert!(
+        said.contains("schedule `SRE rotation` has 1 override made in Opsgenie"),
+        "{said}"
+    );
+    let on_call = |at: &str| -> Vec<String> {
+        let path =
+            format!("/v2/schedules/SRE%20rotation/on-calls?scheduleIdentifierType=name&date={at}");
+        let (status, body) = send(request(&server, reqwest::Method::GET, &path));
+        assert_eq!(status, 200, "{body}");
+        body["data"]["onCallRecipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(on_call("2027-01-05T11:00:00Z"), ["dan@example.com"]);
+    assert_eq!(on_call("2027-01-05T13:00:00Z"), ["alice@example.com"]);
+    // A change to the schedule's rotations keeps the override.
+    edit(
+        &path.join("routing.toml"),
+        "rotation = \"1d\"",
+        "rotation = \"2d\"",
+    );
+    let applied = VENDOR.run(&server, "apply", config, &[]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let (_, list) = send(request(&server, reqwest::Method::GET, overrides));
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["data"][0]["user"]["username"], "dan@example.com");
+}

@@ -220,6 +220,43 @@ fn every_request_and_answer_validates_against_the_published_document() {
     );
     let path = "/v2/schedules/SRE%20rotation/timeline?identifierType=name&interval=1&intervalUnit=weeks&date=2027-01-04T00:00:00Z";
     assert_eq!(send(request(reqwest::Method::GET, path)).0, 200);
+    // An override's whole life, as a person makes one in Opsgenie.
+    let overrides = "/v2/schedules/SRE%20rotation/overrides";
+    let by_name = "scheduleIdentifierType=name";
+    let swap = json!({"alias": "swap", "user": {"type": "user", "username": "alice@example.com"},
+        "startDate": "2027-01-05T10:00:00Z", "endDate": "2027-01-05T12:00:00Z"});
+    let created =
+        send(request(reqwest::Method::POST, &format!("{overrides}?{by_name}")).json(&swap));
+    assert_eq!(created.0, 201, "{}", created.1);
+    assert_eq!(
+        send(request(
+            reqwest::Method::GET,
+            &format!("{overrides}?{by_name}")
+        ))
+        .0,
+        200
+    );
+    assert_eq!(
+        send(request(
+            reqwest::Method::GET,
+            &format!("{overrides}/swap?{by_name}")
+        ))
+        .0,
+        200
+    );
+    let moved = json!({"user": {"type": "none"}, "startDate": "2027-01-05T10:00:00Z", "endDate": "2027-01-05T13:00:00Z"});
+    assert_eq!(
+        send(request(reqwest::Method::PUT, &format!("{overrides}/swap?{by_name}")).json(&moved)).0,
+        200
+    );
+    assert_eq!(
+        send(request(
+            reqwest::Method::DELETE,
+            &format!("{overrides}/swap?{by_name}")
+        ))
+        .0,
+        200
+    );
     let path = "/v2/schedules/SRE%20rotation/on-calls?scheduleIdentifierType=name&date=2027-01-04T10:00:00Z";
     let (status, body) = send(request(reqwest::Method::GET, path));
     assert_eq!(status, 200, "{body}");

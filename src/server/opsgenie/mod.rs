@@ -219,6 +219,18 @@ pub fn router(state: App) -> Router {
     api = kind_routes::<ESCALATION>(api, "/v2/escalations");
     api = kind_routes::<INTEGRATION>(api, "/v2/integrations");
     api = route(api, "/v2/schedules/{id}/timeline", get(schedule_timeline));
+    api = route(
+        api,
+        "/v2/schedules/{id}/overrides",
+        get(list_overrides).post(create_override),
+    );
+    api = route(
+        api,
+        "/v2/schedules/{id}/overrides/{alias}",
+        get(one_override)
+            .put(update_override)
+            .delete(delete_override),
+    );
     api = route(api, "/v2/schedules/{id}/on-calls", get(schedule_on_calls));
     api = route(
         api,
@@ -590,6 +602,135 @@ async fn delete_rotation(
     Ok(envelope(StatusCode::OK, json!({"result": "Deleted"})))
 }
 
+fn overrides(schedule: &Value) -> Vec<Value> {
+    schedule[rules::OVERRIDES]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// An override as Opsgenie answers it, with its schedule as `_parent`.
+fn override_json(schedule: &Value, made: &Value) -> Value {
+    let mut shown = made.clone();
+    shown["_parent"] = parent(schedule);
+    shown
+}
+
+async fn list_overrides(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let list = with_schedule(&app, id, raw, |_, schedule| {
+        Ok(Ok(overrides(schedule)
+            .iter()
+            .map(|o| override_json(schedule, o))
+            .collect::<Vec<_>>()))
+    })
+    .await?;
+    data(Value::Array(list))
+}
+
+async fn create_override(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse(&body)?;
+    let made = with_schedule(&app, id, raw, move |tx, schedule| {
+        let made = ruled!(rules::schedule_override(tx, schedule, &body, None));
+        let mut list = overrides(schedule);
+        list.push(made.clone());
+        schedule[rules::OVERRIDES] = Value::Array(list);
+        Ok(Ok(made))
+    })
+    .await?;
+    Ok(envelope(
+        StatusCode::CREATED,
+        json!({"result": "Created", "data": {"alias": made["alias"]}}),
+    ))
+}
+
+/// The override `alias` of a schedule, and `f`'s change to the schedule's overrides.
+async fn with_override<T: Send + 'static>(
+    app: &App,
+    id: String,
+    alias: String,
+    raw: Option<String>,
+    f: impl FnOnce(&Transaction, &mut Value, &mut Vec<Value>, usize) -> Ruled<T> + Send + 'static,
+) -> Result<T, OgError> {
+    with_schedule(app, id, raw, move |tx, schedule| {
+        let mut list = overrides(schedule);
+        let Some(index) = list.iter().position(|o| o["alias"] == alias.as_str()) else {
+            return Ok(Err(OgError::not_found("Override")));
+        };
+        let value = ruled!(f(tx, schedule, &mut list, index));
+        schedule[rules::OVERRIDES] = Value::Array(list);
+        Ok(Ok(value))
+    })
+    .await
+}
+
+async fn one_override(
+    State(app): State<App>,
+    Path((id, alias)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let shown = with_override(&app, id, alias, raw, |_, schedule, list, index| {
+        Ok(Ok(override_json(schedule, &list[index])))
+    })
+    .await?;
+    data(shown)
+}
+
+async fn update_override(
+    State(app): State<App>,
+    Path((id, alias)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let body = parse(&body)?;
+    let updated = with_override(&app, id, alias, raw, move |tx, schedule, list, index| {
+        let made = ruled!(rules::schedule_override(
+            tx,
+            schedule,
+            &body,
+            Some(&list[index])
+        ));
+        list[index] = made.clone();
+        Ok(Ok(made))
+    })
+    .await?;
+    Ok(envelope(
+        StatusCode::OK,
+        json!({"result": "Updated", "data": {"alias": updated["alias"]}}),
+    ))
+}
+
+async fn delete_override(
+    State(app): State<App>,
+    Path((id, alias)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    with_override(&app, id, alias, raw, |_, _, list, index| {
+        list.remove(index);
+        Ok(Ok(()))
+    })
+    .await?;
+    Ok(envelope(StatusCode::OK, json!({"result": "Deleted"})))
+}
+
 /// The schedule a path names (by id, or by name with `identifierType=name`, which `on-calls`
 /// spells `scheduleIdentifierType`) and the query.
 async fn schedule_of(
@@ -622,7 +763,7 @@ fn parent(schedule: &Value) -> Value {
 
 /// `GET /v2/schedules/{id}/timeline`: from `date` for `interval` × `intervalUnit` (days, weeks
 /// or months, in the schedule's zone), every rotation's periods by Opsgenie's rules
-/// ([`timeline`]). Without overrides the final timeline is the base one.
+/// ([`timeline`]): the base timeline without the schedule's overrides, the final one with them.
 async fn schedule_timeline(
     State(app): State<App>,
     Path(id): Path<String>,
@@ -658,22 +799,25 @@ async fn schedule_timeline(
         .checked_add(span)
         .map_err(|e| OgError::field("interval", e.to_string()))?
         .timestamp();
-    let rotations: Vec<Value> = timeline::rotations(&schedule, from, to)
-        .into_iter()
-        .enumerate()
-        .map(|(order, (rotation, periods))| {
-            json!({
-                "id": rotation["id"], "name": rotation["name"], "order": order,
-                "periods": periods.iter().map(timeline::period_json).collect::<Vec<_>>(),
+    let lines = |rotations: Vec<(Value, Vec<timeline::Period>)>| {
+        let rotations: Vec<Value> = rotations
+            .into_iter()
+            .enumerate()
+            .map(|(order, (rotation, periods))| {
+                json!({
+                    "id": rotation["id"], "name": rotation["name"], "order": order,
+                    "periods": periods.iter().map(timeline::period_json).collect::<Vec<_>>(),
+                })
             })
-        })
-        .collect();
-    let lines = json!({"rotations": rotations});
+            .collect();
+        json!({"rotations": rotations})
+    };
     let mut body = json!({"expandable": ["base", "forwarding", "override"]});
     body["data"] = json!({
         "_parent": parent(&schedule),
         "startDate": from.to_string(), "endDate": to.to_string(),
-        "finalTimeline": lines, "baseTimeline": lines,
+        "finalTimeline": lines(timeline::with_overrides(&schedule, from, to)),
+        "baseTimeline": lines(timeline::rotations(&schedule, from, to)),
         "overrideTimeline": {"rotations": []}, "forwardingTimeline": {"rotations": []},
     });
     Ok(envelope(StatusCode::OK, body))

@@ -610,6 +610,85 @@ fn recipient(tx: &Transaction, recipient: &Value, at: &str, allowed: &[&str]) ->
     }
 }
 
+/// The key under which a schedule keeps its overrides: internal (`_`), so no schedule answer
+/// shows them, as Opsgenie's do not.
+pub const OVERRIDES: &str = "_overrides";
+
+/// An override of `schedule`: a `user` (an existing user, or `none`) on call from `startDate` to
+/// a later `endDate` in the rotations named (by id or name; all when none are), under an
+/// `alias` (generated when the body has none; unique in the schedule).
+pub fn schedule_override(
+    tx: &Transaction,
+    schedule: &Value,
+    body: &Value,
+    existing: Option<&Value>,
+) -> Ruled<Value> {
+    let mut made = existing.cloned().unwrap_or_else(|| json!({}));
+    merge(&mut made, body);
+    let user = &made["user"];
+    made["user"] = match text(user, "type") {
+        "none" => json!({"type": "none"}),
+        "user" => {
+            let mut found = ruled!(user_ref(tx, user, "user"));
+            found["type"] = json!("user");
+            found
+        }
+        other => {
+            return Ok(Err(OgError::field(
+                "user.type",
+                format!("Override user type [{other}] is not valid: use user or none"),
+            )));
+        }
+    };
+    let (Some(start), Some(end)) = (instant(&made, "startDate"), instant(&made, "endDate")) else {
+        return Ok(Err(OgError::field(
+            "startDate",
+            "Start and end dates must be date-times",
+        )));
+    };
+    if end <= start {
+        return Ok(Err(OgError::field(
+            "endDate",
+            "End date must be after the start date",
+        )));
+    }
+    let known = items(&schedule["rotations"]);
+    let mut rotations = Vec::new();
+    for (index, wanted) in items(&made["rotations"]).iter().enumerate() {
+        let found = known.iter().find(|r| {
+            (wanted["id"].is_string() && r["id"] == wanted["id"])
+                || (wanted["name"].is_string() && r["name"] == wanted["name"])
+        });
+        match found {
+            Some(rotation) => {
+                rotations.push(json!({"id": rotation["id"], "name": rotation["name"]}));
+            }
+            None => {
+                return Ok(Err(OgError::field(
+                    &format!("rotations[{index}]"),
+                    "Rotation does not exist in the schedule",
+                )));
+            }
+        }
+    }
+    made["rotations"] = Value::Array(rotations);
+    if made.get("alias").is_none_or(|a| !a.is_string()) {
+        made["alias"] = json!(new_id());
+    }
+    let alias = made["alias"].clone();
+    let taken = existing.is_none()
+        && items(&schedule[OVERRIDES])
+            .iter()
+            .any(|o| o["alias"] == alias);
+    if taken {
+        return Ok(Err(OgError::field(
+            "alias",
+            "An override with this alias already exists",
+        )));
+    }
+    Ok(Ok(made))
+}
+
 /// An escalation: a unique `name`, at least one rule (each with a valid condition, notify type,
 /// delay and a user, team or schedule that exists), and a `repeat` whose count is 0–20.
 pub fn escalation(tx: &Transaction, body: &Value, existing: Option<&Value>) -> Ruled<Value> {

@@ -39,11 +39,63 @@ pub fn rotations(schedule: &Value, from: Timestamp, to: Timestamp) -> Vec<(Value
         .collect()
 }
 
-/// The participants on call at `at`, in rotation order, each once.
+/// [`rotations`] with the schedule's overrides applied, in the order they were made: while an
+/// override runs, each rotation it names (all when it names none) has its user on call instead
+/// of whoever the rotation has (nobody, for a `none` override), where the rotation has someone.
+pub fn with_overrides(
+    schedule: &Value,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<(Value, Vec<Period>)> {
+    let mut lines = rotations(schedule, from, to);
+    for o in schedule[super::rules::OVERRIDES]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let (Some(start), Some(end)) = (instant(&o["startDate"]), instant(&o["endDate"])) else {
+            continue;
+        };
+        let named: Vec<&Value> = o["rotations"].as_array().into_iter().flatten().collect();
+        for (rotation, periods) in &mut lines {
+            if !named.is_empty() && !named.iter().any(|n| n["id"] == rotation["id"]) {
+                continue;
+            }
+            let mut next = Vec::with_capacity(periods.len());
+            for period in periods.drain(..) {
+                let (a, b) = (period.start.max(start), period.end.min(end));
+                if a >= b {
+                    next.push(period);
+                    continue;
+                }
+                if period.start < a {
+                    next.push(Period {
+                        end: a,
+                        ..period.clone()
+                    });
+                }
+                if o["user"]["type"] == "user" {
+                    next.push(Period {
+                        start: a,
+                        end: b,
+                        recipient: o["user"].clone(),
+                    });
+                }
+                if b < period.end {
+                    next.push(Period { start: b, ..period });
+                }
+            }
+            *periods = next;
+        }
+    }
+    lines
+}
+
+/// The participants on call at `at`, in rotation order, each once, overrides applied.
 pub fn on_call(schedule: &Value, at: Timestamp) -> Vec<Value> {
     let mut found: Vec<Value> = Vec::new();
     let end = at.checked_add(1.second()).unwrap_or(at);
-    for (_, periods) in rotations(schedule, at, end) {
+    for (_, periods) in with_overrides(schedule, at, end) {
         for period in periods {
             if !found.contains(&period.recipient) {
                 found.push(period.recipient);
@@ -300,6 +352,36 @@ mod tests {
             on_call(&schedule, ts("2027-01-05T10:00:00Z")),
             vec![user("a")]
         );
+    }
+
+    #[test]
+    fn an_override_replaces_whoever_its_rotations_have_while_it_runs() {
+        let mut schedule = json!({"timezone": "UTC", "rotations": [
+            {"id": "r1", "type": "daily", "length": 1, "startDate": "2027-01-04T00:00:00Z", "participants": [user("a")]},
+            {"id": "r2", "type": "daily", "length": 1, "startDate": "2027-01-04T00:00:00Z", "participants": [user("b")]},
+        ]});
+        schedule[super::super::rules::OVERRIDES] = json!([
+            {"user": user("c"), "startDate": "2027-01-04T10:00:00Z", "endDate": "2027-01-04T12:00:00Z", "rotations": [{"id": "r1"}]},
+            {"user": {"type": "none"}, "startDate": "2027-01-04T20:00:00Z", "endDate": "2027-01-04T21:00:00Z", "rotations": []},
+        ]);
+        assert_eq!(
+            on_call(&schedule, ts("2027-01-04T11:00:00Z")),
+            vec![user("c"), user("b")]
+        );
+        assert_eq!(
+            on_call(&schedule, ts("2027-01-04T12:00:00Z")),
+            vec![user("a"), user("b")]
+        );
+        assert!(on_call(&schedule, ts("2027-01-04T20:30:00Z")).is_empty());
+        let base: usize = rotations(
+            &schedule,
+            ts("2027-01-04T00:00:00Z"),
+            ts("2027-01-05T00:00:00Z"),
+        )
+        .iter()
+        .map(|(_, p)| p.len())
+        .sum();
+        assert_eq!(base, 2, "the base timeline has no override");
     }
 
     #[test]
