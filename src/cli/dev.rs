@@ -60,7 +60,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 0)]
     schedules: usize,
     /// Generate an org this provider can hold (`grafana_oncall` adds the Grafana seed file).
-    #[arg(long, value_parser = super::service::provider_name, default_value = "alertform")]
+    #[arg(long, value_parser = super::service::provider_name(), default_value = "alertform")]
     provider: crate::model::ProviderName,
 }
 

@@ -41,7 +41,7 @@ pub struct Args {
     format: OnCallFormat,
     /// Answer as this vendor pages where layers overlap (Opsgenie pages every layer with someone
     /// on call; the others, like alertform, the last layer); default: `settings.provider`.
-    #[arg(long, value_parser = super::service::provider_name)]
+    #[arg(long, value_parser = super::service::provider_name())]
     provider: Option<crate::model::ProviderName>,
 }
 

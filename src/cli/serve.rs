@@ -41,10 +41,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME", hide = true)]
     reject_name: Option<String>,
     /// Whose API to speak: `alertform` (the bundled service), or a local emulation of a
-    /// vendor's: `grafana_oncall` (Grafana OnCall's public API), `pagerduty` (PagerDuty's REST
-    /// API v2), `alertops` (AlertOps's REST API v2), `uptinio` (Uptinio's integrations API),
-    /// `opsgenie` (Opsgenie's REST API v2).
-    #[arg(long, value_name = "PROVIDER", default_value = "alertform", value_parser = super::service::provider_name)]
+    /// vendor's API.
+    #[arg(long, value_name = "PROVIDER", default_value = "alertform", value_parser = super::service::provider_name())]
     api: crate::model::ProviderName,
     /// For `--api grafana_oncall`: a JSON file of the Grafana org's teams and users (what Grafana
     /// syncs into OnCall), loaded at start: `{"teams": [{"name"}], "users": [{"email",
@@ -55,7 +53,9 @@ pub struct Args {
     /// {"type": "slack", "workspace", "channel", "deletable"?}]}`. For `--api alertops`: users and
     /// API keys acting as them, `{"users": [{"user_name", "first_name", "last_name", "roles"}],
     /// "api_keys": [{"key", "user_name"}]}`. For `--api opsgenie`: the account's users,
-    /// `{"users": [{"username", "fullName", "role", "timeZone"}]}` (one with role `Owner`).
+    /// `{"users": [{"username", "fullName", "role", "timeZone"}]}` (one with role `Owner`), and
+    /// optionally `teams`, `schedules`, `escalations` and `integrations` as Opsgenie's create
+    /// bodies.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
     /// Append every API exchange of a vendor emulation (`--api`) to FILE as JSON lines, for

@@ -24,10 +24,9 @@ pub struct ServiceArgs {
     /// API token for the service.
     #[arg(long, env = "ALERTFORM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Whose API the service speaks: `alertform` (the bundled service) or a vendor's
-    /// (`grafana_oncall`, `pagerduty`, `alertops`, `opsgenie`, `uptinio`). Overrides
+    /// Whose API the service speaks: `alertform` (the bundled service) or a vendor's. Overrides
     /// `settings.provider`.
-    #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = provider_name)]
+    #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = provider_name())]
     pub provider: Option<ProviderName>,
     /// PagerDuty: the email of a user on the account, sent as `From` when creating users.
     /// The embedded emulation defaults to its account owner.
@@ -40,9 +39,12 @@ pub struct ServiceArgs {
     pub rate_budget: Option<u32>,
 }
 
-pub(super) fn provider_name(text: &str) -> Result<ProviderName, String> {
-    ProviderName::parse(text)
-        .ok_or_else(|| format!("valid providers: {}", ProviderName::NAMES.join(", ")))
+/// The `--provider`/`--api` values: every registered vendor's name, which clap lists in `--help`
+/// and in its error for another value (so no help text names the vendors by hand).
+pub(super) fn provider_name() -> impl clap::builder::TypedValueParser<Value = ProviderName> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(ProviderName::NAMES)
+        .map(|name| ProviderName::parse(&name).expect("a listed provider name"))
 }
 
 impl ServiceArgs {

@@ -19,7 +19,7 @@ pub struct Args {
     format: OutputFormat,
     /// Also check that this provider can express the config (default: `settings.provider`, else
     /// alertform). Live objects are not read: a user missing in the vendor shows at plan time.
-    #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = super::service::provider_name)]
+    #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = super::service::provider_name())]
     provider: Option<crate::model::ProviderName>,
 }
 
