@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use crate::contract::{Contract, Exchange, exchanges};
-use crate::support::{TestServer, alertform, copy_example, edit, root, send, stderr, stdout};
+use crate::support::{TestServer, copy_example, edit, root, send, stderr, stdout};
 
 fn document_path() -> PathBuf {
     std::env::var_os("ALERTFORM_OPSGENIE_SWAGGER").map_or_else(
@@ -112,25 +112,12 @@ fn violations(contract: &mut Contract, exchange: &Exchange) -> (String, Vec<Stri
     (operation_name, problems)
 }
 
-/// Runs `alertform` against `server` as Opsgenie.
-fn run(server: &TestServer, args: &[&str]) {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&[
-        "--endpoint",
-        &server.url,
-        "--token",
-        &server.token,
-        "--provider",
-        "opsgenie",
-    ]);
-    all.extend_from_slice(crate::support::OPSGENIE.flags);
-    if args[0] == "apply" {
-        all.push("--auto-approve");
-    }
-    let output = alertform(&all);
+/// Runs `alertform COMMAND PATH` against `server` as Opsgenie, which must succeed.
+fn run(server: &TestServer, command: &str, path: &str) {
+    let output = crate::support::OPSGENIE.run(server, command, path, &[]);
     assert!(
         output.status.success(),
-        "{all:?}: {}{}",
+        "{command} {path}: {}{}",
         stdout(&output),
         stderr(&output)
     );
@@ -159,8 +146,8 @@ fn every_request_and_answer_validates_against_the_published_document() {
     ]);
     let (_copy, config) = copy_example("examples/quickstart-opsgenie");
     let quickstart = config.to_str().unwrap();
-    run(&server, &["apply", quickstart]);
-    run(&server, &["plan", quickstart]);
+    run(&server, "apply", quickstart);
+    run(&server, "plan", quickstart);
     // Updates of every kind: a user, a team's members, a rotation, an escalation, an integration.
     let people = config.join("people.toml");
     let routing = config.join("routing.toml");
@@ -181,7 +168,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
         "recipients = [\"group.platform\"]",
         "recipients = [\"user.carol\"]\nenabled = false",
     );
-    run(&server, &["apply", quickstart]);
+    run(&server, "apply", quickstart);
     // Deletes: the deploy integration, the platform team, Carol.
     let text = std::fs::read_to_string(&routing).unwrap();
     std::fs::write(
@@ -195,9 +182,9 @@ fn every_request_and_answer_validates_against_the_published_document() {
         "",
     );
     std::fs::write(&people, &text[..text.find("[group.platform]").unwrap()]).unwrap();
-    run(&server, &["apply", quickstart]);
+    run(&server, "apply", quickstart);
     let exported = dir.path().join("exported");
-    run(&server, &["export", "--out", exported.to_str().unwrap()]);
+    crate::support::OPSGENIE.export(&server, &exported, "toml");
     // Answers the provider does not cause, to check their shape: a missing user, a bad body,
     // the on-call oracles.
     let request = |method: reqwest::Method, path: &str| {

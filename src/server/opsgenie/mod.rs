@@ -219,30 +219,30 @@ pub fn router(state: App) -> Router {
     api = kind_routes::<ESCALATION>(api, "/v2/escalations");
     api = kind_routes::<INTEGRATION>(api, "/v2/integrations");
     api = route(api, "/v2/schedules/{id}/timeline", get(schedule_timeline));
-    api = route(
-        api,
-        "/v2/schedules/{id}/overrides",
-        get(list_overrides).post(create_override),
-    );
-    api = route(
-        api,
-        "/v2/schedules/{id}/overrides/{alias}",
-        get(one_override)
-            .put(update_override)
-            .delete(delete_override),
-    );
     api = route(api, "/v2/schedules/{id}/on-calls", get(schedule_on_calls));
     api = route(
         api,
         "/v2/schedules/{id}/rotations",
-        get(list_rotations).post(create_rotation),
+        get(list_parts::<ROTATIONS>).post(create_part::<ROTATIONS>),
     );
     api = route(
         api,
-        "/v2/schedules/{id}/rotations/{rotation}",
-        get(one_rotation)
-            .patch(update_rotation)
-            .delete(delete_rotation),
+        "/v2/schedules/{id}/rotations/{part}",
+        get(one_part::<ROTATIONS>)
+            .patch(update_part::<ROTATIONS>)
+            .delete(delete_part::<ROTATIONS>),
+    );
+    api = route(
+        api,
+        "/v2/schedules/{id}/overrides",
+        get(list_parts::<OVERRIDES>).post(create_part::<OVERRIDES>),
+    );
+    api = route(
+        api,
+        "/v2/schedules/{id}/overrides/{part}",
+        get(one_part::<OVERRIDES>)
+            .put(update_part::<OVERRIDES>)
+            .delete(delete_part::<OVERRIDES>),
     );
     super::vendor_router(
         state,
@@ -503,137 +503,70 @@ async fn with_schedule<T: Send + 'static>(
     .await?
 }
 
-fn rotations(schedule: &Value) -> Vec<Value> {
-    schedule["rotations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+/// What a schedule holds inside it and answers as a collection of its own: its rotations (by
+/// `id`) and its overrides (by `alias`, under a key no schedule answer shows).
+#[derive(Clone, Copy)]
+struct Part {
+    field: &'static str,
+    key: &'static str,
+    noun: &'static str,
+    /// Checks a create or update body against the schedule: the part to store.
+    rule: fn(&Transaction, &Value, &Value, Option<&Value>) -> Ruled<Value>,
+    /// The part as a read answers it.
+    shown: fn(&Value, &Value) -> Value,
+    /// The `data` of a write's answer.
+    written: fn(&Value) -> Value,
 }
 
-async fn list_rotations(
+const PARTS: [Part; 2] = [
+    Part {
+        field: "rotations",
+        key: "id",
+        noun: "Rotation",
+        rule: |tx, _, body, existing| rules::rotation(tx, body, existing, ""),
+        shown: |_, rotation| rotation.clone(),
+        written: |rotation| json!({"id": rotation["id"], "name": rotation["name"]}),
+    },
+    Part {
+        field: rules::OVERRIDES,
+        key: "alias",
+        noun: "Override",
+        rule: rules::schedule_override,
+        shown: |schedule, made| {
+            let mut shown = made.clone();
+            shown["_parent"] = parent(schedule);
+            shown
+        },
+        written: |made| json!({"alias": made["alias"]}),
+    },
+];
+const ROTATIONS: u8 = 0;
+const OVERRIDES: u8 = 1;
+
+fn parts(schedule: &Value, part: Part) -> Vec<Value> {
+    schedule[part.field].as_array().cloned().unwrap_or_default()
+}
+
+async fn list_parts<const P: u8>(
     State(app): State<App>,
     Path(id): Path<String>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Reply {
     authenticate(&app, &headers)?;
-    let list = with_schedule(&app, id, raw, |_, schedule| Ok(Ok(rotations(schedule)))).await?;
-    data(Value::Array(list))
-}
-
-async fn create_rotation(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-    body: Bytes,
-) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse(&body)?;
-    let made = with_schedule(&app, id, raw, move |tx, schedule| {
-        let rotation = ruled!(rules::rotation(tx, &body, None, ""));
-        let mut list = rotations(schedule);
-        list.push(rotation.clone());
-        schedule["rotations"] = Value::Array(list);
-        Ok(Ok(rotation))
-    })
-    .await?;
-    written(StatusCode::CREATED, "Created", &made)
-}
-
-async fn one_rotation(
-    State(app): State<App>,
-    Path((id, rotation)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Reply {
-    authenticate(&app, &headers)?;
-    let found = with_schedule(&app, id, raw, move |_, schedule| {
-        Ok(rotations(schedule)
-            .into_iter()
-            .find(|r| r["id"] == rotation.as_str())
-            .ok_or_else(|| OgError::not_found("Rotation")))
-    })
-    .await?;
-    data(found)
-}
-
-async fn update_rotation(
-    State(app): State<App>,
-    Path((id, rotation_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-    body: Bytes,
-) -> Reply {
-    authenticate(&app, &headers)?;
-    let body = parse(&body)?;
-    let updated = with_schedule(&app, id, raw, move |tx, schedule| {
-        let mut list = rotations(schedule);
-        let Some(slot) = list.iter_mut().find(|r| r["id"] == rotation_id.as_str()) else {
-            return Ok(Err(OgError::not_found("Rotation")));
-        };
-        let rotation = ruled!(rules::rotation(tx, &body, Some(slot), ""));
-        *slot = rotation.clone();
-        schedule["rotations"] = Value::Array(list);
-        Ok(Ok(rotation))
-    })
-    .await?;
-    written(StatusCode::OK, "Updated", &updated)
-}
-
-async fn delete_rotation(
-    State(app): State<App>,
-    Path((id, rotation_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Reply {
-    authenticate(&app, &headers)?;
-    with_schedule(&app, id, raw, move |_, schedule| {
-        let mut list = rotations(schedule);
-        let before = list.len();
-        list.retain(|r| r["id"] != rotation_id.as_str());
-        if list.len() == before {
-            return Ok(Err(OgError::not_found("Rotation")));
-        }
-        schedule["rotations"] = Value::Array(list);
-        Ok(Ok(()))
-    })
-    .await?;
-    Ok(envelope(StatusCode::OK, json!({"result": "Deleted"})))
-}
-
-fn overrides(schedule: &Value) -> Vec<Value> {
-    schedule[rules::OVERRIDES]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// An override as Opsgenie answers it, with its schedule as `_parent`.
-fn override_json(schedule: &Value, made: &Value) -> Value {
-    let mut shown = made.clone();
-    shown["_parent"] = parent(schedule);
-    shown
-}
-
-async fn list_overrides(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Reply {
-    authenticate(&app, &headers)?;
-    let list = with_schedule(&app, id, raw, |_, schedule| {
-        Ok(Ok(overrides(schedule)
+    let part = PARTS[usize::from(P)];
+    let list = with_schedule(&app, id, raw, move |_, schedule| {
+        let shown = parts(schedule, part)
             .iter()
-            .map(|o| override_json(schedule, o))
-            .collect::<Vec<_>>()))
+            .map(|p| (part.shown)(schedule, p))
+            .collect::<Vec<_>>();
+        Ok(Ok(shown))
     })
     .await?;
     data(Value::Array(list))
 }
 
-async fn create_override(
+async fn create_part<const P: u8>(
     State(app): State<App>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -641,92 +574,96 @@ async fn create_override(
     body: Bytes,
 ) -> Reply {
     authenticate(&app, &headers)?;
+    let part = PARTS[usize::from(P)];
     let body = parse(&body)?;
     let made = with_schedule(&app, id, raw, move |tx, schedule| {
-        let made = ruled!(rules::schedule_override(tx, schedule, &body, None));
-        let mut list = overrides(schedule);
+        let made = ruled!((part.rule)(tx, schedule, &body, None));
+        let mut list = parts(schedule, part);
         list.push(made.clone());
-        schedule[rules::OVERRIDES] = Value::Array(list);
+        schedule[part.field] = Value::Array(list);
         Ok(Ok(made))
     })
     .await?;
     Ok(envelope(
         StatusCode::CREATED,
-        json!({"result": "Created", "data": {"alias": made["alias"]}}),
+        json!({"result": "Created", "data": (part.written)(&made)}),
     ))
 }
 
-/// The override `alias` of a schedule, and `f`'s change to the schedule's overrides.
-async fn with_override<T: Send + 'static>(
+/// The part `key` of a schedule, and `f`'s change to that kind of part, stored.
+async fn with_part<T: Send + 'static>(
     app: &App,
-    id: String,
-    alias: String,
+    part: Part,
+    (id, key): (String, String),
     raw: Option<String>,
-    f: impl FnOnce(&Transaction, &mut Value, &mut Vec<Value>, usize) -> Ruled<T> + Send + 'static,
+    f: impl FnOnce(&Transaction, &Value, &mut Vec<Value>, usize) -> Ruled<T> + Send + 'static,
 ) -> Result<T, OgError> {
     with_schedule(app, id, raw, move |tx, schedule| {
-        let mut list = overrides(schedule);
-        let Some(index) = list.iter().position(|o| o["alias"] == alias.as_str()) else {
-            return Ok(Err(OgError::not_found("Override")));
+        let mut list = parts(schedule, part);
+        let Some(index) = list.iter().position(|p| p[part.key] == key.as_str()) else {
+            return Ok(Err(OgError::not_found(part.noun)));
         };
         let value = ruled!(f(tx, schedule, &mut list, index));
-        schedule[rules::OVERRIDES] = Value::Array(list);
+        schedule[part.field] = Value::Array(list);
         Ok(Ok(value))
     })
     .await
 }
 
-async fn one_override(
+async fn one_part<const P: u8>(
     State(app): State<App>,
-    Path((id, alias)): Path<(String, String)>,
+    Path(path): Path<(String, String)>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Reply {
     authenticate(&app, &headers)?;
-    let shown = with_override(&app, id, alias, raw, |_, schedule, list, index| {
-        Ok(Ok(override_json(schedule, &list[index])))
+    let part = PARTS[usize::from(P)];
+    let shown = with_part(&app, part, path, raw, move |_, schedule, list, index| {
+        Ok(Ok((part.shown)(schedule, &list[index])))
     })
     .await?;
     data(shown)
 }
 
-async fn update_override(
+async fn update_part<const P: u8>(
     State(app): State<App>,
-    Path((id, alias)): Path<(String, String)>,
+    Path(path): Path<(String, String)>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Reply {
     authenticate(&app, &headers)?;
+    let part = PARTS[usize::from(P)];
     let body = parse(&body)?;
-    let updated = with_override(&app, id, alias, raw, move |tx, schedule, list, index| {
-        let made = ruled!(rules::schedule_override(
-            tx,
-            schedule,
-            &body,
-            Some(&list[index])
-        ));
+    let updated = with_part(&app, part, path, raw, move |tx, schedule, list, index| {
+        let made = ruled!((part.rule)(tx, schedule, &body, Some(&list[index])));
         list[index] = made.clone();
         Ok(Ok(made))
     })
     .await?;
     Ok(envelope(
         StatusCode::OK,
-        json!({"result": "Updated", "data": {"alias": updated["alias"]}}),
+        json!({"result": "Updated", "data": (part.written)(&updated)}),
     ))
 }
 
-async fn delete_override(
+async fn delete_part<const P: u8>(
     State(app): State<App>,
-    Path((id, alias)): Path<(String, String)>,
+    Path(path): Path<(String, String)>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Reply {
     authenticate(&app, &headers)?;
-    with_override(&app, id, alias, raw, |_, _, list, index| {
-        list.remove(index);
-        Ok(Ok(()))
-    })
+    with_part(
+        &app,
+        PARTS[usize::from(P)],
+        path,
+        raw,
+        |_, _, list, index| {
+            list.remove(index);
+            Ok(Ok(()))
+        },
+    )
     .await?;
     Ok(envelope(StatusCode::OK, json!({"result": "Deleted"})))
 }
