@@ -508,16 +508,23 @@ fn vendor_org(objects: usize, format: Format, vendor: &Vendor) -> Vec<(String, S
     files
 }
 
-/// `count` schedules over the first users of an org of `objects` objects, three layers each (a
-/// weekly rotation, a daily one, and a business-hours cover restricted to weekdays when
-/// `restricted`, an eight-hour one otherwise), in rotating zones: the file `schedules.*` to add to
-/// [`org`]'s. Deterministic.
-pub fn schedules(
-    objects: usize,
-    count: usize,
-    format: Format,
-    restricted: bool,
-) -> (String, String) {
+/// The layers of generated schedules, as a vendor can hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layers {
+    /// A weekly, a daily and an eight-hour layer over each other (the later winning).
+    Overlapping,
+    /// The same, the third a business-hours cover restricted to weekdays.
+    OverlappingRestricted,
+    /// A daily day layer (08:00–20:00) and a weekly night layer (20:00–08:00) that never
+    /// overlap, for a vendor that pages every layer with someone on call.
+    DayAndNight,
+    /// None: the vendor holds no schedules, for this reason.
+    None(&'static str),
+}
+
+/// `count` schedules over the first users of an org of `objects` objects, with `layers`, in
+/// rotating zones: the file `schedules.*` to add to [`org`]'s. Deterministic.
+pub fn schedules(objects: usize, count: usize, format: Format, layers: Layers) -> (String, String) {
     const ZONES: [&str; 4] = [
         "Europe/London",
         "America/New_York",
@@ -531,25 +538,44 @@ pub fn schedules(
     };
     let mut text = String::new();
     for s in 0..count {
-        let layers = [
-            (
-                "Weekly",
-                "1w",
-                vec![member(s), member(s + 1), member(s + 2)],
-                None,
-            ),
-            ("Daily", "1d", vec![member(s + 3), member(s + 4)], None),
-            if restricted {
+        let weekly = (
+            "Weekly",
+            "1w",
+            vec![member(s), member(s + 1), member(s + 2)],
+            None,
+        );
+        let daily = ("Daily", "1d", vec![member(s + 3), member(s + 4)], None);
+        let layers = match layers {
+            Layers::DayAndNight => vec![
+                (
+                    "Days",
+                    "1d",
+                    vec![member(s), member(s + 1)],
+                    Some(("08:00", "20:00", false)),
+                ),
+                (
+                    "Nights",
+                    "1w",
+                    vec![member(s + 2), member(s + 3)],
+                    Some(("20:00", "08:00", false)),
+                ),
+            ],
+            Layers::OverlappingRestricted => vec![
+                weekly,
+                daily,
                 (
                     "Business hours",
                     "1d",
                     vec![member(s + 5)],
-                    Some(("09:00", "17:00")),
-                )
-            } else {
-                ("Shifts", "8h", vec![member(s + 5), member(s + 6)], None)
-            },
-        ];
+                    Some(("09:00", "17:00", true)),
+                ),
+            ],
+            Layers::Overlapping | Layers::None(_) => vec![
+                weekly,
+                daily,
+                ("Shifts", "8h", vec![member(s + 5), member(s + 6)], None),
+            ],
+        };
         match format {
             Format::Toml => {
                 let _ = writeln!(
@@ -563,10 +589,15 @@ pub fn schedules(
                         "\n[[schedule.s{s}.layer]]\nname = \"{name}\"\nstart = \"2026-11-30T09:00:00\"\nrotation = \"{rotation}\"\nmembers = [{}]",
                         members.join(", ")
                     );
-                    if let Some((from, to)) = window {
+                    if let Some((from, to, weekdays)) = window {
+                        let days = if *weekdays {
+                            "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], "
+                        } else {
+                            ""
+                        };
                         let _ = writeln!(
                             text,
-                            "restrict = [{{ days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], from = \"{from}\", to = \"{to}\" }}]"
+                            "restrict = [{{ {days}from = \"{from}\", to = \"{to}\" }}]"
                         );
                     }
                 }
@@ -584,10 +615,15 @@ pub fn schedules(
                         "  layer {{\n    name = \"{name}\"\n    start = \"2026-11-30T09:00:00\"\n    rotation = \"{rotation}\"\n    members = [{}]",
                         members.join(", ")
                     );
-                    if let Some((from, to)) = window {
+                    if let Some((from, to, weekdays)) = window {
+                        let days = if *weekdays {
+                            "\n      days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]"
+                        } else {
+                            ""
+                        };
                         let _ = writeln!(
                             text,
-                            "    restrict {{\n      days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n      from = \"{from}\"\n      to = \"{to}\"\n    }}"
+                            "    restrict {{{days}\n      from = \"{from}\"\n      to = \"{to}\"\n    }}"
                         );
                     }
                     text.push_str("  }\n");

@@ -103,13 +103,22 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                     return ExitStatus::Failure;
                 }
             };
+            if let (true, crate::generate::Layers::None(why)) =
+                (args.schedules > 0, profile.schedules)
+            {
+                printer.note(format!(
+                    "error: --schedules cannot be written for {}: {why}; leave it out",
+                    vendor.display_name
+                ));
+                return ExitStatus::Failure;
+            }
             let mut files = (profile.org)(args.objects, format);
             if args.schedules > 0 {
                 files.push(crate::generate::schedules(
                     args.objects,
                     args.schedules,
                     format,
-                    profile.restricted_schedules,
+                    profile.schedules,
                 ));
             }
             for (name, text) in files {

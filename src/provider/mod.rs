@@ -436,12 +436,12 @@ pub enum IntegrationEndpoint {
     OnIntegrationPage,
 }
 
-/// What `dev generate --provider` writes for a vendor: its org of about N objects, and whether
-/// `--schedules` may restrict layers to windows there.
+/// What `dev generate --provider` writes for a vendor: its org of about N objects, and the
+/// layers of the schedules `--schedules` adds, as the vendor can hold them.
 #[derive(Debug, Clone, Copy)]
 pub struct GenerateProfile {
     pub org: fn(usize, crate::config::source::Format) -> Vec<(String, String)>,
-    pub restricted_schedules: bool,
+    pub schedules: crate::generate::Layers,
 }
 
 /// Lists the path of every live object (`dev baseline --mode terraform`).
@@ -538,7 +538,7 @@ impl GenerateProfile {
     ) -> GenerateProfile {
         GenerateProfile {
             org,
-            restricted_schedules: false,
+            schedules: crate::generate::Layers::Overlapping,
         }
     }
 }

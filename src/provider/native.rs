@@ -643,7 +643,7 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     integration_endpoint: super::IntegrationEndpoint::Shown,
     generate: Ok(super::GenerateProfile {
         org: crate::generate::org,
-        restricted_schedules: true,
+        schedules: crate::generate::Layers::OverlappingRestricted,
     }),
     terraform_paths: Ok(object_paths),
     rate_budget: None,

@@ -50,3 +50,62 @@ fn every_vendor_doc_lists_every_declared_capability() {
         }
     }
 }
+
+/// `dev generate --provider X --schedules 3` writes only what X can hold: each vendor's org, in
+/// TOML and HCL, validates for it and is the same model in both; a vendor that holds no
+/// schedules refuses `--schedules` and says why.
+#[test]
+fn every_vendors_generated_org_with_schedules_validates_for_it() {
+    use alertform::generate::Layers;
+    for vendor in VENDORS.iter().map(|v| v.client) {
+        let Ok(profile) = vendor.generate else {
+            continue;
+        };
+        let name = vendor.name.as_str();
+        let dir = tempfile::tempdir().unwrap();
+        let mut models = Vec::new();
+        for format in ["toml", "hcl"] {
+            let out = dir.path().join(format);
+            let made = crate::support::alertform(&[
+                "dev",
+                "generate",
+                "--provider",
+                name,
+                "--objects",
+                "200",
+                "--schedules",
+                "3",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            if let Layers::None(why) = profile.schedules {
+                assert!(!made.status.success(), "{name}: --schedules accepted");
+                assert!(crate::support::stderr(&made).contains(why), "{name}");
+                break;
+            }
+            assert!(
+                made.status.success(),
+                "{name}: {}",
+                crate::support::stderr(&made)
+            );
+            let checked = crate::support::alertform(&["validate", out.to_str().unwrap()]);
+            assert!(
+                checked.status.success(),
+                "{name} {format}: {}{}",
+                crate::support::stdout(&checked),
+                crate::support::stderr(&checked)
+            );
+            models.push(
+                alertform::config::load(&out)
+                    .map(|(_, m)| m)
+                    .expect("valid"),
+            );
+        }
+        if let [toml, hcl] = models.as_slice() {
+            assert_eq!(toml, hcl, "{name}: TOML and HCL differ");
+            assert_eq!(toml.schedules.len(), 3, "{name}");
+        }
+    }
+}

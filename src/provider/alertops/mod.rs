@@ -833,9 +833,10 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
 
 /// AlertOps, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
-    generate: Ok(super::GenerateProfile::unrestricted(
-        crate::generate::alertops_org,
-    )),
+    generate: Ok(super::GenerateProfile {
+        org: crate::generate::alertops_org,
+        schedules: crate::generate::Layers::None("alertform maps no schedules to AlertOps"),
+    }),
     terraform_paths: Ok(object_paths),
     ..super::Descriptor::vendor(
         crate::model::ProviderName::Alertops,

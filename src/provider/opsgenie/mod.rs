@@ -768,9 +768,11 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
 
 /// Opsgenie, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
-    generate: Ok(super::GenerateProfile::unrestricted(
-        crate::generate::opsgenie_org,
-    )),
+    generate: Ok(super::GenerateProfile {
+        org: crate::generate::opsgenie_org,
+        // Opsgenie pages every layer with someone on call: layers that never overlap.
+        schedules: crate::generate::Layers::DayAndNight,
+    }),
     terraform_paths: Ok(object_paths),
     // No public source gives Opsgenie's limits (per account, per minute): an assumption, listed
     // in docs/providers/opsgenie.md; `--rate-budget` sets the account's own.
