@@ -57,3 +57,10 @@ integration "deploys" {
   escalation_policy = escalation_policy.sre_default
   recipients        = [group.platform]
 }
+
+integration "backup_mail" {
+  name              = "Backup reports"
+  channel           = "email"
+  template          = "custom"
+  escalation_policy = escalation_policy.sre_default
+}

@@ -76,17 +76,35 @@ fn an_integration_api_key_never_reaches_output() {
     let server = VENDOR.server(&[]);
     let applied = VENDOR.run(&server, "apply", QUICKSTART, &["-vv"]);
     assert!(applied.status.success(), "{}", stderr(&applied));
-    let (_, list) = send(request(&server, reqwest::Method::GET, "/v2/integrations"));
-    let id = list["data"][0]["id"].as_str().unwrap().to_owned();
-    let (_, integration) = send(request(
-        &server,
-        reqwest::Method::GET,
-        &format!("/v2/integrations/{id}"),
-    ));
-    let key = integration["data"]["apiKey"].as_str().unwrap().to_owned();
+    // Every integration's key, and the email integration's address.
+    let mut secrets = Vec::new();
+    for entry in live(&server, "integrations") {
+        let path = format!("/v2/integrations/{}", entry["id"].as_str().unwrap());
+        let (_, integration) = send(request(&server, reqwest::Method::GET, &path));
+        for field in ["apiKey", "emailAddress"] {
+            if let Some(secret) = integration["data"][field].as_str() {
+                secrets.push(secret.to_owned());
+            }
+        }
+    }
+    assert_eq!(secrets.len(), 4, "three keys and an address: {secrets:?}");
     let plan = VENDOR.run(&server, "plan", QUICKSTART, &["-vv"]);
-    for output in [&applied, &plan] {
-        assert!(!stdout(output).contains(&key) && !stderr(output).contains(&key));
+    let show = VENDOR.run(
+        &server,
+        "show",
+        "integration.backup_mail",
+        &["--config", QUICKSTART],
+    );
+    assert!(show.status.success(), "{}", stderr(&show));
+    assert!(
+        stdout(&show).contains("\"emailAddress\": \"(sensitive)\""),
+        "{}",
+        stdout(&show)
+    );
+    for output in [&applied, &plan, &show] {
+        for secret in &secrets {
+            assert!(!stdout(output).contains(secret) && !stderr(output).contains(secret));
+        }
     }
 }
 

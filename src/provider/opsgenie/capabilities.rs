@@ -1,7 +1,7 @@
 //! What Opsgenie's REST API v2 can hold of an alertform config, and what it cannot.
 
 use super::mapping::{MAX_RESTRICTIONS, integration_type, restriction_count, start_is_exact};
-use crate::model::{ChannelSettings, Kind, Model, Role, Window};
+use crate::model::{Channel, ChannelSettings, Kind, Model, Role, Window};
 use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
 
 const USER_FIELDS: &[UnsupportedField] = &[UnsupportedField {
@@ -11,6 +11,11 @@ const USER_FIELDS: &[UnsupportedField] = &[UnsupportedField {
 }];
 
 const INTEGRATION_FIELDS: &[UnsupportedField] = &[
+    UnsupportedField {
+        field: "mailbox",
+        why: "Opsgenie makes the address of an email integration itself",
+        hint: "remove `mailbox`; after apply, `alertform show --reveal` prints the address",
+    },
     UnsupportedField {
         field: "templates.title",
         why: "Opsgenie API integrations take the alert's text from the request, not from templates",
@@ -193,14 +198,19 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
     }
     for (key, integration) in &model.integrations {
         match &integration.channel {
-            ChannelSettings::Api => {
-                if integration_type(&integration.template).is_none() {
+            ChannelSettings::Api | ChannelSettings::Email { .. } => {
+                let channel = integration.channel.channel();
+                if integration_type(channel, &integration.template).is_none() {
                     push(
                         Kind::Integration,
                         key,
                         "template".into(),
-                        format!("alertform maps no Opsgenie integration type to template `{}`", integration.template),
-                        "use template \"custom\" (an API integration), \"grafana\" or \"prometheus_alertmanager\"".into(),
+                        format!("alertform maps no Opsgenie integration type to a `{channel}` integration with template `{}`", integration.template),
+                        if channel == Channel::Email {
+                            "use template \"custom\" (Opsgenie's Email integration)".into()
+                        } else {
+                            "use template \"custom\" (an API integration), \"grafana\" or \"prometheus_alertmanager\"".into()
+                        },
                     );
                 }
             }
@@ -209,10 +219,10 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                 key,
                 "channel".into(),
                 format!(
-                    "alertform maps only API integrations to Opsgenie so far, not `{}` ones",
+                    "alertform maps only API and email integrations to Opsgenie so far, not `{}` ones",
                     other.channel()
                 ),
-                "use `channel = \"api\"`, or create the integration in Opsgenie's UI and leave it out of this config".into(),
+                "use `channel = \"api\"` or `\"email\"`, or create the integration in Opsgenie's UI and leave it out of this config".into(),
             ),
         }
     }

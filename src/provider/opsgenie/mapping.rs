@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use jiff::civil::{DateTime, Time};
 use serde_json::{Value, json};
 
-use crate::model::{Day, Role, Rotation, Window};
+use crate::model::{Channel, ChannelSettings, Day, Role, Rotation, Window};
 use crate::observed::ObservedLayer;
 
 /// Minutes after the last rule before an escalation repeats (the model has no such field;
@@ -35,25 +35,32 @@ pub fn role_of(name: &str) -> Role {
     }
 }
 
-/// Integration types alertform maps, by template slug (API integrations of the API family).
-pub const TYPES: &[(&str, &str)] = &[
-    ("custom", "API"),
-    ("grafana", "Grafana"),
-    ("prometheus_alertmanager", "Prometheus"),
+/// Integration types alertform maps: (channel, template slug, Opsgenie type).
+pub const TYPES: &[(Channel, &str, &str)] = &[
+    (Channel::Api, "custom", "API"),
+    (Channel::Api, "grafana", "Grafana"),
+    (Channel::Api, "prometheus_alertmanager", "Prometheus"),
+    (Channel::Email, "custom", "Email"),
 ];
 
-pub fn integration_type(template: &str) -> Option<&'static str> {
+/// Opsgenie's integration type for a channel and template.
+pub fn integration_type(channel: Channel, template: &str) -> Option<&'static str> {
     TYPES
         .iter()
-        .find(|(slug, _)| *slug == template)
-        .map(|(_, t)| *t)
+        .find(|(c, slug, _)| *c == channel && *slug == template)
+        .map(|(_, _, t)| *t)
 }
 
-pub fn template_of(kind: &str) -> String {
-    TYPES.iter().find(|(_, t)| *t == kind).map_or_else(
-        || format!("(Opsgenie type {kind})"),
-        |(slug, _)| (*slug).to_owned(),
-    )
+/// The channel and template of an Opsgenie integration type (an API one named after a type
+/// alertform does not map).
+pub fn channel_and_template(kind: &str) -> (ChannelSettings, String) {
+    match TYPES.iter().find(|(_, _, t)| *t == kind) {
+        Some((Channel::Email, slug, _)) => {
+            (ChannelSettings::Email { mailbox: None }, (*slug).to_owned())
+        }
+        Some((_, slug, _)) => (ChannelSettings::Api, (*slug).to_owned()),
+        None => (ChannelSettings::Api, format!("(Opsgenie type {kind})")),
+    }
 }
 
 fn day_name(day: Day) -> &'static str {

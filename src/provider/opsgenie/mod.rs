@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::http::{AuthScheme, HttpClient, HttpError};
 use super::{ProviderError, Run, percent_encode, text, version_of};
-use crate::model::{ChannelSettings, Kind, Resource, Templates};
+use crate::model::{Kind, Resource, Templates};
 use crate::observed::{
     Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedSchedule, ObservedStep,
     ObservedUser,
@@ -620,9 +620,10 @@ fn body(resource: &Resource, run: &Run) -> Result<Value, String> {
                 };
                 responders.push(json!({"type": kind, "id": super::id_of(r, &ids)?}));
             }
-            let kind = mapping::integration_type(&i.template).ok_or_else(|| {
-                format!("no Opsgenie integration type for template `{}`", i.template)
-            })?;
+            let kind =
+                mapping::integration_type(i.channel.channel(), &i.template).ok_or_else(|| {
+                    format!("no Opsgenie integration type for template `{}`", i.template)
+                })?;
             json!({"type": kind, "name": i.name, "enabled": i.enabled, "responders": responders})
         }
         Resource::Outbound(_) => return Err("Opsgenie has no outbound targets".into()),
@@ -703,6 +704,7 @@ fn integration_of(integration: &Value) -> ObservedIntegration {
             _ => {}
         }
     }
+    let (channel, template) = mapping::channel_and_template(&text(integration, "type"));
     ObservedIntegration {
         id: text(integration, "id"),
         version: version_of(&[
@@ -711,8 +713,8 @@ fn integration_of(integration: &Value) -> ObservedIntegration {
             &integration["responders"],
         ]),
         name: text(integration, "name"),
-        channel: ChannelSettings::Api,
-        template: mapping::template_of(&text(integration, "type")),
+        channel,
+        template,
         escalation_policy_id: policy,
         recipient_user_ids: users,
         recipient_group_ids: teams,
@@ -721,12 +723,15 @@ fn integration_of(integration: &Value) -> ObservedIntegration {
     }
 }
 
-/// `show` conceals an integration's `apiKey` (and the other vendors' secret fields).
+/// `show` conceals an integration's `apiKey` and an email integration's address (and the other
+/// vendors' secret fields).
 fn conceal(value: &mut Value) {
-    if let Some(key) = value.get_mut("apiKey")
-        && !key.is_null()
-    {
-        *key = json!("(sensitive)");
+    for field in ["apiKey", "emailAddress"] {
+        if let Some(key) = value.get_mut(field)
+            && !key.is_null()
+        {
+            *key = json!("(sensitive)");
+        }
     }
     super::conceal_secret_fields(value);
 }

@@ -781,8 +781,8 @@ pub fn integration(tx: &Transaction, body: &Value, existing: Option<&Value>) -> 
         }
     }
     merge(&mut integration, body);
-    let kind = text(&integration, "type");
-    if !INTEGRATION_TYPES.contains(&kind) {
+    let kind = text(&integration, "type").to_owned();
+    if !INTEGRATION_TYPES.contains(&kind.as_str()) {
         return Ok(Err(OgError::field(
             "type",
             format!("Integration type [{kind}] is not valid"),
@@ -817,6 +817,15 @@ pub fn integration(tx: &Transaction, body: &Value, existing: Option<&Value>) -> 
     ruled!(owner_team(tx, &mut integration));
     if integration.get("apiKey").is_none() {
         integration["apiKey"] = json!(new_id());
+    }
+    if kind == "Email" && integration.get("emailAddress").is_none() {
+        let local: String = name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let suffix = &text(&integration, "apiKey")[..8];
+        integration["emailAddress"] = json!(format!("{local}-{suffix}@alertform.opsgenie.net"));
     }
     Ok(Ok(integration))
 }
