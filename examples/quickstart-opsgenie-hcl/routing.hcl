@@ -64,3 +64,14 @@ integration "backup_mail" {
   template          = "custom"
   escalation_policy = escalation_policy.sre_default
 }
+
+# An Opsgenie heartbeat: Opsgenie alerts when the nightly backup has not pinged for a day, and
+# alertform's alert policy pages SRE's escalation and Carol with that alert.
+integration "nightly_backup" {
+  name              = "nightly-backup"
+  channel           = "heartbeat"
+  template          = "custom"
+  interval_minutes  = 1440
+  escalation_policy = escalation_policy.sre_default
+  recipients        = [user.carol]
+}

@@ -732,3 +732,117 @@ fn overrides_are_left_alone_and_named_and_page_while_they_run() {
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list["data"][0]["user"]["username"], "dan@example.com");
 }
+
+/// A heartbeat integration is an Opsgenie heartbeat whose expiry alert carries a tag, and an
+/// alert policy alertform makes that adds the declared escalation and recipients to alerts with
+/// that tag (an Opsgenie heartbeat has no responders of its own). A new interval is a PATCH; a
+/// new name makes the heartbeat anew (its name is its identifier) and moves the policy along.
+#[test]
+fn a_heartbeat_pages_its_escalation_through_an_alert_policy() {
+    let server = VENDOR.server(&[]);
+    let (_dir, path) = copy_example(QUICKSTART);
+    let config = path.to_str().unwrap();
+    let applied = VENDOR.run(&server, "apply", config, &[]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let heartbeat = |name: &str| {
+        send(request(
+            &server,
+            reqwest::Method::GET,
+            &format!("/v2/heartbeats/{name}"),
+        ))
+    };
+    let (status, made) = heartbeat("nightly-backup");
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(
+        (
+            made["data"]["interval"].as_u64(),
+            made["data"]["intervalUnit"].as_str()
+        ),
+        (Some(1), Some("days"))
+    );
+    assert_eq!(
+        made["data"]["alertTags"],
+        json!(["heartbeat:nightly-backup"])
+    );
+    let policy = |name: &str| {
+        let (_, list) = send(request(&server, reqwest::Method::GET, "/v2/policies/alert"));
+        let meta = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == format!("alertform heartbeat {name}"))
+            .cloned();
+        meta.map(|m| {
+            send(request(
+                &server,
+                reqwest::Method::GET,
+                &format!("/v2/policies/{}", m["id"].as_str().unwrap()),
+            ))
+            .1["data"]
+                .clone()
+        })
+    };
+    let rule = policy("nightly-backup").expect("an alert policy for the heartbeat");
+    assert_eq!(
+        rule["filter"]["conditions"][0]["expectedValue"],
+        "heartbeat:nightly-backup"
+    );
+    let (_, escalation) = send(request(
+        &server,
+        reqwest::Method::GET,
+        "/v2/escalations/SRE%20default?identifierType=name",
+    ));
+    let (_, carol) = send(request(
+        &server,
+        reqwest::Method::GET,
+        "/v2/users/carol@example.com",
+    ));
+    let responders: Vec<(String, String)> = rule["responders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["type"].as_str().unwrap().to_owned(),
+                r["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        responders,
+        vec![
+            (
+                "escalation".to_owned(),
+                escalation["data"]["id"].as_str().unwrap().to_owned()
+            ),
+            (
+                "user".to_owned(),
+                carol["data"]["id"].as_str().unwrap().to_owned()
+            ),
+        ]
+    );
+    // Every 12 hours, then a new name.
+    let routing = path.join("routing.toml");
+    edit(
+        &routing,
+        "interval_minutes = 1440",
+        "interval_minutes = 720",
+    );
+    assert!(VENDOR.run(&server, "apply", config, &[]).status.success());
+    assert_eq!(heartbeat("nightly-backup").1["data"]["interval"], 12);
+    edit(
+        &routing,
+        "name = \"nightly-backup\"",
+        "name = \"backup-nightly\"\nrenamed_from = [\"nightly-backup\"]",
+    );
+    let renamed = VENDOR.run(&server, "apply", config, &[]);
+    assert!(renamed.status.success(), "{}", stdout(&renamed));
+    assert_eq!(heartbeat("nightly-backup").0, 404);
+    assert_eq!(
+        heartbeat("backup-nightly").1["data"]["alertTags"],
+        json!(["heartbeat:backup-nightly"])
+    );
+    assert!(policy("nightly-backup").is_none(), "the old policy went");
+    assert!(policy("backup-nightly").is_some());
+    assert_eq!(VENDOR.plan_code(&server, config), Some(0));
+}

@@ -198,6 +198,30 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
     }
     for (key, integration) in &model.integrations {
         match &integration.channel {
+            ChannelSettings::Heartbeat { .. } => {
+                let name = &integration.name;
+                let valid = !name.is_empty()
+                    && name.len() <= 40
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+                if !valid {
+                    push(
+                        Kind::Integration,
+                        key,
+                        "name".into(),
+                        format!("an Opsgenie heartbeat is named by `{name}`, and its name is at most 40 letters, digits, `.`, `_` and `-` (it tags the heartbeat's alerts)"),
+                        format!("name it `{}`", name.chars().filter(|c| !c.is_whitespace()).map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).take(40).collect::<String>()),
+                    );
+                }
+                if integration.template != super::mapping::HEARTBEAT_TEMPLATE {
+                    push(
+                        Kind::Integration,
+                        key,
+                        "template".into(),
+                        format!("an Opsgenie heartbeat has no template `{}`", integration.template),
+                        "use template \"custom\"".into(),
+                    );
+                }
+            }
             ChannelSettings::Api | ChannelSettings::Email { .. } => {
                 let channel = integration.channel.channel();
                 if integration_type(channel, &integration.template).is_none() {
@@ -214,15 +238,15 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     );
                 }
             }
-            other => push(
+            other @ ChannelSettings::Chat { .. } => push(
                 Kind::Integration,
                 key,
                 "channel".into(),
                 format!(
-                    "alertform maps only API and email integrations to Opsgenie so far, not `{}` ones",
+                    "alertform maps only API, email and heartbeat integrations to Opsgenie so far, not `{}` ones",
                     other.channel()
                 ),
-                "use `channel = \"api\"` or `\"email\"`, or create the integration in Opsgenie's UI and leave it out of this config".into(),
+                "use `channel = \"api\"`, `\"email\"` or `\"heartbeat\"`, or create the integration in Opsgenie's UI and leave it out of this config".into(),
             ),
         }
     }

@@ -63,6 +63,41 @@ pub fn channel_and_template(kind: &str) -> (ChannelSettings, String) {
     }
 }
 
+/// A heartbeat integration's live id: `heartbeat:<name>` (Opsgenie names heartbeats by name).
+pub const HEARTBEAT_ID: &str = "heartbeat:";
+/// The only template of a heartbeat integration.
+pub const HEARTBEAT_TEMPLATE: &str = "custom";
+
+/// The alert tag an expired heartbeat's alert carries, which its alert policy matches.
+pub fn heartbeat_tag(name: &str) -> String {
+    format!("heartbeat:{name}")
+}
+
+/// The name of the alert policy that adds a heartbeat's responders to its alerts.
+pub fn heartbeat_policy_name(name: &str) -> String {
+    format!("alertform heartbeat {name}")
+}
+
+/// A heartbeat's interval in Opsgenie's largest whole unit.
+pub fn heartbeat_interval(minutes: u16) -> (u16, &'static str) {
+    match minutes {
+        m if m % 1440 == 0 => (m / 1440, "days"),
+        m if m % 60 == 0 => (m / 60, "hours"),
+        m => (m, "minutes"),
+    }
+}
+
+/// A live heartbeat's interval in minutes.
+pub fn interval_minutes(interval: u64, unit: &str) -> Option<u16> {
+    let factor = match unit {
+        "minutes" => 1,
+        "hours" => 60,
+        "days" => 1440,
+        _ => return None,
+    };
+    u16::try_from(interval.checked_mul(factor)?).ok()
+}
+
 fn day_name(day: Day) -> &'static str {
     match day {
         Day::Mon => "monday",

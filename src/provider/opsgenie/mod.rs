@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::http::{AuthScheme, HttpClient, HttpError};
 use super::{ProviderError, Run, percent_encode, text, version_of};
-use crate::model::{Kind, Resource, Templates};
+use crate::model::{ChannelSettings, Kind, Resource, Templates};
 use crate::observed::{
     Observed, ObservedGroup, ObservedIntegration, ObservedPolicy, ObservedSchedule, ObservedStep,
     ObservedUser,
@@ -36,6 +36,8 @@ pub struct OpsgenieProvider {
     rotations: Arc<Mutex<HashMap<String, Vec<String>>>>,
     /// The account owner's user id, as last read.
     owners: Arc<Mutex<BTreeSet<String>>>,
+    /// Heartbeat name → the id of the alert policy that gives its alerts their responders.
+    heartbeat_policies: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl std::fmt::Debug for OpsgenieProvider {
@@ -81,6 +83,7 @@ impl OpsgenieProvider {
                 .with_transient(|status, _| status == reqwest::StatusCode::PRECONDITION_REQUIRED),
             rotations: Arc::default(),
             owners: Arc::default(),
+            heartbeat_policies: Arc::default(),
         }
     }
 
@@ -316,7 +319,187 @@ impl OpsgenieProvider {
         {
             observed.integrations.push(integration_of(&integration));
         }
+        observed.integrations.extend(self.heartbeats().await?);
         Ok(observed)
+    }
+
+    /// Every heartbeat as a heartbeat integration: its interval and state from the heartbeat,
+    /// its escalation policy and recipients from the alert policy alertform made for it (one
+    /// list of heartbeats, one of alert policies, and one GET per heartbeat's policy).
+    async fn heartbeats(&self) -> Result<Vec<ObservedIntegration>, ProviderError> {
+        let list = self.get_data("/v2/heartbeats", "read heartbeats").await?;
+        let heartbeats = list["heartbeats"].as_array().cloned().unwrap_or_default();
+        let policies = self
+            .get_data("/v2/policies/alert", "read alert policies")
+            .await?;
+        let ours: Vec<Value> = policies
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| {
+                heartbeats
+                    .iter()
+                    .any(|h| text(p, "name") == mapping::heartbeat_policy_name(&text(h, "name")))
+            })
+            .cloned()
+            .collect();
+        let ours = self.each("policies", ours).await?;
+        let mut by_heartbeat = HashMap::new();
+        let mut policy_ids = HashMap::new();
+        for heartbeat in &heartbeats {
+            let name = text(heartbeat, "name");
+            if let Some(policy) = ours
+                .iter()
+                .find(|p| text(p, "name") == mapping::heartbeat_policy_name(&name))
+            {
+                policy_ids.insert(name.clone(), text(policy, "id"));
+                by_heartbeat.insert(name, policy.clone());
+            }
+        }
+        *self
+            .heartbeat_policies
+            .lock()
+            .expect("heartbeat policies lock") = policy_ids;
+        Ok(heartbeats
+            .iter()
+            .map(|heartbeat| {
+                let name = text(heartbeat, "name");
+                let policy = by_heartbeat.get(&name).cloned().unwrap_or(Value::Null);
+                let mut observed = integration_of(&json!({
+                    "id": format!("{}{name}", mapping::HEARTBEAT_ID),
+                    "name": name, "enabled": heartbeat["enabled"],
+                    "responders": policy["responders"],
+                }));
+                observed.version = version_of(&[heartbeat, &policy["responders"]]);
+                observed.channel = ChannelSettings::Heartbeat {
+                    interval_minutes: mapping::interval_minutes(
+                        heartbeat["interval"].as_u64().unwrap_or(0),
+                        &text(heartbeat, "intervalUnit"),
+                    )
+                    .unwrap_or(0),
+                };
+                mapping::HEARTBEAT_TEMPLATE.clone_into(&mut observed.template);
+                observed
+            })
+            .collect())
+    }
+
+    /// Creates, changes or deletes a heartbeat integration: the heartbeat (named by the
+    /// integration, tagging its alerts) and the alert policy that adds its escalation policy and
+    /// recipients as responders to those alerts. `live` is the heartbeat's name now.
+    async fn write_heartbeat(
+        &self,
+        change: &Change,
+        live: Option<&str>,
+        run: &Run,
+    ) -> Result<Value, String> {
+        let explain = |e: ProviderError| e.to_string();
+        if let Some(name) = live
+            && matches!(change.action, Action::Delete | Action::Replace)
+        {
+            self.delete_heartbeat(name).await.map_err(explain)?;
+            if change.action == Action::Delete {
+                return Ok(Value::Null);
+            }
+        }
+        let Resource::Integration(desired) = change.desired()? else {
+            return Err("a heartbeat is an integration".to_owned());
+        };
+        let ChannelSettings::Heartbeat { interval_minutes } = desired.channel else {
+            return Err("not a heartbeat integration".to_owned());
+        };
+        let name = desired.name.as_str();
+        let (interval, unit) = mapping::heartbeat_interval(interval_minutes);
+        let heartbeat = json!({
+            "name": name, "interval": interval, "intervalUnit": unit, "enabled": desired.enabled,
+            "alertTags": [mapping::heartbeat_tag(name)],
+        });
+        let ids = run.ids().clone();
+        let policy_address =
+            crate::model::Address::new(Kind::EscalationPolicy, &desired.escalation_policy);
+        let mut responders =
+            vec![json!({"type": "escalation", "id": super::id_of(&policy_address, &ids)?})];
+        for r in &desired.recipients {
+            let kind = if r.kind == Kind::Group {
+                "team"
+            } else {
+                "user"
+            };
+            responders.push(json!({"type": kind, "id": super::id_of(r, &ids)?}));
+        }
+        let policy = json!({
+            "type": "alert", "name": mapping::heartbeat_policy_name(name), "enabled": true,
+            "continue": true, "responders": responders,
+            "policyDescription": format!("Pages whoever alertform's config names for heartbeat {name}"),
+            "filter": {"type": "match-all-conditions", "conditions": [
+                {"field": "tags", "operation": "contains", "expectedValue": mapping::heartbeat_tag(name)},
+            ]},
+        });
+        match live.filter(|_| change.action == Action::Update) {
+            Some(old) if old == name => {
+                let path = format!("/v2/heartbeats/{}", percent_encode(name));
+                let fields =
+                    json!({"interval": interval, "intervalUnit": unit, "enabled": desired.enabled});
+                self.http
+                    .send(reqwest::Method::PATCH, &path, Some(&fields), &[], true)
+                    .await
+                    .map_err(|e| self.explain(e, "write heartbeats").to_string())?;
+            }
+            Some(old) => {
+                // A heartbeat's name is its identifier: a renamed one is made anew.
+                self.create(Kind::Integration, "heartbeats", &heartbeat)
+                    .await
+                    .map_err(explain)?;
+                self.delete_heartbeat(old).await.map_err(explain)?;
+            }
+            None => {
+                self.create(Kind::Integration, "heartbeats", &heartbeat)
+                    .await
+                    .map_err(explain)?;
+            }
+        }
+        let known = self
+            .heartbeat_policies
+            .lock()
+            .expect("heartbeat policies lock")
+            .get(name)
+            .cloned();
+        let policy_id = if let Some(id) = known {
+            let path = format!("/v2/policies/{}", percent_encode(&id));
+            self.http
+                .send(reqwest::Method::PUT, &path, Some(&policy), &[], true)
+                .await
+                .map_err(|e| self.explain(e, "write alert policies").to_string())?;
+            id
+        } else {
+            let made = self
+                .create(Kind::Integration, "policies", &policy)
+                .await
+                .map_err(explain)?;
+            text(&made, "id")
+        };
+        self.heartbeat_policies
+            .lock()
+            .expect("heartbeat policies lock")
+            .insert(name.to_owned(), policy_id);
+        let id = format!("{}{name}", mapping::HEARTBEAT_ID);
+        if change.action != Action::Update {
+            run.record(&change.address, id.clone());
+        }
+        Ok(json!({"id": id, "name": name}))
+    }
+
+    /// Deletes a heartbeat and the alert policy alertform made for it.
+    async fn delete_heartbeat(&self, name: &str) -> Result<(), ProviderError> {
+        let policy = self
+            .heartbeat_policies
+            .lock()
+            .expect("heartbeat policies lock")
+            .remove(name);
+        if let Some(id) = policy {
+            self.delete("policies", &id).await?;
+        }
+        self.delete("heartbeats", name).await
     }
 
     /// Before any call: a plan that would make or unmake the account owner, which only the
@@ -350,6 +533,10 @@ impl OpsgenieProvider {
     /// One live object, secrets included (`show` conceals the `apiKey`).
     pub async fn get(&self, kind: Kind, id: &str) -> Result<Value, ProviderError> {
         let collection = collection(kind).ok_or_else(|| super::no_outbound("Opsgenie"))?;
+        let (collection, id) = match id.strip_prefix(mapping::HEARTBEAT_ID) {
+            Some(name) => ("heartbeats", name),
+            None => (collection, id),
+        };
         self.get_data(&format!("/v2/{collection}/{}", percent_encode(id)), "read")
             .await
     }
@@ -361,6 +548,32 @@ impl OpsgenieProvider {
         let collection =
             collection(kind).ok_or_else(|| format!("Opsgenie has no {}", kind.plural()))?;
         let action = format!("write {collection}");
+        if kind == Kind::Integration {
+            let live = change
+                .id
+                .as_deref()
+                .and_then(|id| id.strip_prefix(mapping::HEARTBEAT_ID));
+            let wanted = matches!(
+                change.desired(),
+                Ok(Resource::Integration(i)) if matches!(i.channel, ChannelSettings::Heartbeat { .. })
+            );
+            if live.is_some() || wanted {
+                if let (Some(name), false, Action::Replace) = (live, wanted, change.action) {
+                    // A heartbeat becomes an API or email integration: the heartbeat goes first.
+                    self.delete_heartbeat(name)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let body = body(change.desired()?, run)?;
+                    let made = self
+                        .create(kind, collection, &body)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    run.record(&change.address, text(&made, "id"));
+                    return Ok(made);
+                }
+                return self.write_heartbeat(change, live, run).await;
+            }
+        }
         if change.action == Action::Delete {
             let id = change
                 .id
@@ -456,18 +669,25 @@ impl OpsgenieProvider {
         collection: &'static str,
         name: &str,
     ) -> Result<Option<Value>, ProviderError> {
-        let path = match kind {
-            Kind::User => format!("/v2/users/{}", percent_encode(name)),
-            Kind::Integration => {
-                let all = self
-                    .get_data("/v2/integrations", "read integrations")
-                    .await?;
-                return Ok(all
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|i| text(i, "name") == name)
-                    .cloned());
+        // Integrations and alert policies are listed whole and found by name; users by username,
+        // heartbeats by name, the rest with `identifierType=name`.
+        let listed = match collection {
+            "integrations" => Some("/v2/integrations"),
+            "policies" => Some("/v2/policies/alert"),
+            _ => None,
+        };
+        if let Some(list) = listed {
+            let all = self.get_data(list, &format!("read {collection}")).await?;
+            return Ok(all
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|i| text(i, "name") == name)
+                .cloned());
+        }
+        let path = match (kind, collection) {
+            (Kind::User, _) | (_, "heartbeats") => {
+                format!("/v2/{collection}/{}", percent_encode(name))
             }
             _ => format!(
                 "/v2/{collection}/{}?identifierType=name",
@@ -754,6 +974,14 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
                 break;
             }
         }
+        let heartbeats = http.get("/v2/heartbeats").await?.body;
+        for heartbeat in heartbeats["data"]["heartbeats"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            paths.push(format!("/v2/heartbeats/{}", text(heartbeat, "name")));
+        }
         for collection in ["teams", "schedules", "escalations", "integrations"] {
             let body = http.get(&format!("/v2/{collection}")).await?.body;
             // Terraform holds only what it manages: not the teams' own schedules and escalations.
@@ -783,7 +1011,7 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     // in docs/providers/opsgenie.md; `--rate-budget` sets the account's own.
     rate_budget: Some(600),
     integration_endpoint: super::IntegrationEndpoint::Secret(
-        "the integration's API key is on its page in Opsgenie (Settings > Integrations), and `alertform show --reveal` prints it",
+        "its API key or email address is on its page in Opsgenie (Settings > Integrations; a heartbeat is pinged by name, at /v2/heartbeats/NAME/ping), and `alertform show --reveal` prints it",
     ),
     conceal,
     ..super::Descriptor::vendor(

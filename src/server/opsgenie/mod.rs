@@ -142,7 +142,7 @@ struct Kind {
     by_name: bool,
 }
 
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 7] = [
     Kind {
         collection: USERS,
         noun: "User",
@@ -185,12 +185,35 @@ const KINDS: [Kind; 5] = [
         listed: &["id", "name", "enabled", "type", "ownerTeam"],
         by_name: false,
     },
+    Kind {
+        collection: rules::HEARTBEATS,
+        noun: "Heartbeat",
+        rule: rules::heartbeat,
+        listed: &[
+            "name",
+            "description",
+            "interval",
+            "enabled",
+            "intervalUnit",
+            "expired",
+        ],
+        by_name: false,
+    },
+    Kind {
+        collection: rules::POLICIES,
+        noun: "Policy",
+        rule: rules::policy,
+        listed: &["id", "name", "type", "enabled"],
+        by_name: false,
+    },
 ];
 const USER: u8 = 0;
 const TEAM: u8 = 1;
 const SCHEDULE: u8 = 2;
 const ESCALATION: u8 = 3;
 const INTEGRATION: u8 = 4;
+const HEARTBEAT: u8 = 5;
+const POLICY: u8 = 6;
 
 /// A kind's collection and object routes: list and create, then get, update and delete by id
 /// (integrations take a full-body `PUT`, the rest `PATCH`).
@@ -218,6 +241,27 @@ pub fn router(state: App) -> Router {
     api = kind_routes::<SCHEDULE>(api, "/v2/schedules");
     api = kind_routes::<ESCALATION>(api, "/v2/escalations");
     api = kind_routes::<INTEGRATION>(api, "/v2/integrations");
+    api = route(
+        api,
+        "/v2/heartbeats",
+        get(list::<HEARTBEAT>).post(create::<HEARTBEAT>),
+    );
+    api = route(
+        api,
+        "/v2/heartbeats/{id}",
+        get(one::<HEARTBEAT>)
+            .patch(update::<HEARTBEAT>)
+            .delete(delete::<HEARTBEAT>),
+    );
+    api = route(api, "/v2/policies", axum::routing::post(create::<POLICY>));
+    api = route(api, "/v2/policies/alert", get(list::<POLICY>));
+    api = route(
+        api,
+        "/v2/policies/{id}",
+        get(one::<POLICY>)
+            .put(update::<POLICY>)
+            .delete(delete::<POLICY>),
+    );
     api = route(api, "/v2/schedules/{id}/timeline", get(schedule_timeline));
     api = route(api, "/v2/schedules/{id}/on-calls", get(schedule_on_calls));
     api = route(
@@ -298,6 +342,9 @@ async fn list<const K: u8>(
         })
         .collect();
     let mut body = json!({"data": entries});
+    if K == HEARTBEAT {
+        body = json!({"data": {"heartbeats": body["data"].take()}});
+    }
     if K == SCHEDULE || K == TEAM {
         body["expandable"] = json!(if K == SCHEDULE {
             vec!["rotation"]
@@ -391,7 +438,10 @@ async fn create<const K: u8>(State(app): State<App>, headers: HeaderMap, body: B
     let made = app
         .write(move |tx| {
             let mut object = ruled!((kind.rule)(tx, &body, None));
-            object["id"] = json!(rules::new_id());
+            // A heartbeat's name is its id; everything else gets a fresh one.
+            if K != HEARTBEAT {
+                object["id"] = json!(rules::new_id());
+            }
             kind.collection
                 .put(tx, &object, &rules::lookup(&object), 0)?;
             if K == TEAM {

@@ -23,6 +23,8 @@ pub const TEAMS: Collection = collection("teams");
 pub const SCHEDULES: Collection = collection("schedules");
 pub const ESCALATIONS: Collection = collection("escalations");
 pub const INTEGRATIONS: Collection = collection("integrations");
+pub const HEARTBEATS: Collection = collection("heartbeats");
+pub const POLICIES: Collection = collection("policies");
 
 /// Roles a user may have (custom roles are not emulated).
 pub const ROLES: [&str; 4] = ["Owner", "Admin", "User", "Stakeholder"];
@@ -830,6 +832,164 @@ pub fn integration(tx: &Transaction, body: &Value, existing: Option<&Value>) -> 
     Ok(Ok(integration))
 }
 
+/// A heartbeat: a `name` (its identifier, which never changes) of at most 200 letters, digits,
+/// `.`, `_` and `-` (Terraform's check), an `interval` of at least 1 in `minutes`, `hours` or
+/// `days`, `enabled` on create, and at most 20 alert tags of 50 characters.
+pub fn heartbeat(tx: &Transaction, body: &Value, existing: Option<&Value>) -> Ruled<Value> {
+    let mut made = existing.cloned().unwrap_or_else(|| json!({}));
+    if let (Some(existing), Some(name)) = (existing, body.get("name").and_then(Value::as_str))
+        && name != text(existing, "name")
+    {
+        return Ok(Err(OgError::field(
+            "name",
+            "Name of a heartbeat can not be changed",
+        )));
+    }
+    merge(&mut made, body);
+    let name = text(&made, "name").to_owned();
+    let valid = !name.is_empty()
+        && name.len() <= 200
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if !valid {
+        return Ok(Err(OgError::field(
+            "name",
+            "Heartbeat name must be 1 to 200 letters, digits, '.', '_' and '-'",
+        )));
+    }
+    if existing.is_none() {
+        ruled!(unique(tx, HEARTBEATS, &name, None, "Heartbeat"));
+    }
+    if made
+        .get("interval")
+        .and_then(Value::as_u64)
+        .is_none_or(|i| i < 1)
+    {
+        return Ok(Err(OgError::field(
+            "interval",
+            "Interval must be at least 1",
+        )));
+    }
+    if !["minutes", "hours", "days"].contains(&text(&made, "intervalUnit")) {
+        return Ok(Err(OgError::field(
+            "intervalUnit",
+            "Interval unit must be one of minutes, hours, days",
+        )));
+    }
+    if !made.get("enabled").is_some_and(Value::is_boolean) {
+        return Ok(Err(OgError::field(
+            "enabled",
+            "Enabled must be true or false",
+        )));
+    }
+    let tags = items(&made["alertTags"]);
+    if tags.len() > 20 || tags.iter().any(|t| t.as_str().is_none_or(|t| t.len() > 50)) {
+        return Ok(Err(OgError::field(
+            "alertTags",
+            "At most 20 alert tags of at most 50 characters",
+        )));
+    }
+    made["id"] = json!(name);
+    made["expired"] = json!(false);
+    Ok(Ok(made))
+}
+
+/// An alert policy (notification policies are not emulated): a unique `name`, a filter that
+/// matches all alerts or all of its conditions (each on a known field with a known operation),
+/// and responders (users, teams, escalations, schedules) that exist.
+pub fn policy(tx: &Transaction, body: &Value, existing: Option<&Value>) -> Ruled<Value> {
+    let mut made = existing
+        .cloned()
+        .unwrap_or_else(|| json!({"enabled": true}));
+    if existing.is_some()
+        && let Some(map) = made.as_object_mut()
+    {
+        // A full-body PUT.
+        map.retain(|k, _| k == "id" || k == "enabled");
+    }
+    merge(&mut made, body);
+    if text(&made, "type") != "alert" {
+        return Ok(Err(OgError::field(
+            "type",
+            "Only alert policies are emulated: type must be alert",
+        )));
+    }
+    let name = text(&made, "name").to_owned();
+    if name.is_empty() {
+        return Ok(Err(OgError::field("name", "Name can not be empty")));
+    }
+    ruled!(unique(tx, POLICIES, &name, existing, "Policy"));
+    let filter = &made["filter"];
+    match text(filter, "type") {
+        "match-all" => {}
+        "match-all-conditions" | "match-any-condition" => {
+            let conditions = items(&filter["conditions"]);
+            if conditions.is_empty() {
+                return Ok(Err(OgError::field(
+                    "filter.conditions",
+                    "Conditions can not be empty",
+                )));
+            }
+            for (index, condition) in conditions.iter().enumerate() {
+                let known_field = [
+                    "message",
+                    "alias",
+                    "description",
+                    "source",
+                    "entity",
+                    "tags",
+                    "actions",
+                    "extra-properties",
+                    "recipients",
+                    "teams",
+                    "priority",
+                    "details",
+                    "responders",
+                ];
+                let known_operation = [
+                    "matches",
+                    "contains",
+                    "starts-with",
+                    "ends-with",
+                    "equals",
+                    "contains-key",
+                    "contains-value",
+                    "greater-than",
+                    "less-than",
+                    "is-empty",
+                    "equals-ignore-whitespace",
+                ];
+                if !known_field.contains(&text(condition, "field"))
+                    || !known_operation.contains(&text(condition, "operation"))
+                {
+                    return Ok(Err(OgError::field(
+                        &format!("filter.conditions[{index}]"),
+                        "Condition field or operation is not valid",
+                    )));
+                }
+            }
+        }
+        other => {
+            return Ok(Err(OgError::field(
+                "filter.type",
+                format!("Filter type [{other}] is not valid"),
+            )));
+        }
+    }
+    let mut responders = Vec::new();
+    for (index, r) in items(&made["responders"]).iter().enumerate() {
+        responders.push(ruled!(recipient(
+            tx,
+            r,
+            &format!("responders[{index}]"),
+            &["user", "team", "schedule", "escalation"],
+        )));
+    }
+    made["responders"] = Value::Array(responders);
+    Ok(Ok(made))
+}
+
 /// The name of the first object of `collection` that `holds` says holds something.
 fn first_holding(
     tx: &Transaction,
@@ -874,8 +1034,13 @@ pub fn referenced(tx: &Transaction, kind: &str, id: &str) -> Result<Option<Strin
         return Ok(Some(format!("It is used in escalation [{escalation}]")));
     }
     let responder = |i: &Value| items(&i["responders"]).iter().any(names);
-    Ok(first_holding(tx, INTEGRATIONS, responder)?
-        .map(|integration| format!("It is a responder of integration [{integration}]")))
+    if let Some(integration) = first_holding(tx, INTEGRATIONS, responder)? {
+        return Ok(Some(format!(
+            "It is a responder of integration [{integration}]"
+        )));
+    }
+    Ok(first_holding(tx, POLICIES, responder)?
+        .map(|policy| format!("It is a responder of alert policy [{policy}]")))
 }
 
 #[cfg(test)]
