@@ -846,3 +846,75 @@ fn a_heartbeat_pages_its_escalation_through_an_alert_policy() {
     assert!(policy("backup-nightly").is_some());
     assert_eq!(VENDOR.plan_code(&server, config), Some(0));
 }
+
+/// Every diagnostic of what Opsgenie cannot hold, each at its place: a config with one of each
+/// plans to a located error for each, and nothing is written.
+#[test]
+fn every_opsgenie_diagnostic_is_located() {
+    use std::fmt::Write as _;
+    let (_dir, path) = copy_example(QUICKSTART);
+    let people = path.join("people.toml");
+    let routing = path.join("routing.toml");
+    edit(
+        &people,
+        "role = \"admin\"",
+        "role = \"integrations_admin\"\nphone = \"+442079460000\"",
+    );
+    edit(
+        &people,
+        "members = [\"user.dan\", \"user.carol\"]",
+        "members = [\"user.dan\", \"group.sre\"]",
+    );
+    edit(
+        &routing,
+        "{ delay_minutes = 15, notify = [\"group.sre\"] }",
+        "{ notify = [\"group.sre\"] }",
+    );
+    edit(&routing, "template = \"grafana\"", "template = \"datadog\"");
+    edit(
+        &routing,
+        "channel = \"email\"\ntemplate = \"custom\"",
+        "channel = \"email\"\ntemplate = \"custom\"\nmailbox = \"backups@example.com\"",
+    );
+    edit(
+        &routing,
+        "name = \"nightly-backup\"",
+        "name = \"Nightly backup\"",
+    );
+    // Sixteen half-hour windows on Saturdays: more restrictions than a rotation holds.
+    let mut every_day = String::new();
+    for h in 0..16 {
+        let _ = writeln!(
+            every_day,
+            "  {{ days = [\"sat\"], from = \"{h:02}:00\", to = \"{h:02}:30\" }},"
+        );
+    }
+    edit(
+        &routing,
+        "  { days = [\"sat\", \"sun\"], from = \"09:00\", to = \"21:00\" },\n",
+        &every_day,
+    );
+    let server = VENDOR.server(&[]);
+    let planned = VENDOR.run(&server, "plan", path.to_str().unwrap(), &[]);
+    assert_eq!(planned.status.code(), Some(1), "{}", stdout(&planned));
+    let err: String = stderr(&planned)
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "`phone` of `user.dan`",
+        "no integrations-admin role",
+        "Opsgenie teams hold only users",
+        "weekday restrictions, and an Opsgenie rotation holds at most 15",
+        "Opsgenie times rules from the alert",
+        "no Opsgenie integration type to a `api` integration with template `datadog`",
+        "`mailbox` of `integration.backup_mail`",
+        "an Opsgenie heartbeat is named by `Nightly backup`",
+    ] {
+        assert!(err.contains(expected), "no `{expected}` in {err}");
+    }
+    assert!(err.matches(".toml:").count() >= 8, "each located: {err}");
+    let (_, users) = send(request(&server, reqwest::Method::GET, "/v2/users"));
+    assert_eq!(users["totalCount"], 1, "nothing was written");
+}

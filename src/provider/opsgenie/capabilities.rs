@@ -186,15 +186,6 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                 );
             }
         }
-        if policy.repeat > 20 {
-            push(
-                Kind::EscalationPolicy,
-                key,
-                "repeat".into(),
-                "Opsgenie repeats an escalation at most 20 times".into(),
-                "set `repeat` to 20 or less".into(),
-            );
-        }
     }
     for (key, integration) in &model.integrations {
         match &integration.channel {
