@@ -241,18 +241,7 @@ pub fn router(state: App) -> Router {
     api = kind_routes::<SCHEDULE>(api, "/v2/schedules");
     api = kind_routes::<ESCALATION>(api, "/v2/escalations");
     api = kind_routes::<INTEGRATION>(api, "/v2/integrations");
-    api = route(
-        api,
-        "/v2/heartbeats",
-        get(list::<HEARTBEAT>).post(create::<HEARTBEAT>),
-    );
-    api = route(
-        api,
-        "/v2/heartbeats/{id}",
-        get(one::<HEARTBEAT>)
-            .patch(update::<HEARTBEAT>)
-            .delete(delete::<HEARTBEAT>),
-    );
+    api = kind_routes::<HEARTBEAT>(api, "/v2/heartbeats");
     api = route(api, "/v2/policies", axum::routing::post(create::<POLICY>));
     api = route(api, "/v2/policies/alert", get(list::<POLICY>));
     api = route(
