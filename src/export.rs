@@ -209,7 +209,9 @@ pub fn export(
             .push((w.key(&s.id), w.schedule(&w.key(&s.id), &fields, &layers)));
     }
     for i in &observed.integrations {
-        if stepless.contains(i.escalation_policy_id.as_str()) {
+        // An integration routed to no policy (an Opsgenie heartbeat made without alertform's alert
+        // policy) cannot be declared either: it is left to the service the same way.
+        if i.escalation_policy_id.is_empty() || stepless.contains(i.escalation_policy_id.as_str()) {
             ignore.push(format!("integration:{}", globset::escape(&i.name)));
             continue;
         }
@@ -349,7 +351,7 @@ pub fn export(
     }
     if !ignore.is_empty() {
         notes.push(format!(
-            "left to the service, through settings.ignore (policies with no step alertform can express, and the integrations routed to them): {}",
+            "left to the service, through settings.ignore (policies with no step alertform can express, and the integrations routed to them or to no policy): {}",
             ignore.join(", ")
         ));
     }

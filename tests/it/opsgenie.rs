@@ -918,3 +918,39 @@ fn every_opsgenie_diagnostic_is_located() {
     let (_, users) = send(request(&server, reqwest::Method::GET, "/v2/users"));
     assert_eq!(users["totalCount"], 1, "nothing was written");
 }
+
+/// A heartbeat made in Opsgenie, without the alert policy alertform makes, pages no escalation
+/// policy a config could name: `export` leaves it to the service through `settings.ignore` and
+/// says so, and the export plans to no changes.
+#[test]
+fn export_leaves_a_heartbeat_with_no_policy_to_the_service() {
+    let server = VENDOR.server(&[]);
+    let beat =
+        json!({"name": "cron-x", "interval": 10, "intervalUnit": "minutes", "enabled": true});
+    let (status, _) = send(request(&server, reqwest::Method::POST, "/v2/heartbeats").json(&beat));
+    assert_eq!(status, 201);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let mut args = vec![
+        "export",
+        "--out",
+        dir,
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--provider",
+        "opsgenie",
+    ];
+    args.extend_from_slice(VENDOR.flags);
+    let exported = alertform(&args);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let said = format!("{}{}", stdout(&exported), stderr(&exported));
+    assert!(said.contains("integration:cron-x"), "{said}");
+    let settings = std::fs::read_to_string(out.path().join("settings.toml")).unwrap();
+    assert!(settings.contains("\"integration:cron-x\""), "{settings}");
+    assert_eq!(
+        VENDOR.plan_code(&server, out.path().to_str().unwrap()),
+        Some(0)
+    );
+}
