@@ -26,6 +26,11 @@ pub struct Observed {
     /// Live ids the service will not change, and why (an outbound target marked not editable): a
     /// plan that would update one is an error.
     pub uneditable: BTreeMap<String, String>,
+    /// Live ids of objects made in parts whose later part is missing, with what is missing ("the
+    /// service has no integration yet": PagerDuty's service made by an apply that was stopped
+    /// before its integration). The create-only fields live in the missing part, so a change to
+    /// them makes the part: an update, not a replacement, and no key that exists changes.
+    pub unfinished: BTreeMap<String, String>,
 }
 
 impl Observed {

@@ -413,7 +413,13 @@ pub fn plan(
                     });
                     continue;
                 }
-                let action = if create_only.is_empty() {
+                let unfinished = observed.unfinished.get(object.id());
+                if let (Some(what), false) = (unfinished, create_only.is_empty()) {
+                    reasons.push(format!(
+                        "{what} (an earlier apply stopped before it): it is made now; nothing is replaced"
+                    ));
+                }
+                let action = if create_only.is_empty() || unfinished.is_some() {
                     Action::Update
                 } else {
                     for field in &create_only {

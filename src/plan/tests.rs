@@ -242,6 +242,31 @@ fn template_change_is_a_replace_with_a_warning() {
 }
 
 #[test]
+fn a_create_only_change_on_an_unfinished_object_makes_the_missing_part() {
+    let config = ORG.replace("template = \"grafana\"", "template = \"datadog\"");
+    let mut live = live_org();
+    let id = live.integrations[0].id.clone();
+    live.unfinished
+        .insert(id, "service `Grafana` has no integration yet".to_owned());
+    let plan = make_plan(&model(&config), &live, &PlanOptions::default()).unwrap();
+    assert_eq!(actions(&plan), ["~ integration.grafana"]);
+    let change = &plan.changes[0];
+    assert!(
+        change.warnings.is_empty(),
+        "no live key: {:?}",
+        change.warnings
+    );
+    assert!(
+        change
+            .reasons
+            .iter()
+            .any(|r| r.contains("has no integration yet") && r.ends_with("nothing is replaced")),
+        "{:?}",
+        change.reasons
+    );
+}
+
+#[test]
 fn prevent_destroy_refuses_a_replace() {
     let config = ORG.replace(
         "template = \"grafana\"",

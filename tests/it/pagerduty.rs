@@ -260,6 +260,59 @@ fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warn
     assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
 
+/// An apply stopped between a service and its integration leaves a service with none. The next
+/// plan says so and makes the integration: an update, never a replacement with a warning that a
+/// key which never existed will change.
+#[test]
+fn a_service_left_without_its_integration_is_finished_not_replaced() {
+    let server = VENDOR.server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
+    for name in ["Backup reports", "Deploy pipeline"] {
+        let service = by_name(&list(&server, "/services", "services"), name).clone();
+        let id = service["id"].as_str().unwrap();
+        let (status, _) = send(pd(&server, Method::DELETE, &format!("/services/{id}")));
+        assert_eq!(status, 204);
+        // What the stopped apply left: the service, made, and nothing on it.
+        let (status, body) = send(pd(&server, Method::POST, "/services").json(&json!({"service": {
+            "type": "service", "name": name,
+            "escalation_policy": {"id": service["escalation_policy"]["id"], "type": "escalation_policy_reference"},
+        }})));
+        assert_eq!(status, 201, "{body}");
+    }
+    let planned = VENDOR.run(&server, "plan", path, &[]);
+    let text = stdout(&planned);
+    assert!(
+        text.contains("Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy."),
+        "{text}"
+    );
+    for (address, name) in [
+        ("backup_mail", "Backup reports"),
+        ("custom_events", "Deploy pipeline"),
+    ] {
+        assert!(text.contains(&format!("~ integration.{address}")), "{text}");
+        assert!(
+            text.contains(&format!("service `{name}` has no integration yet (an earlier apply stopped before it): it is made now; nothing is replaced")),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("will change"), "no key existed: {text}");
+    assert!(!text.contains("forces replacement"), "{text}");
+    let applied = VENDOR.run(&server, "apply", path, &[]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert_eq!(
+        integration_of(&server, "Backup reports")["type"],
+        "generic_email_inbound_integration"
+    );
+    assert_eq!(
+        integration_of(&server, "Deploy pipeline")["type"],
+        "events_api_v2_inbound_integration"
+    );
+    assert_eq!(list(&server, "/services", "services").len(), 4);
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
+}
+
 #[test]
 fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
     let server = VENDOR.server(&[]);

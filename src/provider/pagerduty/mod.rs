@@ -338,6 +338,11 @@ impl PagerDutyProvider {
                 detail
                     .integrations
                     .insert(id.clone(), text(integration, "id"));
+            } else {
+                observed.unfinished.insert(
+                    id.clone(),
+                    format!("service `{name}` has no integration yet"),
+                );
             }
             if integrations.len() > 1 {
                 observed.notes.push(format!(
@@ -987,16 +992,18 @@ impl PagerDutyProvider {
                 .integrations
                 .get(id)
                 .cloned();
-            if let (true, Some(integration)) = (
-                change.changed_fields.iter().any(|f| f == "name"),
-                integration,
-            ) {
-                self.put(
-                    &format!("/services/{id}/integrations/{integration}"),
-                    &json!({"integration": {"name": name}}),
-                    "rename integrations",
-                )
-                .await?;
+            match integration {
+                Some(integration) if change.changed_fields.iter().any(|f| f == "name") => {
+                    self.put(
+                        &format!("/services/{id}/integrations/{integration}"),
+                        &json!({"integration": {"name": name}}),
+                        "rename integrations",
+                    )
+                    .await?;
+                }
+                Some(_) => {}
+                // Made by an apply stopped between the service and its integration.
+                None => self.create_integration(id, &name, desired).await?,
             }
             id.clone()
         } else {
