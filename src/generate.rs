@@ -217,6 +217,54 @@ pub fn opsgenie_org(objects: usize, format: Format) -> Vec<(String, String)> {
     vendor_org(objects, format, &OPSGENIE)
 }
 
+/// An Uptinio project's outbound targets: `objects` of them, half email mailboxes and half SSH
+/// restarts of distinct hosts. Their password comes from the environment, as a config's
+/// secrets should: [`GENERATED_SECRET`].
+pub fn uptinio_org(objects: usize, format: Format) -> Vec<(String, String)> {
+    let mut text = format!(
+        "{} Synthetic (alertform dev generate). The SSH password is read from ${GENERATED_SECRET}.\n\n",
+        match format {
+            Format::Toml => "#",
+            Format::Hcl => "//",
+        }
+    );
+    let password = match format {
+        Format::Toml => format!("{{ env = \"{GENERATED_SECRET}\" }}"),
+        Format::Hcl => format!("env(\"{GENERATED_SECRET}\")"),
+    };
+    for i in 0..objects.max(1) {
+        let fields = if i % 2 == 0 {
+            vec![
+                ("type", "\"email\"".to_owned()),
+                ("address", format!("\"alerts{i}@example.com\"")),
+            ]
+        } else {
+            vec![
+                ("type", "\"ssh_restart\"".to_owned()),
+                (
+                    "host",
+                    format!("\"10.{}.{}.{}\"", i >> 16 & 255, i >> 8 & 255, i & 255),
+                ),
+                ("port", "22".to_owned()),
+                ("username", "\"ops\"".to_owned()),
+                ("password", password.clone()),
+            ]
+        };
+        block(&mut text, format, "outbound", &format!("t{i}"), &fields);
+    }
+    let (extension, settings) = match format {
+        Format::Toml => ("toml", "[settings]\nprovider = \"uptinio\"\n"),
+        Format::Hcl => ("hcl", "settings {\n  provider = \"uptinio\"\n}\n"),
+    };
+    vec![
+        (format!("outbound.{extension}"), text),
+        (format!("settings.{extension}"), settings.to_owned()),
+    ]
+}
+
+/// The environment variable a generated org's secrets are read from.
+pub const GENERATED_SECRET: &str = "ALERTFORM_GENERATED_SECRET";
+
 /// What differs between the vendors' generated orgs.
 struct Vendor {
     provider: &'static str,

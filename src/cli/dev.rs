@@ -103,20 +103,19 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                     return ExitStatus::Failure;
                 }
             };
-            if let (true, crate::generate::Layers::None(why)) =
-                (args.schedules > 0, profile.schedules)
-            {
+            let mut schedules = args.schedules;
+            if let (true, crate::generate::Layers::None(why)) = (schedules > 0, profile.schedules) {
                 printer.note(format!(
-                    "error: --schedules cannot be written for {}: {why}; leave it out",
+                    "note: --schedules left out: {why}, so the org holds only what {} can",
                     vendor.display_name
                 ));
-                return ExitStatus::Failure;
+                schedules = 0;
             }
             let mut files = (profile.org)(args.objects, format);
-            if args.schedules > 0 {
+            if schedules > 0 {
                 files.push(crate::generate::schedules(
                     args.objects,
-                    args.schedules,
+                    schedules,
                     format,
                     profile.schedules,
                 ));

@@ -145,9 +145,16 @@ fn report_invalid(invalid: &Invalid, printer: &Printer) -> ExitStatus {
             n - MAX_SHOWN_PROBLEMS
         ));
     }
+    let warnings = invalid.problems.iter().filter(|p| p.warning).count();
+    let errors = n - warnings;
     printer.note(format!(
-        "error: the config has {n} problem{}",
-        if n == 1 { "" } else { "s" }
+        "error: the config has {errors} problem{}{}",
+        if errors == 1 { "" } else { "s" },
+        match warnings {
+            0 => String::new(),
+            1 => " and 1 warning".to_owned(),
+            w => format!(" and {w} warnings"),
+        }
     ));
     ExitStatus::Failure
 }
@@ -170,6 +177,25 @@ fn load_checked(
     flag: Option<crate::model::ProviderName>,
 ) -> Result<Checked, Invalid> {
     let (sources, model, locations) = crate::config::load_located(path)?;
+    check_loaded(sources, model, locations, flag)
+}
+
+/// [`load_checked`] where unset secrets are warnings, for `validate` (see
+/// [`crate::config::load_without_secrets`]).
+fn load_checked_without_secrets(
+    path: &std::path::Path,
+    flag: Option<crate::model::ProviderName>,
+) -> Result<(Checked, Vec<crate::config::diagnostic::Problem>), Invalid> {
+    let (sources, model, locations, unset) = crate::config::load_without_secrets(path)?;
+    check_loaded(sources, model, locations, flag).map(|checked| (checked, unset))
+}
+
+fn check_loaded(
+    sources: crate::config::source::Sources,
+    model: crate::model::Model,
+    locations: crate::config::locations::Locations,
+    flag: Option<crate::model::ProviderName>,
+) -> Result<Checked, Invalid> {
     let provider = flag.or(model.settings.provider).unwrap_or_default();
     let capabilities = crate::registry::vendor(provider).capabilities;
     let unsupported = crate::provider::capabilities::check(

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use super::{Checked, OutputFormat, default_path, load_checked, report_invalid};
+use super::{
+    Checked, OutputFormat, default_path, load_checked, load_checked_without_secrets, report_invalid,
+};
 use crate::config::diagnostic::Problem;
 use crate::exit::ExitStatus;
 use crate::model::{Address, Kind};
@@ -21,6 +23,10 @@ pub struct Args {
     /// alertform). Live objects are not read: a user missing in the vendor shows at plan time.
     #[arg(long, env = "ALERTFORM_PROVIDER", value_parser = super::service::provider_name())]
     provider: Option<crate::model::ProviderName>,
+    /// Also require every secret's environment variable to be set, as plan and apply do
+    /// (without it, an unset one is a warning).
+    #[arg(long)]
+    secrets: bool,
 }
 
 /// Secret fields written as literal values: valid, but the secret is in the file (and in git).
@@ -54,8 +60,18 @@ fn literal_secrets(checked: &Checked) -> Vec<Problem> {
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
-    let loaded = load_checked(&args.path, args.provider);
-    let warnings = loaded.as_ref().map(literal_secrets).unwrap_or_default();
+    let loaded = if args.secrets {
+        load_checked(&args.path, args.provider).map(|checked| (checked, Vec::new()))
+    } else {
+        load_checked_without_secrets(&args.path, args.provider)
+    };
+    let (loaded, warnings) = match loaded {
+        Ok((checked, mut unset)) => {
+            unset.extend(literal_secrets(&checked));
+            (Ok(checked), unset)
+        }
+        Err(invalid) => (Err(invalid), Vec::new()),
+    };
     match (loaded, args.format) {
         (Ok(checked), OutputFormat::Text) => {
             for warning in &warnings {

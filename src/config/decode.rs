@@ -58,6 +58,8 @@ const SETTINGS_FIELDS: [&str; 5] = [
 ];
 const LINT_FIELDS: [&str; 1] = ["disable"];
 const OUTBOUND_FIELDS: [&str; 2] = ["name", "type"];
+/// The fields that hold secrets (an outbound target's webhook `url` and SSH `password`).
+const SECRET_FIELDS: [&str; 2] = ["url", "password"];
 
 /// The fields of each outbound type, the required ones first (`required` of them).
 const OUTBOUND_TYPE_FIELDS: [(OutboundType, &[&str], usize); 5] = [
@@ -405,6 +407,7 @@ impl Decoder<'_> {
         match std::env::var(&name) {
             Ok(value) => Some(value),
             Err(err) => {
+                let secret = SECRET_FIELDS.contains(&field);
                 let why = match err {
                     std::env::VarError::NotPresent => "is not set",
                     std::env::VarError::NotUnicode(_) => "is not valid UTF-8",
@@ -421,9 +424,20 @@ impl Decoder<'_> {
                     )
                     .help(format!(
                         "set `{name}` where alertform runs (a CI secret, for example), or write the value here"
-                    )),
+                    ))
+                    .unset_secret_if(secret, &name),
                 );
-                None
+                // Without a secret's value the config is still whole, and `validate` goes on
+                // checking it with a stand-in that passes the field's checks (the problem above
+                // keeps it from any service).
+                secret.then(|| {
+                    if field == "url" {
+                        "https://unset.invalid/"
+                    } else {
+                        "unset"
+                    }
+                    .to_owned()
+                })
             }
         }
     }
@@ -1136,7 +1150,8 @@ impl Decoder<'_> {
         })
     }
 
-    /// A secret field: `{ env = "NAME" }` (the usual way) or a literal.
+    /// A secret field: `{ env = "NAME" }` (the usual way) or a literal. The fields are
+    /// [`SECRET_FIELDS`].
     fn secret(&mut self, object: &Object, field: &str) -> Option<SecretConfig> {
         let node = object.get(field)?;
         let env = match &node.value {

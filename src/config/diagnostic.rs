@@ -37,6 +37,9 @@ pub struct Problem {
     pub warning: bool,
     /// Whether to quote the file around the place: not when the lines hold a secret.
     pub quote: bool,
+    /// The environment variable of a secret that is not set: a fault of where alertform runs,
+    /// not of the config, so `validate` only warns of it (plan and apply need the value).
+    pub unset_secret: Option<String>,
 }
 
 impl Problem {
@@ -63,6 +66,7 @@ impl Problem {
             help: None,
             warning: false,
             quote: true,
+            unset_secret: None,
         }
     }
 
@@ -71,6 +75,16 @@ impl Problem {
     #[must_use]
     pub fn without_quote(mut self) -> Self {
         self.quote = false;
+        self
+    }
+
+    /// The same problem, marked (when `secret`) as the unset environment variable `name` of a
+    /// secret.
+    #[must_use]
+    pub fn unset_secret_if(mut self, secret: bool, name: &str) -> Self {
+        if secret {
+            self.unset_secret = Some(name.to_owned());
+        }
         self
     }
 

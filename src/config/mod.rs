@@ -16,6 +16,7 @@ pub mod source;
 mod toml;
 pub mod types;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,6 +40,22 @@ pub fn load(path: &Path) -> Result<(Sources, Model), Invalid> {
 
 /// [`load`], keeping where every resource and field was written for later checks.
 pub fn load_located(path: &Path) -> Result<(Sources, Model, locations::Locations), Invalid> {
+    load_deferring(path, false).map(|(sources, model, locations, _)| (sources, model, locations))
+}
+
+/// [`load_located`] for checking a config where its secrets may not be set (`validate` on a
+/// laptop): a secret whose environment variable is unset is a warning, one per variable, and
+/// the model holds an empty value for it, so it must never reach a service.
+pub fn load_without_secrets(
+    path: &Path,
+) -> Result<(Sources, Model, locations::Locations, Vec<Problem>), Invalid> {
+    load_deferring(path, true)
+}
+
+fn load_deferring(
+    path: &Path,
+    defer_secrets: bool,
+) -> Result<(Sources, Model, locations::Locations, Vec<Problem>), Invalid> {
     let started = std::time::Instant::now();
     let sources = read_sources(path).map_err(|problem| Invalid {
         sources: Sources::default(),
@@ -47,6 +64,15 @@ pub fn load_located(path: &Path) -> Result<(Sources, Model, locations::Locations
     let read_us = started.elapsed().as_micros();
     let mut problems = Vec::new();
     let decoded = decode(&sources, &mut problems);
+    let (unset, rest): (Vec<Problem>, Vec<Problem>) =
+        problems.into_iter().partition(|p| p.unset_secret.is_some());
+    problems = rest;
+    let mut warnings = Vec::new();
+    if defer_secrets {
+        warnings = one_per_variable(unset, true);
+    } else {
+        problems.extend(one_per_variable(unset, false));
+    }
     let decoded_us = started.elapsed().as_micros();
     let built = build::build(&decoded);
     tracing::debug!(
@@ -59,14 +85,51 @@ pub fn load_located(path: &Path) -> Result<(Sources, Model, locations::Locations
     match built {
         Ok(model) if problems.is_empty() => {
             let locations = locations::Locations::of(&decoded);
-            Ok((sources, model, locations))
+            Ok((sources, model, locations, warnings))
         }
-        Ok(_) => Err(Invalid { sources, problems }),
+        Ok(_) => {
+            problems.extend(warnings);
+            Err(Invalid { sources, problems })
+        }
         Err(more) => {
             problems.extend(more);
+            problems.extend(warnings);
             Err(Invalid { sources, problems })
         }
     }
+}
+
+/// Unset secrets, one problem per variable: its first place, with how many more use it; as
+/// warnings for `validate` when `deferred`.
+fn one_per_variable(unset: Vec<Problem>, deferred: bool) -> Vec<Problem> {
+    let mut firsts: Vec<(Problem, usize)> = Vec::new();
+    for problem in unset {
+        match firsts
+            .iter_mut()
+            .find(|(first, _)| first.unset_secret == problem.unset_secret)
+        {
+            Some((_, more)) => *more += 1,
+            None => firsts.push((problem, 0)),
+        }
+    }
+    firsts
+        .into_iter()
+        .map(|(mut problem, more)| {
+            if more > 0 {
+                let _ = write!(
+                    problem.message,
+                    " (and {more} more field{})",
+                    if more == 1 { "" } else { "s" }
+                );
+            }
+            if deferred {
+                problem.message.push_str(": plan and apply will need it");
+                problem.as_warning()
+            } else {
+                problem
+            }
+        })
+        .collect()
 }
 
 /// Decodes every file of `sources`, adding problems (syntax included) to `problems`.

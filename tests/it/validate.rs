@@ -213,3 +213,77 @@ fn a_literal_secret_is_a_warning_that_never_repeats_it() {
         }
     }
 }
+
+/// A secret's unset environment variable is a fault of where alertform runs, not of the config:
+/// `validate` warns of it (once per variable) and succeeds; `validate --secrets` and `plan` fail
+/// on it, with one located error per variable, before any request.
+#[test]
+fn an_unset_secret_is_a_warning_for_validate_and_an_error_for_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("outbound.toml");
+    std::fs::write(
+        &config,
+        "[outbound.a]\ntype = \"webhook\"\nurl = { env = \"AF_TEST_UNSET_HOOK\" }\n\n[outbound.b]\ntype = \"ssh_restart\"\nhost = \"10.0.0.1\"\nport = 22\nusername = \"ops\"\npassword = { env = \"AF_TEST_UNSET_PASSWORD\" }\n\n[outbound.c]\ntype = \"ssh_restart\"\nhost = \"10.0.0.2\"\nport = 22\nusername = \"ops\"\npassword = { env = \"AF_TEST_UNSET_PASSWORD\" }\n",
+    )
+    .unwrap();
+    let path = config.to_str().unwrap();
+    let checked = alertform(&["validate", path]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert!(
+        stdout(&checked).contains("valid: 3 outbound targets (1 file, 2 warnings)"),
+        "{}",
+        stdout(&checked)
+    );
+    let json = alertform(&["validate", path, "--format", "json"]);
+    let warnings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&json)).unwrap();
+    let messages: Vec<(&str, u64, u64)> = warnings
+        .iter()
+        .map(|w| {
+            (
+                w["message"].as_str().unwrap(),
+                w["line"].as_u64().unwrap(),
+                w["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "`url` of outbound target `a` comes from the environment variable `AF_TEST_UNSET_HOOK`, which is not set: plan and apply will need it",
+                3,
+                7
+            ),
+            (
+                "`password` of outbound target `b` comes from the environment variable `AF_TEST_UNSET_PASSWORD`, which is not set (and 1 more field): plan and apply will need it",
+                10,
+                12
+            ),
+        ]
+    );
+
+    for args in [
+        &["validate", "--secrets", path][..],
+        &[
+            "plan",
+            path,
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--token",
+            "t",
+        ][..],
+    ] {
+        let refused = alertform(args);
+        let said = stderr(&refused);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}: {said}");
+        assert!(
+            said.contains("the config has 2 problems"),
+            "{args:?}: {said}"
+        );
+        assert!(
+            said.contains("`AF_TEST_UNSET_PASSWORD`, which is not set (and 1 more field)"),
+            "{said}"
+        );
+        assert!(!said.contains("plan and apply will need it"), "{said}");
+    }
+}

@@ -289,7 +289,10 @@ fn conceal(object: &mut Value) {
 /// Uptinio, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
     conceal,
-    generate: Err("Uptinio holds outbound targets only"),
+    generate: Ok(super::GenerateProfile {
+        org: crate::generate::uptinio_org,
+        schedules: crate::generate::Layers::None("Uptinio holds outbound targets only"),
+    }),
     terraform_paths: Err("its list is one request, and there is no Terraform provider for it"),
     ..super::Descriptor::vendor(
         crate::model::ProviderName::Uptinio,
