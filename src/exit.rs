@@ -11,6 +11,9 @@ pub enum ExitStatus {
     Failure,
     /// 2: `plan --detailed-exitcode` found changes.
     Changes,
+    /// 3: `export` wrote what it could read, and named on stderr the live objects it could not
+    /// hold (left to the service through `settings.ignore`).
+    Incomplete,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -19,6 +22,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Failure => ExitCode::from(1),
             ExitStatus::Changes => ExitCode::from(2),
+            ExitStatus::Incomplete => ExitCode::from(3),
         }
     }
 }

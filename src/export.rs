@@ -12,11 +12,23 @@ use crate::observed::Observed;
 
 /// The config files for `observed`: `(file name, text)`, formatted canonically.
 /// The files, and what could not be written (said on stderr by the CLI).
+/// What `export` wrote, and what it could not.
+#[derive(Debug)]
+pub struct Exported {
+    /// `(file name, text)`, one file per kind.
+    pub files: Vec<(String, String)>,
+    /// What a person should know: what was left to the service and why, secrets to set.
+    pub notes: Vec<String>,
+    /// Live objects the config does not hold because alertform cannot read a part of them, each
+    /// with the part and why: the export is incomplete when there are any.
+    pub incomplete: Vec<String>,
+}
+
 pub fn export(
     observed: &Observed,
     provider: crate::model::ProviderName,
     format: Format,
-) -> (Vec<(String, String)>, Vec<String>) {
+) -> Exported {
     let mut keys: HashMap<&str, String> = HashMap::new();
     assign(
         &mut keys,
@@ -113,7 +125,37 @@ pub fn export(
     // them (and the integrations routed to them) to the service.
     let mut stepless: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut ignore: Vec<String> = Vec::new();
+    let mut incomplete = Vec::new();
+    let mut layerless = Vec::new();
+    // Schedules a config cannot declare: one with a part alertform cannot read (never written
+    // as a look-alike), one with no layer in force. They, the policies that page them and what
+    // routes to those, are left to the service.
+    let mut unwritten: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for s in &observed.schedules {
+        if let Some(parts) = observed.unreadable.get(&s.id) {
+            incomplete.extend(
+                parts
+                    .iter()
+                    .map(|why| format!("schedule `{}`: {why}", s.name)),
+            );
+        } else if s.layers.is_empty() {
+            layerless.push(format!("`{}`", s.name));
+        } else {
+            continue;
+        }
+        unwritten.insert(s.id.as_str());
+        ignore.push(format!("schedule:{}", globset::escape(&s.name)));
+    }
     for p in &observed.escalation_policies {
+        if p.steps.iter().any(|s| {
+            s.notify_schedule_ids
+                .iter()
+                .any(|id| unwritten.contains(id.as_str()))
+        }) {
+            stepless.insert(p.id.as_str());
+            ignore.push(format!("escalation_policy:{}", globset::escape(&p.name)));
+            continue;
+        }
         let mut fields = vec![("name", w.string(&p.name))];
         if let Some(d) = &p.description {
             fields.push(("description", w.string(d)));
@@ -155,7 +197,11 @@ pub fn export(
             .or_default()
             .push((w.key(&p.id), w.policy(&w.key(&p.id), &fields, &steps)));
     }
-    for s in &observed.schedules {
+    for s in observed
+        .schedules
+        .iter()
+        .filter(|s| !unwritten.contains(s.id.as_str()))
+    {
         let fields = vec![
             ("name", w.string(&s.name)),
             ("time_zone", w.string(&s.time_zone)),
@@ -349,13 +395,30 @@ pub fn export(
             secret_variables.join(", ")
         ));
     }
+    if !layerless.is_empty() {
+        notes.push(format!(
+            "schedule{} {} ha{} no layer in force (each has ended), so {} no one",
+            if layerless.len() == 1 { "" } else { "s" },
+            layerless.join(", "),
+            if layerless.len() == 1 { "s" } else { "ve" },
+            if layerless.len() == 1 {
+                "it pages"
+            } else {
+                "they page"
+            },
+        ));
+    }
     if !ignore.is_empty() {
         notes.push(format!(
-            "left to the service, through settings.ignore (policies with no step alertform can express, and the integrations routed to them or to no policy): {}",
+            "left to the service, through settings.ignore (schedules a config cannot declare, policies with no step alertform can express or that page such a schedule, and the integrations routed to them or to no policy): {}",
             ignore.join(", ")
         ));
     }
-    (files, notes)
+    Exported {
+        files,
+        notes,
+        incomplete,
+    }
 }
 
 /// Gives each live object of `kind` a unique key made from its name. Sorted by name then id, so

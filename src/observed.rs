@@ -31,6 +31,10 @@ pub struct Observed {
     /// before its integration). The create-only fields live in the missing part, so a change to
     /// them makes the part: an update, not a replacement, and no key that exists changes.
     pub unfinished: BTreeMap<String, String>,
+    /// Live ids of objects with parts alertform cannot read, and why, part by part ("layer
+    /// `Night`: its turns are 5400 seconds long, …"). A plan rewrites such a part as the config
+    /// says; `export` never writes one, and names each.
+    pub unreadable: BTreeMap<String, Vec<String>>,
 }
 
 impl Observed {

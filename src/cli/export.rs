@@ -44,9 +44,17 @@ fn write(
     out: Option<&std::path::Path>,
     printer: &Printer,
 ) -> ExitStatus {
-    let (files, notes) = crate::export::export(observed, provider, format);
-    for note in notes {
+    let crate::export::Exported {
+        files,
+        notes,
+        incomplete,
+    } = crate::export::export(observed, provider, format);
+    // What the provider saw and left alone (ended layers, overrides), then what export did.
+    for note in observed.notes.iter().chain(&notes) {
         printer.note(format!("note: {note}"));
+    }
+    for part in &incomplete {
+        printer.note(format!("error: cannot export {part}"));
     }
     match out {
         None => {
@@ -69,6 +77,17 @@ fn write(
             }
         }
     }
-    printer.note(format!("Exported {} live objects.", observed.len()));
-    ExitStatus::Success
+    if incomplete.is_empty() {
+        printer.note(format!("Exported {} live objects.", observed.len()));
+        ExitStatus::Success
+    } else {
+        printer.note(format!(
+            "Exported {} live objects; the export is incomplete: {} part{} alertform cannot read (above) {} left to the service through settings.ignore",
+            observed.len(),
+            incomplete.len(),
+            if incomplete.len() == 1 { "" } else { "s" },
+            if incomplete.len() == 1 { "is" } else { "are" },
+        ));
+        ExitStatus::Incomplete
+    }
 }

@@ -996,17 +996,21 @@ impl Decoder<'_> {
         };
         let from = time("from");
         let to = time("to");
+        // On named days, `from` = `to` is a whole day from `from` (PagerDuty's "Monday 09:00 for
+        // five days" is five of them); every day at once is no restriction at all.
         if let (Some(from), Some(to)) = (&from, &to)
             && from.value == to.value
+            && days.is_empty()
+            && days_ok
         {
             self.problems.push(
                 Problem::at(
-                    format!("{} is zero long: `from` and `to` are both {}", object.what, from.value),
+                    format!("{} covers every hour: `from` and `to` are both {} on every day", object.what, from.value),
                     self.file,
                     to.span.clone(),
                     "same as `from`",
                 )
-                .help("a window needs `to` after `from` (or before it, to wrap past midnight); to cover whole days, leave `restrict` out"),
+                .help("to cover all hours, leave `restrict` out; for whole days on some days, name them in `days`; else `to` after `from` (or before it, to wrap past midnight)"),
             );
             return None;
         }

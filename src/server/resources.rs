@@ -798,10 +798,11 @@ fn check_layer(
         if to.is_none() {
             problems.add(format!("layers[{i}].restrict[{j}].to"), "not HH:MM");
         }
-        if from.is_some() && from == to {
+        // `from` = `to` is a whole day on each named day; on every day it would be no window.
+        if from.is_some() && from == to && window.days.is_empty() {
             problems.add(
                 format!("layers[{i}].restrict[{j}]"),
-                "a window of zero length",
+                "a window of every hour of every day: leave `restrict` out, or name `days`",
             );
         }
     }

@@ -879,3 +879,296 @@ fn more_than_ten_thousand_services_are_read_from_both_ends() {
         stderr(&planned)
     );
 }
+
+/// A PagerDuty layer in PagerDuty's own shape: `start` and `rotation_virtual_start` at `start`,
+/// turns of `turn` seconds over `users` (ids), and its restrictions.
+fn pd_layer(name: &str, start: &str, turn: u64, users: &[&str], restrictions: Vec<Value>) -> Value {
+    json!({
+        "name": name, "start": start, "rotation_virtual_start": start,
+        "rotation_turn_length_seconds": turn,
+        "users": users.iter().map(|u| json!({"user": {"id": u, "type": "user_reference"}})).collect::<Vec<_>>(),
+        "restrictions": Value::Array(restrictions),
+    })
+}
+
+fn weekly(day: u8, at: &str, seconds: u64) -> Value {
+    json!({"type": "weekly_restriction", "start_day_of_week": day, "start_time_of_day": at, "duration_seconds": seconds})
+}
+
+fn daily(at: &str, seconds: u64) -> Value {
+    json!({"type": "daily_restriction", "start_time_of_day": at, "duration_seconds": seconds})
+}
+
+/// Schedules of every shape PagerDuty's API documents, made in PagerDuty's own bodies: daily
+/// and weekly restrictions of every length up to a week (PagerDuty's weekday shape "Monday
+/// 00:00 for five days", a Friday-evening-to-Monday weekend, whole days, one across midnight),
+/// several per layer, turns of 7 and 12 hours, 1 and 3 days, 1 and 3 weeks, phases apart from
+/// the layers' starts, and layers that have ended. `export` holds each exactly: the export
+/// re-plans to no changes, and `alertform oncall` over eight weeks (across both DST changes)
+/// names whom the emulation's `final_schedule` names, at every half hour. A layer alertform
+/// cannot hold (one that will end) makes the export incomplete: named, never written, exit 3.
+#[test]
+fn pagerduty_schedules_of_every_shape_export_exactly_and_page_as_pagerduty_does() {
+    let server = VENDOR.server(&[]);
+    let mut ids = Vec::new();
+    for (name, email) in [("Bob", "bob"), ("Carol", "carol"), ("Dan", "dan")] {
+        let (status, body) = send(
+            pd(&server, Method::POST, "/users")
+                .header("from", OWNER_EMAIL)
+                .json(&json!({"user": {"type": "user", "name": name, "email": format!("{email}@example.com")}})),
+        );
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["user"]["id"].as_str().unwrap().to_owned());
+    }
+    let (b, c, d) = (ids[0].as_str(), ids[1].as_str(), ids[2].as_str());
+    let t0 = "2026-11-30T09:00:00Z";
+    let shapes = [
+        (
+            "Weekdays",
+            "America/New_York",
+            vec![
+                pd_layer(
+                    "Weekly",
+                    "2026-11-02T14:00:00Z",
+                    604_800,
+                    &[b, c, d],
+                    vec![],
+                ),
+                pd_layer(
+                    "Weekdays",
+                    t0,
+                    86_400,
+                    &[c, d],
+                    vec![weekly(1, "00:00:00", 432_000)],
+                ),
+            ],
+        ),
+        (
+            "Weekend",
+            "Europe/London",
+            vec![
+                pd_layer("Base", t0, 3 * 86_400, &[b, c], vec![]),
+                pd_layer(
+                    "Weekend",
+                    t0,
+                    25_200,
+                    &[d, b, c],
+                    vec![weekly(5, "18:00:00", 237_600)],
+                ),
+            ],
+        ),
+        (
+            "Nights and days",
+            "Australia/Sydney",
+            vec![
+                pd_layer(
+                    "Nights",
+                    "2026-11-29T11:00:00Z",
+                    43_200,
+                    &[b, d],
+                    vec![daily("22:00:00", 36_000)],
+                ),
+                pd_layer(
+                    "Office",
+                    t0,
+                    3 * 604_800,
+                    &[c, b],
+                    vec![
+                        weekly(1, "09:00:00", 28_800),
+                        weekly(3, "09:00:00", 28_800),
+                        weekly(5, "09:00:00", 28_800),
+                    ],
+                ),
+            ],
+        ),
+        (
+            "Whole days",
+            "UTC",
+            vec![
+                pd_layer(
+                    "All week",
+                    t0,
+                    86_400,
+                    &[b, c, d],
+                    vec![weekly(2, "06:00:00", 604_800)],
+                ),
+                pd_layer(
+                    "Sat and Sun",
+                    t0,
+                    604_800,
+                    &[d, c],
+                    vec![weekly(6, "00:00:00", 86_400), weekly(7, "00:00:00", 86_400)],
+                ),
+                pd_layer(
+                    "Tue to Thu noon",
+                    t0,
+                    86_400,
+                    &[c],
+                    vec![weekly(2, "12:00:00", 172_800)],
+                ),
+            ],
+        ),
+        ("History", "Europe/Berlin", {
+            let mut ended = pd_layer("Old", "2026-09-01T08:00:00Z", 86_400, &[b], vec![]);
+            ended["end"] = json!("2026-11-01T08:00:00Z");
+            vec![
+                ended,
+                pd_layer(
+                    "Now",
+                    "2026-09-01T08:00:00Z",
+                    604_800,
+                    &[c, d],
+                    vec![daily("08:00:00", 43_200)],
+                ),
+            ]
+        }),
+    ];
+    let mut schedule_ids = Vec::new();
+    for (name, zone, layers) in &shapes {
+        let (status, body) = send(pd(&server, Method::POST, "/schedules").json(
+            &json!({"schedule": {
+                "type": "schedule", "name": name, "time_zone": zone, "schedule_layers": layers,
+            }}),
+        ));
+        assert_eq!(status, 201, "{name}: {body}");
+        schedule_ids.push((*name, body["schedule"]["id"].as_str().unwrap().to_owned()));
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export");
+    let export_to = |out: &std::path::Path| {
+        let mut args = vec![
+            "export",
+            "--out",
+            out.to_str().unwrap(),
+            "--endpoint",
+            &server.url,
+        ];
+        args.extend(["--token", &server.token, "--provider", "pagerduty"]);
+        alertform(&args)
+    };
+    let exported = export_to(&out);
+    let said = stderr(&exported);
+    assert_eq!(exported.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("schedule `History`: layer `Old` ended at 2026-11-01"),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(out.join("schedules.toml")).unwrap();
+    assert!(!text.contains("cannot express"), "no look-alike: {text}");
+    assert!(
+        text.contains(
+            "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], from = \"00:00\", to = \"00:00\""
+        ),
+        "{text}"
+    );
+    let path = out.to_str().unwrap();
+    assert_eq!(
+        VENDOR.plan_code(&server, path),
+        Some(0),
+        "{}",
+        stdout(&VENDOR.run(&server, "plan", path, &[]))
+    );
+
+    // Who alertform says each schedule pages, against the emulation's final schedule.
+    let (_, model) = alertform::config::load(&out).expect("the export is valid");
+    let email_of_key: std::collections::HashMap<String, String> = model
+        .users
+        .iter()
+        .map(|(key, u)| (format!("user.{key}"), u.email.clone()))
+        .collect();
+    let email_of_id: std::collections::HashMap<String, String> = list(&server, "/users", "users")
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().to_owned(),
+                u["email"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let (from, to) = ("2027-03-01T00:00:00Z", "2027-04-26T00:00:00Z");
+    let ours = alertform(&[
+        "oncall",
+        path,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--format",
+        "json",
+        "--provider",
+        "pagerduty",
+    ]);
+    assert!(ours.status.success(), "{}", stderr(&ours));
+    let ours: Vec<Value> = serde_json::from_str(&stdout(&ours)).unwrap();
+    let ts = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
+    for (name, id) in &schedule_ids {
+        let key = model
+            .schedules
+            .iter()
+            .find(|(_, s)| s.name == *name)
+            .map(|(k, _)| format!("schedule.{k}"))
+            .unwrap();
+        let (status, body) = send(pd(
+            &server,
+            Method::GET,
+            &format!("/schedules/{id}?since={from}&until={to}"),
+        ));
+        assert_eq!(status, 200, "{body}");
+        let theirs: Vec<(jiff::Timestamp, jiff::Timestamp, String)> =
+            body["schedule"]["final_schedule"]["rendered_schedule_entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        ts(e["start"].as_str().unwrap()),
+                        ts(e["end"].as_str().unwrap()),
+                        email_of_id[e["user"]["id"].as_str().unwrap()].clone(),
+                    )
+                })
+                .collect();
+        let (mut instant, mut compared, mut paged) = (ts(from), 0, 0);
+        while instant < ts(to) {
+            let alertform_pages: Vec<&String> = ours
+                .iter()
+                .filter(|s| {
+                    s["schedule"] == key.as_str()
+                        && ts(s["start"].as_str().unwrap()) <= instant
+                        && instant < ts(s["end"].as_str().unwrap())
+                })
+                .map(|s| &email_of_key[s["user"].as_str().unwrap()])
+                .collect();
+            let pagerduty_pages: Vec<&String> = theirs
+                .iter()
+                .filter(|(a, b, _)| *a <= instant && instant < *b)
+                .map(|(_, _, who)| who)
+                .collect();
+            assert_eq!(alertform_pages, pagerduty_pages, "{name} at {instant}");
+            compared += 1;
+            paged += usize::from(!pagerduty_pages.is_empty());
+            instant += jiff::SignedDuration::from_mins(30);
+        }
+        assert_eq!(compared, 56 * 48, "{name}");
+        assert!(paged > 0, "{name} pages someone");
+    }
+
+    // A layer that will end cannot be held: named, left to the service, exit 3.
+    let mut ending = pd_layer("Until spring", t0, 86_400, &[b, c], vec![]);
+    ending["end"] = json!("2027-04-01T00:00:00Z");
+    let (status, body) = send(pd(&server, Method::POST, "/schedules").json(&json!({"schedule": {
+        "type": "schedule", "name": "Temporary", "time_zone": "UTC", "schedule_layers": [ending],
+    }})));
+    assert_eq!(status, 201, "{body}");
+    let again = dir.path().join("again");
+    let exported = export_to(&again);
+    let said = stderr(&exported);
+    assert_eq!(exported.status.code(), Some(3), "{said}");
+    assert!(said.contains("error: cannot export schedule `Temporary`: layer `Until spring`: it stops paging at 2027-04-01T00:00:00Z"), "{said}");
+    assert!(said.contains("the export is incomplete"), "{said}");
+    let text = std::fs::read_to_string(again.join("schedules.toml")).unwrap();
+    assert!(!text.contains("Temporary"), "{text}");
+    let settings = std::fs::read_to_string(again.join("settings.toml")).unwrap();
+    assert!(settings.contains("schedule:Temporary"), "{settings}");
+    assert_eq!(VENDOR.plan_code(&server, again.to_str().unwrap()), Some(0));
+}

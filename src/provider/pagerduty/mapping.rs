@@ -190,58 +190,137 @@ fn day_of(number: u64) -> Option<Day> {
     })
 }
 
-/// A live layer, its start in `time_zone`; `None` when alertform cannot express it (a turn not
-/// whole hours, a restriction longer than a day).
-pub fn layer_of(layer: &Value, time_zone: &str) -> Option<ObservedLayer> {
-    let zone = jiff::tz::db().get(time_zone).ok()?;
-    let start: jiff::Timestamp = layer["rotation_virtual_start"].as_str()?.parse().ok()?;
-    let start = zone.to_datetime(start);
-    let seconds = layer["rotation_turn_length_seconds"].as_u64()?;
-    let rotation = if seconds % 86_400 == 0 {
-        Rotation::Days(u32::try_from(seconds / 86_400).ok()?)
-    } else if seconds % 3_600 == 0 {
-        Rotation::Hours(u32::try_from(seconds / 3_600).ok()?)
-    } else {
-        return None;
+/// A live layer, its rotation phase (`rotation_virtual_start`) in `time_zone`; why not, when
+/// alertform cannot express it (a turn that is not whole hours, a restriction that is not
+/// whole minutes).
+///
+/// Restrictions become windows exactly: a daily one is a window every day; a weekly one of up to
+/// a day is a window on its day; a longer one (PagerDuty's "Monday 00:00 for five days") is a
+/// whole-day window (`from` = `to`) on each day it covers whole, and a window for the rest on
+/// the day after. One that covers the whole week (or a daily one of a whole day) leaves the
+/// layer unrestricted.
+///
+/// A layer pages from its `start` to its `end`; an alertform layer pages from its phase for
+/// ever. So a layer that begins after `now` later than its phase, or has an `end` after `now`,
+/// cannot be held (one whose `end` has passed is history: the caller leaves it out).
+pub fn layer_of(
+    layer: &Value,
+    time_zone: &str,
+    now: jiff::Timestamp,
+) -> Result<ObservedLayer, String> {
+    let zone = jiff::tz::db()
+        .get(time_zone)
+        .map_err(|_| format!("time zone `{time_zone}` is not in the IANA database"))?;
+    let instant = |field: &str| {
+        layer[field]
+            .as_str()
+            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
     };
+    let start =
+        instant("rotation_virtual_start").ok_or("its `rotation_virtual_start` is not a time")?;
+    if let Some(end) = instant("end").filter(|end| *end > now) {
+        return Err(format!(
+            "it stops paging at {end} (its `end`), and an alertform layer has no end"
+        ));
+    }
+    if let Some(begins) = instant("start").filter(|begins| *begins > now && *begins > start) {
+        return Err(format!(
+            "it begins paging at {begins} (its `start`), after its rotation's phase {start} (`rotation_virtual_start`), and an alertform layer begins at its phase"
+        ));
+    }
+    let start = zone.to_datetime(start);
+    let seconds = layer["rotation_turn_length_seconds"]
+        .as_u64()
+        .ok_or("it has no `rotation_turn_length_seconds`")?;
+    let rotation = if seconds % 86_400 == 0 {
+        u32::try_from(seconds / 86_400).ok().map(Rotation::Days)
+    } else if seconds % 3_600 == 0 {
+        u32::try_from(seconds / 3_600).ok().map(Rotation::Hours)
+    } else {
+        None
+    }
+    .filter(|_| seconds > 0)
+    .ok_or_else(|| {
+        format!(
+            "its turns are {seconds} seconds long, and alertform rotates by whole hours or days"
+        )
+    })?;
     let members = layer["users"]
-        .as_array()?
+        .as_array()
+        .ok_or("it has no `users`")?
         .iter()
         .filter_map(|u| u["user"]["id"].as_str().map(str::to_owned))
         .collect();
-    // Weekly restrictions with the same hours are one window over several days.
-    let mut windows: Vec<Window> = Vec::new();
-    for restriction in layer["restrictions"].as_array().into_iter().flatten() {
-        let from = Time::strptime("%H:%M:%S", restriction["start_time_of_day"].as_str()?).ok()?;
-        let duration = restriction["duration_seconds"].as_u64()?;
-        if duration == 0 || duration > 86_400 || duration % 60 != 0 {
-            return None;
-        }
-        let to = from.wrapping_add(jiff::SignedDuration::from_secs(
-            i64::try_from(duration).ok()?,
-        ));
-        let days: BTreeSet<Day> = match restriction["type"].as_str()? {
-            "daily_restriction" => BTreeSet::new(),
-            "weekly_restriction" => {
-                BTreeSet::from([day_of(restriction["start_day_of_week"].as_u64()?)?])
-            }
-            _ => return None,
-        };
-        match windows
-            .iter_mut()
-            .find(|w| !w.days.is_empty() && !days.is_empty() && w.from == from && w.to == to)
-        {
-            Some(window) => window.days.extend(days),
-            None => windows.push(Window { days, from, to }),
-        }
-    }
-    Some(ObservedLayer {
+    let restrict = windows_of(
+        layer["restrictions"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice),
+    )?;
+    Ok(ObservedLayer {
         name: layer["name"].as_str().unwrap_or_default().to_owned(),
         start,
         rotation,
         member_user_ids: members,
-        restrict: windows,
+        restrict,
     })
+}
+
+/// A layer's restrictions as windows (see [`layer_of`]); windows of the same hours on several
+/// days are one window.
+fn windows_of(restrictions: &[Value]) -> Result<Vec<Window>, String> {
+    const DAY: u64 = 86_400;
+    let mut windows: Vec<Window> = Vec::new();
+    let mut add = |days: BTreeSet<Day>, from: Time, to: Time| match windows
+        .iter_mut()
+        .find(|w| !w.days.is_empty() && !days.is_empty() && w.from == from && w.to == to)
+    {
+        Some(window) => window.days.extend(days),
+        None => windows.push(Window { days, from, to }),
+    };
+    for restriction in restrictions {
+        let from = restriction["start_time_of_day"]
+            .as_str()
+            .and_then(|t| Time::strptime("%H:%M:%S", t).ok())
+            .ok_or("a restriction's `start_time_of_day` is not HH:MM:SS")?;
+        let duration = restriction["duration_seconds"].as_u64().unwrap_or(0);
+        if duration == 0 || duration % 60 != 0 || from.second() != 0 {
+            return Err(format!(
+                "a restriction from {from} lasting {duration} seconds is not whole minutes"
+            ));
+        }
+        let after = |seconds: u64| {
+            from.wrapping_add(jiff::SignedDuration::from_secs(
+                i64::try_from(seconds).unwrap_or(0),
+            ))
+        };
+        match restriction["type"].as_str() {
+            Some("daily_restriction") if duration >= DAY => return Ok(Vec::new()),
+            Some("daily_restriction") => add(BTreeSet::new(), from, after(duration)),
+            Some("weekly_restriction") if duration >= 7 * DAY => return Ok(Vec::new()),
+            Some("weekly_restriction") => {
+                let first = restriction["start_day_of_week"]
+                    .as_u64()
+                    .and_then(day_of)
+                    .ok_or("a weekly restriction's `start_day_of_week` is not 1–7")?;
+                let day =
+                    |k: u64| day_of((u64::from(day_number(first)) - 1 + k) % 7 + 1).expect("1–7");
+                let whole = duration / DAY;
+                for k in 0..whole {
+                    add(BTreeSet::from([day(k)]), from, from);
+                }
+                if duration % DAY != 0 {
+                    add(BTreeSet::from([day(whole)]), from, after(duration % DAY));
+                }
+            }
+            other => {
+                return Err(format!(
+                    "a restriction of type {} is not one PagerDuty documents",
+                    other.unwrap_or("(none)")
+                ));
+            }
+        }
+    }
+    Ok(windows)
 }
 
 #[cfg(test)]
@@ -324,7 +403,7 @@ mod tests {
         assert_eq!(body["rotation_turn_length_seconds"], 604_800);
         assert_eq!(body["restrictions"].as_array().unwrap().len(), 6);
         assert_eq!(body["restrictions"][5]["duration_seconds"], 8 * 3600);
-        let read = layer_of(&body, "Europe/London").unwrap();
+        let read = layer_of(&body, "Europe/London", jiff::Timestamp::now()).unwrap();
         assert_eq!(
             (read.name.as_str(), read.start, read.rotation),
             ("Weekdays", start, Rotation::Days(7))
@@ -334,7 +413,7 @@ mod tests {
         let summer = jiff::civil::date(2027, 7, 1).at(9, 0, 0, 0);
         let body = layer_body("S", summer, Rotation::Hours(12), &[], &[], "Europe/London").unwrap();
         assert_eq!(body["start"], "2027-07-01T09:00:00+01:00");
-        let read = layer_of(&body, "Europe/London").unwrap();
+        let read = layer_of(&body, "Europe/London", jiff::Timestamp::now()).unwrap();
         assert_eq!((read.start, read.rotation), (summer, Rotation::Hours(12)));
     }
 

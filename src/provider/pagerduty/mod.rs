@@ -375,8 +375,10 @@ impl PagerDutyProvider {
             });
         }
         for schedule in &schedules {
-            observed.schedules.push(observe_schedule(schedule));
+            observe_schedule(schedule, &mut observed);
         }
+        let notes = self.override_notes(&observed.schedules).await?;
+        observed.notes.extend(notes);
         *self.live.lock().expect("live detail lock") = detail;
         Ok(observed)
     }
@@ -455,49 +457,66 @@ fn observe_policy(policy: &Value) -> ObservedPolicy {
     }
 }
 
-/// A schedule's layers that are in force (a layer with an `end` in the past is history).
-fn observe_schedule(schedule: &Value) -> ObservedSchedule {
+/// A schedule's layers that are in force: a layer with an `end` in the past is history, left out
+/// and said. A layer alertform cannot read is marked in [`Observed::unreadable`] (so `export`
+/// never writes it) and stands in the plan as a layer to rewrite.
+fn observe_schedule(schedule: &Value, observed: &mut Observed) {
     let time_zone = schedule["time_zone"].as_str().unwrap_or("UTC").to_owned();
     let now = jiff::Timestamp::now();
-    let layers: Vec<&Value> = schedule["schedule_layers"]
+    let id = text(schedule, "id");
+    let name = text(schedule, "name");
+    let (layers, ended): (Vec<&Value>, Vec<&Value>) = schedule["schedule_layers"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|l| {
+        .partition(|l| {
             l["end"]
                 .as_str()
                 .and_then(|e| e.parse::<jiff::Timestamp>().ok())
                 .is_none_or(|end| end > now)
-        })
-        .collect();
+        });
+    for layer in ended {
+        observed.notes.push(format!(
+            "schedule `{name}`: layer `{}` ended at {}; it pages no one and is left out",
+            text(layer, "name"),
+            text(layer, "end")
+        ));
+    }
+    let mut unreadable = Vec::new();
     let observed_layers = layers
         .iter()
-        .map(|layer| match mapping::layer_of(layer, &time_zone) {
-            Some(layer) => layer,
-            // Shows as a difference, so the plan rewrites the layer as the config says.
-            None => ObservedLayer {
-                name: format!(
-                    "(PagerDuty layer `{}` alertform cannot express)",
-                    text(layer, "name")
-                ),
-                start: jiff::civil::DateTime::default(),
-                rotation: Rotation::Hours(1),
-                member_user_ids: Vec::new(),
-                restrict: Vec::new(),
-            },
+        .map(|layer| match mapping::layer_of(layer, &time_zone, now) {
+            Ok(layer) => layer,
+            Err(why) => {
+                unreadable.push(format!("layer `{}`: {why}", text(layer, "name")));
+                // Shows as a difference, so the plan rewrites the layer as the config says.
+                ObservedLayer {
+                    name: format!(
+                        "(PagerDuty layer `{}` alertform cannot express)",
+                        text(layer, "name")
+                    ),
+                    start: jiff::civil::DateTime::default(),
+                    rotation: Rotation::Hours(1),
+                    member_user_ids: Vec::new(),
+                    restrict: Vec::new(),
+                }
+            }
         })
         .collect();
+    if !unreadable.is_empty() {
+        observed.unreadable.insert(id.clone(), unreadable);
+    }
     let shown = json!({
         "name": schedule["name"], "time_zone": schedule["time_zone"],
         "layers": layers.iter().map(|l| json!([l["name"], l["rotation_virtual_start"], l["rotation_turn_length_seconds"], l["users"], l["restrictions"]])).collect::<Vec<_>>(),
     });
-    ObservedSchedule {
-        id: text(schedule, "id"),
+    observed.schedules.push(ObservedSchedule {
+        id,
         version: version_of(&[&shown]),
-        name: text(schedule, "name"),
+        name,
         time_zone,
         layers: observed_layers,
-    }
+    });
 }
 
 /// The path of every object Terraform's PagerDuty provider would refresh one GET at a time
@@ -557,7 +576,62 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
     })
 }
 
+/// How far ahead overrides are looked for: PagerDuty lists them only for a range.
+const OVERRIDES_AHEAD_DAYS: i64 = 90;
+
 impl PagerDutyProvider {
+    /// A note for each schedule with overrides now or in the next [`OVERRIDES_AHEAD_DAYS`] days
+    /// (one-off swaps made in PagerDuty), which plan and apply leave alone: one request per
+    /// schedule, since no list carries them.
+    async fn override_notes(
+        &self,
+        schedules: &[ObservedSchedule],
+    ) -> Result<Vec<String>, ProviderError> {
+        let ids: std::sync::Arc<Vec<String>> =
+            std::sync::Arc::new(schedules.iter().map(|s| s.id.clone()).collect());
+        let count = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+        let now = jiff::Timestamp::now();
+        let until = now + jiff::SignedDuration::from_hours(24 * OVERRIDES_AHEAD_DAYS);
+        let counts = super::in_order(
+            1..=count,
+            CONCURRENT_PAGES,
+            "overrides",
+            self.http.base(),
+            |n| {
+                let (provider, ids) = (self.clone(), std::sync::Arc::clone(&ids));
+                async move {
+                    let id = &ids[usize::try_from(n - 1).expect("indices fit in memory")];
+                    let path = format!(
+                        "/schedules/{}/overrides?since={}&until={}",
+                        percent_encode(id),
+                        percent_encode(&now.to_string()),
+                        percent_encode(&until.to_string())
+                    );
+                    let list = provider
+                        .http
+                        .get(&path)
+                        .await
+                        .map_err(|e| provider.explain(e, "read schedule overrides"))?;
+                    Ok(vec![list.body["overrides"].as_array().map_or(0, Vec::len)])
+                }
+            },
+        )
+        .await?;
+        Ok(schedules
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(schedule, n)| {
+                format!(
+                    "schedule `{}` has {n} override{} made in PagerDuty (now or in the next {OVERRIDES_AHEAD_DAYS} days); plan and apply leave {} alone",
+                    schedule.name,
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "it" } else { "them" }
+                )
+            })
+            .collect())
+    }
+
     /// POSTs `body` with `headers`. PagerDuty has no idempotency keys, so when the answer is
     /// lost `find` looks for the object before trying again, and a retry refused because the
     /// object "has already been taken" is that lost create: found, not failed.

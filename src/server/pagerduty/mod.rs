@@ -10,6 +10,7 @@
 //! An account always has exactly one owner, who cannot be made, changed or deleted through the
 //! API: the emulation makes one at start (from `serve --seed`, or a default).
 
+mod render;
 mod rules;
 
 use std::collections::{HashMap, HashSet};
@@ -36,6 +37,8 @@ const POLICIES: Collection = collection("escalation_policies");
 const SERVICES: Collection = collection("services");
 const INTEGRATIONS: Collection = collection("integrations");
 const SCHEDULES: Collection = collection("schedules");
+/// Schedule overrides, looked up by their schedule's id, in creation order.
+const OVERRIDES: Collection = collection("overrides");
 
 const fn collection(name: &'static str) -> Collection {
     Collection {
@@ -299,9 +302,19 @@ pub fn router(state: App) -> Router {
     api = route(
         api,
         "/schedules/{id}",
-        get(get_kind::<SCHEDULE_KIND>)
+        get(get_schedule)
             .put(update_kind::<SCHEDULE_KIND>)
             .delete(delete_schedule),
+    );
+    api = route(
+        api,
+        "/schedules/{id}/overrides",
+        get(list_overrides).post(create_overrides),
+    );
+    api = route(
+        api,
+        "/schedules/{id}/overrides/{override_id}",
+        axum::routing::delete(delete_override),
     );
     api = route(api, "/vendors", get(list_vendors));
     api = route(api, "/vendors/{id}", get(get_vendor));
@@ -2113,6 +2126,269 @@ async fn list_schedules(
     .await?;
     paged("schedules", schedules, count, &query)
 }
+/// The range `since`/`until` ask for: two weeks from the one given, or none without either.
+fn range(query: &Query) -> Result<Option<(jiff::Timestamp, jiff::Timestamp)>, PdError> {
+    let read = |field: &str| {
+        query
+            .get(field)
+            .map(|t| {
+                t.parse::<jiff::Timestamp>().map_err(|_| {
+                    PdError::invalid(format!("{} must be an ISO 8601 date-time", title(field)))
+                })
+            })
+            .transpose()
+    };
+    let two_weeks = jiff::SignedDuration::from_hours(14 * 24);
+    Ok(match (read("since")?, read("until")?) {
+        (None, None) => None,
+        (Some(since), None) => Some((since, since + two_weeks)),
+        (None, Some(until)) => Some((until - two_weeks, until)),
+        (Some(since), Some(until)) if since < until => Some((since, until)),
+        (Some(_), Some(_)) => return Err(PdError::invalid("Since must be before until")),
+    })
+}
+
+/// Rendered entries as PagerDuty answers them: times in `zone`, users as references.
+fn entries_json(
+    tx: &Transaction,
+    links: &Links,
+    entries: &[render::Entry],
+    zone: &jiff::tz::TimeZone,
+) -> Result<Value, ApiError> {
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let name = USERS
+            .get(tx, &entry.user)?
+            .map(|u| text(&u, "name").to_owned())
+            .unwrap_or_default();
+        let time = |t: jiff::Timestamp| {
+            let offset = zone.to_offset(t);
+            let seconds = offset.seconds();
+            format!(
+                "{}{}{:02}:{:02}",
+                offset.to_datetime(t).strftime("%Y-%m-%dT%H:%M:%S"),
+                if seconds < 0 { '-' } else { '+' },
+                seconds.abs() / 3600,
+                seconds.abs() % 3600 / 60
+            )
+        };
+        out.push(json!({
+            "start": time(entry.start), "end": time(entry.end),
+            "user": links.reference("user", "users", &entry.user, &name),
+        }));
+    }
+    Ok(json!(out))
+}
+
+/// `GET /schedules/{id}`: with `since` or `until`, each layer's `rendered_schedule_entries`,
+/// the `overrides_subschedule` and the `final_schedule` (see [`render`]); entries that pass the
+/// range are cut at it unless `overflow=true`.
+async fn get_schedule(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    let range = range(&query)?;
+    let overflow = query.get("overflow") == Some("true");
+    let zone_name = query.get("time_zone").map(str::to_owned);
+    let schedule = read(&app, &headers, move |tx, links| {
+        let stored = SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let overrides = OVERRIDES.all(tx, Some(&id))?;
+        let zone_name = zone_name.unwrap_or_else(|| text(&stored, "time_zone").to_owned());
+        let zone = jiff::tz::db()
+            .get(&zone_name)
+            .map_err(|_| PdError::invalid("Time zone is not a valid time zone"))?;
+        let policies = POLICIES.all(tx, None)?;
+        let mut schedule = render_schedule(tx, links, stored.clone(), true, &policies)?;
+        if let Some((since, until)) = range {
+            // Turns that pass the range are whole with `overflow`: rendered over a wider range,
+            // then kept where they touch the asked one.
+            let (wide_since, wide_until) = if overflow {
+                let pad = jiff::SignedDuration::from_hours(24 * 35);
+                (since - pad, until + pad)
+            } else {
+                (since, until)
+            };
+            let touching = |entries: Vec<render::Entry>| -> Vec<render::Entry> {
+                entries
+                    .into_iter()
+                    .filter(|e| e.end > since && e.start < until)
+                    .collect()
+            };
+            let layers = stored["schedule_layers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let schedule_zone = jiff::tz::db()
+                .get(text(&stored, "time_zone"))
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            for (i, layer) in layers.iter().enumerate() {
+                let entries = touching(render::layer_entries(
+                    layer,
+                    &schedule_zone,
+                    wide_since,
+                    wide_until,
+                ));
+                schedule["schedule_layers"][i]["rendered_schedule_entries"] =
+                    entries_json(tx, links, &entries, &zone)?;
+            }
+            let overridden = touching(render::override_entries(&overrides, wide_since, wide_until));
+            schedule["overrides_subschedule"] = json!({
+                "name": "Overrides",
+                "rendered_schedule_entries": entries_json(tx, links, &overridden, &zone)?,
+            });
+            let final_entries = touching(render::final_entries(
+                &stored, &overrides, wide_since, wide_until,
+            ));
+            schedule["final_schedule"] = json!({
+                "name": "Final Schedule",
+                "rendered_schedule_entries": entries_json(tx, links, &final_entries, &zone)?,
+            });
+        }
+        Ok(schedule)
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "schedule": schedule }))
+}
+
+/// An override as PagerDuty shows it.
+fn render_override(tx: &Transaction, links: &Links, o: &Value) -> Result<Value, ApiError> {
+    let user = text(&o["user"], "id").to_owned();
+    let name = USERS
+        .get(tx, &user)?
+        .map(|u| text(&u, "name").to_owned())
+        .unwrap_or_default();
+    Ok(json!({
+        "id": o["id"], "start": o["start"], "end": o["end"],
+        "user": links.reference("user", "users", &user, &name),
+    }))
+}
+
+/// `GET /schedules/{id}/overrides?since&until`: the overrides that touch the range (both are
+/// required, as PagerDuty's document says).
+async fn list_overrides(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    let query = Query::parse(raw.as_deref());
+    let (Some(since), Some(until)) = (query.get("since"), query.get("until")) else {
+        return Err(PdError::invalid("Since and until must be provided"));
+    };
+    let (since, until) =
+        range(&Query::parse(Some(&format!("since={since}&until={until}"))))?.expect("both given");
+    let overrides = read(&app, &headers, move |tx, links| {
+        SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        let mut out = Vec::new();
+        for o in OVERRIDES.all(tx, Some(&id))? {
+            let (start, end) = (parse_instant(&o, "start")?, parse_instant(&o, "end")?);
+            if end > since && start < until {
+                out.push(render_override(tx, links, &o)?);
+            }
+        }
+        Ok(json!(out))
+    })
+    .await?;
+    ok(StatusCode::OK, json!({ "overrides": overrides }))
+}
+
+/// One override of a create request, checked and stored; its answer.
+fn store_override(
+    tx: &Transaction,
+    links: &Links,
+    schedule: &str,
+    body: &Value,
+) -> Result<Value, PdError> {
+    let (start, end) = (parse_instant(body, "start")?, parse_instant(body, "end")?);
+    if end <= start {
+        return Err(PdError::invalid("End must be after start"));
+    }
+    let user = reference_to(
+        tx,
+        body.get("user"),
+        "user",
+        USERS,
+        (StatusCode::BAD_REQUEST, 2001, "User not found"),
+    )?;
+    let stored = json!({
+        "id": new_id(), "start": start.to_string(), "end": end.to_string(),
+        "user": {"id": user, "type": "user_reference"},
+    });
+    OVERRIDES.put(tx, &stored, schedule, 0)?;
+    Ok(render_override(tx, links, &stored)?)
+}
+
+/// `POST /schedules/{id}/overrides`: `{"overrides": […]}` answers a status per override (201, or
+/// 400 with its errors); the deprecated `{"override": {…}}` answers the one override.
+async fn create_overrides(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Reply {
+    let parsed: Result<Value, PdError> = serde_json::from_slice(&bytes)
+        .map_err(|e| PdError::invalid(format!("Malformed JSON: {e}")));
+    let answer = transact(&app, &headers, move |tx, links| {
+        let parsed = parsed?;
+        SCHEDULES.get(tx, &id)?.ok_or_else(PdError::not_found)?;
+        if let Some(many) = parsed["overrides"].as_array() {
+            let mut out = Vec::with_capacity(many.len());
+            for one in many {
+                out.push(match store_override(tx, links, &id, one) {
+                    Ok(o) => json!({"status": 201, "override": o}),
+                    Err(e) => {
+                        json!({"status": e.status.as_u16(), "errors": e.errors, "override": one})
+                    }
+                });
+            }
+            Ok(json!(out))
+        } else if parsed["override"].is_object() {
+            Ok(json!({"override": store_override(tx, links, &id, &parsed["override"])?}))
+        } else {
+            Err(PdError::invalid("Overrides must be provided"))
+        }
+    })
+    .await?;
+    ok(StatusCode::CREATED, answer)
+}
+
+/// `DELETE /schedules/{id}/overrides/{override_id}`: 204, or 200 when an override under way is
+/// cut short at now instead (PagerDuty keeps what already happened).
+async fn delete_override(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, override_id)): Path<(String, String)>,
+) -> Reply {
+    let truncated = transact(&app, &headers, move |tx, _| {
+        let mut o = OVERRIDES
+            .get(tx, &override_id)?
+            .filter(|o| {
+                // Looked up by its own id, it must be of this schedule.
+                OVERRIDES
+                    .all(tx, Some(&id))
+                    .is_ok_and(|all| all.iter().any(|x| x["id"] == o["id"]))
+            })
+            .ok_or_else(PdError::not_found)?;
+        let now = jiff::Timestamp::now();
+        if parse_instant(&o, "start")? < now && now < parse_instant(&o, "end")? {
+            o["end"] = json!(now.to_string());
+            OVERRIDES.put(tx, &o, &id, 0)?;
+            return Ok(json!(true));
+        }
+        OVERRIDES.delete(tx, &override_id)?;
+        Ok(json!(false))
+    })
+    .await?;
+    Ok(if truncated == true {
+        StatusCode::OK.into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    })
+}
+
 async fn delete_schedule(
     State(app): State<App>,
     headers: HeaderMap,
