@@ -1153,6 +1153,23 @@ fn pagerduty_schedules_of_every_shape_export_exactly_and_page_as_pagerduty_does(
         assert!(paged > 0, "{name} pages someone");
     }
 
+    // An override made in PagerDuty is named in the plan and left alone.
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
+    let (status, body) = send(
+        pd(&server, Method::POST, &format!("/schedules/{}/overrides", schedule_ids[0].1)).json(
+            &json!({"overrides": [{"start": soon.to_string(), "end": (soon + jiff::SignedDuration::from_hours(8)).to_string(),
+                "user": {"id": b, "type": "user_reference"}}]}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let planned = VENDOR.run(&server, "plan", path, &["--detailed-exitcode"]);
+    assert_eq!(planned.status.code(), Some(0), "{}", stdout(&planned));
+    let said = format!("{}{}", stdout(&planned), stderr(&planned));
+    assert!(
+        said.contains("schedule `Weekdays` has 1 override made in PagerDuty"),
+        "{said}"
+    );
+
     // A layer that will end cannot be held: named, left to the service, exit 3.
     let mut ending = pd_layer("Until spring", t0, 86_400, &[b, c], vec![]);
     ending["end"] = json!("2027-04-01T00:00:00Z");
