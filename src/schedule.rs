@@ -15,6 +15,44 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::model::{Address, Layer, Overlap, Rotation, Schedule};
 
+pub mod oncall_engine;
+
+/// Where two accounts of who is on call disagree, within `[from, to)`: the first instant at which
+/// they name different people, and how long they differ in all; `None` when they never do.
+pub fn differences(
+    ours: &[Shift],
+    theirs: &[Shift],
+    from: Timestamp,
+    to: Timestamp,
+) -> Option<(Timestamp, jiff::SignedDuration)> {
+    fn on_call(shifts: &[Shift], at: Timestamp) -> Vec<&Address> {
+        let mut users: Vec<&Address> = shifts
+            .iter()
+            .filter(|s| s.start <= at && at < s.end)
+            .map(|s| &s.user)
+            .collect();
+        users.sort();
+        users.dedup();
+        users
+    }
+    let mut cuts: Vec<Timestamp> = vec![from, to];
+    for shift in ours.iter().chain(theirs) {
+        cuts.push(shift.start.clamp(from, to));
+        cuts.push(shift.end.clamp(from, to));
+    }
+    cuts.sort();
+    cuts.dedup();
+    let mut first = None;
+    let mut total = jiff::SignedDuration::ZERO;
+    for pair in cuts.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if on_call(ours, a) != on_call(theirs, a) {
+            first.get_or_insert(a);
+            total += b.duration_since(a);
+        }
+    }
+    first.map(|at| (at, total))
+}
 pub mod render;
 
 /// A stretch of time one user is on call for one schedule.

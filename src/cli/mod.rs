@@ -216,11 +216,15 @@ fn check_loaded(
         return Err(Invalid { sources, problems });
     }
     let mut model = model;
-    let notes = if !capabilities.steps_page_groups && model.settings.expand_groups {
+    let mut notes = if !capabilities.steps_page_groups && model.settings.expand_groups {
         model.expand_group_steps()
     } else {
         Vec::new()
     };
+    notes.extend(vendor_paging_differs(
+        crate::registry::vendor(provider),
+        &model,
+    ));
     Ok(Checked {
         sources,
         model,
@@ -228,6 +232,42 @@ fn check_loaded(
         provider,
         notes,
     })
+}
+
+/// For a vendor whose engine pages differently from alertform's timeline (Grafana OnCall), a
+/// warning for each schedule where, over the next year, it would: the first instant in the
+/// schedule's zone and the hours in all. alertform's timeline stays the correct one.
+fn vendor_paging_differs(
+    vendor: &crate::provider::Descriptor,
+    model: &crate::model::Model,
+) -> Vec<String> {
+    let Some(pages) = vendor.pages else {
+        return Vec::new();
+    };
+    let from = jiff::Timestamp::now();
+    let to = from + jiff::SignedDuration::from_hours(24 * 365);
+    let mut warnings = Vec::new();
+    for (key, schedule) in &model.schedules {
+        let Some(rota) = crate::schedule::Rota::new(schedule) else {
+            continue;
+        };
+        let Some(theirs) = pages(schedule, from, to) else {
+            continue;
+        };
+        let ours = rota.shifts(from, to);
+        if let Some((first, total)) = crate::schedule::differences(&ours, &theirs, from, to) {
+            let local = rota.zone.to_datetime(first).strftime("%a %Y-%m-%d %H:%M");
+            warnings.push(format!(
+                "warning: schedule `{key}`: {}'s engine will not page exactly what the config says: from {local} ({}) the two differ for {:.1} hours over the next year; `alertform oncall --provider {}` shows whom it will page, and docs/providers/{}.md (\"Where OnCall pages differently\") why",
+                vendor.display_name,
+                schedule.time_zone,
+                total.as_secs_f64() / 3600.0,
+                vendor.name.as_str(),
+                vendor.name.as_str().replace('_', "-"),
+            ));
+        }
+    }
+    warnings
 }
 
 /// Plans `checked` against the connection's service (see [`crate::ops::plan`]); a service that

@@ -125,12 +125,25 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             .unwrap_or_default(),
     );
     let overlap = vendor.capabilities.overlap;
-    let rule = (overlap == crate::model::Overlap::EveryLayerPages).then(|| {
-        format!(
-            "as {} pages: every layer with someone on call, where layers overlap too",
+    let rule = if vendor.pages.is_some() {
+        Some(format!(
+            "as {}'s engine pages, which differs from alertform's rotation in places (see docs/providers)",
             vendor.display_name
-        )
-    });
+        ))
+    } else {
+        (overlap == crate::model::Overlap::EveryLayerPages).then(|| {
+            format!(
+                "as {} pages: every layer with someone on call, where layers overlap too",
+                vendor.display_name
+            )
+        })
+    };
+    // Who the vendor pages over a range: its engine where it has one, else alertform's
+    // timeline under its overlap rule.
+    let paged = |rota: &Rota, from, to| match vendor.pages {
+        Some(pages) => pages(rota.schedule, from, to).unwrap_or_default(),
+        None => rota.paged(from, to, overlap),
+    };
     let mut answers = Vec::with_capacity(keys.len());
     for key in keys {
         let schedule = &model.schedules[key];
@@ -140,19 +153,18 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         };
         // The whole shift around `at`, not just its instant.
         let around = SignedDuration::from_hours(24 * 62);
-        let current: Vec<_> = rota
-            .paged(
-                at.saturating_sub(around).unwrap_or(at),
-                at.saturating_add(around).unwrap_or(at),
-                overlap,
-            )
-            .into_iter()
-            .filter(|s| s.start <= at && at < s.end)
-            .collect();
+        let current: Vec<_> = paged(
+            &rota,
+            at.saturating_sub(around).unwrap_or(at),
+            at.saturating_add(around).unwrap_or(at),
+        )
+        .into_iter()
+        .filter(|s| s.start <= at && at < s.end)
+        .collect();
         let shifts = if args.at.is_some() {
             current.clone()
         } else {
-            rota.paged(from, to, overlap)
+            paged(&rota, from, to)
         };
         answers.push(Answer {
             key,

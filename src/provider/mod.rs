@@ -451,6 +451,10 @@ pub type ObjectPaths = fn(&HttpClient) -> Call<'_, Result<Vec<String>, HttpError
 /// so that no code outside the folder and the registry names it.
 #[derive(Debug)]
 pub struct Descriptor {
+    /// Who the vendor really pages, where its engine differs from alertform's timeline
+    /// (`oncall --provider`, the plan's warnings); `None`: alertform's timeline under
+    /// `capabilities.overlap`.
+    pub pages: Option<Pages>,
     pub name: ProviderName,
     /// The vendor's product name, for headers and messages.
     pub display_name: &'static str,
@@ -527,9 +531,19 @@ impl Descriptor {
             generate: Err("no generator is written for it"),
             terraform_paths: Err("no Terraform provider pattern is written for it"),
             rate_budget: None,
+            pages: None,
         }
     }
 }
+
+/// Who a vendor really pages for a schedule over `[from, to)`, where that is not alertform's
+/// own timeline under the vendor's overlap rule (Grafana OnCall's engine): the shifts it would
+/// page, each with the layer it comes from; `None` when the schedule cannot be rendered.
+pub type Pages = fn(
+    &crate::model::Schedule,
+    jiff::Timestamp,
+    jiff::Timestamp,
+) -> Option<Vec<crate::schedule::Shift>>;
 
 impl GenerateProfile {
     /// A vendor org whose `--schedules` layers are never restricted to windows.

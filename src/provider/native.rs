@@ -647,6 +647,7 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     }),
     terraform_paths: Ok(object_paths),
     rate_budget: None,
+    pages: None,
 };
 
 super::vendor_client!(NativeProvider);

@@ -179,6 +179,11 @@ pub fn router(state: App) -> Router {
     );
     api = route(
         api,
+        "/api/v1/schedules/{id}/final_shifts",
+        get(final_shifts),
+    );
+    api = route(
+        api,
         "/api/v1/on_call_shifts",
         get(list_shifts).post(create_shift),
     );
@@ -1291,55 +1296,6 @@ async fn delete_shift(State(app): State<App>, headers: HeaderMap, Path(id): Path
     }
 }
 
-/// A web schedule's shifts as alertform's layers, for `on_call_now`: `rolling_users` shifts
-/// whose duration is their whole turn, by level (the highest wins). `by_day` and `until` are not
-/// emulated (see the provider doc).
-fn rota_of(schedule: &Value, shifts: &[Value]) -> Option<crate::model::Schedule> {
-    use crate::model::{Address, Kind, Layer, Lifecycle, Rotation, Schedule};
-    let mut shifts: Vec<&Value> = shifts
-        .iter()
-        .filter(|s| s["type"] == "rolling_users")
-        .collect();
-    shifts.sort_by_key(|s| s["level"].as_i64().unwrap_or(0));
-    let layers = shifts
-        .iter()
-        .filter_map(|s| {
-            let interval = u32::try_from(s["interval"].as_i64()?).ok()?;
-            let rotation = match s["frequency"].as_str()? {
-                "hourly" => Rotation::Hours(interval),
-                "daily" => Rotation::Days(interval),
-                "weekly" => Rotation::Days(interval.checked_mul(7)?),
-                _ => return None,
-            };
-            let mut members: Vec<Address> = s["rolling_users"]
-                .as_array()?
-                .iter()
-                .filter_map(|g| g.as_array()?.first()?.as_str())
-                .map(|id| Address::new(Kind::User, id))
-                .collect();
-            if members.is_empty() {
-                return None;
-            }
-            let first = usize::try_from(s["start_rotation_from_user_index"].as_i64()?).ok()?;
-            let len = members.len();
-            members.rotate_left(first % len);
-            Some(Layer {
-                name: s["name"].as_str()?.to_owned(),
-                start: s["rotation_start"].as_str()?.parse().ok()?,
-                rotation,
-                members,
-                restrict: Vec::new(),
-            })
-        })
-        .collect();
-    Some(Schedule {
-        name: schedule["name"].as_str()?.to_owned(),
-        time_zone: schedule["time_zone"].as_str().unwrap_or("UTC").to_owned(),
-        layers,
-        lifecycle: Lifecycle::default(),
-    })
-}
-
 fn render_schedule(tx: &Transaction, mut schedule: Value) -> Result<Value, ApiError> {
     let ids: Vec<String> = schedule["shifts"]
         .as_array()
@@ -1351,14 +1307,18 @@ fn render_schedule(tx: &Transaction, mut schedule: Value) -> Result<Value, ApiEr
     for id in &ids {
         shifts.extend(SHIFTS.get(tx, id)?);
     }
-    let now = rota_of(&schedule, &shifts)
-        .and_then(|model| {
-            crate::schedule::Rota::new(&model)?
-                .on_call(jiff::Timestamp::now())
-                .map(|s| s.user.key)
-        })
-        .into_iter()
-        .collect::<Vec<_>>();
+    // Who the engine pages now, by its own rules (as `final_shifts`).
+    let instant = jiff::Timestamp::now();
+    let mut now: Vec<String> = crate::schedule::oncall_engine::final_shifts(
+        &shifts,
+        schedule["time_zone"].as_str().unwrap_or("UTC"),
+        instant,
+        instant + jiff::SignedDuration::from_secs(1),
+    )
+    .into_iter()
+    .map(|piece| piece.user)
+    .collect();
+    now.dedup();
     schedule["on_call_now"] = json!(now);
     Ok(schedule)
 }
@@ -1407,6 +1367,81 @@ async fn get_schedule(State(app): State<App>, headers: HeaderMap, Path(id): Path
         })
         .await?;
     found.map_or_else(|| Err(Drf::not_found()), |s| ok(StatusCode::OK, s))
+}
+
+/// `GET /api/v1/schedules/{id}/final_shifts?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD`: who the
+/// engine pages, by its own rules (`crate::schedule::oncall_engine`, the four ways it differs from
+/// the documented rotation included), in pieces cut to the days (00:00 UTC to the end date's
+/// end), at most 365 days; back-to-back pieces of one user are not merged, as the engine's are not.
+async fn final_shifts(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    authenticate(&app, &headers)?;
+    let pairs = query_pairs(query.as_deref());
+    let date = |field: &str| -> Result<jiff::civil::Date, Drf> {
+        pairs
+            .get(field)
+            .ok_or_else(|| Drf::field(field, "This field is required."))?
+            .parse()
+            .map_err(|_| {
+                Drf::field(
+                    field,
+                    "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+                )
+            })
+    };
+    let (start, end) = (date("start_date")?, date("end_date")?);
+    if end < start {
+        return Err(Drf::bad_request("end_date must be on or after start_date"));
+    }
+    if start.until(end).map_or(true, |span| span.get_days() > 365) {
+        return Err(Drf::bad_request(
+            "The date range cannot be more than 365 days",
+        ));
+    }
+    let midnight = |d: jiff::civil::Date| {
+        jiff::tz::TimeZone::UTC
+            .to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+            .map_err(|e| Drf::bad_request(e.to_string()))
+    };
+    let (from, to) = (
+        midnight(start)?,
+        midnight(
+            end.tomorrow()
+                .map_err(|e| Drf::bad_request(e.to_string()))?,
+        )?,
+    );
+    let results = app
+        .read(move |tx| {
+            let schedule = SCHEDULES.get(tx, &id)?;
+            let Some(schedule) = schedule else {
+                return Ok(None);
+            };
+            let mut shifts = Vec::new();
+            for shift in schedule["shifts"].as_array().into_iter().flatten() {
+                shifts.extend(SHIFTS.get(tx, shift.as_str().unwrap_or_default())?);
+            }
+            let zone = schedule["time_zone"].as_str().unwrap_or("UTC");
+            let mut results = Vec::new();
+            for piece in crate::schedule::oncall_engine::final_shifts(&shifts, zone, from, to) {
+                let user = USERS.get(tx, &piece.user)?.unwrap_or(Value::Null);
+                results.push(json!({
+                    "user_pk": piece.user, "user_email": user["email"], "user_username": user["username"],
+                    "shift_start": piece.start.to_string(), "shift_end": piece.end.to_string(),
+                }));
+            }
+            Ok(Some(results))
+        })
+        .await?
+        .ok_or_else(Drf::not_found)?;
+    ok(
+        StatusCode::OK,
+        json!({"count": results.len(), "next": null, "previous": null, "results": results}),
+    )
 }
 
 /// A web schedule takes its shifts only here, on create.

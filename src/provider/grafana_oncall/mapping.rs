@@ -230,6 +230,25 @@ fn minutes(seconds: u64) -> u16 {
     u16::try_from(seconds.div_ceil(60)).unwrap_or(u16::MAX)
 }
 
+/// The `rotation_start` that makes the engine page every member from the layer's start. The
+/// engine reads it as a UTC instant but `start` as wall-clock time, and skips occurrences that
+/// begin before it: the earlier of the two readings of the start (the true UTC instant in a zone
+/// ahead of UTC, the wall-clock time itself in one behind it) skips none.
+pub fn rotation_start(start: &str, time_zone: &str) -> String {
+    let Ok(wall) = start.parse::<jiff::civil::DateTime>() else {
+        return start.to_owned();
+    };
+    let utc = jiff::tz::db()
+        .get(time_zone)
+        .ok()
+        .and_then(|zone| zone.to_ambiguous_timestamp(wall).compatible().ok())
+        .map(|t| jiff::tz::TimeZone::UTC.to_datetime(t));
+    utc.filter(|utc| *utc < wall)
+        .unwrap_or(wall)
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
 /// The `rolling_users` shift for an alertform layer (unrestricted: restrictions are a plan-time
 /// error for OnCall): one user per rotation group, turn 0 to the first, `level` = the layer's place
 /// (higher wins where shifts overlap, as later layers do), the whole turn as the shift's duration.
@@ -250,7 +269,8 @@ pub fn shift_body(
     let groups: Vec<Vec<&String>> = user_ids.iter().map(|u| vec![u]).collect();
     json!({
         "name": name, "type": "rolling_users", "team_id": null, "time_zone": time_zone,
-        "level": level, "start": start, "rotation_start": start, "duration": seconds,
+        "level": level, "start": start, "rotation_start": rotation_start(start, time_zone),
+        "duration": seconds,
         "frequency": frequency, "interval": interval, "week_start": "MO", "by_day": null,
         "rolling_users": groups, "start_rotation_from_user_index": 0,
     })
@@ -301,12 +321,9 @@ pub fn layer_of(
     let len = members.len().max(1);
     let first = usize::try_from(shift.get("start_rotation_from_user_index")?.as_u64()?).ok()?;
     members.rotate_left(first % len);
-    let start: jiff::civil::DateTime = shift
-        .get("rotation_start")
-        .or_else(|| shift.get("start"))?
-        .as_str()?
-        .parse()
-        .ok()?;
+    // `start` is the wall-clock anchor of the occurrences; `rotation_start` an instant the
+    // engine skips occurrences before (see `rotation_start`).
+    let start: jiff::civil::DateTime = shift.get("start")?.as_str()?.get(..19)?.parse().ok()?;
     Some((
         shift.get("name")?.as_str()?.to_owned(),
         start,

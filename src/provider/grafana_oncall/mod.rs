@@ -1054,7 +1054,45 @@ fn templates_body(templates: &Templates) -> Value {
 }
 
 /// Grafana OnCall, as the registry knows it.
+/// Who OnCall's engine pages for `schedule`: its layers as the shifts this provider writes
+/// (members standing as their addresses), rendered by the engine's rules.
+fn pages(
+    schedule: &crate::model::Schedule,
+    from: jiff::Timestamp,
+    to: jiff::Timestamp,
+) -> Option<Vec<crate::schedule::Shift>> {
+    let shifts: Vec<Value> = schedule
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| {
+            let members: Vec<String> = layer.members.iter().map(ToString::to_string).collect();
+            mapping::shift_body(
+                &layer.name,
+                &layer.start.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+                layer.rotation,
+                &members,
+                index + 1,
+                &schedule.time_zone,
+            )
+        })
+        .collect();
+    jiff::tz::db().get(&schedule.time_zone).ok()?;
+    crate::schedule::oncall_engine::final_shifts(&shifts, &schedule.time_zone, from, to)
+        .into_iter()
+        .map(|piece| {
+            Some(crate::schedule::Shift {
+                user: crate::model::Address::parse(&piece.user)?,
+                layer: usize::try_from(piece.level - 1).ok()?,
+                start: piece.start,
+                end: piece.end,
+            })
+        })
+        .collect()
+}
+
 pub static VENDOR: super::Descriptor = super::Descriptor {
+    pages: Some(pages),
     generate: Ok(super::GenerateProfile::unrestricted(
         crate::generate::oncall_org,
     )),
