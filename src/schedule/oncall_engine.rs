@@ -154,7 +154,7 @@ pub fn shift_pieces(shift: &Value, time_zone: &str, from: Timestamp, to: Timesta
             occurrence_wall(j)
                 .and_then(|w| w.checked_add(duration.seconds()).ok())
                 .and_then(|w| local(&zone, w))
-                .map(|e| e + skew)
+                .map(|e| if j == first { e } else { e + skew })
         };
         let group =
             &groups[usize::try_from((i64::try_from(p).unwrap_or(0) + first_group).rem_euclid(n))

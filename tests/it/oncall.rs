@@ -1,6 +1,7 @@
 //! Grafana OnCall end to end: the real `alertform serve --api grafana_oncall` on 127.0.0.1:0,
 //! driven by the real CLI with `--provider grafana_oncall`.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use reqwest::Method;
@@ -1081,4 +1082,251 @@ fn show_hides_the_link_and_inbound_email_unless_revealed() {
     let chain = show("escalation_policy.sre_default", false);
     assert_eq!(chain["name"], "SRE default");
     assert!(chain["steps"].as_array().unwrap().len() >= 3, "{chain}");
+}
+
+/// One case of the engine's four behaviours: a schedule, and instants at which alertform's
+/// timeline and the engine's are hand-checked.
+struct EngineCase {
+    what: &'static str,
+    zone: &'static str,
+    start: &'static str,
+    rotation: &'static str,
+    members: &'static [&'static str],
+    /// The window for `oncall` and `final_shifts` (whole UTC days).
+    window: (&'static str, &'static str),
+    /// (instant, whom alertform's timeline names, whom the engine pages), users sorted.
+    checks: &'static [(
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    )],
+    /// The start of the plan's warning, or `None` when the engine pages what the config says.
+    warning: Option<&'static str>,
+}
+
+/// The four ways the real OnCall engine pages otherwise than its documentation (see
+/// docs/providers/grafana-oncall.md, "Where OnCall pages differently"), each from a config that
+/// triggers it, checked end to end: what the provider writes, the plan's warning, `alertform
+/// oncall --provider grafana_oncall` and the emulation's `final_shifts` against timelines worked
+/// out by hand, and alertform's own timeline (`--provider alertform`), which stays the correct one.
+#[test]
+fn the_engines_four_behaviours_are_shown_warned_and_emulated() {
+    let cases = [
+        EngineCase {
+            what: "1: alice's first weekly turn spans the spring change, so each later one ends at 08:00 BST, an hour early",
+            zone: "Europe/London",
+            start: "2027-03-22T09:00:00",
+            rotation: "1w",
+            members: &["alice", "bob"],
+            window: ("2027-03-22", "2027-04-19"),
+            checks: &[
+                ("2027-03-29T07:30:00Z", &["alice"], &["alice"]),
+                ("2027-04-12T07:30:00Z", &["alice"], &[]),
+                ("2027-04-12T08:30:00Z", &["bob"], &["bob"]),
+                ("2027-04-06T07:30:00Z", &["alice"], &["alice"]),
+            ],
+            warning: Some("schedule `engine`: Grafana OnCall's engine will not page exactly"),
+        },
+        EngineCase {
+            what: "2: after the 23-hour day, bob's days are alice's: nobody on Sunday, both on Monday",
+            zone: "America/New_York",
+            start: "2027-03-13T12:00:00",
+            rotation: "1d",
+            members: &["alice", "bob"],
+            window: ("2027-03-13", "2027-03-20"),
+            checks: &[
+                ("2027-03-13T18:00:00Z", &["alice"], &["alice"]),
+                ("2027-03-14T18:00:00Z", &["bob"], &[]),
+                ("2027-03-15T18:00:00Z", &["alice"], &["alice", "bob"]),
+                ("2027-03-16T18:00:00Z", &["bob"], &[]),
+            ],
+            warning: Some("schedule `engine`: Grafana OnCall's engine will not page exactly"),
+        },
+        EngineCase {
+            what: "3: six-hour turns in Tokyo: rotation_start written as the true instant, so every member is on call",
+            zone: "Asia/Tokyo",
+            start: "2027-01-04T00:00:00",
+            rotation: "6h",
+            members: &["alice", "bob", "carol"],
+            window: ("2027-01-03", "2027-01-06"),
+            checks: &[
+                ("2027-01-03T15:30:00Z", &["alice"], &["alice"]),
+                ("2027-01-03T21:30:00Z", &["bob"], &["bob"]),
+                ("2027-01-04T03:30:00Z", &["carol"], &["carol"]),
+                ("2027-01-04T09:30:00Z", &["alice"], &["alice"]),
+            ],
+            warning: None,
+        },
+        EngineCase {
+            what: "4: twelve-hour turns hand off at 08:00 and 20:00 London time in the engine, at 08:00 and 20:00 UTC in alertform",
+            zone: "Europe/London",
+            start: "2027-03-20T08:00:00",
+            rotation: "12h",
+            members: &["alice", "bob"],
+            window: ("2027-03-20", "2027-04-03"),
+            checks: &[
+                ("2027-03-27T12:00:00Z", &["alice"], &["alice"]),
+                ("2027-03-28T07:30:00Z", &["bob"], &["alice"]),
+                ("2027-03-30T07:30:00Z", &["bob"], &["alice"]),
+                ("2027-03-30T08:30:00Z", &["alice"], &["alice"]),
+            ],
+            warning: Some("schedule `engine`: Grafana OnCall's engine will not page exactly"),
+        },
+    ];
+    let ts = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
+    for case in &cases {
+        let what = case.what;
+        let server = VENDOR.server(&[]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = String::from("[settings]\nprovider = \"grafana_oncall\"\n\n");
+        for user in ["alice", "bob", "carol"] {
+            let _ = write!(
+                config,
+                "[user.{user}]\nname = \"{user}\"\nemail = \"{user}@example.com\"\n\n"
+            );
+        }
+        let members: Vec<String> = case
+            .members
+            .iter()
+            .map(|m| format!("\"user.{m}\""))
+            .collect();
+        let _ = write!(
+            config,
+            "[schedule.engine]\nname = \"Engine\"\ntime_zone = \"{}\"\n\n[[schedule.engine.layer]]\nname = \"L\"\nstart = \"{}\"\nrotation = \"{}\"\nmembers = [{}]\n",
+            case.zone,
+            case.start,
+            case.rotation,
+            members.join(", ")
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        let path = dir.path().to_str().unwrap();
+
+        // (b) the plan's warning, said before anything is written.
+        let planned = VENDOR.run(&server, "plan", path, &[]);
+        assert!(planned.status.success(), "{what}: {}", stderr(&planned));
+        let said = format!("{}{}", stdout(&planned), stderr(&planned));
+        match case.warning {
+            Some(warning) => assert!(said.contains(warning), "{what}: {said}"),
+            None => assert!(!said.contains("will not page exactly"), "{what}: {said}"),
+        }
+        let applied = VENDOR.run(&server, "apply", path, &[]);
+        assert!(applied.status.success(), "{what}: {}", stderr(&applied));
+
+        // (a) what the provider wrote: `start` the wall-clock start; `rotation_start` the
+        // earlier reading of it (the true UTC instant east of UTC).
+        let shifts = list(&server, "on_call_shifts");
+        assert_eq!(shifts.len(), 1, "{what}");
+        assert_eq!(
+            shifts[0]["start"].as_str().unwrap().get(..19),
+            Some(case.start),
+            "{what}"
+        );
+        let wall: jiff::civil::DateTime = case.start.parse().unwrap();
+        let utc = jiff::tz::db()
+            .get(case.zone)
+            .unwrap()
+            .to_ambiguous_timestamp(wall)
+            .compatible()
+            .unwrap();
+        let expected = jiff::tz::TimeZone::UTC.to_datetime(utc).min(wall);
+        assert_eq!(
+            shifts[0]["rotation_start"].as_str().unwrap().get(..19),
+            Some(expected.strftime("%Y-%m-%dT%H:%M:%S").to_string().as_str()),
+            "{what}"
+        );
+
+        // (c) oncall as alertform's timeline and as the engine pages; (d) final_shifts.
+        let (from, to) = case.window;
+        let to_instant = ts(&format!("{to}T00:00:00Z")) + jiff::SignedDuration::from_hours(24);
+        let oncall = |provider: &str| -> Vec<(jiff::Timestamp, jiff::Timestamp, String)> {
+            let output = alertform(&[
+                "oncall",
+                path,
+                "--from",
+                &format!("{from}T00:00:00Z"),
+                "--to",
+                &to_instant.to_string(),
+                "--format",
+                "json",
+                "--provider",
+                provider,
+            ]);
+            assert!(output.status.success(), "{what}: {}", stderr(&output));
+            serde_json::from_str::<Vec<Value>>(&stdout(&output))
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        ts(s["start"].as_str().unwrap()),
+                        ts(s["end"].as_str().unwrap()),
+                        s["user"]
+                            .as_str()
+                            .unwrap()
+                            .trim_start_matches("user.")
+                            .to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let ours = oncall("alertform");
+        let engine = oncall("grafana_oncall");
+        let schedule_id = list(&server, "schedules")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, body) = send(server.oncall(
+            Method::GET,
+            &format!(
+                "/api/v1/schedules/{schedule_id}/final_shifts?start_date={from}&end_date={to}"
+            ),
+        ));
+        assert_eq!(status, 200, "{what}: {body}");
+        let emulated: Vec<(jiff::Timestamp, jiff::Timestamp, String)> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    ts(s["shift_start"].as_str().unwrap()),
+                    ts(s["shift_end"].as_str().unwrap()),
+                    s["user_username"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let at = |shifts: &[(jiff::Timestamp, jiff::Timestamp, String)], t: &str| {
+            let t = ts(t);
+            let mut users: Vec<String> = shifts
+                .iter()
+                .filter(|(a, b, _)| *a <= t && t < *b)
+                .map(|(_, _, u)| u.clone())
+                .collect();
+            users.sort();
+            users.dedup();
+            users
+        };
+        for (instant, alertform_says, engine_pages) in case.checks {
+            assert_eq!(
+                at(&ours, instant),
+                *alertform_says,
+                "{what}: alertform at {instant}"
+            );
+            assert_eq!(
+                at(&engine, instant),
+                *engine_pages,
+                "{what}: oncall --provider grafana_oncall at {instant}"
+            );
+            assert_eq!(
+                at(&emulated, instant),
+                *engine_pages,
+                "{what}: final_shifts at {instant}"
+            );
+        }
+        // Beyond the hand-checked instants, the emulation and `oncall` agree at every half hour.
+        let mut instant = ts(&format!("{from}T00:00:00Z"));
+        while instant < to_instant {
+            let t = instant.to_string();
+            assert_eq!(at(&engine, &t), at(&emulated, &t), "{what} at {t}");
+            instant += jiff::SignedDuration::from_mins(30);
+        }
+    }
 }
