@@ -51,4 +51,4 @@ for i in $(seq "$TRIALS"); do
   echo "trial $i: $K | after the kill: $SUMMARY; deletes or replaces: $BAD | last apply exit $RC | re-plan exit $RP"
   kill "$(cat "$D/serve.pid")"; wait 2>/dev/null
 done
-rm -rf "$WORK"
+[ -n "${KEEP:-}" ] && echo "kept: $WORK" || rm -rf "$WORK"
