@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{Address, Channel, Kind, Model, Role};
 use crate::schedule::Rota;
@@ -108,8 +108,21 @@ pub struct Finding {
 /// Gaps are looked for over one full cycle of a schedule's layers, at most this long.
 const MAX_CYCLE_DAYS: i64 = 366;
 
+/// Who a vendor's engine really pages for a schedule over a range (see
+/// `crate::provider::Pages`), with the vendor's name: gaps are then looked for in what it pages.
+pub type VendorPages<'a> = (
+    &'a str,
+    fn(&crate::model::Schedule, Timestamp, Timestamp) -> Option<Vec<crate::schedule::Shift>>,
+);
+
 /// Every finding of `model`, less the codes its settings and resources turn off, in address order.
 pub fn lint(model: &Model) -> Vec<Finding> {
+    lint_as(model, None)
+}
+
+/// [`lint`], and where `vendor` pages otherwise than alertform's timeline, the gaps in what it
+/// pages over the next year (L008), for schedules whose own timeline has none.
+pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
     let mut found = Vec::new();
     let members = expanded_groups(model);
     let mut push =
@@ -389,6 +402,42 @@ pub fn lint(model: &Model) -> Vec<Finding> {
                 ),
                 "add a layer that covers those hours, or widen a restriction".into(),
             );
+        } else if let Some((name, pages)) = vendor {
+            let from = Timestamp::now().max(
+                schedule
+                    .layers
+                    .iter()
+                    .map(|l| rota.instant(l.start))
+                    .min()
+                    .unwrap_or_else(Timestamp::now),
+            );
+            let to = from + SignedDuration::from_hours(24 * MAX_CYCLE_DAYS);
+            let mut shifts = pages(schedule, from, to).unwrap_or_default();
+            shifts.sort_by_key(|s| s.start);
+            let mut cursor = from;
+            let mut gap = None;
+            for shift in &shifts {
+                if shift.start > cursor {
+                    gap = Some((cursor, shift.start));
+                    break;
+                }
+                cursor = cursor.max(shift.end);
+            }
+            if let Some((start, end)) = gap.or((cursor < to).then_some((cursor, to))) {
+                push(
+                    "L008",
+                    address,
+                    "",
+                    format!(
+                        "`schedule.{key}` leaves hours uncovered as {name} pages it: nobody is on call from {} to {} (the first gap in the next year; alertform's own timeline has none)",
+                        rota.local_text(start),
+                        rota.local_text(end)
+                    ),
+                    format!(
+                        "`alertform oncall --provider` shows whom {name} pages; its provider doc says why it differs"
+                    ),
+                );
+            }
         }
     }
     // Where a config has policies, its outbound targets are there to be notified by their steps

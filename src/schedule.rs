@@ -81,7 +81,7 @@ impl<'a> Rota<'a> {
         Some(Rota { schedule, zone })
     }
 
-    fn instant(&self, local: DateTime) -> Timestamp {
+    pub fn instant(&self, local: DateTime) -> Timestamp {
         // Compatible: a skipped time moves past the gap, a repeated one takes the first.
         self.zone
             .to_ambiguous_timestamp(local)

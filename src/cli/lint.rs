@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{default_path, report_invalid};
 use crate::config;
 use crate::exit::ExitStatus;
-use crate::lint::{Severity, lint};
+use crate::lint::{Severity, lint_as};
 use crate::printer::Printer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,6 +27,10 @@ pub struct Args {
     /// Exit 1 on warnings too (errors always do).
     #[arg(long)]
     deny_warnings: bool,
+    /// Also look for gaps in what this vendor really pages, where its engine differs from
+    /// alertform's timeline (Grafana OnCall); default: `settings.provider`.
+    #[arg(long, value_parser = super::service::provider_name())]
+    provider: Option<crate::model::ProviderName>,
 }
 
 /// One finding as JSON: `{code, severity, address, file, line, column, message, help}`.
@@ -47,7 +51,15 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         Ok(loaded) => loaded,
         Err(invalid) => return report_invalid(&invalid, printer),
     };
-    let findings = lint(&model);
+    let vendor = crate::registry::vendor(
+        args.provider
+            .or(model.settings.provider)
+            .unwrap_or_default(),
+    );
+    let findings = lint_as(
+        &model,
+        vendor.pages.map(|pages| (vendor.display_name, pages)),
+    );
     let located: Vec<JsonFinding<'_>> = findings
         .iter()
         .map(|f| {

@@ -1102,6 +1102,8 @@ struct EngineCase {
     )],
     /// The start of the plan's warning, or `None` when the engine pages what the config says.
     warning: Option<&'static str>,
+    /// Whether what the engine pages leaves an hour with nobody on call (`lint --provider`).
+    gap: bool,
 }
 
 /// The four ways the real OnCall engine pages otherwise than its documentation (see
@@ -1126,6 +1128,7 @@ fn the_engines_four_behaviours_are_shown_warned_and_emulated() {
                 ("2027-04-06T07:30:00Z", &["alice"], &["alice"]),
             ],
             warning: Some("schedule `engine`: Grafana OnCall's engine will not page exactly"),
+            gap: true,
         },
         EngineCase {
             what: "2: after the 23-hour day, bob's days are alice's: nobody on Sunday, both on Monday",
@@ -1141,6 +1144,7 @@ fn the_engines_four_behaviours_are_shown_warned_and_emulated() {
                 ("2027-03-16T18:00:00Z", &["bob"], &[]),
             ],
             warning: Some("schedule `engine`: Grafana OnCall's engine will not page exactly"),
+            gap: true,
         },
         EngineCase {
             what: "3: six-hour turns in Tokyo: rotation_start written as the true instant, so every member is on call",
@@ -1156,6 +1160,7 @@ fn the_engines_four_behaviours_are_shown_warned_and_emulated() {
                 ("2027-01-04T09:30:00Z", &["alice"], &["alice"]),
             ],
             warning: None,
+            gap: false,
         },
         EngineCase {
             what: "4: twelve-hour turns hand off at 08:00 and 20:00 London time in the engine, at 08:00 and 20:00 UTC in alertform",
@@ -1171,6 +1176,7 @@ fn the_engines_four_behaviours_are_shown_warned_and_emulated() {
                 ("2027-03-30T08:30:00Z", &["alice"], &["alice"]),
             ],
             warning: Some("schedule `engine`: Grafana OnCall's engine will not page exactly"),
+            gap: false,
         },
     ];
     let ts = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
@@ -1209,6 +1215,13 @@ fn the_engines_four_behaviours_are_shown_warned_and_emulated() {
             Some(warning) => assert!(said.contains(warning), "{what}: {said}"),
             None => assert!(!said.contains("will not page exactly"), "{what}: {said}"),
         }
+        let linted = alertform(&["lint", path, "--provider", "grafana_oncall"]);
+        let said = format!("{}{}", stdout(&linted), stderr(&linted));
+        assert_eq!(
+            said.contains("leaves hours uncovered as Grafana OnCall pages it"),
+            case.gap,
+            "{what}: {said}"
+        );
         let applied = VENDOR.run(&server, "apply", path, &[]);
         assert!(applied.status.success(), "{what}: {}", stderr(&applied));
 
