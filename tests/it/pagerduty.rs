@@ -902,8 +902,8 @@ fn daily(at: &str, seconds: u64) -> Value {
 /// Schedules of every shape PagerDuty's API documents, made in PagerDuty's own bodies: daily
 /// and weekly restrictions of every length up to a week (PagerDuty's weekday shape "Monday
 /// 00:00 for five days", a Friday-evening-to-Monday weekend, whole days, one across midnight),
-/// several per layer, turns of 7 and 12 hours, 1 and 3 days, 1 and 3 weeks, phases apart from
-/// the layers' starts, and layers that have ended. `export` holds each exactly: the export
+/// several per layer, turns of 7 and 12 hours, 1, 2 and 3 days, 1 and 3 weeks, phases apart from
+/// the layers' starts, a layer not yet begun, and layers that have ended. `export` holds each exactly: the export
 /// re-plans to no changes, and `alertform oncall` over eight weeks (across both DST changes)
 /// names whom the emulation's `final_schedule` names, at every half hour. A layer alertform
 /// cannot hold (one that will end) makes the export incomplete: named, never written, exit 3.
@@ -1005,6 +1005,20 @@ fn pagerduty_schedules_of_every_shape_export_exactly_and_page_as_pagerduty_does(
                     86_400,
                     &[c],
                     vec![weekly(2, "12:00:00", 172_800)],
+                ),
+            ],
+        ),
+        (
+            "Not yet",
+            "America/New_York",
+            vec![
+                pd_layer("Base", t0, 604_800, &[b, c], vec![]),
+                pd_layer(
+                    "From mid-March",
+                    "2027-03-15T13:00:00Z",
+                    2 * 86_400,
+                    &[d, b],
+                    vec![daily("09:00:00", 28_800)],
                 ),
             ],
         ),
