@@ -1203,3 +1203,41 @@ fn pagerduty_schedules_of_every_shape_export_exactly_and_page_as_pagerduty_does(
     assert!(settings.contains("schedule:Temporary"), "{settings}");
     assert_eq!(VENDOR.plan_code(&server, again.to_str().unwrap()), Some(0));
 }
+
+/// A schedule create whose answer is lost is looked for by name, and PagerDuty's `query` matches
+/// substrings: with 120 schedules whose names contain "Rota 1" made before it, the lost one is on
+/// the second page of the search. It is found there, not made again.
+#[test]
+fn a_lost_schedule_create_is_found_past_the_first_page_of_the_search() {
+    let server = VENDOR.server(&["--fail-after-commit-rate", "1"]);
+    let alice = list(&server, "/users", "users")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for n in 0..120 {
+        // Every write's answer is lost here; the write itself is made.
+        let (status, _) = send(pd(&server, Method::POST, "/schedules").json(&json!({"schedule": {
+            "type": "schedule", "name": format!("Rota 1{n}"), "time_zone": "UTC",
+            "schedule_layers": [pd_layer("L", "2026-11-30T09:00:00Z", 86_400, &[&alice], vec![])],
+        }})));
+        assert_eq!(status, 503);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rota.toml"),
+        "[settings]\nprovider = \"pagerduty\"\nignore = [\"schedule:Rota 1?*\"]\n\n[user.alice]\nname = \"Alice Ng\"\nemail = \"alice@example.com\"\nrole = \"owner\"\ntime_zone = \"America/Los_Angeles\"\nphone = \"+14155550100\"\n\n[schedule.rota]\nname = \"Rota 1\"\ntime_zone = \"UTC\"\n\n[[schedule.rota.layer]]\nname = \"L\"\nstart = \"2026-11-30T09:00:00\"\nrotation = \"1d\"\nmembers = [\"user.alice\"]\n",
+    )
+    .unwrap();
+    let applied = VENDOR.run(&server, "apply", dir.path().to_str().unwrap(), &[]);
+    let made: Vec<Value> = list(&server, "/schedules", "schedules")
+        .into_iter()
+        .filter(|s| s["name"] == "Rota 1")
+        .collect();
+    assert_eq!(
+        made.len(),
+        1,
+        "made once: {}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+}

@@ -661,7 +661,10 @@ impl PagerDutyProvider {
         .map(|(object, _)| object)
     }
 
-    /// The object of a list whose `field` is exactly `value`, by the API's `query` filter.
+    /// The object of a list whose `field` is exactly `value`, by the API's `query` filter. The
+    /// filter matches substrings ("Schedule 1" matches "Schedule 10" to "Schedule 199"), so every
+    /// page of its answer is read until the object is found: a lost create looked for on the
+    /// first page alone would be made again.
     async fn find(
         &self,
         path: &str,
@@ -669,22 +672,30 @@ impl PagerDutyProvider {
         field: &str,
         value: &str,
     ) -> Result<Option<Value>, ProviderError> {
-        let url = format!("{path}?query={}&limit={PAGE_SIZE}", percent_encode(value));
-        let page = self
-            .http
-            .get(&url)
-            .await
-            .map_err(|e| self.explain(e, &format!("read {path}")))?;
-        Ok(page.body[key]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|o| {
+        let mut offset = 0;
+        loop {
+            let url = format!(
+                "{path}?query={}&limit={PAGE_SIZE}&offset={offset}",
+                percent_encode(value)
+            );
+            let page = self
+                .http
+                .get(&url)
+                .await
+                .map_err(|e| self.explain(e, &format!("read {path}")))?;
+            let found = page.body[key].as_array().into_iter().flatten().find(|o| {
                 o[field]
                     .as_str()
                     .is_some_and(|v| v.eq_ignore_ascii_case(value))
-            })
-            .cloned())
+            });
+            if let Some(found) = found {
+                return Ok(Some(found.clone()));
+            }
+            if page.body["more"] != true || offset + PAGE_SIZE >= MAX_LISTED {
+                return Ok(None);
+            }
+            offset += PAGE_SIZE;
+        }
     }
 
     async fn put(&self, path: &str, body: &Value, action: &str) -> Result<Value, ProviderError> {
