@@ -35,6 +35,10 @@ pub struct Observed {
     /// `Night`: its turns are 5400 seconds long, …"). A plan rewrites such a part as the config
     /// says; `export` never writes one, and names each.
     pub unreadable: BTreeMap<String, Vec<String>>,
+    /// Live ids of objects that read as the config says but are held in a form the vendor pages
+    /// wrongly from, and why (an OnCall shift whose `rotation_start` makes the engine skip
+    /// members): planned as an update that writes them again.
+    pub stale: BTreeMap<String, String>,
 }
 
 impl Observed {

@@ -348,7 +348,8 @@ pub fn plan(
                     "shapes and attribute maps disagree on {}",
                     resource.address()
                 );
-                if same {
+                let stale = observed.stale.get(object.id());
+                if same && stale.is_none() {
                     continue;
                 }
                 let (before, after) = (before.attributes(), after.attributes());
@@ -361,7 +362,7 @@ pub fn plan(
                     .filter(|k| before.get(*k) != after.get(*k))
                     .cloned()
                     .collect();
-                if changed_fields.is_empty() {
+                if changed_fields.is_empty() && stale.is_none() {
                     continue;
                 }
                 if read_only {
@@ -384,7 +385,7 @@ pub fn plan(
                             || options.create_only.contains(&(resource.kind, f.as_str()))
                     })
                     .collect();
-                let mut reasons = Vec::new();
+                let mut reasons: Vec<String> = stale.into_iter().cloned().collect();
                 let mut warnings = Vec::new();
                 if before.get("name") != after.get("name")
                     && matching.renamed.contains(&(resource.kind, resource.key))

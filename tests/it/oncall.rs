@@ -1343,3 +1343,65 @@ fn the_engines_four_behaviours_are_shown_warned_and_emulated() {
         }
     }
 }
+
+/// A shift written before alertform wrote `rotation_start` as the engine reads it (equal to the
+/// wall-clock `start`) makes the engine skip a member in Tokyo. The next plan says so and writes
+/// it again; then the engine pages every member, and the plan after is empty.
+#[test]
+fn a_shift_with_an_old_rotation_start_is_written_again() {
+    let server = VENDOR.server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "[settings]\nprovider = \"grafana_oncall\"\n\n[user.alice]\nname = \"alice\"\nemail = \"alice@example.com\"\n\n[user.bob]\nname = \"bob\"\nemail = \"bob@example.com\"\n\n[user.carol]\nname = \"carol\"\nemail = \"carol@example.com\"\n\n[schedule.tokyo]\nname = \"Tokyo\"\ntime_zone = \"Asia/Tokyo\"\n\n[[schedule.tokyo.layer]]\nname = \"Six hours\"\nstart = \"2027-01-04T00:00:00\"\nrotation = \"6h\"\nmembers = [\"user.alice\", \"user.bob\", \"user.carol\"]\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
+    let shift = list(&server, "on_call_shifts")[0].clone();
+    let id = shift["id"].as_str().unwrap();
+    let mut old = shift.clone();
+    old["rotation_start"] = json!("2027-01-04T00:00:00");
+    let (status, body) = send(
+        server
+            .oncall(Method::PUT, &format!("/api/v1/on_call_shifts/{id}/"))
+            .json(&old),
+    );
+    assert_eq!(status, 200, "{body}");
+    let schedule = list(&server, "schedules")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob_at_six = |server: &TestServer| {
+        let (_, body) = send(server.oncall(
+            Method::GET,
+            &format!("/api/v1/schedules/{schedule}/final_shifts?start_date=2027-01-03&end_date=2027-01-04"),
+        ));
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["user_username"] == "bob" && s["shift_start"] == "2027-01-03T21:00:00Z")
+    };
+    assert!(!bob_at_six(&server), "the old write skips bob");
+
+    let planned = VENDOR.run(&server, "plan", path, &[]);
+    let text = stdout(&planned);
+    assert!(text.contains("~ schedule.tokyo"), "{text}");
+    assert!(
+        text.contains("layer `Six hours` of schedule `Tokyo` has a `rotation_start` that makes OnCall's engine skip members in this zone: written again"),
+        "{text}"
+    );
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
+    assert_eq!(
+        list(&server, "on_call_shifts")[0]["id"],
+        shift["id"],
+        "the shift is kept"
+    );
+    assert_eq!(
+        list(&server, "on_call_shifts")[0]["rotation_start"],
+        "2027-01-03T15:00:00"
+    );
+    assert!(bob_at_six(&server), "bob is on call at 06:00 Tokyo time");
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
+}

@@ -52,6 +52,8 @@ struct LiveDetail {
     schedule_layers: HashMap<String, Vec<ObservedLayer>>,
     /// Schedule id → ids of the steps that notify it.
     schedule_steps: HashMap<String, Vec<String>>,
+    /// Ids of shifts whose `rotation_start` makes the engine skip members: rewritten on update.
+    stale_shifts: std::collections::HashSet<String>,
 }
 
 impl std::fmt::Debug for OnCallProvider {
@@ -213,7 +215,8 @@ impl OnCallProvider {
                     step,
                 ));
         }
-        let (observed_schedules, notes) = observe_schedules(&schedules, &shifts, &mut detail);
+        let (observed_schedules, notes, stale) =
+            observe_schedules(&schedules, &shifts, &mut detail);
         let mut policies = Vec::with_capacity(chains.len());
         for chain in &chains {
             let id = text(chain, "id");
@@ -296,6 +299,7 @@ impl OnCallProvider {
             integrations: observed_integrations,
             notes,
             undeletable: BTreeMap::new(),
+            stale: stale.into_iter().collect(),
             ..Observed::default()
         })
     }
@@ -342,10 +346,11 @@ fn observe_schedules(
     schedules: &[Value],
     shifts: &[Value],
     detail: &mut LiveDetail,
-) -> (Vec<ObservedSchedule>, Vec<String>) {
+) -> (Vec<ObservedSchedule>, Vec<String>, Vec<(String, String)>) {
     let by_id: HashMap<String, &Value> = shifts.iter().map(|s| (text(s, "id"), s)).collect();
     let mut observed = Vec::new();
     let mut notes = Vec::new();
+    let mut stale_schedules = Vec::new();
     for schedule in schedules.iter().filter(|s| s["type"] == "web") {
         let id = text(schedule, "id");
         let time_zone = schedule["time_zone"].as_str().unwrap_or("UTC").to_owned();
@@ -366,6 +371,36 @@ fn observe_schedules(
             ));
         }
         own.retain(|s| s["type"] != "override");
+        // Shifts written before alertform wrote `rotation_start` as the engine reads it: their
+        // layers are stale, and written again.
+        let skipping: Vec<String> = own
+            .iter()
+            .filter(|shift| {
+                let (start, rotation_start) = (
+                    shift["start"].as_str().and_then(|s| s.get(..19)),
+                    shift["rotation_start"].as_str().and_then(|s| s.get(..19)),
+                );
+                start.zip(rotation_start).is_some_and(|(start, written)| {
+                    mapping::rotation_start(start, &time_zone) != written
+                })
+            })
+            .map(|shift| {
+                detail.stale_shifts.insert(text(shift, "id"));
+                text(shift, "name")
+            })
+            .collect();
+        if !skipping.is_empty() {
+            stale_schedules.push((
+                id.clone(),
+                format!(
+                    "layer{} {} of schedule `{}` {} a `rotation_start` that makes OnCall's engine skip members in this zone: written again",
+                    if skipping.len() == 1 { "" } else { "s" },
+                    skipping.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                    text(schedule, "name"),
+                    if skipping.len() == 1 { "has" } else { "have" },
+                ),
+            ));
+        }
         let layers: Vec<ObservedLayer> = own
             .iter()
             .map(|shift| match mapping::layer_of(shift, &time_zone) {
@@ -408,7 +443,7 @@ fn observe_schedules(
             .schedule_shifts
             .insert(id, own.iter().map(|s| text(s, "id")).collect());
     }
-    (observed, notes)
+    (observed, notes, stale_schedules)
 }
 
 fn results_of(page: &Value) -> Vec<Value> {
@@ -678,9 +713,16 @@ impl OnCallProvider {
                     .get(id)
                     .cloned()
                     .unwrap_or_default();
+                let stale = self
+                    .live
+                    .lock()
+                    .expect("live detail lock")
+                    .stale_shifts
+                    .clone();
                 for (index, (shift, body)) in shifts.iter().zip(&bodies).enumerate() {
-                    let same =
-                        !field_changed("time_zone") && live_layers.get(index) == layers.get(index);
+                    let same = !field_changed("time_zone")
+                        && !stale.contains(shift)
+                        && live_layers.get(index) == layers.get(index);
                     if !same {
                         self.put(
                             &format!("/api/v1/on_call_shifts/{shift}/"),
