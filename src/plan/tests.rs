@@ -270,10 +270,16 @@ fn a_create_only_change_on_an_unfinished_object_makes_the_missing_part() {
 fn a_stale_object_that_reads_as_the_config_says_is_written_again_with_the_reason() {
     let mut live = live_org();
     let id = live.integrations[0].id.clone();
-    live.stale.insert(id, "held in a form the vendor pages wrongly from".to_owned());
+    live.stale.insert(
+        id,
+        "held in a form the vendor pages wrongly from".to_owned(),
+    );
     let plan = make_plan(&model(ORG), &live, &PlanOptions::default()).unwrap();
     assert_eq!(actions(&plan), ["~ integration.grafana"]);
-    assert_eq!(plan.changes[0].reasons, ["held in a form the vendor pages wrongly from"]);
+    assert_eq!(
+        plan.changes[0].reasons,
+        ["held in a form the vendor pages wrongly from"]
+    );
     assert!(plan.changes[0].changed_fields.is_empty());
 }
 
