@@ -14,6 +14,10 @@ pub enum ExitStatus {
     /// 3: `export` wrote what it could read, and named on stderr the live objects it could not
     /// hold (left to the service through `settings.ignore`).
     Incomplete,
+    /// 64 (`EX_USAGE`): the command line could not be read (an unknown flag, a missing or bad
+    /// value, an empty `ALERTFORM_*` setting); nothing was done. Never 2, which a pipeline reads
+    /// as "changes present".
+    Usage,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -23,6 +27,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Failure => ExitCode::from(1),
             ExitStatus::Changes => ExitCode::from(2),
             ExitStatus::Incomplete => ExitCode::from(3),
+            ExitStatus::Usage => ExitCode::from(64),
         }
     }
 }

@@ -2,7 +2,8 @@
 # The alertform commands of the CI examples (github-actions.yml, gitlab-ci.yml), in one place:
 #   alertform-ci.sh check   validate and lint, as annotations on the changed lines
 #   alertform-ci.sh plan    the plan as Markdown (plan.md) and saved (plan.json); exit status in
-#                           plan.exitcode: 0 no changes, 2 changes (1 fails the job)
+#                           plan.exitcode: 0 no changes, 2 changes; anything else (1 an error, 64
+#                           a command line or ALERTFORM_* setting that cannot be read) fails the job
 #   alertform-ci.sh apply   apply the saved plan; it refuses when the config or any live object
 #                           changed since the plan was made
 # Environment: ALERTFORM_ENDPOINT and ALERTFORM_TOKEN (from the CI's secrets), ALERTFORM_CONFIG
@@ -24,7 +25,7 @@ case "${1:-}" in
     code=$?
     set -e
     echo "$code" > "$out/plan.exitcode"
-    [ "$code" -ne 1 ] || exit 1
+    [ "$code" -eq 0 ] || [ "$code" -eq 2 ] || exit "$code"
     ;;
   apply)
     "$bin" apply "$out/plan.json" --auto-approve

@@ -107,7 +107,10 @@ fn default_path() -> PathBuf {
 
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err).into(),
+    };
     let printer = Printer::from_env(cli.quiet);
     init_logging(cli.verbose);
     let status = match cli.command {
@@ -127,6 +130,29 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args, &printer),
     };
     status.into()
+}
+
+/// A command line that could not be read: clap's message, and a note for each `ALERTFORM_*`
+/// setting that is set but empty (a CI secret that was never filled in), since clap names only
+/// the flag. Help and version are not errors.
+fn usage_error(err: &clap::Error) -> ExitStatus {
+    let _ = err.print();
+    if !err.use_stderr() {
+        return ExitStatus::Success;
+    }
+    let mut empty: Vec<String> = std::env::vars_os()
+        .filter(|(name, value)| {
+            name.to_str().is_some_and(|n| n.starts_with("ALERTFORM_")) && value.is_empty()
+        })
+        .filter_map(|(name, _)| name.into_string().ok())
+        .collect();
+    empty.sort();
+    for name in empty {
+        eprintln!(
+            "note: `{name}` is set but empty: give it a value, or unset it (`unset {name}`) to use the default"
+        );
+    }
+    ExitStatus::Usage
 }
 
 /// At most this many problems are drawn; a generated or hostile config can have 100,000.

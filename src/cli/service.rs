@@ -19,7 +19,7 @@ pub const EMBEDDED_DATA: &str = ".alertform/local";
 pub struct ServiceArgs {
     /// The service's base URL. Without it, an embedded local service is started with its data in
     /// `.alertform/local/`.
-    #[arg(long, env = "ALERTFORM_ENDPOINT")]
+    #[arg(long, env = "ALERTFORM_ENDPOINT", value_parser = endpoint_url)]
     pub endpoint: Option<String>,
     /// API token for the service.
     #[arg(long, env = "ALERTFORM_TOKEN", hide_env_values = true)]
@@ -37,6 +37,30 @@ pub struct ServiceArgs {
     /// emulation), else none, and the service's rate-limit answers pace the client.
     #[arg(long, env = "ALERTFORM_RATE_BUDGET", value_name = "PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_budget: Option<u32>,
+}
+
+/// `--endpoint` / `ALERTFORM_ENDPOINT`: an http(s) URL with a host, checked before any request
+/// (a value that can never work is not retried for seconds).
+fn endpoint_url(text: &str) -> Result<String, String> {
+    const EXAMPLE: &str =
+        "the service's base URL, such as `https://oncall.example.com` or `http://127.0.0.1:8765`";
+    if text.trim().is_empty() {
+        return Err(format!(
+            "the endpoint (`--endpoint` or ALERTFORM_ENDPOINT) is empty: give {EXAMPLE}, or leave it out for the embedded local service"
+        ));
+    }
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(text.to_owned())
+        }
+        Ok(url) => Err(format!(
+            "the endpoint `{text}` is not an http or https URL (its scheme is `{}`): give {EXAMPLE}",
+            url.scheme()
+        )),
+        Err(err) => Err(format!(
+            "the endpoint `{text}` is not a URL ({err}): give {EXAMPLE}"
+        )),
+    }
 }
 
 /// The `--provider`/`--api` values: every registered vendor's name, which clap lists in `--help`

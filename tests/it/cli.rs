@@ -146,3 +146,86 @@ fn the_ci_examples_plan_comment_and_apply_the_saved_plan() {
         stdout(&broken)
     );
 }
+
+/// A command line that cannot be read exits 64, never 2 (which `plan --detailed-exitcode` and
+/// pipelines read as "changes present"); a setting that is set but empty is named; a malformed
+/// endpoint is refused at once, before any request or retry. The CI script fails the job on it
+/// instead of writing an empty plan.
+#[test]
+fn usage_errors_and_empty_settings_exit_64_at_once_and_fail_the_ci_job() {
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_alertform"));
+        command.args(args).env("NO_COLOR", "1");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let started = std::time::Instant::now();
+        (command.output().unwrap(), started.elapsed())
+    };
+    let (output, _) = run(&["plan", "--no-such-flag"], &[]);
+    assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
+    let (output, _) = run(
+        &["plan", "examples/quickstart", "--detailed-exitcode"],
+        &[("ALERTFORM_PROVIDER", "")],
+    );
+    assert_eq!(output.status.code(), Some(64));
+    assert!(
+        stderr(&output).contains("`ALERTFORM_PROVIDER` is set but empty"),
+        "{}",
+        stderr(&output)
+    );
+    for (value, said) in [
+        (
+            "",
+            "the endpoint (`--endpoint` or ALERTFORM_ENDPOINT) is empty",
+        ),
+        ("localhost:8765", "is not an http or https URL"),
+        ("http://", "is not a URL"),
+    ] {
+        let (output, took) = run(
+            &["plan", "examples/quickstart"],
+            &[("ALERTFORM_ENDPOINT", value)],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(64),
+            "{value:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(said),
+            "{value:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("https://oncall.example.com"),
+            "an example value"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "{value:?}: no retries ({took:?})"
+        );
+    }
+    let (output, _) = run(&["--help"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alerting");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::copy(
+        crate::support::root().join("examples/quickstart/people.toml"),
+        config.join("people.toml"),
+    )
+    .unwrap();
+    let ci = std::process::Command::new("bash")
+        .arg(crate::support::root().join("examples/ci/alertform-ci.sh"))
+        .arg("plan")
+        .current_dir(dir.path())
+        .env("ALERTFORM", env!("CARGO_BIN_EXE_alertform"))
+        .env("ALERTFORM_PROVIDER", "")
+        .output()
+        .unwrap();
+    assert_eq!(ci.status.code(), Some(64), "the job fails: {}", stderr(&ci));
+    let code = std::fs::read_to_string(dir.path().join("plan.exitcode")).unwrap();
+    assert_eq!(code.trim(), "64");
+}
