@@ -584,9 +584,12 @@ impl Decoder<'_> {
         if known(&tz.value) {
             return Some(tz);
         }
-        let help = did_you_mean(&tz.value, time_zone_names()).unwrap_or_else(|| {
-            "use an IANA time zone name such as `Europe/Berlin` or `America/New_York`".to_owned()
-        });
+        let help = zone_hint(&tz.value)
+            .or_else(|| did_you_mean(&tz.value, time_zone_names()))
+            .unwrap_or_else(|| {
+                "use an IANA time zone name such as `Europe/Berlin` or `America/New_York`"
+                    .to_owned()
+            });
         self.problems.push(
             Problem::at(
                 format!("unknown time zone `{}`", tz.value),
@@ -596,7 +599,9 @@ impl Decoder<'_> {
             )
             .help(help),
         );
-        None
+        // The object stays, so what refers to it is not reported as undeclared too: one fault,
+        // one error (the config is invalid either way).
+        Some(tz)
     }
 
     /// A list of `alertform lint` codes, each checked.
@@ -1365,4 +1370,101 @@ impl Decoder<'_> {
         }
         true
     }
+}
+
+/// What someone who wrote `text` for a time zone most likely meant, where it is not a near-miss
+/// of a name: a UTC offset (`UTC+1`, `GMT-05:00`, `+0530`), whose fixed IANA zone has its sign
+/// inverted, or an abbreviation (`PST`, `CET`); both most often mean a city's zone, which
+/// follows daylight saving.
+fn zone_hint(text: &str) -> Option<String> {
+    const CITIES: [(i32, &str); 15] = [
+        (-480, "America/Los_Angeles"),
+        (-420, "America/Denver"),
+        (-360, "America/Chicago"),
+        (-300, "America/New_York"),
+        (-180, "America/Sao_Paulo"),
+        (0, "Europe/London"),
+        (60, "Europe/Paris"),
+        (120, "Europe/Athens"),
+        (180, "Europe/Moscow"),
+        (330, "Asia/Kolkata"),
+        (480, "Asia/Singapore"),
+        (540, "Asia/Tokyo"),
+        (600, "Australia/Sydney"),
+        (345, "Asia/Kathmandu"),
+        (-210, "America/St_Johns"),
+    ];
+    const ABBREVIATIONS: [(&str, &str); 16] = [
+        ("PST", "America/Los_Angeles"),
+        ("PDT", "America/Los_Angeles"),
+        ("MDT", "America/Denver"),
+        ("CDT", "America/Chicago"),
+        ("EDT", "America/New_York"),
+        ("BST", "Europe/London"),
+        ("CEST", "Europe/Paris"),
+        ("EEST", "Europe/Athens"),
+        ("IST", "Asia/Kolkata"),
+        ("JST", "Asia/Tokyo"),
+        ("KST", "Asia/Seoul"),
+        ("SGT", "Asia/Singapore"),
+        ("AEST", "Australia/Sydney"),
+        ("AEDT", "Australia/Sydney"),
+        ("NZST", "Pacific/Auckland"),
+        ("NZDT", "Pacific/Auckland"),
+    ];
+    let upper = text.trim().to_uppercase();
+    if let Some((_, city)) = ABBREVIATIONS.iter().find(|(a, _)| *a == upper) {
+        return Some(format!(
+            "`{text}` is an abbreviation, not a zone: write the city's zone, such as `{city}`, which follows daylight saving"
+        ));
+    }
+    let rest = upper
+        .strip_prefix("UTC")
+        .or_else(|| upper.strip_prefix("GMT"))
+        .unwrap_or(&upper)
+        .trim();
+    let (sign, digits) = match rest.chars().next()? {
+        '+' => (1, &rest[1..]),
+        '-' => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let digits: String = digits.chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (hours, minutes): (i32, i32) = if digits.len() <= 2 {
+        (digits.parse().ok()?, 0)
+    } else {
+        let split = digits.len() - 2;
+        (digits[..split].parse().ok()?, digits[split..].parse().ok()?)
+    };
+    if hours > 14 || minutes >= 60 {
+        return None;
+    }
+    let offset = sign * (hours * 60 + minutes);
+    let city = CITIES
+        .iter()
+        .find(|(o, _)| *o == offset)
+        .map(|(_, city)| format!(" (`{city}` is one)"))
+        .unwrap_or_default();
+    let sign_char = if sign > 0 { '+' } else { '-' };
+    let shown = if minutes == 0 {
+        format!("UTC{sign_char}{hours}")
+    } else {
+        format!("UTC{sign_char}{hours}:{minutes:02}")
+    };
+    if minutes != 0 {
+        return Some(format!(
+            "the IANA database has no fixed zone for {shown}: write the zone of a city at that offset{city}"
+        ));
+    }
+    if offset == 0 {
+        return Some("write `UTC`, or a city's zone such as `Europe/London` if the place follows daylight saving".to_owned());
+    }
+    let inverted = if sign > 0 { '-' } else { '+' };
+    Some(format!(
+        "a fixed {shown} is `Etc/GMT{inverted}{hours}` in the IANA database (its sign is inverted: `Etc/GMT{inverted}{hours}` is {hours} hour{} {} UTC), but a city's zone{city} is usually what is meant: it follows daylight saving",
+        if hours == 1 { "" } else { "s" },
+        if sign > 0 { "ahead of" } else { "behind" },
+    ))
 }
