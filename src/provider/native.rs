@@ -96,13 +96,37 @@ impl NativeProvider {
         Ok(observed)
     }
 
+    /// Whether the endpoint is the bundled service: it alone publishes alertform's OpenAPI
+    /// document, without a token.
+    async fn is_bundled(&self) -> bool {
+        self.http
+            .get("/api/v1/openapi.json")
+            .await
+            .is_ok_and(|reply| {
+                reply.body["info"]["title"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("alertform"))
+            })
+    }
+
     async fn page<T: DeserializeOwned>(
         &self,
         name: &str,
         page: u64,
     ) -> Result<Page<T>, ProviderError> {
         let path = format!("/api/v1/{name}?page={page}&per_page={PAGE_SIZE}");
-        self.http.get_as(&path).await.map_err(|e| match e {
+        let answer = self.http.get_as(&path).await;
+        if let Err(HttpError::Status { status, .. }) = &answer
+            && matches!(status.as_u16(), 401 | 403 | 404)
+            && !self.is_bundled().await
+        {
+            return Err(ProviderError::NotTheBundledService {
+                endpoint: self.http.base().to_owned(),
+                path: format!("/api/v1/{name}"),
+                status: status.as_u16(),
+            });
+        }
+        answer.map_err(|e| match e {
             HttpError::Decode { message, .. } => ProviderError::Unreadable {
                 endpoint: self.http.base().to_owned(),
                 what: format!("a page of {name}"),

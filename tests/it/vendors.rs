@@ -184,3 +184,34 @@ fn applies_and_replans_empty(provider: &str, dir: &std::path::Path) {
         crate::support::stdout(&planned)
     );
 }
+
+/// `export` (or any command) without `--provider` against a vendor's emulation says in one
+/// sentence that the endpoint did not answer as the bundled service, and which `--provider`
+/// values there are, instead of a bare 404.
+#[test]
+fn the_bundled_client_against_a_vendors_api_says_which_provider_values_exist() {
+    for vendor in VENDORS.iter().map(|v| v.client).filter(|v| !v.bundled) {
+        let name = vendor.name.as_str();
+        let server = crate::support::TestServer::start(&["--api", name]);
+        let output = crate::support::alertform(&[
+            "export",
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+        ]);
+        let said = crate::support::stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {said}");
+        assert_eq!(
+            said.trim().lines().count(),
+            1,
+            "{name}: one sentence: {said}"
+        );
+        assert!(
+            said.contains("did not answer as the bundled alertform service")
+                && said.contains(&format!("--provider"))
+                && said.contains(name),
+            "{name}: {said}"
+        );
+    }
+}
