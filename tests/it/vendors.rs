@@ -209,7 +209,7 @@ fn the_bundled_client_against_a_vendors_api_says_which_provider_values_exist() {
         );
         assert!(
             said.contains("did not answer as the bundled alertform service")
-                && said.contains(&format!("--provider"))
+                && said.contains("--provider")
                 && said.contains(name),
             "{name}: {said}"
         );
