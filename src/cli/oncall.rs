@@ -26,15 +26,19 @@ pub struct Args {
     path: PathBuf,
     /// Schedules to answer for (`sre_primary` or `schedule.sre_primary`); all when none.
     schedules: Vec<String>,
-    /// Who is on call at this time (RFC 3339, or `now`).
-    #[arg(long, value_name = "TIME", conflicts_with_all = ["from", "to"])]
+    /// Who is on call at this time: `now`, RFC 3339 (`2027-03-28T09:00:00Z`), or a wall-clock
+    /// time or date in the schedules' zone (`2027-03-28 09:00`, `2027-03-28T09:00`, `2027-03-28`).
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["from", "to", "for_"])]
     at: Option<String>,
-    /// Start of the window to list shifts for (default: now).
+    /// Start of the window to list shifts for (default: now); written as for `--at`.
     #[arg(long, value_name = "TIME")]
     from: Option<String>,
     /// End of the window (default: a week after `--from`; at most a year after it).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", conflicts_with = "for_")]
     to: Option<String>,
+    /// How long the window is, instead of `--to`: `14d`, `2w`, `36h`, `90m`, `1w 3d`.
+    #[arg(long = "for", id = "for_", value_name = "DURATION")]
+    for_: Option<String>,
     /// `text` (local and UTC times), `json` (`[{schedule, user, layer, start, end}]`, UTC) or
     /// `ics` (iCalendar, one event per shift).
     #[arg(long, value_enum, default_value = "text")]
@@ -48,13 +52,82 @@ pub struct Args {
 /// The longest window listed at once.
 const MAX_WINDOW_DAYS: i64 = 366;
 
-fn time(text: &str, now: Timestamp) -> Result<Timestamp, String> {
+/// The zone a time without an offset is read in: the one all the schedules asked about share.
+type Zone<'a> = Result<(&'a str, jiff::tz::TimeZone), String>;
+
+/// A time as a person types it (see `--at`); with the sentence saying how it was read, when it
+/// was read in a zone.
+fn time(
+    text: &str,
+    now: Timestamp,
+    zone: &Zone<'_>,
+) -> Result<(Timestamp, Option<String>), String> {
+    let text = text.trim();
     if text == "now" {
-        return Ok(now);
+        return Ok((now, None));
     }
-    text.parse::<Timestamp>().map_err(|_| {
-        format!("`{text}` is not a time: use RFC 3339, e.g. `2027-03-28T09:00:00Z` or `2027-03-28T10:00:00+01:00`, or `now`")
-    })
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok((at, None));
+    }
+    let civil = text
+        .replacen(' ', "T", 1)
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .or_else(|| {
+            text.parse::<jiff::civil::Date>()
+                .ok()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        })
+        .ok_or_else(|| {
+            format!("`{text}` is not a time: write `now`, `2027-03-28 09:00` (in the schedule's zone), `2027-03-28` (its midnight), or RFC 3339 such as `2027-03-28T09:00:00Z`")
+        })?;
+    let (name, zone) = zone
+        .as_ref()
+        .map_err(|why| format!("`{text}` has no UTC offset, and {why}"))?;
+    let ambiguous = zone.to_ambiguous_timestamp(civil);
+    let shown = |offset: jiff::tz::Offset| {
+        let seconds = offset.seconds();
+        format!(
+            "{}{}{:02}:{:02}",
+            civil.strftime("%Y-%m-%dT%H:%M:%S"),
+            if seconds < 0 { '-' } else { '+' },
+            seconds.abs() / 3600,
+            seconds.abs() % 3600 / 60
+        )
+    };
+    match ambiguous.offset() {
+        jiff::tz::AmbiguousOffset::Unambiguous { offset } => {
+            let at = offset.to_timestamp(civil).map_err(|e| e.to_string())?;
+            Ok((
+                at,
+                Some(format!("`{text}` read as {} ({name})", shown(offset))),
+            ))
+        }
+        jiff::tz::AmbiguousOffset::Gap { before, after } => Err(format!(
+            "`{text}` does not exist in {name}: the clocks skip it (UTC{before} to UTC{after}); write `{}` or `{}` for the readings either side",
+            shown(before),
+            shown(after)
+        )),
+        jiff::tz::AmbiguousOffset::Fold { before, after } => Err(format!(
+            "`{text}` happens twice in {name}, as the clocks go back (UTC{before} to UTC{after}): write `{}` (the first) or `{}` (the second)",
+            shown(before),
+            shown(after)
+        )),
+    }
+}
+
+/// `--for`: a length in weeks, days, hours and minutes (days of 24 hours).
+fn length(text: &str) -> Result<SignedDuration, String> {
+    text.parse::<jiff::Span>()
+        .ok()
+        .and_then(|span| {
+            span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                .ok()
+        })
+        .filter(SignedDuration::is_positive)
+        .ok_or_else(|| {
+            format!("`{text}` is not a length: write `14d`, `2w`, `36h`, `90m` or `1w 3d`")
+        })
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
@@ -63,16 +136,56 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         Err(invalid) => return report_invalid(&invalid, printer),
     };
     let now = Timestamp::now();
+    // Times without an offset are read in the zone of the schedules asked about.
+    let mut zones: Vec<&str> = args
+        .schedules
+        .iter()
+        .filter_map(|k| {
+            model
+                .schedules
+                .get(k.strip_prefix("schedule.").unwrap_or(k))
+        })
+        .chain(
+            args.schedules
+                .is_empty()
+                .then(|| model.schedules.values())
+                .into_iter()
+                .flatten(),
+        )
+        .map(|s| s.time_zone.as_str())
+        .collect();
+    zones.sort_unstable();
+    zones.dedup();
+    let zone: Zone<'_> = match zones.as_slice() {
+        [one] => jiff::tz::db()
+            .get(one)
+            .map(|tz| (*one, tz))
+            .map_err(|e| e.to_string()),
+        [] => Err("there is no schedule to take a zone from".to_owned()),
+        several => Err(format!(
+            "the schedules asked about are in several zones ({}): add an offset (`+01:00`) or `Z`, or name one schedule",
+            several.join(", ")
+        )),
+    };
+    let mut read_as = Vec::new();
+    let mut read = |text: &str| -> Result<Timestamp, String> {
+        let (at, how) = time(text, now, &zone)?;
+        read_as.extend(how);
+        Ok(at)
+    };
     let window = (|| -> Result<(Timestamp, Timestamp, Timestamp), String> {
         let week = SignedDuration::from_hours(24 * 7);
         if let Some(at) = &args.at {
-            let at = time(at, now)?;
+            let at = read(at)?;
             return Ok((at, at, at));
         }
-        let from = args.from.as_deref().map_or(Ok(now), |t| time(t, now))?;
-        let to = match &args.to {
-            Some(t) => time(t, now)?,
-            None => from.saturating_add(week).map_err(|e| e.to_string())?,
+        let from = args.from.as_deref().map_or(Ok(now), &mut read)?;
+        let to = match (&args.to, &args.for_) {
+            (Some(t), _) => read(t)?,
+            (None, Some(span)) => from
+                .saturating_add(length(span)?)
+                .map_err(|e| e.to_string())?,
+            (None, None) => from.saturating_add(week).map_err(|e| e.to_string())?,
         };
         if to <= from {
             return Err("--to must be after --from".to_owned());
@@ -91,6 +204,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
+    for how in read_as {
+        printer.note(format!("note: {how}"));
+    }
     let mut keys: Vec<&str> = Vec::new();
     for wanted in &args.schedules {
         let key = wanted.strip_prefix("schedule.").unwrap_or(wanted);
@@ -173,6 +289,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             current,
             at,
             rule: rule.clone(),
+            users: &model.users,
         });
     }
     let output = match args.format {

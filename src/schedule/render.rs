@@ -19,6 +19,18 @@ pub struct Answer<'a> {
     /// Whose paging rule the shifts follow, when it is not alertform's own (the last layer
     /// wins): said under the schedule's name.
     pub rule: Option<String>,
+    /// The config's users, to name the people beside their keys.
+    pub users: &'a std::collections::BTreeMap<String, crate::model::User>,
+}
+
+impl Answer<'_> {
+    /// `alice (Alice Ng <alice@example.com>)`: the key a config uses, and who that is.
+    fn person(&self, user: &crate::model::Address) -> String {
+        match self.users.get(&user.key) {
+            Some(u) => format!("{} ({} <{}>)", user.key, u.name, u.email),
+            None => user.key.clone(),
+        }
+    }
 }
 
 /// `[{schedule, user, layer, start, end}]` with UTC RFC 3339 times.
@@ -26,6 +38,9 @@ pub struct Answer<'a> {
 pub struct JsonShift<'a> {
     pub schedule: String,
     pub user: String,
+    /// The user's `name` and `email` as the config declares them.
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
     pub layer: &'a str,
     pub start: String,
     pub end: String,
@@ -42,6 +57,8 @@ pub fn json(answers: &[Answer<'_>]) -> String {
             a.shifts.iter().map(move |s| JsonShift {
                 schedule: format!("schedule.{}", a.key),
                 user: s.user.to_string(),
+                name: a.users.get(&s.user.key).map(|u| u.name.as_str()),
+                email: a.users.get(&s.user.key).map(|u| u.email.as_str()),
                 layer: &a.rota.schedule.layers[s.layer].name,
                 start: utc(s.start),
                 end: utc(s.end),
@@ -78,7 +95,7 @@ pub fn text(answers: &[Answer<'_>]) -> String {
                 "  {} → {}  {}  [{}]  ({} → {})",
                 local(shift.start),
                 local(shift.end),
-                shift.user.key,
+                answer.person(&shift.user),
                 schedule.layers[shift.layer].name,
                 utc(shift.start),
                 utc(shift.end),
@@ -90,7 +107,7 @@ pub fn text(answers: &[Answer<'_>]) -> String {
             .map(|shift| {
                 format!(
                     "{} [{}] until {}",
-                    shift.user.key,
+                    answer.person(&shift.user),
                     schedule.layers[shift.layer].name,
                     local(shift.end)
                 )
@@ -133,7 +150,8 @@ pub fn ics(answers: &[Answer<'_>], stamp: Timestamp) -> String {
                 "SUMMARY:{}",
                 escape(&format!(
                     "On call: {} ({} / {layer})",
-                    shift.user.key, schedule.name
+                    answer.person(&shift.user),
+                    schedule.name
                 ))
             ));
             lines.push(format!(

@@ -175,7 +175,7 @@ fn layered_and_restricted_schedules_answer_as_specified() {
         &["sre_primary", "--at", "2027-01-06T12:00:00Z"],
     ));
     assert!(
-        text.contains("on call at Wed 2027-01-06 12:00 GMT: carol [Business-hours cover] until Wed 2027-01-06 17:00 GMT"),
+        text.contains("on call at Wed 2027-01-06 12:00 GMT: carol (Carol <carol@example.com>) [Business-hours cover] until Wed 2027-01-06 17:00 GMT"),
         "{text}"
     );
 }
@@ -229,7 +229,7 @@ fn oncall_errors_are_clear() {
     );
     let bad_time = oncall(&path, &["--at", "tomorrow"]);
     assert_eq!(bad_time.status.code(), Some(1));
-    assert!(stderr(&bad_time).contains("is not a time: use RFC 3339"));
+    assert!(stderr(&bad_time).contains("is not a time: write `now`, `2027-03-28 09:00`"));
     let backwards = oncall(
         &path,
         &[
@@ -420,4 +420,115 @@ fn bad_schedules_fail_plan_located_with_no_request() {
             "{fixture}: a request was made"
         );
     }
+}
+
+/// `oncall` takes times as people type them (a wall-clock time or a date in the schedule's zone,
+/// said on stderr; `now`; RFC 3339), windows as lengths (`--for 2d`), refuses a time the clocks
+/// skip or repeat with both readings, and names people beside their keys.
+#[test]
+fn oncall_reads_typed_times_and_names_people() {
+    let example = "examples/quickstart-pagerduty";
+    let run = |args: &[&str]| {
+        let mut all = vec!["oncall", example];
+        all.extend_from_slice(args);
+        crate::support::alertform(&all)
+    };
+    for typed in ["2027-03-28 09:00", "2027-03-28T09:00"] {
+        let output = run(&["--at", typed, "--format", "json"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            crate::support::stderr(&output)
+        );
+        assert!(
+            crate::support::stderr(&output).contains(&format!(
+                "`{typed}` read as 2027-03-28T09:00:00+01:00 (Europe/London)"
+            )),
+            "{}",
+            crate::support::stderr(&output)
+        );
+        let shifts: Vec<serde_json::Value> =
+            serde_json::from_str(&crate::support::stdout(&output)).unwrap();
+        assert_eq!(shifts.len(), 1);
+        assert_eq!(shifts[0]["user"], "user.alice");
+        assert_eq!(shifts[0]["name"], "Alice Ng");
+        assert_eq!(shifts[0]["email"], "alice@example.com");
+    }
+    let text = run(&["--at", "2027-03-28"]);
+    let said = crate::support::stdout(&text);
+    assert!(
+        said.contains("on call at Sun 2027-03-28 00:00 GMT: alice (Alice Ng <alice@example.com>)"),
+        "{said}"
+    );
+    let windowed = run(&["--from", "2027-03-01", "--for", "2d", "--format", "json"]);
+    let explicit = run(&[
+        "--from",
+        "2027-03-01T00:00:00Z",
+        "--to",
+        "2027-03-03T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        windowed.status.success(),
+        "{}",
+        crate::support::stderr(&windowed)
+    );
+    assert_eq!(
+        crate::support::stdout(&windowed),
+        crate::support::stdout(&explicit)
+    );
+    for (typed, said) in [
+        (
+            "2027-03-28 01:30",
+            "does not exist in Europe/London: the clocks skip it (UTC+00 to UTC+01); write `2027-03-28T01:30:00+00:00` or `2027-03-28T01:30:00+01:00`",
+        ),
+        (
+            "2027-10-31 01:30",
+            "happens twice in Europe/London, as the clocks go back (UTC+01 to UTC+00): write `2027-10-31T01:30:00+01:00` (the first) or `2027-10-31T01:30:00+00:00` (the second)",
+        ),
+        ("next tuesday", "is not a time"),
+    ] {
+        let output = run(&["--at", typed]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            crate::support::stderr(&output).contains(said),
+            "{}",
+            crate::support::stderr(&output)
+        );
+    }
+    let output = run(&["--from", "now", "--for", "14x"]);
+    assert!(crate::support::stderr(&output).contains("`14x` is not a length"));
+
+    // Schedules in two zones: a time without an offset is ambiguous, and said so.
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(crate::support::root().join(example).join("people.toml"))
+        .unwrap()
+        .replace("#:schema ../../schema/alertform.schema.json", "");
+    let second = "\n[schedule.tokyo]\nname = \"Tokyo\"\ntime_zone = \"Asia/Tokyo\"\n\n[[schedule.tokyo.layer]]\nname = \"L\"\nstart = \"2027-01-04T09:00:00\"\nrotation = \"1w\"\nmembers = [\"user.bob\"]\n";
+    std::fs::write(dir.path().join("people.toml"), config + second).unwrap();
+    let output = crate::support::alertform(&[
+        "oncall",
+        dir.path().to_str().unwrap(),
+        "--at",
+        "2027-03-28 09:00",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&output).contains("several zones (Asia/Tokyo, Europe/London)"),
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let one = crate::support::alertform(&[
+        "oncall",
+        dir.path().to_str().unwrap(),
+        "tokyo",
+        "--at",
+        "2027-03-28 09:00",
+    ]);
+    assert!(
+        crate::support::stderr(&one).contains("(Asia/Tokyo)"),
+        "{}",
+        crate::support::stderr(&one)
+    );
 }
