@@ -16,8 +16,22 @@ pub struct CompletionsArgs {
 #[derive(Debug, clap::Args)]
 pub struct ManArgs {}
 
+/// The command line without its hidden subcommands (`dev`): clap_complete lists every
+/// subcommand, hidden or not, so they are left out of the command it is given.
+fn visible() -> clap::Command {
+    let full = super::Cli::command();
+    let mut command = clap::Command::new("alertform")
+        .bin_name("alertform")
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+    if let Some(about) = full.get_about() {
+        command = command.about(about.clone());
+    }
+    command
+}
+
 pub fn completions(args: &CompletionsArgs, printer: &Printer) -> ExitStatus {
-    let mut command = super::Cli::command();
+    let mut command = visible();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "alertform", &mut out);
     printer.out(String::from_utf8_lossy(&out).trim_end());

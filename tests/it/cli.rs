@@ -16,6 +16,11 @@ fn completions_and_man_page_cover_every_command_and_no_secret() {
             assert!(text.contains(command), "{shell} completes no `{command}`");
         }
         assert!(!text.contains("af_secret_token_in_env"));
+        // Hidden stays hidden: `dev` and its `generate` are nowhere in the script.
+        assert!(
+            !text.replace("/dev/null", "").contains("dev") && !text.contains("generate"),
+            "{shell} completes the hidden `dev`"
+        );
     }
     let man = alertform(&["man"]);
     assert!(man.status.success());
