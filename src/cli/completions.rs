@@ -16,7 +16,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, clap::Args)]
 pub struct ManArgs {}
 
-/// The command line without its hidden subcommands (`dev`): clap_complete lists every
+/// The command line without its hidden subcommands (`dev`): `clap_complete` lists every
 /// subcommand, hidden or not, so they are left out of the command it is given.
 fn visible() -> clap::Command {
     let full = super::Cli::command();
