@@ -234,3 +234,44 @@ fn usage_errors_and_empty_settings_exit_64_at_once_and_fail_the_ci_job() {
     let code = std::fs::read_to_string(dir.path().join("plan.exitcode")).unwrap();
     assert_eq!(code.trim(), "64");
 }
+
+/// `fmt` takes several paths, and with `--recursive` every directory of config files below a
+/// directory given (hidden ones and `target` left out), like `terraform fmt -recursive`.
+#[test]
+fn fmt_takes_several_paths_and_recurses() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = "[user.a]\nname=\"A\"\nemail   =   \"a@example.com\"\n";
+    for sub in ["one", "two", "nested/three", ".hidden", "target"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        std::fs::write(dir.path().join(sub).join("people.toml"), messy).unwrap();
+    }
+    let path = |sub: &str| dir.path().join(sub).to_str().unwrap().to_owned();
+    let checked = alertform(&["fmt", "--check", &path("one"), &path("two")]);
+    assert_eq!(checked.status.code(), Some(1));
+    assert_eq!(stdout(&checked).lines().count(), 2, "{}", stdout(&checked));
+    assert!(
+        stderr(&checked).contains("2 files are not formatted"),
+        "{}",
+        stderr(&checked)
+    );
+    let all = alertform(&["fmt", "--recursive", dir.path().to_str().unwrap()]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    let out = stdout(&all);
+    let written: Vec<&str> = out.lines().map(str::trim).collect();
+    assert_eq!(written.len(), 3, "one, two, nested/three: {written:?}");
+    for sub in ["one", "two", "nested/three"] {
+        let text = std::fs::read_to_string(dir.path().join(sub).join("people.toml")).unwrap();
+        assert!(text.contains("email = \"a@example.com\""), "{sub}: {text}");
+    }
+    for sub in [".hidden", "target"] {
+        let text = std::fs::read_to_string(dir.path().join(sub).join("people.toml")).unwrap();
+        assert_eq!(text, messy, "{sub} is left alone");
+    }
+    let again = alertform(&[
+        "fmt",
+        "--check",
+        "--recursive",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(again.status.success());
+}
