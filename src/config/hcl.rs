@@ -20,6 +20,28 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<Ta
         Ok(body) => body,
         Err(err) => {
             let offset = err.location().offset();
+            // A block left open is found by the parser only where the file ends; say where it
+            // opened, as a compiler would, with the end of the file beside it.
+            if let Some(open) = unclosed_brace(text)
+                && err.message().contains('}')
+            {
+                let line_start = text[..open].rfind('\n').map_or(0, |i| i + 1);
+                let opener = text[line_start..open].trim();
+                let end = text.trim_end().len();
+                problems.push(
+                    Problem::at(
+                        format!(
+                            "invalid HCL: `{opener} {{` is never closed"
+                        ),
+                        file,
+                        open..open + 1,
+                        "this `{` has no `}`",
+                    )
+                    .label(file, end.saturating_sub(1)..end, "the file ends here")
+                    .help("add the missing `}` where the block ends"),
+                );
+                return None;
+            }
             problems.push(Problem::at(
                 format!("invalid HCL: {}", err.message()),
                 file,
@@ -31,6 +53,69 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<Ta
     };
     let mut lowering = Lowering { file, problems };
     Some(lowering.top_level(&body))
+}
+
+/// The byte offset of the first `{` that is never closed, reading braces outside strings,
+/// comments and heredocs; `None` when every `{` is closed.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                // A heredoc: `<<EOT` or `<<-EOT` up to a line that is the marker alone.
+                let rest = &text[i + 2..];
+                let rest = rest.strip_prefix('-').unwrap_or(rest);
+                let marker: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !marker.is_empty() {
+                    let body_start = text[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
+                    let mut at = body_start;
+                    loop {
+                        let end = text[at..].find('\n').map_or(bytes.len(), |n| at + n);
+                        if text[at..end].trim() == marker || end >= bytes.len() {
+                            i = end;
+                            break;
+                        }
+                        at = end + 1;
+                    }
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.first().copied()
 }
 
 struct Lowering<'p> {
