@@ -1,6 +1,7 @@
 //! `alertform apply [PATH | PLAN.json]`
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -305,6 +306,53 @@ impl Run<'_> {
         }
     }
 
+    /// The `show --reveal` command for `address` that works where apply ran: the config's path
+    /// unless it is the working directory, and the endpoint and provider when they were given
+    /// as flags (from the environment they are there for `show` too). A token given as a flag
+    /// is never printed: the hint then says to give it the same way.
+    fn show_command(&self, address: &str) -> String {
+        let quoted = |text: &str| {
+            if text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-:@".contains(c))
+            {
+                text.to_owned()
+            } else {
+                format!("'{}'", text.replace('\'', "'\\''"))
+            }
+        };
+        let mut command = format!("alertform show {address}");
+        let config = self
+            .saved
+            .map_or_else(|| self.args.path.clone(), |s| PathBuf::from(&s.config));
+        if config != Path::new(".") {
+            let _ = write!(
+                command,
+                " --config {}",
+                quoted(&config.display().to_string())
+            );
+        }
+        let from_env = |name: &str, value: &str| std::env::var(name).is_ok_and(|v| v == value);
+        let target = &self.connection.target;
+        if !target.embedded && !from_env("ALERTFORM_ENDPOINT", &target.endpoint) {
+            let _ = write!(command, " --endpoint {}", quoted(&target.endpoint));
+        }
+        if let Some(provider) = self.args.service.provider
+            && !from_env("ALERTFORM_PROVIDER", provider.as_str())
+        {
+            let _ = write!(command, " --provider {provider}");
+        }
+        command.push_str(" --reveal");
+        let mut said = format!("`{command}`");
+        if self.args.service.token.is_some()
+            && !target.embedded
+            && std::env::var_os("ALERTFORM_TOKEN").is_none()
+        {
+            said.push_str(" with the same --token");
+        }
+        said
+    }
+
     /// Where to point source systems for new integrations. Keys are not printed unasked.
     fn point_sources(&self, plan: &Plan, outcomes: &[Outcome]) {
         let mut lines = Vec::new();
@@ -331,10 +379,15 @@ impl Run<'_> {
                 }
             }
             match object["channel"].as_str() {
-                Some("email") => lines.push(format!("  {}: send alerts to {}", change.address, object["mailbox"].as_str().unwrap_or("?"))),
+                Some("email") => lines.push(format!(
+                    "  {}: send alerts to {}",
+                    change.address,
+                    object["mailbox"].as_str().unwrap_or("?")
+                )),
                 Some("api" | "heartbeat") => lines.push(format!(
-                    "  {}: the endpoint URL holds a secret key; see it with `alertform show {} --reveal`",
-                    change.address, change.address
+                    "  {}: the endpoint URL holds a secret key; see it with {}",
+                    change.address,
+                    self.show_command(&change.address)
                 )),
                 _ => {}
             }

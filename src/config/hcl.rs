@@ -30,9 +30,7 @@ pub fn parse(file: FileId, text: &str, problems: &mut Vec<Problem>) -> Option<Ta
                 let end = text.trim_end().len();
                 problems.push(
                     Problem::at(
-                        format!(
-                            "invalid HCL: `{opener} {{` is never closed"
-                        ),
+                        format!("invalid HCL: `{opener} {{` is never closed"),
                         file,
                         open..open + 1,
                         "this `{` has no `}`",

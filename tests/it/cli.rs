@@ -275,3 +275,56 @@ fn fmt_takes_several_paths_and_recurses() {
     ]);
     assert!(again.status.success());
 }
+
+/// The `show --reveal` hint apply prints after making an integration is a command that works
+/// where it was printed: run from the directory apply ran in, with the config elsewhere, against
+/// the embedded service and against an endpoint given as a flag.
+#[test]
+fn the_show_hint_apply_prints_works_where_it_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alerting");
+    std::fs::create_dir(&config).unwrap();
+    for file in ["people.toml", "routing.toml"] {
+        std::fs::copy(
+            crate::support::root()
+                .join("examples/quickstart")
+                .join(file),
+            config.join(file),
+        )
+        .unwrap();
+    }
+    let server = crate::support::TestServer::start(&[]);
+    for extra in [&[][..], &["--endpoint", server.url.as_str()][..]] {
+        let mut apply = std::process::Command::new(env!("CARGO_BIN_EXE_alertform"));
+        apply
+            .args(["apply", "alerting", "--auto-approve"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("ALERTFORM_TOKEN", &server.token)
+            .env_remove("ALERTFORM_ENDPOINT");
+        let output = apply.output().unwrap();
+        assert!(output.status.success(), "{extra:?}: {}", stderr(&output));
+        let said = stdout(&output);
+        let line = said
+            .lines()
+            .find(|l| l.contains("integration.grafana_prod: the endpoint URL holds a secret key"))
+            .unwrap_or_else(|| panic!("{extra:?}: no hint in {said}"));
+        let command = line.split('`').nth(1).unwrap();
+        let words: Vec<&str> = command.split_whitespace().collect();
+        assert_eq!(words[0], "alertform", "{command}");
+        assert!(command.contains("--config alerting"), "{command}");
+        let shown = std::process::Command::new(env!("CARGO_BIN_EXE_alertform"))
+            .args(&words[1..])
+            .current_dir(dir.path())
+            .env("ALERTFORM_TOKEN", &server.token)
+            .env_remove("ALERTFORM_ENDPOINT")
+            .output()
+            .unwrap();
+        assert!(shown.status.success(), "`{command}`: {}", stderr(&shown));
+        assert!(
+            stdout(&shown).contains("integration_key"),
+            "`{command}`: {}",
+            stdout(&shown)
+        );
+    }
+}
