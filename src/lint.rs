@@ -88,6 +88,16 @@ pub const CHECKS: &[Check] = &[
         severity: Severity::Warning,
         summary: "an outbound target no escalation step notifies (in a config with escalation policies)",
     },
+    Check {
+        code: "L011",
+        severity: Severity::Error,
+        summary: "an observer takes turns in a schedule layer: nobody who can act is on call then",
+    },
+    Check {
+        code: "L012",
+        severity: Severity::Warning,
+        summary: "a layer hidden behind later layers at every instant of its cycle: it never pages",
+    },
 ];
 
 pub fn check(code: &str) -> Option<&'static Check> {
@@ -385,10 +395,55 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
                 "name it in a step (`notify = [\"schedule.KEY\"]`), or remove it".into(),
             );
         }
+        for (index, layer) in schedule.layers.iter().enumerate() {
+            let observers: Vec<&str> = layer
+                .members
+                .iter()
+                .filter(|m| {
+                    model
+                        .users
+                        .get(&m.key)
+                        .is_some_and(|u| u.role == Role::Observer)
+                })
+                .map(|m| m.key.as_str())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !observers.is_empty() {
+                push(
+                    "L011",
+                    address.clone(),
+                    &format!("layer[{index}].members"),
+                    format!(
+                        "layer `{}` of `{address}` gives turns to {}, who cannot be paged (observer{}): nobody who can act is on call then",
+                        layer.name,
+                        observers.iter().map(|o| format!("`user.{o}`")).collect::<Vec<_>>().join(", "),
+                        if observers.len() == 1 { "" } else { "s" },
+                    ),
+                    "make them a responder, or take them out of the rotation".into(),
+                );
+            }
+        }
         let Some(rota) = Rota::new(schedule) else {
             continue;
         };
         let (from, to) = rota.cycle(SignedDuration::from_hours(24 * MAX_CYCLE_DAYS));
+        let shown: BTreeSet<usize> = rota.shifts(from, to).iter().map(|s| s.layer).collect();
+        for (index, layer) in schedule.layers.iter().enumerate() {
+            if schedule.layers.len() > 1 && !shown.contains(&index) {
+                push(
+                    "L012",
+                    address.clone(),
+                    &format!("layer[{index}]"),
+                    format!(
+                        "layer `{}` of `{address}` never pages: later layers have someone on call at every instant of its {}-day cycle",
+                        layer.name,
+                        to.duration_since(from).as_hours() / 24
+                    ),
+                    "remove the layer, move it after the ones that cover it, or restrict those to the hours they should cover".into(),
+                );
+            }
+        }
         if let Some((start, end)) = rota.first_gap(from, to) {
             let days = to.duration_since(from).as_hours() / 24;
             push(
