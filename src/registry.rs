@@ -43,6 +43,103 @@ pub fn emulation(name: ProviderName) -> &'static Dialect {
     entry(name).emulation
 }
 
+/// The provider feature matrix, generated from what each vendor declares, so the README and
+/// `docs/providers/README.md` cannot drift from the code (`alertform dev feature-matrix` prints
+/// it; a test checks both copies are fresh).
+pub fn feature_matrix() -> String {
+    use crate::model::Kind;
+    use crate::provider::capabilities::Access;
+    use std::fmt::Write as _;
+    let mut out = String::from("| | ");
+    let names: Vec<String> = VENDORS
+        .iter()
+        .map(|v| format!("`{}`", v.client.name.as_str()))
+        .collect();
+    out.push_str(&names.join(" | "));
+    out.push_str(" |\n| --- |");
+    out.push_str(&" --- |".repeat(VENDORS.len()));
+    out.push('\n');
+    for kind in Kind::ALL {
+        let cells: Vec<String> = VENDORS
+            .iter()
+            .map(|v| match v.client.capabilities.kind(*kind) {
+                None => "—".to_owned(),
+                Some(support) => {
+                    let mut cell = match support.access {
+                        Access::Managed => "managed".to_owned(),
+                        Access::ReadOnly { .. } => "matched, read-only".to_owned(),
+                    };
+                    if !support.unsupported.is_empty() {
+                        // `templates.title`, `templates.message` → `templates.{title, message}`.
+                        let mut fields: Vec<(String, Vec<&str>)> = Vec::new();
+                        for field in support.unsupported {
+                            let (parent, leaf) =
+                                field.field.split_once('.').unwrap_or((field.field, ""));
+                            match fields.iter_mut().find(|(p, _)| p == parent) {
+                                Some((_, leaves)) => leaves.push(leaf),
+                                None => fields.push((parent.to_owned(), vec![leaf])),
+                            }
+                        }
+                        let fields: Vec<String> = fields
+                            .into_iter()
+                            .map(|(parent, leaves)| match leaves.as_slice() {
+                                [""] => format!("`{parent}`"),
+                                [leaf] => format!("`{parent}.{leaf}`"),
+                                _ => format!("`{parent}.{{{}}}`", leaves.join(", ")),
+                            })
+                            .collect();
+                        let _ = write!(cell, "; not {}", fields.join(", "));
+                    }
+                    cell
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| {} | {} |", kind.plural(), cells.join(" | "));
+    }
+    // A row about `kind`: "—" for a vendor that does not hold it.
+    let row = |label: &str, kind: Kind, cell: &dyn Fn(&Descriptor) -> String| {
+        let cells: Vec<String> = VENDORS
+            .iter()
+            .map(|v| {
+                if v.client.capabilities.kind(kind).is_some() {
+                    cell(v.client)
+                } else {
+                    "—".to_owned()
+                }
+            })
+            .collect();
+        format!("| {label} | {} |\n", cells.join(" | "))
+    };
+    out.push_str(&row("layers restricted to windows", Kind::Schedule, &|d| {
+        if d.capabilities.no_layer_windows.is_some() {
+            "no (a located error)".to_owned()
+        } else {
+            "yes".to_owned()
+        }
+    }));
+    out.push_str(&row("where layers overlap", Kind::Schedule, &|d| {
+        match d.capabilities.overlap {
+            crate::model::Overlap::LastLayerWins => "the last layer pages".to_owned(),
+            crate::model::Overlap::EveryLayerPages => "every layer pages".to_owned(),
+        }
+    }));
+    out.push_str(&row("who is paged", Kind::Schedule, &|d| {
+        if d.pages.is_some() {
+            "its engine's timeline, which differs in places (`oncall --provider`)".to_owned()
+        } else {
+            "alertform's timeline".to_owned()
+        }
+    }));
+    out.push_str(&row("steps page a group", Kind::EscalationPolicy, &|d| {
+        if d.capabilities.steps_page_groups {
+            "yes".to_owned()
+        } else {
+            "its users (`expand_groups`)".to_owned()
+        }
+    }));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,9 @@ pub enum DevCommand {
     /// Compute every schedule's shifts over a window, and say how many and how long it took
     /// (the rotation maths alone: no output of the shifts).
     Shifts(ShiftsArgs),
+    /// Print the provider feature matrix of the README and docs/providers/README.md, from the
+    /// vendors' declared capabilities.
+    FeatureMatrix,
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +69,10 @@ pub struct GenerateArgs {
 
 pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
     match command {
+        DevCommand::FeatureMatrix => {
+            printer.out(crate::registry::feature_matrix().trim_end());
+            ExitStatus::Success
+        }
         DevCommand::Shifts(args) => shifts(args, printer),
         DevCommand::Baseline(args) => super::service::with_service(
             &args.service,

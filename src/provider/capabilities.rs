@@ -94,6 +94,9 @@ pub struct Capabilities {
     pub references_by_name: bool,
     /// Who the vendor pages where layers overlap (`oncall --provider` shows it).
     pub overlap: crate::model::Overlap,
+    /// Why the vendor cannot restrict a schedule layer to windows, and what to do instead;
+    /// `None` when it can. A layer's `restrict` is then a located error.
+    pub no_layer_windows: Option<(&'static str, &'static str)>,
 }
 
 impl Capabilities {
@@ -109,6 +112,7 @@ impl Capabilities {
         outbound_named_by_settings: false,
         references_by_name: false,
         overlap: crate::model::Overlap::LastLayerWins,
+        no_layer_windows: None,
     };
 
     /// The planner's options this provider's capabilities call for, limited to `targets`.
@@ -207,6 +211,20 @@ pub fn check(
                     message: field.why.to_owned(),
                     hint: field.hint.to_owned(),
                 });
+            }
+        }
+    }
+    if let Some((why, hint)) = capabilities.no_layer_windows {
+        for (key, schedule) in &model.schedules {
+            for (index, layer) in schedule.layers.iter().enumerate() {
+                if !layer.restrict.is_empty() {
+                    found.push(Unsupported {
+                        address: Address::new(Kind::Schedule, key),
+                        field: format!("layer[{index}].restrict"),
+                        message: why.to_owned(),
+                        hint: hint.to_owned(),
+                    });
+                }
             }
         }
     }

@@ -215,3 +215,23 @@ fn the_bundled_client_against_a_vendors_api_says_which_provider_values_exist() {
         );
     }
 }
+
+/// The provider feature matrix in the README and docs/providers/README.md is the one the
+/// vendors' declared capabilities generate (`alertform dev feature-matrix`), so it cannot drift.
+#[test]
+fn the_feature_matrix_in_the_docs_is_fresh() {
+    let matrix = alertform::registry::feature_matrix();
+    for doc in ["README.md", "docs/providers/README.md"] {
+        let text = std::fs::read_to_string(root().join(doc)).unwrap();
+        let start = text
+            .find("<!-- feature-matrix:")
+            .and_then(|at| text[at..].find('\n').map(|n| at + n + 1))
+            .unwrap_or_else(|| panic!("{doc} has no feature matrix"));
+        let end = text.find("<!-- /feature-matrix -->").unwrap();
+        assert_eq!(
+            text[start..end].trim_end(),
+            matrix.trim_end(),
+            "{doc}'s feature matrix is stale: paste `alertform dev feature-matrix` over it"
+        );
+    }
+}

@@ -41,6 +41,10 @@ pub const CAPABILITIES: Capabilities = Capabilities {
             }]),
     ],
     check_values,
+    no_layer_windows: Some((
+        "an OnCall rolling shift rotates at each of its occurrences, so a layer restricted to windows cannot keep alertform's turn-by-calendar rotation",
+        "leave `restrict` out for OnCall (the layer covers all hours), or put the windowed cover in OnCall's UI and ignore that schedule here (`settings.ignore`)",
+    )),
     ..Capabilities::DEFAULT
 };
 
@@ -97,19 +101,6 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
         }
     }
 
-    for (key, schedule) in &model.schedules {
-        for (index, layer) in schedule.layers.iter().enumerate() {
-            if !layer.restrict.is_empty() {
-                push(
-                    Kind::Schedule,
-                    key,
-                    format!("layer[{index}].restrict"),
-                    "an OnCall rolling shift rotates at each of its occurrences, so a layer restricted to windows cannot keep alertform's turn-by-calendar rotation".into(),
-                    "leave `restrict` out for OnCall (the layer covers all hours), or put the windowed cover in OnCall's UI and ignore that schedule here (`settings.ignore`)".into(),
-                );
-            }
-        }
-    }
     for (key, integration) in &model.integrations {
         let channel = integration.channel.channel().as_str();
         match &integration.channel {
