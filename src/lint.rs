@@ -417,7 +417,11 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
                     format!(
                         "layer `{}` of `{address}` gives turns to {}, who cannot be paged (observer{}): nobody who can act is on call then",
                         layer.name,
-                        observers.iter().map(|o| format!("`user.{o}`")).collect::<Vec<_>>().join(", "),
+                        observers
+                            .iter()
+                            .map(|o| format!("`user.{o}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         if observers.len() == 1 { "" } else { "s" },
                     ),
                     "make them a responder, or take them out of the rotation".into(),

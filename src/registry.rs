@@ -117,12 +117,14 @@ pub fn feature_matrix() -> String {
             "yes".to_owned()
         }
     }));
-    out.push_str(&row("where layers overlap", Kind::Schedule, &|d| {
-        match d.capabilities.overlap {
+    out.push_str(&row(
+        "where layers overlap",
+        Kind::Schedule,
+        &|d| match d.capabilities.overlap {
             crate::model::Overlap::LastLayerWins => "the last layer pages".to_owned(),
             crate::model::Overlap::EveryLayerPages => "every layer pages".to_owned(),
-        }
-    }));
+        },
+    ));
     out.push_str(&row("who is paged", Kind::Schedule, &|d| {
         if d.pages.is_some() {
             "its engine's timeline, which differs in places (`oncall --provider`)".to_owned()

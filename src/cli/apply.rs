@@ -166,6 +166,7 @@ impl Run<'_> {
                 &self.connection.header(),
                 Style {
                     color: printer.color(),
+                    diff: false,
                 },
             )
             .trim_end(),

@@ -115,6 +115,7 @@ async fn plan_with(
             &connection.header(),
             Style {
                 color: printer.color(),
+                diff: false,
             },
         ),
         PlanFormat::Json => render::json(&plan, connection.target.clone()),

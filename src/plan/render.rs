@@ -103,6 +103,98 @@ pub fn summary_line(summary: Summary) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
+    /// Changed leaves as a `-` line and a `+` line (Markdown's `diff` blocks colour them).
+    pub diff: bool,
+}
+
+/// One changed leaf of a nested value: its path below the field
+/// (`["Weekly"].members[1]`), and the value before and after (`None`: not there).
+type Leaf<'a> = (String, Option<&'a Value>, Option<&'a Value>);
+
+/// The name a list item is matched by, when every item of both lists has one.
+fn names(items: &[Value]) -> Option<Vec<&str>> {
+    items.iter().map(|i| i.get("name")?.as_str()).collect()
+}
+
+/// Every changed leaf between `old` and `new`, depth first: objects key by key, lists of named
+/// objects (layers) matched by name, other lists position by position; unchanged parts left out.
+fn leaves<'a>(path: &str, old: Option<&'a Value>, new: Option<&'a Value>, out: &mut Vec<Leaf<'a>>) {
+    if old == new {
+        return;
+    }
+    match (old, new) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let (x, y) = (
+                    a.get(key).filter(|v| !v.is_null()),
+                    b.get(key).filter(|v| !v.is_null()),
+                );
+                leaves(&format!("{path}.{key}"), x, y, out);
+            }
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) => {
+            if let (Some(na), Some(nb)) = (names(a), names(b)) {
+                for (item, name) in b.iter().zip(&nb) {
+                    let before = na.iter().position(|n| n == name).map(|i| &a[i]);
+                    leaves(
+                        &format!("{path}[{}]", Value::from(*name)),
+                        before,
+                        Some(item),
+                        out,
+                    );
+                }
+                for (item, name) in a.iter().zip(&na) {
+                    if !nb.contains(name) {
+                        leaves(
+                            &format!("{path}[{}]", Value::from(*name)),
+                            Some(item),
+                            None,
+                            out,
+                        );
+                    }
+                }
+                let kept: Vec<&&str> = na.iter().filter(|n| nb.contains(n)).collect();
+                let kept_new: Vec<&&str> = nb.iter().filter(|n| na.contains(n)).collect();
+                if kept != kept_new {
+                    out.push((format!("{path} order"), old, new));
+                }
+            } else if is_set(a) && is_set(b) && !(path.contains('[') && path.ends_with(".members"))
+            {
+                // A set (group members, recipients: kept sorted): what left it and what joined.
+                for item in a.iter().filter(|i| !b.contains(i)) {
+                    out.push((path.to_owned(), Some(item), None));
+                }
+                for item in b.iter().filter(|i| !a.contains(i)) {
+                    out.push((path.to_owned(), None, Some(item)));
+                }
+            } else {
+                for i in 0..a.len().max(b.len()) {
+                    leaves(&format!("{path}[{i}]"), a.get(i), b.get(i), out);
+                }
+            }
+        }
+        _ => out.push((path.to_owned(), old, new)),
+    }
+}
+
+/// Whether a list reads as a set: strings in strictly increasing order, as the planner writes
+/// sets (a layer's `members`, in turn order, are compared position by position instead).
+fn is_set(items: &[Value]) -> bool {
+    let texts: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+    texts.is_some_and(|t| t.windows(2).all(|w| w[0] < w[1]))
+}
+
+/// A value on one line; for a list whose order changed, its item names.
+fn leaf_text(path: &str, value: Option<&Value>) -> String {
+    match value {
+        None => "(none)".to_owned(),
+        Some(Value::Array(items)) if path.ends_with(" order") => names(items).map_or_else(
+            || value_text(&Value::Array(items.clone())),
+            |n| format!("[{}]", n.join(", ")),
+        ),
+        Some(v) => value_text(v),
+    }
 }
 
 impl Style {
@@ -203,6 +295,40 @@ fn change_body(change: &Change, style: Style) -> Vec<String> {
                             _ => line.to_owned(),
                         };
                         lines.push(format!("  {painted}"));
+                    }
+                } else if let (Some(o @ (Value::Array(_) | Value::Object(_))), Some(n)) = (old, new)
+                    && n.is_array() == o.is_array()
+                {
+                    // A nested value: one line per changed leaf, with its path.
+                    let mut changed = Vec::new();
+                    leaves("", Some(o), Some(n), &mut changed);
+                    for (path, was, is) in changed {
+                        let full = path.strip_prefix('.').unwrap_or(&path);
+                        let (shown, order) = full
+                            .strip_suffix(" order")
+                            .map_or((full, ""), |p| (p, " (order)"));
+                        let dot = if shown.starts_with('[') || shown.is_empty() {
+                            ""
+                        } else {
+                            "."
+                        };
+                        let at = format!("{key}{dot}{shown}{order}");
+                        let path = full;
+                        let (gone, came) = (was.is_none(), is.is_none());
+                        let (was, is) = (leaf_text(path, was), leaf_text(path, is));
+                        match (style.diff, gone, came) {
+                            (true, _, _) => {
+                                if !gone {
+                                    lines.push(format!("-{at}: {was}"));
+                                }
+                                if !came {
+                                    lines.push(format!("+{at}: {is}"));
+                                }
+                            }
+                            (false, true, _) => lines.push(format!("{at}: added {is}")),
+                            (false, _, true) => lines.push(format!("{at}: removed {was}")),
+                            (false, false, false) => lines.push(format!("{at}: {was} → {is}")),
+                        }
                     }
                 } else {
                     let forces = change.action == Action::Replace
@@ -321,8 +447,23 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
         let mut body = String::new();
         for change in &changes {
             let _ = writeln!(body, "{} {}", change.action.symbol(), change.address);
-            for line in change_body(change, Style { color: false }) {
-                let _ = writeln!(body, "    {line}");
+            for line in change_body(
+                change,
+                Style {
+                    color: false,
+                    diff: true,
+                },
+            ) {
+                // A leaf's old and new lines keep their sign in the first column, where a
+                // `diff` block colours them.
+                match line.chars().next() {
+                    Some(sign @ ('-' | '+')) => {
+                        let _ = writeln!(body, "{sign}   {}", &line[1..]);
+                    }
+                    _ => {
+                        let _ = writeln!(body, "    {line}");
+                    }
+                }
             }
         }
         sections.push((

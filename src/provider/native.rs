@@ -116,14 +116,20 @@ impl NativeProvider {
     ) -> Result<Page<T>, ProviderError> {
         let path = format!("/api/v1/{name}?page={page}&per_page={PAGE_SIZE}");
         let answer = self.http.get_as(&path).await;
-        if let Err(HttpError::Status { status, .. }) = &answer
-            && matches!(status.as_u16(), 401 | 403 | 404)
+        let answered = match &answer {
+            Err(HttpError::Status { status, .. }) if matches!(status.as_u16(), 401 | 403 | 404) => {
+                Some(status.to_string())
+            }
+            Err(HttpError::Decode { .. }) => Some("an answer of another shape".to_owned()),
+            _ => None,
+        };
+        if let Some(answered) = answered
             && !self.is_bundled().await
         {
             return Err(ProviderError::NotTheBundledService {
                 endpoint: self.http.base().to_owned(),
                 path: format!("/api/v1/{name}"),
-                status: status.as_u16(),
+                answered,
             });
         }
         answer.map_err(|e| match e {

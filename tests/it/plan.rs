@@ -432,3 +432,61 @@ fn regex_literal(text: &str) -> String {
         })
         .collect()
 }
+
+/// A change inside a nested value renders one line per changed leaf with its path, in text and
+/// in Markdown's `diff` block: a layer's member (by turn position), start and window, a layer
+/// added and one moved, a step's wait, a step's targets (a set) and a step added; unchanged
+/// parts are left out.
+#[test]
+fn nested_changes_render_one_line_per_changed_leaf() {
+    let vendor = crate::support::PAGERDUTY;
+    let server = vendor.server(&[]);
+    let (_dir, config) = crate::support::copy_example("examples/quickstart-pagerduty");
+    let path = config.to_str().unwrap();
+    assert!(vendor.run(&server, "apply", path, &[]).status.success());
+    let people = config.join("people.toml");
+    let routing = config.join("routing.toml");
+    crate::support::edit(&people, "role = \"observer\"", "role = \"responder\"");
+    crate::support::edit(
+        &routing,
+        "  { delay_minutes = 15, notify = [\"group.sre\"] },\n",
+        "  { delay_minutes = 20, notify = [\"group.sre\", \"user.carol\"] },\n  { delay_minutes = 30, notify = [\"user.alice\"] },\n",
+    );
+    let text = std::fs::read_to_string(&people).unwrap();
+    let text = text
+        .replace(
+            "[[schedule.sre_rotation.layer]]\nname = \"Weekly\"\nstart = \"2026-11-30T09:00:00\"\nrotation = \"1w\"\nmembers = [\"user.alice\", \"user.bob\"]\n",
+            "[[schedule.sre_rotation.layer]]\nname = \"Nights\"\nstart = \"2026-11-30T20:00:00\"\nrotation = \"1d\"\nmembers = [\"user.carol\"]\nrestrict = [{ from = \"20:00\", to = \"08:00\" }]\n",
+        )
+        .replace("members = [\"user.bob\", \"user.alice\"]", "members = [\"user.bob\", \"user.carol\"]")
+        .replace("from = \"09:00\", to = \"17:00\"", "from = \"09:00\", to = \"18:00\"")
+        + "\n[[schedule.sre_rotation.layer]]\nname = \"Weekly\"\nstart = \"2026-11-30T10:00:00\"\nrotation = \"1w\"\nmembers = [\"user.alice\", \"user.bob\"]\n";
+    assert!(text.contains("Nights") && text.contains("18:00"), "{text}");
+    std::fs::write(&people, text).unwrap();
+    let planned = vendor.run(&server, "plan", path, &[]);
+    assert!(planned.status.success(), "{}", stderr(&planned));
+    let text = stdout(&planned);
+    let schedule: String = text
+        .lines()
+        .skip_while(|l| !l.contains("~ schedule.sre_rotation"))
+        .take_while(|l| !l.starts_with("  ~ escalation") && !l.starts_with("Plan:"))
+        .fold(String::new(), |all, l| all + l + "\n");
+    let policy: String = text
+        .lines()
+        .skip_while(|l| !l.contains("~ escalation_policy.sre_default"))
+        .take_while(|l| !l.starts_with("Plan:") && !l.is_empty())
+        .fold(String::new(), |all, l| all + l + "\n");
+    insta::assert_snapshot!("nested_text", format!("{schedule}{policy}"));
+    let markdown = stdout(&vendor.run(&server, "plan", path, &["--format", "markdown"]));
+    let blocks: String = markdown
+        .split("```diff\n")
+        .skip(1)
+        .filter(|b| b.contains("~ schedule.") || b.contains("~ escalation_policy."))
+        .map(|b| b.split("```").next().unwrap().to_owned())
+        .collect();
+    insta::assert_snapshot!("nested_markdown", blocks);
+    assert!(
+        !text.lines().any(|l| l.chars().count() > 200),
+        "no line holds a whole value: {text}"
+    );
+}
