@@ -143,6 +143,22 @@ impl<'a> Rota<'a> {
         k
     }
 
+    /// The turns of layer `index` within [from, to), whether or not a later layer covers them.
+    pub fn layer_turns(&self, index: usize, from: Timestamp, to: Timestamp) -> Vec<Shift> {
+        let Some(layer) = self.schedule.layers.get(index) else {
+            return Vec::new();
+        };
+        self.layer_pieces(layer, from, to)
+            .into_iter()
+            .map(|(start, end, member)| Shift {
+                user: layer.members[member].clone(),
+                layer: index,
+                start,
+                end,
+            })
+            .collect()
+    }
+
     /// When `layer` has someone on call within [from, to), in order, disjoint.
     fn layer_pieces(&self, layer: &Layer, from: Timestamp, to: Timestamp) -> Vec<Piece> {
         let n = layer.members.len();

@@ -17,6 +17,8 @@ pub enum OnCallFormat {
     Text,
     Json,
     Ics,
+    /// One self-contained page: a row per schedule and per layer over the window.
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -39,8 +41,9 @@ pub struct Args {
     /// How long the window is, instead of `--to`: `14d`, `2w`, `36h`, `90m`, `1w 3d`.
     #[arg(long = "for", id = "for_", value_name = "DURATION")]
     for_: Option<String>,
-    /// `text` (local and UTC times), `json` (`[{schedule, user, layer, start, end}]`, UTC) or
-    /// `ics` (iCalendar, one event per shift).
+    /// `text` (local and UTC times), `json` (`[{schedule, user, name, email, layer, start, end}]`,
+    /// UTC), `ics` (iCalendar, one event per shift) or `html` (one self-contained page: a bar
+    /// per turn, a row per schedule and per layer, gaps, clock changes and now drawn).
     #[arg(long, value_enum, default_value = "text")]
     format: OnCallFormat,
     /// Answer as this vendor pages where layers overlap (Opsgenie pages every layer with someone
@@ -296,6 +299,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         OnCallFormat::Text => render::text(&answers),
         OnCallFormat::Json => render::json(&answers),
         OnCallFormat::Ics => render::ics(&answers, now),
+        OnCallFormat::Html => render::html(&answers, from, to, now),
     };
     printer.out(output.trim_end_matches('\n'));
     ExitStatus::Success

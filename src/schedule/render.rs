@@ -202,3 +202,160 @@ fn fold(line: &str) -> String {
     }
     out
 }
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A colour per person, the same on every row: a hue from their key.
+fn hue(key: &str) -> u32 {
+    key.bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360
+}
+
+/// One self-contained page (no network, no script): per schedule, a row of who is paged and a
+/// row per layer over the window, each turn a bar with the person's name; gaps in red, the
+/// daylight-saving changes of the schedule's zone and "now" drawn as lines. Every element carries
+/// its times and person in `data-` attributes, for tests and for people who read the source.
+pub fn html(answers: &[Answer<'_>], from: Timestamp, to: Timestamp, now: Timestamp) -> String {
+    let span = to.duration_since(from).as_secs_f64().max(1.0);
+    let left =
+        |t: Timestamp| (t.duration_since(from).as_secs_f64() / span * 100.0).clamp(0.0, 100.0);
+    let mut out = String::from(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>alertform: who is on call</title>\n<style>\n\
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1b1b1b}\n\
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 6px}small{color:#666;font-weight:normal}\n\
+.row{display:flex;align-items:center;margin:3px 0}.label{width:180px;flex:none;font-size:12px;color:#444;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}\n\
+.track{position:relative;flex:1;height:26px;background:#f3f3f3;border-radius:3px;overflow:hidden}\n\
+.turn{position:absolute;top:2px;bottom:2px;border-radius:2px;font-size:11px;line-height:22px;padding:0 3px;box-sizing:border-box;overflow:hidden;white-space:nowrap;color:#111;border-left:1px solid #fff}\n\
+.gap{position:absolute;top:0;bottom:0;background:repeating-linear-gradient(45deg,#d33,#d33 4px,#f77 4px,#f77 8px)}\n\
+.dst{position:absolute;top:0;bottom:0;width:0;border-left:2px dashed #555}.now{position:absolute;top:0;bottom:0;width:0;border-left:2px solid #06c}\n\
+.legend span{margin-right:16px;font-size:12px}\n</style></head><body>\n",
+    );
+    let _ = writeln!(
+        out,
+        "<h1>Who is on call</h1>\n<p class=\"window\" data-from=\"{}\" data-to=\"{}\">{} to {} (UTC). <span class=\"legend\"><span>red: nobody on call</span><span>dashed: the clocks change</span><span>blue: now</span></span></p>",
+        utc(from),
+        utc(to),
+        utc(from),
+        utc(to)
+    );
+    for answer in answers {
+        let schedule = answer.rota.schedule;
+        let zone = &answer.rota.zone;
+        let _ = writeln!(
+            out,
+            "<section class=\"schedule\" data-schedule=\"schedule.{}\">\n<h2>{} <small>(schedule.{}, {})</small></h2>",
+            html_escape(answer.key),
+            html_escape(&schedule.name),
+            html_escape(answer.key),
+            html_escape(&schedule.time_zone)
+        );
+        if let Some(rule) = &answer.rule {
+            let _ = writeln!(out, "<p class=\"rule\">{}</p>", html_escape(rule));
+        }
+        // The changes of the zone's offset within the window, hour by hour.
+        let mut changes = Vec::new();
+        let mut at = from;
+        let mut offset = zone.to_offset(at);
+        while at < to {
+            let next = at + jiff::SignedDuration::from_hours(1);
+            let later = zone.to_offset(next);
+            if later != offset {
+                changes.push((next, offset, later));
+                offset = later;
+            }
+            at = next;
+        }
+        let mut rows: Vec<(String, &str, Vec<Shift>)> =
+            vec![("paged".to_owned(), "paged", answer.shifts.clone())];
+        for (index, layer) in schedule.layers.iter().enumerate() {
+            rows.push((
+                format!("layer: {}", layer.name),
+                "layer",
+                answer.rota.layer_turns(index, from, to),
+            ));
+        }
+        for (label, kind, shifts) in rows {
+            let _ = write!(
+                out,
+                "<div class=\"row {kind}\" data-row=\"{}\"><span class=\"label\">{}</span><div class=\"track\">",
+                html_escape(&label),
+                html_escape(&label)
+            );
+            for shift in &shifts {
+                let who = answer
+                    .users
+                    .get(&shift.user.key)
+                    .map_or(shift.user.key.as_str(), |u| u.name.as_str());
+                let _ = write!(
+                    out,
+                    "<div class=\"turn\" data-user=\"{}\" data-layer=\"{}\" data-start=\"{}\" data-end=\"{}\" style=\"left:{:.4}%;width:{:.4}%;background:hsl({},70%,78%)\" title=\"{} ({}): {} → {}\">{}</div>",
+                    html_escape(&shift.user.to_string()),
+                    html_escape(&schedule.layers[shift.layer].name),
+                    utc(shift.start),
+                    utc(shift.end),
+                    left(shift.start),
+                    left(shift.end) - left(shift.start),
+                    hue(&shift.user.key),
+                    html_escape(who),
+                    html_escape(&schedule.layers[shift.layer].name),
+                    html_escape(&answer.rota.local_text(shift.start)),
+                    html_escape(&answer.rota.local_text(shift.end)),
+                    html_escape(who)
+                );
+            }
+            if kind == "paged" {
+                let mut cursor = from;
+                let mut sorted = shifts.clone();
+                sorted.sort_by_key(|s| s.start);
+                let mut gaps = Vec::new();
+                for shift in &sorted {
+                    if shift.start > cursor {
+                        gaps.push((cursor, shift.start));
+                    }
+                    cursor = cursor.max(shift.end);
+                }
+                if cursor < to {
+                    gaps.push((cursor, to));
+                }
+                for (start, end) in gaps {
+                    let _ = write!(
+                        out,
+                        "<div class=\"gap\" data-start=\"{}\" data-end=\"{}\" style=\"left:{:.4}%;width:{:.4}%\" title=\"nobody on call: {} → {}\"></div>",
+                        utc(start),
+                        utc(end),
+                        left(start),
+                        left(end) - left(start),
+                        html_escape(&answer.rota.local_text(start)),
+                        html_escape(&answer.rota.local_text(end))
+                    );
+                }
+            }
+            for (at, before, after) in &changes {
+                let _ = write!(
+                    out,
+                    "<div class=\"dst\" data-at=\"{}\" style=\"left:{:.4}%\" title=\"the clocks change: UTC{before} to UTC{after}\"></div>",
+                    utc(*at),
+                    left(*at)
+                );
+            }
+            if (from..to).contains(&now) {
+                let _ = write!(
+                    out,
+                    "<div class=\"now\" data-at=\"{}\" style=\"left:{:.4}%\" title=\"now\"></div>",
+                    utc(now),
+                    left(now)
+                );
+            }
+            out.push_str("</div></div>\n");
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}

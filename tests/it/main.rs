@@ -2,6 +2,7 @@
 
 mod alertops;
 mod apply;
+mod browser;
 mod cli;
 mod config_corpus;
 mod contract;
