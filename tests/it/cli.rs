@@ -328,3 +328,73 @@ fn the_show_hint_apply_prints_works_where_it_is_printed() {
         );
     }
 }
+
+/// The CI examples install a pinned release: `install-alertform.sh` downloads the archive for the
+/// runner, checks it against its published SHA-256 and the pinned one, and refuses a tampered
+/// archive or a checksum that does not match the pin. Tried on a release laid out as GitHub
+/// serves it (here a `file://` directory holding an archive of the binary under test).
+#[test]
+fn the_install_script_checks_the_release_checksums() {
+    if !(cfg!(target_os = "linux") && cfg!(target_arch = "x86_64")) {
+        eprintln!("SKIPPED: the script's Linux x86-64 path is what this machine can run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let release = dir.path().join("releases/v0.1.0");
+    std::fs::create_dir_all(&release).unwrap();
+    let staging = dir.path().join("staging");
+    std::fs::create_dir(&staging).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_alertform"), staging.join("alertform")).unwrap();
+    let name = "alertform-v0.1.0-x86_64-unknown-linux-musl.tar.gz";
+    let sh = |script: &str| {
+        let output = std::process::Command::new("bash")
+            .args(["-c", script])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{script}: {}", stderr(&output));
+        stdout(&output)
+    };
+    sh(&format!(
+        "tar -czf releases/v0.1.0/{name} -C staging alertform"
+    ));
+    sh(&format!(
+        "cd releases/v0.1.0 && sha256sum {name} > {name}.sha256"
+    ));
+    let pinned = sh(&format!("sha256sum releases/v0.1.0/{name} | cut -d' ' -f1"));
+    let install = |pin: &str| {
+        std::process::Command::new("bash")
+            .arg(crate::support::root().join("examples/ci/install-alertform.sh"))
+            .args(["0.1.0", dir.path().join("bin").to_str().unwrap()])
+            .env(
+                "ALERTFORM_RELEASES",
+                format!("file://{}", dir.path().join("releases").display()),
+            )
+            .env("ALERTFORM_SHA256", pin)
+            .output()
+            .unwrap()
+    };
+    let installed = install(pinned.trim());
+    assert!(installed.status.success(), "{}", stderr(&installed));
+    assert!(
+        stdout(&installed).starts_with("alertform "),
+        "{}",
+        stdout(&installed)
+    );
+    assert!(dir.path().join("bin/alertform").is_file());
+
+    let wrong_pin = install(&"0".repeat(64));
+    assert!(
+        !wrong_pin.status.success(),
+        "a checksum other than the pin is refused"
+    );
+    // An archive changed after its checksum was published is refused.
+    sh(&format!("echo tampered >> releases/v0.1.0/{name}"));
+    let tampered = install("");
+    assert!(!tampered.status.success(), "a tampered archive is refused");
+    assert!(
+        stderr(&tampered).contains("FAILED"),
+        "{}",
+        stderr(&tampered)
+    );
+}
