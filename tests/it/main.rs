@@ -7,6 +7,7 @@ mod cli;
 mod config_corpus;
 mod contract;
 mod examples;
+mod first_hour;
 mod hostile;
 mod lint;
 mod oncall;
