@@ -104,8 +104,15 @@ async fn receive(
 /// Who `schedule` has on call at `at`: its rotation maths over its stored form (member ids stand
 /// in for addresses).
 fn on_call(schedule: &ScheduleInput, at: jiff::Timestamp) -> Option<String> {
+    crate::schedule::Rota::new(&model_of(schedule)?)?
+        .on_call(at)
+        .map(|shift| shift.user.key)
+}
+
+/// A stored schedule as the model's, its members' ids standing as their keys.
+pub(super) fn model_of(schedule: &ScheduleInput) -> Option<crate::model::Schedule> {
     use crate::model::{Address, Kind, Layer, Lifecycle, Schedule};
-    let model = Schedule {
+    Some(Schedule {
         name: schedule.name.clone(),
         time_zone: schedule.time_zone.clone(),
         layers: schedule
@@ -127,10 +134,7 @@ fn on_call(schedule: &ScheduleInput, at: jiff::Timestamp) -> Option<String> {
             })
             .collect::<Option<Vec<_>>>()?,
         lifecycle: Lifecycle::default(),
-    };
-    crate::schedule::Rota::new(&model)?
-        .on_call(at)
-        .map(|shift| shift.user.key)
+    })
 }
 
 /// Who an alert of `integration` that arrives at `now` reaches: each policy step (groups, nested

@@ -20,6 +20,7 @@ pub(crate) mod pagerduty;
 mod resources;
 mod store;
 mod tokens;
+mod ui;
 pub(crate) mod uptinio;
 mod vendor;
 

@@ -57,6 +57,7 @@ fn router(state: App) -> Router {
     public = route(public, "/healthz", get(healthz));
     public = route(public, "/metrics", get(metrics_text));
     public = route(public, "/api/v1/openapi.json", get(openapi_document));
+    public = route(public, "/ui", get(super::ui::page));
     public = route(public, "/v1/alerts/{key}", post(alerts::receive_alert));
     public = route(
         public,

@@ -188,3 +188,73 @@ fn the_oncall_page_draws_gaps() {
         );
     }
 }
+
+/// `serve` draws the same page at `/ui/` for the schedules it holds, with the alerts it received
+/// and whom each one woke; read in headless Chromium from the live service.
+#[test]
+fn serve_shows_its_schedules_and_who_each_alert_woke_at_ui() {
+    let Some(browser) = chromium() else { return };
+    let server = crate::support::TestServer::start(&[]);
+    let applied = crate::support::run_against(
+        &server,
+        "alertform",
+        "apply",
+        "examples/multi-team/toml",
+        &[],
+    );
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let (_, integrations) = server.get("/api/v1/integrations?per_page=1000");
+    let integration = integrations["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["channel"] == "api" && i["enabled"] == true)
+        .unwrap()
+        .clone();
+    let sent = crate::support::http_client()
+        .post(integration["endpoint_url"].as_str().unwrap())
+        .json(&serde_json::json!({"title": "disk full", "status": "firing"}))
+        .send()
+        .unwrap();
+    assert_eq!(sent.status().as_u16(), 202);
+    let (_, alerts) = server.get(&format!(
+        "/api/v1/integrations/{}/alerts",
+        integration["id"].as_str().unwrap()
+    ));
+    let woke: Vec<String> = alerts["results"][0]["routing"]["notified_user_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| {
+            let (_, user) = server.get(&format!("/api/v1/users/{}", id.as_str().unwrap()));
+            user["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert!(!woke.is_empty());
+
+    let dom = stdout(&headless(
+        &browser,
+        &["--dump-dom", &format!("{}/ui/", server.url)],
+    ));
+    assert!(dom.contains("Who is on call"), "{dom}");
+    let (_, schedules) = server.get("/api/v1/schedules");
+    for schedule in schedules["results"].as_array().unwrap() {
+        let id = schedule["id"].as_str().unwrap();
+        assert!(
+            dom.contains(&format!("data-schedule=\"schedule.{id}\"")),
+            "{id} drawn"
+        );
+        assert!(
+            !turns(&dom, &format!("schedule.{id}"), "paged").is_empty(),
+            "{id}: its turns"
+        );
+    }
+    let row = dom
+        .split("<tr class=\"alert\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no alert row: {dom}"));
+    let cell = &row[row.find("class=\"woke\">").unwrap() + 13..row.find("</td></tr>").unwrap()];
+    assert_eq!(cell, woke.join(", "), "whom the alert woke, by name");
+    assert!(row.contains(integration["name"].as_str().unwrap()));
+    assert!(!dom.contains("disk full"), "no alert payload on the page");
+}
