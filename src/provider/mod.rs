@@ -73,6 +73,43 @@ where
     in_order(2..=total_pages, concurrency, what, endpoint, fetch).await
 }
 
+/// A note for each schedule with overrides (one-off swaps made in the vendor's product), which
+/// plan and apply leave alone: `count(id)` reads how many one schedule has (one request each,
+/// `concurrency` in flight, since no vendor's list carries them). `made` says where they were
+/// made ("made in PagerDuty (now or in the next 90 days)").
+pub(crate) async fn override_notes<F, Fut>(
+    schedules: &[crate::observed::ObservedSchedule],
+    concurrency: usize,
+    endpoint: &str,
+    made: &str,
+    count: F,
+) -> Result<Vec<String>, ProviderError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<usize, ProviderError>> + Send + 'static,
+{
+    let ids: Vec<String> = schedules.iter().map(|s| s.id.clone()).collect();
+    let total = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+    let counts = in_order(1..=total, concurrency, "overrides", endpoint, |n| {
+        let request = count(ids[usize::try_from(n - 1).expect("indices fit in memory")].clone());
+        async move { Ok(vec![request.await?]) }
+    })
+    .await?;
+    Ok(schedules
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(schedule, n)| {
+            format!(
+                "schedule `{}` has {n} override{} {made}; plan and apply leave {} alone",
+                schedule.name,
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it" } else { "them" }
+            )
+        })
+        .collect())
+}
+
 /// Runs `fetch(i)` for every `i` of `indices`, `concurrency` in flight, and returns what each
 /// gave in the order of `indices`: pages of a list, or one GET per object where a list entry
 /// lacks fields.

@@ -473,6 +473,18 @@ pub fn run_against(
     path: &str,
     extra: &[&str],
 ) -> Output {
+    run_against_with(server, provider, command, path, extra, &[])
+}
+
+/// [`run_against`] with `env` set for the command.
+pub fn run_against_with(
+    server: &TestServer,
+    provider: &str,
+    command: &str,
+    path: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let mut args = vec![
         command,
         path,
@@ -487,7 +499,7 @@ pub fn run_against(
         args.push("--auto-approve");
     }
     args.extend_from_slice(extra);
-    alertform(&args)
+    alertform_with(&root(), &args, env)
 }
 
 /// A real HTTP receiver on 127.0.0.1 for webhook deliveries: answers each POST with the next of

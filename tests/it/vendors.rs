@@ -155,21 +155,10 @@ fn applies_and_replans_empty(provider: &str, dir: &std::path::Path) {
     let path = dir.to_str().unwrap();
     let env = [(alertform::generate::GENERATED_SECRET, "generated")];
     let run = |command: &str, extra: &[&str]| {
-        let mut all = vec![
-            command,
-            path,
-            "--endpoint",
-            &server.url,
-            "--token",
-            &server.token,
-            "--provider",
-            provider,
-        ];
-        all.extend_from_slice(&flags);
-        all.extend_from_slice(extra);
-        crate::support::alertform_with(dir, &all, &env)
+        let extra: Vec<&str> = flags.iter().chain(extra).copied().collect();
+        crate::support::run_against_with(&server, provider, command, path, &extra, &env)
     };
-    let applied = run("apply", &["--auto-approve"]);
+    let applied = run("apply", &[]);
     assert!(
         applied.status.success(),
         "{provider}: {}{}",

@@ -166,42 +166,26 @@ impl OpsgenieProvider {
     }
 
     /// A note for each schedule with overrides (one-off swaps made in Opsgenie), which plan and
-    /// apply leave alone: one request per schedule, since no list carries them.
+    /// apply leave alone.
     async fn override_notes(
         &self,
         schedules: &[ObservedSchedule],
     ) -> Result<Vec<String>, ProviderError> {
-        let ids: Arc<Vec<String>> = Arc::new(schedules.iter().map(|s| s.id.clone()).collect());
-        let count = u64::try_from(ids.len()).unwrap_or(u64::MAX);
-        let counts = super::in_order(
-            1..=count,
+        super::override_notes(
+            schedules,
             CONCURRENT_GETS,
-            "overrides",
             self.http.base(),
-            |n| {
-                let (provider, ids) = (self.clone(), Arc::clone(&ids));
+            "made in Opsgenie",
+            |id| {
+                let provider = self.clone();
                 async move {
-                    let id = &ids[usize::try_from(n - 1).expect("indices fit in memory")];
-                    let path = format!("/v2/schedules/{}/overrides", percent_encode(id));
+                    let path = format!("/v2/schedules/{}/overrides", percent_encode(&id));
                     let list = provider.get_data(&path, "read schedule overrides").await?;
-                    Ok(vec![list.as_array().map_or(0, Vec::len)])
+                    Ok(list.as_array().map_or(0, Vec::len))
                 }
             },
         )
-        .await?;
-        Ok(schedules
-            .iter()
-            .zip(counts)
-            .filter(|(_, n)| *n > 0)
-            .map(|(schedule, n)| {
-                format!(
-                    "schedule `{}` has {n} override{} made in Opsgenie; plan and apply leave {} alone",
-                    schedule.name,
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "it" } else { "them" }
-                )
-            })
-            .collect())
+        .await
     }
 
     /// Reads every live object.

@@ -581,55 +581,32 @@ const OVERRIDES_AHEAD_DAYS: i64 = 90;
 
 impl PagerDutyProvider {
     /// A note for each schedule with overrides now or in the next [`OVERRIDES_AHEAD_DAYS`] days
-    /// (one-off swaps made in PagerDuty), which plan and apply leave alone: one request per
-    /// schedule, since no list carries them.
+    /// (one-off swaps made in PagerDuty), which plan and apply leave alone.
     async fn override_notes(
         &self,
         schedules: &[ObservedSchedule],
     ) -> Result<Vec<String>, ProviderError> {
-        let ids: std::sync::Arc<Vec<String>> =
-            std::sync::Arc::new(schedules.iter().map(|s| s.id.clone()).collect());
-        let count = u64::try_from(ids.len()).unwrap_or(u64::MAX);
         let now = jiff::Timestamp::now();
         let until = now + jiff::SignedDuration::from_hours(24 * OVERRIDES_AHEAD_DAYS);
-        let counts = super::in_order(
-            1..=count,
-            CONCURRENT_PAGES,
-            "overrides",
-            self.http.base(),
-            |n| {
-                let (provider, ids) = (self.clone(), std::sync::Arc::clone(&ids));
-                async move {
-                    let id = &ids[usize::try_from(n - 1).expect("indices fit in memory")];
-                    let path = format!(
-                        "/schedules/{}/overrides?since={}&until={}",
-                        percent_encode(id),
-                        percent_encode(&now.to_string()),
-                        percent_encode(&until.to_string())
-                    );
-                    let list = provider
-                        .http
-                        .get(&path)
-                        .await
-                        .map_err(|e| provider.explain(e, "read schedule overrides"))?;
-                    Ok(vec![list.body["overrides"].as_array().map_or(0, Vec::len)])
-                }
-            },
-        )
-        .await?;
-        Ok(schedules
-            .iter()
-            .zip(counts)
-            .filter(|(_, n)| *n > 0)
-            .map(|(schedule, n)| {
-                format!(
-                    "schedule `{}` has {n} override{} made in PagerDuty (now or in the next {OVERRIDES_AHEAD_DAYS} days); plan and apply leave {} alone",
-                    schedule.name,
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "it" } else { "them" }
-                )
-            })
-            .collect())
+        let made = format!("made in PagerDuty (now or in the next {OVERRIDES_AHEAD_DAYS} days)");
+        super::override_notes(schedules, CONCURRENT_PAGES, self.http.base(), &made, |id| {
+            let provider = self.clone();
+            async move {
+                let path = format!(
+                    "/schedules/{}/overrides?since={}&until={}",
+                    percent_encode(&id),
+                    percent_encode(&now.to_string()),
+                    percent_encode(&until.to_string())
+                );
+                let list = provider
+                    .http
+                    .get(&path)
+                    .await
+                    .map_err(|e| provider.explain(e, "read schedule overrides"))?;
+                Ok(list.body["overrides"].as_array().map_or(0, Vec::len))
+            }
+        })
+        .await
     }
 
     /// POSTs `body` with `headers`. PagerDuty has no idempotency keys, so when the answer is
