@@ -387,15 +387,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
             ),
         ),
     ] {
-        let mut request = crate::support::http_client()
-            .request(method, format!("{}{path}", server.url))
-            .header("authorization", format!("Token token={}", server.token))
-            .header("accept", ACCEPT)
-            .header("content-type", "application/json");
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let (status, _) = crate::support::send(request);
+        let (status, _) = call(method, path, body);
         assert!((400..500).contains(&status), "{path}: {status}");
     }
     let exported = dir.path().join("exported");
