@@ -43,4 +43,5 @@ pub mod provider;
 pub mod registry;
 pub mod schedule;
 pub mod server;
+pub mod verify;
 pub mod words;

@@ -43,6 +43,23 @@ pub fn emulation(name: ProviderName) -> &'static Dialect {
     entry(name).emulation
 }
 
+/// Who `vendor` pages for `schedule` over `[from, to)`: its engine's timeline where it has one,
+/// else alertform's timeline under its overlap rule; `None` when the schedule has an unknown
+/// zone. The one answer `oncall --provider`, `lint --provider` and `verify` share.
+pub fn paged(
+    vendor: &Descriptor,
+    schedule: &crate::model::Schedule,
+    from: jiff::Timestamp,
+    to: jiff::Timestamp,
+) -> Option<Vec<crate::schedule::Shift>> {
+    match vendor.pages {
+        Some(pages) => pages(schedule, from, to),
+        None => {
+            Some(crate::schedule::Rota::new(schedule)?.paged(from, to, vendor.capabilities.overlap))
+        }
+    }
+}
+
 /// The provider feature matrix, generated from what each vendor declares, so the README and
 /// `docs/providers/README.md` cannot drift from the code (`alertform dev feature-matrix` prints
 /// it; a test checks both copies are fresh).

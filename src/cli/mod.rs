@@ -16,6 +16,7 @@ mod serve;
 mod service;
 mod show;
 mod validate;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,9 @@ enum Command {
     /// Check what a valid config means: policies that reach nobody who can act, empty groups,
     /// double pages, uncovered schedule hours, … (coded, located; errors exit 1).
     Lint(lint::Args),
+    /// Whether two configs page the same people at the same times, each as its vendor pages
+    /// (exit 2 when anything differs).
+    Verify(verify::Args),
     /// Print a shell completion script: `alertform completions bash > /etc/bash_completion.d/alertform`.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff): `alertform man > alertform.1`.
@@ -121,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Oncall(args) => oncall::run(&args, &printer),
         Command::Lint(args) => lint::run(&args, &printer),
+        Command::Verify(args) => verify::run(&args, &printer),
         Command::Completions(args) => completions::completions(&args, &printer),
         Command::Man(args) => completions::man(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer),

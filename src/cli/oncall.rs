@@ -259,9 +259,8 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     };
     // Who the vendor pages over a range: its engine where it has one, else alertform's
     // timeline under its overlap rule.
-    let paged = |rota: &Rota, from, to| match vendor.pages {
-        Some(pages) => pages(rota.schedule, from, to).unwrap_or_default(),
-        None => rota.paged(from, to, overlap),
+    let paged = |rota: &Rota, from, to| {
+        crate::registry::paged(vendor, rota.schedule, from, to).unwrap_or_default()
     };
     let mut answers = Vec::with_capacity(keys.len());
     for key in keys {

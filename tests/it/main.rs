@@ -26,3 +26,4 @@ mod support;
 mod uptinio;
 mod validate;
 mod vendors;
+mod verify;

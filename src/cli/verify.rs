@@ -1,0 +1,98 @@
+//! `alertform verify SOURCE TARGET`: whether two configs page the same people at the same times,
+//! each as its vendor pages ([`crate::verify`]).
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::report_invalid;
+use crate::exit::ExitStatus;
+use crate::printer::Printer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+    /// A pull-request comment.
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The config moved from (a file or a directory).
+    source: PathBuf,
+    /// The config moved to.
+    target: PathBuf,
+    /// Whose paging rules the source follows (default: its `settings.provider`).
+    #[arg(long, value_parser = super::service::provider_name())]
+    source_provider: Option<crate::model::ProviderName>,
+    /// Whose paging rules the target follows (default: its `settings.provider`).
+    #[arg(long, value_parser = super::service::provider_name())]
+    target_provider: Option<crate::model::ProviderName>,
+    /// Compare from this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// How many days from `--from` to compare, besides a day either side of every clock change
+    /// of the schedules' zones in the next year.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=366))]
+    days: i64,
+    #[arg(long, value_enum, default_value = "text")]
+    format: VerifyFormat,
+}
+
+pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
+    let load = |path: &PathBuf| crate::config::load(path);
+    let (source, target) = match (load(&args.source), load(&args.target)) {
+        (Ok((_, s)), Ok((_, t))) => (s, t),
+        (Err(invalid), _) | (_, Err(invalid)) => return report_invalid(&invalid, printer),
+    };
+    let now = match args.from.as_deref().map(str::parse::<Timestamp>) {
+        None => Timestamp::now(),
+        Some(Ok(at)) => at,
+        Some(Err(_)) => {
+            printer.note("error: --from must be RFC 3339, e.g. `2027-03-01T00:00:00Z`");
+            return ExitStatus::Usage;
+        }
+    };
+    let vendor = |flag: Option<crate::model::ProviderName>, model: &crate::model::Model| {
+        crate::registry::vendor(flag.or(model.settings.provider).unwrap_or_default())
+    };
+    let (left, right) = (
+        vendor(args.source_provider, &source),
+        vendor(args.target_provider, &target),
+    );
+    let paging_left = |s: &crate::model::Schedule, a, b| crate::registry::paged(left, s, a, b);
+    let paging_right = |s: &crate::model::Schedule, a, b| crate::registry::paged(right, s, a, b);
+    let zones: Vec<&str> = source
+        .schedules
+        .values()
+        .chain(target.schedules.values())
+        .map(|s| s.time_zone.as_str())
+        .collect();
+    let windows = crate::verify::default_windows(now, args.days, &zones);
+    let report = crate::verify::verify(
+        &crate::verify::Side {
+            name: left.display_name,
+            model: &source,
+            paging: &paging_left,
+        },
+        &crate::verify::Side {
+            name: right.display_name,
+            model: &target,
+            paging: &paging_right,
+        },
+        &windows,
+    );
+    match args.format {
+        VerifyFormat::Json => {
+            printer.out(serde_json::to_string_pretty(&report).expect("serialises"));
+        }
+        VerifyFormat::Text => printer.out(crate::verify::render(&report, false).trim_end()),
+        VerifyFormat::Markdown => printer.out(crate::verify::render(&report, true).trim_end()),
+    }
+    if report.differs() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    }
+}

@@ -1,0 +1,285 @@
+//! `alertform verify`: whether two configs page the same people at the same times, each as its
+//! own vendor pages (its overlap rule, its engine's behaviour), from the configs alone. Pure:
+//! the two models, the two vendors' paging, and the windows to compare over go in; every
+//! difference comes out, none left unsaid.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::schedule::Shift;
+
+/// Who a side's vendor pages for one of its schedules over a window.
+pub type Paging<'a> =
+    &'a dyn Fn(&crate::model::Schedule, Timestamp, Timestamp) -> Option<Vec<Shift>>;
+
+/// One side of the comparison: a config and how its vendor pages.
+pub struct Side<'a> {
+    pub name: &'a str,
+    pub model: &'a Model,
+    pub paging: Paging<'a>,
+}
+
+/// Everything `verify` found.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// Schedules compared, by name.
+    pub schedules: Vec<ScheduleReport>,
+    /// Schedules of one side with no schedule of the same name on the other.
+    pub unmatched: Vec<String>,
+    /// The windows compared, UTC.
+    pub windows: Vec<(String, String)>,
+}
+
+impl Report {
+    /// Whether anything differs or is missing.
+    pub fn differs(&self) -> bool {
+        !self.unmatched.is_empty() || self.schedules.iter().any(|s| !s.differences.is_empty())
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScheduleReport {
+    pub name: String,
+    pub time_zone: String,
+    /// Hours compared, and hours in which the two sides page different people.
+    pub hours_compared: f64,
+    pub hours_different: f64,
+    pub differences: Vec<Difference>,
+}
+
+/// An interval in which the two sides page different people (emails, sorted).
+#[derive(Debug, Serialize)]
+pub struct Difference {
+    pub start: String,
+    pub end: String,
+    pub start_local: String,
+    pub end_local: String,
+    pub source: Vec<String>,
+    pub target: Vec<String>,
+}
+
+/// The windows `verify` compares over by default: the next `days` from `now`, and a day either
+/// side of every clock change in the next year of each of `zones`, merged.
+pub fn default_windows(now: Timestamp, days: i64, zones: &[&str]) -> Vec<(Timestamp, Timestamp)> {
+    let mut windows = vec![(now, now + SignedDuration::from_hours(24 * days))];
+    let year = now + SignedDuration::from_hours(24 * 366);
+    for zone in zones {
+        let Ok(tz) = jiff::tz::db().get(zone) else {
+            continue;
+        };
+        let mut at = now;
+        let mut offset = tz.to_offset(at);
+        while at < year {
+            let next = at + SignedDuration::from_hours(1);
+            let later = tz.to_offset(next);
+            if later != offset {
+                windows.push((
+                    next - SignedDuration::from_hours(24),
+                    next + SignedDuration::from_hours(24),
+                ));
+                offset = later;
+            }
+            at = next;
+        }
+    }
+    windows.sort();
+    let mut merged: Vec<(Timestamp, Timestamp)> = Vec::new();
+    for (a, b) in windows {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}
+
+/// Who is on call at `at` in `shifts`, as sorted, lowercased emails of `model`'s users.
+fn emails(model: &Model, shifts: &[Shift], at: Timestamp) -> Vec<String> {
+    let mut who: Vec<String> = shifts
+        .iter()
+        .filter(|s| s.start <= at && at < s.end)
+        .map(|s| {
+            model
+                .users
+                .get(&s.user.key)
+                .map_or_else(|| s.user.to_string(), |u| u.email.to_lowercase())
+        })
+        .collect();
+    who.sort();
+    who.dedup();
+    who
+}
+
+/// Compares every schedule of `source` with the schedule of the same name in `target`.
+pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Timestamp)]) -> Report {
+    let mut report = Report {
+        windows: windows.iter().map(|(a, b)| (utc(*a), utc(*b))).collect(),
+        ..Report::default()
+    };
+    let by_name: BTreeMap<&str, &crate::model::Schedule> = target
+        .model
+        .schedules
+        .values()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    for schedule in source.model.schedules.values() {
+        let Some(other) = by_name.get(schedule.name.as_str()) else {
+            report.unmatched.push(format!(
+                "schedule `{}` of {} has none of that name in {}",
+                schedule.name, source.name, target.name
+            ));
+            continue;
+        };
+        let zone = jiff::tz::db()
+            .get(&schedule.time_zone)
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let local = |t: Timestamp| {
+            zone.to_datetime(t)
+                .strftime("%a %Y-%m-%d %H:%M")
+                .to_string()
+        };
+        let mut differences: Vec<Difference> = Vec::new();
+        let (mut compared, mut different) = (0.0, 0.0);
+        for &(from, to) in windows {
+            let mine = (source.paging)(schedule, from, to).unwrap_or_default();
+            let theirs = (target.paging)(other, from, to).unwrap_or_default();
+            let mut cuts = vec![from, to];
+            for s in mine.iter().chain(&theirs) {
+                cuts.push(s.start.clamp(from, to));
+                cuts.push(s.end.clamp(from, to));
+            }
+            cuts.sort();
+            cuts.dedup();
+            for pair in cuts.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let hours = b.duration_since(a).as_secs_f64() / 3600.0;
+                compared += hours;
+                let (left, right) = (
+                    emails(source.model, &mine, a),
+                    emails(target.model, &theirs, a),
+                );
+                if left == right {
+                    continue;
+                }
+                different += hours;
+                match differences.last_mut() {
+                    Some(last)
+                        if last.end == utc(a) && last.source == left && last.target == right =>
+                    {
+                        last.end = utc(b);
+                        last.end_local = local(b);
+                    }
+                    _ => differences.push(Difference {
+                        start: utc(a),
+                        end: utc(b),
+                        start_local: local(a),
+                        end_local: local(b),
+                        source: left,
+                        target: right,
+                    }),
+                }
+            }
+        }
+        report.schedules.push(ScheduleReport {
+            name: schedule.name.clone(),
+            time_zone: schedule.time_zone.clone(),
+            hours_compared: compared,
+            hours_different: different,
+            differences,
+        });
+    }
+    let names: std::collections::BTreeSet<&str> = source
+        .model
+        .schedules
+        .values()
+        .map(|s| s.name.as_str())
+        .collect();
+    for schedule in target.model.schedules.values() {
+        if !names.contains(schedule.name.as_str()) {
+            report.unmatched.push(format!(
+                "schedule `{}` of {} has none of that name in {}",
+                schedule.name, target.name, source.name
+            ));
+        }
+    }
+    report
+}
+
+fn utc(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The report for a terminal, or (`markdown`) for a pull-request comment.
+pub fn render(report: &Report, markdown: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let people = |p: &[String]| {
+        if p.is_empty() {
+            "nobody".to_owned()
+        } else {
+            p.join(", ")
+        }
+    };
+    if markdown {
+        out.push_str("### alertform verify\n\n");
+    }
+    for schedule in &report.schedules {
+        let verdict = if schedule.differences.is_empty() {
+            "pages the same people at the same times".to_owned()
+        } else {
+            format!(
+                "differs for {:.1} of {:.1} hours compared",
+                schedule.hours_different, schedule.hours_compared
+            )
+        };
+        if markdown {
+            let _ = writeln!(
+                out,
+                "- **{}** ({}): {verdict}",
+                schedule.name, schedule.time_zone
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "schedule `{}` ({}): {verdict}",
+                schedule.name, schedule.time_zone
+            );
+        }
+        for d in &schedule.differences {
+            let _ = writeln!(
+                out,
+                "  {} {} → {} ({} → {}): source pages {}; target pages {}",
+                if markdown { "-" } else { "" },
+                d.start_local,
+                d.end_local,
+                d.start,
+                d.end,
+                people(&d.source),
+                people(&d.target)
+            );
+        }
+    }
+    for unmatched in &report.unmatched {
+        let _ = writeln!(out, "{}{unmatched}", if markdown { "- " } else { "" });
+    }
+    let differing = report
+        .schedules
+        .iter()
+        .filter(|s| !s.differences.is_empty())
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{} of {} schedules differ{}.",
+        differing,
+        report.schedules.len(),
+        if report.unmatched.is_empty() {
+            String::new()
+        } else {
+            format!("; {} unmatched", report.unmatched.len())
+        }
+    );
+    out
+}

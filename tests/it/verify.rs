@@ -1,0 +1,158 @@
+//! `alertform verify SOURCE TARGET`: who each config pages, as its vendor pages, compared.
+
+use crate::support::{alertform, stderr, stdout};
+
+const PAGERDUTY: &str = "examples/quickstart-pagerduty";
+
+/// A config and the export of what it made page the same people; the same config read as
+/// Opsgenie pages it (every layer with someone on call) does not, and each interval is named
+/// with who each side pages; OnCall's engine leaves an hour uncovered where alertform's timeline
+/// has none. Exit 0 when nothing differs, 2 when anything does.
+#[test]
+fn verify_names_every_interval_where_two_configs_page_differently() {
+    let vendor = crate::support::PAGERDUTY;
+    let server = vendor.server(&[]);
+    assert!(
+        vendor
+            .run(&server, "apply", PAGERDUTY, &[])
+            .status
+            .success()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("exported");
+    vendor.export(&server, &exported, "toml");
+    let same = alertform(&[
+        "verify",
+        PAGERDUTY,
+        exported.to_str().unwrap(),
+        "--from",
+        "2027-01-01T00:00:00Z",
+    ]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&same),
+        stderr(&same)
+    );
+    assert!(stdout(&same).contains(
+        "schedule `SRE rotation` (Europe/London): pages the same people at the same times"
+    ));
+
+    let as_opsgenie = alertform(&[
+        "verify",
+        PAGERDUTY,
+        PAGERDUTY,
+        "--target-provider",
+        "opsgenie",
+        "--from",
+        "2027-01-01T00:00:00Z",
+        "--days",
+        "7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        as_opsgenie.status.code(),
+        Some(2),
+        "{}",
+        stderr(&as_opsgenie)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&as_opsgenie)).unwrap();
+    let differences = report["schedules"][0]["differences"].as_array().unwrap();
+    assert_eq!(
+        differences[0],
+        serde_json::json!({
+            "start": "2027-01-01T09:00:00Z", "end": "2027-01-01T17:00:00Z",
+            "start_local": "Fri 2027-01-01 09:00", "end_local": "Fri 2027-01-01 17:00",
+            "source": ["bob@example.com"], "target": ["alice@example.com", "bob@example.com"],
+        })
+    );
+    // Where the layers overlap on weekdays, and nowhere else in the week.
+    assert!(
+        differences
+            .iter()
+            .all(|d| d["target"].as_array().unwrap().len() == 2)
+    );
+
+    let config = dir.path().join("oncall.toml");
+    std::fs::write(
+        &config,
+        "[user.alice]\nname = \"alice\"\nemail = \"alice@example.com\"\n\n[user.bob]\nname = \"bob\"\nemail = \"bob@example.com\"\n\n[schedule.engine]\nname = \"Engine\"\ntime_zone = \"Europe/London\"\n\n[[schedule.engine.layer]]\nname = \"L\"\nstart = \"2027-03-22T09:00:00\"\nrotation = \"1w\"\nmembers = [\"user.alice\", \"user.bob\"]\n",
+    )
+    .unwrap();
+    let path = config.to_str().unwrap();
+    let engine = alertform(&[
+        "verify",
+        path,
+        path,
+        "--source-provider",
+        "alertform",
+        "--target-provider",
+        "grafana_oncall",
+        "--from",
+        "2027-03-15T00:00:00Z",
+        "--days",
+        "40",
+    ]);
+    assert_eq!(engine.status.code(), Some(2));
+    assert!(
+        stdout(&engine).contains("Mon 2027-04-12 08:00 → Mon 2027-04-12 09:00 (2027-04-12T07:00:00Z → 2027-04-12T08:00:00Z): source pages alice@example.com; target pages nobody"),
+        "{}",
+        stdout(&engine)
+    );
+    let markdown = alertform(&[
+        "verify",
+        path,
+        path,
+        "--target-provider",
+        "grafana_oncall",
+        "--from",
+        "2027-03-15T00:00:00Z",
+        "--days",
+        "40",
+        "--format",
+        "markdown",
+    ]);
+    assert!(
+        stdout(&markdown).starts_with("### alertform verify"),
+        "{}",
+        stdout(&markdown)
+    );
+}
+
+/// Bad inputs: a config that does not validate is a located error (exit 1); a bad `--from` is a
+/// usage error; a schedule only one side has is said and counts as a difference.
+#[test]
+fn verify_refuses_bad_inputs_and_names_unmatched_schedules() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[user.x]\nname = \"X\"\nemail = \"not-an-email\"\n",
+    )
+    .unwrap();
+    let output = alertform(&["verify", broken.to_str().unwrap(), PAGERDUTY]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("broken.toml:3:"),
+        "{}",
+        stderr(&output)
+    );
+    let output = alertform(&["verify", PAGERDUTY, PAGERDUTY, "--from", "tomorrow"]);
+    assert_eq!(output.status.code(), Some(64));
+    let lonely = dir.path().join("lonely.toml");
+    std::fs::write(
+        &lonely,
+        "[user.alice]\nname = \"Alice\"\nemail = \"alice@example.com\"\n",
+    )
+    .unwrap();
+    let output = alertform(&["verify", PAGERDUTY, lonely.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output)
+            .contains("schedule `SRE rotation` of PagerDuty has none of that name in alertform"),
+        "{}",
+        stdout(&output)
+    );
+}
