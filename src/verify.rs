@@ -31,12 +31,203 @@ pub struct Report {
     pub unmatched: Vec<String>,
     /// The windows compared, UTC.
     pub windows: Vec<(String, String)>,
+    /// Escalation policies compared, by name.
+    pub escalations: Vec<EscalationReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EscalationReport {
+    pub name: String,
+    /// Alert arrivals compared: the windows' starts and every handoff of the schedules the
+    /// policy pages, on either side.
+    pub arrivals_compared: usize,
+    /// How many arrivals are notified differently, and the first of them minute by minute.
+    pub arrivals_different: usize,
+    pub differences: Vec<StepDifference>,
+    /// `repeat` on each side, when it differs.
+    pub repeat: Option<(u8, u8)>,
+}
+
+/// At one alert arrival, a minute after it at which the two sides notify different people.
+#[derive(Debug, Serialize)]
+pub struct StepDifference {
+    pub arrival: String,
+    pub arrival_local: String,
+    pub minute: u32,
+    pub source: Vec<String>,
+    pub target: Vec<String>,
+}
+
+/// At most this many step differences are listed per policy (all are counted).
+const LISTED: usize = 20;
+/// At most this many arrivals are compared per policy.
+const ARRIVALS: usize = 5_000;
+
+/// Who `side` notifies for an alert arriving at `at` through `policy`: (minute after arrival,
+/// emails) per step; groups are expanded to their members, schedules to whom the side's vendor
+/// pages at that minute.
+fn notified(
+    side: &Side<'_>,
+    policy: &crate::model::EscalationPolicy,
+    at: Timestamp,
+) -> Vec<(u32, Vec<String>)> {
+    let mut minute = 0u32;
+    let mut out = Vec::new();
+    for step in &policy.steps {
+        minute += u32::from(step.delay_minutes);
+        let when = at + SignedDuration::from_mins(i64::from(minute));
+        let mut who: Vec<String> = Vec::new();
+        let mut stack: Vec<&crate::model::Address> = step.notify.iter().collect();
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(address) = stack.pop() {
+            if !seen.insert(address.clone()) {
+                continue;
+            }
+            match address.kind {
+                crate::model::Kind::User => who.extend(
+                    side.model
+                        .users
+                        .get(&address.key)
+                        .map(|u| u.email.to_lowercase()),
+                ),
+                crate::model::Kind::Group => {
+                    if let Some(group) = side.model.groups.get(&address.key) {
+                        stack.extend(group.members.iter());
+                    }
+                }
+                crate::model::Kind::Schedule => {
+                    if let Some(schedule) = side.model.schedules.get(&address.key) {
+                        let shifts =
+                            (side.paging)(schedule, when, when + SignedDuration::from_secs(1))
+                                .unwrap_or_default();
+                        who.extend(emails(side.model, &shifts, when));
+                    }
+                }
+                _ => {}
+            }
+        }
+        who.sort();
+        who.dedup();
+        out.push((minute, who));
+    }
+    out
+}
+
+/// Every arrival worth comparing for `policy` on `side`: every handoff of the schedules it pages.
+fn handoffs(
+    side: &Side<'_>,
+    policy: &crate::model::EscalationPolicy,
+    windows: &[(Timestamp, Timestamp)],
+    into: &mut Vec<Timestamp>,
+) {
+    for address in policy.steps.iter().flat_map(|s| &s.notify) {
+        if address.kind != crate::model::Kind::Schedule {
+            continue;
+        }
+        let Some(schedule) = side.model.schedules.get(&address.key) else {
+            continue;
+        };
+        for &(from, to) in windows {
+            into.extend(
+                (side.paging)(schedule, from, to)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|shift| shift.start),
+            );
+        }
+    }
+}
+
+/// Compares every escalation policy of `source` with the one of the same name in `target`: for
+/// an alert arriving at each window's start and each handoff, who each step notifies.
+fn escalations(
+    source: &Side<'_>,
+    target: &Side<'_>,
+    windows: &[(Timestamp, Timestamp)],
+    report: &mut Report,
+) {
+    let by_name: BTreeMap<&str, &crate::model::EscalationPolicy> = target
+        .model
+        .escalation_policies
+        .values()
+        .map(|p| (p.name.as_str(), p))
+        .collect();
+    for policy in source.model.escalation_policies.values() {
+        let Some(other) = by_name.get(policy.name.as_str()) else {
+            report.unmatched.push(format!(
+                "escalation policy `{}` of {} has none of that name in {}",
+                policy.name, source.name, target.name
+            ));
+            continue;
+        };
+        let mut arrivals: Vec<Timestamp> = windows.iter().map(|w| w.0).collect();
+        handoffs(source, policy, windows, &mut arrivals);
+        handoffs(target, other, windows, &mut arrivals);
+        arrivals.sort();
+        arrivals.dedup();
+        arrivals.truncate(ARRIVALS);
+        let zone = policy
+            .steps
+            .iter()
+            .flat_map(|s| &s.notify)
+            .filter(|a| a.kind == crate::model::Kind::Schedule)
+            .find_map(|a| source.model.schedules.get(&a.key))
+            .and_then(|s| jiff::tz::db().get(&s.time_zone).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let mut escalation = EscalationReport {
+            name: policy.name.clone(),
+            arrivals_compared: arrivals.len(),
+            arrivals_different: 0,
+            differences: Vec::new(),
+            repeat: (policy.repeat != other.repeat).then_some((policy.repeat, other.repeat)),
+        };
+        for at in arrivals {
+            let (left, right) = (notified(source, policy, at), notified(target, other, at));
+            if left == right {
+                continue;
+            }
+            escalation.arrivals_different += 1;
+            if escalation.differences.len() >= LISTED {
+                continue;
+            }
+            let minutes: std::collections::BTreeSet<u32> =
+                left.iter().chain(&right).map(|(m, _)| *m).collect();
+            for minute in minutes {
+                let at_minute = |steps: &[(u32, Vec<String>)]| -> Vec<String> {
+                    steps
+                        .iter()
+                        .filter(|(m, _)| *m == minute)
+                        .flat_map(|(_, w)| w.iter().cloned())
+                        .collect()
+                };
+                let (a, b) = (at_minute(&left), at_minute(&right));
+                if a != b {
+                    escalation.differences.push(StepDifference {
+                        arrival: utc(at),
+                        arrival_local: zone
+                            .to_datetime(at)
+                            .strftime("%a %Y-%m-%d %H:%M")
+                            .to_string(),
+                        minute,
+                        source: a,
+                        target: b,
+                    });
+                }
+            }
+        }
+        report.escalations.push(escalation);
+    }
 }
 
 impl Report {
     /// Whether anything differs or is missing.
     pub fn differs(&self) -> bool {
-        !self.unmatched.is_empty() || self.schedules.iter().any(|s| !s.differences.is_empty())
+        !self.unmatched.is_empty()
+            || self.schedules.iter().any(|s| !s.differences.is_empty())
+            || self
+                .escalations
+                .iter()
+                .any(|e| e.arrivals_different > 0 || e.repeat.is_some())
     }
 }
 
@@ -191,6 +382,7 @@ pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Times
             differences,
         });
     }
+    escalations(source, target, windows, &mut report);
     let names: std::collections::BTreeSet<&str> = source
         .model
         .schedules
@@ -262,6 +454,42 @@ pub fn render(report: &Report, markdown: bool) -> String {
             );
         }
     }
+    for escalation in &report.escalations {
+        let verdict = if escalation.arrivals_different == 0 && escalation.repeat.is_none() {
+            format!(
+                "notifies the same people at every step for all {} arrivals compared",
+                escalation.arrivals_compared
+            )
+        } else {
+            format!(
+                "notifies differently for {} of {} arrivals compared",
+                escalation.arrivals_different, escalation.arrivals_compared
+            )
+        };
+        let bullet = if markdown { "- " } else { "" };
+        let _ = writeln!(
+            out,
+            "{bullet}escalation policy `{}`: {verdict}",
+            escalation.name
+        );
+        if let Some((a, b)) = escalation.repeat {
+            let _ = writeln!(
+                out,
+                "  {bullet}repeats {a} times in the source, {b} in the target"
+            );
+        }
+        for d in &escalation.differences {
+            let _ = writeln!(
+                out,
+                "  {bullet}an alert at {} ({}), minute {}: source notifies {}; target notifies {}",
+                d.arrival_local,
+                d.arrival,
+                d.minute,
+                people(&d.source),
+                people(&d.target)
+            );
+        }
+    }
     for unmatched in &report.unmatched {
         let _ = writeln!(out, "{}{unmatched}", if markdown { "- " } else { "" });
     }
@@ -270,11 +498,17 @@ pub fn render(report: &Report, markdown: bool) -> String {
         .iter()
         .filter(|s| !s.differences.is_empty())
         .count();
+    let escalating = report
+        .escalations
+        .iter()
+        .filter(|e| e.arrivals_different > 0 || e.repeat.is_some())
+        .count();
     let _ = writeln!(
         out,
-        "\n{} of {} schedules differ{}.",
+        "\n{} of {} schedules and {escalating} of {} escalation policies differ{}.",
         differing,
         report.schedules.len(),
+        report.escalations.len(),
         if report.unmatched.is_empty() {
             String::new()
         } else {

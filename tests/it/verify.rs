@@ -75,6 +75,57 @@ fn verify_names_every_interval_where_two_configs_page_differently() {
             .all(|d| d["target"].as_array().unwrap().len() == 2)
     );
 
+    // The policy that pages the schedule notifies both at once there, at minute 0.
+    let policy = report["escalations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "SRE default")
+        .unwrap();
+    assert_eq!(policy["differences"][0]["minute"], 0);
+    assert_eq!(policy["differences"][0]["arrival"], "2027-01-01T09:00:00Z");
+
+    // A step that waits longer in the target: each arrival differs at both minutes.
+    let (_copy, later) = crate::support::copy_example(PAGERDUTY);
+    crate::support::edit(
+        &later.join("routing.toml"),
+        "{ delay_minutes = 15, notify = [\"group.sre\"] }",
+        "{ delay_minutes = 20, notify = [\"group.sre\"] }",
+    );
+    let waited = alertform(&[
+        "verify",
+        PAGERDUTY,
+        later.to_str().unwrap(),
+        "--from",
+        "2027-01-01T00:00:00Z",
+        "--days",
+        "7",
+    ]);
+    assert_eq!(waited.status.code(), Some(2));
+    let said = stdout(&waited);
+    assert!(
+        said.contains(
+            "escalation policy `SRE default`: notifies differently for 13 of 13 arrivals compared"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "minute 15: source notifies alice@example.com, bob@example.com; target notifies nobody"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "minute 20: source notifies nobody; target notifies alice@example.com, bob@example.com"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("escalation policy `Backups`: notifies the same people"),
+        "{said}"
+    );
+
     let config = dir.path().join("oncall.toml");
     std::fs::write(
         &config,
