@@ -68,6 +68,7 @@ const ARRIVALS: usize = 5_000;
 /// pages at that minute.
 fn notified(
     side: &Side<'_>,
+    timelines: &BTreeMap<&str, Vec<Shift>>,
     policy: &crate::model::EscalationPolicy,
     at: Timestamp,
 ) -> Vec<(u32, Vec<String>)> {
@@ -96,11 +97,8 @@ fn notified(
                     }
                 }
                 crate::model::Kind::Schedule => {
-                    if let Some(schedule) = side.model.schedules.get(&address.key) {
-                        let shifts =
-                            (side.paging)(schedule, when, when + SignedDuration::from_secs(1))
-                                .unwrap_or_default();
-                        who.extend(emails(side.model, &shifts, when));
+                    if let Some(shifts) = timelines.get(address.key.as_str()) {
+                        who.extend(emails(side.model, shifts, when));
                     }
                 }
                 _ => {}
@@ -113,10 +111,34 @@ fn notified(
     out
 }
 
-/// Every arrival worth comparing for `policy` on `side`: every handoff of the schedules it pages.
+/// Each of `side`'s schedules rendered once over the windows (and a day past each, for steps
+/// that wait), sorted, for every arrival and step to look up.
+fn timelines<'m>(
+    side: &Side<'m>,
+    windows: &[(Timestamp, Timestamp)],
+) -> BTreeMap<&'m str, Vec<Shift>> {
+    side.model
+        .schedules
+        .iter()
+        .map(|(key, schedule)| {
+            let mut shifts: Vec<Shift> = windows
+                .iter()
+                .flat_map(|&(from, to)| {
+                    (side.paging)(schedule, from, to + SignedDuration::from_hours(24))
+                        .unwrap_or_default()
+                })
+                .collect();
+            shifts.sort_by_key(|s| s.start);
+            (key.as_str(), shifts)
+        })
+        .collect()
+}
+
+/// Every arrival worth comparing for `policy`: every handoff, within the windows, of the
+/// schedules it pages (from their rendered `timelines`).
 fn handoffs(
-    side: &Side<'_>,
     policy: &crate::model::EscalationPolicy,
+    timelines: &BTreeMap<&str, Vec<Shift>>,
     windows: &[(Timestamp, Timestamp)],
     into: &mut Vec<Timestamp>,
 ) {
@@ -124,15 +146,12 @@ fn handoffs(
         if address.kind != crate::model::Kind::Schedule {
             continue;
         }
-        let Some(schedule) = side.model.schedules.get(&address.key) else {
-            continue;
-        };
-        for &(from, to) in windows {
+        if let Some(shifts) = timelines.get(address.key.as_str()) {
             into.extend(
-                (side.paging)(schedule, from, to)
-                    .unwrap_or_default()
+                shifts
                     .iter()
-                    .map(|shift| shift.start),
+                    .map(|s| s.start)
+                    .filter(|t| windows.iter().any(|(a, b)| a <= t && t < b)),
             );
         }
     }
@@ -152,6 +171,8 @@ fn escalations(
         .values()
         .map(|p| (p.name.as_str(), p))
         .collect();
+    let (left_timelines, right_timelines) =
+        (timelines(source, windows), timelines(target, windows));
     for policy in source.model.escalation_policies.values() {
         let Some(other) = by_name.get(policy.name.as_str()) else {
             report.unmatched.push(format!(
@@ -161,8 +182,8 @@ fn escalations(
             continue;
         };
         let mut arrivals: Vec<Timestamp> = windows.iter().map(|w| w.0).collect();
-        handoffs(source, policy, windows, &mut arrivals);
-        handoffs(target, other, windows, &mut arrivals);
+        handoffs(policy, &left_timelines, windows, &mut arrivals);
+        handoffs(other, &right_timelines, windows, &mut arrivals);
         arrivals.sort();
         arrivals.dedup();
         arrivals.truncate(ARRIVALS);
@@ -182,7 +203,10 @@ fn escalations(
             repeat: (policy.repeat != other.repeat).then_some((policy.repeat, other.repeat)),
         };
         for at in arrivals {
-            let (left, right) = (notified(source, policy, at), notified(target, other, at));
+            let (left, right) = (
+                notified(source, &left_timelines, policy, at),
+                notified(target, &right_timelines, other, at),
+            );
             if left == right {
                 continue;
             }
