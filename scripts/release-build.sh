@@ -28,5 +28,6 @@ mkdir -p dist
 name=alertform-$version-$target
 cp "$bin" dist/alertform
 tar -czf "dist/$name.tar.gz" -C dist alertform -C .. README.md
-(cd dist && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
+if command -v sha256sum >/dev/null; then sum=sha256sum; else sum="shasum -a 256"; fi
+(cd dist && $sum "$name.tar.gz" > "$name.tar.gz.sha256")
 echo "dist/$name.tar.gz"

@@ -16,14 +16,16 @@ case "$(uname -s)-$(uname -m)" in
   Darwin-arm64) target=aarch64-apple-darwin ;;
   *) echo "no alertform release for $(uname -s) $(uname -m)" >&2; exit 1 ;;
 esac
+# macOS has shasum rather than sha256sum.
+sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
 name=alertform-v${version#v}-$target.tar.gz
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 curl -fsSL "$base/v${version#v}/$name" -o "$tmp/$name"
 curl -fsSL "$base/v${version#v}/$name.sha256" -o "$tmp/$name.sha256"
-(cd "$tmp" && sha256sum -c "$name.sha256" >&2)
+(cd "$tmp" && sha256 -c "$name.sha256" >&2)
 if [ -n "${ALERTFORM_SHA256:-}" ]; then
-  echo "${ALERTFORM_SHA256}  $tmp/$name" | sha256sum -c - >&2
+  echo "${ALERTFORM_SHA256}  $tmp/$name" | sha256 -c - >&2
 fi
 mkdir -p "$dir"
 tar -xzf "$tmp/$name" -C "$tmp" alertform
