@@ -1405,3 +1405,52 @@ fn a_shift_with_an_old_rotation_start_is_written_again() {
     assert!(bob_at_six(&server), "bob is on call at 06:00 Tokyo time");
     assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
+
+/// An apply stopped between making a schedule's shifts and the schedule leaves shifts attached
+/// to nothing, which no plan shows. The next plan says so, and the apply that makes the schedule
+/// takes the shift that is exactly its layer instead of making it again.
+#[test]
+fn a_shift_left_by_a_stopped_apply_is_taken_not_made_again() {
+    let server = VENDOR.server(&[]);
+    let (_dir, config) = example_copy();
+    let path = config.to_str().unwrap();
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
+    let shift = list(&server, "on_call_shifts")[0].clone();
+    let schedule = list(&server, "schedules")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) =
+        send(server.oncall(Method::DELETE, &format!("/api/v1/schedules/{schedule}/")));
+    assert_eq!(status, 204);
+    assert!(
+        list(&server, "on_call_shifts").is_empty(),
+        "the schedule's shifts went with it"
+    );
+    // What the stopped apply left: the layer's shift, made and never attached.
+    let mut body = shift.clone();
+    for field in ["id", "schedule"] {
+        body.as_object_mut().unwrap().remove(field);
+    }
+    let (status, loose) = send(
+        server
+            .oncall(Method::POST, "/api/v1/on_call_shifts/")
+            .json(&body),
+    );
+    assert_eq!(status, 201, "{loose}");
+
+    let planned = VENDOR.run(&server, "plan", path, &[]);
+    assert!(
+        stderr(&planned).contains("1 rolling on-call shift is attached to no schedule")
+            || stdout(&planned).contains("1 rolling on-call shift is attached to no schedule"),
+        "{}{}",
+        stdout(&planned),
+        stderr(&planned)
+    );
+    assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
+    let shifts = list(&server, "on_call_shifts");
+    assert_eq!(shifts.len(), 1, "taken, not made again: {shifts:?}");
+    assert_eq!(shifts[0]["id"], loose["id"]);
+    assert!(!shifts[0]["schedule"].is_null(), "now attached");
+    assert_eq!(VENDOR.plan_code(&server, path), Some(0));
+}

@@ -54,6 +54,10 @@ struct LiveDetail {
     schedule_steps: HashMap<String, Vec<String>>,
     /// Ids of shifts whose `rotation_start` makes the engine skip members: rewritten on update.
     stale_shifts: std::collections::HashSet<String>,
+    /// `rolling_users` shifts attached to no schedule: what an apply stopped between making a
+    /// schedule's shifts and the schedule leaves. A new schedule takes one that is exactly its
+    /// layer instead of making it again.
+    loose_shifts: Vec<Value>,
 }
 
 impl std::fmt::Debug for OnCallProvider {
@@ -215,8 +219,20 @@ impl OnCallProvider {
                     step,
                 ));
         }
-        let (observed_schedules, notes, stale) =
+        let (observed_schedules, mut notes, stale) =
             observe_schedules(&schedules, &shifts, &mut detail);
+        detail.loose_shifts = shifts
+            .iter()
+            .filter(|s| s["schedule"].is_null() && s["type"] == "rolling_users")
+            .cloned()
+            .collect();
+        if !detail.loose_shifts.is_empty() {
+            let n = detail.loose_shifts.len();
+            notes.push(format!(
+                "{n} rolling on-call shift{} attached to no schedule (left by an apply that stopped, or made through the API); a new schedule reuses one that is exactly its layer, and the rest are left alone",
+                if n == 1 { " is" } else { "s are" }
+            ));
+        }
         let mut policies = Vec::with_capacity(chains.len());
         for chain in &chains {
             let id = text(chain, "id");
@@ -739,6 +755,11 @@ impl OnCallProvider {
         let _one_at_a_time = self.making_schedule.lock().await;
         let mut shift_ids: Vec<String> = Vec::with_capacity(bodies.len());
         for body in &bodies {
+            // A shift an interrupted apply made for this very layer is taken, not made again.
+            if let Some(loose) = self.take_loose_shift(body, &shift_ids) {
+                shift_ids.push(loose);
+                continue;
+            }
             let (shift, _) = self
                 .create_recovering(
                     "/api/v1/on_call_shifts/",
@@ -794,6 +815,39 @@ impl OnCallProvider {
 
     /// A shift this run made whose answer was lost: the same name, start and members, in no
     /// schedule yet, and not one this schedule already took (two layers may look alike).
+    /// A loose shift (read by the plan's observe) that is exactly `body` in everything alertform
+    /// writes, and not yet taken by this schedule: its id, removed from the pool.
+    fn take_loose_shift(&self, body: &Value, taken: &[String]) -> Option<String> {
+        let same = |shift: &Value| {
+            [
+                "name",
+                "start",
+                "rotation_start",
+                "rolling_users",
+                "level",
+                "duration",
+                "frequency",
+                "interval",
+                "start_rotation_from_user_index",
+            ]
+            .iter()
+            .all(|field| {
+                let (live, written) = (&shift[*field], &body[*field]);
+                match (live.as_str(), written.as_str()) {
+                    // Times may come back with a zone suffix.
+                    (Some(a), Some(b)) => a.get(..19) == b.get(..19),
+                    _ => live == written,
+                }
+            })
+        };
+        let mut live = self.live.lock().expect("live detail lock");
+        let index = live
+            .loose_shifts
+            .iter()
+            .position(|s| same(s) && !taken.contains(&text(s, "id")))?;
+        Some(text(&live.loose_shifts.remove(index), "id"))
+    }
+
     async fn find_loose_shift(
         &self,
         body: &Value,
