@@ -207,3 +207,82 @@ fn verify_refuses_bad_inputs_and_names_unmatched_schedules() {
         stdout(&output)
     );
 }
+
+/// The move issue #28 starts from: a PagerDuty config moved to Grafana OnCall by following the
+/// diagnostics' hints (OnCall cannot restrict a layer, so the weekday business-hours window is
+/// removed) validates for OnCall, and pages different people. `verify` says exactly when, and
+/// whom each side pages; nothing about the change is silent any more.
+#[test]
+fn a_move_that_follows_the_hints_is_shown_to_page_differently() {
+    let (_dir, moved) = crate::support::copy_example(PAGERDUTY);
+    let people = moved.join("people.toml");
+    let text = std::fs::read_to_string(&people).unwrap();
+    let start = text.find("restrict = [").unwrap();
+    let end = start + text[start..].find("]\n").unwrap() + 2;
+    let text = format!("{}{}", &text[..start], &text[end..]);
+    // The hints for users (OnCall takes them from Grafana) are followed too.
+    let text = text
+        .replace("phone = \"+14155550100\"\n", "")
+        .replace("role = \"owner\"\n", "")
+        .replace("role = \"responder\"\n", "")
+        .replace("role = \"observer\"\n", "")
+        .replace("time_zone = \"America/Los_Angeles\"\n", "")
+        .replace("time_zone = \"Europe/Berlin\"\n", "")
+        .replace("time_zone = \"Europe/London\"\n\n[user", "\n[user")
+        .replace(
+            "description = \"Site reliability engineering on-call rotation\"\n",
+            "",
+        );
+    std::fs::write(&people, text).unwrap();
+    crate::support::edit(
+        &moved.join("settings.toml"),
+        "provider = \"pagerduty\"",
+        "provider = \"grafana_oncall\"",
+    );
+    // And for the policy: no description, and OnCall repeats a chain exactly five times.
+    let routing = moved.join("routing.toml");
+    let text = std::fs::read_to_string(&routing).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("description = "))
+        .map(|l| {
+            if l == "repeat = 1" {
+                "repeat = 5\n".to_owned()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&routing, text).unwrap();
+    let path = moved.to_str().unwrap();
+    let valid = alertform(&["validate", path]);
+    let said = format!("{}{}", stdout(&valid), stderr(&valid));
+    assert!(
+        valid.status.success(),
+        "valid for OnCall once the hints are followed: {said}"
+    );
+    let verified = alertform(&[
+        "verify",
+        PAGERDUTY,
+        path,
+        "--from",
+        "2027-01-04T00:00:00Z",
+        "--days",
+        "7",
+    ]);
+    assert_eq!(verified.status.code(), Some(2));
+    let said = stdout(&verified);
+    // The business-hours layer now covers every hour above the weekly rotation.
+    assert!(
+        said.contains("schedule `SRE rotation` (Europe/London): differs for"),
+        "{said}"
+    );
+    assert!(
+        said.contains("repeats 1 times in the source, 5 in the target"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Mon 2027-01-04 17:00 → Tue 2027-01-05 09:00 (2027-01-04T17:00:00Z → 2027-01-05T09:00:00Z): source pages bob@example.com; target pages alice@example.com"),
+        "{said}"
+    );
+}
