@@ -556,6 +556,40 @@ fn vendor_org(objects: usize, format: Format, vendor: &Vendor) -> Vec<(String, S
     files
 }
 
+/// Makes the first step of every generated escalation policy page a schedule too (policy `i`
+/// the schedule `i mod count`), so that generated orgs with schedules use them as people do:
+/// `verify`, `oncall` and the crash trials then see escalations that depend on who is on call.
+pub fn page_schedules(files: &mut [(String, String)], count: usize, format: Format) {
+    if count == 0 {
+        return;
+    }
+    for (name, text) in files.iter_mut() {
+        if !name.starts_with("policies.") {
+            continue;
+        }
+        let mut out = String::with_capacity(text.len() + text.len() / 8);
+        let mut policy = 0;
+        for line in text.split_inclusive('\n') {
+            // The first step of each policy is the first `notify = [` on its `steps` line.
+            match line.find("steps = [{ delay_minutes = 0, notify = [") {
+                Some(at) => {
+                    let cut = at + "steps = [{ delay_minutes = 0, notify = [".len();
+                    let target = match format {
+                        Format::Toml => format!("\"schedule.s{}\", ", policy % count),
+                        Format::Hcl => format!("schedule.s{}, ", policy % count),
+                    };
+                    out.push_str(&line[..cut]);
+                    out.push_str(&target);
+                    out.push_str(&line[cut..]);
+                    policy += 1;
+                }
+                None => out.push_str(line),
+            }
+        }
+        *text = out;
+    }
+}
+
 /// The layers of generated schedules, as a vendor can hold them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layers {

@@ -120,6 +120,7 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
             }
             let mut files = (profile.org)(args.objects, format);
             if schedules > 0 {
+                crate::generate::page_schedules(&mut files, schedules, format);
                 files.push(crate::generate::schedules(
                     args.objects,
                     schedules,

@@ -116,6 +116,22 @@ fn every_vendors_generated_org_validates_and_applies_with_and_without_schedules(
                 wanted,
                 "{name} --schedules {schedules}"
             );
+            // With schedules, policies page them, as people's do.
+            let paging = toml
+                .escalation_policies
+                .values()
+                .filter(|p| {
+                    p.steps[0]
+                        .notify
+                        .iter()
+                        .any(|a| a.kind == alertform::model::Kind::Schedule)
+                })
+                .count();
+            assert_eq!(
+                paging > 0,
+                wanted > 0,
+                "{name} --schedules {schedules}: {paging} policies page a schedule"
+            );
             applies_and_replans_empty(name, &dir.path().join("toml"));
         }
     }
