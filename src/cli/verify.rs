@@ -38,6 +38,12 @@ pub struct Args {
     days: i64,
     #[arg(long, value_enum, default_value = "text")]
     format: VerifyFormat,
+    /// Take the target side from the live service's own rendered on-call data (PagerDuty's
+    /// `final_schedule`) for each schedule of TARGET, instead of computing it.
+    #[arg(long)]
+    live: bool,
+    #[command(flatten)]
+    service: super::service::ServiceArgs,
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
@@ -61,8 +67,6 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         vendor(args.source_provider, &source),
         vendor(args.target_provider, &target),
     );
-    let paging_left = |s: &crate::model::Schedule, a, b| crate::registry::paged(left, s, a, b);
-    let paging_right = |s: &crate::model::Schedule, a, b| crate::registry::paged(right, s, a, b);
     let zones: Vec<&str> = source
         .schedules
         .values()
@@ -70,6 +74,82 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         .map(|s| s.time_zone.as_str())
         .collect();
     let windows = crate::verify::default_windows(now, args.days, &zones);
+    if args.live {
+        let provider = args.service.provider_for(target.settings.provider);
+        return super::service::with_service(
+            &args.service,
+            provider,
+            Some(&args.target),
+            printer,
+            async |connection| {
+                // Every schedule of TARGET as the service renders it, window by window.
+                let mut live: std::collections::BTreeMap<
+                    (String, usize),
+                    Vec<crate::schedule::Shift>,
+                > = std::collections::BTreeMap::new();
+                let users: std::collections::BTreeMap<String, String> = target
+                    .users
+                    .iter()
+                    .map(|(key, u)| (u.email.to_lowercase(), key.clone()))
+                    .collect();
+                for schedule in target.schedules.values() {
+                    for (index, &(from, to)) in windows.iter().enumerate() {
+                        let rendered =
+                            match connection.provider.rendered(&schedule.name, from, to).await {
+                                Ok(Some(rendered)) => rendered,
+                                Ok(None) => {
+                                    printer.note(format!(
+                                    "error: the service has no schedule `{}`: apply TARGET first",
+                                    schedule.name
+                                ));
+                                    return ExitStatus::Failure;
+                                }
+                                Err(err) => {
+                                    printer.note(format!("error: {err}"));
+                                    return ExitStatus::Failure;
+                                }
+                            };
+                        let shifts = rendered
+                            .into_iter()
+                            .map(|(start, end, email)| crate::schedule::Shift {
+                                user: crate::model::Address::new(
+                                    crate::model::Kind::User,
+                                    users.get(&email).map_or(email.as_str(), String::as_str),
+                                ),
+                                layer: 0,
+                                start,
+                                end,
+                            })
+                            .collect();
+                        live.insert((schedule.name.clone(), index), shifts);
+                    }
+                }
+                let windows_ref = &windows;
+                let paging_live = |s: &crate::model::Schedule, a: Timestamp, _b: Timestamp| {
+                    let index = windows_ref.iter().position(|w| w.0 == a)?;
+                    live.get(&(s.name.clone(), index)).cloned()
+                };
+                let paging_left =
+                    |s: &crate::model::Schedule, a, b| crate::registry::paged(left, s, a, b);
+                let report = crate::verify::verify(
+                    &crate::verify::Side {
+                        name: left.display_name,
+                        model: &source,
+                        paging: &paging_left,
+                    },
+                    &crate::verify::Side {
+                        name: "the live service",
+                        model: &target,
+                        paging: &paging_live,
+                    },
+                    &windows,
+                );
+                print_report(&report, args.format, printer)
+            },
+        );
+    }
+    let paging_left = |s: &crate::model::Schedule, a, b| crate::registry::paged(left, s, a, b);
+    let paging_right = |s: &crate::model::Schedule, a, b| crate::registry::paged(right, s, a, b);
     let report = crate::verify::verify(
         &crate::verify::Side {
             name: left.display_name,
@@ -83,12 +163,21 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         },
         &windows,
     );
-    match args.format {
+    print_report(&report, args.format, printer)
+}
+
+/// Prints the report as asked; its exit status.
+fn print_report(
+    report: &crate::verify::Report,
+    format: VerifyFormat,
+    printer: &Printer,
+) -> ExitStatus {
+    match format {
         VerifyFormat::Json => {
-            printer.out(serde_json::to_string_pretty(&report).expect("serialises"));
+            printer.out(serde_json::to_string_pretty(report).expect("serialises"));
         }
-        VerifyFormat::Text => printer.out(crate::verify::render(&report, false).trim_end()),
-        VerifyFormat::Markdown => printer.out(crate::verify::render(&report, true).trim_end()),
+        VerifyFormat::Text => printer.out(crate::verify::render(report, false).trim_end()),
+        VerifyFormat::Markdown => printer.out(crate::verify::render(report, true).trim_end()),
     }
     if report.differs() {
         ExitStatus::Changes

@@ -399,13 +399,32 @@ pub trait Vendor: Send + Sync + std::fmt::Debug {
     fn preflight(&self, _plan: &crate::plan::Plan) -> Result<(), ProviderError> {
         Ok(())
     }
+
+    /// Whom the service itself says the schedule named `schedule` pages over `[from, to)`, from
+    /// its own rendered on-call data (PagerDuty's `final_schedule`): (start, end, email) pieces,
+    /// or `None` when it has no schedule of that name (`verify --live`).
+    fn rendered<'a>(
+        &'a self,
+        _schedule: &'a str,
+        _from: jiff::Timestamp,
+        _to: jiff::Timestamp,
+    ) -> Call<'a, Result<Option<Vec<Rendered>>, ProviderError>> {
+        Box::pin(async {
+            Err(ProviderError::Cannot(
+                "this provider reads no rendered on-call timeline yet: `verify --live` works against PagerDuty".to_owned(),
+            ))
+        })
+    }
 }
+
+/// One piece of a vendor's own rendered on-call timeline: from, to, whom (an email).
+pub type Rendered = (jiff::Timestamp, jiff::Timestamp, String);
 
 /// Implements [`Vendor`] for a client over its inherent methods of the same names (`http`,
 /// `observe`, `get`, `execute`, and with `preflight` that one too): every client is written as
 /// plain `async fn`s, and boxed here once.
 macro_rules! vendor_client {
-    ($client:ty $(, $preflight:ident)?) => {
+    ($client:ty $(, $preflight:ident)? $(; $rendered:ident)?) => {
         impl $crate::provider::Vendor for $client {
             fn http(&self) -> &$crate::provider::http::HttpClient {
                 <$client>::http(self)
@@ -448,6 +467,20 @@ macro_rules! vendor_client {
                     plan: &$crate::plan::Plan,
                 ) -> Result<(), $crate::provider::ProviderError> {
                     <$client>::$preflight(self, plan).map_err($crate::provider::ProviderError::Cannot)
+                }
+            )?
+
+            $(
+                fn $rendered<'a>(
+                    &'a self,
+                    schedule: &'a str,
+                    from: jiff::Timestamp,
+                    to: jiff::Timestamp,
+                ) -> $crate::provider::Call<
+                    'a,
+                    Result<Option<Vec<$crate::provider::Rendered>>, $crate::provider::ProviderError>,
+                > {
+                    Box::pin(<$client>::$rendered(self, schedule, from, to))
                 }
             )?
         }
@@ -656,6 +689,16 @@ impl Provider {
     }
 
     /// Checks a plan before its first call (see [`Vendor::preflight`]).
+    /// See [`Vendor::rendered`].
+    pub async fn rendered(
+        &self,
+        schedule: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Option<Vec<Rendered>>, ProviderError> {
+        self.client.rendered(schedule, from, to).await
+    }
+
     pub fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), ProviderError> {
         self.client.preflight(plan)
     }

@@ -286,3 +286,80 @@ fn a_move_that_follows_the_hints_is_shown_to_page_differently() {
         "{said}"
     );
 }
+
+/// `verify --live` takes the target side from the service's own rendered on-call data
+/// (PagerDuty's `final_schedule`, which the emulation renders by PagerDuty's rules): after an
+/// apply it agrees with the config, across both DST changes; a vendor without a rendered timeline
+/// that alertform reads, or a schedule not applied yet, is a clear error.
+#[test]
+fn verify_live_reads_what_the_service_itself_renders() {
+    let vendor = crate::support::PAGERDUTY;
+    let server = vendor.server(&[]);
+    let live = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            PAGERDUTY,
+            PAGERDUTY,
+            "--live",
+            "--endpoint",
+            &server.url,
+            "--token",
+            &server.token,
+            "--provider",
+            "pagerduty",
+            "--from",
+            "2027-03-01T00:00:00Z",
+            "--days",
+            "60",
+        ];
+        args.extend_from_slice(extra);
+        alertform(&args)
+    };
+    let before = live(&[]);
+    assert_eq!(before.status.code(), Some(1));
+    assert!(
+        stderr(&before).contains("the service has no schedule `SRE rotation`: apply TARGET first"),
+        "{}",
+        stderr(&before)
+    );
+    assert!(
+        vendor
+            .run(&server, "apply", PAGERDUTY, &[])
+            .status
+            .success()
+    );
+    let same = live(&[]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&same),
+        stderr(&same)
+    );
+    assert!(stdout(&same).contains(
+        "schedule `SRE rotation` (Europe/London): pages the same people at the same times"
+    ));
+    // The source read as Opsgenie pages it differs from what PagerDuty renders.
+    let other = live(&["--source-provider", "opsgenie"]);
+    assert_eq!(other.status.code(), Some(2), "{}", stdout(&other));
+
+    let oncall = crate::support::ONCALL.server(&[]);
+    let output = alertform(&[
+        "verify",
+        "examples/quickstart-oncall",
+        "examples/quickstart-oncall",
+        "--live",
+        "--endpoint",
+        &oncall.url,
+        "--token",
+        &oncall.token,
+        "--provider",
+        "grafana_oncall",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("`verify --live` works against PagerDuty"),
+        "{}",
+        stderr(&output)
+    );
+}

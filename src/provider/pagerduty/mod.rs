@@ -576,6 +576,54 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
     })
 }
 
+impl PagerDutyProvider {
+    /// The schedule named `name` as PagerDuty renders it over `[from, to)`: its
+    /// `final_schedule` (layers and overrides), each entry's user as an email.
+    pub async fn rendered(
+        &self,
+        name: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+        let Some(schedule) = self.find("/schedules", "schedules", "name", name).await? else {
+            return Ok(None);
+        };
+        let emails: HashMap<String, String> = self
+            .list("/users", "users", false)
+            .await?
+            .iter()
+            .map(|u| (text(u, "id"), text(u, "email").to_lowercase()))
+            .collect();
+        let path = format!(
+            "/schedules/{}?since={}&until={}",
+            percent_encode(&text(&schedule, "id")),
+            percent_encode(&from.to_string()),
+            percent_encode(&to.to_string())
+        );
+        let reply = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, "read schedules"))?;
+        let instant = |v: &Value| v.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        Ok(Some(
+            reply.body["schedule"]["final_schedule"]["rendered_schedule_entries"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| {
+                    let user = text(&e["user"], "id");
+                    Some((
+                        instant(&e["start"])?,
+                        instant(&e["end"])?,
+                        emails.get(&user).cloned().unwrap_or(user),
+                    ))
+                })
+                .collect(),
+        ))
+    }
+}
+
 /// How far ahead overrides are looked for: PagerDuty lists them only for a range.
 const OVERRIDES_AHEAD_DAYS: i64 = 90;
 
@@ -1305,4 +1353,4 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     )
 };
 
-super::vendor_client!(PagerDutyProvider, preflight);
+super::vendor_client!(PagerDutyProvider, preflight; rendered);
