@@ -411,7 +411,7 @@ pub trait Vendor: Send + Sync + std::fmt::Debug {
     ) -> Call<'a, Result<Option<Vec<Rendered>>, ProviderError>> {
         Box::pin(async {
             Err(ProviderError::Cannot(
-                "this provider reads no rendered on-call timeline yet: `verify --live` works against PagerDuty".to_owned(),
+                "this provider reads no rendered on-call timeline yet: `verify --live` works against PagerDuty, Grafana OnCall and Opsgenie".to_owned(),
             ))
         })
     }

@@ -343,23 +343,70 @@ fn verify_live_reads_what_the_service_itself_renders() {
     let other = live(&["--source-provider", "opsgenie"]);
     assert_eq!(other.status.code(), Some(2), "{}", stdout(&other));
 
-    let oncall = crate::support::ONCALL.server(&[]);
-    let output = alertform(&[
+    // OnCall's final_shifts and Opsgenie's timeline the same way, after each example's apply.
+    for (vendor, example) in [
+        (crate::support::ONCALL, "examples/quickstart-oncall"),
+        (crate::support::OPSGENIE, "examples/quickstart-opsgenie"),
+    ] {
+        let server = vendor.server(&[]);
+        assert!(vendor.run(&server, "apply", example, &[]).status.success());
+        let output = vendor.run(
+            &server,
+            "verify",
+            example,
+            &[
+                example,
+                "--live",
+                "--from",
+                "2027-01-04T00:00:00Z",
+                "--days",
+                "60",
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}: {}{}",
+            vendor.provider,
+            stdout(&output),
+            stderr(&output)
+        );
+    }
+}
+
+/// Against OnCall, `verify --live` shows what its engine really renders where that differs from
+/// the config's own timeline: the hour a skewed turn leaves uncovered, read from `final_shifts`.
+#[test]
+fn verify_live_shows_what_oncalls_engine_renders() {
+    let vendor = crate::support::ONCALL;
+    let server = vendor.server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[settings]\nprovider = \"grafana_oncall\"\n\n[user.alice]\nname = \"alice\"\nemail = \"alice@example.com\"\n\n[user.bob]\nname = \"bob\"\nemail = \"bob@example.com\"\n\n[schedule.engine]\nname = \"Engine\"\ntime_zone = \"Europe/London\"\n\n[[schedule.engine.layer]]\nname = \"L\"\nstart = \"2027-03-22T09:00:00\"\nrotation = \"1w\"\nmembers = [\"user.alice\", \"user.bob\"]\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    assert!(vendor.run(&server, "apply", path, &[]).status.success());
+    let output = vendor.run(
+        &server,
         "verify",
-        "examples/quickstart-oncall",
-        "examples/quickstart-oncall",
-        "--live",
-        "--endpoint",
-        &oncall.url,
-        "--token",
-        &oncall.token,
-        "--provider",
-        "grafana_oncall",
-    ]);
-    assert_eq!(output.status.code(), Some(1));
+        path,
+        &[
+            path,
+            "--live",
+            "--source-provider",
+            "alertform",
+            "--from",
+            "2027-03-15T00:00:00Z",
+            "--days",
+            "40",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("`verify --live` works against PagerDuty"),
+        stdout(&output).contains("Mon 2027-04-12 08:00 → Mon 2027-04-12 09:00 (2027-04-12T07:00:00Z → 2027-04-12T08:00:00Z): source pages alice@example.com; target pages nobody"),
         "{}",
-        stderr(&output)
+        stdout(&output)
     );
 }

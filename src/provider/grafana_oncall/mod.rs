@@ -1150,6 +1150,44 @@ fn templates_body(templates: &Templates) -> Value {
 }
 
 /// Grafana OnCall, as the registry knows it.
+impl OnCallProvider {
+    /// The schedule named `name` as OnCall renders it over `[from, to)`: its `final_shifts`
+    /// (asked for the whole UTC days around the range, then cut to it), users by email.
+    pub async fn rendered(
+        &self,
+        name: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+        let Some(schedule) = self.find_by("schedules", "name", name).await? else {
+            return Ok(None);
+        };
+        let day = |t: jiff::Timestamp| jiff::tz::TimeZone::UTC.to_datetime(t).date();
+        let path = format!(
+            "/api/v1/schedules/{}/final_shifts?start_date={}&end_date={}",
+            percent_encode(&text(&schedule, "id")),
+            day(from),
+            day(to)
+        );
+        let page = self
+            .http
+            .get(&path)
+            .await
+            .map_err(|e| self.explain(e, "read final shifts"))?;
+        let instant = |v: &Value| v.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        Ok(Some(
+            results_of(&page.body)
+                .iter()
+                .filter_map(|s| {
+                    let (start, end) = (instant(&s["shift_start"])?, instant(&s["shift_end"])?);
+                    let (start, end) = (start.max(from), end.min(to));
+                    (start < end).then(|| (start, end, text(s, "user_email").to_lowercase()))
+                })
+                .collect(),
+        ))
+    }
+}
+
 /// Who OnCall's engine pages for `schedule`: its layers as the shifts this provider writes
 /// (members standing as their addresses), rendered by the engine's rules.
 fn pages(
@@ -1201,4 +1239,4 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     )
 };
 
-super::vendor_client!(OnCallProvider);
+super::vendor_client!(OnCallProvider; rendered);

@@ -188,6 +188,43 @@ impl OpsgenieProvider {
         .await
     }
 
+    /// The schedule named `name` as Opsgenie renders it over `[from, to)`: its final timeline
+    /// (every rotation with someone on call, overrides applied), recipients by username (an
+    /// email), cut to the range.
+    pub async fn rendered(
+        &self,
+        name: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+        let days = to.duration_since(from).as_hours().div_euclid(24) + 2;
+        let path = format!(
+            "/v2/schedules/{}/timeline?identifierType=name&date={}&interval={days}&intervalUnit=days",
+            percent_encode(name),
+            percent_encode(&(from - jiff::SignedDuration::from_hours(24)).to_string())
+        );
+        let timeline = match self.http.get(&path).await {
+            Ok(reply) => reply.body["data"].clone(),
+            Err(err) if err.status() == Some(reqwest::StatusCode::NOT_FOUND) => return Ok(None),
+            Err(err) => return Err(self.explain(err, "read schedule timelines")),
+        };
+        let instant = |v: &Value| v.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        Ok(Some(
+            timeline["finalTimeline"]["rotations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["periods"].as_array().cloned().unwrap_or_default())
+                .filter_map(|p| {
+                    let (start, end) = (instant(&p["startDate"])?, instant(&p["endDate"])?);
+                    let (start, end) = (start.max(from), end.min(to));
+                    let who = p["recipient"]["name"].as_str()?.to_lowercase();
+                    (start < end).then_some((start, end, who))
+                })
+                .collect(),
+        ))
+    }
+
     /// Reads every live object.
     pub async fn observe(&self) -> Result<Observed, ProviderError> {
         let mut observed = Observed::default();
@@ -1006,4 +1043,4 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     )
 };
 
-super::vendor_client!(OpsgenieProvider, preflight);
+super::vendor_client!(OpsgenieProvider, preflight; rendered);
