@@ -94,21 +94,26 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                     .collect();
                 for schedule in target.schedules.values() {
                     for (index, &(from, to)) in windows.iter().enumerate() {
-                        let rendered =
-                            match connection.provider.rendered(&schedule.name, from, to).await {
-                                Ok(Some(rendered)) => rendered,
-                                Ok(None) => {
-                                    printer.note(format!(
+                        // A day past the window too: escalation steps wait past its end.
+                        let past = to + jiff::SignedDuration::from_hours(24);
+                        let rendered = match connection
+                            .provider
+                            .rendered(&schedule.name, from, past)
+                            .await
+                        {
+                            Ok(Some(rendered)) => rendered,
+                            Ok(None) => {
+                                printer.note(format!(
                                     "error: the service has no schedule `{}`: apply TARGET first",
                                     schedule.name
                                 ));
-                                    return ExitStatus::Failure;
-                                }
-                                Err(err) => {
-                                    printer.note(format!("error: {err}"));
-                                    return ExitStatus::Failure;
-                                }
-                            };
+                                return ExitStatus::Failure;
+                            }
+                            Err(err) => {
+                                printer.note(format!("error: {err}"));
+                                return ExitStatus::Failure;
+                            }
+                        };
                         let shifts = rendered
                             .into_iter()
                             .map(|(start, end, email)| crate::schedule::Shift {
