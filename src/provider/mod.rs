@@ -157,6 +157,11 @@ pub(crate) fn version_of(parts: &[&Value]) -> u64 {
     u64::from_str_radix(&digest[..13], 16).unwrap_or(0)
 }
 
+/// A JSON string that is an RFC 3339 instant (a vendor's rendered on-call entry's times).
+pub(crate) fn instant(value: &Value) -> Option<jiff::Timestamp> {
+    value.as_str()?.parse().ok()
+}
+
 /// A string field of a vendor's JSON object, empty when it is missing or not a string.
 pub(crate) fn text(value: &Value, field: &str) -> String {
     value

@@ -1174,7 +1174,7 @@ impl OnCallProvider {
             .get(&path)
             .await
             .map_err(|e| self.explain(e, "read final shifts"))?;
-        let instant = |v: &Value| v.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        let instant = super::instant;
         Ok(Some(
             results_of(&page.body)
                 .iter()

@@ -208,7 +208,7 @@ impl OpsgenieProvider {
             Err(err) if err.status() == Some(reqwest::StatusCode::NOT_FOUND) => return Ok(None),
             Err(err) => return Err(self.explain(err, "read schedule timelines")),
         };
-        let instant = |v: &Value| v.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        let instant = super::instant;
         Ok(Some(
             timeline["finalTimeline"]["rotations"]
                 .as_array()

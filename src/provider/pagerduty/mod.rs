@@ -48,6 +48,8 @@ pub struct PagerDutyProvider {
     live: Arc<Mutex<LiveDetail>>,
     /// Vendor name → id, read once per run when an integration needs one.
     vendors: Arc<tokio::sync::OnceCell<HashMap<String, String>>>,
+    /// User id → email, read once when rendered timelines are asked for (`verify --live`).
+    emails: Arc<tokio::sync::OnceCell<HashMap<String, String>>>,
 }
 
 /// What the last read saw that a change needs but the plan does not carry.
@@ -86,6 +88,7 @@ impl PagerDutyProvider {
             from,
             live: Arc::default(),
             vendors: Arc::default(),
+            emails: Arc::default(),
         }
     }
 
@@ -588,12 +591,18 @@ impl PagerDutyProvider {
         let Some(schedule) = self.find("/schedules", "schedules", "name", name).await? else {
             return Ok(None);
         };
-        let emails: HashMap<String, String> = self
-            .list("/users", "users", false)
-            .await?
-            .iter()
-            .map(|u| (text(u, "id"), text(u, "email").to_lowercase()))
-            .collect();
+        let emails = self
+            .emails
+            .get_or_try_init(|| async {
+                Ok::<_, ProviderError>(
+                    self.list("/users", "users", false)
+                        .await?
+                        .iter()
+                        .map(|u| (text(u, "id"), text(u, "email").to_lowercase()))
+                        .collect::<HashMap<String, String>>(),
+                )
+            })
+            .await?;
         let path = format!(
             "/schedules/{}?since={}&until={}",
             percent_encode(&text(&schedule, "id")),
@@ -605,7 +614,7 @@ impl PagerDutyProvider {
             .get(&path)
             .await
             .map_err(|e| self.explain(e, "read schedules"))?;
-        let instant = |v: &Value| v.as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        let instant = super::instant;
         Ok(Some(
             reply.body["schedule"]["final_schedule"]["rendered_schedule_entries"]
                 .as_array()
