@@ -89,13 +89,10 @@ fn time(
         .map_err(|why| format!("`{text}` has no UTC offset, and {why}"))?;
     let ambiguous = zone.to_ambiguous_timestamp(civil);
     let shown = |offset: jiff::tz::Offset| {
-        let seconds = offset.seconds();
         format!(
-            "{}{}{:02}:{:02}",
+            "{}{}",
             civil.strftime("%Y-%m-%dT%H:%M:%S"),
-            if seconds < 0 { '-' } else { '+' },
-            seconds.abs() / 3600,
-            seconds.abs() % 3600 / 60
+            render::offset_text(offset)
         )
     };
     match ambiguous.offset() {

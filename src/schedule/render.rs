@@ -46,6 +46,17 @@ pub struct JsonShift<'a> {
     pub end: String,
 }
 
+/// A UTC offset as RFC 3339 writes it: `+01:00`, `-05:00`, `+05:30`.
+pub fn offset_text(offset: jiff::tz::Offset) -> String {
+    let seconds = offset.seconds();
+    format!(
+        "{}{:02}:{:02}",
+        if seconds < 0 { '-' } else { '+' },
+        seconds.abs() / 3600,
+        seconds.abs() % 3600 / 60
+    )
+}
+
 fn utc(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -2163,13 +2163,10 @@ fn entries_json(
             .unwrap_or_default();
         let time = |t: jiff::Timestamp| {
             let offset = zone.to_offset(t);
-            let seconds = offset.seconds();
             format!(
-                "{}{}{:02}:{:02}",
+                "{}{}",
                 offset.to_datetime(t).strftime("%Y-%m-%dT%H:%M:%S"),
-                if seconds < 0 { '-' } else { '+' },
-                seconds.abs() / 3600,
-                seconds.abs() % 3600 / 60
+                crate::schedule::render::offset_text(offset)
             )
         };
         out.push(json!({
