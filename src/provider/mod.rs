@@ -416,7 +416,7 @@ pub trait Vendor: Send + Sync + std::fmt::Debug {
     ) -> Call<'a, Result<Option<Vec<Rendered>>, ProviderError>> {
         Box::pin(async {
             Err(ProviderError::Cannot(
-                "this provider reads no rendered on-call timeline yet: `verify --live` works against PagerDuty, Grafana OnCall and Opsgenie".to_owned(),
+                "alertform reads no rendered on-call timeline of this provider, so `verify --live` cannot check it".to_owned(),
             ))
         })
     }
