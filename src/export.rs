@@ -84,9 +84,20 @@ pub fn export(
             .map(|o| (o.id.as_str(), o.name.as_str()))
             .collect(),
     );
+    write(observed, &keys, provider, format)
+}
+
+/// Writes `observed` as config files, naming each live id by `keys` (`kind.key`): the one
+/// TOML/HCL writer `export` and `migrate` share.
+pub fn write<S: std::hash::BuildHasher>(
+    observed: &Observed,
+    keys: &HashMap<&str, String, S>,
+    provider: crate::model::ProviderName,
+    format: Format,
+) -> Exported {
     let w = Writer {
         format,
-        keys: &keys,
+        keys,
         left_out: std::cell::RefCell::default(),
     };
 
@@ -438,15 +449,15 @@ fn assign<'a>(keys: &mut HashMap<&'a str, String>, kind: Kind, mut items: Vec<(&
     }
 }
 
-struct Writer<'a> {
+struct Writer<'a, S> {
     format: Format,
-    keys: &'a HashMap<&'a str, String>,
+    keys: &'a HashMap<&'a str, String, S>,
     /// Live references to nothing alertform can name (a step type it cannot express, an object
     /// that is gone): left out of lists, and said.
     left_out: std::cell::RefCell<Vec<String>>,
 }
 
-impl Writer<'_> {
+impl<S: std::hash::BuildHasher> Writer<'_, S> {
     /// `kind.key` of a live id.
     fn key(&self, id: &str) -> String {
         self.keys

@@ -19,6 +19,8 @@
 //! - [`provider`], [`plan`], [`apply`], [`ops`]: reading live state, the pure diff, carrying it
 //!   out, and the operations commands share. A client per live service behind one [`provider::Vendor`]
 //!   trait, each declaring what it can hold; [`registry`] lists them, one line a vendor.
+//! - [`verify`] and [`migrate`]: who each vendor pages for two configs, compared; a config
+//!   rewritten for another vendor, every change of who is paged said.
 //! - [`words`]: English for messages, a leaf.
 //! - [`schedule`]: who is on call when, the rotation maths (pure).
 //! - [`server`]: the bundled backing service, beside the flow (it delivers alerts to webhook
@@ -34,6 +36,7 @@ pub mod exit;
 pub mod export;
 pub mod generate;
 pub mod lint;
+pub mod migrate;
 pub mod model;
 pub mod observed;
 pub mod ops;

@@ -100,6 +100,116 @@ impl Observed {
         })
     }
 
+    /// `model` as if it were live, each object's id its address (`schedule.night`): what the
+    /// config writer takes, so `migrate` writes a model with the writer `export` uses.
+    pub fn declared(model: &crate::model::Model) -> Observed {
+        use crate::model::Address;
+        let ids = |kind: Kind, addresses: &mut dyn Iterator<Item = &Address>| -> BTreeSet<String> {
+            addresses
+                .filter(|a| a.kind == kind)
+                .map(ToString::to_string)
+                .collect()
+        };
+        let id = |kind: Kind, key: &str| Address::new(kind, key).to_string();
+        Observed {
+            users: model
+                .users
+                .iter()
+                .map(|(key, u)| ObservedUser {
+                    id: id(Kind::User, key),
+                    version: 0,
+                    name: u.name.clone(),
+                    email: u.email.clone(),
+                    phone: u.phone.clone(),
+                    role: u.role,
+                    time_zone: u.time_zone.clone(),
+                })
+                .collect(),
+            groups: model
+                .groups
+                .iter()
+                .map(|(key, g)| ObservedGroup {
+                    id: id(Kind::Group, key),
+                    version: 0,
+                    name: g.name.clone(),
+                    description: g.description.clone(),
+                    member_user_ids: ids(Kind::User, &mut g.members.iter()),
+                    member_group_ids: ids(Kind::Group, &mut g.members.iter()),
+                })
+                .collect(),
+            schedules: model
+                .schedules
+                .iter()
+                .map(|(key, s)| ObservedSchedule {
+                    id: id(Kind::Schedule, key),
+                    version: 0,
+                    name: s.name.clone(),
+                    time_zone: s.time_zone.clone(),
+                    layers: s
+                        .layers
+                        .iter()
+                        .map(|l| ObservedLayer {
+                            name: l.name.clone(),
+                            start: l.start,
+                            rotation: l.rotation,
+                            member_user_ids: l.members.iter().map(ToString::to_string).collect(),
+                            restrict: l.restrict.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            escalation_policies: model
+                .escalation_policies
+                .iter()
+                .map(|(key, p)| ObservedPolicy {
+                    id: id(Kind::EscalationPolicy, key),
+                    version: 0,
+                    name: p.name.clone(),
+                    description: p.description.clone(),
+                    repeat: p.repeat,
+                    steps: p
+                        .steps
+                        .iter()
+                        .map(|s| ObservedStep {
+                            delay_minutes: s.delay_minutes,
+                            notify_user_ids: ids(Kind::User, &mut s.notify.iter()),
+                            notify_group_ids: ids(Kind::Group, &mut s.notify.iter()),
+                            notify_schedule_ids: ids(Kind::Schedule, &mut s.notify.iter()),
+                            notify_outbound_ids: ids(Kind::Outbound, &mut s.notify.iter()),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            integrations: model
+                .integrations
+                .iter()
+                .map(|(key, i)| ObservedIntegration {
+                    id: id(Kind::Integration, key),
+                    version: 0,
+                    name: i.name.clone(),
+                    channel: i.channel.clone(),
+                    template: i.template.clone(),
+                    escalation_policy_id: id(Kind::EscalationPolicy, &i.escalation_policy),
+                    recipient_user_ids: ids(Kind::User, &mut i.recipients.iter()),
+                    recipient_group_ids: ids(Kind::Group, &mut i.recipients.iter()),
+                    enabled: i.enabled,
+                    templates: i.templates.clone(),
+                })
+                .collect(),
+            outbound: model
+                .outbound
+                .iter()
+                .map(|(key, o)| ObservedOutbound {
+                    id: id(Kind::Outbound, key),
+                    version: 0,
+                    name: o.name.clone(),
+                    target: o.target.clone().map_secrets(|_| LiveSecret::Unknown),
+                })
+                .collect(),
+            ..Observed::default()
+        }
+    }
+
     pub fn len(&self) -> usize {
         Kind::ALL.iter().map(|&kind| self.of_kind(kind).len()).sum()
     }

@@ -53,6 +53,102 @@ pub fn differences(
     }
     first.map(|at| (at, total))
 }
+/// A week's minutes a layer covers, as `[start, end)` intervals from Monday 00:00.
+pub fn week_cover(windows: &[crate::model::Window]) -> Vec<(u32, u32)> {
+    const WEEK: u32 = 7 * 1440;
+    if windows.is_empty() {
+        return vec![(0, WEEK)];
+    }
+    let mut cover = Vec::new();
+    for window in windows {
+        let minutes = |t: jiff::civil::Time| {
+            u32::from(t.hour().unsigned_abs()) * 60 + u32::from(t.minute().unsigned_abs())
+        };
+        let (from, to) = (minutes(window.from), minutes(window.to));
+        let length = if to > from {
+            to - from
+        } else {
+            to + 1440 - from
+        };
+        for (index, day) in crate::model::Day::ALL.iter().enumerate() {
+            if !window.days.is_empty() && !window.days.contains(day) {
+                continue;
+            }
+            let start = u32::try_from(index).unwrap_or(0) * 1440 + from;
+            let end = start + length;
+            if end > WEEK {
+                cover.push((start, WEEK));
+                cover.push((0, end - WEEK));
+            } else {
+                cover.push((start, end));
+            }
+        }
+    }
+    cover
+}
+
+/// Whether two [`week_cover`]s share a minute.
+pub fn overlap(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
+    a.iter()
+        .any(|(a0, a1)| b.iter().any(|(b0, b1)| a0 < b1 && b0 < a1))
+}
+
+/// The windows that cover exactly `cover` (minutes from Monday 00:00, as [`week_cover`] gives),
+/// merged and cut at midnight: a whole day is `from` = `to` on that day; days with the same
+/// hours share one window. Empty when `cover` is.
+pub fn cover_windows(cover: &[(u32, u32)]) -> Vec<crate::model::Window> {
+    use crate::model::{Day, Window};
+    const WEEK: u32 = 7 * 1440;
+    let mut minutes = vec![false; WEEK as usize];
+    for &(a, b) in cover {
+        for m in a..b.min(WEEK) {
+            minutes[m as usize] = true;
+        }
+    }
+    if minutes.iter().all(|m| *m) {
+        return Vec::new();
+    }
+    let time = |m: u32| {
+        jiff::civil::Time::new(
+            i8::try_from(m / 60).unwrap_or(0),
+            i8::try_from(m % 60).unwrap_or(0),
+            0,
+            0,
+        )
+        .unwrap_or_default()
+    };
+    // (from, to) minutes of the day → the days with that piece.
+    let mut pieces: std::collections::BTreeMap<(u32, u32), std::collections::BTreeSet<Day>> =
+        std::collections::BTreeMap::new();
+    for (index, day) in Day::ALL.iter().enumerate() {
+        let base = u32::try_from(index).unwrap_or(0) * 1440;
+        let mut m = 0;
+        while m < 1440 {
+            if !minutes[(base + m) as usize] {
+                m += 1;
+                continue;
+            }
+            let start = m;
+            while m < 1440 && minutes[(base + m) as usize] {
+                m += 1;
+            }
+            pieces.entry((start, m % 1440)).or_default().insert(*day);
+        }
+    }
+    pieces
+        .into_iter()
+        .map(|((from, to), days)| Window {
+            days: if days.len() == 7 {
+                std::collections::BTreeSet::new()
+            } else {
+                days
+            },
+            from: time(from),
+            to: time(to),
+        })
+        .collect()
+}
+
 pub mod render;
 
 /// A stretch of time one user is on call for one schedule.

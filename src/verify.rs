@@ -73,7 +73,7 @@ fn notified(
     at: Timestamp,
 ) -> Vec<(u32, Vec<String>)> {
     let mut minute = 0u32;
-    let mut out = Vec::new();
+    let mut out: Vec<(u32, Vec<String>)> = Vec::new();
     for step in &policy.steps {
         minute += u32::from(step.delay_minutes);
         let when = at + SignedDuration::from_mins(i64::from(minute));
@@ -104,9 +104,15 @@ fn notified(
                 _ => {}
             }
         }
+        // Steps that run at the same minute notify as one.
+        match out.last_mut() {
+            Some((m, earlier)) if *m == minute => earlier.extend(who),
+            _ => out.push((minute, who)),
+        }
+    }
+    for (_, who) in &mut out {
         who.sort();
         who.dedup();
-        out.push((minute, who));
     }
     out
 }

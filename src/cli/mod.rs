@@ -9,6 +9,7 @@ mod fmt;
 mod github;
 mod graph;
 mod lint;
+mod migrate;
 mod oncall;
 mod plan;
 mod schema;
@@ -70,6 +71,10 @@ enum Command {
     /// Whether two configs page the same people at the same times, each as its vendor pages
     /// (exit 2 when anything differs).
     Verify(verify::Args),
+    /// Rewrite a config for another vendor, keeping who is paged or saying exactly what
+    /// changes (`MIGRATION.md`; exit 2 when anything is changed, not carried or must be
+    /// reconnected).
+    Migrate(migrate::Args),
     /// Print a shell completion script: `alertform completions bash > /etc/bash_completion.d/alertform`.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff): `alertform man > alertform.1`.
@@ -126,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Oncall(args) => oncall::run(&args, &printer),
         Command::Lint(args) => lint::run(&args, &printer),
         Command::Verify(args) => verify::run(&args, &printer),
+        Command::Migrate(args) => migrate::run(&args, &printer),
         Command::Completions(args) => completions::completions(&args, &printer),
         Command::Man(args) => completions::man(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer),

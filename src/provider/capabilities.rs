@@ -97,6 +97,9 @@ pub struct Capabilities {
     /// Why the vendor cannot restrict a schedule layer to windows, and what to do instead;
     /// `None` when it can. A layer's `restrict` is then a located error.
     pub no_layer_windows: Option<(&'static str, &'static str)>,
+    /// What a user's `name` must be when it is a login held elsewhere (OnCall's "Grafana
+    /// login"), which `migrate` cannot know: it writes the email's local part and says so.
+    pub user_name_is_login: Option<&'static str>,
 }
 
 impl Capabilities {
@@ -113,6 +116,7 @@ impl Capabilities {
         references_by_name: false,
         overlap: crate::model::Overlap::LastLayerWins,
         no_layer_windows: None,
+        user_name_is_login: None,
     };
 
     /// The planner's options this provider's capabilities call for, limited to `targets`.

@@ -10,6 +10,7 @@ mod examples;
 mod first_hour;
 mod hostile;
 mod lint;
+mod migrate;
 mod oncall;
 mod opsgenie;
 mod opsgenie_contract;

@@ -41,6 +41,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
             }]),
     ],
     check_values,
+    user_name_is_login: Some("their Grafana login"),
     no_layer_windows: Some((
         "an OnCall rolling shift rotates at each of its occurrences, so a layer restricted to windows cannot keep alertform's turn-by-calendar rotation",
         "leave `restrict` out for OnCall (the layer covers all hours), or put the windowed cover in OnCall's UI and ignore that schedule here (`settings.ignore`)",

@@ -1,8 +1,9 @@
 //! What Opsgenie's REST API v2 can hold of an alertform config, and what it cannot.
 
 use super::mapping::{MAX_RESTRICTIONS, integration_type, restriction_count, start_is_exact};
-use crate::model::{Channel, ChannelSettings, Kind, Model, Role, Window};
+use crate::model::{Channel, ChannelSettings, Kind, Model, Role};
 use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
+use crate::schedule::{overlap, week_cover};
 
 const USER_FIELDS: &[UnsupportedField] = &[UnsupportedField {
     field: "phone",
@@ -50,45 +51,6 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     overlap: crate::model::Overlap::EveryLayerPages,
     ..Capabilities::DEFAULT
 };
-
-/// A week's minutes a layer covers, as `[start, end)` intervals from Monday 00:00.
-fn week_cover(windows: &[Window]) -> Vec<(u32, u32)> {
-    const WEEK: u32 = 7 * 1440;
-    if windows.is_empty() {
-        return vec![(0, WEEK)];
-    }
-    let mut cover = Vec::new();
-    for window in windows {
-        let minutes = |t: jiff::civil::Time| {
-            u32::from(t.hour().unsigned_abs()) * 60 + u32::from(t.minute().unsigned_abs())
-        };
-        let (from, to) = (minutes(window.from), minutes(window.to));
-        let length = if to > from {
-            to - from
-        } else {
-            to + 1440 - from
-        };
-        for (index, day) in crate::model::Day::ALL.iter().enumerate() {
-            if !window.days.is_empty() && !window.days.contains(day) {
-                continue;
-            }
-            let start = u32::try_from(index).unwrap_or(0) * 1440 + from;
-            let end = start + length;
-            if end > WEEK {
-                cover.push((start, WEEK));
-                cover.push((0, end - WEEK));
-            } else {
-                cover.push((start, end));
-            }
-        }
-    }
-    cover
-}
-
-fn overlap(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
-    a.iter()
-        .any(|(a0, a1)| b.iter().any(|(b0, b1)| a0 < b1 && b0 < a1))
-}
 
 fn check_values(model: &Model) -> Vec<Unsupported> {
     let mut found = Vec::new();
@@ -247,6 +209,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Window;
 
     fn window(days: &[crate::model::Day], from: &str, to: &str) -> Window {
         Window {

@@ -1,0 +1,454 @@
+//! `alertform migrate`: every ordered pair of vendors with schedules or escalations, end to end
+//! against their emulations: a realistic account is made in the source (through `migrate` from
+//! one bundled config, then `apply`), exported, migrated, applied to the target, and compared
+//! with `verify` and `verify --live`. No difference may be one the migration did not report.
+
+use std::path::Path;
+
+use crate::support::{TestServer, Vendor, alertform, root, run_against, stderr, stdout};
+
+/// The comparison starts here in every command, so reports are stable and within the window
+/// every emulation renders.
+const FROM: &str = "2027-01-04T00:00:00Z";
+
+/// The vendors whose seeds have an account owner (Alice).
+const OWNED: &[&str] = &["pagerduty", "opsgenie"];
+
+/// The vendors whose services render who is on call, which `verify --live` reads.
+const RENDERED: &[&str] = &["pagerduty", "grafana_oncall", "opsgenie"];
+
+/// Overlapping layers, a weekday restriction, weekly, daily and 12-hour rotations across the
+/// clock changes of Sydney and Los Angeles, a policy with repeat that pages schedules, a user and
+/// a group, an observer, and an integration.
+const ACCOUNT: &[(&str, &str)] = &[
+    (
+        "users.toml",
+        r#"[user.alice]
+name = "Alice Ng"
+email = "alice@example.com"
+role = "owner"
+time_zone = "Australia/Sydney"
+
+[user.bob]
+name = "Bob Stone"
+email = "bob@example.com"
+
+[user.carol]
+name = "Carol Diaz"
+email = "carol@example.com"
+
+[user.dave]
+name = "Dave Obi"
+email = "dave@example.com"
+role = "observer"
+"#,
+    ),
+    (
+        "groups.toml",
+        r#"[group.sre]
+name = "SRE"
+members = ["user.alice", "user.bob"]
+"#,
+    ),
+    (
+        "schedules.toml",
+        r#"[schedule.sydney]
+name = "Sydney primary"
+time_zone = "Australia/Sydney"
+
+[[schedule.sydney.layer]]
+name = "Weekly"
+start = "2026-11-02T09:00:00"
+rotation = "1w"
+members = ["user.alice", "user.bob", "user.carol"]
+
+[[schedule.sydney.layer]]
+name = "Business hours"
+start = "2026-11-02T09:00:00"
+rotation = "1d"
+members = ["user.carol", "user.alice"]
+restrict = [{ days = ["mon", "tue", "wed", "thu", "fri"], from = "09:00", to = "17:00" }]
+
+[schedule.la]
+name = "LA nights"
+time_zone = "America/Los_Angeles"
+
+[[schedule.la.layer]]
+name = "Halves"
+start = "2026-11-02T08:00:00"
+rotation = "12h"
+members = ["user.bob", "user.carol"]
+"#,
+    ),
+    (
+        "policies.toml",
+        r#"[escalation_policy.primary]
+name = "Primary"
+repeat = 1
+steps = [
+  { notify = ["schedule.sydney"] },
+  { delay_minutes = 10, notify = ["schedule.la", "user.bob"] },
+  { delay_minutes = 20, notify = ["group.sre"] },
+]
+"#,
+    ),
+    (
+        "integrations.toml",
+        r#"[integration.alerts]
+name = "Alerts"
+channel = "api"
+template = "custom"
+escalation_policy = "primary"
+"#,
+    ),
+];
+
+/// The vendors with schedules or escalations, and how each is served: OnCall's users come
+/// from Grafana, so its emulation is seeded with the account's people.
+fn vendors() -> Vec<Vendor> {
+    vec![
+        crate::support::BUNDLED,
+        crate::support::PAGERDUTY,
+        crate::support::ONCALL,
+        crate::support::OPSGENIE,
+        crate::support::ALERTOPS,
+    ]
+}
+
+fn server(vendor: &Vendor, dir: &Path) -> TestServer {
+    if vendor.provider == crate::support::ONCALL.provider {
+        let seed = dir.join("grafana-oncall-seed.json");
+        std::fs::write(
+            &seed,
+            r#"{"teams": [{"name": "SRE"}], "users": [
+  {"email": "alice@example.com", "username": "alice", "role": "admin", "teams": ["SRE"]},
+  {"email": "bob@example.com", "username": "bob", "role": "editor", "teams": ["SRE"]},
+  {"email": "carol@example.com", "username": "carol", "role": "editor"},
+  {"email": "dave@example.com", "username": "dave", "role": "viewer"}]}"#,
+        )
+        .unwrap();
+        return TestServer::start(&["--api", vendor.provider, "--seed", seed.to_str().unwrap()]);
+    }
+    vendor.server(&[])
+}
+
+fn migrate(source: &Path, to: &str, out: &Path) -> (Option<i32>, serde_json::Value) {
+    let output = alertform(&[
+        "migrate",
+        source.to_str().unwrap(),
+        "--to",
+        to,
+        "--out",
+        out.to_str().unwrap(),
+        "--from",
+        FROM,
+        "--force",
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 2)),
+        "migrate {} --to {to}: {}",
+        source.display(),
+        stderr(&output)
+    );
+    let report = std::fs::read_to_string(out.join("migration.json")).unwrap();
+    (output.status.code(), serde_json::from_str(&report).unwrap())
+}
+
+/// `apply` must succeed and a second plan find nothing to do.
+fn apply_twice(vendor: &Vendor, server: &TestServer, config: &Path, context: &str) {
+    let path = config.to_str().unwrap();
+    let applied = vendor.run(server, "apply", path, &[]);
+    assert!(
+        applied.status.success(),
+        "{context}: apply: {}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    let again = vendor.run(server, "plan", path, &["--detailed-exitcode"]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{context}: the second plan: {}{}",
+        stdout(&again),
+        stderr(&again)
+    );
+}
+
+fn verify(
+    vendor: &Vendor,
+    server: &TestServer,
+    source: &Path,
+    target: &Path,
+    live: bool,
+) -> serde_json::Value {
+    let mut extra = vec![target.to_str().unwrap(), "--from", FROM, "--format", "json"];
+    if live {
+        extra.push("--live");
+        extra.extend_from_slice(vendor.flags);
+    }
+    let output = if live {
+        run_against(
+            server,
+            vendor.provider,
+            "verify",
+            source.to_str().unwrap(),
+            &extra,
+        )
+    } else {
+        let mut args = vec!["verify", source.to_str().unwrap()];
+        args.extend(extra);
+        alertform(&args)
+    };
+    assert!(
+        matches!(output.status.code(), Some(0 | 2)),
+        "verify{}: {}",
+        if live { " --live" } else { "" },
+        stderr(&output)
+    );
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+/// Names of the schedules and policies `verify` finds paging differently.
+fn differing(report: &serde_json::Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for s in report["schedules"].as_array().unwrap() {
+        if !s["differences"].as_array().unwrap().is_empty() {
+            names.push(format!("schedule {}", s["name"].as_str().unwrap()));
+        }
+    }
+    for e in report["escalations"].as_array().unwrap() {
+        if e["arrivals_different"].as_u64().unwrap() > 0 || !e["repeat"].is_null() {
+            names.push(format!("escalation_policy {}", e["name"].as_str().unwrap()));
+        }
+    }
+    names
+}
+
+/// Every source `vendor` to every target: one source account, migrated to each in turn.
+fn from_vendor(source: &Vendor) {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    std::fs::create_dir(&base).unwrap();
+    for (name, text) in ACCOUNT {
+        std::fs::write(base.join(name), text).unwrap();
+    }
+    // The account, as the source vendor holds it.
+    let seeded = dir.path().join("seeded");
+    migrate(&base, source.provider, &seeded);
+    let source_server = server(source, dir.path());
+    apply_twice(
+        source,
+        &source_server,
+        &seeded,
+        &format!("making the {} account", source.provider),
+    );
+    let exported = dir.path().join("exported");
+    source.export(&source_server, &exported, "toml");
+
+    for target in vendors() {
+        if target.provider == source.provider {
+            continue;
+        }
+        let context = format!("{} → {}", source.provider, target.provider);
+        let out = dir.path().join(format!("to-{}", target.provider));
+        let (code, report) = migrate(&exported, target.provider, &out);
+        // Twice: the same files, byte for byte.
+        let first: Vec<(String, Vec<u8>)> = files(&out);
+        migrate(&exported, target.provider, &out);
+        assert_eq!(
+            files(&out),
+            first,
+            "{context}: a second migrate wrote other files"
+        );
+
+        let reported: Vec<String> = report["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| matches!(o["outcome"].as_str(), Some("changed" | "not_carried")))
+            .map(|o| {
+                let kind = o["address"].as_str().unwrap().split('.').next().unwrap();
+                format!("{kind} {}", o["name"].as_str().unwrap())
+            })
+            .collect();
+        let attention = !reported.is_empty() || !report["reconnect"].as_array().unwrap().is_empty();
+        assert_eq!(
+            code,
+            Some(if attention { 2 } else { 0 }),
+            "{context}: exit status"
+        );
+
+        // Where the source does not say roles, the report names every user, and the person
+        // migrating declares the account owner (whom the target's seed has) by hand.
+        let roles_unknown = report["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|o| o["findings"].as_array().unwrap())
+            .any(|f| {
+                f["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("does not say its users' roles")
+            });
+        if roles_unknown && OWNED.contains(&target.provider) {
+            crate::support::edit(
+                &out.join("users.toml"),
+                "email = \"alice@example.com\"\n",
+                "email = \"alice@example.com\"\nrole = \"owner\"\n",
+            );
+        }
+        let target_server = server(&target, dir.path());
+        apply_twice(&target, &target_server, &out, &context);
+        let computed = verify(&target, &target_server, &exported, &out, false);
+        // The vendors that render who is on call (the bundled service pages by alertform's
+        // own timeline, which `verify` computes; AlertOps holds no schedules).
+        if RENDERED.contains(&target.provider) {
+            let live = verify(&target, &target_server, &exported, &out, true);
+            assert_eq!(
+                computed["schedules"], live["schedules"],
+                "{context}: verify and verify --live disagree"
+            );
+            assert_eq!(
+                computed["escalations"], live["escalations"],
+                "{context}: verify and verify --live disagree on escalations"
+            );
+        }
+        eprintln!(
+            "{context}: reported {reported:?}; verify finds {:?} differing",
+            differing(&computed)
+        );
+        for name in differing(&computed) {
+            assert!(
+                reported.contains(&name),
+                "{context}: verify finds {name} paging differently, and migrate did not report it (it reported {reported:?})"
+            );
+        }
+        for unmatched in computed["unmatched"].as_array().unwrap() {
+            let text = unmatched.as_str().unwrap();
+            assert!(
+                reported
+                    .iter()
+                    .any(|r| text.contains(&format!("`{}`", r.split_once(' ').unwrap().1))),
+                "{context}: {text}, and migrate did not report it"
+            );
+        }
+    }
+}
+
+/// The config files and reports in `dir`, sorted.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn from_the_bundled_service_to_every_vendor() {
+    from_vendor(&crate::support::BUNDLED);
+}
+
+#[test]
+fn from_pagerduty_to_every_vendor() {
+    from_vendor(&crate::support::PAGERDUTY);
+}
+
+#[test]
+fn from_grafana_oncall_to_every_vendor() {
+    from_vendor(&crate::support::ONCALL);
+}
+
+#[test]
+fn from_opsgenie_to_every_vendor() {
+    from_vendor(&crate::support::OPSGENIE);
+}
+
+#[test]
+fn from_alertops_to_every_vendor() {
+    from_vendor(&crate::support::ALERTOPS);
+}
+
+#[test]
+fn migrate_refuses_bad_inputs_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // A source that does not validate: located, nothing written.
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(bad.join("users.toml"), "[user.a]\nname = \"A\"\n").unwrap();
+    let output = alertform(&[
+        "migrate",
+        bad.to_str().unwrap(),
+        "--to",
+        "pagerduty",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("users.toml:1"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.exists());
+    // An unknown vendor: the accepted ones named.
+    let example = root().join("examples/quickstart");
+    let output = alertform(&[
+        "migrate",
+        example.to_str().unwrap(),
+        "--to",
+        "victorops",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
+    assert!(stderr(&output).contains("pagerduty"), "{}", stderr(&output));
+    assert!(!out.exists());
+    // A directory with files in it is not overwritten without --force.
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let output = alertform(&[
+        "migrate",
+        example.to_str().unwrap(),
+        "--to",
+        "pagerduty",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("is not empty"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    // With --force it writes, and leaves what is not its own.
+    let output = alertform(&[
+        "migrate",
+        example.to_str().unwrap(),
+        "--to",
+        "pagerduty",
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 2)),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(out.join("MIGRATION.md").exists());
+}
