@@ -466,16 +466,23 @@ impl Work {
                 // is safer than one missed.
                 let mut candidates: Vec<u8> = (old..=old.saturating_add(10)).collect();
                 candidates.extend((0..old).rev());
+                // Checked on the policy alone: the check of `repeat` reads nothing else.
+                let Some(mut alone) = self.model.escalation_policies.get(&key).cloned() else {
+                    return;
+                };
                 let mut chosen = 0;
                 for r in candidates {
-                    if let Some(p) = self.model.escalation_policies.get_mut(&key) {
-                        p.repeat = r;
-                    }
-                    let still = check(to.capabilities, to.display_name, &self.model, &|a, f| {
-                        written(&self.model, a, f)
+                    alone.repeat = r;
+                    let single = Model {
+                        escalation_policies: std::iter::once((key.clone(), alone.clone()))
+                            .collect(),
+                        ..Model::default()
+                    };
+                    let still = check(to.capabilities, to.display_name, &single, &|a, f| {
+                        written(&single, a, f)
                     })
                     .into_iter()
-                    .any(|u| u.address == address && u.field == "repeat");
+                    .any(|u| u.field == "repeat");
                     if !still {
                         chosen = r;
                         break;
@@ -517,7 +524,7 @@ impl Work {
             (Kind::EscalationPolicy, f) if f.starts_with("steps[") => {
                 let index = index_of(f);
                 let leaf = f.rsplit_once(']').map_or("", |(_, leaf)| leaf);
-                self.fix_step(&address, index, leaf, unsupported);
+                self.fix_step(&address, (index, leaf), unsupported, to);
             }
             (Kind::Schedule, f) if f.starts_with("layer[") => {
                 let index = index_of(f);
@@ -528,7 +535,13 @@ impl Work {
         }
     }
 
-    fn fix_step(&mut self, address: &Address, index: usize, leaf: &str, unsupported: &Unsupported) {
+    fn fix_step(
+        &mut self,
+        address: &Address,
+        (index, leaf): (usize, &str),
+        unsupported: &Unsupported,
+        to: &Descriptor,
+    ) {
         let why = short(unsupported);
         let Some(policy) = self.model.escalation_policies.get_mut(&address.key) else {
             return;
@@ -576,7 +589,7 @@ impl Work {
                 let dropped: Vec<Address> = step
                     .notify
                     .iter()
-                    .filter(|a| matches!(a.kind, Kind::Schedule | Kind::Outbound))
+                    .filter(|a| to.capabilities.kind(a.kind).is_none())
                     .cloned()
                     .collect();
                 if dropped.is_empty() {
@@ -807,7 +820,30 @@ impl Work {
                 }
             }
             let mut said: Vec<(Address, String)> = Vec::new();
-            for (k, group) in &mut self.model.groups {
+            // Who can refer to what: groups and layers name users (and groups), steps name
+            // anything paged, integrations name a policy and users and groups.
+            let people = matches!(gone.kind, Kind::User | Kind::Group);
+            let groups = if people {
+                &mut self.model.groups
+            } else {
+                &mut BTreeMap::new()
+            };
+            let schedules = if gone.kind == Kind::User {
+                &mut self.model.schedules
+            } else {
+                &mut BTreeMap::new()
+            };
+            let policies = if gone.kind == Kind::Integration {
+                &mut BTreeMap::new()
+            } else {
+                &mut self.model.escalation_policies
+            };
+            let integrations = if people || gone.kind == Kind::EscalationPolicy {
+                &mut self.model.integrations
+            } else {
+                &mut BTreeMap::new()
+            };
+            for (k, group) in groups.iter_mut() {
                 if group.members.remove(&gone) {
                     said.push((
                         Address::new(Kind::Group, k),
@@ -815,7 +851,7 @@ impl Work {
                     ));
                 }
             }
-            for (k, schedule) in &mut self.model.schedules {
+            for (k, schedule) in schedules.iter_mut() {
                 let here = Address::new(Kind::Schedule, k);
                 for layer in &mut schedule.layers {
                     let before = layer.members.len();
@@ -848,7 +884,7 @@ impl Work {
                 }
             }
             let mut empty_steps: Vec<(Address, usize)> = Vec::new();
-            for (k, policy) in &mut self.model.escalation_policies {
+            for (k, policy) in policies.iter_mut() {
                 let here = Address::new(Kind::EscalationPolicy, k);
                 for (index, step) in policy.steps.iter_mut().enumerate() {
                     if step.notify.remove(&gone) {
@@ -865,7 +901,7 @@ impl Work {
                     }
                 }
             }
-            for (k, integration) in &mut self.model.integrations {
+            for (k, integration) in integrations.iter_mut() {
                 let here = Address::new(Kind::Integration, k);
                 if integration.recipients.remove(&gone) {
                     said.push((here.clone(), format!("recipient `{gone}` is not carried")));
@@ -913,12 +949,22 @@ impl Work {
             },
             &windows,
         );
+        let names: BTreeMap<(Kind, &str), &String> = [Kind::Schedule, Kind::EscalationPolicy]
+            .into_iter()
+            .flat_map(|kind| {
+                input.source.keys(kind).map(move |key| {
+                    let name = match kind {
+                        Kind::Schedule => input.source.schedules[key].name.as_str(),
+                        _ => input.source.escalation_policies[key].name.as_str(),
+                    };
+                    ((kind, name), key)
+                })
+            })
+            .collect();
         let by_name = |kind: Kind, name: &str| -> Option<Address> {
-            input
-                .source
-                .keys(kind)
-                .find(|k| name_of(input.source, &Address::new(kind, k.as_str())) == name)
-                .map(|k| Address::new(kind, k))
+            names
+                .get(&(kind, name))
+                .map(|key| Address::new(kind, key.as_str()))
         };
         let mut hours = 0.0;
         for schedule in &report.schedules {
@@ -1075,7 +1121,15 @@ fn written(model: &Model, address: &Address, field: &str) -> bool {
 }
 
 fn exists(model: &Model, address: &Address) -> bool {
-    !address.key.is_empty() && model.keys(address.kind).any(|k| *k == address.key)
+    let key = address.key.as_str();
+    match address.kind {
+        Kind::User => model.users.contains_key(key),
+        Kind::Group => model.groups.contains_key(key),
+        Kind::Schedule => model.schedules.contains_key(key),
+        Kind::EscalationPolicy => model.escalation_policies.contains_key(key),
+        Kind::Integration => model.integrations.contains_key(key),
+        Kind::Outbound => model.outbound.contains_key(key),
+    }
 }
 
 fn name_of(model: &Model, address: &Address) -> String {

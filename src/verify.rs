@@ -63,29 +63,31 @@ const LISTED: usize = 20;
 /// At most this many arrivals are compared per policy.
 const ARRIVALS: usize = 5_000;
 
-/// Who `side` notifies for an alert arriving at `at` through `policy`: (minute after arrival,
-/// emails) per step; groups are expanded to their members, schedules to whom the side's vendor
-/// pages at that minute.
-fn notified(
-    side: &Side<'_>,
-    timelines: &BTreeMap<&str, Vec<Shift>>,
-    policy: &crate::model::EscalationPolicy,
-    at: Timestamp,
-) -> Vec<(u32, Vec<String>)> {
+/// One step of a policy with its fixed part worked out once: the minute after arrival it
+/// notifies at, the people it names (groups expanded, lowercased emails) and the schedules it
+/// pages, whose people depend on the moment.
+struct Resolved<'m> {
+    minute: u32,
+    people: Vec<String>,
+    schedules: Vec<&'m str>,
+}
+
+/// `policy`'s steps as `side` names them.
+fn resolve<'m>(side: &Side<'m>, policy: &'m crate::model::EscalationPolicy) -> Vec<Resolved<'m>> {
     let mut minute = 0u32;
-    let mut out: Vec<(u32, Vec<String>)> = Vec::new();
+    let mut out = Vec::new();
     for step in &policy.steps {
         minute += u32::from(step.delay_minutes);
-        let when = at + SignedDuration::from_mins(i64::from(minute));
-        let mut who: Vec<String> = Vec::new();
+        let mut people: Vec<String> = Vec::new();
+        let mut schedules = Vec::new();
         let mut stack: Vec<&crate::model::Address> = step.notify.iter().collect();
         let mut seen = std::collections::BTreeSet::new();
         while let Some(address) = stack.pop() {
-            if !seen.insert(address.clone()) {
+            if !seen.insert(address) {
                 continue;
             }
             match address.kind {
-                crate::model::Kind::User => who.extend(
+                crate::model::Kind::User => people.extend(
                     side.model
                         .users
                         .get(&address.key)
@@ -96,18 +98,39 @@ fn notified(
                         stack.extend(group.members.iter());
                     }
                 }
-                crate::model::Kind::Schedule => {
-                    if let Some(shifts) = timelines.get(address.key.as_str()) {
-                        who.extend(emails(side.model, shifts, when));
-                    }
-                }
+                crate::model::Kind::Schedule => schedules.push(address.key.as_str()),
                 _ => {}
             }
         }
-        // Steps that run at the same minute notify as one.
+        out.push(Resolved {
+            minute,
+            people,
+            schedules,
+        });
+    }
+    out
+}
+
+/// Who the `steps` notify for an alert arriving at `at`: (minute after arrival, emails), one
+/// entry per minute (steps that run at the same minute notify as one); schedules give whom
+/// their vendor pages at that minute.
+fn notified(
+    steps: &[Resolved<'_>],
+    timelines: &BTreeMap<&str, (Vec<Shift>, Timeline)>,
+    at: Timestamp,
+) -> Vec<(u32, Vec<String>)> {
+    let mut out: Vec<(u32, Vec<String>)> = Vec::new();
+    for step in steps {
+        let when = at + SignedDuration::from_mins(i64::from(step.minute));
+        let mut who = step.people.clone();
+        for key in &step.schedules {
+            if let Some((_, timeline)) = timelines.get(key) {
+                who.extend(timeline.at(when).iter().cloned());
+            }
+        }
         match out.last_mut() {
-            Some((m, earlier)) if *m == minute => earlier.extend(who),
-            _ => out.push((minute, who)),
+            Some((m, earlier)) if *m == step.minute => earlier.extend(who),
+            _ => out.push((step.minute, who)),
         }
     }
     for (_, who) in &mut out {
@@ -122,7 +145,7 @@ fn notified(
 fn timelines<'m>(
     side: &Side<'m>,
     windows: &[(Timestamp, Timestamp)],
-) -> BTreeMap<&'m str, Vec<Shift>> {
+) -> BTreeMap<&'m str, (Vec<Shift>, Timeline)> {
     side.model
         .schedules
         .iter()
@@ -135,7 +158,8 @@ fn timelines<'m>(
                 })
                 .collect();
             shifts.sort_by_key(|s| s.start);
-            (key.as_str(), shifts)
+            let timeline = Timeline::new(side.model, &shifts);
+            (key.as_str(), (shifts, timeline))
         })
         .collect()
 }
@@ -144,7 +168,7 @@ fn timelines<'m>(
 /// schedules it pages (from their rendered `timelines`).
 fn handoffs(
     policy: &crate::model::EscalationPolicy,
-    timelines: &BTreeMap<&str, Vec<Shift>>,
+    timelines: &BTreeMap<&str, (Vec<Shift>, Timeline)>,
     windows: &[(Timestamp, Timestamp)],
     into: &mut Vec<Timestamp>,
 ) {
@@ -152,7 +176,7 @@ fn handoffs(
         if address.kind != crate::model::Kind::Schedule {
             continue;
         }
-        if let Some(shifts) = timelines.get(address.key.as_str()) {
+        if let Some((shifts, _)) = timelines.get(address.key.as_str()) {
             into.extend(
                 shifts
                     .iter()
@@ -208,10 +232,11 @@ fn escalations(
             differences: Vec::new(),
             repeat: (policy.repeat != other.repeat).then_some((policy.repeat, other.repeat)),
         };
+        let (left_steps, right_steps) = (resolve(source, policy), resolve(target, other));
         for at in arrivals {
             let (left, right) = (
-                notified(source, &left_timelines, policy, at),
-                notified(target, &right_timelines, other, at),
+                notified(&left_steps, &left_timelines, at),
+                notified(&right_steps, &right_timelines, at),
             );
             if left == right {
                 continue;
@@ -317,21 +342,57 @@ pub fn default_windows(now: Timestamp, days: i64, zones: &[&str]) -> Vec<(Timest
     merged
 }
 
-/// Who is on call at `at` in `shifts`, as sorted, lowercased emails of `model`'s users.
-fn emails(model: &Model, shifts: &[Shift], at: Timestamp) -> Vec<String> {
-    let mut who: Vec<String> = shifts
-        .iter()
-        .filter(|s| s.start <= at && at < s.end)
-        .map(|s| {
+/// Who is on call, piece by piece: from each of `cuts` until the next, `who` (sorted,
+/// lowercased emails). Built once per rendering, so each look-up is a binary search rather
+/// than a pass over every shift.
+struct Timeline {
+    cuts: Vec<Timestamp>,
+    who: Vec<Vec<String>>,
+}
+
+impl Timeline {
+    fn new(model: &Model, shifts: &[Shift]) -> Timeline {
+        let email = |s: &Shift| {
             model
                 .users
                 .get(&s.user.key)
                 .map_or_else(|| s.user.to_string(), |u| u.email.to_lowercase())
-        })
-        .collect();
-    who.sort();
-    who.dedup();
-    who
+        };
+        // (when, +1 or -1, who), ends before starts at the same instant.
+        let mut events: Vec<(Timestamp, i32, String)> = Vec::with_capacity(shifts.len() * 2);
+        for s in shifts.iter().filter(|s| s.start < s.end) {
+            let who = email(s);
+            events.push((s.start, 1, who.clone()));
+            events.push((s.end, -1, who));
+        }
+        events.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let mut active: BTreeMap<String, i32> = BTreeMap::new();
+        let (mut cuts, mut who) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < events.len() {
+            let at = events[i].0;
+            while i < events.len() && events[i].0 == at {
+                let (_, delta, email) = &events[i];
+                let count = active.entry(email.clone()).or_default();
+                *count += delta;
+                if *count <= 0 {
+                    active.remove(email);
+                }
+                i += 1;
+            }
+            cuts.push(at);
+            who.push(active.keys().cloned().collect());
+        }
+        Timeline { cuts, who }
+    }
+
+    /// Who is on call at `at`.
+    fn at(&self, at: Timestamp) -> &[String] {
+        match self.cuts.partition_point(|c| *c <= at) {
+            0 => &[],
+            n => &self.who[n - 1],
+        }
+    }
 }
 
 /// Compares every schedule of `source` with the schedule of the same name in `target`.
@@ -367,6 +428,10 @@ pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Times
         for &(from, to) in windows {
             let mine = (source.paging)(schedule, from, to).unwrap_or_default();
             let theirs = (target.paging)(other, from, to).unwrap_or_default();
+            let (left_timeline, right_timeline) = (
+                Timeline::new(source.model, &mine),
+                Timeline::new(target.model, &theirs),
+            );
             let mut cuts = vec![from, to];
             for s in mine.iter().chain(&theirs) {
                 cuts.push(s.start.clamp(from, to));
@@ -378,10 +443,7 @@ pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Times
                 let (a, b) = (pair[0], pair[1]);
                 let hours = b.duration_since(a).as_secs_f64() / 3600.0;
                 compared += hours;
-                let (left, right) = (
-                    emails(source.model, &mine, a),
-                    emails(target.model, &theirs, a),
-                );
+                let (left, right) = (left_timeline.at(a).to_vec(), right_timeline.at(a).to_vec());
                 if left == right {
                     continue;
                 }

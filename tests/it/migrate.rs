@@ -452,3 +452,30 @@ fn migrate_refuses_bad_inputs_and_writes_nothing() {
     );
     assert!(out.join("MIGRATION.md").exists());
 }
+
+/// A window longer than the vendor renders is refused before anything is compared, naming the
+/// limit.
+#[test]
+fn verify_live_refuses_a_window_past_what_oncall_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    std::fs::create_dir(&base).unwrap();
+    for (name, text) in ACCOUNT {
+        std::fs::write(base.join(name), text).unwrap();
+    }
+    let oncall = dir.path().join("oncall");
+    migrate(&base, "grafana_oncall", &oncall);
+    let vendor = crate::support::ONCALL;
+    let server = server(&vendor, dir.path());
+    apply_twice(&vendor, &server, &oncall, "making the OnCall account");
+    let path = oncall.to_str().unwrap();
+    let output = run_against(
+        &server,
+        vendor.provider,
+        "verify",
+        path,
+        &[path, "--live", "--from", FROM, "--days", "366"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("365 days"), "{}", stderr(&output));
+}
