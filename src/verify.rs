@@ -365,7 +365,7 @@ impl Timeline {
             events.push((s.start, 1, who.clone()));
             events.push((s.end, -1, who));
         }
-        events.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        events.sort_by_key(|e| (e.0, e.1));
         let mut active: BTreeMap<String, i32> = BTreeMap::new();
         let (mut cuts, mut who) = (Vec::new(), Vec::new());
         let mut i = 0;
