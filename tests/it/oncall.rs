@@ -347,7 +347,7 @@ fn config_oncall_cannot_express_fails_validate_and_plan_without_a_request() {
         "examples/quickstart/routing.toml:18:1",
         "`channel` of `integration.nightly_backup`",
         "`repeat` of `escalation_policy.sre_default`",
-        "help: set `repeat = 5` (or 0 for no repeat)",
+        "help: set `repeat = 5` (or 0 for no repeat); either pages a different number of times than 1",
         "`phone` of `user.alice`",
     ] {
         assert!(err.contains(expected), "missing `{expected}` in {err}");

@@ -162,7 +162,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                             index + 1,
                             target.kind.plural()
                         ),
-                        "notify users or groups in this step".into(),
+                        "notify users or groups in this step; a group pages every member, not whoever is on call, so `alertform verify` will show who is paged differently".into(),
                     );
                 }
             }

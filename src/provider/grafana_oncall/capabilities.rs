@@ -44,7 +44,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     user_name_is_login: Some("their Grafana login"),
     no_layer_windows: Some((
         "an OnCall rolling shift rotates at each of its occurrences, so a layer restricted to windows cannot keep alertform's turn-by-calendar rotation",
-        "leave `restrict` out for OnCall (the layer covers all hours), or put the windowed cover in OnCall's UI and ignore that schedule here (`settings.ignore`)",
+        "`alertform migrate --to grafana_oncall` writes the nearest form and reports the hours of on-call it changes; leaving `restrict` out makes the layer cover every hour, which changes who is paged (`alertform verify` shows whom and when). Or put the windowed cover in OnCall's UI and ignore that schedule here (`settings.ignore`)",
     )),
     ..Capabilities::DEFAULT
 };
@@ -80,7 +80,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     "OnCall's repeat step runs a chain again exactly {ONCALL_REPEATS} times, not {}",
                     policy.repeat
                 ),
-                format!("set `repeat = {ONCALL_REPEATS}` (or 0 for no repeat)"),
+                format!("set `repeat = {ONCALL_REPEATS}` (or 0 for no repeat); either pages a different number of times than {}, so say so to the people on call", policy.repeat),
             );
         }
         for (index, step) in policy.steps.iter().enumerate().skip(1) {
