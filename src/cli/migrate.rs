@@ -11,8 +11,14 @@ use crate::printer::Printer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The config to move (a file or a directory; typically `export`'s output).
-    source: PathBuf,
+    /// The config to move (a file or a directory; typically `export`'s output). Without it,
+    /// `--live` reads the account itself.
+    #[arg(required_unless_present = "live")]
+    source: Option<PathBuf>,
+    /// Read the account to move from the live service (`--provider`, `--endpoint`, `--token`)
+    /// through `export`, into `DIR/source/`, and migrate that.
+    #[arg(long, conflicts_with = "source")]
+    live: bool,
     /// The vendor to move to.
     #[arg(long, value_parser = super::service::provider_name())]
     to: crate::model::ProviderName,
@@ -31,13 +37,86 @@ pub struct Args {
     /// Write into a DIR that holds files already (its config files and report are replaced).
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    service: super::service::ServiceArgs,
 }
+
+/// Where `--live` writes the account it read, inside `--out`.
+const SOURCE_DIR: &str = "source";
 
 /// The files `migrate` writes besides the config.
 const REPORTS: [&str; 2] = ["MIGRATION.md", "migration.json"];
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
-    let (sources, source, locations) = match crate::config::load_without_secrets(&args.source) {
+    if let Err(message) = prepare(&args.out, args.force) {
+        printer.note(format!("error: {message}"));
+        return ExitStatus::Failure;
+    }
+    let Some(path) = &args.source else {
+        return live(args, printer);
+    };
+    migrate(args, path, printer)
+}
+
+/// `--live`: the account read through `export` into `DIR/source/`, then migrated from there.
+fn live(args: &Args, printer: &Printer) -> ExitStatus {
+    let provider = args.service.provider_for(None);
+    let dir = args.out.join(SOURCE_DIR);
+    let read =
+        super::service::with_service(&args.service, provider, None, printer, async |connection| {
+            match connection.provider.observe().await {
+                Ok(observed) => {
+                    let exported =
+                        crate::export::export(&observed, provider, Format::from(args.format));
+                    for note in observed.notes.iter().chain(&exported.notes) {
+                        printer.note(format!("note: {note}"));
+                    }
+                    for part in &exported.incomplete {
+                        printer.note(format!(
+                            "error: cannot read {part}: it is left to the service, and not migrated"
+                        ));
+                    }
+                    if let Err(message) = write_files(&dir, exported.files, printer) {
+                        printer.note(format!("error: {message}"));
+                        return ExitStatus::Failure;
+                    }
+                    if exported.incomplete.is_empty() {
+                        ExitStatus::Success
+                    } else {
+                        ExitStatus::Incomplete
+                    }
+                }
+                Err(err) => {
+                    printer.note(format!("error: {err}"));
+                    ExitStatus::Failure
+                }
+            }
+        });
+    if read == ExitStatus::Failure {
+        return read;
+    }
+    match migrate(args, &dir, printer) {
+        // What could not be read is not migrated: never a clean exit.
+        ExitStatus::Success if read == ExitStatus::Incomplete => ExitStatus::Changes,
+        status => status,
+    }
+}
+
+/// Writes `files` into `dir` (created if missing), each path printed.
+fn write_files(dir: &Path, files: Vec<(String, String)>, printer: &Printer) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|err| format!("cannot create `{}`: {err}", dir.display()))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|err| format!("cannot write `{}`: {err}", path.display()))?;
+        printer.out(path.display());
+    }
+    Ok(())
+}
+
+fn migrate(args: &Args, source_path: &Path, printer: &Printer) -> ExitStatus {
+    let (sources, source, locations) = match crate::config::load_without_secrets(source_path) {
         Ok((sources, model, locations, _unset)) => (sources, model, locations),
         Err(invalid) => return report_invalid(&invalid, printer),
     };
@@ -53,20 +132,16 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
-    if let Err(message) = prepare(&args.out, args.force) {
-        printer.note(format!("error: {message}"));
-        return ExitStatus::Failure;
-    }
     let from = crate::registry::vendor(
         args.source_provider
             .or(source.settings.provider)
             .unwrap_or_default(),
     );
     let to = crate::registry::vendor(args.to);
-    let base = if args.source.is_dir() {
-        args.source.clone()
+    let base = if source_path.is_dir() {
+        source_path.to_path_buf()
     } else {
-        args.source
+        source_path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default()
@@ -104,20 +179,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             serde_json::to_string_pretty(&migration).expect("serialises")
         ),
     ));
-    if let Err(err) = std::fs::create_dir_all(&args.out) {
-        printer.note(format!(
-            "error: cannot create `{}`: {err}",
-            args.out.display()
-        ));
+    if let Err(message) = write_files(&args.out, files, printer) {
+        printer.note(format!("error: {message}"));
         return ExitStatus::Failure;
-    }
-    for (name, text) in files {
-        let path = args.out.join(name);
-        if let Err(err) = std::fs::write(&path, text) {
-            printer.note(format!("error: cannot write `{}`: {err}", path.display()));
-            return ExitStatus::Failure;
-        }
-        printer.out(path.display());
     }
     for note in &written.notes {
         printer.note(format!("note: {note}"));
@@ -157,6 +221,10 @@ fn prepare(out: &Path, force: bool) -> Result<(), String> {
             "`{}` is not empty: write the migration into a new or empty directory, or pass --force to replace the config files and report in it",
             out.display()
         ));
+    }
+    let mut entries = entries;
+    if let Ok(inner) = std::fs::read_dir(out.join(SOURCE_DIR)) {
+        entries.extend(inner.filter_map(|e| Some(e.ok()?.path())));
     }
     for path in entries {
         let ours = Format::of(&path).is_some()

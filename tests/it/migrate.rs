@@ -479,3 +479,56 @@ fn verify_live_refuses_a_window_past_what_oncall_renders() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("365 days"), "{}", stderr(&output));
 }
+
+/// `--live` reads the account through `export` into `DIR/source/` and migrates that: the same
+/// report as exporting first.
+#[test]
+fn migrate_live_reads_the_account_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    std::fs::create_dir(&base).unwrap();
+    for (name, text) in ACCOUNT {
+        std::fs::write(base.join(name), text).unwrap();
+    }
+    let seeded = dir.path().join("seeded");
+    migrate(&base, "pagerduty", &seeded);
+    let vendor = crate::support::PAGERDUTY;
+    let server = server(&vendor, dir.path());
+    apply_twice(&vendor, &server, &seeded, "making the PagerDuty account");
+    let out = dir.path().join("live");
+    let mut args = vec![
+        "migrate",
+        "--live",
+        "--provider",
+        "pagerduty",
+        "--endpoint",
+        &server.url,
+        "--token",
+        &server.token,
+        "--to",
+        "grafana_oncall",
+        "--out",
+        out.to_str().unwrap(),
+        "--from",
+        FROM,
+    ];
+    args.extend_from_slice(vendor.flags);
+    let output = alertform(&args);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(out.join("source/schedules.toml").exists());
+    let again = dir.path().join("again");
+    migrate(&out.join("source"), "grafana_oncall", &again);
+    assert_eq!(
+        std::fs::read(out.join("migration.json")).unwrap(),
+        std::fs::read(again.join("migration.json")).unwrap()
+    );
+    // Neither a SOURCE nor --live: a usage error.
+    let output = alertform(&[
+        "migrate",
+        "--to",
+        "pagerduty",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
+}

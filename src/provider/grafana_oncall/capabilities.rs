@@ -80,7 +80,10 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     "OnCall's repeat step runs a chain again exactly {ONCALL_REPEATS} times, not {}",
                     policy.repeat
                 ),
-                format!("set `repeat = {ONCALL_REPEATS}` (or 0 for no repeat); either pages a different number of times than {}, so say so to the people on call", policy.repeat),
+                format!(
+                    "set `repeat = {ONCALL_REPEATS}` (or 0 for no repeat); either pages a different number of times than {}, so say so to the people on call",
+                    policy.repeat
+                ),
             );
         }
         for (index, step) in policy.steps.iter().enumerate().skip(1) {
