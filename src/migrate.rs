@@ -148,6 +148,18 @@ pub fn migrate(input: &Input<'_>) -> Migration {
         findings: BTreeMap::new(),
         tried: BTreeSet::new(),
         touched: BTreeSet::new(),
+        source_schedules: input.source.schedules.clone(),
+        vendors: (input.from, input.to),
+        windows: crate::verify::default_windows(
+            input.now,
+            90,
+            &input
+                .source
+                .schedules
+                .values()
+                .map(|s| s.time_zone.as_str())
+                .collect::<Vec<_>>(),
+        ),
     };
     let (from, to) = (input.from, input.to);
     work.model.settings.provider = Some(to.name);
@@ -284,6 +296,11 @@ struct Work {
     tried: BTreeSet<(Address, String)>,
     /// Objects changed in this round of fixes.
     touched: BTreeSet<Address>,
+    /// The source's schedules, both vendors and the windows compared: what a candidate form
+    /// is measured against.
+    source_schedules: BTreeMap<String, crate::model::Schedule>,
+    vendors: (&'static Descriptor, &'static Descriptor),
+    windows: Vec<(Timestamp, Timestamp)>,
 }
 
 impl Work {
@@ -679,25 +696,53 @@ impl Work {
         };
         let n = index + 1;
         match leaf {
-            ".restrict" if schedule.layers.len() > 1 => {
-                schedule.layers.remove(index);
-                self.say(
-                    address,
-                    Outcome::Changed,
-                    format!(
-                        "layer {n} (`{}`) is left out, so the hours it covered go to the other layers: {}",
-                        layer.name, why
-                    ),
-                );
-            }
             ".restrict" => {
-                schedule.layers[index].restrict.clear();
+                // The nearest form the target holds, measured: the layer left out (its hours go
+                // to the layers under it) or covering every hour, whichever pages someone else
+                // for fewer hours.
+                let current = schedule.clone();
+                let mut candidates = Vec::new();
+                if current.layers.len() > 1 {
+                    let mut without = current.clone();
+                    without.layers.remove(index);
+                    candidates.push((
+                        without,
+                        format!(
+                            "layer {n} (`{}`) is left out, so the hours it covered go to the layers under it",
+                            layer.name
+                        ),
+                    ));
+                }
+                let mut every_hour = current;
+                every_hour.layers[index].restrict.clear();
+                candidates.push((
+                    every_hour,
+                    format!(
+                        "layer {n} (`{}`) covers every hour, not only its windows",
+                        layer.name
+                    ),
+                ));
+                let mut measured: Vec<(f64, crate::model::Schedule, String)> = candidates
+                    .into_iter()
+                    .map(|(candidate, text)| {
+                        (self.hours_apart(&address.key, &candidate), candidate, text)
+                    })
+                    .collect();
+                measured.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let other = (measured.len() > 1).then(|| measured[1].0);
+                let (hours, chosen, text) = measured.swap_remove(0);
+                self.model.schedules.insert(address.key.clone(), chosen);
                 self.say(
                     address,
                     Outcome::Changed,
                     format!(
-                        "layer {n} (`{}`) covers every hour, not only its windows: {}",
-                        layer.name, why
+                        "{text}, the nearest form {} holds ({hours:.0} hours compared page someone else{}): {}; to do: accept it, or keep this schedule in {}'s UI and leave it out of the config (`settings.ignore`)",
+                        to.display_name,
+                        other.map_or_else(String::new, |o| format!(
+                            "; the other form, {o:.0}"
+                        )),
+                        reason(unsupported),
+                        to.display_name,
                     ),
                 );
             }
@@ -924,16 +969,40 @@ impl Work {
         }
     }
 
+    /// Hours over the compared windows in which `candidate` (under the target's rules) pages
+    /// someone other than the source's schedule `key` (under the source's).
+    fn hours_apart(&self, key: &str, candidate: &crate::model::Schedule) -> f64 {
+        let Some(source) = self.source_schedules.get(key) else {
+            return f64::INFINITY;
+        };
+        let (from, to) = self.vendors;
+        let one = |schedule: &crate::model::Schedule| Model {
+            schedules: std::iter::once((key.to_owned(), schedule.clone())).collect(),
+            ..Model::default()
+        };
+        let (left_model, right_model) = (one(source), one(candidate));
+        let left = |s: &crate::model::Schedule, a, b| crate::registry::paged(from, s, a, b);
+        let right = |s: &crate::model::Schedule, a, b| crate::registry::paged(to, s, a, b);
+        let report = crate::verify::verify(
+            &crate::verify::Side {
+                name: from.display_name,
+                model: &left_model,
+                paging: &left,
+            },
+            &crate::verify::Side {
+                name: to.display_name,
+                model: &right_model,
+                paging: &right,
+            },
+            &self.windows,
+        );
+        report.schedules.iter().map(|s| s.hours_different).sum()
+    }
+
     /// Who each side's vendor pages, compared; every difference said on its object.
     fn compare(&mut self, input: &Input<'_>) -> Compared {
         use std::fmt::Write as _;
-        let zones: Vec<&str> = input
-            .source
-            .schedules
-            .values()
-            .map(|s| s.time_zone.as_str())
-            .collect();
-        let windows = crate::verify::default_windows(input.now, 90, &zones);
+        let windows = self.windows.clone();
         let left = |s: &crate::model::Schedule, a, b| crate::registry::paged(input.from, s, a, b);
         let right = |s: &crate::model::Schedule, a, b| crate::registry::paged(input.to, s, a, b);
         let report = crate::verify::verify(
