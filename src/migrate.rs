@@ -19,7 +19,8 @@ use crate::model::{Address, Kind, Model, Role};
 use crate::provider::Descriptor;
 use crate::provider::capabilities::{Access, Unsupported, check};
 
-/// What became of an object, worst last.
+/// What became of an object, worst last: an object whose paging changed is listed as changed
+/// even when a part of it (a description) is also not carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -27,10 +28,10 @@ pub enum Outcome {
     Carried,
     /// Written differently, paging the same people at the same times.
     Rewritten,
-    /// The nearest form the target holds, which pages differently (the effect is said).
-    Changed,
     /// Not in the target, or a part of it is not: why, and what a person must do.
     NotCarried,
+    /// The nearest form the target holds, which pages differently (the effect is said).
+    Changed,
 }
 
 impl Outcome {
@@ -118,7 +119,11 @@ pub struct Migration {
 impl Migration {
     /// Whether anything is changed, not carried, or must be reconnected (exit 2).
     pub fn attention(&self) -> bool {
-        !self.reconnect.is_empty() || self.objects.iter().any(|e| e.outcome >= Outcome::Changed)
+        !self.reconnect.is_empty()
+            || self
+                .objects
+                .iter()
+                .any(|e| e.outcome >= Outcome::NotCarried)
     }
 
     /// How many objects ended in `outcome`.

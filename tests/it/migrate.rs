@@ -532,3 +532,29 @@ fn migrate_live_reads_the_account_first() {
     ]);
     assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
 }
+
+/// The story, as the report tells it: a PagerDuty schedule with a weekday cover moved
+/// to OnCall. The report names the layer, both forms' hours and who gains and loses hours.
+#[test]
+fn the_report_of_a_pagerduty_move_to_oncall() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = alertform(&[
+        "migrate",
+        root()
+            .join("examples/quickstart-pagerduty")
+            .to_str()
+            .unwrap(),
+        "--to",
+        "grafana_oncall",
+        "--out",
+        out.to_str().unwrap(),
+        "--from",
+        FROM,
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    insta::assert_snapshot!(std::fs::read_to_string(out.join("MIGRATION.md")).unwrap());
+    // The written config validates and is what OnCall can hold.
+    let validate = alertform(&["validate", out.to_str().unwrap()]);
+    assert!(validate.status.success(), "{}", stderr(&validate));
+}
