@@ -1063,8 +1063,8 @@ impl Work {
                     first.start_local,
                     first.end_local,
                     schedule.time_zone,
-                    who(&first.source),
-                    who(&first.target),
+                    crate::verify::people(&first.source),
+                    crate::verify::people(&first.target),
                 ),
             );
         }
@@ -1087,8 +1087,8 @@ impl Work {
                     "; first, an alert at {}: minute {} notifies {} → {}",
                     first.arrival_local,
                     first.minute,
-                    who(&first.source),
-                    who(&first.target)
+                    crate::verify::people(&first.source),
+                    crate::verify::people(&first.target)
                 );
             }
             if let Some((a, b)) = policy.repeat {
@@ -1265,14 +1265,6 @@ fn list<'a>(addresses: impl Iterator<Item = &'a Address>) -> String {
     }
 }
 
-fn who(emails: &[String]) -> String {
-    if emails.is_empty() {
-        "no one".to_owned()
-    } else {
-        emails.join(", ")
-    }
-}
-
 /// `Mon–Fri 09:00–17:00`.
 fn spell_window(window: &crate::model::Window) -> String {
     let days: Vec<&str> = window.days.iter().map(|d| d.as_str()).collect();
@@ -1413,38 +1405,46 @@ pub fn render(migration: &Migration, notes: &[String]) -> String {
     if !migration.reconnect.is_empty() {
         let _ = writeln!(
             out,
-            "## Must be reconnected ({})\n\nEach integration gets a new endpoint or key in {}: point its senders at the new one after apply, then retire the old one.\n\n| integration | name | channel | new endpoint | senders |\n| --- | --- | --- | --- | --- |",
+            "## Must be reconnected ({})\n\nEach integration gets a new endpoint or key in {}: point its senders at the new one after apply, then retire the old one.\n",
             migration.reconnect.len(),
             migration.to
         );
-        for r in &migration.reconnect {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} | {} |",
-                r.address, r.name, r.channel, r.new_endpoint, r.senders
-            );
-        }
-        out.push('\n');
+        table(
+            &mut out,
+            &["integration", "name", "channel", "new endpoint", "senders"],
+            migration.reconnect.iter().map(|r| {
+                [
+                    format!("`{}`", r.address),
+                    r.name.clone(),
+                    r.channel.clone(),
+                    r.new_endpoint.clone(),
+                    r.senders.clone(),
+                ]
+                .to_vec()
+            }),
+        );
     }
     if !migration.must_exist.is_empty() {
         let _ = writeln!(
             out,
-            "## Must exist in {} before apply ({})\n\n{}'s API cannot create these; alertform matches them.\n\n| object | name | email | how |\n| --- | --- | --- | --- |",
+            "## Must exist in {} before apply ({})\n\n{}'s API cannot create these; alertform matches them.\n",
             migration.to,
             migration.must_exist.len(),
             migration.to
         );
-        for m in &migration.must_exist {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} |",
-                m.address,
-                m.name,
-                m.email.as_deref().unwrap_or(""),
-                m.how
-            );
-        }
-        out.push('\n');
+        table(
+            &mut out,
+            &["object", "name", "email", "how"],
+            migration.must_exist.iter().map(|m| {
+                [
+                    format!("`{}`", m.address),
+                    m.name.clone(),
+                    m.email.clone().unwrap_or_default(),
+                    m.how.clone(),
+                ]
+                .to_vec()
+            }),
+        );
     }
     if !notes.is_empty() {
         out.push_str("## Before you plan\n\n");
@@ -1474,6 +1474,21 @@ pub fn render(migration: &Migration, notes: &[String]) -> String {
         );
     }
     out
+}
+
+/// A Markdown table, and a blank line after it.
+fn table(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "| {} |\n|{}",
+        header.join(" | "),
+        " --- |".repeat(header.len())
+    );
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

@@ -342,6 +342,15 @@ pub fn default_windows(now: Timestamp, days: i64, zones: &[&str]) -> Vec<(Timest
     merged
 }
 
+/// `a@x, b@x`, or "nobody".
+pub fn people(emails: &[String]) -> String {
+    if emails.is_empty() {
+        "nobody".to_owned()
+    } else {
+        emails.join(", ")
+    }
+}
+
 /// Who is on call, piece by piece: from each of `cuts` until the next, `who` (sorted,
 /// lowercased emails). Built once per rendering, so each look-up is a binary search rather
 /// than a pass over every shift.
@@ -500,13 +509,6 @@ fn utc(at: Timestamp) -> String {
 pub fn render(report: &Report, markdown: bool) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let people = |p: &[String]| {
-        if p.is_empty() {
-            "nobody".to_owned()
-        } else {
-            p.join(", ")
-        }
-    };
     if markdown {
         out.push_str("### alertform verify\n\n");
     }

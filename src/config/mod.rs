@@ -310,3 +310,14 @@ pub fn read_sources(path: &Path) -> Result<Sources, Problem> {
     }
     Ok(sources)
 }
+
+/// A model from one TOML text, for unit tests of what reads models.
+#[cfg(test)]
+pub fn from_toml(toml: &str) -> Model {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("config.toml"), toml).expect("written");
+    match load(dir.path()) {
+        Ok((_, model)) => model,
+        Err(invalid) => panic!("invalid test config: {:#?}", invalid.problems),
+    }
+}

@@ -1,13 +1,11 @@
 //! The rewrite's rules, on models built in memory: each keeps who is paged where it says so,
 //! and says what it changes where it cannot.
 
+use std::fmt::Write as _;
+
 use super::*;
 
-fn model(toml: &str) -> Model {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), toml).unwrap();
-    crate::config::load(dir.path()).expect("a valid config").1
-}
+use crate::config::from_toml as model;
 
 const PEOPLE: &str = r#"
 [user.a]
@@ -23,6 +21,27 @@ email = "c@example.com"
 name = "Ops"
 members = ["user.a", "user.b"]
 "#;
+
+/// `PEOPLE` and a schedule `s` in `zone` of `layers`: (name, rotation, members, whether it is
+/// limited to weekdays 09:00–17:00), each starting on Monday 2027-01-04 at `start`.
+fn with_schedule(zone: &str, start: &str, layers: &[(&str, &str, &str, bool)]) -> Model {
+    let mut text = format!("{PEOPLE}\n[schedule.s]\nname = \"S\"\ntime_zone = \"{zone}\"\n");
+    for (name, rotation, members, weekdays) in layers {
+        let members: Vec<String> = members
+            .split(' ')
+            .map(|m| format!("\"user.{m}\""))
+            .collect();
+        let _ = writeln!(
+            text,
+            "[[schedule.s.layer]]\nname = \"{name}\"\nstart = \"2027-01-04T{start}\"\nrotation = \"{rotation}\"\nmembers = [{}]",
+            members.join(", ")
+        );
+        if *weekdays {
+            text.push_str("restrict = [{ days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], from = \"09:00\", to = \"17:00\" }]\n");
+        }
+    }
+    model(&text)
+}
 
 fn run(source: &Model, from: ProviderName, to: ProviderName) -> Migration {
     migrate(&Input {
@@ -46,61 +65,36 @@ fn entry<'m>(migration: &'m Migration, address: &str) -> &'m Entry {
 
 #[test]
 fn overlapping_layers_into_a_vendor_that_pages_every_layer_keep_who_is_paged() {
-    let source = model(&format!(
-        r#"{PEOPLE}
-[schedule.s]
-name = "S"
-time_zone = "Europe/Berlin"
-[[schedule.s.layer]]
-name = "Week"
-start = "2027-01-04T09:00:00"
-rotation = "1w"
-members = ["user.a", "user.b"]
-[[schedule.s.layer]]
-name = "Days"
-start = "2027-01-04T09:00:00"
-rotation = "1d"
-members = ["user.c"]
-restrict = [{{ days = ["mon", "tue", "wed", "thu", "fri"], from = "09:00", to = "17:00" }}]
-"#
-    ));
+    let source = with_schedule(
+        "Europe/Berlin",
+        "09:00:00",
+        &[("Week", "1w", "a b", false), ("Days", "1d", "c", true)],
+    );
     let migration = run(&source, ProviderName::Pagerduty, ProviderName::Opsgenie);
     let s = entry(&migration, "schedule.s");
     assert_eq!(s.outcome, Outcome::Rewritten, "{:?}", s.findings);
     assert!(s.findings[0].text.contains("limited to the hours layer 2"));
-    // The earlier layer now holds exactly the rest of the week.
-    let week = &migration.model.schedules["s"].layers[0];
-    assert_eq!(
-        crate::schedule::week_cover(&week.restrict).len(),
-        crate::schedule::week_cover(&week.restrict).len()
+    // The earlier layer now holds exactly the rest of the week: the two covers do not meet
+    // and together are every minute of it.
+    let layers = &migration.model.schedules["s"].layers;
+    let (week, days) = (
+        crate::schedule::week_cover(&layers[0].restrict),
+        crate::schedule::week_cover(&layers[1].restrict),
     );
-    assert!(!crate::schedule::overlap(
-        &crate::schedule::week_cover(&week.restrict),
-        &crate::schedule::week_cover(&migration.model.schedules["s"].layers[1].restrict)
-    ));
+    assert!(!crate::schedule::overlap(&week, &days));
+    let minutes: u32 = week.iter().chain(&days).map(|(a, b)| b - a).sum();
+    assert_eq!(minutes, 7 * 1440);
     assert!(migration.compared.schedule_hours_different.abs() < f64::EPSILON);
     assert!(!migration.attention() || !migration.reconnect.is_empty());
 }
 
 #[test]
 fn a_full_time_later_layer_leaves_the_earlier_one_out_as_it_never_paged() {
-    let source = model(&format!(
-        r#"{PEOPLE}
-[schedule.s]
-name = "S"
-time_zone = "UTC"
-[[schedule.s.layer]]
-name = "Hidden"
-start = "2027-01-04T00:00:00"
-rotation = "1w"
-members = ["user.a"]
-[[schedule.s.layer]]
-name = "Top"
-start = "2027-01-04T00:00:00"
-rotation = "1w"
-members = ["user.b", "user.c"]
-"#
-    ));
+    let source = with_schedule(
+        "UTC",
+        "00:00:00",
+        &[("Hidden", "1w", "a", false), ("Top", "1w", "b c", false)],
+    );
     let migration = run(&source, ProviderName::Alertform, ProviderName::Opsgenie);
     assert_eq!(migration.model.schedules["s"].layers.len(), 1);
     assert_eq!(migration.model.schedules["s"].layers[0].name, "Top");
@@ -110,24 +104,11 @@ members = ["user.b", "user.c"]
 
 #[test]
 fn a_restriction_the_target_cannot_hold_is_changed_with_its_effect_in_hours() {
-    let source = model(&format!(
-        r#"{PEOPLE}
-[schedule.s]
-name = "S"
-time_zone = "UTC"
-[[schedule.s.layer]]
-name = "Week"
-start = "2027-01-04T00:00:00"
-rotation = "1w"
-members = ["user.a"]
-[[schedule.s.layer]]
-name = "Days"
-start = "2027-01-04T00:00:00"
-rotation = "1d"
-members = ["user.b"]
-restrict = [{{ days = ["mon", "tue", "wed", "thu", "fri"], from = "09:00", to = "17:00" }}]
-"#
-    ));
+    let source = with_schedule(
+        "UTC",
+        "00:00:00",
+        &[("Week", "1w", "a", false), ("Days", "1d", "b", true)],
+    );
     let migration = run(
         &source,
         ProviderName::Alertform,

@@ -10,14 +10,7 @@ use crate::observed::{
     ObservedUser,
 };
 
-fn model(toml: &str) -> Model {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), toml).unwrap();
-    match crate::config::load(dir.path()) {
-        Ok((_, model)) => model,
-        Err(invalid) => panic!("invalid test config: {:#?}", invalid.problems),
-    }
-}
+use crate::config::from_toml as model;
 
 const ORG: &str = r#"
 [user.alice]
