@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::*;
+use crate::model::ProviderName;
 
 use crate::config::from_toml as model;
 
@@ -43,17 +44,15 @@ fn with_schedule(zone: &str, start: &str, layers: &[(&str, &str, &str, bool)]) -
     model(&text)
 }
 
-fn run(source: &Model, from: ProviderName, to: ProviderName) -> Migration {
+fn run(source: &Model, from: &str, to: &str) -> Migration {
     migrate(&Input {
         source,
-        from: crate::registry::vendor(from),
-        to: crate::registry::vendor(to),
+        from: crate::registry::vendor(ProviderName::parse(from).expect("a vendor")),
+        to: crate::registry::vendor(ProviderName::parse(to).expect("a vendor")),
         locate: &|_| None,
         now: "2027-01-04T00:00:00Z".parse().unwrap(),
     })
 }
-
-use crate::model::ProviderName;
 
 fn entry<'m>(migration: &'m Migration, address: &str) -> &'m Entry {
     migration
@@ -70,7 +69,7 @@ fn overlapping_layers_into_a_vendor_that_pages_every_layer_keep_who_is_paged() {
         "09:00:00",
         &[("Week", "1w", "a b", false), ("Days", "1d", "c", true)],
     );
-    let migration = run(&source, ProviderName::Pagerduty, ProviderName::Opsgenie);
+    let migration = run(&source, "pagerduty", "opsgenie");
     let s = entry(&migration, "schedule.s");
     assert_eq!(s.outcome, Outcome::Rewritten, "{:?}", s.findings);
     assert!(s.findings[0].text.contains("limited to the hours layer 2"));
@@ -95,7 +94,7 @@ fn a_full_time_later_layer_leaves_the_earlier_one_out_as_it_never_paged() {
         "00:00:00",
         &[("Hidden", "1w", "a", false), ("Top", "1w", "b c", false)],
     );
-    let migration = run(&source, ProviderName::Alertform, ProviderName::Opsgenie);
+    let migration = run(&source, "alertform", "opsgenie");
     assert_eq!(migration.model.schedules["s"].layers.len(), 1);
     assert_eq!(migration.model.schedules["s"].layers[0].name, "Top");
     assert_eq!(entry(&migration, "schedule.s").outcome, Outcome::Rewritten);
@@ -109,11 +108,7 @@ fn a_restriction_the_target_cannot_hold_is_changed_with_its_effect_in_hours() {
         "00:00:00",
         &[("Week", "1w", "a", false), ("Days", "1d", "b", true)],
     );
-    let migration = run(
-        &source,
-        ProviderName::Alertform,
-        ProviderName::GrafanaOncall,
-    );
+    let migration = run(&source, "alertform", "grafana_oncall");
     let s = entry(&migration, "schedule.s");
     assert_eq!(s.outcome, Outcome::Changed);
     let texts: Vec<&str> = s.findings.iter().map(|f| f.text.as_str()).collect();
@@ -141,11 +136,7 @@ repeat = 1
 steps = [{{ notify = ["group.ops"] }}, {{ delay_minutes = 0, notify = ["user.c"] }}]
 "#
     ));
-    let migration = run(
-        &source,
-        ProviderName::Alertform,
-        ProviderName::GrafanaOncall,
-    );
+    let migration = run(&source, "alertform", "grafana_oncall");
     let p = &migration.model.escalation_policies["p"];
     // OnCall repeats 5 times or not at all: more pages rather than fewer.
     assert_eq!(p.repeat, 5);
@@ -157,7 +148,7 @@ steps = [{{ notify = ["group.ops"] }}, {{ delay_minutes = 0, notify = ["user.c"]
             .any(|f| f.text.starts_with("repeats 5 times instead of 1"))
     );
 
-    let to_pd = run(&source, ProviderName::Alertform, ProviderName::Pagerduty);
+    let to_pd = run(&source, "alertform", "pagerduty");
     let p = &to_pd.model.escalation_policies["p"];
     // The group's users by name, and the zero-wait step merged into the first: who is
     // notified when is the same.
@@ -193,7 +184,7 @@ template = "custom"
 escalation_policy = "p"
 "#
     ));
-    let migration = run(&source, ProviderName::Alertform, ProviderName::Alertops);
+    let migration = run(&source, "alertform", "alertops");
     let s = entry(&migration, "schedule.s");
     assert_eq!(s.outcome, Outcome::NotCarried);
     assert!(s.target.is_none());
@@ -214,25 +205,11 @@ escalation_policy = "p"
 #[test]
 fn the_same_source_migrates_to_the_same_report() {
     let source = model(PEOPLE);
-    let a = serde_json::to_string(&run(
-        &source,
-        ProviderName::Alertform,
-        ProviderName::GrafanaOncall,
-    ))
-    .unwrap();
-    let b = serde_json::to_string(&run(
-        &source,
-        ProviderName::Alertform,
-        ProviderName::GrafanaOncall,
-    ))
-    .unwrap();
+    let a = serde_json::to_string(&run(&source, "alertform", "grafana_oncall")).unwrap();
+    let b = serde_json::to_string(&run(&source, "alertform", "grafana_oncall")).unwrap();
     assert_eq!(a, b);
     // OnCall's users come from Grafana: listed, with names written as logins.
-    let m = run(
-        &source,
-        ProviderName::Alertform,
-        ProviderName::GrafanaOncall,
-    );
+    let m = run(&source, "alertform", "grafana_oncall");
     assert_eq!(m.must_exist.len(), 4);
     assert_eq!(m.model.users["a"].name, "a");
 }

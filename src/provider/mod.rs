@@ -47,7 +47,7 @@ pub enum ProviderError {
     /// A change the provider cannot carry out as planned, said in full.
     #[error("{0}")]
     Cannot(String),
-    #[error("{endpoint} did not answer as the bundled alertform service (GET {path}: {answered}); if it is a vendor's API or its emulation, say whose with --provider or settings.provider: {}", ProviderName::NAMES.iter().filter(|n| **n != ProviderName::Alertform.as_str()).copied().collect::<Vec<_>>().join(", "))]
+    #[error("{endpoint} did not answer as the bundled alertform service (GET {path}: {answered}); if it is a vendor's API or its emulation, say whose with --provider or settings.provider: {}", ProviderName::NAMES.iter().filter(|n| **n != ProviderName::default().as_str()).copied().collect::<Vec<_>>().join(", "))]
     NotTheBundledService {
         endpoint: String,
         path: String,
