@@ -1,13 +1,14 @@
 //! `serve --api grafana_oncall`: the part of Grafana OnCall's public API v1 that alertform's
 //! provider uses, in OnCall's own dialect — the raw token in `Authorization`, 403 for a bad one,
 //! Django REST framework's error bodies, page-number paging with absolute `next` links, gappy
-//! step positions, an immutable integration type. State lives in [`super::vendor`]; this module
-//! only translates. Known differences from the real engine are in `docs/providers/grafana-oncall.md`.
+//! step positions, an immutable integration type. State lives in [`super::vendor`]; the rules over
+//! it (unique names, references, cascades, Grafana's user sync) are in `rules.rs`, and this module
+//! translates. Known differences from the real engine are in `docs/providers/grafana-oncall.md`.
 //!
 //! Users and teams cannot be created through OnCall's API (they come from Grafana): the
 //! emulation takes them from a seed file (`serve --seed`) or `POST /emulator/grafana/sync`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -21,6 +22,11 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use super::vendor::{Collection, query_pairs};
 use super::{App, auth, route};
+
+mod rules;
+
+pub use rules::{GrafanaOrg, sync_org};
+use rules::{merge_route, team_id, unique_chain_name, unique_integration_name};
 
 const API: &str = "grafana_oncall";
 const USERS: Collection = collection("users");
@@ -480,28 +486,6 @@ fn chain_name(body: &Map<String, Value>, required: bool) -> Result<Option<String
     }
 }
 
-fn team_id(tx: &Transaction, body: &Map<String, Value>) -> Result<Value, Drf> {
-    match body.get("team_id") {
-        None | Some(Value::Null) => Ok(Value::Null),
-        Some(Value::String(id)) if TEAMS.get(tx, id)?.is_some() => Ok(json!(id)),
-        Some(_) => Err(Drf::field("team_id", "Object does not exist")),
-    }
-}
-
-fn unique_chain_name(tx: &Transaction, name: &str, team: &Value, except: &str) -> Result<(), Drf> {
-    let taken = CHAINS
-        .all(tx, Some(name))?
-        .iter()
-        .any(|c| c["team_id"] == *team && c["id"] != except);
-    if taken {
-        return Err(Drf::field(
-            "non_field_errors",
-            "The fields name, team_id must make a unique set.",
-        ));
-    }
-    Ok(())
-}
-
 async fn create_chain(State(app): State<App>, headers: HeaderMap, bytes: Bytes) -> Reply {
     let chain = transact(&app, &headers, &bytes, move |tx, body| {
         let name = chain_name(&body, true)?.unwrap_or_default();
@@ -542,26 +526,8 @@ async fn update_chain(
 /// nobody (`escalation_chain_id` reads `null`): what the real engine does.
 async fn delete_chain(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     authenticate(&app, &headers)?;
-    app.write(move |tx| {
-        let run = || -> Result<(), Drf> {
-            if !CHAINS.delete(tx, &id)? {
-                return Err(Drf::not_found());
-            }
-            for step in STEPS.all(tx, Some(&id))? {
-                STEPS.delete(tx, step["id"].as_str().unwrap_or_default())?;
-            }
-            for mut integration in INTEGRATIONS.all(tx, None)? {
-                if integration["default_route"]["escalation_chain_id"] == id.as_str() {
-                    integration["default_route"]["escalation_chain_id"] = Value::Null;
-                    let name = integration["name"].as_str().unwrap_or_default().to_owned();
-                    INTEGRATIONS.put(tx, &integration, &name, 0)?;
-                }
-            }
-            Ok(())
-        };
-        Ok(run())
-    })
-    .await??;
+    app.write(move |tx| Ok(rules::delete_chain(tx, &id)))
+        .await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -940,46 +906,6 @@ async fn get_integration(
     Path(id): Path<String>,
 ) -> Reply {
     get_of(app, headers, id, INTEGRATIONS, render_integration).await
-}
-
-fn unique_integration_name(
-    tx: &Transaction,
-    name: &str,
-    team: &Value,
-    except: &str,
-) -> Result<(), Drf> {
-    let taken = INTEGRATIONS
-        .all(tx, Some(name))?
-        .iter()
-        .any(|i| i["team_id"] == *team && i["id"] != except);
-    if taken {
-        return Err(Drf::bad_request(
-            "An integration with this name already exists for this team",
-        ));
-    }
-    Ok(())
-}
-
-/// Applies a `default_route` body to the stored route (only the chain is emulated).
-fn merge_route(tx: &Transaction, route: &mut Value, given: &Value) -> Result<(), Drf> {
-    let Some(given) = given.as_object() else {
-        return Err(Drf::field("default_route", "Invalid data."));
-    };
-    if let Some(chain) = given.get("escalation_chain_id") {
-        match chain {
-            Value::Null => route["escalation_chain_id"] = Value::Null,
-            Value::String(id) if CHAINS.get(tx, id)?.is_some() => {
-                route["escalation_chain_id"] = json!(id);
-            }
-            _ => {
-                return Err(Drf {
-                    status: StatusCode::BAD_REQUEST,
-                    body: json!({"default_route": {"escalation_chain_id": ["Object does not exist"]}}),
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
 fn description(body: &Map<String, Value>) -> Result<Option<Value>, Drf> {
@@ -1544,139 +1470,9 @@ async fn delete_schedule(
     Path(id): Path<String>,
 ) -> Reply {
     authenticate(&app, &headers)?;
-    app.write(move |tx| {
-        let run = || -> Result<(), Drf> {
-            let schedule = SCHEDULES.get(tx, &id)?.ok_or_else(Drf::not_found)?;
-            for shift in schedule["shifts"].as_array().into_iter().flatten() {
-                SHIFTS.delete(tx, shift.as_str().unwrap_or_default())?;
-            }
-            SCHEDULES.delete(tx, &id)?;
-            for mut step in STEPS.all(tx, None)? {
-                if step["notify_on_call_from_schedule"] == id.as_str() {
-                    step["notify_on_call_from_schedule"] = Value::Null;
-                    let chain = step["escalation_chain_id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let rank = step["position"].as_i64().unwrap_or(0);
-                    STEPS.put(tx, &step, &chain, rank)?;
-                }
-            }
-            Ok(())
-        };
-        Ok(run())
-    })
-    .await??;
+    app.write(move |tx| Ok(rules::delete_schedule(tx, &id)))
+        .await??;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-// ---- the Grafana side: users and teams ----
-
-/// What Grafana would sync into OnCall: teams by name, users by email (with their login, role and
-/// team names). Upserts, like Grafana's sync; nothing is removed.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrafanaOrg {
-    #[serde(default)]
-    pub teams: Vec<GrafanaTeam>,
-    #[serde(default)]
-    pub users: Vec<GrafanaUser>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrafanaTeam {
-    pub name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrafanaUser {
-    pub email: String,
-    pub username: String,
-    /// `admin`, `editor`, `viewer` or `none`; default `editor`.
-    #[serde(default)]
-    pub role: Option<String>,
-    #[serde(default)]
-    pub timezone: Option<String>,
-    /// Team names.
-    #[serde(default)]
-    pub teams: Vec<String>,
-}
-
-/// Syncs `org` into the store; returns (users, teams) written.
-pub fn sync_org(tx: &Transaction, org: &GrafanaOrg) -> Result<(usize, usize), ApiError> {
-    let mut team_ids: HashMap<String, String> = HashMap::new();
-    for team in TEAMS.all(tx, None)? {
-        team_ids.insert(
-            team["name"].as_str().unwrap_or_default().to_owned(),
-            team["id"].as_str().unwrap_or_default().to_owned(),
-        );
-    }
-    let mut next_grafana_id = TEAMS.count(tx, None)? + 1;
-    for team in &org.teams {
-        if team_ids.contains_key(&team.name) {
-            continue;
-        }
-        let id = public_key("T");
-        let body = json!({
-            "id": id, "grafana_id": next_grafana_id, "name": team.name,
-            "email": team.email, "avatar_url": format!("/avatar/{next_grafana_id}"),
-        });
-        next_grafana_id += 1;
-        TEAMS.put(tx, &body, &team.name, 0)?;
-        // The engine makes one direct-paging integration per team (it cannot be created or
-        // deleted through the API), so lists hold integrations nobody declared.
-        let paging = json!({
-            "id": public_key("C"), "name": format!("Direct paging ({})", team.name),
-            "description_short": null, "team_id": id, "type": "direct_paging",
-            "default_route": {
-                "id": public_key("R"), "escalation_chain_id": null,
-                "slack": {"channel_id": null, "enabled": true},
-                "telegram": {"id": null, "enabled": false},
-            },
-            "templates": empty_templates(), "heartbeat": null, "maintenance_mode": null,
-            "maintenance_started_at": null, "maintenance_end_at": null,
-            "nonce": auth::random_hex(16),
-        });
-        let paging_name = paging["name"].as_str().unwrap_or_default().to_owned();
-        INTEGRATIONS.put(tx, &paging, &paging_name, 0)?;
-        team_ids.insert(team.name.clone(), id);
-    }
-    let mut next_user_id = USERS.count(tx, None)? + 1;
-    for user in &org.users {
-        let email = user.email.to_lowercase();
-        let existing = USERS.all(tx, Some(&email))?.into_iter().next();
-        let role = user.role.clone().unwrap_or_else(|| "editor".to_owned());
-        if !["admin", "editor", "viewer", "none"].contains(&role.as_str()) {
-            return Err(ApiError::invalid(format!(
-                "user `{}`: role must be admin, editor, viewer or none",
-                user.email
-            )));
-        }
-        let mut teams = BTreeSet::new();
-        for name in &user.teams {
-            let id = team_ids.get(name).ok_or_else(|| {
-                ApiError::invalid(format!("user `{}`: no team `{name}`", user.email))
-            })?;
-            teams.insert(id.clone());
-        }
-        let (id, grafana_id) = if let Some(u) = &existing {
-            (u["id"].clone(), u["grafana_id"].clone())
-        } else {
-            next_user_id += 1;
-            (json!(public_key("U")), json!(next_user_id - 1))
-        };
-        let body = json!({
-            "id": id, "grafana_id": grafana_id, "email": user.email, "slack": null,
-            "username": user.username, "role": role, "is_phone_number_verified": false,
-            "timezone": user.timezone, "teams": teams,
-        });
-        USERS.put(tx, &body, &email, 0)?;
-    }
-    Ok((org.users.len(), org.teams.len()))
 }
 
 /// `POST /emulator/grafana/sync`: what signing in to Grafana (or Grafana's user sync) does for
