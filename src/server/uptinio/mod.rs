@@ -5,7 +5,8 @@
 //! for one that cannot be deleted. SMS integrations need a verification code sent to the phone
 //! first, Slack ones an OAuth grant in a browser: those are made here the way the product makes
 //! them, from the seed file (see `docs/providers/uptinio.md` for every choice where the
-//! reference is silent).
+//! reference is silent). The project's rules (settings per type, derived names, what cannot be
+//! edited or deleted, SMS codes, the seed) are in `rules.rs`; this module is the wire.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,13 +14,17 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use rusqlite::Transaction;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::vendor::Collection;
 use super::{App, auth, route};
-use crate::model::validate::{is_valid_email, is_valid_phone};
+
+mod rules;
+
+use crate::model::validate::is_valid_phone;
+pub use rules::open_project;
+use rules::setting;
 
 const INTEGRATIONS: Collection = Collection {
     api: "uptinio",
@@ -240,102 +245,6 @@ async fn get_integration(
 }
 
 /// A string setting, trimmed; empty counts as missing.
-fn setting<'a>(settings: &'a Value, field: &str) -> Option<&'a str> {
-    settings
-        .get(field)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-/// The settings a type stores, checked, and the name Uptinio derives from them.
-fn checked_settings(
-    tx: &Transaction,
-    kind: &str,
-    given: &Value,
-) -> Result<(Value, String), UptinioError> {
-    let mut errors: Vec<(&str, String)> = Vec::new();
-    let mut required = |field: &'static str| -> String {
-        let value = setting(given, field);
-        if value.is_none() {
-            errors.push((field, "can't be blank".to_owned()));
-        }
-        value.unwrap_or_default().to_owned()
-    };
-    let (settings, name) = match kind {
-        WEBHOOK => {
-            let url = required("webhook_url");
-            if !url.is_empty()
-                && !url::Url::parse(&url)
-                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-            {
-                errors.push(("webhook_url", "is not a valid URL".to_owned()));
-            }
-            (json!({"webhook_url": url}), url)
-        }
-        EMAIL => {
-            let email = required("email");
-            if !email.is_empty() && !is_valid_email(&email) {
-                errors.push(("email", "is invalid".to_owned()));
-            }
-            (json!({"email": email}), email)
-        }
-        SSH_RESTART => {
-            let ip = required("ip");
-            let username = required("username");
-            let password = required("password");
-            let port = match given.get("port") {
-                None | Some(Value::Null) => Some(22),
-                Some(Value::Number(n)) => n.as_u64().filter(|p| (1..=65_535).contains(p)),
-                Some(Value::String(s)) => s.parse().ok().filter(|p| (1..=65_535).contains(p)),
-                Some(_) => None,
-            };
-            if port.is_none() {
-                errors.push(("port", "must be between 1 and 65535".to_owned()));
-            }
-            let name = format!("{ip} ({username})");
-            (
-                json!({"ip": ip, "username": username, "password": password, "port": port.unwrap_or(22)}),
-                name,
-            )
-        }
-        SMS => {
-            let phone = required("phone_number");
-            if !phone.is_empty() && !is_valid_phone(&phone) {
-                errors.push(("phone_number", "must be in E.164 format".to_owned()));
-            }
-            let code = setting(given, "verification_code");
-            let sent = CODES.get(tx, &phone)?;
-            let matches = matches!((&sent, code), (Some(sent), Some(code)) if sent["code"] == code);
-            if !phone.is_empty() && !matches {
-                errors.push((
-                    "verification_code",
-                    "is invalid or expired: send one with POST /api/v1/integrations/sms/send_verification_code".to_owned(),
-                ));
-            }
-            (json!({"phone_number": phone}), format!("SMS {phone}"))
-        }
-        SLACK => {
-            return Err(UptinioError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unprocessable_entity",
-                "Slack integrations are created by the OAuth flow: POST /api/v1/integrations/slack/initiate, then authorize in a browser",
-            ));
-        }
-        other => {
-            return Err(UptinioError::invalid(&[(
-                "type",
-                format!("`{other}` is not an integration type"),
-            )]));
-        }
-    };
-    if errors.is_empty() {
-        Ok((settings, name))
-    } else {
-        Err(UptinioError::invalid(&errors))
-    }
-}
-
 async fn create_integration(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Reply {
     authenticate(&app, &headers)?;
     let body = parse(&body)?;
@@ -352,32 +261,9 @@ async fn create_integration(State(app): State<App>, headers: HeaderMap, body: By
         .to_owned();
     let given = integration.get("settings").cloned().unwrap_or(json!({}));
     let created = app
-        .write(move |tx| {
-            let (settings, name) = match checked_settings(tx, &kind, &given) {
-                Ok(checked) => checked,
-                Err(err) => return Ok(Err(err)),
-            };
-            if kind == SMS {
-                // A code is good for one integration.
-                CODES.delete(tx, settings["phone_number"].as_str().unwrap_or_default())?;
-            }
-            let at = now();
-            let object = json!({
-                "uuid": new_uuid(), "type": kind, "name": name, "settings": settings,
-                "editable": true, "deletable": true, "created_at": at, "updated_at": at,
-            });
-            store(tx, &object)?;
-            Ok(Ok(object))
-        })
+        .write(move |tx| rules::create(tx, &kind, &given))
         .await??;
     json_reply(StatusCode::CREATED, created)
-}
-
-fn store(tx: &Transaction, object: &Value) -> Result<(), ApiError> {
-    // The vendor store keys objects by `id`; Uptinio's is `uuid`, kept as is in the body.
-    let mut stored = object.clone();
-    stored["id"] = object["uuid"].clone();
-    INTEGRATIONS.put(tx, &stored, "", 0)
 }
 
 /// The reference documents no update; this is the conventional Rails one (`PATCH` or `PUT`,
@@ -396,28 +282,7 @@ async fn update_integration(
         .cloned()
         .unwrap_or(json!({}));
     let updated = app
-        .write(move |tx| {
-            let Some(mut object) = INTEGRATIONS.get(tx, &uuid)? else {
-                return Ok(Err(UptinioError::not_found()));
-            };
-            if object["editable"] == false {
-                return Ok(Err(UptinioError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "unprocessable_entity",
-                    "This integration cannot be edited.",
-                )));
-            }
-            let kind = object["type"].as_str().unwrap_or_default().to_owned();
-            let (settings, name) = match checked_settings(tx, &kind, &given) {
-                Ok(checked) => checked,
-                Err(err) => return Ok(Err(err)),
-            };
-            object["settings"] = settings;
-            object["name"] = json!(name);
-            object["updated_at"] = json!(now());
-            store(tx, &object)?;
-            Ok(Ok(object))
-        })
+        .write(move |tx| rules::update(tx, &uuid, &given))
         .await??;
     json_reply(StatusCode::OK, strip_id(updated))
 }
@@ -428,22 +293,7 @@ async fn delete_integration(
     headers: HeaderMap,
 ) -> Reply {
     authenticate(&app, &headers)?;
-    app.write(move |tx| {
-        let Some(object) = INTEGRATIONS.get(tx, &uuid)? else {
-            return Ok(Err(UptinioError::not_found()));
-        };
-        if object["deletable"] == false {
-            // The reference's exact body for this case.
-            return Ok(Err(UptinioError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                body: json!({"error": "This integration cannot be deleted."}),
-                retry_after: None,
-            }));
-        }
-        INTEGRATIONS.delete(tx, &uuid)?;
-        Ok(Ok(()))
-    })
-    .await??;
+    app.write(move |tx| rules::delete(tx, &uuid)).await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -501,90 +351,6 @@ fn strip_id(mut object: Value) -> Value {
         map.remove("id");
     }
     object
-}
-
-/// The seed of `serve --api uptinio`: integrations made in Uptinio's web app (a verified SMS
-/// number, a Slack channel authorized by OAuth), which the API cannot make.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Project {
-    #[serde(default)]
-    pub integrations: Vec<SeededIntegration>,
-}
-
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields, tag = "type", rename_all = "snake_case")]
-pub enum SeededIntegration {
-    /// A verified number.
-    Sms { phone_number: String },
-    /// A channel a person authorized; the tokens are made up.
-    Slack {
-        workspace: String,
-        channel: String,
-        #[serde(default)]
-        deletable: Option<bool>,
-    },
-}
-
-/// Adds the seeded integrations that are not there yet (matched by type and name), so a restart
-/// on the same data does not double them.
-pub fn open_project(tx: &Transaction, project: &Project) -> Result<usize, ApiError> {
-    let existing = INTEGRATIONS.all(tx, None)?;
-    let mut made = 0;
-    for seeded in &project.integrations {
-        let (kind, name, settings, editable, deletable) = match seeded {
-            SeededIntegration::Sms { phone_number } => {
-                if !is_valid_phone(phone_number) {
-                    return Err(ApiError::invalid(format!(
-                        "`{phone_number}` is not an E.164 number"
-                    )));
-                }
-                (
-                    SMS,
-                    format!("SMS {phone_number}"),
-                    json!({"phone_number": phone_number}),
-                    true,
-                    true,
-                )
-            }
-            SeededIntegration::Slack {
-                workspace,
-                channel,
-                deletable,
-            } => {
-                let channel = format!("#{}", channel.trim_start_matches('#'));
-                (
-                    SLACK,
-                    format!("{workspace} #{}", channel.trim_start_matches('#')),
-                    json!({
-                        "bot_token": format!("xoxb-emulated-{}", auth::random_hex(12)),
-                        "user_token": format!("xoxp-emulated-{}", auth::random_hex(12)),
-                        "channel_id": format!("C{}", auth::random_hex(5).to_uppercase()),
-                        "webhook_url": format!("https://hooks.slack.com/services/T0EMULATED/B0EMULATED/{}", auth::random_hex(12)),
-                        "bot_user_id": format!("U{}", auth::random_hex(5).to_uppercase()),
-                    }),
-                    false,
-                    deletable.unwrap_or(true),
-                )
-            }
-        };
-        if existing
-            .iter()
-            .any(|o| o["type"] == kind && o["name"] == name.as_str())
-        {
-            continue;
-        }
-        let at = now();
-        store(
-            tx,
-            &json!({
-                "uuid": new_uuid(), "type": kind, "name": name, "settings": settings,
-                "editable": editable, "deletable": deletable, "created_at": at, "updated_at": at,
-            }),
-        )?;
-        made += 1;
-    }
-    Ok(made)
 }
 
 /// Uptinio's dialect.
