@@ -224,24 +224,30 @@ fn differing(report: &serde_json::Value) -> Vec<String> {
     names
 }
 
-/// Every source `vendor` to every target: one source account, migrated to each in turn.
-fn from_vendor(source: &Vendor) {
+/// The realistic account made in `vendor`'s emulation (migrated from [`ACCOUNT`], applied
+/// twice): the temp dir, the server, and the config it was made from (`DIR/seeded`).
+fn account_in(vendor: &Vendor) -> (tempfile::TempDir, TestServer, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("base");
     std::fs::create_dir(&base).unwrap();
     for (name, text) in ACCOUNT {
         std::fs::write(base.join(name), text).unwrap();
     }
-    // The account, as the source vendor holds it.
     let seeded = dir.path().join("seeded");
-    migrate(&base, source.provider, &seeded);
-    let source_server = server(source, dir.path());
+    migrate(&base, vendor.provider, &seeded);
+    let server = server(vendor, dir.path());
     apply_twice(
-        source,
-        &source_server,
+        vendor,
+        &server,
         &seeded,
-        &format!("making the {} account", source.provider),
+        &format!("making the {} account", vendor.provider),
     );
+    (dir, server, seeded)
+}
+
+/// Every source `vendor` to every target: one source account, migrated to each in turn.
+fn from_vendor(source: &Vendor) {
+    let (dir, source_server, _) = account_in(source);
     let exported = dir.path().join("exported");
     source.export(&source_server, &exported, "toml");
 
@@ -457,17 +463,8 @@ fn migrate_refuses_bad_inputs_and_writes_nothing() {
 /// limit.
 #[test]
 fn verify_live_refuses_a_window_past_what_oncall_renders() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = dir.path().join("base");
-    std::fs::create_dir(&base).unwrap();
-    for (name, text) in ACCOUNT {
-        std::fs::write(base.join(name), text).unwrap();
-    }
-    let oncall = dir.path().join("oncall");
-    migrate(&base, "grafana_oncall", &oncall);
     let vendor = crate::support::ONCALL;
-    let server = server(&vendor, dir.path());
-    apply_twice(&vendor, &server, &oncall, "making the OnCall account");
+    let (_dir, server, oncall) = account_in(&vendor);
     let path = oncall.to_str().unwrap();
     let output = run_against(
         &server,
@@ -484,17 +481,8 @@ fn verify_live_refuses_a_window_past_what_oncall_renders() {
 /// report as exporting first.
 #[test]
 fn migrate_live_reads_the_account_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = dir.path().join("base");
-    std::fs::create_dir(&base).unwrap();
-    for (name, text) in ACCOUNT {
-        std::fs::write(base.join(name), text).unwrap();
-    }
-    let seeded = dir.path().join("seeded");
-    migrate(&base, "pagerduty", &seeded);
     let vendor = crate::support::PAGERDUTY;
-    let server = server(&vendor, dir.path());
-    apply_twice(&vendor, &server, &seeded, "making the PagerDuty account");
+    let (dir, server, _) = account_in(&vendor);
     let out = dir.path().join("live");
     let mut args = vec![
         "migrate",
