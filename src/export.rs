@@ -3,10 +3,10 @@
 //! against the same service shows no changes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write as _;
 
 use crate::config::fmt::format as canonical;
 use crate::config::source::Format;
+use crate::config::write::Writer;
 use crate::model::{ChannelSettings, Kind, Role, key_from_name};
 use crate::observed::Observed;
 
@@ -84,16 +84,20 @@ pub fn export(
             .map(|o| (o.id.as_str(), o.name.as_str()))
             .collect(),
     );
-    write(observed, &keys, provider, format)
+    write(observed, &keys, provider, format, &|key, field| {
+        crate::model::secret_env_name(key, field)
+    })
 }
 
-/// Writes `observed` as config files, naming each live id by `keys` (`kind.key`): the one
-/// TOML/HCL writer `export` and `migrate` share.
+/// Writes `observed` as config files, naming each live id by `keys` (`kind.key`) and reading
+/// each secret from the environment variable `secret_env(key, field)` names: the one TOML/HCL
+/// writer `export`, `migrate` and `dev generate` share.
 pub fn write<S: std::hash::BuildHasher>(
     observed: &Observed,
     keys: &HashMap<&str, String, S>,
     provider: crate::model::ProviderName,
     format: Format,
+    secret_env: &dyn Fn(&str, &str) -> String,
 ) -> Exported {
     let w = Writer {
         format,
@@ -319,12 +323,17 @@ pub fn write<S: std::hash::BuildHasher>(
     }
     // Secrets are never exported: each becomes an environment variable to set.
     let mut secret_variables = Vec::new();
+    let named_by_settings = crate::registry::vendor(provider)
+        .capabilities
+        .outbound_named_by_settings;
     for o in &observed.outbound {
         let key = w.key(&o.id);
-        let mut fields = vec![
-            ("name", w.string(&o.name)),
-            ("type", w.string(o.target.kind().as_str())),
-        ];
+        let mut fields = Vec::new();
+        // A service that names targets after their settings takes no name from a config.
+        if !named_by_settings {
+            fields.push(("name", w.string(&o.name)));
+        }
+        fields.push(("type", w.string(o.target.kind().as_str())));
         for (field, value) in o.target.settings() {
             let text = match &value {
                 serde_json::Value::String(s) => w.string(s),
@@ -333,10 +342,11 @@ pub fn write<S: std::hash::BuildHasher>(
             fields.push((field, text));
         }
         for (field, _) in o.target.secrets() {
-            let variable =
-                crate::model::secret_env_name(key.trim_start_matches("outbound."), field);
+            let variable = secret_env(key.trim_start_matches("outbound."), field);
             fields.push((field, w.env(&variable)));
-            secret_variables.push(variable);
+            if !secret_variables.contains(&variable) {
+                secret_variables.push(variable);
+            }
         }
         files
             .entry("outbound")
@@ -446,183 +456,5 @@ fn assign<'a>(keys: &mut HashMap<&'a str, String>, kind: Kind, mut items: Vec<(&
             n += 1;
         }
         keys.insert(id, format!("{kind}.{key}"));
-    }
-}
-
-struct Writer<'a, S> {
-    format: Format,
-    keys: &'a HashMap<&'a str, String, S>,
-    /// Live references to nothing alertform can name (a step type it cannot express, an object
-    /// that is gone): left out of lists, and said.
-    left_out: std::cell::RefCell<Vec<String>>,
-}
-
-impl<S: std::hash::BuildHasher> Writer<'_, S> {
-    /// `kind.key` of a live id.
-    fn key(&self, id: &str) -> String {
-        self.keys
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| format!("unknown.{}", key_from_name(id)))
-    }
-
-    fn string(&self, text: &str) -> String {
-        let json = serde_json::to_string(text).expect("strings serialise");
-        match self.format {
-            Format::Toml => json,
-            // HCL would interpolate these; doubling them keeps them literal.
-            Format::Hcl => json.replace("${", "$${").replace("%{", "%%{"),
-        }
-    }
-
-    /// A value read from the environment variable `name`.
-    fn env(&self, name: &str) -> String {
-        match self.format {
-            Format::Toml => format!("{{ env = \"{name}\" }}"),
-            Format::Hcl => format!("env(\"{name}\")"),
-        }
-    }
-
-    fn reference(&self, id: &str) -> String {
-        let address = self.key(id);
-        match self.format {
-            Format::Toml => format!("\"{address}\""),
-            Format::Hcl => address,
-        }
-    }
-
-    fn references<'s>(&self, ids: impl Iterator<Item = &'s String>) -> String {
-        let mut list: Vec<String> = ids
-            .filter(|id| {
-                let known = self.keys.contains_key(id.as_str());
-                if !known {
-                    self.left_out.borrow_mut().push((*id).clone());
-                }
-                known
-            })
-            .map(|id| self.reference(id))
-            .collect();
-        list.sort();
-        format!("[{}]", list.join(", "))
-    }
-
-    /// One resource: `[kind.key]` table or `kind "key" { }` block, with an optional `templates`.
-    fn block(
-        &self,
-        address: &str,
-        fields: &[(&str, String)],
-        templates: &[(&str, String)],
-    ) -> String {
-        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
-        let mut out = String::new();
-        match self.format {
-            Format::Toml => {
-                let _ = writeln!(out, "[{kind}.{key}]");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "{k} = {v}");
-                }
-                if !templates.is_empty() {
-                    let _ = writeln!(out, "\n[{kind}.{key}.templates]");
-                    for (k, v) in templates {
-                        let _ = writeln!(out, "{k} = {v}");
-                    }
-                }
-            }
-            Format::Hcl => {
-                let _ = writeln!(out, "{kind} \"{key}\" {{");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "  {k} = {v}");
-                }
-                if !templates.is_empty() {
-                    out.push_str("\n  templates {\n");
-                    for (k, v) in templates {
-                        let _ = writeln!(out, "    {k} = {v}");
-                    }
-                    out.push_str("  }\n");
-                }
-                out.push_str("}\n");
-            }
-        }
-        out
-    }
-
-    /// A schedule: `[[schedule.KEY.layer]]` tables in TOML, `layer { }` blocks in HCL.
-    fn schedule(
-        &self,
-        address: &str,
-        fields: &[(&str, String)],
-        layers: &[Vec<(&str, String)>],
-    ) -> String {
-        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
-        let mut out = String::new();
-        match self.format {
-            Format::Toml => {
-                let _ = writeln!(out, "[{kind}.{key}]");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "{k} = {v}");
-                }
-                for layer in layers {
-                    let _ = writeln!(out, "\n[[{kind}.{key}.layer]]");
-                    for (k, v) in layer {
-                        let _ = writeln!(out, "{k} = {v}");
-                    }
-                }
-            }
-            Format::Hcl => {
-                let _ = writeln!(out, "{kind} \"{key}\" {{");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "  {k} = {v}");
-                }
-                for layer in layers {
-                    out.push_str("\n  layer {\n");
-                    for (k, v) in layer {
-                        let _ = writeln!(out, "    {k} = {v}");
-                    }
-                    out.push_str("  }\n");
-                }
-                out.push_str("}\n");
-            }
-        }
-        out
-    }
-
-    fn policy(
-        &self,
-        address: &str,
-        fields: &[(&str, String)],
-        steps: &[Vec<(&str, String)>],
-    ) -> String {
-        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
-        let mut out = String::new();
-        match self.format {
-            Format::Toml => {
-                let _ = writeln!(out, "[{kind}.{key}]");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "{k} = {v}");
-                }
-                out.push_str("steps = [\n");
-                for step in steps {
-                    let inner: Vec<String> =
-                        step.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                    let _ = writeln!(out, "  {{ {} }},", inner.join(", "));
-                }
-                out.push_str("]\n");
-            }
-            Format::Hcl => {
-                let _ = writeln!(out, "{kind} \"{key}\" {{");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "  {k} = {v}");
-                }
-                for step in steps {
-                    out.push_str("\n  step {\n");
-                    for (k, v) in step {
-                        let _ = writeln!(out, "    {k} = {v}");
-                    }
-                    out.push_str("  }\n");
-                }
-                out.push_str("}\n");
-            }
-        }
-        out
     }
 }

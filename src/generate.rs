@@ -1,10 +1,17 @@
 //! Synthetic but realistic orgs of any size, for benchmarks and scale tests: about 20 % users,
 //! 5 % groups (some nested), 15 % escalation policies of 1–4 steps and 60 % integrations over all
-//! four channels, every reference valid. Deterministic for a given size.
+//! four channels, every reference valid. Deterministic for a given size. An org is built as a
+//! [`Model`] and written with the one config writer (`export::write`), as `export` and `migrate`
+//! write theirs.
 
-use std::fmt::Write as _;
+use std::collections::BTreeSet;
 
 use crate::config::source::Format;
+use crate::model::{
+    Address, ChannelSettings, ChatPlatform, Day, EscalationPolicy, Group, Integration, Kind, Layer,
+    Lifecycle, Model, Outbound, OutboundTarget, ProviderName, Role, Rotation, Schedule, Secret,
+    Step, Templates, User, Window,
+};
 
 /// A small deterministic generator (SplitMix64): reproducible orgs without a dependency.
 struct Rng(u64);
@@ -32,234 +39,249 @@ const TEMPLATES: [&str; 6] = [
     "custom",
 ];
 
-/// The org's files: `(file name, text)`.
-pub fn org(objects: usize, format: Format) -> Vec<(String, String)> {
+/// A generated org: its model, and the seed file its vendor's emulation needs, if any.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub model: Model,
+    /// `(file name, JSON)` for `serve --api VENDOR --seed`.
+    pub seed: Option<(&'static str, serde_json::Value)>,
+}
+
+impl Generated {
+    /// The config files (`export`'s writer, canonical form) and the seed file.
+    pub fn files(&self, format: Format) -> Vec<(String, String)> {
+        let observed = crate::observed::Observed::declared(&self.model);
+        let keys: std::collections::HashMap<&str, String> = observed
+            .versions()
+            .map(|(_, id, _)| (id, id.to_owned()))
+            .collect();
+        let provider = self.model.settings.provider.unwrap_or_default();
+        let mut files = crate::export::write(&observed, &keys, provider, format, &|_, _| {
+            GENERATED_SECRET.to_owned()
+        })
+        .files;
+        if let Some((name, seed)) = &self.seed {
+            files.push((
+                (*name).to_owned(),
+                serde_json::to_string(seed).expect("a seed serialises") + "\n",
+            ));
+        }
+        files
+    }
+}
+
+fn address(kind: Kind, prefix: &str, n: usize) -> Address {
+    Address::new(kind, format!("{prefix}{n}"))
+}
+
+fn user(name: String, email: String, role: Role, phone: Option<String>, zone: &str) -> User {
+    User {
+        name,
+        email,
+        phone,
+        role,
+        time_zone: Some(zone.to_owned()),
+        lifecycle: Lifecycle::default(),
+    }
+}
+
+fn group(name: String, members: BTreeSet<Address>) -> Group {
+    Group {
+        name,
+        description: None,
+        members,
+        lifecycle: Lifecycle::default(),
+    }
+}
+
+fn policy(name: String, repeat: u8, steps: Vec<Step>) -> EscalationPolicy {
+    EscalationPolicy {
+        name,
+        description: None,
+        repeat,
+        steps,
+        lifecycle: Lifecycle::default(),
+    }
+}
+
+fn integration(
+    name: String,
+    channel: ChannelSettings,
+    template: &str,
+    policy: String,
+    recipients: BTreeSet<Address>,
+) -> Integration {
+    Integration {
+        name,
+        channel,
+        template: template.to_owned(),
+        escalation_policy: policy,
+        recipients,
+        enabled: true,
+        templates: Templates::default(),
+        lifecycle: Lifecycle::default(),
+    }
+}
+
+/// The channel named `channel` with no settings of its own (api, email).
+fn plain(channel: &str) -> ChannelSettings {
+    match channel {
+        "email" => ChannelSettings::Email { mailbox: None },
+        _ => ChannelSettings::Api,
+    }
+}
+
+/// The bundled service's org of about `objects` objects.
+pub fn org(objects: usize) -> Generated {
     let users = (objects / 5).max(1);
     let groups = (objects / 20).max(1);
     let policies = (objects * 15 / 100).max(1);
     let integrations = objects.saturating_sub(users + groups + policies).max(1);
     let mut rng = Rng(0x5EED ^ objects as u64);
-    let reference = |kind: &str, key: String| match format {
-        Format::Toml => format!("\"{kind}.{key}\""),
-        Format::Hcl => format!("{kind}.{key}"),
-    };
-    let mut out = Vec::new();
-
-    let mut text = String::new();
+    let mut model = Model::default();
     for i in 0..users {
-        let fields = [
-            ("name", format!("\"User {i}\"")),
-            ("email", format!("\"user{i}@example.com\"")),
-            (
-                "time_zone",
-                format!(
-                    "\"{}\"",
-                    ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"][i % 4]
-                ),
+        model.users.insert(
+            format!("u{i}"),
+            user(
+                format!("User {i}"),
+                format!("user{i}@example.com"),
+                Role::Responder,
+                None,
+                ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"][i % 4],
             ),
-        ];
-        block(&mut text, format, "user", &format!("u{i}"), &fields);
+        );
     }
-    out.push(("users", text));
-
-    let mut text = String::new();
     for g in 0..groups {
-        let mut members: Vec<String> = (0..5)
-            .map(|_| reference("user", format!("u{}", rng.below(users))))
+        let mut members: BTreeSet<Address> = (0..5)
+            .map(|_| address(Kind::User, "u", rng.below(users)))
             .collect();
         // Every fourth group nests an earlier one.
         if g % 4 == 3 {
-            members.push(reference("group", format!("g{}", rng.below(g))));
+            members.insert(address(Kind::Group, "g", rng.below(g)));
         }
-        members.sort();
-        members.dedup();
-        let fields = [
-            ("name", format!("\"Group {g}\"")),
-            ("members", format!("[{}]", members.join(", "))),
-        ];
-        block(&mut text, format, "group", &format!("g{g}"), &fields);
+        model
+            .groups
+            .insert(format!("g{g}"), group(format!("Group {g}"), members));
     }
-    out.push(("groups", text));
-
-    let mut text = String::new();
     for p in 0..policies {
-        let steps: Vec<String> = (0..=rng.below(4))
+        let steps: Vec<Step> = (0..=rng.below(4))
             .map(|s| {
                 let target = if s % 2 == 0 {
-                    reference("group", format!("g{}", rng.below(groups)))
+                    address(Kind::Group, "g", rng.below(groups))
                 } else {
-                    reference("user", format!("u{}", rng.below(users)))
+                    address(Kind::User, "u", rng.below(users))
                 };
-                match format {
-                    Format::Toml => {
-                        format!("{{ delay_minutes = {}, notify = [{target}] }}", s * 10)
-                    }
-                    Format::Hcl => format!("{{ delay_minutes = {}, notify = [{target}] }}", s * 10),
+                Step {
+                    delay_minutes: u16::try_from(s * 10).unwrap_or(u16::MAX),
+                    notify: BTreeSet::from([target]),
                 }
             })
             .collect();
-        let fields = [
-            ("name", format!("\"Policy {p}\"")),
-            ("repeat", (p % 3).to_string()),
-            ("steps", format!("[{}]", steps.join(", "))),
-        ];
-        block(
-            &mut text,
-            format,
-            "escalation_policy",
-            &format!("p{p}"),
-            &fields,
+        let repeat = u8::try_from(p % 3).unwrap_or(0);
+        model.escalation_policies.insert(
+            format!("p{p}"),
+            policy(format!("Policy {p}"), repeat, steps),
         );
     }
-    out.push(("policies", text));
-
-    let mut text = String::new();
     for i in 0..integrations {
-        let policy = match format {
-            Format::Toml => format!("\"p{}\"", rng.below(policies)),
-            Format::Hcl => format!("escalation_policy.p{}", rng.below(policies)),
+        let routed = format!("p{}", rng.below(policies));
+        let (channel, template) = match i % 10 {
+            0..=5 => (ChannelSettings::Api, TEMPLATES[i % TEMPLATES.len()]),
+            6 | 7 => (ChannelSettings::Email { mailbox: None }, "custom"),
+            8 => (
+                ChannelSettings::Chat {
+                    platform: ChatPlatform::Slack,
+                    channel: format!("#alerts-{i}"),
+                },
+                "slack",
+            ),
+            _ => (
+                ChannelSettings::Heartbeat {
+                    interval_minutes: u16::try_from(5 + i % 60).unwrap_or(5),
+                },
+                "cron_heartbeat",
+            ),
         };
-        let mut fields = vec![("name", format!("\"Integration {i}\""))];
-        match i % 10 {
-            0..=5 => {
-                fields.push(("channel", "\"api\"".to_owned()));
-                fields.push((
-                    "template",
-                    format!("\"{}\"", TEMPLATES[i % TEMPLATES.len()]),
-                ));
-            }
-            6 | 7 => {
-                fields.push(("channel", "\"email\"".to_owned()));
-                fields.push(("template", "\"custom\"".to_owned()));
-            }
-            8 => {
-                fields.push(("channel", "\"chat\"".to_owned()));
-                fields.push(("template", "\"slack\"".to_owned()));
-                fields.push(("chat_platform", "\"slack\"".to_owned()));
-                fields.push(("chat_channel", format!("\"#alerts-{i}\"")));
-            }
-            _ => {
-                fields.push(("channel", "\"heartbeat\"".to_owned()));
-                fields.push(("template", "\"cron_heartbeat\"".to_owned()));
-                fields.push(("interval_minutes", (5 + i % 60).to_string()));
-            }
-        }
-        fields.push(("escalation_policy", policy));
-        if i % 3 == 0 {
-            fields.push((
-                "recipients",
-                format!(
-                    "[{}]",
-                    reference("group", format!("g{}", rng.below(groups)))
-                ),
-            ));
-        }
-        block(&mut text, format, "integration", &format!("i{i}"), &fields);
+        let recipients = if i % 3 == 0 {
+            BTreeSet::from([address(Kind::Group, "g", rng.below(groups))])
+        } else {
+            BTreeSet::new()
+        };
+        model.integrations.insert(
+            format!("i{i}"),
+            integration(
+                format!("Integration {i}"),
+                channel,
+                template,
+                routed,
+                recipients,
+            ),
+        );
     }
-    out.push(("integrations", text));
-
-    let extension = match format {
-        Format::Toml => "toml",
-        Format::Hcl => "hcl",
-    };
-    out.into_iter()
-        .map(|(name, text)| (format!("{name}.{extension}"), text))
-        .collect()
-}
-
-fn block(out: &mut String, format: Format, kind: &str, key: &str, fields: &[(&str, String)]) {
-    match format {
-        Format::Toml => {
-            let _ = writeln!(out, "[{kind}.{key}]");
-            for (field, value) in fields {
-                let _ = writeln!(out, "{field} = {value}");
-            }
-            out.push('\n');
-        }
-        Format::Hcl => {
-            let _ = writeln!(out, "{kind} \"{key}\" {{");
-            for (field, value) in fields {
-                let _ = writeln!(out, "  {field} = {value}");
-            }
-            out.push_str("}\n\n");
-        }
-    }
+    Generated { model, seed: None }
 }
 
 /// An org Grafana OnCall can hold, and the Grafana side it needs: about 20 % users, 5 % teams
 /// (flat), 15 % escalation policies of 1–3 steps (later steps delayed, `repeat` 0 or 5) and 60 %
-/// integrations of the types OnCall has. Besides the config files, `grafana-oncall-seed.json`
-/// holds the users and teams for `serve --api grafana_oncall --seed`.
-pub fn oncall_org(objects: usize, format: Format) -> Vec<(String, String)> {
-    vendor_org(objects, format, &ONCALL)
+/// integrations of the types OnCall has. Its seed, `grafana-oncall-seed.json`, holds the users
+/// and teams for `serve --api grafana_oncall --seed`.
+pub fn oncall_org(objects: usize) -> Generated {
+    vendor_org(objects, &ONCALL)
 }
 
 /// A PagerDuty org in the same proportions: users with roles PagerDuty has and a phone each,
 /// teams of users, policies of 1–3 rules paging users (the first at once, the next after 10 or
-/// 20 minutes), and integrations (one service each: Events API v2, vendors, email). Besides the
-/// config files, `pagerduty-seed.json` names the account's owner, whom the config declares.
-pub fn pagerduty_org(objects: usize, format: Format) -> Vec<(String, String)> {
-    vendor_org(objects, format, &PAGERDUTY)
+/// 20 minutes), and integrations (one service each: Events API v2, vendors, email). Its seed,
+/// `pagerduty-seed.json`, names the account's owner, whom the config declares.
+pub fn pagerduty_org(objects: usize) -> Generated {
+    vendor_org(objects, &PAGERDUTY)
 }
 
 /// An AlertOps org in the same proportions: users with first and last names, roles, a phone and
 /// a Windows-mappable zone, groups of users, policies of 1–3 tiers paging a user and a group,
 /// and API and email integrations. No seed is needed (AlertOps makes users through its API).
-pub fn alertops_org(objects: usize, format: Format) -> Vec<(String, String)> {
-    vendor_org(objects, format, &ALERTOPS)
+pub fn alertops_org(objects: usize) -> Generated {
+    vendor_org(objects, &ALERTOPS)
 }
 
 /// An Opsgenie org in the same proportions: users with the roles Opsgenie has (user 0 the owner,
 /// from the seed) and zones, teams of users, escalations of 1–3 steps paging a user and a team
 /// (each later step 10 minutes after the one before, since Opsgenie times rules from the alert),
 /// and API integrations of the types alertform maps. `opsgenie-seed.json` holds the owner.
-pub fn opsgenie_org(objects: usize, format: Format) -> Vec<(String, String)> {
-    vendor_org(objects, format, &OPSGENIE)
+pub fn opsgenie_org(objects: usize) -> Generated {
+    vendor_org(objects, &OPSGENIE)
 }
 
 /// An Uptinio project's outbound targets: `objects` of them, half email mailboxes and half SSH
 /// restarts of distinct hosts. Their password comes from the environment, as a config's
 /// secrets should: [`GENERATED_SECRET`].
-pub fn uptinio_org(objects: usize, format: Format) -> Vec<(String, String)> {
-    let mut text = format!(
-        "{} Synthetic (alertform dev generate). The SSH password is read from ${GENERATED_SECRET}.\n\n",
-        match format {
-            Format::Toml => "#",
-            Format::Hcl => "//",
-        }
-    );
-    let password = match format {
-        Format::Toml => format!("{{ env = \"{GENERATED_SECRET}\" }}"),
-        Format::Hcl => format!("env(\"{GENERATED_SECRET}\")"),
-    };
+pub fn uptinio_org(objects: usize) -> Generated {
+    let mut model = Model::default();
+    model.settings.provider = Some(ProviderName::Uptinio);
     for i in 0..objects.max(1) {
-        let fields = if i % 2 == 0 {
-            vec![
-                ("type", "\"email\"".to_owned()),
-                ("address", format!("\"alerts{i}@example.com\"")),
-            ]
+        let target = if i % 2 == 0 {
+            OutboundTarget::Email {
+                address: format!("alerts{i}@example.com"),
+            }
         } else {
-            vec![
-                ("type", "\"ssh_restart\"".to_owned()),
-                (
-                    "host",
-                    format!("\"10.{}.{}.{}\"", i >> 16 & 255, i >> 8 & 255, i & 255),
-                ),
-                ("port", "22".to_owned()),
-                ("username", "\"ops\"".to_owned()),
-                ("password", password.clone()),
-            ]
+            OutboundTarget::SshRestart {
+                host: format!("10.{}.{}.{}", i >> 16 & 255, i >> 8 & 255, i & 255),
+                port: 22,
+                username: "ops".to_owned(),
+                password: Secret::new(String::new(), Some(GENERATED_SECRET.to_owned())),
+            }
         };
-        block(&mut text, format, "outbound", &format!("t{i}"), &fields);
+        let name = target.identity();
+        model.outbound.insert(
+            format!("t{i}"),
+            Outbound {
+                name,
+                target,
+                lifecycle: Lifecycle::default(),
+            },
+        );
     }
-    let (extension, settings) = match format {
-        Format::Toml => ("toml", "[settings]\nprovider = \"uptinio\"\n"),
-        Format::Hcl => ("hcl", "settings {\n  provider = \"uptinio\"\n}\n"),
-    };
-    vec![
-        (format!("outbound.{extension}"), text),
-        (format!("settings.{extension}"), settings.to_owned()),
-    ]
+    Generated { model, seed: None }
 }
 
 /// The environment variable a generated org's secrets are read from.
@@ -267,12 +289,12 @@ pub const GENERATED_SECRET: &str = "ALERTFORM_GENERATED_SECRET";
 
 /// What differs between the vendors' generated orgs.
 struct Vendor {
-    provider: &'static str,
+    provider: ProviderName,
     seed: u64,
-    user: fn(usize) -> Vec<(&'static str, String)>,
+    user: fn(usize) -> User,
     /// The kind of a step's second target (OnCall pages teams; PagerDuty rules cannot).
-    second_target: &'static str,
-    repeat: fn(usize) -> &'static str,
+    second_target: Kind,
+    repeat: fn(usize) -> u8,
     integration_name: &'static str,
     /// (channel, template), taken in turn.
     integrations: &'static [(&'static str, &'static str)],
@@ -280,17 +302,26 @@ struct Vendor {
     seed_file: fn(usize, &[Vec<usize>]) -> (&'static str, serde_json::Value),
 }
 
+/// `user{i}@example.com`, named `name`, with `role`, a phone when `phone`, in `zone`.
+fn numbered(i: usize, name: String, role: Role, phone: bool, zone: &str) -> User {
+    user(
+        name,
+        format!("user{i}@example.com"),
+        role,
+        phone.then(|| format!("+1415555{:04}", i % 10_000)),
+        zone,
+    )
+}
+
 const ONCALL: Vendor = Vendor {
-    provider: "grafana_oncall",
+    provider: ProviderName::GrafanaOncall,
     seed: 0x0CA1,
-    user: |i| {
-        vec![
-            ("name", format!("\"user{i}\"")),
-            ("email", format!("\"user{i}@example.com\"")),
-        ]
+    user: |i| User {
+        time_zone: None,
+        ..numbered(i, format!("user{i}"), Role::Responder, false, "UTC")
     },
-    second_target: "group",
-    repeat: |p| if p % 2 == 0 { "5" } else { "0" },
+    second_target: Kind::Group,
+    repeat: |p| if p % 2 == 0 { 5 } else { 0 },
     integration_name: "Integration",
     integrations: &[
         ("api", "grafana"),
@@ -312,31 +343,24 @@ const ONCALL: Vendor = Vendor {
     },
 };
 
+/// The roles of the users after the first, in turn.
+const ROLES: [Role; 5] = [
+    Role::Responder,
+    Role::Responder,
+    Role::Admin,
+    Role::Observer,
+    Role::IntegrationsAdmin,
+];
+
 const PAGERDUTY: Vendor = Vendor {
-    provider: "pagerduty",
+    provider: ProviderName::Pagerduty,
     seed: 0x0BAD,
     user: |i| {
-        let role = if i == 0 {
-            "owner"
-        } else {
-            [
-                "responder",
-                "responder",
-                "admin",
-                "observer",
-                "integrations_admin",
-            ][i % 5]
-        };
-        vec![
-            ("name", format!("\"User {i}\"")),
-            ("email", format!("\"user{i}@example.com\"")),
-            ("role", format!("\"{role}\"")),
-            ("phone", format!("\"+1415555{:04}\"", i % 10_000)),
-            ("time_zone", "\"America/New_York\"".to_owned()),
-        ]
+        let role = if i == 0 { Role::Owner } else { ROLES[i % 5] };
+        numbered(i, format!("User {i}"), role, true, "America/New_York")
     },
-    second_target: "user",
-    repeat: |p| if p % 2 == 0 { "3" } else { "0" },
+    second_target: Kind::User,
+    repeat: |p| if p % 2 == 0 { 3 } else { 0 },
     integration_name: "Service",
     integrations: &[
         ("api", "custom"),
@@ -355,26 +379,19 @@ const PAGERDUTY: Vendor = Vendor {
 };
 
 const ALERTOPS: Vendor = Vendor {
-    provider: "alertops",
+    provider: ProviderName::Alertops,
     seed: 0xA1E7,
     user: |i| {
-        let role = [
-            "responder",
-            "responder",
-            "admin",
-            "observer",
-            "integrations_admin",
-        ][i % 5];
-        vec![
-            ("name", format!("\"User {i}\"")),
-            ("email", format!("\"user{i}@example.com\"")),
-            ("role", format!("\"{role}\"")),
-            ("phone", format!("\"+1415555{:04}\"", i % 10_000)),
-            ("time_zone", "\"America/New_York\"".to_owned()),
-        ]
+        numbered(
+            i,
+            format!("User {i}"),
+            ROLES[i % 5],
+            true,
+            "America/New_York",
+        )
     },
-    second_target: "group",
-    repeat: |_| "0",
+    second_target: Kind::Group,
+    repeat: |_| 0,
     integration_name: "Integration",
     integrations: &[
         ("api", "custom"),
@@ -387,34 +404,20 @@ const ALERTOPS: Vendor = Vendor {
 };
 
 const OPSGENIE: Vendor = Vendor {
-    provider: "opsgenie",
+    provider: ProviderName::Opsgenie,
     seed: 0x0965,
     user: |i| {
-        let role = if i == 0 {
-            "owner"
-        } else {
-            ["responder", "responder", "admin", "observer"][i % 4]
-        };
-        vec![
-            ("name", format!("\"User {i}\"")),
-            ("email", format!("\"user{i}@example.com\"")),
-            ("role", format!("\"{role}\"")),
-            (
-                "time_zone",
-                format!(
-                    "\"{}\"",
-                    [
-                        "Europe/London",
-                        "America/New_York",
-                        "Asia/Tokyo",
-                        "Australia/Sydney"
-                    ][i % 4]
-                ),
-            ),
-        ]
+        let role = if i == 0 { Role::Owner } else { ROLES[i % 4] };
+        let zone = [
+            "Europe/London",
+            "America/New_York",
+            "Asia/Tokyo",
+            "Australia/Sydney",
+        ][i % 4];
+        numbered(i, format!("User {i}"), role, false, zone)
     },
-    second_target: "group",
-    repeat: |p| if p % 2 == 0 { "2" } else { "0" },
+    second_target: Kind::Group,
+    repeat: |p| if p % 2 == 0 { 2 } else { 0 },
     integration_name: "Integration",
     integrations: &[
         ("api", "custom"),
@@ -430,32 +433,18 @@ const OPSGENIE: Vendor = Vendor {
 };
 
 /// An org of about `objects` objects that `vendor` can hold, and its seed file.
-fn vendor_org(objects: usize, format: Format, vendor: &Vendor) -> Vec<(String, String)> {
+fn vendor_org(objects: usize, vendor: &Vendor) -> Generated {
     let users = (objects / 5).max(1);
     let groups = (objects / 20).max(1);
     let policies = (objects * 15 / 100).max(1);
     let integrations = objects.saturating_sub(users + groups + policies).max(1);
     let mut rng = Rng(vendor.seed ^ objects as u64);
-    let reference = |kind: &str, key: String| match format {
-        Format::Toml => format!("\"{kind}.{key}\""),
-        Format::Hcl => format!("{kind}.{key}"),
-    };
-    let mut out = Vec::new();
+    let mut model = Model::default();
+    model.settings.provider = Some(vendor.provider);
     let mut teams_of: Vec<Vec<usize>> = vec![Vec::new(); users];
-
-    let mut text = String::new();
     for i in 0..users {
-        block(
-            &mut text,
-            format,
-            "user",
-            &format!("u{i}"),
-            &(vendor.user)(i),
-        );
+        model.users.insert(format!("u{i}"), (vendor.user)(i));
     }
-    out.push(("users".to_owned(), text));
-
-    let mut text = String::new();
     for g in 0..groups {
         let mut members: Vec<usize> = (0..5).map(|_| rng.below(users)).collect();
         members.sort_unstable();
@@ -463,130 +452,71 @@ fn vendor_org(objects: usize, format: Format, vendor: &Vendor) -> Vec<(String, S
         for &m in &members {
             teams_of[m].push(g);
         }
-        let list: Vec<String> = members
+        let members = members
             .iter()
-            .map(|m| reference("user", format!("u{m}")))
+            .map(|&m| address(Kind::User, "u", m))
             .collect();
-        let fields = [
-            ("name", format!("\"Team {g}\"")),
-            ("members", format!("[{}]", list.join(", "))),
-        ];
-        block(&mut text, format, "group", &format!("g{g}"), &fields);
+        model
+            .groups
+            .insert(format!("g{g}"), group(format!("Team {g}"), members));
     }
-    out.push(("groups".to_owned(), text));
-
-    let mut text = String::new();
     for p in 0..policies {
-        let steps: Vec<String> = (0..=rng.below(3))
+        let steps: Vec<Step> = (0..=rng.below(3))
             .map(|s| {
-                let mut targets = vec![reference("user", format!("u{}", rng.below(users)))];
+                let mut notify = BTreeSet::from([address(Kind::User, "u", rng.below(users))]);
                 if s % 2 == 0 {
-                    let count = if vendor.second_target == "group" {
-                        groups
-                    } else {
-                        users
+                    let (prefix, count) = match vendor.second_target {
+                        Kind::Group => ("g", groups),
+                        _ => ("u", users),
                     };
-                    targets.push(reference(
-                        vendor.second_target,
-                        format!("{}{}", &vendor.second_target[..1], rng.below(count)),
-                    ));
+                    notify.insert(address(vendor.second_target, prefix, rng.below(count)));
                 }
-                targets.sort();
-                targets.dedup();
-                format!(
-                    "{{ delay_minutes = {}, notify = [{}] }}",
-                    s * 10,
-                    targets.join(", ")
-                )
+                Step {
+                    delay_minutes: u16::try_from(s * 10).unwrap_or(u16::MAX),
+                    notify,
+                }
             })
             .collect();
-        let fields = [
-            ("name", format!("\"Policy {p}\"")),
-            ("repeat", (vendor.repeat)(p).to_owned()),
-            ("steps", format!("[{}]", steps.join(", "))),
-        ];
-        block(
-            &mut text,
-            format,
-            "escalation_policy",
-            &format!("p{p}"),
-            &fields,
+        model.escalation_policies.insert(
+            format!("p{p}"),
+            policy(format!("Policy {p}"), (vendor.repeat)(p), steps),
         );
     }
-    out.push(("policies".to_owned(), text));
-
-    let mut text = String::new();
     for i in 0..integrations {
-        let policy = match format {
-            Format::Toml => format!("\"p{}\"", rng.below(policies)),
-            Format::Hcl => format!("escalation_policy.p{}", rng.below(policies)),
-        };
+        let routed = format!("p{}", rng.below(policies));
         let (channel, template) = vendor.integrations[i % vendor.integrations.len()];
-        let fields = [
-            ("name", format!("\"{} {i}\"", vendor.integration_name)),
-            ("channel", format!("\"{channel}\"")),
-            ("template", format!("\"{template}\"")),
-            ("escalation_policy", policy),
-        ];
-        block(&mut text, format, "integration", &format!("i{i}"), &fields);
+        model.integrations.insert(
+            format!("i{i}"),
+            integration(
+                format!("{} {i}", vendor.integration_name),
+                plain(channel),
+                template,
+                routed,
+                BTreeSet::new(),
+            ),
+        );
     }
-    out.push(("integrations".to_owned(), text));
-    let provider = vendor.provider;
-    out.push((
-        "settings".to_owned(),
-        match format {
-            Format::Toml => format!("[settings]\nprovider = \"{provider}\"\n"),
-            Format::Hcl => format!("settings {{\n  provider = \"{provider}\"\n}}\n"),
-        },
-    ));
-
-    let extension = match format {
-        Format::Toml => "toml",
-        Format::Hcl => "hcl",
-    };
-    let mut files: Vec<(String, String)> = out
-        .into_iter()
-        .map(|(name, text)| (format!("{name}.{extension}"), text))
-        .collect();
-    let (name, seed) = (vendor.seed_file)(groups, &teams_of);
-    files.push((
-        name.to_owned(),
-        serde_json::to_string(&seed).expect("a seed serialises") + "\n",
-    ));
-    files
+    Generated {
+        model,
+        seed: Some((vendor.seed_file)(groups, &teams_of)),
+    }
 }
 
 /// Makes the first step of every generated escalation policy page a schedule too (policy `i`
-/// the schedule `i mod count`), so that generated orgs with schedules use them as people do:
-/// `verify`, `oncall` and the crash trials then see escalations that depend on who is on call.
-pub fn page_schedules(files: &mut [(String, String)], count: usize, format: Format) {
+/// the schedule `i mod count`, in the order of their numbers), so that generated orgs with
+/// schedules use them as people do: `verify`, `oncall` and the crash trials then see
+/// escalations that depend on who is on call.
+pub fn page_schedules(model: &mut Model, count: usize) {
     if count == 0 {
         return;
     }
-    for (name, text) in files.iter_mut() {
-        if !name.starts_with("policies.") {
-            continue;
+    for (key, policy) in &mut model.escalation_policies {
+        let number: usize = key.trim_start_matches('p').parse().unwrap_or(0);
+        if let Some(first) = policy.steps.first_mut() {
+            first
+                .notify
+                .insert(address(Kind::Schedule, "s", number % count));
         }
-        let mut out = String::with_capacity(text.len() + text.len() / 8);
-        let mut policy = 0;
-        for line in text.split_inclusive('\n') {
-            // The first step of each policy is the first `notify = [` on its `steps` line.
-            match line.find("steps = [{ delay_minutes = 0, notify = [") {
-                Some(at) => {
-                    let cut = at + "steps = [{ delay_minutes = 0, notify = [".len();
-                    let target = match format {
-                        Format::Toml => format!("\"schedule.s{}\", ", policy % count),
-                        Format::Hcl => format!("schedule.s{}, ", policy % count),
-                    };
-                    out.push_str(&line[..cut]);
-                    out.push_str(&target);
-                    out.push_str(&line[cut..]);
-                    policy += 1;
-                }
-                None => out.push_str(line),
-            }
-        }
-        *text = out;
     }
 }
 
@@ -604,9 +534,9 @@ pub enum Layers {
     None(&'static str),
 }
 
-/// `count` schedules over the first users of an org of `objects` objects, with `layers`, in
-/// rotating zones: the file `schedules.*` to add to [`org`]'s. Deterministic.
-pub fn schedules(objects: usize, count: usize, format: Format, layers: Layers) -> (String, String) {
+/// Adds `count` schedules over the first users of an org of `objects` objects, with `layers`,
+/// in rotating zones. Deterministic.
+pub fn add_schedules(model: &mut Model, objects: usize, count: usize, layers: Layers) {
     const ZONES: [&str; 4] = [
         "Europe/London",
         "America/New_York",
@@ -614,109 +544,73 @@ pub fn schedules(objects: usize, count: usize, format: Format, layers: Layers) -
         "Asia/Kolkata",
     ];
     let users = (objects / 5).max(1);
-    let member = |i: usize| match format {
-        Format::Toml => format!("\"user.u{}\"", i % users),
-        Format::Hcl => format!("user.u{}", i % users),
+    let members = |from: usize, n: usize| -> Vec<Address> {
+        (from..from + n)
+            .map(|i| address(Kind::User, "u", i % users))
+            .collect()
     };
-    let mut text = String::new();
+    let time = |text: &str| text.parse().expect("a time");
+    let window = |from: &str, to: &str, weekdays: bool| Window {
+        days: if weekdays {
+            [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri]
+                .into_iter()
+                .collect()
+        } else {
+            BTreeSet::new()
+        },
+        from: time(from),
+        to: time(to),
+    };
+    let layer =
+        |name: &str, rotation: Rotation, members: Vec<Address>, restrict: Vec<Window>| Layer {
+            name: name.to_owned(),
+            start: "2026-11-30T09:00:00".parse().expect("a start"),
+            rotation,
+            members,
+            restrict,
+        };
     for s in 0..count {
-        let weekly = (
-            "Weekly",
-            "1w",
-            vec![member(s), member(s + 1), member(s + 2)],
-            None,
-        );
-        let daily = ("Daily", "1d", vec![member(s + 3), member(s + 4)], None);
+        let weekly = layer("Weekly", Rotation::Days(7), members(s, 3), Vec::new());
+        let daily = layer("Daily", Rotation::Days(1), members(s + 3, 2), Vec::new());
         let layers = match layers {
             Layers::DayAndNight => vec![
-                (
+                layer(
                     "Days",
-                    "1d",
-                    vec![member(s), member(s + 1)],
-                    Some(("08:00", "20:00", false)),
+                    Rotation::Days(1),
+                    members(s, 2),
+                    vec![window("08:00", "20:00", false)],
                 ),
-                (
+                layer(
                     "Nights",
-                    "1w",
-                    vec![member(s + 2), member(s + 3)],
-                    Some(("20:00", "08:00", false)),
+                    Rotation::Days(7),
+                    members(s + 2, 2),
+                    vec![window("20:00", "08:00", false)],
                 ),
             ],
             Layers::OverlappingRestricted => vec![
                 weekly,
                 daily,
-                (
+                layer(
                     "Business hours",
-                    "1d",
-                    vec![member(s + 5)],
-                    Some(("09:00", "17:00", true)),
+                    Rotation::Days(1),
+                    members(s + 5, 1),
+                    vec![window("09:00", "17:00", true)],
                 ),
             ],
             Layers::Overlapping | Layers::None(_) => vec![
                 weekly,
                 daily,
-                ("Shifts", "8h", vec![member(s + 5), member(s + 6)], None),
+                layer("Shifts", Rotation::Hours(8), members(s + 5, 2), Vec::new()),
             ],
         };
-        match format {
-            Format::Toml => {
-                let _ = writeln!(
-                    text,
-                    "[schedule.s{s}]\nname = \"Schedule {s}\"\ntime_zone = \"{}\"",
-                    ZONES[s % ZONES.len()]
-                );
-                for (name, rotation, members, window) in &layers {
-                    let _ = writeln!(
-                        text,
-                        "\n[[schedule.s{s}.layer]]\nname = \"{name}\"\nstart = \"2026-11-30T09:00:00\"\nrotation = \"{rotation}\"\nmembers = [{}]",
-                        members.join(", ")
-                    );
-                    if let Some((from, to, weekdays)) = window {
-                        let days = if *weekdays {
-                            "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], "
-                        } else {
-                            ""
-                        };
-                        let _ = writeln!(
-                            text,
-                            "restrict = [{{ {days}from = \"{from}\", to = \"{to}\" }}]"
-                        );
-                    }
-                }
-                text.push('\n');
-            }
-            Format::Hcl => {
-                let _ = writeln!(
-                    text,
-                    "schedule \"s{s}\" {{\n  name = \"Schedule {s}\"\n  time_zone = \"{}\"",
-                    ZONES[s % ZONES.len()]
-                );
-                for (name, rotation, members, window) in &layers {
-                    let _ = writeln!(
-                        text,
-                        "  layer {{\n    name = \"{name}\"\n    start = \"2026-11-30T09:00:00\"\n    rotation = \"{rotation}\"\n    members = [{}]",
-                        members.join(", ")
-                    );
-                    if let Some((from, to, weekdays)) = window {
-                        let days = if *weekdays {
-                            "\n      days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]"
-                        } else {
-                            ""
-                        };
-                        let _ = writeln!(
-                            text,
-                            "    restrict {{{days}\n      from = \"{from}\"\n      to = \"{to}\"\n    }}"
-                        );
-                    }
-                    text.push_str("  }\n");
-                }
-                text.push_str("}\n\n");
-            }
-        }
+        model.schedules.insert(
+            format!("s{s}"),
+            Schedule {
+                name: format!("Schedule {s}"),
+                time_zone: ZONES[s % ZONES.len()].to_owned(),
+                layers,
+                lifecycle: Lifecycle::default(),
+            },
+        );
     }
-    let extension = match format {
-        Format::Toml => "toml",
-        Format::Hcl => "hcl",
-    };
-    (format!("schedules.{extension}"), text)
 }

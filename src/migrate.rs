@@ -849,26 +849,7 @@ impl Work {
             }
             self.say(&gone, Outcome::NotCarried, why);
             let key = gone.key.as_str();
-            match gone.kind {
-                Kind::User => {
-                    self.model.users.remove(key);
-                }
-                Kind::Group => {
-                    self.model.groups.remove(key);
-                }
-                Kind::Schedule => {
-                    self.model.schedules.remove(key);
-                }
-                Kind::EscalationPolicy => {
-                    self.model.escalation_policies.remove(key);
-                }
-                Kind::Integration => {
-                    self.model.integrations.remove(key);
-                }
-                Kind::Outbound => {
-                    self.model.outbound.remove(key);
-                }
-            }
+            self.model.remove(gone.kind, key);
             let mut said: Vec<(Address, String)> = Vec::new();
             // Who can refer to what: groups and layers name users (and groups), steps name
             // anything paged, integrations name a policy and users and groups.
@@ -1027,10 +1008,7 @@ impl Work {
             .into_iter()
             .flat_map(|kind| {
                 input.source.keys(kind).map(move |key| {
-                    let name = match kind {
-                        Kind::Schedule => input.source.schedules[key].name.as_str(),
-                        _ => input.source.escalation_policies[key].name.as_str(),
-                    };
+                    let name = input.source.name(kind, key).unwrap_or_default();
                     ((kind, name), key)
                 })
             })
@@ -1195,31 +1173,17 @@ fn written(model: &Model, address: &Address, field: &str) -> bool {
 }
 
 fn exists(model: &Model, address: &Address) -> bool {
-    let key = address.key.as_str();
-    match address.kind {
-        Kind::User => model.users.contains_key(key),
-        Kind::Group => model.groups.contains_key(key),
-        Kind::Schedule => model.schedules.contains_key(key),
-        Kind::EscalationPolicy => model.escalation_policies.contains_key(key),
-        Kind::Integration => model.integrations.contains_key(key),
-        Kind::Outbound => model.outbound.contains_key(key),
-    }
+    model.name(address.kind, &address.key).is_some()
 }
 
 fn name_of(model: &Model, address: &Address) -> String {
-    let key = address.key.as_str();
-    if key.is_empty() {
+    if address.key.is_empty() {
         return "settings".to_owned();
     }
-    match address.kind {
-        Kind::User => model.users.get(key).map(|o| o.name.clone()),
-        Kind::Group => model.groups.get(key).map(|o| o.name.clone()),
-        Kind::Schedule => model.schedules.get(key).map(|o| o.name.clone()),
-        Kind::EscalationPolicy => model.escalation_policies.get(key).map(|o| o.name.clone()),
-        Kind::Integration => model.integrations.get(key).map(|o| o.name.clone()),
-        Kind::Outbound => model.outbound.get(key).map(|o| o.name.clone()),
-    }
-    .unwrap_or_default()
+    model
+        .name(address.kind, &address.key)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Why the target refuses it, without the field and address the check puts first.

@@ -118,16 +118,17 @@ pub fn run(command: &DevCommand, printer: &Printer) -> ExitStatus {
                 ));
                 schedules = 0;
             }
-            let mut files = (profile.org)(args.objects, format);
+            let mut org = (profile.org)(args.objects);
             if schedules > 0 {
-                crate::generate::page_schedules(&mut files, schedules, format);
-                files.push(crate::generate::schedules(
+                crate::generate::page_schedules(&mut org.model, schedules);
+                crate::generate::add_schedules(
+                    &mut org.model,
                     args.objects,
                     schedules,
-                    format,
                     profile.schedules,
-                ));
+                );
             }
+            let files = org.files(format);
             for (name, text) in files {
                 let path = args.out.join(name);
                 if let Err(err) = std::fs::write(&path, text) {

@@ -166,7 +166,21 @@ fn migrate(args: &Args, source_path: &Path, printer: &Printer) -> ExitStatus {
         .versions()
         .map(|(_, id, _)| (id, id.to_owned()))
         .collect();
-    let written = crate::export::write(&observed, &keys, to.name, format);
+    // A secret keeps the variable the source read it from.
+    let written = crate::export::write(&observed, &keys, to.name, format, &|key, field| {
+        migration
+            .model
+            .outbound
+            .get(key)
+            .and_then(|o| {
+                o.target
+                    .secrets()
+                    .into_iter()
+                    .find(|(f, _)| *f == field)
+                    .and_then(|(_, secret)| secret.env.clone())
+            })
+            .unwrap_or_else(|| crate::model::secret_env_name(key, field))
+    });
     let mut files = written.files;
     files.push((
         REPORTS[0].to_owned(),

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod source;
 mod toml;
 pub mod types;
+pub mod write;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -42,6 +42,30 @@ impl Model {
     pub fn count(&self, kind: Kind) -> usize {
         self.keys(kind).count()
     }
+
+    /// Takes the declared resource `kind.key` out (not what refers to it); whether it was there.
+    pub fn remove(&mut self, kind: Kind, key: &str) -> bool {
+        match kind {
+            Kind::User => self.users.remove(key).is_some(),
+            Kind::Group => self.groups.remove(key).is_some(),
+            Kind::Schedule => self.schedules.remove(key).is_some(),
+            Kind::EscalationPolicy => self.escalation_policies.remove(key).is_some(),
+            Kind::Integration => self.integrations.remove(key).is_some(),
+            Kind::Outbound => self.outbound.remove(key).is_some(),
+        }
+    }
+
+    /// The name of the declared resource `kind.key`, if there is one (a look-up, not a scan).
+    pub fn name(&self, kind: Kind, key: &str) -> Option<&str> {
+        match kind {
+            Kind::User => self.users.get(key).map(|o| o.name.as_str()),
+            Kind::Group => self.groups.get(key).map(|o| o.name.as_str()),
+            Kind::Schedule => self.schedules.get(key).map(|o| o.name.as_str()),
+            Kind::EscalationPolicy => self.escalation_policies.get(key).map(|o| o.name.as_str()),
+            Kind::Integration => self.integrations.get(key).map(|o| o.name.as_str()),
+            Kind::Outbound => self.outbound.get(key).map(|o| o.name.as_str()),
+        }
+    }
 }
 
 impl Model {

@@ -521,7 +521,7 @@ pub enum IntegrationEndpoint {
 /// layers of the schedules `--schedules` adds, as the vendor can hold them.
 #[derive(Debug, Clone, Copy)]
 pub struct GenerateProfile {
-    pub org: fn(usize, crate::config::source::Format) -> Vec<(String, String)>,
+    pub org: fn(usize) -> crate::generate::Generated,
     pub schedules: crate::generate::Layers,
 }
 
@@ -628,9 +628,7 @@ pub type Pages = fn(
 
 impl GenerateProfile {
     /// A vendor org whose `--schedules` layers are never restricted to windows.
-    pub const fn unrestricted(
-        org: fn(usize, crate::config::source::Format) -> Vec<(String, String)>,
-    ) -> GenerateProfile {
+    pub const fn unrestricted(org: fn(usize) -> crate::generate::Generated) -> GenerateProfile {
         GenerateProfile {
             org,
             schedules: crate::generate::Layers::Overlapping,
