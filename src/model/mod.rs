@@ -544,9 +544,16 @@ impl SecretText for String {
 }
 
 /// The environment variable a secret `field` of outbound target `key` is read from when
-/// alertform writes one (`export`) or suggests one (`validate`): `OPS_WEBHOOK_URL`.
+/// alertform writes one (`export`) or suggests one (`validate`): `OPS_WEBHOOK_URL`. A key that
+/// starts with a digit (an Uptinio target named after its host, `10_0_4_12_22_ops`) gets
+/// `OUTBOUND_` first, since a shell variable cannot start with one.
 pub fn secret_env_name(key: &str, field: &str) -> String {
-    format!("{key}_{field}").to_uppercase().replace('-', "_")
+    let name = format!("{key}_{field}").to_uppercase().replace('-', "_");
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("OUTBOUND_{name}")
+    } else {
+        name
+    }
 }
 
 /// What a live service shows of a secret: a digest to compare a declared value with

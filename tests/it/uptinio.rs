@@ -450,3 +450,55 @@ fn the_provider_doc_names_every_outbound_type() {
         assert!(doc.contains(&format!("`type = \"{kind}\"`")), "{kind}");
     }
 }
+
+/// What `export` writes of an Uptinio project validates and plans to nothing: no outbound
+/// `name` (Uptinio names targets after their settings, and a written name is an error).
+#[test]
+fn the_export_of_a_project_validates_and_plans_to_nothing() {
+    let server = uptinio(&[]);
+    assert!(
+        run(&server, "uptinio", &["apply", EXAMPLE])
+            .status
+            .success()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("exported");
+    let exported = run(
+        &server,
+        "uptinio",
+        &["export", "--out", out.to_str().unwrap()],
+    );
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let text = std::fs::read_to_string(out.join("outbound.toml")).unwrap();
+    assert!(!text.lines().any(|l| l.starts_with("name =")), "{text}");
+    // Every secret is read from a variable a shell can set.
+    assert!(
+        text.contains("env = \"OUTBOUND_10_0_4_12_22_OPS_PASSWORD\""),
+        "{text}"
+    );
+    let plan = alertform_with(
+        &root(),
+        &[
+            "plan",
+            out.to_str().unwrap(),
+            "--detailed-exitcode",
+            "--endpoint",
+            &server.url,
+            "--token",
+            OWNER_TOKEN,
+        ],
+        &[
+            ("OPS_WEBHOOK_URL", HOOK),
+            ("DB_RESTART_PASSWORD", PASSWORD),
+            ("OUTBOUND_10_0_4_12_22_OPS_PASSWORD", PASSWORD),
+            ("WEBHOOK_B83674440D3D4F45_URL", HOOK),
+        ],
+    );
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+}
