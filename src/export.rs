@@ -84,25 +84,54 @@ pub fn export(
             .map(|o| (o.id.as_str(), o.name.as_str()))
             .collect(),
     );
-    write(observed, &keys, provider, format, &|key, field| {
-        crate::model::secret_env_name(key, field)
-    })
+    write(
+        observed,
+        &keys,
+        provider,
+        format,
+        &Extras {
+            secret_env: &crate::model::secret_env_name,
+            lifecycle: &|_| None,
+        },
+    )
 }
 
-/// Writes `observed` as config files, naming each live id by `keys` (`kind.key`) and reading
-/// each secret from the environment variable `secret_env(key, field)` names: the one TOML/HCL
-/// writer `export`, `migrate` and `dev generate` share.
+/// What the writer needs that live state does not hold.
+pub struct Extras<'a> {
+    /// The environment variable the secret `field` of outbound target `key` is read from.
+    pub secret_env: &'a dyn Fn(&str, &str) -> String,
+    /// The lifecycle (`prevent_destroy`, `lint_ignore`) of the object of this id, where the
+    /// caller has one (a migrated config keeps its own).
+    pub lifecycle: &'a dyn Fn(&str) -> Option<crate::model::Lifecycle>,
+}
+
+/// Writes `observed` as config files, naming each live id by `keys` (`kind.key`), with what
+/// `extras` adds (where secrets are read from, lifecycles): what `export`, `migrate` and
+/// `dev generate` write, through the one writer ([`Writer`]).
 pub fn write<S: std::hash::BuildHasher>(
     observed: &Observed,
     keys: &HashMap<&str, String, S>,
     provider: crate::model::ProviderName,
     format: Format,
-    secret_env: &dyn Fn(&str, &str) -> String,
+    extras: &Extras<'_>,
 ) -> Exported {
     let w = Writer {
         format,
         keys,
         left_out: std::cell::RefCell::default(),
+    };
+    // A lifecycle the caller keeps, written after the object's own fields.
+    let lifecycle = |id: &str, fields: &mut Vec<(&str, String)>| {
+        let Some(l) = (extras.lifecycle)(id) else {
+            return;
+        };
+        if l.prevent_destroy {
+            fields.push(("prevent_destroy", "true".to_owned()));
+        }
+        if !l.lint_ignore.is_empty() {
+            let codes: Vec<String> = l.lint_ignore.iter().map(|c| w.string(c)).collect();
+            fields.push(("lint_ignore", format!("[{}]", codes.join(", "))));
+        }
     };
 
     let mut files: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
@@ -117,6 +146,7 @@ pub fn write<S: std::hash::BuildHasher>(
         if let Some(tz) = &u.time_zone {
             fields.push(("time_zone", w.string(tz)));
         }
+        lifecycle(&u.id, &mut fields);
         files
             .entry("users")
             .or_default()
@@ -131,6 +161,7 @@ pub fn write<S: std::hash::BuildHasher>(
         if members != "[]" {
             fields.push(("members", members));
         }
+        lifecycle(&g.id, &mut fields);
         files
             .entry("groups")
             .or_default()
@@ -207,6 +238,7 @@ pub fn write<S: std::hash::BuildHasher>(
             ignore.push(format!("escalation_policy:{}", globset::escape(&p.name)));
             continue;
         }
+        lifecycle(&p.id, &mut fields);
         files
             .entry("escalation_policies")
             .or_default()
@@ -217,7 +249,7 @@ pub fn write<S: std::hash::BuildHasher>(
         .iter()
         .filter(|s| !unwritten.contains(s.id.as_str()))
     {
-        let fields = vec![
+        let mut fields = vec![
             ("name", w.string(&s.name)),
             ("time_zone", w.string(&s.time_zone)),
         ];
@@ -264,6 +296,7 @@ pub fn write<S: std::hash::BuildHasher>(
                 layer
             })
             .collect();
+        lifecycle(&s.id, &mut fields);
         files
             .entry("schedules")
             .or_default()
@@ -316,6 +349,7 @@ pub fn write<S: std::hash::BuildHasher>(
         .into_iter()
         .filter_map(|(k, v)| Some((k, w.string(v.as_ref()?))))
         .collect();
+        lifecycle(&i.id, &mut fields);
         files
             .entry("integrations")
             .or_default()
@@ -342,12 +376,13 @@ pub fn write<S: std::hash::BuildHasher>(
             fields.push((field, text));
         }
         for (field, _) in o.target.secrets() {
-            let variable = secret_env(key.trim_start_matches("outbound."), field);
+            let variable = (extras.secret_env)(key.trim_start_matches("outbound."), field);
             fields.push((field, w.env(&variable)));
             if !secret_variables.contains(&variable) {
                 secret_variables.push(variable);
             }
         }
+        lifecycle(&o.id, &mut fields);
         files
             .entry("outbound")
             .or_default()

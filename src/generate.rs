@@ -56,9 +56,16 @@ impl Generated {
             .map(|(_, id, _)| (id, id.to_owned()))
             .collect();
         let provider = self.model.settings.provider.unwrap_or_default();
-        let mut files = crate::export::write(&observed, &keys, provider, format, &|_, _| {
-            GENERATED_SECRET.to_owned()
-        })
+        let mut files = crate::export::write(
+            &observed,
+            &keys,
+            provider,
+            format,
+            &crate::export::Extras {
+                secret_env: &|_, _| GENERATED_SECRET.to_owned(),
+                lifecycle: &|_| None,
+            },
+        )
         .files;
         if let Some((name, seed)) = &self.seed {
             files.push((

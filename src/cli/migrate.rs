@@ -166,8 +166,8 @@ fn migrate(args: &Args, source_path: &Path, printer: &Printer) -> ExitStatus {
         .versions()
         .map(|(_, id, _)| (id, id.to_owned()))
         .collect();
-    // A secret keeps the variable the source read it from.
-    let written = crate::export::write(&observed, &keys, to.name, format, &|key, field| {
+    // A secret keeps the variable the source read it from; an object keeps its lifecycle.
+    let secret_env = |key: &str, field: &str| {
         migration
             .model
             .outbound
@@ -180,7 +180,22 @@ fn migrate(args: &Args, source_path: &Path, printer: &Printer) -> ExitStatus {
                     .and_then(|(_, secret)| secret.env.clone())
             })
             .unwrap_or_else(|| crate::model::secret_env_name(key, field))
-    });
+    };
+    let lifecycle = |id: &str| {
+        let (kind, key) = id.split_once('.')?;
+        let kind = crate::model::Kind::parse(kind)?;
+        migration.model.lifecycle(kind, key).cloned()
+    };
+    let written = crate::export::write(
+        &observed,
+        &keys,
+        to.name,
+        format,
+        &crate::export::Extras {
+            secret_env: &secret_env,
+            lifecycle: &lifecycle,
+        },
+    );
     let mut files = written.files;
     files.push((
         REPORTS[0].to_owned(),

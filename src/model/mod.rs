@@ -55,6 +55,18 @@ impl Model {
         }
     }
 
+    /// The lifecycle of the declared resource `kind.key`, if there is one.
+    pub fn lifecycle(&self, kind: Kind, key: &str) -> Option<&Lifecycle> {
+        match kind {
+            Kind::User => self.users.get(key).map(|o| &o.lifecycle),
+            Kind::Group => self.groups.get(key).map(|o| &o.lifecycle),
+            Kind::Schedule => self.schedules.get(key).map(|o| &o.lifecycle),
+            Kind::EscalationPolicy => self.escalation_policies.get(key).map(|o| &o.lifecycle),
+            Kind::Integration => self.integrations.get(key).map(|o| &o.lifecycle),
+            Kind::Outbound => self.outbound.get(key).map(|o| &o.lifecycle),
+        }
+    }
+
     /// The name of the declared resource `kind.key`, if there is one (a look-up, not a scan).
     pub fn name(&self, kind: Kind, key: &str) -> Option<&str> {
         match kind {

@@ -546,3 +546,34 @@ fn the_report_of_a_pagerduty_move_to_oncall() {
     let validate = alertform(&["validate", out.to_str().unwrap()]);
     assert!(validate.status.success(), "{}", stderr(&validate));
 }
+
+/// What guards an object travels with it (`prevent_destroy`), in either format, and the HCL
+/// output is the same config as the TOML one.
+#[test]
+fn a_migrated_config_keeps_its_guards_in_toml_and_hcl() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = root().join("examples/multi-team-pagerduty/toml");
+    let mut models = Vec::new();
+    for format in ["toml", "hcl"] {
+        let out = dir.path().join(format);
+        let output = alertform(&[
+            "migrate",
+            source.to_str().unwrap(),
+            "--to",
+            "opsgenie",
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+            "--from",
+            FROM,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let text = std::fs::read_to_string(out.join(format!("integrations.{format}"))).unwrap();
+        assert_eq!(text.matches("prevent_destroy").count(), 2, "{text}");
+        let valid = alertform(&["validate", out.to_str().unwrap()]);
+        assert!(valid.status.success(), "{}", stderr(&valid));
+        models.push(alertform::config::load(&out).expect("valid").1);
+    }
+    assert_eq!(models[0], models[1]);
+}
