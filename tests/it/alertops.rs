@@ -11,16 +11,6 @@ const QUICKSTART: &str = "examples/quickstart-alertops";
 const VENDOR: crate::support::Vendor = crate::support::ALERTOPS;
 const MULTI_TEAM: &str = "examples/multi-team-alertops/toml";
 
-fn request(
-    server: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-) -> reqwest::blocking::RequestBuilder {
-    crate::support::http_client()
-        .request(method, format!("{}{path}", server.url))
-        .header("api-key", &server.token)
-}
-
 /// Every object of an AlertOps list, through its `limit`/`offset` pages (a page the fault knobs
 /// fail is read again).
 fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
@@ -28,7 +18,7 @@ fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
     loop {
         let url = format!("{path}?limit=100&offset={}", all.len());
         let (status, page) = crate::support::retrying(20, std::time::Duration::ZERO, || {
-            request(server, reqwest::Method::GET, &url)
+            crate::support::ALERTOPS.request(server, reqwest::Method::GET, &url)
         });
         assert_eq!(status, 200, "{page}");
         let items = page[key].as_array().cloned().unwrap_or_default();
@@ -184,12 +174,13 @@ fn the_policy_is_tiers_of_member_roles_and_its_routing_group_stays_out_of_plans(
     changed["recipient_groups"] = json!(["SRE"]);
     let id = integration["inbound_integration_id"].as_u64().unwrap();
     let (status, body) = send(
-        request(
-            &server,
-            reqwest::Method::PUT,
-            &format!("/api/v2/integrations/inbound/{id}"),
-        )
-        .json(&changed),
+        crate::support::ALERTOPS
+            .request(
+                &server,
+                reqwest::Method::PUT,
+                &format!("/api/v2/integrations/inbound/{id}"),
+            )
+            .json(&changed),
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(VENDOR.plan_code(&server, QUICKSTART), Some(2));
@@ -212,7 +203,11 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
         for (k, v) in extra.as_object().unwrap() {
             object[k] = v.clone();
         }
-        let (status, body) = send(request(&server, reqwest::Method::PUT, path).json(&object));
+        let (status, body) = send(
+            crate::support::ALERTOPS
+                .request(&server, reqwest::Method::PUT, path)
+                .json(&object),
+        );
         assert_eq!(status, 200, "{body}");
     };
     let alice = find(
@@ -565,16 +560,18 @@ fn the_emulation_speaks_the_dialect_of_the_public_sources() {
     assert_eq!(body, json!({"limit": 25, "offset": 0, "users": []}));
 
     // Create: integer ids; names checked; references by name must exist.
-    let (status, created) = send(request(&server, reqwest::Method::POST, "/api/v2/users").json(&json!({
+    let (status, created) = send(crate::support::ALERTOPS.request(&server, reqwest::Method::POST, "/api/v2/users").json(&json!({
         "user_name": "a@example.com", "first_name": "A", "last_name": "B", "roles": ["Basic"], "time_zone": "Central Standard Time",
     })));
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["user_id"], 1);
     assert_eq!(created["locale"], "en-US");
     let (status, body) = send(
-        request(&server, reqwest::Method::POST, "/api/v2/users").json(&json!({
-            "user_name": "A@example.com", "first_name": "", "time_zone": "America/Chicago",
-        })),
+        crate::support::ALERTOPS
+            .request(&server, reqwest::Method::POST, "/api/v2/users")
+            .json(&json!({
+                "user_name": "A@example.com", "first_name": "", "time_zone": "America/Chicago",
+            })),
     );
     assert_eq!(status, 400);
     let errors: Vec<&str> = body["errors"]
@@ -592,31 +589,31 @@ fn the_emulation_speaks_the_dialect_of_the_public_sources() {
         "{body}"
     );
     assert!(errors.iter().any(|e| e.contains("Windows names")), "{body}");
-    let (status, body) = send(request(&server, reqwest::Method::POST, "/api/v2/groups").json(&json!({
+    let (status, body) = send(crate::support::ALERTOPS.request(&server, reqwest::Method::POST, "/api/v2/groups").json(&json!({
         "group_name": "G", "members": [{"member_type": "User", "member": "nobody@example.com", "sequence": 1, "roles": ["Primary"]}],
     })));
     assert_eq!(status, 400, "{body}");
-    let (status, group) = send(request(&server, reqwest::Method::POST, "/api/v2/groups").json(&json!({
+    let (status, group) = send(crate::support::ALERTOPS.request(&server, reqwest::Method::POST, "/api/v2/groups").json(&json!({
         "group_name": "G", "description": "one line", "members": [{"member_type": "User", "member": "a@example.com", "sequence": 1, "roles": ["Primary"]}],
     })));
     assert_eq!(status, 201, "{group}");
     assert_eq!(group["description"], json!(["one line"]));
-    let (status, body) = send(request(&server, reqwest::Method::POST, "/api/v2/integrations/inbound").json(&json!({
+    let (status, body) = send(crate::support::ALERTOPS.request(&server, reqwest::Method::POST, "/api/v2/integrations/inbound").json(&json!({
         "inbound_integration_name": "I", "type": "API", "escalation_policy": "No such policy", "inbound_template_id": 1,
     })));
     assert_eq!(status, 400, "{body}");
-    let (status, policy) = send(request(&server, reqwest::Method::POST, "/api/v2/escalation_policies").json(&json!({
+    let (status, policy) = send(crate::support::ALERTOPS.request(&server, reqwest::Method::POST, "/api/v2/escalation_policies").json(&json!({
         "escalation_policy_name": "P", "enabled": true, "quick_launch": false, "notify_using_centralized_settings": false,
         "member_roles": [{"member_role_type": "Primary", "role_wait_time_in_mins": 0}],
     })));
     assert_eq!(status, 201, "{policy}");
-    let (status, _) = send(request(&server, reqwest::Method::POST, "/api/v2/integrations/inbound").json(&json!({
+    let (status, _) = send(crate::support::ALERTOPS.request(&server, reqwest::Method::POST, "/api/v2/integrations/inbound").json(&json!({
         "inbound_integration_name": "I", "type": "Email", "escalation_policy": "p", "inbound_template_id": 1,
         "recipient_groups": ["G"],
     })));
     assert_eq!(status, 201);
     // Lists: `{limit, offset, <plural>}`, `total` for policies; `limit` at most 100.
-    let (_, page) = send(request(
+    let (_, page) = send(crate::support::ALERTOPS.request(
         &server,
         reqwest::Method::GET,
         "/api/v2/escalation_policies?limit=500",
@@ -625,7 +622,7 @@ fn the_emulation_speaks_the_dialect_of_the_public_sources() {
         (page["limit"].clone(), page["total"].clone()),
         (json!(100), json!(1))
     );
-    let (_, page) = send(request(
+    let (_, page) = send(crate::support::ALERTOPS.request(
         &server,
         reqwest::Method::GET,
         "/api/v2/integrations/inbound",
@@ -637,7 +634,7 @@ fn the_emulation_speaks_the_dialect_of_the_public_sources() {
             .contains('@')
     );
     // A policy an integration names cannot be deleted; unknown ids are 404 with `errors`.
-    let (status, body) = send(request(
+    let (status, body) = send(crate::support::ALERTOPS.request(
         &server,
         reqwest::Method::DELETE,
         "/api/v2/escalation_policies/1",
@@ -649,12 +646,14 @@ fn the_emulation_speaks_the_dialect_of_the_public_sources() {
             .unwrap()
             .contains("inbound integration I uses it")
     );
-    let (status, body) = send(request(&server, reqwest::Method::GET, "/api/v2/users/99"));
+    let (status, body) =
+        send(crate::support::ALERTOPS.request(&server, reqwest::Method::GET, "/api/v2/users/99"));
     assert_eq!(status, 404);
     assert!(body["errors"].is_array());
     // Faults come in the same shape.
     let busy = VENDOR.server(&["--fail-rate", "1"]);
-    let (status, body) = send(request(&busy, reqwest::Method::GET, "/api/v2/users"));
+    let (status, body) =
+        send(crate::support::ALERTOPS.request(&busy, reqwest::Method::GET, "/api/v2/users"));
     assert_eq!(status, 503);
     assert!(body["errors"].is_array(), "{body}");
 }

@@ -11,16 +11,6 @@ use crate::support::{TestServer, alertform, copy_example, edit, send, stderr, st
 const QUICKSTART: &str = "examples/quickstart-opsgenie";
 const VENDOR: crate::support::Vendor = crate::support::OPSGENIE;
 
-fn request(
-    server: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-) -> reqwest::blocking::RequestBuilder {
-    crate::support::http_client()
-        .request(method, format!("{}{path}", server.url))
-        .header("authorization", format!("GenieKey {}", server.token))
-}
-
 #[test]
 fn the_quickstart_applies_replans_to_nothing_and_exports_round_trip() {
     let server = VENDOR.server(&[]);
@@ -33,7 +23,7 @@ fn the_quickstart_applies_replans_to_nothing_and_exports_round_trip() {
     );
     assert_eq!(VENDOR.plan_code(&server, QUICKSTART), Some(0));
     // What was written is what Opsgenie holds: absolute rule delays, rotations in UTC.
-    let (status, escalation) = send(request(
+    let (status, escalation) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::GET,
         "/v2/escalations/SRE%20default?identifierType=name",
@@ -47,7 +37,7 @@ fn the_quickstart_applies_replans_to_nothing_and_exports_round_trip() {
         .collect();
     assert_eq!(delays, vec![0, 15]);
     assert_eq!(escalation["data"]["repeat"]["count"], 2);
-    let (_, schedule) = send(request(
+    let (_, schedule) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::GET,
         "/v2/schedules/SRE%20rotation?identifierType=name",
@@ -80,7 +70,8 @@ fn an_integration_api_key_never_reaches_output() {
     let mut secrets = Vec::new();
     for entry in live(&server, "integrations") {
         let path = format!("/v2/integrations/{}", entry["id"].as_str().unwrap());
-        let (_, integration) = send(request(&server, reqwest::Method::GET, &path));
+        let (_, integration) =
+            send(crate::support::OPSGENIE.request(&server, reqwest::Method::GET, &path));
         for field in ["apiKey", "emailAddress"] {
             if let Some(secret) = integration["data"][field].as_str() {
                 secrets.push(secret.to_owned());
@@ -161,11 +152,11 @@ fn the_emulation_speaks_opsgenies_dialect() {
     assert!(body["requestId"].is_string() && body["took"].is_number());
     // Envelopes and users' paging.
     for i in 0..3 {
-        let (status, made) = send(request(&server, reqwest::Method::POST, "/v2/users").json(&json!({"username": format!("u{i}@example.com"), "fullName": format!("U {i}"), "role": {"name": "user"}})));
+        let (status, made) = send(crate::support::OPSGENIE.request(&server, reqwest::Method::POST, "/v2/users").json(&json!({"username": format!("u{i}@example.com"), "fullName": format!("U {i}"), "role": {"name": "user"}})));
         assert_eq!(status, 201, "{made}");
         assert_eq!(made["result"], "Created");
     }
-    let (_, page) = send(request(
+    let (_, page) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::GET,
         "/v2/users?limit=2&offset=0",
@@ -180,18 +171,21 @@ fn the_emulation_speaks_opsgenies_dialect() {
     );
     // 422 with the field in `errors`.
     let (status, bad) = send(
-        request(&server, reqwest::Method::POST, "/v2/schedules")
+        crate::support::OPSGENIE
+            .request(&server, reqwest::Method::POST, "/v2/schedules")
             .json(&json!({"name": "S", "timezone": "Europe/Londn"})),
     );
     assert_eq!(status, 422);
     assert!(bad["errors"]["timezone"].is_string(), "{bad}");
     // A new team comes with a schedule and an escalation of its own.
     let (status, _) = send(
-        request(&server, reqwest::Method::POST, "/v2/teams")
+        crate::support::OPSGENIE
+            .request(&server, reqwest::Method::POST, "/v2/teams")
             .json(&json!({"name": "Ops", "members": [{"user": {"username": "u0@example.com"}}]})),
     );
     assert_eq!(status, 201);
-    let (_, schedules) = send(request(&server, reqwest::Method::GET, "/v2/schedules"));
+    let (_, schedules) =
+        send(crate::support::OPSGENIE.request(&server, reqwest::Method::GET, "/v2/schedules"));
     assert!(
         schedules["data"]
             .as_array()
@@ -200,20 +194,25 @@ fn the_emulation_speaks_opsgenies_dialect() {
             .any(|s| s["name"] == "Ops_schedule")
     );
     // A user still in a team is not deleted: 428.
-    let (status, held) = send(request(
+    let (status, held) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::DELETE,
         "/v2/users/u0@example.com",
     ));
     assert_eq!(status, 428, "{held}");
     assert!(held["message"].as_str().unwrap().contains("team [Ops]"));
-    let (status, _) = send(request(
+    let (status, _) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::DELETE,
         "/v2/users/u1@example.com",
     ));
     assert_eq!(status, 200);
-    let teams: Vec<Value> = send(request(&server, reqwest::Method::GET, "/v2/teams")).1["data"]
+    let teams: Vec<Value> = send(crate::support::OPSGENIE.request(
+        &server,
+        reqwest::Method::GET,
+        "/v2/teams",
+    ))
+    .1["data"]
         .as_array()
         .unwrap()
         .clone();
@@ -233,7 +232,7 @@ fn opsgenie_pages_who_alertform_says_the_quickstart_pages() {
     let server = VENDOR.server(&[]);
     let applied = VENDOR.run(&server, "apply", QUICKSTART, &[]);
     assert!(applied.status.success(), "{}", stderr(&applied));
-    let (_, schedule) = send(request(
+    let (_, schedule) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::GET,
         "/v2/schedules/SRE%20rotation?identifierType=name",
@@ -249,7 +248,7 @@ fn opsgenie_pages_who_alertform_says_the_quickstart_pages() {
         assert!(ours.status.success(), "{}", stderr(&ours));
         let ours: Vec<Value> = serde_json::from_str(&stdout(&ours)).unwrap();
         let days = (ts(to).as_second() - ts(from).as_second()) / 86_400;
-        let (status, theirs) = send(request(
+        let (status, theirs) = send(crate::support::OPSGENIE.request(
             &server,
             reqwest::Method::GET,
             &format!("/v2/schedules/{id}/timeline?interval={days}&intervalUnit=days&date={from}"),
@@ -315,11 +314,11 @@ fn opsgenie_pages_who_alertform_says_the_quickstart_pages() {
 #[test]
 fn every_rotation_on_call_pages_in_opsgenie() {
     let server = VENDOR.server(&[]);
-    let (status, _) = send(request(&server, reqwest::Method::POST, "/v2/users").json(
+    let (status, _) = send(crate::support::OPSGENIE.request(&server, reqwest::Method::POST, "/v2/users").json(
         &json!({"username": "bob@example.com", "fullName": "Bob", "role": {"name": "user"}}),
     ));
     assert_eq!(status, 201);
-    let (status, made) = send(request(&server, reqwest::Method::POST, "/v2/schedules").json(&json!({
+    let (status, made) = send(crate::support::OPSGENIE.request(&server, reqwest::Method::POST, "/v2/schedules").json(&json!({
         "name": "Overlap", "timezone": "UTC", "rotations": [
             {"name": "All week", "type": "weekly", "startDate": "2027-01-04T00:00:00Z",
              "participants": [{"type": "user", "username": "alice@example.com"}]},
@@ -330,7 +329,7 @@ fn every_rotation_on_call_pages_in_opsgenie() {
     })));
     assert_eq!(status, 201, "{made}");
     let on_call = |date: &str| {
-        let (status, body) = send(request(
+        let (status, body) = send(crate::support::OPSGENIE.request(
             &server,
             reqwest::Method::GET,
             &format!("/v2/schedules/Overlap/on-calls?identifierType=name&date={date}"),
@@ -387,7 +386,7 @@ fn live(server: &TestServer, collection: &str) -> Vec<Value> {
             format!("/v2/{collection}")
         };
         let (status, page) = crate::support::retrying(50, std::time::Duration::ZERO, || {
-            request(server, reqwest::Method::GET, &path)
+            crate::support::OPSGENIE.request(server, reqwest::Method::GET, &path)
         });
         assert_eq!(status, 200, "{page}");
         let items = page["data"].as_array().cloned().unwrap_or_default();
@@ -522,7 +521,8 @@ fn a_plan_that_moves_the_owner_role_stops_before_apply() {
         err.contains("`user.bob`") && err.contains("cannot make or unmake the account owner"),
         "{err}"
     );
-    let (_, users) = send(request(&server, reqwest::Method::GET, "/v2/users"));
+    let (_, users) =
+        send(crate::support::OPSGENIE.request(&server, reqwest::Method::GET, "/v2/users"));
     assert_eq!(users["totalCount"], 1, "nothing was created");
 }
 
@@ -568,7 +568,7 @@ fn a_realistic_account_exports_and_replans_to_nothing_in_both_formats() {
 fn oncall_as_opsgenie_pages_matches_the_emulations_on_calls_where_layers_overlap() {
     let pagerduty = "examples/quickstart-pagerduty";
     let server = VENDOR.server(&[]);
-    let (status, _) = send(request(&server, reqwest::Method::POST, "/v2/users").json(
+    let (status, _) = send(crate::support::OPSGENIE.request(&server, reqwest::Method::POST, "/v2/users").json(
         &json!({"username": "bob@example.com", "fullName": "Bob Okafor", "role": {"name": "user"}}),
     ));
     assert_eq!(status, 201);
@@ -581,7 +581,7 @@ fn oncall_as_opsgenie_pages_matches_the_emulations_on_calls_where_layers_overlap
         .iter()
         .map(|d| json!({"startDay": d, "startHour": 9, "startMin": 0, "endDay": d, "endHour": 17, "endMin": 0}))
         .collect();
-    let (status, made) = send(request(&server, reqwest::Method::POST, "/v2/schedules").json(&json!({
+    let (status, made) = send(crate::support::OPSGENIE.request(&server, reqwest::Method::POST, "/v2/schedules").json(&json!({
         "name": "SRE rotation", "timezone": "Europe/London", "rotations": [
             {"name": "Weekly", "type": "weekly", "length": 1, "startDate": "2026-11-30T09:00:00Z",
              "participants": participants(&["alice", "bob"])},
@@ -615,7 +615,7 @@ fn oncall_as_opsgenie_pages_matches_the_emulations_on_calls_where_layers_overlap
     let (mut instant, mut overlapping) = (ts("2026-11-30T09:00:00Z"), 0);
     while instant < ts("2026-12-14T09:00:00Z") {
         let at = instant.to_string();
-        let (status, body) = send(request(
+        let (status, body) = send(crate::support::OPSGENIE.request(
             &server,
             reqwest::Method::GET,
             &format!("/v2/schedules/SRE%20rotation/on-calls?scheduleIdentifierType=name&date={at}"),
@@ -696,7 +696,11 @@ fn overrides_are_left_alone_and_named_and_page_while_they_run() {
         "startDate": "2027-01-05T10:00:00Z", "endDate": "2027-01-05T12:00:00Z",
         "rotations": [{"name": "Business hours"}]});
     let overrides = "/v2/schedules/SRE%20rotation/overrides?scheduleIdentifierType=name";
-    let (status, made) = send(request(&server, reqwest::Method::POST, overrides).json(&swap));
+    let (status, made) = send(
+        crate::support::OPSGENIE
+            .request(&server, reqwest::Method::POST, overrides)
+            .json(&swap),
+    );
     assert_eq!(status, 201, "{made}");
     assert_eq!(made["data"]["alias"], "dentist");
     let planned = VENDOR.run(&server, "plan", config, &["--detailed-exitcode"]);
@@ -709,7 +713,8 @@ fn overrides_are_left_alone_and_named_and_page_while_they_run() {
     let on_call = |at: &str| -> Vec<String> {
         let path =
             format!("/v2/schedules/SRE%20rotation/on-calls?scheduleIdentifierType=name&date={at}");
-        let (status, body) = send(request(&server, reqwest::Method::GET, &path));
+        let (status, body) =
+            send(crate::support::OPSGENIE.request(&server, reqwest::Method::GET, &path));
         assert_eq!(status, 200, "{body}");
         body["data"]["onCallRecipients"]
             .as_array()
@@ -728,7 +733,8 @@ fn overrides_are_left_alone_and_named_and_page_while_they_run() {
     );
     let applied = VENDOR.run(&server, "apply", config, &[]);
     assert!(applied.status.success(), "{}", stderr(&applied));
-    let (_, list) = send(request(&server, reqwest::Method::GET, overrides));
+    let (_, list) =
+        send(crate::support::OPSGENIE.request(&server, reqwest::Method::GET, overrides));
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list["data"][0]["user"]["username"], "dan@example.com");
 }
@@ -745,7 +751,7 @@ fn a_heartbeat_pages_its_escalation_through_an_alert_policy() {
     let applied = VENDOR.run(&server, "apply", config, &[]);
     assert!(applied.status.success(), "{}", stderr(&applied));
     let heartbeat = |name: &str| {
-        send(request(
+        send(crate::support::OPSGENIE.request(
             &server,
             reqwest::Method::GET,
             &format!("/v2/heartbeats/{name}"),
@@ -765,7 +771,11 @@ fn a_heartbeat_pages_its_escalation_through_an_alert_policy() {
         json!(["heartbeat:nightly-backup"])
     );
     let policy = |name: &str| {
-        let (_, list) = send(request(&server, reqwest::Method::GET, "/v2/policies/alert"));
+        let (_, list) = send(crate::support::OPSGENIE.request(
+            &server,
+            reqwest::Method::GET,
+            "/v2/policies/alert",
+        ));
         let meta = list["data"]
             .as_array()
             .unwrap()
@@ -773,7 +783,7 @@ fn a_heartbeat_pages_its_escalation_through_an_alert_policy() {
             .find(|p| p["name"] == format!("alertform heartbeat {name}"))
             .cloned();
         meta.map(|m| {
-            send(request(
+            send(crate::support::OPSGENIE.request(
                 &server,
                 reqwest::Method::GET,
                 &format!("/v2/policies/{}", m["id"].as_str().unwrap()),
@@ -787,12 +797,12 @@ fn a_heartbeat_pages_its_escalation_through_an_alert_policy() {
         rule["filter"]["conditions"][0]["expectedValue"],
         "heartbeat:nightly-backup"
     );
-    let (_, escalation) = send(request(
+    let (_, escalation) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::GET,
         "/v2/escalations/SRE%20default?identifierType=name",
     ));
-    let (_, carol) = send(request(
+    let (_, carol) = send(crate::support::OPSGENIE.request(
         &server,
         reqwest::Method::GET,
         "/v2/users/carol@example.com",
@@ -915,7 +925,8 @@ fn every_opsgenie_diagnostic_is_located() {
         assert!(err.contains(expected), "no `{expected}` in {err}");
     }
     assert!(err.matches(".toml:").count() >= 8, "each located: {err}");
-    let (_, users) = send(request(&server, reqwest::Method::GET, "/v2/users"));
+    let (_, users) =
+        send(crate::support::OPSGENIE.request(&server, reqwest::Method::GET, "/v2/users"));
     assert_eq!(users["totalCount"], 1, "nothing was written");
 }
 
@@ -927,7 +938,11 @@ fn export_leaves_a_heartbeat_with_no_policy_to_the_service() {
     let server = VENDOR.server(&[]);
     let beat =
         json!({"name": "cron-x", "interval": 10, "intervalUnit": "minutes", "enabled": true});
-    let (status, _) = send(request(&server, reqwest::Method::POST, "/v2/heartbeats").json(&beat));
+    let (status, _) = send(
+        crate::support::OPSGENIE
+            .request(&server, reqwest::Method::POST, "/v2/heartbeats")
+            .json(&beat),
+    );
     assert_eq!(status, 201);
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();

@@ -227,9 +227,7 @@ impl TestServer {
 impl TestServer {
     /// A request in Grafana OnCall's dialect: the bare token in `Authorization`.
     pub fn oncall(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.url))
-            .header("authorization", &self.token)
+        ONCALL.request(self, method, path)
     }
 
     /// Writes (POST, PUT, DELETE) answered so far on routes containing `route` ("" for all).
@@ -343,18 +341,22 @@ pub struct Vendor {
     pub seed: Option<&'static str>,
     /// Flags every command against the emulation takes (PagerDuty's `--from-email`).
     pub flags: &'static [&'static str],
+    /// How a request to the emulation carries the token: (header, text before the token).
+    pub auth: (&'static str, &'static str),
 }
 
 pub const BUNDLED: Vendor = Vendor {
     provider: "alertform",
     seed: None,
     flags: &[],
+    auth: ("authorization", "Bearer "),
 };
 
 pub const ONCALL: Vendor = Vendor {
     provider: "grafana_oncall",
     seed: Some("examples/quickstart-oncall/grafana-oncall-seed.json"),
     flags: &[],
+    auth: ("authorization", ""),
 };
 
 /// Seeded with the example's account, which Alice owns; users are made as her.
@@ -362,6 +364,7 @@ pub const PAGERDUTY: Vendor = Vendor {
     provider: "pagerduty",
     seed: Some("examples/quickstart-pagerduty/pagerduty-seed.json"),
     flags: &["--from-email", "alice@example.com"],
+    auth: ("authorization", "Token token="),
 };
 
 /// Seeded with the example's account, which Alice owns. The emulation runs without a rate
@@ -370,15 +373,30 @@ pub const OPSGENIE: Vendor = Vendor {
     provider: "opsgenie",
     seed: Some("examples/quickstart-opsgenie/opsgenie-seed.json"),
     flags: &["--rate-budget", "100000"],
+    auth: ("authorization", "GenieKey "),
 };
 
 pub const ALERTOPS: Vendor = Vendor {
     provider: "alertops",
     seed: None,
     flags: &[],
+    auth: ("api-key", ""),
 };
 
 impl Vendor {
+    /// A request to `server` in the vendor's dialect: its token where the vendor takes it.
+    pub fn request(
+        &self,
+        server: &TestServer,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::blocking::RequestBuilder {
+        let (header, prefix) = self.auth;
+        http_client()
+            .request(method, format!("{}{path}", server.url))
+            .header(header, format!("{prefix}{}", server.token))
+    }
+
     /// The vendor's emulation (the bundled service for [`BUNDLED`]), with `extra` flags.
     pub fn server(&self, extra: &[&str]) -> TestServer {
         let seed = self.seed.map(|seed| root().join(seed));
