@@ -432,7 +432,7 @@ macro_rules! vendor_client {
     ($client:ty $(, $preflight:ident)? $(; $rendered:ident)?) => {
         impl $crate::provider::Vendor for $client {
             fn http(&self) -> &$crate::provider::http::HttpClient {
-                <$client>::http(self)
+                &self.http
             }
 
             fn observe(

@@ -39,10 +39,6 @@ impl NativeProvider {
         NativeProvider { http, has_token }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     /// Turns an HTTP error into one that says what to do about it.
     pub fn explain(&self, err: HttpError, action: &str) -> ProviderError {
         match err.status() {

@@ -93,10 +93,6 @@ impl AlertOpsProvider {
         }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     fn explain(&self, err: HttpError, action: &str) -> ProviderError {
         super::explain_refusal(
             &self.http,

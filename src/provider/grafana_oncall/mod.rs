@@ -81,10 +81,6 @@ impl OnCallProvider {
         }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     fn explain(&self, err: HttpError, action: &str) -> ProviderError {
         match err.status() {
             // OnCall answers a bad or missing token with 403, not 401.

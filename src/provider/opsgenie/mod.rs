@@ -87,10 +87,6 @@ impl OpsgenieProvider {
         }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     fn explain(&self, err: HttpError, action: &str) -> ProviderError {
         super::explain_refusal(
             &self.http,

@@ -92,10 +92,6 @@ impl PagerDutyProvider {
         }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     fn explain(&self, err: HttpError, action: &str) -> ProviderError {
         super::explain_refusal(
             &self.http,

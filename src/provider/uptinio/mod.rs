@@ -36,10 +36,6 @@ impl UptinioProvider {
         UptinioProvider { http }
     }
 
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     fn explain(&self, err: HttpError, action: &str) -> ProviderError {
         super::explain_refusal(
             &self.http,
