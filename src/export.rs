@@ -92,6 +92,7 @@ pub fn export(
         &Extras {
             secret_env: &crate::model::secret_env_name,
             lifecycle: &|_| None,
+            settings: None,
         },
     )
 }
@@ -103,6 +104,8 @@ pub struct Extras<'a> {
     /// The lifecycle (`prevent_destroy`, `lint_ignore`) of the object of this id, where the
     /// caller has one (a migrated config keeps its own).
     pub lifecycle: &'a dyn Fn(&str) -> Option<crate::model::Lifecycle>,
+    /// Settings the caller keeps besides the provider (`max_delete_percent`, `lint.disable`).
+    pub settings: Option<crate::model::Settings>,
 }
 
 /// Writes `observed` as config files, naming each live id by `keys` (`kind.key`), with what
@@ -400,6 +403,16 @@ pub fn write<S: std::hash::BuildHasher>(
     if !ignore.is_empty() {
         let patterns: Vec<String> = ignore.iter().map(|p| w.string(p)).collect();
         settings.push(("ignore", format!("[{}]", patterns.join(", "))));
+    }
+    if let Some(kept) = &extras.settings {
+        let default = crate::model::Settings::default();
+        if kept.max_delete_percent != default.max_delete_percent {
+            settings.push(("max_delete_percent", kept.max_delete_percent.to_string()));
+        }
+        if !kept.lint_disable.is_empty() {
+            let codes: Vec<String> = kept.lint_disable.iter().map(|c| w.string(c)).collect();
+            settings.push(("lint", format!("{{ disable = [{}] }}", codes.join(", "))));
+        }
     }
     if !settings.is_empty() {
         let text = match format {

@@ -64,6 +64,7 @@ impl Generated {
             &crate::export::Extras {
                 secret_env: &|_, _| GENERATED_SECRET.to_owned(),
                 lifecycle: &|_| None,
+                settings: None,
             },
         )
         .files;

@@ -194,6 +194,7 @@ fn migrate(args: &Args, source_path: &Path, printer: &Printer) -> ExitStatus {
         &crate::export::Extras {
             secret_env: &secret_env,
             lifecycle: &lifecycle,
+            settings: Some(migration.model.settings.clone()),
         },
     );
     let mut files = written.files;
