@@ -5,30 +5,11 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, alertform, copy_example, edit, send, stderr, stdout};
+use crate::support::{alertform, copy_example, edit, send, stderr, stdout};
 
 const QUICKSTART: &str = "examples/quickstart-alertops";
 const VENDOR: crate::support::Vendor = crate::support::ALERTOPS;
 const MULTI_TEAM: &str = "examples/multi-team-alertops/toml";
-
-/// Every object of an AlertOps list, through its `limit`/`offset` pages (a page the fault knobs
-/// fail is read again).
-fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    loop {
-        let url = format!("{path}?limit=100&offset={}", all.len());
-        let (status, page) = crate::support::retrying(20, std::time::Duration::ZERO, || {
-            crate::support::ALERTOPS.request(server, reqwest::Method::GET, &url)
-        });
-        assert_eq!(status, 200, "{page}");
-        let items = page[key].as_array().cloned().unwrap_or_default();
-        let done = items.len() < 100;
-        all.extend(items);
-        if done {
-            return all;
-        }
-    }
-}
 
 fn find(items: &[Value], field: &str, value: &str) -> Value {
     items
@@ -45,7 +26,7 @@ fn renames_of_a_group_and_a_policy_that_integrations_name_apply_in_one_run() {
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let group_id = find(
-        &list(&server, "/api/v2/groups", "groups"),
+        &crate::support::ALERTOPS.list(&server, "/api/v2/groups", "groups"),
         "group_name",
         "SRE",
     )["group_id"]
@@ -87,13 +68,13 @@ fn renames_of_a_group_and_a_policy_that_integrations_name_apply_in_one_run() {
         rejected_before
     );
     assert_eq!(VENDOR.plan_code(&server, path), Some(0));
-    let groups = list(&server, "/api/v2/groups", "groups");
+    let groups = crate::support::ALERTOPS.list(&server, "/api/v2/groups", "groups");
     assert_eq!(
         find(&groups, "group_name", "Site Reliability")["group_id"],
         group_id
     );
     let integration = find(
-        &list(
+        &crate::support::ALERTOPS.list(
             &server,
             "/api/v2/integrations/inbound",
             "inbound_integrations",
@@ -127,7 +108,7 @@ fn the_policy_is_tiers_of_member_roles_and_its_routing_group_stays_out_of_plans(
             .success()
     );
     let policy = find(
-        &list(
+        &crate::support::ALERTOPS.list(
             &server,
             "/api/v2/escalation_policies",
             "escalation_policies",
@@ -162,7 +143,7 @@ fn the_policy_is_tiers_of_member_roles_and_its_routing_group_stays_out_of_plans(
     assert_eq!(VENDOR.plan_code(&server, out.to_str().unwrap()), Some(0));
     // A routing group dropped from an integration's recipients in AlertOps is put back.
     let integration = find(
-        &list(
+        &crate::support::ALERTOPS.list(
             &server,
             "/api/v2/integrations/inbound",
             "inbound_integrations",
@@ -211,7 +192,7 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
         assert_eq!(status, 200, "{body}");
     };
     let alice = find(
-        &list(&server, "/api/v2/users", "users"),
+        &crate::support::ALERTOPS.list(&server, "/api/v2/users", "users"),
         "user_name",
         "alice@example.com",
     );
@@ -223,7 +204,7 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
         json!({"locale": "de-DE", "external_id": "emp-17", "contact_methods": methods}),
     );
     let policy = find(
-        &list(
+        &crate::support::ALERTOPS.list(
             &server,
             "/api/v2/escalation_policies",
             "escalation_policies",
@@ -242,7 +223,7 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
         json!({"priority": "Critical", "member_roles": tiers}),
     );
     let integration = find(
-        &list(
+        &crate::support::ALERTOPS.list(
             &server,
             "/api/v2/integrations/inbound",
             "inbound_integrations",
@@ -289,7 +270,7 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
     );
     assert_eq!(VENDOR.plan_code(&server, path), Some(0));
     let alice = find(
-        &list(&server, "/api/v2/users", "users"),
+        &crate::support::ALERTOPS.list(&server, "/api/v2/users", "users"),
         "user_name",
         "alice@example.com",
     );
@@ -305,7 +286,7 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
         "{alice}"
     );
     let policy = find(
-        &list(
+        &crate::support::ALERTOPS.list(
             &server,
             "/api/v2/escalation_policies",
             "escalation_policies",
@@ -317,7 +298,7 @@ fn fields_alertform_does_not_manage_survive_its_updates() {
     assert_eq!(policy["member_roles"][0]["no_of_retries"], 3);
     assert_eq!(policy["member_roles"][1]["role_wait_time_in_mins"], 20);
     let integration = find(
-        &list(
+        &crate::support::ALERTOPS.list(
             &server,
             "/api/v2/integrations/inbound",
             "inbound_integrations",
@@ -346,7 +327,7 @@ fn a_fault_run_converges_with_no_duplicate_and_export_round_trips() {
         "faults were injected"
     );
     let unique = |path: &str, key: &str, field: &str| {
-        let items = list(&server, path, key);
+        let items = crate::support::ALERTOPS.list(&server, path, key);
         let names: std::collections::BTreeSet<String> = items
             .iter()
             .map(|i| i[field].as_str().unwrap().to_lowercase())

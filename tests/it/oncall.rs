@@ -11,7 +11,7 @@ use crate::support::{ISSUE_FAULTS, TestServer, alertform, edit, root, send, stde
 
 const EXAMPLE: &str = "examples/quickstart-oncall";
 const VENDOR: crate::support::Vendor = crate::support::ONCALL;
-use crate::support::{by_name, retrying};
+use crate::support::by_name;
 
 /// Every object of an OnCall collection, through its paged list (retrying the faults a test may
 /// have injected: 503s and 429s). Integrations leave out the engine's own `direct_paging` ones.
@@ -27,22 +27,7 @@ fn list(server: &TestServer, collection: &str) -> Vec<Value> {
 }
 
 fn list_all(server: &TestServer, collection: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    let mut page = 1;
-    loop {
-        let (status, body) = retrying(50, std::time::Duration::from_millis(100), || {
-            server.oncall(
-                Method::GET,
-                &format!("/api/v1/{collection}/?perpage=100&page={page}"),
-            )
-        });
-        assert_eq!(status, 200, "{body}");
-        all.extend(body["results"].as_array().unwrap().iter().cloned());
-        if body["next"].is_null() {
-            return all;
-        }
-        page += 1;
-    }
+    crate::support::ONCALL.list(server, &format!("/api/v1/{collection}/"), "results")
 }
 
 fn example_copy() -> (tempfile::TempDir, PathBuf) {

@@ -378,24 +378,7 @@ fn seeded(org: &str, extra: &[&str]) -> TestServer {
 /// Every object of a collection (users through their pages), with the fault knobs' 503s read
 /// again.
 fn live(server: &TestServer, collection: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    loop {
-        let path = if collection == "users" {
-            format!("/v2/users?limit=100&offset={}", all.len())
-        } else {
-            format!("/v2/{collection}")
-        };
-        let (status, page) = crate::support::retrying(50, std::time::Duration::ZERO, || {
-            crate::support::OPSGENIE.request(server, reqwest::Method::GET, &path)
-        });
-        assert_eq!(status, 200, "{page}");
-        let items = page["data"].as_array().cloned().unwrap_or_default();
-        let more = collection == "users" && !page["paging"]["next"].is_null();
-        all.extend(items);
-        if !more {
-            return all;
-        }
-    }
+    crate::support::OPSGENIE.list(server, &format!("/v2/{collection}"), "data")
 }
 
 /// How many objects of each collection the service holds, after checking that no name (a

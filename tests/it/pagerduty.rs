@@ -11,36 +11,13 @@ use crate::support::{TestServer, alertform, edit, http_client, root, send, stder
 const EXAMPLE: &str = "examples/quickstart-pagerduty";
 const OWNER_EMAIL: &str = "alice@example.com";
 const VENDOR: crate::support::Vendor = crate::support::PAGERDUTY;
-use crate::support::{by_name, retrying};
+use crate::support::by_name;
 
 /// A request in PagerDuty's dialect: `Token token=…` and the versioned `Accept`.
 fn pd(server: &TestServer, method: Method, path: &str) -> reqwest::blocking::RequestBuilder {
-    http_client()
-        .request(method, format!("{}{path}", server.url))
-        .header("authorization", format!("Token token={}", server.token))
+    crate::support::PAGERDUTY
+        .request(server, method, path)
         .header("accept", "application/vnd.pagerduty+json;version=2")
-}
-
-/// Every object of a collection, through its paged list (retrying injected 503s and 429s).
-fn list(server: &TestServer, path: &str, key: &str) -> Vec<Value> {
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let (status, body) = retrying(50, std::time::Duration::from_millis(200), || {
-            pd(
-                server,
-                Method::GET,
-                &format!("{path}{separator}limit=100&offset={offset}"),
-            )
-        });
-        assert_eq!(status, 200, "{body}");
-        all.extend(body[key].as_array().unwrap().iter().cloned());
-        if body["more"] != true {
-            return all;
-        }
-        offset += 100;
-    }
 }
 
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
@@ -48,7 +25,8 @@ fn example_copy() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn integration_of(server: &TestServer, service: &str) -> Value {
-    let services = list(server, "/services?include[]=integrations", "services");
+    let services =
+        crate::support::PAGERDUTY.list(server, "/services?include[]=integrations", "services");
     by_name(&services, service)["integrations"][0].clone()
 }
 
@@ -83,7 +61,8 @@ fn the_example_applies_and_replans_to_no_changes() {
     assert_eq!(VENDOR.plan_code(&server, EXAMPLE), Some(0));
 
     // What PagerDuty now holds, read through its own API.
-    let users = list(&server, "/users?include[]=contact_methods", "users");
+    let users =
+        crate::support::PAGERDUTY.list(&server, "/users?include[]=contact_methods", "users");
     let alice = by_name(&users, "Alice Ng");
     assert_eq!(alice["role"], "owner");
     let phone = alice["contact_methods"]
@@ -102,18 +81,20 @@ fn the_example_applies_and_replans_to_no_changes() {
     );
     assert_eq!(by_name(&users, "Bob Okafor")["role"], "limited_user");
     assert_eq!(by_name(&users, "Carol Schmidt")["role"], "observer");
-    let teams = list(&server, "/teams", "teams");
+    let teams = crate::support::PAGERDUTY.list(&server, "/teams", "teams");
     assert_eq!(
         by_name(&teams, "SRE")["description"],
         "Site reliability engineering on-call rotation"
     );
     let sre = by_name(&teams, "SRE")["id"].as_str().unwrap().to_owned();
-    let members = list(&server, &format!("/teams/{sre}/members"), "members");
+    let members =
+        crate::support::PAGERDUTY.list(&server, &format!("/teams/{sre}/members"), "members");
     assert_eq!(members.len(), 2);
 
     // Delays: step 2 waits 15 minutes before it runs, so rule 1 waits 15 after it; the group
     // step became its users (expand_groups).
-    let policies = list(&server, "/escalation_policies", "escalation_policies");
+    let policies =
+        crate::support::PAGERDUTY.list(&server, "/escalation_policies", "escalation_policies");
     let policy = by_name(&policies, "SRE default");
     assert_eq!(policy["num_loops"], 1);
     let rules = policy["escalation_rules"].as_array().unwrap();
@@ -143,7 +124,11 @@ fn the_example_applies_and_replans_to_no_changes() {
     );
 
     // The schedule: two layers, the second restricted to weekday business hours.
-    let schedules = list(&server, "/schedules?include[]=schedule_layers", "schedules");
+    let schedules = crate::support::PAGERDUTY.list(
+        &server,
+        "/schedules?include[]=schedule_layers",
+        "schedules",
+    );
     let layers = by_name(&schedules, "SRE rotation")["schedule_layers"].clone();
     assert_eq!(layers[0]["rotation_turn_length_seconds"], 604_800);
     assert_eq!(layers[0]["start"], "2026-11-30T09:00:00Z");
@@ -251,7 +236,7 @@ fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warn
     let replaced = integration_of(&server, "Grafana (production)");
     assert_eq!(replaced["vendor"]["summary"], "Datadog");
     assert_ne!(replaced["integration_key"], before["integration_key"]);
-    let services = list(&server, "/services", "services");
+    let services = crate::support::PAGERDUTY.list(&server, "/services", "services");
     assert_eq!(
         services.len(),
         4,
@@ -270,7 +255,11 @@ fn a_service_left_without_its_integration_is_finished_not_replaced() {
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     for name in ["Backup reports", "Deploy pipeline"] {
-        let service = by_name(&list(&server, "/services", "services"), name).clone();
+        let service = by_name(
+            &crate::support::PAGERDUTY.list(&server, "/services", "services"),
+            name,
+        )
+        .clone();
         let id = service["id"].as_str().unwrap();
         let (status, _) = send(pd(&server, Method::DELETE, &format!("/services/{id}")));
         assert_eq!(status, 204);
@@ -309,7 +298,12 @@ fn a_service_left_without_its_integration_is_finished_not_replaced() {
         integration_of(&server, "Deploy pipeline")["type"],
         "events_api_v2_inbound_integration"
     );
-    assert_eq!(list(&server, "/services", "services").len(), 4);
+    assert_eq!(
+        crate::support::PAGERDUTY
+            .list(&server, "/services", "services")
+            .len(),
+        4
+    );
     assert_eq!(VENDOR.plan_code(&server, path), Some(0));
 }
 
@@ -603,7 +597,8 @@ fn converges_without_duplicates(faults: &[&str], n: usize) -> TestServer {
         server.requests_matching(&["status=\"503\""]) > 0,
         "faults were injected"
     );
-    let users = list(&server, "/users?include[]=contact_methods", "users");
+    let users =
+        crate::support::PAGERDUTY.list(&server, "/users?include[]=contact_methods", "users");
     assert_eq!(users.len(), n + 1, "no duplicate user");
     assert!(
         users.iter().all(|u| u["contact_methods"]
@@ -616,11 +611,14 @@ fn converges_without_duplicates(faults: &[&str], n: usize) -> TestServer {
         "no duplicate phone"
     );
     assert_eq!(
-        list(&server, "/escalation_policies", "escalation_policies").len(),
+        crate::support::PAGERDUTY
+            .list(&server, "/escalation_policies", "escalation_policies")
+            .len(),
         n,
         "no duplicate policy"
     );
-    let services = list(&server, "/services?include[]=integrations", "services");
+    let services =
+        crate::support::PAGERDUTY.list(&server, "/services?include[]=integrations", "services");
     assert_eq!(services.len(), n, "no duplicate service");
     assert!(
         services
@@ -1091,7 +1089,8 @@ fn pagerduty_schedules_of_every_shape_export_exactly_and_page_as_pagerduty_does(
         .iter()
         .map(|(key, u)| (format!("user.{key}"), u.email.clone()))
         .collect();
-    let email_of_id: std::collections::HashMap<String, String> = list(&server, "/users", "users")
+    let email_of_id: std::collections::HashMap<String, String> = crate::support::PAGERDUTY
+        .list(&server, "/users", "users")
         .iter()
         .map(|u| {
             (
@@ -1210,7 +1209,7 @@ fn pagerduty_schedules_of_every_shape_export_exactly_and_page_as_pagerduty_does(
 #[test]
 fn a_lost_schedule_create_is_found_past_the_first_page_of_the_search() {
     let server = VENDOR.server(&["--fail-after-commit-rate", "1"]);
-    let alice = list(&server, "/users", "users")[0]["id"]
+    let alice = crate::support::PAGERDUTY.list(&server, "/users", "users")[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1229,7 +1228,8 @@ fn a_lost_schedule_create_is_found_past_the_first_page_of_the_search() {
     )
     .unwrap();
     let applied = VENDOR.run(&server, "apply", dir.path().to_str().unwrap(), &[]);
-    let made: Vec<Value> = list(&server, "/schedules", "schedules")
+    let made: Vec<Value> = crate::support::PAGERDUTY
+        .list(&server, "/schedules", "schedules")
         .into_iter()
         .filter(|s| s["name"] == "Rota 1")
         .collect();

@@ -343,6 +343,18 @@ pub struct Vendor {
     pub flags: &'static [&'static str],
     /// How a request to the emulation carries the token: (header, text before the token).
     pub auth: (&'static str, &'static str),
+    /// How the vendor's lists are paged.
+    pub paging: Paging,
+}
+
+/// How a vendor pages a list.
+#[derive(Debug, Clone, Copy)]
+pub enum Paging {
+    /// `limit=100&offset=N`; whether another page follows, from a page and its item count.
+    Offset(fn(&serde_json::Value, usize) -> bool),
+    /// `PER_PAGE=100&page=N` (the page-size parameter's name given), until `next` is null (the
+    /// bundled service; OnCall's Django REST framework).
+    Page(&'static str),
 }
 
 pub const BUNDLED: Vendor = Vendor {
@@ -350,6 +362,7 @@ pub const BUNDLED: Vendor = Vendor {
     seed: None,
     flags: &[],
     auth: ("authorization", "Bearer "),
+    paging: Paging::Page("per_page"),
 };
 
 pub const ONCALL: Vendor = Vendor {
@@ -357,6 +370,7 @@ pub const ONCALL: Vendor = Vendor {
     seed: Some("examples/quickstart-oncall/grafana-oncall-seed.json"),
     flags: &[],
     auth: ("authorization", ""),
+    paging: Paging::Page("perpage"),
 };
 
 /// Seeded with the example's account, which Alice owns; users are made as her.
@@ -365,6 +379,7 @@ pub const PAGERDUTY: Vendor = Vendor {
     seed: Some("examples/quickstart-pagerduty/pagerduty-seed.json"),
     flags: &["--from-email", "alice@example.com"],
     auth: ("authorization", "Token token="),
+    paging: Paging::Offset(|page, _| page["more"] == true),
 };
 
 /// Seeded with the example's account, which Alice owns. The emulation runs without a rate
@@ -374,6 +389,7 @@ pub const OPSGENIE: Vendor = Vendor {
     seed: Some("examples/quickstart-opsgenie/opsgenie-seed.json"),
     flags: &["--rate-budget", "100000"],
     auth: ("authorization", "GenieKey "),
+    paging: Paging::Offset(|page, _| !page["paging"]["next"].is_null()),
 };
 
 pub const ALERTOPS: Vendor = Vendor {
@@ -381,9 +397,38 @@ pub const ALERTOPS: Vendor = Vendor {
     seed: None,
     flags: &[],
     auth: ("api-key", ""),
+    paging: Paging::Offset(|_, items| items == 100),
 };
 
 impl Vendor {
+    /// Every object of the list at `path` (under `key` in each page), page after page in the
+    /// vendor's way, each page read again while the fault knobs answer 429 or 503.
+    pub fn list(&self, server: &TestServer, path: &str, key: &str) -> Vec<serde_json::Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut all: Vec<serde_json::Value> = Vec::new();
+        let mut page = 1;
+        loop {
+            let url = match self.paging {
+                Paging::Offset(_) => format!("{path}{separator}limit=100&offset={}", all.len()),
+                Paging::Page(size) => format!("{path}{separator}{size}=100&page={page}"),
+            };
+            let (status, body) = retrying(50, std::time::Duration::from_millis(100), || {
+                self.request(server, reqwest::Method::GET, &url)
+            });
+            assert_eq!(status, 200, "GET {url}: {body}");
+            let items = body[key].as_array().cloned().unwrap_or_default();
+            let more = match self.paging {
+                Paging::Offset(more) => more(&body, items.len()),
+                Paging::Page(_) => !body["next"].is_null(),
+            };
+            all.extend(items);
+            if !more {
+                return all;
+            }
+            page += 1;
+        }
+    }
+
     /// A request to `server` in the vendor's dialect: its token where the vendor takes it.
     pub fn request(
         &self,
