@@ -9,8 +9,7 @@ use std::collections::BTreeSet;
 use crate::config::source::Format;
 use crate::model::{
     Address, ChannelSettings, ChatPlatform, Day, EscalationPolicy, Group, Integration, Kind, Layer,
-    Lifecycle, Model, Outbound, OutboundTarget, ProviderName, Role, Rotation, Schedule, Secret,
-    Step, Templates, User, Window,
+    Lifecycle, Model, ProviderName, Role, Rotation, Schedule, Step, Templates, User, Window,
 };
 
 /// A small deterministic generator (SplitMix64): reproducible orgs without a dependency.
@@ -229,89 +228,26 @@ pub fn org(objects: usize) -> Generated {
     Generated { model, seed: None }
 }
 
-/// An org Grafana OnCall can hold, and the Grafana side it needs: about 20 % users, 5 % teams
-/// (flat), 15 % escalation policies of 1–3 steps (later steps delayed, `repeat` 0 or 5) and 60 %
-/// integrations of the types OnCall has. Its seed, `grafana-oncall-seed.json`, holds the users
-/// and teams for `serve --api grafana_oncall --seed`.
-pub fn oncall_org(objects: usize) -> Generated {
-    vendor_org(objects, &ONCALL)
-}
-
-/// A PagerDuty org in the same proportions: users with roles PagerDuty has and a phone each,
-/// teams of users, policies of 1–3 rules paging users (the first at once, the next after 10 or
-/// 20 minutes), and integrations (one service each: Events API v2, vendors, email). Its seed,
-/// `pagerduty-seed.json`, names the account's owner, whom the config declares.
-pub fn pagerduty_org(objects: usize) -> Generated {
-    vendor_org(objects, &PAGERDUTY)
-}
-
-/// An AlertOps org in the same proportions: users with first and last names, roles, a phone and
-/// a Windows-mappable zone, groups of users, policies of 1–3 tiers paging a user and a group,
-/// and API and email integrations. No seed is needed (AlertOps makes users through its API).
-pub fn alertops_org(objects: usize) -> Generated {
-    vendor_org(objects, &ALERTOPS)
-}
-
-/// An Opsgenie org in the same proportions: users with the roles Opsgenie has (user 0 the owner,
-/// from the seed) and zones, teams of users, escalations of 1–3 steps paging a user and a team
-/// (each later step 10 minutes after the one before, since Opsgenie times rules from the alert),
-/// and API integrations of the types alertform maps. `opsgenie-seed.json` holds the owner.
-pub fn opsgenie_org(objects: usize) -> Generated {
-    vendor_org(objects, &OPSGENIE)
-}
-
-/// An Uptinio project's outbound targets: `objects` of them, half email mailboxes and half SSH
-/// restarts of distinct hosts. Their password comes from the environment, as a config's
-/// secrets should: [`GENERATED_SECRET`].
-pub fn uptinio_org(objects: usize) -> Generated {
-    let mut model = Model::default();
-    model.settings.provider = Some(ProviderName::Uptinio);
-    for i in 0..objects.max(1) {
-        let target = if i % 2 == 0 {
-            OutboundTarget::Email {
-                address: format!("alerts{i}@example.com"),
-            }
-        } else {
-            OutboundTarget::SshRestart {
-                host: format!("10.{}.{}.{}", i >> 16 & 255, i >> 8 & 255, i & 255),
-                port: 22,
-                username: "ops".to_owned(),
-                password: Secret::new(String::new(), Some(GENERATED_SECRET.to_owned())),
-            }
-        };
-        let name = target.identity();
-        model.outbound.insert(
-            format!("t{i}"),
-            Outbound {
-                name,
-                target,
-                lifecycle: Lifecycle::default(),
-            },
-        );
-    }
-    Generated { model, seed: None }
-}
-
 /// The environment variable a generated org's secrets are read from.
 pub const GENERATED_SECRET: &str = "ALERTFORM_GENERATED_SECRET";
 
-/// What differs between the vendors' generated orgs.
-struct Vendor {
-    provider: ProviderName,
-    seed: u64,
-    user: fn(usize) -> User,
+/// What differs between the vendors' generated orgs: each vendor's folder declares its own.
+pub struct OrgShape {
+    pub provider: ProviderName,
+    pub seed: u64,
+    pub user: fn(usize) -> User,
     /// The kind of a step's second target (OnCall pages teams; PagerDuty rules cannot).
-    second_target: Kind,
-    repeat: fn(usize) -> u8,
-    integration_name: &'static str,
+    pub second_target: Kind,
+    pub repeat: fn(usize) -> u8,
+    pub integration_name: &'static str,
     /// (channel, template), taken in turn.
-    integrations: &'static [(&'static str, &'static str)],
+    pub integrations: &'static [(&'static str, &'static str)],
     /// The seed file for `serve --api`: (name, JSON), given the users' teams.
-    seed_file: fn(usize, &[Vec<usize>]) -> (&'static str, serde_json::Value),
+    pub seed_file: fn(usize, &[Vec<usize>]) -> (&'static str, serde_json::Value),
 }
 
 /// `user{i}@example.com`, named `name`, with `role`, a phone when `phone`, in `zone`.
-fn numbered(i: usize, name: String, role: Role, phone: bool, zone: &str) -> User {
+pub fn numbered(i: usize, name: String, role: Role, phone: bool, zone: &str) -> User {
     user(
         name,
         format!("user{i}@example.com"),
@@ -321,38 +257,8 @@ fn numbered(i: usize, name: String, role: Role, phone: bool, zone: &str) -> User
     )
 }
 
-const ONCALL: Vendor = Vendor {
-    provider: ProviderName::GrafanaOncall,
-    seed: 0x0CA1,
-    user: |i| User {
-        time_zone: None,
-        ..numbered(i, format!("user{i}"), Role::Responder, false, "UTC")
-    },
-    second_target: Kind::Group,
-    repeat: |p| if p % 2 == 0 { 5 } else { 0 },
-    integration_name: "Integration",
-    integrations: &[
-        ("api", "grafana"),
-        ("api", "prometheus_alertmanager"),
-        ("api", "custom"),
-        ("api", "zabbix"),
-        ("email", "custom"),
-    ],
-    seed_file: |groups, teams_of| {
-        let seed = serde_json::json!({
-            "teams": (0..groups).map(|g| serde_json::json!({"name": format!("Team {g}")})).collect::<Vec<_>>(),
-            "users": teams_of.iter().enumerate().map(|(i, teams)| serde_json::json!({
-                "email": format!("user{i}@example.com"),
-                "username": format!("user{i}"),
-                "teams": teams.iter().map(|g| format!("Team {g}")).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        });
-        ("grafana-oncall-seed.json", seed)
-    },
-};
-
 /// The roles of the users after the first, in turn.
-const ROLES: [Role; 5] = [
+pub const ROLES: [Role; 5] = [
     Role::Responder,
     Role::Responder,
     Role::Admin,
@@ -360,88 +266,9 @@ const ROLES: [Role; 5] = [
     Role::IntegrationsAdmin,
 ];
 
-const PAGERDUTY: Vendor = Vendor {
-    provider: ProviderName::Pagerduty,
-    seed: 0x0BAD,
-    user: |i| {
-        let role = if i == 0 { Role::Owner } else { ROLES[i % 5] };
-        numbered(i, format!("User {i}"), role, true, "America/New_York")
-    },
-    second_target: Kind::User,
-    repeat: |p| if p % 2 == 0 { 3 } else { 0 },
-    integration_name: "Service",
-    integrations: &[
-        ("api", "custom"),
-        ("api", "datadog"),
-        ("api", "custom"),
-        ("api", "prometheus_alertmanager"),
-        ("email", "custom"),
-    ],
-    seed_file: |_, _| {
-        let seed = serde_json::json!({
-            "subdomain": "generated",
-            "users": [{"name": "User 0", "email": "user0@example.com", "role": "owner", "time_zone": "America/New_York"}],
-        });
-        ("pagerduty-seed.json", seed)
-    },
-};
-
-const ALERTOPS: Vendor = Vendor {
-    provider: ProviderName::Alertops,
-    seed: 0xA1E7,
-    user: |i| {
-        numbered(
-            i,
-            format!("User {i}"),
-            ROLES[i % 5],
-            true,
-            "America/New_York",
-        )
-    },
-    second_target: Kind::Group,
-    repeat: |_| 0,
-    integration_name: "Integration",
-    integrations: &[
-        ("api", "custom"),
-        ("api", "datadog"),
-        ("api", "grafana"),
-        ("api", "prometheus_alertmanager"),
-        ("email", "custom"),
-    ],
-    seed_file: |_, _| ("alertops-seed.json", serde_json::json!({})),
-};
-
-const OPSGENIE: Vendor = Vendor {
-    provider: ProviderName::Opsgenie,
-    seed: 0x0965,
-    user: |i| {
-        let role = if i == 0 { Role::Owner } else { ROLES[i % 4] };
-        let zone = [
-            "Europe/London",
-            "America/New_York",
-            "Asia/Tokyo",
-            "Australia/Sydney",
-        ][i % 4];
-        numbered(i, format!("User {i}"), role, false, zone)
-    },
-    second_target: Kind::Group,
-    repeat: |p| if p % 2 == 0 { 2 } else { 0 },
-    integration_name: "Integration",
-    integrations: &[
-        ("api", "custom"),
-        ("api", "grafana"),
-        ("api", "prometheus_alertmanager"),
-    ],
-    seed_file: |_, _| {
-        let seed = serde_json::json!({
-            "users": [{"username": "user0@example.com", "fullName": "User 0", "role": "Owner", "timeZone": "Europe/London"}],
-        });
-        ("opsgenie-seed.json", seed)
-    },
-};
-
-/// An org of about `objects` objects that `vendor` can hold, and its seed file.
-fn vendor_org(objects: usize, vendor: &Vendor) -> Generated {
+/// An org of about `objects` objects that a vendor of this `vendor` shape can hold, and its
+/// seed file.
+pub fn vendor_org(objects: usize, vendor: &OrgShape) -> Generated {
     let users = (objects / 5).max(1);
     let groups = (objects / 20).max(1);
     let policies = (objects * 15 / 100).max(1);

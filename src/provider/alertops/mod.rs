@@ -830,7 +830,7 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
 /// AlertOps, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
     generate: Ok(super::GenerateProfile {
-        org: crate::generate::alertops_org,
+        org: generated_org,
         schedules: crate::generate::Layers::None("alertform maps no schedules to AlertOps"),
     }),
     terraform_paths: Ok(object_paths),
@@ -843,3 +843,36 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
 };
 
 super::vendor_client!(AlertOpsProvider);
+
+/// `dev generate`'s shape of an AlertOps org.
+const ORG: crate::generate::OrgShape = crate::generate::OrgShape {
+    provider: crate::model::ProviderName::Alertops,
+    seed: 0xA1E7,
+    user: |i| {
+        crate::generate::numbered(
+            i,
+            format!("User {i}"),
+            crate::generate::ROLES[i % 5],
+            true,
+            "America/New_York",
+        )
+    },
+    second_target: crate::model::Kind::Group,
+    repeat: |_| 0,
+    integration_name: "Integration",
+    integrations: &[
+        ("api", "custom"),
+        ("api", "datadog"),
+        ("api", "grafana"),
+        ("api", "prometheus_alertmanager"),
+        ("email", "custom"),
+    ],
+    seed_file: |_, _| ("alertops-seed.json", serde_json::json!({})),
+};
+
+/// An AlertOps org in the same proportions: users with first and last names, roles, a phone and
+/// a Windows-mappable zone, groups of users, policies of 1–3 tiers paging a user and a group,
+/// and API and email integrations. No seed is needed (AlertOps makes users through its API).
+fn generated_org(objects: usize) -> crate::generate::Generated {
+    crate::generate::vendor_org(objects, &ORG)
+}

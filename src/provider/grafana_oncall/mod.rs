@@ -1223,9 +1223,7 @@ fn pages(
 
 pub static VENDOR: super::Descriptor = super::Descriptor {
     pages: Some(pages),
-    generate: Ok(super::GenerateProfile::unrestricted(
-        crate::generate::oncall_org,
-    )),
+    generate: Ok(super::GenerateProfile::unrestricted(generated_org)),
     terraform_paths: Ok(object_paths),
     ..super::Descriptor::vendor(
         crate::model::ProviderName::GrafanaOncall,
@@ -1236,3 +1234,48 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
 };
 
 super::vendor_client!(OnCallProvider; rendered);
+
+/// `dev generate`'s shape of a Grafana OnCall org.
+const ORG: crate::generate::OrgShape = crate::generate::OrgShape {
+    provider: crate::model::ProviderName::GrafanaOncall,
+    seed: 0x0CA1,
+    user: |i| crate::model::User {
+        time_zone: None,
+        ..crate::generate::numbered(
+            i,
+            format!("user{i}"),
+            crate::model::Role::Responder,
+            false,
+            "UTC",
+        )
+    },
+    second_target: crate::model::Kind::Group,
+    repeat: |p| if p % 2 == 0 { 5 } else { 0 },
+    integration_name: "Integration",
+    integrations: &[
+        ("api", "grafana"),
+        ("api", "prometheus_alertmanager"),
+        ("api", "custom"),
+        ("api", "zabbix"),
+        ("email", "custom"),
+    ],
+    seed_file: |groups, teams_of| {
+        let seed = serde_json::json!({
+            "teams": (0..groups).map(|g| serde_json::json!({"name": format!("Team {g}")})).collect::<Vec<_>>(),
+            "users": teams_of.iter().enumerate().map(|(i, teams)| serde_json::json!({
+                "email": format!("user{i}@example.com"),
+                "username": format!("user{i}"),
+                "teams": teams.iter().map(|g| format!("Team {g}")).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        });
+        ("grafana-oncall-seed.json", seed)
+    },
+};
+
+/// An org Grafana OnCall can hold, and the Grafana side it needs: about 20 % users, 5 % teams
+/// (flat), 15 % escalation policies of 1–3 steps (later steps delayed, `repeat` 0 or 5) and 60 %
+/// integrations of the types OnCall has. Its seed, `grafana-oncall-seed.json`, holds the users
+/// and teams for `serve --api grafana_oncall --seed`.
+fn generated_org(objects: usize) -> crate::generate::Generated {
+    crate::generate::vendor_org(objects, &ORG)
+}

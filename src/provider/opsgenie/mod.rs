@@ -1019,7 +1019,7 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
 /// Opsgenie, as the registry knows it.
 pub static VENDOR: super::Descriptor = super::Descriptor {
     generate: Ok(super::GenerateProfile {
-        org: crate::generate::opsgenie_org,
+        org: generated_org,
         // Opsgenie pages every layer with someone on call: layers that never overlap.
         schedules: crate::generate::Layers::DayAndNight,
     }),
@@ -1040,3 +1040,45 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
 };
 
 super::vendor_client!(OpsgenieProvider, preflight; rendered);
+
+/// `dev generate`'s shape of an Opsgenie org.
+const ORG: crate::generate::OrgShape = crate::generate::OrgShape {
+    provider: crate::model::ProviderName::Opsgenie,
+    seed: 0x0965,
+    user: |i| {
+        let role = if i == 0 {
+            crate::model::Role::Owner
+        } else {
+            crate::generate::ROLES[i % 4]
+        };
+        let zone = [
+            "Europe/London",
+            "America/New_York",
+            "Asia/Tokyo",
+            "Australia/Sydney",
+        ][i % 4];
+        crate::generate::numbered(i, format!("User {i}"), role, false, zone)
+    },
+    second_target: crate::model::Kind::Group,
+    repeat: |p| if p % 2 == 0 { 2 } else { 0 },
+    integration_name: "Integration",
+    integrations: &[
+        ("api", "custom"),
+        ("api", "grafana"),
+        ("api", "prometheus_alertmanager"),
+    ],
+    seed_file: |_, _| {
+        let seed = serde_json::json!({
+            "users": [{"username": "user0@example.com", "fullName": "User 0", "role": "Owner", "timeZone": "Europe/London"}],
+        });
+        ("opsgenie-seed.json", seed)
+    },
+};
+
+/// An Opsgenie org in the same proportions: users with the roles Opsgenie has (user 0 the owner,
+/// from the seed) and zones, teams of users, escalations of 1–3 steps paging a user and a team
+/// (each later step 10 minutes after the one before, since Opsgenie times rules from the alert),
+/// and API integrations of the types alertform maps. `opsgenie-seed.json` holds the owner.
+fn generated_org(objects: usize) -> crate::generate::Generated {
+    crate::generate::vendor_org(objects, &ORG)
+}

@@ -1346,9 +1346,7 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     integration_endpoint: super::IntegrationEndpoint::Secret(
         "its integration key (or email address) is a secret; copy it from the service's Integrations tab in PagerDuty",
     ),
-    generate: Ok(super::GenerateProfile::unrestricted(
-        crate::generate::pagerduty_org,
-    )),
+    generate: Ok(super::GenerateProfile::unrestricted(generated_org)),
     terraform_paths: Ok(object_paths),
     ..super::Descriptor::vendor(
         crate::model::ProviderName::Pagerduty,
@@ -1359,3 +1357,42 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
 };
 
 super::vendor_client!(PagerDutyProvider, preflight; rendered);
+
+/// `dev generate`'s shape of a PagerDuty org.
+const ORG: crate::generate::OrgShape = crate::generate::OrgShape {
+    provider: crate::model::ProviderName::Pagerduty,
+    seed: 0x0BAD,
+    user: |i| {
+        let role = if i == 0 {
+            crate::model::Role::Owner
+        } else {
+            crate::generate::ROLES[i % 5]
+        };
+        crate::generate::numbered(i, format!("User {i}"), role, true, "America/New_York")
+    },
+    second_target: crate::model::Kind::User,
+    repeat: |p| if p % 2 == 0 { 3 } else { 0 },
+    integration_name: "Service",
+    integrations: &[
+        ("api", "custom"),
+        ("api", "datadog"),
+        ("api", "custom"),
+        ("api", "prometheus_alertmanager"),
+        ("email", "custom"),
+    ],
+    seed_file: |_, _| {
+        let seed = serde_json::json!({
+            "subdomain": "generated",
+            "users": [{"name": "User 0", "email": "user0@example.com", "role": "owner", "time_zone": "America/New_York"}],
+        });
+        ("pagerduty-seed.json", seed)
+    },
+};
+
+/// A PagerDuty org in the same proportions: users with roles PagerDuty has and a phone each,
+/// teams of users, policies of 1–3 rules paging users (the first at once, the next after 10 or
+/// 20 minutes), and integrations (one service each: Events API v2, vendors, email). Its seed,
+/// `pagerduty-seed.json`, names the account's owner, whom the config declares.
+fn generated_org(objects: usize) -> crate::generate::Generated {
+    crate::generate::vendor_org(objects, &ORG)
+}

@@ -286,7 +286,7 @@ fn conceal(object: &mut Value) {
 pub static VENDOR: super::Descriptor = super::Descriptor {
     conceal,
     generate: Ok(super::GenerateProfile {
-        org: crate::generate::uptinio_org,
+        org: generated_org,
         schedules: crate::generate::Layers::None("Uptinio holds outbound targets only"),
     }),
     terraform_paths: Err("its list is one request, and there is no Terraform provider for it"),
@@ -299,3 +299,38 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
 };
 
 super::vendor_client!(UptinioProvider, preflight);
+
+/// An Uptinio project's outbound targets: `objects` of them, half email mailboxes and half SSH
+/// restarts of distinct hosts. Their password comes from the environment, as a config's
+/// secrets should: [`crate::generate::GENERATED_SECRET`].
+fn generated_org(objects: usize) -> crate::generate::Generated {
+    let mut model = crate::model::Model::default();
+    model.settings.provider = Some(crate::model::ProviderName::Uptinio);
+    for i in 0..objects.max(1) {
+        let target = if i % 2 == 0 {
+            crate::model::OutboundTarget::Email {
+                address: format!("alerts{i}@example.com"),
+            }
+        } else {
+            crate::model::OutboundTarget::SshRestart {
+                host: format!("10.{}.{}.{}", i >> 16 & 255, i >> 8 & 255, i & 255),
+                port: 22,
+                username: "ops".to_owned(),
+                password: crate::model::Secret::new(
+                    String::new(),
+                    Some(crate::generate::GENERATED_SECRET.to_owned()),
+                ),
+            }
+        };
+        let name = target.identity();
+        model.outbound.insert(
+            format!("t{i}"),
+            crate::model::Outbound {
+                name,
+                target,
+                lifecycle: crate::model::Lifecycle::default(),
+            },
+        );
+    }
+    crate::generate::Generated { model, seed: None }
+}
