@@ -395,10 +395,13 @@ impl Work {
                 }
                 self.say(&address, Outcome::NotCarried, why);
             }
-            (Kind::Group | Kind::EscalationPolicy, "description") => {
+            (Kind::Group, "description") => {
                 if let Some(g) = self.model.groups.get_mut(&key) {
                     g.description = None;
                 }
+                self.say(&address, Outcome::NotCarried, why);
+            }
+            (Kind::EscalationPolicy, "description") => {
                 if let Some(p) = self.model.escalation_policies.get_mut(&key) {
                     p.description = None;
                 }
@@ -588,6 +591,10 @@ impl Work {
             "" | ".delay_minutes" if index > 0 => {
                 let merged = policy.steps.remove(index);
                 policy.steps[index - 1].notify.extend(merged.notify);
+                // The step after keeps its minute.
+                if let Some(next) = policy.steps.get_mut(index) {
+                    next.delay_minutes = next.delay_minutes.saturating_add(merged.delay_minutes);
+                }
                 let outcome = if merged.delay_minutes == 0 {
                     Outcome::Rewritten
                 } else {
@@ -614,7 +621,9 @@ impl Work {
                     .filter(|a| to.capabilities.kind(a.kind).is_none())
                     .cloned()
                     .collect();
-                if dropped.is_empty() {
+                if dropped.is_empty() && step.notify.len() < 2 {
+                    self.remove(address, why);
+                } else if dropped.is_empty() {
                     // Too many targets: the second half one minute later.
                     let all: Vec<Address> = step.notify.iter().cloned().collect();
                     let (first, second) = all.split_at(all.len() / 2);
