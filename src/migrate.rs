@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::{Address, Kind, Model, Role};
@@ -21,7 +22,7 @@ use crate::provider::capabilities::{Access, Unsupported, check};
 
 /// What became of an object, worst last: an object whose paging changed is listed as changed
 /// even when a part of it (a description) is also not carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// In the target as it was.
@@ -45,14 +46,14 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Finding {
     pub outcome: Outcome,
     pub text: String,
 }
 
 /// One object of the source and what became of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Entry {
     /// Its address in the source (`schedule.night`).
     pub address: String,
@@ -67,7 +68,7 @@ pub struct Entry {
 }
 
 /// An object the target's API cannot create: it must exist in the target before apply.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MustExist {
     pub address: String,
     pub name: String,
@@ -78,7 +79,7 @@ pub struct MustExist {
 
 /// An integration whose inbound endpoint or key changes: its senders must be pointed at the new
 /// one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Reconnect {
     pub address: String,
     pub name: String,
@@ -90,7 +91,7 @@ pub struct Reconnect {
 }
 
 /// What `verify` compared to find every change of who is paged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Compared {
     /// The windows, UTC.
     pub windows: Vec<(String, String)>,
@@ -101,7 +102,7 @@ pub struct Compared {
 }
 
 /// The target config and everything said about it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Migration {
     pub from: &'static str,
     pub to: &'static str,
@@ -113,6 +114,7 @@ pub struct Migration {
     pub compared: Compared,
     /// The target's config, to write.
     #[serde(skip)]
+    #[schemars(skip)]
     pub model: Model,
 }
 
@@ -130,6 +132,16 @@ impl Migration {
     pub fn count(&self, outcome: Outcome) -> usize {
         self.objects.iter().filter(|e| e.outcome == outcome).count()
     }
+}
+
+/// The JSON Schema (draft-07) of `migration.json`, committed as `schema/migration.schema.json`.
+pub fn schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Migration>();
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    text.push('\n');
+    text
 }
 
 /// What `migrate` needs besides the model.

@@ -1,4 +1,4 @@
-//! `alertform schema [--openapi | --plan]`
+//! `alertform schema [--openapi | --plan | --migration]`
 
 use crate::config::schema::config_schema;
 use crate::exit::ExitStatus;
@@ -9,11 +9,14 @@ use crate::server::openapi::document_text;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Print the `OpenAPI` 3.0 description of the bundled service's REST API instead.
-    #[arg(long, conflicts_with = "plan")]
+    #[arg(long, conflicts_with_all = ["plan", "migration"])]
     openapi: bool,
     /// Print the JSON Schema of `plan --format json` instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "migration")]
     plan: bool,
+    /// Print the JSON Schema of `migrate`'s `migration.json` instead.
+    #[arg(long)]
+    migration: bool,
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
@@ -21,6 +24,8 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         document_text()
     } else if args.plan {
         plan_schema()
+    } else if args.migration {
+        crate::migrate::schema()
     } else {
         config_schema()
     };

@@ -150,8 +150,24 @@ fn migrate(source: &Path, to: &str, out: &Path) -> (Option<i32>, serde_json::Val
         source.display(),
         stderr(&output)
     );
-    let report = std::fs::read_to_string(out.join("migration.json")).unwrap();
-    (output.status.code(), serde_json::from_str(&report).unwrap())
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("migration.json")).unwrap())
+            .unwrap();
+    // What machines read is what the committed schema says.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/migration.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft7::options().build(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "migration.json against its schema: {errors:?}"
+    );
+    (output.status.code(), report)
 }
 
 /// `apply` must succeed and a second plan find nothing to do.

@@ -73,3 +73,20 @@ fn committed_plan_schema_is_fresh() {
         );
     }
 }
+
+#[test]
+fn committed_migration_schema_is_fresh() {
+    let committed = std::fs::read_to_string(root().join("schema/migration.schema.json"))
+        .expect("schema/migration.schema.json is committed");
+    assert!(
+        committed == alertform::migrate::schema(),
+        "schema/migration.schema.json is stale: run `cargo run -- schema --migration > schema/migration.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    for field in ["objects", "must_exist", "reconnect", "compared"] {
+        assert!(
+            schema["properties"][field].is_object(),
+            "{field} undocumented"
+        );
+    }
+}
