@@ -191,6 +191,28 @@ pub fn migrate(input: &Input<'_>) -> Migration {
         work.expand_group_steps(to);
     }
     roles_unknown(&mut work, from, to);
+    if to.capabilities.outbound_named_by_settings {
+        // The target names a target after its settings, and takes no name from a config.
+        let keys: Vec<String> = work.model.outbound.keys().cloned().collect();
+        for key in keys {
+            let Some(outbound) = work.model.outbound.get_mut(&key) else {
+                continue;
+            };
+            let named = outbound.target.identity();
+            if named == outbound.name {
+                continue;
+            }
+            let old = std::mem::replace(&mut outbound.name, named.clone());
+            work.say(
+                &Address::new(Kind::Outbound, &key),
+                Outcome::Rewritten,
+                format!(
+                    "named `{named}` instead of `{old}`: {} names a target after its settings (the key `{key}` stays)",
+                    to.display_name
+                ),
+            );
+        }
+    }
     if let Some(login) = to.capabilities.user_name_is_login
         && from.capabilities.user_name_is_login.is_none()
     {
@@ -1164,6 +1186,8 @@ fn written(model: &Model, address: &Address, field: &str) -> bool {
             .users
             .get(key)
             .is_some_and(|u| u.role != Role::Responder),
+        // The writer leaves out a name the target derives from settings.
+        (Kind::Outbound, "name") => false,
         (Kind::Group, "description") => model
             .groups
             .get(key)

@@ -593,3 +593,69 @@ fn a_migrated_config_keeps_its_guards_in_toml_and_hcl() {
     }
     assert_eq!(models[0], models[1]);
 }
+
+/// Outbound targets moved to Uptinio, which names them after their settings: each keeps its key,
+/// is named as Uptinio names it (said), and the config applies and re-plans to nothing; the
+/// SMS number and Slack channel Uptinio's API cannot make are matched from its seed.
+#[test]
+fn outbound_targets_move_to_uptinio_named_as_it_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("uptinio");
+    let secrets = [
+        (
+            "OPS_WEBHOOK_URL",
+            "https://hooks.example.com/services/T0/B0/moved",
+        ),
+        ("DB_RESTART_PASSWORD", "moved-password"),
+    ];
+    let source = root().join("examples/outbound");
+    let output = crate::support::alertform_with(
+        &root(),
+        &[
+            "migrate",
+            source.to_str().unwrap(),
+            "--to",
+            "uptinio",
+            "--out",
+            out.to_str().unwrap(),
+            "--from",
+            FROM,
+        ],
+        &secrets,
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let report = std::fs::read_to_string(out.join("MIGRATION.md")).unwrap();
+    assert!(
+        report.contains("named `oncall@example.com` instead of `On-call mailbox`"),
+        "{report}"
+    );
+    let server = crate::support::vendor_server(
+        "uptinio",
+        "examples/outbound-uptinio/uptinio-seed.json",
+        &[],
+    );
+    let path = out.to_str().unwrap();
+    let applied =
+        crate::support::run_against_with(&server, "uptinio", "apply", path, &[], &secrets);
+    assert!(
+        applied.status.success(),
+        "{}{}",
+        stdout(&applied),
+        stderr(&applied)
+    );
+    let again = crate::support::run_against_with(
+        &server,
+        "uptinio",
+        "plan",
+        path,
+        &["--detailed-exitcode"],
+        &secrets,
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&again),
+        stderr(&again)
+    );
+}
