@@ -435,6 +435,57 @@ impl NativeProvider {
     }
 
     /// One object, as the service has it (secrets included: callers decide what to show).
+    /// The schedule named `name` as the service renders it over `[from, to)`
+    /// (`GET /api/v1/schedules/{id}/oncall`), each piece's user as an email.
+    pub async fn rendered(
+        &self,
+        name: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+        let explain = |e| self.explain(e, "read schedules");
+        let encode =
+            |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+        let found = self
+            .http
+            .get(&format!("/api/v1/schedules?name={}", encode(name)))
+            .await
+            .map_err(explain)?;
+        let Some(id) = found.body["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["name"] == name)
+            .map(|s| super::text(s, "id"))
+        else {
+            return Ok(None);
+        };
+        let reply = self
+            .http
+            .get(&format!(
+                "/api/v1/schedules/{}/oncall?since={}&until={}",
+                encode(&id),
+                encode(&from.to_string()),
+                encode(&to.to_string())
+            ))
+            .await
+            .map_err(explain)?;
+        Ok(Some(
+            reply.body["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|piece| {
+                    Some((
+                        super::instant(&piece["start"])?,
+                        super::instant(&piece["end"])?,
+                        super::text(piece, "email"),
+                    ))
+                })
+                .collect(),
+        ))
+    }
+
     pub async fn get(
         &self,
         kind: crate::model::Kind,
@@ -676,4 +727,4 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     pages: None,
 };
 
-super::vendor_client!(NativeProvider);
+super::vendor_client!(NativeProvider; rendered);

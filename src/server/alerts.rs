@@ -283,3 +283,96 @@ pub async fn list(
         .await?;
     Ok(axum::Json(serde_json::json!({ "results": alerts })).into_response())
 }
+
+/// One piece of who a schedule pages: a user from `start` to `end`.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct OnCallPiece {
+    pub start: String,
+    pub end: String,
+    pub user_id: String,
+    pub email: String,
+}
+
+/// `GET /api/v1/schedules/{id}/oncall?since&until`: whom the schedule pages over the window
+/// (default: the next 7 days; at most 366), as the service pages it (the last layer with
+/// someone on call wins): the service's own rendering, which `verify --live` reads.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct OnCall {
+    pub schedule_id: String,
+    pub since: String,
+    pub until: String,
+    pub results: Vec<OnCallPiece>,
+}
+
+/// The longest window `GET /api/v1/schedules/{id}/oncall` renders, in days.
+pub const MAX_ONCALL_DAYS: i64 = 366;
+
+pub async fn oncall(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    app.caller(&headers)?.require(Permission::Read)?;
+    let time = |field: &str| -> Result<Option<jiff::Timestamp>, ApiError> {
+        query
+            .get(field)
+            .map(|text| {
+                text.parse::<jiff::Timestamp>().map_err(|_| {
+                    ApiError::invalid(format!(
+                        "`{field}` must be an RFC 3339 time such as 2027-03-01T00:00:00Z, not `{text}`"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let since = time("since")?.unwrap_or_else(jiff::Timestamp::now);
+    let until = time("until")?.unwrap_or(since + jiff::SignedDuration::from_hours(24 * 7));
+    if until <= since {
+        return Err(ApiError::invalid("`until` must be after `since`"));
+    }
+    if until.duration_since(since) > jiff::SignedDuration::from_hours(24 * MAX_ONCALL_DAYS) {
+        return Err(ApiError::invalid(format!(
+            "the window is longer than {MAX_ONCALL_DAYS} days: ask for less"
+        )));
+    }
+    let (schedule, emails) = app
+        .read(move |tx| {
+            let row = load(tx, Kind::Schedule, &id)?;
+            let stored: ScheduleInput =
+                serde_json::from_str(&row.body).map_err(|e| ApiError::internal(e.to_string()))?;
+            let mut emails = HashMap::new();
+            for layer in &stored.layers {
+                for user in &layer.member_user_ids {
+                    if let Ok(row) = load(tx, Kind::User, user) {
+                        let body: crate::api::UserInput = serde_json::from_str(&row.body)
+                            .map_err(|e| ApiError::internal(e.to_string()))?;
+                        emails.insert(user.clone(), body.email.to_lowercase());
+                    }
+                }
+            }
+            Ok(((row.id, stored), emails))
+        })
+        .await?;
+    let (schedule_id, stored) = schedule;
+    let results = model_of(&stored)
+        .as_ref()
+        .and_then(crate::schedule::Rota::new)
+        .map(|rota| rota.paged(since, until, crate::model::Overlap::LastLayerWins))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|shift| OnCallPiece {
+            start: shift.start.to_string(),
+            end: shift.end.to_string(),
+            email: emails.get(&shift.user.key).cloned().unwrap_or_default(),
+            user_id: shift.user.key,
+        })
+        .collect();
+    Ok(axum::Json(OnCall {
+        schedule_id,
+        since: since.to_string(),
+        until: until.to_string(),
+        results,
+    })
+    .into_response())
+}

@@ -39,6 +39,7 @@ fn router(state: App) -> Router {
     api = route(api, "/api/v1/tokens/{name}", delete(tokens::revoke));
     api = route(api, "/api/v1/admin/reset", post(reset));
     api = route(api, "/api/v1/integrations/{id}/alerts", get(alerts::list));
+    api = route(api, "/api/v1/schedules/{id}/oncall", get(alerts::oncall));
     api = route(
         api,
         "/api/v1/{collection}",

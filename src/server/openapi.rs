@@ -144,6 +144,15 @@ pub fn document() -> Value {
                        "parameters": [id_param, {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}}],
                        "responses": merge(ok(200, "Newest first", &json!({"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": alert}}})), errors(read_errors))}}),
     );
+    let oncall = schema(schemars::SchemaGenerator::subschema_for::<super::alerts::OnCall>);
+    paths.insert(
+        "/api/v1/schedules/{id}/oncall".to_owned(),
+        json!({"get": {"summary": "Whom the schedule pages over a window, as the service pages it (the last layer with someone on call wins)", "operationId": "schedule_oncall",
+                       "parameters": [id_param,
+                           {"name": "since", "in": "query", "required": false, "schema": {"type": "string", "format": "date-time"}, "description": "RFC 3339; default now"},
+                           {"name": "until", "in": "query", "required": false, "schema": {"type": "string", "format": "date-time"}, "description": format!("RFC 3339; default 7 days after `since`; at most {} days after it", super::alerts::MAX_ONCALL_DAYS)}],
+                       "responses": merge(ok(200, "Who is on call, piece by piece", &oncall), errors(read_errors))}}),
+    );
     paths.insert(
         "/api/v1/templates".to_owned(),
         json!({"get": {"summary": "The template gallery", "operationId": "list_templates", "responses": merge(ok(200, "Every template", &templates), errors(read_errors))}}),

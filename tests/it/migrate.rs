@@ -14,8 +14,9 @@ const FROM: &str = "2027-01-04T00:00:00Z";
 /// The vendors whose seeds have an account owner (Alice).
 const OWNED: &[&str] = &["pagerduty", "opsgenie"];
 
-/// The vendors whose services render who is on call, which `verify --live` reads.
-const RENDERED: &[&str] = &["pagerduty", "grafana_oncall", "opsgenie"];
+/// The services that render who is on call, which `verify --live` reads (AlertOps holds no
+/// schedules).
+const RENDERED: &[&str] = &["alertform", "pagerduty", "grafana_oncall", "opsgenie"];
 
 /// Overlapping layers, a weekday restriction, weekly, daily and 12-hour rotations across the
 /// clock changes of Sydney and Los Angeles, a policy with repeat that pages schedules, a user and
@@ -323,8 +324,6 @@ fn from_vendor(source: &Vendor) {
         let target_server = server(&target, dir.path());
         apply_twice(&target, &target_server, &out, &context);
         let computed = verify(&target, &target_server, &exported, &out, false);
-        // The vendors that render who is on call (the bundled service pages by alertform's
-        // own timeline, which `verify` computes; AlertOps holds no schedules).
         if RENDERED.contains(&target.provider) {
             let live = verify(&target, &target_server, &exported, &out, true);
             assert_eq!(
@@ -658,4 +657,58 @@ fn outbound_targets_move_to_uptinio_named_as_it_names_them() {
         stdout(&again),
         stderr(&again)
     );
+}
+
+/// The bundled service renders who a schedule pages (`GET /api/v1/schedules/{id}/oncall`), as
+/// `verify --live` reads it; bad windows (422, as the API's other bad values) and unknown
+/// schedules are JSON errors.
+#[test]
+fn the_bundled_service_renders_who_a_schedule_pages() {
+    let (_dir, server, _) = account_in(&crate::support::BUNDLED);
+    let (status, list) = server.get("/api/v1/schedules?name=Sydney%20primary");
+    assert_eq!(status, 200, "{list}");
+    let id = list["results"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = server.get(&format!(
+        "/api/v1/schedules/{id}/oncall?since=2027-01-04T00:00:00Z&until=2027-01-11T00:00:00Z"
+    ));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["since"], "2027-01-04T00:00:00Z");
+    let pieces = body["results"].as_array().unwrap();
+    // A week of the weekly layer with the weekday cover over it: several pieces, every one a
+    // known person's, back to back from the first to the last.
+    assert!(pieces.len() > 5, "{body}");
+    for piece in pieces {
+        assert!(
+            ["alice@example.com", "bob@example.com", "carol@example.com"]
+                .contains(&piece["email"].as_str().unwrap()),
+            "{piece}"
+        );
+    }
+    for pair in pieces.windows(2) {
+        assert_eq!(pair[0]["end"], pair[1]["start"], "{body}");
+    }
+    for (query, status, says) in [
+        ("since=yesterday", 422, "`since` must be an RFC 3339 time"),
+        (
+            "since=2027-01-04T00:00:00Z&until=2028-06-01T00:00:00Z",
+            422,
+            "longer than 366 days",
+        ),
+        (
+            "since=2027-01-04T00:00:00Z&until=2027-01-01T00:00:00Z",
+            422,
+            "`until` must be after `since`",
+        ),
+    ] {
+        let (got, body) = server.get(&format!("/api/v1/schedules/{id}/oncall?{query}"));
+        assert_eq!(got, status, "{query}: {body}");
+        assert!(body.to_string().contains(says), "{query}: {body}");
+    }
+    let (got, body) = server.get("/api/v1/schedules/sch_nope/oncall");
+    assert_eq!(got, 404, "{body}");
+    let anonymous = crate::support::send(server.anonymous(
+        reqwest::Method::GET,
+        &format!("/api/v1/schedules/{id}/oncall"),
+    ));
+    assert_eq!(anonymous.0, 401, "{}", anonymous.1);
 }
