@@ -24,18 +24,101 @@ pub struct Model {
     pub settings: Settings,
 }
 
-impl Model {
-    /// The keys of the declared resources of `kind`, in order: the one place that names every
-    /// kind's collection (counts and addresses follow from it).
-    pub fn keys(&self, kind: Kind) -> Box<dyn Iterator<Item = &String> + '_> {
-        match kind {
-            Kind::User => Box::new(self.users.keys()),
-            Kind::Group => Box::new(self.groups.keys()),
-            Kind::Schedule => Box::new(self.schedules.keys()),
-            Kind::EscalationPolicy => Box::new(self.escalation_policies.keys()),
-            Kind::Integration => Box::new(self.integrations.keys()),
-            Kind::Outbound => Box::new(self.outbound.keys()),
+/// `$body` with `$c` bound to `$model`'s collection of `$kind` (`&` or `&mut`): the one place
+/// that spells out every kind's collection; each value is [`Declared`].
+macro_rules! with_collection {
+    ($model:expr, $kind:expr, |$c:ident| $body:expr) => {
+        match $kind {
+            Kind::User => {
+                let $c = &$model.users;
+                $body
+            }
+            Kind::Group => {
+                let $c = &$model.groups;
+                $body
+            }
+            Kind::Schedule => {
+                let $c = &$model.schedules;
+                $body
+            }
+            Kind::EscalationPolicy => {
+                let $c = &$model.escalation_policies;
+                $body
+            }
+            Kind::Integration => {
+                let $c = &$model.integrations;
+                $body
+            }
+            Kind::Outbound => {
+                let $c = &$model.outbound;
+                $body
+            }
         }
+    };
+    (mut $model:expr, $kind:expr, |$c:ident| $body:expr) => {
+        match $kind {
+            Kind::User => {
+                let $c = &mut $model.users;
+                $body
+            }
+            Kind::Group => {
+                let $c = &mut $model.groups;
+                $body
+            }
+            Kind::Schedule => {
+                let $c = &mut $model.schedules;
+                $body
+            }
+            Kind::EscalationPolicy => {
+                let $c = &mut $model.escalation_policies;
+                $body
+            }
+            Kind::Integration => {
+                let $c = &mut $model.integrations;
+                $body
+            }
+            Kind::Outbound => {
+                let $c = &mut $model.outbound;
+                $body
+            }
+        }
+    };
+}
+
+/// What every declared resource has, whatever its kind.
+pub trait Declared {
+    fn name(&self) -> &str;
+    fn lifecycle(&self) -> &Lifecycle;
+}
+
+macro_rules! declared {
+    ($($kind:ty),*) => {
+        $(impl Declared for $kind {
+            fn name(&self) -> &str {
+                &self.name
+            }
+
+            fn lifecycle(&self) -> &Lifecycle {
+                &self.lifecycle
+            }
+        })*
+    };
+}
+
+declared!(
+    User,
+    Group,
+    Schedule,
+    EscalationPolicy,
+    Integration,
+    Outbound
+);
+
+impl Model {
+    /// The keys of the declared resources of `kind`, in order (counts and addresses follow from
+    /// it).
+    pub fn keys(&self, kind: Kind) -> Box<dyn Iterator<Item = &String> + '_> {
+        with_collection!(self, kind, |c| Box::new(c.keys()))
     }
 
     /// How many resources of `kind` the model declares.
@@ -45,38 +128,17 @@ impl Model {
 
     /// Takes the declared resource `kind.key` out (not what refers to it); whether it was there.
     pub fn remove(&mut self, kind: Kind, key: &str) -> bool {
-        match kind {
-            Kind::User => self.users.remove(key).is_some(),
-            Kind::Group => self.groups.remove(key).is_some(),
-            Kind::Schedule => self.schedules.remove(key).is_some(),
-            Kind::EscalationPolicy => self.escalation_policies.remove(key).is_some(),
-            Kind::Integration => self.integrations.remove(key).is_some(),
-            Kind::Outbound => self.outbound.remove(key).is_some(),
-        }
+        with_collection!(mut self, kind, |c| c.remove(key).is_some())
     }
 
     /// The lifecycle of the declared resource `kind.key`, if there is one.
     pub fn lifecycle(&self, kind: Kind, key: &str) -> Option<&Lifecycle> {
-        match kind {
-            Kind::User => self.users.get(key).map(|o| &o.lifecycle),
-            Kind::Group => self.groups.get(key).map(|o| &o.lifecycle),
-            Kind::Schedule => self.schedules.get(key).map(|o| &o.lifecycle),
-            Kind::EscalationPolicy => self.escalation_policies.get(key).map(|o| &o.lifecycle),
-            Kind::Integration => self.integrations.get(key).map(|o| &o.lifecycle),
-            Kind::Outbound => self.outbound.get(key).map(|o| &o.lifecycle),
-        }
+        with_collection!(self, kind, |c| c.get(key).map(Declared::lifecycle))
     }
 
     /// The name of the declared resource `kind.key`, if there is one (a look-up, not a scan).
     pub fn name(&self, kind: Kind, key: &str) -> Option<&str> {
-        match kind {
-            Kind::User => self.users.get(key).map(|o| o.name.as_str()),
-            Kind::Group => self.groups.get(key).map(|o| o.name.as_str()),
-            Kind::Schedule => self.schedules.get(key).map(|o| o.name.as_str()),
-            Kind::EscalationPolicy => self.escalation_policies.get(key).map(|o| o.name.as_str()),
-            Kind::Integration => self.integrations.get(key).map(|o| o.name.as_str()),
-            Kind::Outbound => self.outbound.get(key).map(|o| o.name.as_str()),
-        }
+        with_collection!(self, kind, |c| c.get(key).map(Declared::name))
     }
 }
 
