@@ -28,57 +28,35 @@ pub struct Model {
 /// that spells out every kind's collection; each value is [`Declared`].
 macro_rules! with_collection {
     ($model:expr, $kind:expr, |$c:ident| $body:expr) => {
-        match $kind {
-            Kind::User => {
-                let $c = &$model.users;
-                $body
-            }
-            Kind::Group => {
-                let $c = &$model.groups;
-                $body
-            }
-            Kind::Schedule => {
-                let $c = &$model.schedules;
-                $body
-            }
-            Kind::EscalationPolicy => {
-                let $c = &$model.escalation_policies;
-                $body
-            }
-            Kind::Integration => {
-                let $c = &$model.integrations;
-                $body
-            }
-            Kind::Outbound => {
-                let $c = &$model.outbound;
-                $body
-            }
-        }
+        with_collection!(@[] $model, $kind, |$c| $body)
     };
     (mut $model:expr, $kind:expr, |$c:ident| $body:expr) => {
+        with_collection!(@[mut] $model, $kind, |$c| $body)
+    };
+    (@[$($m:tt)?] $model:expr, $kind:expr, |$c:ident| $body:expr) => {
         match $kind {
             Kind::User => {
-                let $c = &mut $model.users;
+                let $c = &$($m)? $model.users;
                 $body
             }
             Kind::Group => {
-                let $c = &mut $model.groups;
+                let $c = &$($m)? $model.groups;
                 $body
             }
             Kind::Schedule => {
-                let $c = &mut $model.schedules;
+                let $c = &$($m)? $model.schedules;
                 $body
             }
             Kind::EscalationPolicy => {
-                let $c = &mut $model.escalation_policies;
+                let $c = &$($m)? $model.escalation_policies;
                 $body
             }
             Kind::Integration => {
-                let $c = &mut $model.integrations;
+                let $c = &$($m)? $model.integrations;
                 $body
             }
             Kind::Outbound => {
-                let $c = &mut $model.outbound;
+                let $c = &$($m)? $model.outbound;
                 $body
             }
         }
