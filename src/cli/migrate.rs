@@ -48,14 +48,22 @@ const SOURCE_DIR: &str = "source";
 const REPORTS: [&str; 2] = ["MIGRATION.md", "migration.json"];
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
-    if let Err(message) = prepare(&args.out, args.force) {
-        printer.note(format!("error: {message}"));
-        return ExitStatus::Failure;
-    }
     let Some(path) = &args.source else {
+        if args
+            .from
+            .as_deref()
+            .is_some_and(|t| t.parse::<jiff::Timestamp>().is_err())
+        {
+            printer.note("error: --from must be RFC 3339, e.g. `2027-03-01T00:00:00Z`");
+            return ExitStatus::Usage;
+        }
+        if let Err(message) = prepare(&args.out, args.force) {
+            printer.note(format!("error: {message}"));
+            return ExitStatus::Failure;
+        }
         return live(args, printer);
     };
-    migrate(args, path, printer)
+    migrate(args, path, printer, false)
 }
 
 /// `--live`: the account read through `export` into `DIR/source/`, then migrated from there.
@@ -95,7 +103,7 @@ fn live(args: &Args, printer: &Printer) -> ExitStatus {
     if read == ExitStatus::Failure {
         return read;
     }
-    match migrate(args, &dir, printer) {
+    match migrate(args, &dir, printer, true) {
         // What could not be read is not migrated: never a clean exit.
         ExitStatus::Success if read == ExitStatus::Incomplete => ExitStatus::Changes,
         status => status,
@@ -115,7 +123,10 @@ fn write_files(dir: &Path, files: Vec<(String, String)>, printer: &Printer) -> R
     Ok(())
 }
 
-fn migrate(args: &Args, source_path: &Path, printer: &Printer) -> ExitStatus {
+/// Migrates the config at `source_path` into `args.out`; `prepared` when `--out` was already
+/// checked (and cleared with `--force`). Nothing is written or removed before SOURCE and the
+/// flags are found good.
+fn migrate(args: &Args, source_path: &Path, printer: &Printer, prepared: bool) -> ExitStatus {
     let (sources, source, locations) = match crate::config::load_without_secrets(source_path) {
         Ok((sources, model, locations, _unset)) => (sources, model, locations),
         Err(invalid) => return report_invalid(&invalid, printer),
@@ -132,6 +143,10 @@ fn migrate(args: &Args, source_path: &Path, printer: &Printer) -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
+    if !prepared && let Err(message) = prepare(&args.out, args.force) {
+        printer.note(format!("error: {message}"));
+        return ExitStatus::Failure;
+    }
     let from = crate::registry::vendor(
         args.source_provider
             .or(source.settings.provider)

@@ -452,6 +452,19 @@ fn migrate_refuses_bad_inputs_and_writes_nothing() {
         stderr(&output)
     );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    // --force with a SOURCE that does not validate removes nothing either.
+    std::fs::write(out.join("users.toml"), "# a file a run before wrote\n").unwrap();
+    let output = alertform(&[
+        "migrate",
+        bad.to_str().unwrap(),
+        "--to",
+        "pagerduty",
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(out.join("users.toml").exists());
     // With --force it writes, and leaves what is not its own.
     let output = alertform(&[
         "migrate",
