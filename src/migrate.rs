@@ -358,46 +358,18 @@ impl Work {
         self.say(&Address::new(Kind::User, ""), Outcome::NotCarried, text);
     }
 
-    /// Steps that page a group page its users instead, by name.
+    /// Steps that page a group page its users instead, by name ([`Model::expand_group_steps`]).
     fn expand_group_steps(&mut self, to: &Descriptor) {
-        let keys: Vec<String> = self.model.escalation_policies.keys().cloned().collect();
-        for key in keys {
-            let Some(policy) = self.model.escalation_policies.get(&key) else {
-                continue;
-            };
-            let mut steps = policy.steps.clone();
-            let mut said = Vec::new();
-            for (index, step) in steps.iter_mut().enumerate() {
-                let groups: Vec<Address> = step
-                    .notify
-                    .iter()
-                    .filter(|a| a.kind == Kind::Group)
-                    .cloned()
-                    .collect();
-                for group in groups {
-                    let users = self.model.group_users(&group.key);
-                    step.notify.remove(&group);
-                    said.push(format!(
-                        "step {} pages the users of `{group}` by name ({})",
-                        index + 1,
-                        list(users.iter())
-                    ));
-                    step.notify.extend(users);
-                }
-            }
-            if said.is_empty() {
-                continue;
-            }
-            if let Some(policy) = self.model.escalation_policies.get_mut(&key) {
-                policy.steps = steps;
-            }
-            let address = Address::new(Kind::EscalationPolicy, &key);
-            for text in said {
+        for step in self.model.expand_group_steps() {
+            let address = Address::new(Kind::EscalationPolicy, &step.policy);
+            for (group, users) in &step.groups {
                 self.say(
                     &address,
                     Outcome::Rewritten,
                     format!(
-                        "{text}: {} steps cannot page a group; a later change of the group's members does not reach this step",
+                        "step {} pages the users of `{group}` by name ({}): {} steps cannot page a group; a later change of the group's members does not reach this step",
+                        step.index + 1,
+                        list(users.iter()),
                         to.display_name
                     ),
                 );

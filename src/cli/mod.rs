@@ -253,8 +253,28 @@ fn check_loaded(
         return Err(Invalid { sources, problems });
     }
     let mut model = model;
-    let mut notes = if !capabilities.steps_page_groups && model.settings.expand_groups {
-        model.expand_group_steps()
+    let mut notes: Vec<String> = if !capabilities.steps_page_groups && model.settings.expand_groups
+    {
+        model
+            .expand_group_steps()
+            .into_iter()
+            .map(|step| {
+                let said: Vec<String> = step
+                    .groups
+                    .iter()
+                    .map(|(group, users)| {
+                        let users: Vec<String> = users.iter().map(ToString::to_string).collect();
+                        format!("{group} → {}", users.join(", "))
+                    })
+                    .collect();
+                format!(
+                    "escalation_policy.{} step {} pages group users by name (expand_groups): {}",
+                    step.policy,
+                    step.index + 1,
+                    said.join("; ")
+                )
+            })
+            .collect()
     } else {
         Vec::new()
     };

@@ -154,9 +154,9 @@ impl Model {
     }
 
     /// Makes every step that pages a group page the group's users instead (`expand_groups`), and
-    /// says what it did, one line per step, for the plan to show.
-    pub fn expand_group_steps(&mut self) -> Vec<String> {
-        let mut notes = Vec::new();
+    /// says what it did: per step, the policy's key, the step's index and each group with the
+    /// users it became.
+    pub fn expand_group_steps(&mut self) -> Vec<ExpandedStep> {
         let expanded: Vec<(String, usize, BTreeSet<Address>)> = self
             .escalation_policies
             .iter()
@@ -169,30 +169,19 @@ impl Model {
                     .map(move |(index, step)| (key.clone(), index, step.notify.clone()))
             })
             .collect();
+        let mut done = Vec::new();
         for (key, index, notify) in expanded {
             let mut targets = BTreeSet::new();
-            let mut said = Vec::new();
+            let mut groups = Vec::new();
             for address in notify {
                 if address.kind == Kind::Group {
                     let users = self.group_users(&address.key);
-                    said.push(format!(
-                        "{address} → {}",
-                        users
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                    targets.extend(users);
+                    targets.extend(users.iter().cloned());
+                    groups.push((address, users));
                 } else {
                     targets.insert(address);
                 }
             }
-            notes.push(format!(
-                "escalation_policy.{key} step {} pages group users by name (expand_groups): {}",
-                index + 1,
-                said.join("; ")
-            ));
             if let Some(step) = self
                 .escalation_policies
                 .get_mut(&key)
@@ -200,8 +189,13 @@ impl Model {
             {
                 step.notify = targets;
             }
+            done.push(ExpandedStep {
+                policy: key,
+                index,
+                groups,
+            });
         }
-        notes
+        done
     }
 
     /// Every declared address, in kind order.
@@ -246,6 +240,16 @@ impl Model {
         }
         edges
     }
+}
+
+/// A step whose groups [`Model::expand_group_steps`] replaced by their users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpandedStep {
+    /// The policy's key.
+    pub policy: String,
+    pub index: usize,
+    /// Each group the step paged, and the users it pages now.
+    pub groups: Vec<(Address, BTreeSet<Address>)>,
 }
 
 /// One declared resource of any kind, owned: what a planned change writes, typed.
