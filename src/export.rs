@@ -97,8 +97,48 @@ pub fn export(
     )
 }
 
+/// Writes a model as config files, each object under its own key, for the vendor its
+/// `settings.provider` names: what `migrate` and `dev generate` write. Everything the writer
+/// needs besides live state comes from the model: where each secret is read from, lifecycles,
+/// settings.
+pub fn write_model(model: &crate::model::Model, format: Format) -> Exported {
+    let observed = Observed::declared(model);
+    let keys: HashMap<&str, String> = observed
+        .versions()
+        .map(|(_, id, _)| (id, id.to_owned()))
+        .collect();
+    let secret_env = |key: &str, field: &str| {
+        model
+            .outbound
+            .get(key)
+            .and_then(|o| {
+                o.target
+                    .secrets()
+                    .into_iter()
+                    .find(|(f, _)| *f == field)
+                    .and_then(|(_, secret)| secret.env.clone())
+            })
+            .unwrap_or_else(|| crate::model::secret_env_name(key, field))
+    };
+    let lifecycle = |id: &str| {
+        let (kind, key) = id.split_once('.')?;
+        model.lifecycle(Kind::parse(kind)?, key).cloned()
+    };
+    write(
+        &observed,
+        &keys,
+        model.settings.provider.unwrap_or_default(),
+        format,
+        &Extras {
+            secret_env: &secret_env,
+            lifecycle: &lifecycle,
+            settings: Some(model.settings.clone()),
+        },
+    )
+}
+
 /// What the writer needs that live state does not hold.
-pub struct Extras<'a> {
+struct Extras<'a> {
     /// The environment variable the secret `field` of outbound target `key` is read from.
     pub secret_env: &'a dyn Fn(&str, &str) -> String,
     /// The lifecycle (`prevent_destroy`, `lint_ignore`) of the object of this id, where the
@@ -111,7 +151,7 @@ pub struct Extras<'a> {
 /// Writes `observed` as config files, naming each live id by `keys` (`kind.key`), with what
 /// `extras` adds (where secrets are read from, lifecycles): what `export`, `migrate` and
 /// `dev generate` write, through the one writer ([`Writer`]).
-pub fn write<S: std::hash::BuildHasher>(
+fn write<S: std::hash::BuildHasher>(
     observed: &Observed,
     keys: &HashMap<&str, String, S>,
     provider: crate::model::ProviderName,

@@ -1,7 +1,7 @@
 //! Synthetic but realistic orgs of any size, for benchmarks and scale tests: about 20 % users,
 //! 5 % groups (some nested), 15 % escalation policies of 1–4 steps and 60 % integrations over all
 //! four channels, every reference valid. Deterministic for a given size. An org is built as a
-//! [`Model`] and written with the one config writer (`export::write`), as `export` and `migrate`
+//! [`Model`] and written with the one config writer (`export::write_model`), as `export` and `migrate`
 //! write theirs.
 
 use std::collections::BTreeSet;
@@ -49,24 +49,7 @@ pub struct Generated {
 impl Generated {
     /// The config files (`export`'s writer, canonical form) and the seed file.
     pub fn files(&self, format: Format) -> Vec<(String, String)> {
-        let observed = crate::observed::Observed::declared(&self.model);
-        let keys: std::collections::HashMap<&str, String> = observed
-            .versions()
-            .map(|(_, id, _)| (id, id.to_owned()))
-            .collect();
-        let provider = self.model.settings.provider.unwrap_or_default();
-        let mut files = crate::export::write(
-            &observed,
-            &keys,
-            provider,
-            format,
-            &crate::export::Extras {
-                secret_env: &|_, _| GENERATED_SECRET.to_owned(),
-                lifecycle: &|_| None,
-                settings: None,
-            },
-        )
-        .files;
+        let mut files = crate::export::write_model(&self.model, format).files;
         if let Some((name, seed)) = &self.seed {
             files.push((
                 (*name).to_owned(),

@@ -176,42 +176,8 @@ fn migrate(args: &Args, source_path: &Path, printer: &Printer, prepared: bool) -
         now,
     });
     let format = Format::from(args.format);
-    let observed = crate::observed::Observed::declared(&migration.model);
-    let keys: std::collections::HashMap<&str, String> = observed
-        .versions()
-        .map(|(_, id, _)| (id, id.to_owned()))
-        .collect();
     // A secret keeps the variable the source read it from; an object keeps its lifecycle.
-    let secret_env = |key: &str, field: &str| {
-        migration
-            .model
-            .outbound
-            .get(key)
-            .and_then(|o| {
-                o.target
-                    .secrets()
-                    .into_iter()
-                    .find(|(f, _)| *f == field)
-                    .and_then(|(_, secret)| secret.env.clone())
-            })
-            .unwrap_or_else(|| crate::model::secret_env_name(key, field))
-    };
-    let lifecycle = |id: &str| {
-        let (kind, key) = id.split_once('.')?;
-        let kind = crate::model::Kind::parse(kind)?;
-        migration.model.lifecycle(kind, key).cloned()
-    };
-    let written = crate::export::write(
-        &observed,
-        &keys,
-        to.name,
-        format,
-        &crate::export::Extras {
-            secret_env: &secret_env,
-            lifecycle: &lifecycle,
-            settings: Some(migration.model.settings.clone()),
-        },
-    );
+    let written = crate::export::write_model(&migration.model, format);
     let mut files = written.files;
     files.push((
         REPORTS[0].to_owned(),
