@@ -981,43 +981,20 @@ impl Work {
             schedules: std::iter::once((key.to_owned(), schedule.clone())).collect(),
             ..Model::default()
         };
-        let (left_model, right_model) = (one(source), one(candidate));
-        let left = |s: &crate::model::Schedule, a, b| crate::registry::paged(from, s, a, b);
-        let right = |s: &crate::model::Schedule, a, b| crate::registry::paged(to, s, a, b);
-        let report = crate::verify::verify(
-            &crate::verify::Side {
-                name: from.display_name,
-                model: &left_model,
-                paging: &left,
-            },
-            &crate::verify::Side {
-                name: to.display_name,
-                model: &right_model,
-                paging: &right,
-            },
-            &self.windows,
-        );
-        report.schedules.iter().map(|s| s.hours_different).sum()
+        crate::verify::by_vendors((from, &one(source)), (to, &one(candidate)), &self.windows)
+            .schedules
+            .iter()
+            .map(|s| s.hours_different)
+            .sum()
     }
 
     /// Who each side's vendor pages, compared; every difference said on its object.
     fn compare(&mut self, input: &Input<'_>) -> Compared {
         use std::fmt::Write as _;
-        let windows = self.windows.clone();
-        let left = |s: &crate::model::Schedule, a, b| crate::registry::paged(input.from, s, a, b);
-        let right = |s: &crate::model::Schedule, a, b| crate::registry::paged(input.to, s, a, b);
-        let report = crate::verify::verify(
-            &crate::verify::Side {
-                name: input.from.display_name,
-                model: input.source,
-                paging: &left,
-            },
-            &crate::verify::Side {
-                name: input.to.display_name,
-                model: &self.model,
-                paging: &right,
-            },
-            &windows,
+        let report = crate::verify::by_vendors(
+            (input.from, input.source),
+            (input.to, &self.model),
+            &self.windows,
         );
         let names: BTreeMap<(Kind, &str), &String> = [Kind::Schedule, Kind::EscalationPolicy]
             .into_iter()

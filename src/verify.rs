@@ -404,6 +404,39 @@ impl Timeline {
     }
 }
 
+/// `source` as its vendor pages it against `target` paged by `paging` (its vendor's rules, or
+/// what the live service renders), under `name`.
+pub fn compare(
+    (vendor, source): (&crate::provider::Descriptor, &Model),
+    (name, target, paging): (&str, &Model, Paging<'_>),
+    windows: &[(Timestamp, Timestamp)],
+) -> Report {
+    let paging_left = |s: &crate::model::Schedule, a, b| crate::registry::paged(vendor, s, a, b);
+    verify(
+        &Side {
+            name: vendor.display_name,
+            model: source,
+            paging: &paging_left,
+        },
+        &Side {
+            name,
+            model: target,
+            paging,
+        },
+        windows,
+    )
+}
+
+/// Two configs, each as its own vendor pages it.
+pub fn by_vendors(
+    source: (&crate::provider::Descriptor, &Model),
+    (vendor, target): (&crate::provider::Descriptor, &Model),
+    windows: &[(Timestamp, Timestamp)],
+) -> Report {
+    let paging = |s: &crate::model::Schedule, a, b| crate::registry::paged(vendor, s, a, b);
+    compare(source, (vendor.display_name, target, &paging), windows)
+}
+
 /// Compares every schedule of `source` with the schedule of the same name in `target`.
 pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Timestamp)]) -> Report {
     let mut report = Report {

@@ -134,7 +134,7 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
                     let index = windows_ref.iter().position(|w| w.0 == a)?;
                     live.get(&(s.name.clone(), index)).cloned()
                 };
-                let report = compare(
+                let report = crate::verify::compare(
                     (left, &source),
                     ("the live service", &target, &paging_live),
                     &windows,
@@ -143,36 +143,8 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
             },
         );
     }
-    let paging_right = |s: &crate::model::Schedule, a, b| crate::registry::paged(right, s, a, b);
-    let report = compare(
-        (left, &source),
-        (right.display_name, &target, &paging_right),
-        &windows,
-    );
+    let report = crate::verify::by_vendors((left, &source), (right, &target), &windows);
     print_report(&report, args.format, printer)
-}
-
-/// The source as its vendor pages it against the target paged by `paging` (its vendor's rules,
-/// or what the live service renders).
-fn compare(
-    (vendor, source): (&crate::provider::Descriptor, &crate::model::Model),
-    (name, target, paging): (&str, &crate::model::Model, crate::verify::Paging<'_>),
-    windows: &[(Timestamp, Timestamp)],
-) -> crate::verify::Report {
-    let paging_left = |s: &crate::model::Schedule, a, b| crate::registry::paged(vendor, s, a, b);
-    crate::verify::verify(
-        &crate::verify::Side {
-            name: vendor.display_name,
-            model: source,
-            paging: &paging_left,
-        },
-        &crate::verify::Side {
-            name,
-            model: target,
-            paging,
-        },
-        windows,
-    )
 }
 
 /// Prints the report as asked; its exit status.
