@@ -342,13 +342,17 @@ pub async fn oncall(
             let stored: ScheduleInput =
                 serde_json::from_str(&row.body).map_err(|e| ApiError::internal(e.to_string()))?;
             let mut emails = HashMap::new();
-            for layer in &stored.layers {
-                for user in &layer.member_user_ids {
-                    if let Ok(row) = load(tx, Kind::User, user) {
-                        let body: crate::api::UserInput = serde_json::from_str(&row.body)
-                            .map_err(|e| ApiError::internal(e.to_string()))?;
-                        emails.insert(user.clone(), body.email.to_lowercase());
-                    }
+            let members: HashSet<&String> = stored
+                .layers
+                .iter()
+                .flat_map(|l| &l.member_user_ids)
+                .collect();
+            // Each member read once, however many layers hold them.
+            for user in members {
+                if let Ok(row) = load(tx, Kind::User, user) {
+                    let body: crate::api::UserInput = serde_json::from_str(&row.body)
+                        .map_err(|e| ApiError::internal(e.to_string()))?;
+                    emails.insert(user.clone(), body.email.to_lowercase());
                 }
             }
             Ok(((row.id, stored), emails))
