@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::config::fmt::format as canonical;
 use crate::config::source::Format;
-use crate::config::write::Writer;
+use crate::config::write::{Nested, Writer};
 use crate::model::{ChannelSettings, Kind, Role, key_from_name};
 use crate::observed::Observed;
 
@@ -190,10 +190,10 @@ fn write<S: std::hash::BuildHasher>(
             fields.push(("time_zone", w.string(tz)));
         }
         lifecycle(&u.id, &mut fields);
-        files
-            .entry("users")
-            .or_default()
-            .push((w.key(&u.id), w.block(&w.key(&u.id), &fields, &[])));
+        files.entry("users").or_default().push((
+            w.key(&u.id),
+            w.resource(&w.key(&u.id), &fields, &Nested::None),
+        ));
     }
     for g in &observed.groups {
         let mut fields = vec![("name", w.string(&g.name))];
@@ -205,10 +205,10 @@ fn write<S: std::hash::BuildHasher>(
             fields.push(("members", members));
         }
         lifecycle(&g.id, &mut fields);
-        files
-            .entry("groups")
-            .or_default()
-            .push((w.key(&g.id), w.block(&w.key(&g.id), &fields, &[])));
+        files.entry("groups").or_default().push((
+            w.key(&g.id),
+            w.resource(&w.key(&g.id), &fields, &Nested::None),
+        ));
     }
     // Policies with no step a config can hold, and the `settings.ignore` patterns that leave
     // them (and the integrations routed to them) to the service.
@@ -282,10 +282,18 @@ fn write<S: std::hash::BuildHasher>(
             continue;
         }
         lifecycle(&p.id, &mut fields);
-        files
-            .entry("escalation_policies")
-            .or_default()
-            .push((w.key(&p.id), w.policy(&w.key(&p.id), &fields, &steps)));
+        files.entry("escalation_policies").or_default().push((
+            w.key(&p.id),
+            w.resource(
+                &w.key(&p.id),
+                &fields,
+                &Nested::Inline {
+                    field: "steps",
+                    block: "step",
+                    list: &steps,
+                },
+            ),
+        ));
     }
     for s in observed
         .schedules
@@ -340,10 +348,10 @@ fn write<S: std::hash::BuildHasher>(
             })
             .collect();
         lifecycle(&s.id, &mut fields);
-        files
-            .entry("schedules")
-            .or_default()
-            .push((w.key(&s.id), w.schedule(&w.key(&s.id), &fields, &layers)));
+        files.entry("schedules").or_default().push((
+            w.key(&s.id),
+            w.resource(&w.key(&s.id), &fields, &Nested::Blocks("layer", &layers)),
+        ));
     }
     for i in &observed.integrations {
         // An integration routed to no policy (an Opsgenie heartbeat made without alertform's alert
@@ -393,10 +401,14 @@ fn write<S: std::hash::BuildHasher>(
         .filter_map(|(k, v)| Some((k, w.string(v.as_ref()?))))
         .collect();
         lifecycle(&i.id, &mut fields);
-        files
-            .entry("integrations")
-            .or_default()
-            .push((w.key(&i.id), w.block(&w.key(&i.id), &fields, &templates)));
+        files.entry("integrations").or_default().push((
+            w.key(&i.id),
+            w.resource(
+                &w.key(&i.id),
+                &fields,
+                &Nested::Table("templates", &templates),
+            ),
+        ));
     }
     // Secrets are never exported: each becomes an environment variable to set.
     let mut secret_variables = Vec::new();
@@ -429,7 +441,7 @@ fn write<S: std::hash::BuildHasher>(
         files
             .entry("outbound")
             .or_default()
-            .push((key.clone(), w.block(&key, &fields, &[])));
+            .push((key.clone(), w.resource(&key, &fields, &Nested::None)));
     }
     let extension = match format {
         Format::Toml => "toml",

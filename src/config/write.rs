@@ -66,123 +66,87 @@ impl<S: std::hash::BuildHasher> Writer<'_, S> {
         format!("[{}]", list.join(", "))
     }
 
-    /// One resource: `[kind.key]` table or `kind "key" { }` block, with an optional `templates`.
-    pub fn block(
+    /// One resource: a `[kind.key]` table or a `kind "key" { }` block, its `fields`, then what
+    /// `nested` holds.
+    pub fn resource(
         &self,
         address: &str,
         fields: &[(&str, String)],
-        templates: &[(&str, String)],
+        nested: &Nested<'_>,
     ) -> String {
         let (kind, key) = address.split_once('.').unwrap_or((address, ""));
+        let toml = self.format == Format::Toml;
         let mut out = String::new();
-        match self.format {
-            Format::Toml => {
-                let _ = writeln!(out, "[{kind}.{key}]");
-                for (k, v) in fields {
+        if toml {
+            let _ = writeln!(out, "[{kind}.{key}]");
+        } else {
+            let _ = writeln!(out, "{kind} \"{key}\" {{");
+        }
+        let indent = if toml { "" } else { "  " };
+        for (k, v) in fields {
+            let _ = writeln!(out, "{indent}{k} = {v}");
+        }
+        // One sub-table: under `header` in TOML, a `name { }` block in HCL.
+        let sub = |out: &mut String, header: String, name: &str, items: &[(&str, String)]| {
+            if toml {
+                let _ = writeln!(out, "\n{header}");
+                for (k, v) in items {
                     let _ = writeln!(out, "{k} = {v}");
                 }
-                if !templates.is_empty() {
-                    let _ = writeln!(out, "\n[{kind}.{key}.templates]");
-                    for (k, v) in templates {
-                        let _ = writeln!(out, "{k} = {v}");
+            } else {
+                let _ = writeln!(out, "\n  {name} {{");
+                for (k, v) in items {
+                    let _ = writeln!(out, "    {k} = {v}");
+                }
+                out.push_str("  }\n");
+            }
+        };
+        match *nested {
+            Nested::None => {}
+            Nested::Table(name, items) => {
+                if !items.is_empty() {
+                    sub(&mut out, format!("[{kind}.{key}.{name}]"), name, items);
+                }
+            }
+            Nested::Blocks(name, list) => {
+                for items in list {
+                    sub(&mut out, format!("[[{kind}.{key}.{name}]]"), name, items);
+                }
+            }
+            Nested::Inline { field, block, list } => {
+                if toml {
+                    let _ = writeln!(out, "{field} = [");
+                    for items in list {
+                        let inner: Vec<String> =
+                            items.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                        let _ = writeln!(out, "  {{ {} }},", inner.join(", "));
+                    }
+                    out.push_str("]\n");
+                } else {
+                    for items in list {
+                        sub(&mut out, String::new(), block, items);
                     }
                 }
             }
-            Format::Hcl => {
-                let _ = writeln!(out, "{kind} \"{key}\" {{");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "  {k} = {v}");
-                }
-                if !templates.is_empty() {
-                    out.push_str("\n  templates {\n");
-                    for (k, v) in templates {
-                        let _ = writeln!(out, "    {k} = {v}");
-                    }
-                    out.push_str("  }\n");
-                }
-                out.push_str("}\n");
-            }
+        }
+        if !toml {
+            out.push_str("}\n");
         }
         out
     }
+}
 
-    /// A schedule: `[[schedule.KEY.layer]]` tables in TOML, `layer { }` blocks in HCL.
-    pub fn schedule(
-        &self,
-        address: &str,
-        fields: &[(&str, String)],
-        layers: &[Vec<(&str, String)>],
-    ) -> String {
-        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
-        let mut out = String::new();
-        match self.format {
-            Format::Toml => {
-                let _ = writeln!(out, "[{kind}.{key}]");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "{k} = {v}");
-                }
-                for layer in layers {
-                    let _ = writeln!(out, "\n[[{kind}.{key}.layer]]");
-                    for (k, v) in layer {
-                        let _ = writeln!(out, "{k} = {v}");
-                    }
-                }
-            }
-            Format::Hcl => {
-                let _ = writeln!(out, "{kind} \"{key}\" {{");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "  {k} = {v}");
-                }
-                for layer in layers {
-                    out.push_str("\n  layer {\n");
-                    for (k, v) in layer {
-                        let _ = writeln!(out, "    {k} = {v}");
-                    }
-                    out.push_str("  }\n");
-                }
-                out.push_str("}\n");
-            }
-        }
-        out
-    }
-
-    pub fn policy(
-        &self,
-        address: &str,
-        fields: &[(&str, String)],
-        steps: &[Vec<(&str, String)>],
-    ) -> String {
-        let (kind, key) = address.split_once('.').unwrap_or((address, ""));
-        let mut out = String::new();
-        match self.format {
-            Format::Toml => {
-                let _ = writeln!(out, "[{kind}.{key}]");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "{k} = {v}");
-                }
-                out.push_str("steps = [\n");
-                for step in steps {
-                    let inner: Vec<String> =
-                        step.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                    let _ = writeln!(out, "  {{ {} }},", inner.join(", "));
-                }
-                out.push_str("]\n");
-            }
-            Format::Hcl => {
-                let _ = writeln!(out, "{kind} \"{key}\" {{");
-                for (k, v) in fields {
-                    let _ = writeln!(out, "  {k} = {v}");
-                }
-                for step in steps {
-                    out.push_str("\n  step {\n");
-                    for (k, v) in step {
-                        let _ = writeln!(out, "    {k} = {v}");
-                    }
-                    out.push_str("  }\n");
-                }
-                out.push_str("}\n");
-            }
-        }
-        out
-    }
+/// What a resource holds besides its own fields.
+pub enum Nested<'a> {
+    None,
+    /// One sub-table (an integration's `templates`), left out when empty.
+    Table(&'static str, &'a [(&'a str, String)]),
+    /// Repeated sub-tables: `[[kind.key.NAME]]` in TOML, `NAME { }` blocks in HCL (layers).
+    Blocks(&'static str, &'a [Vec<(&'a str, String)>]),
+    /// A list of inline tables in TOML (`steps = [ { … }, ]`), `BLOCK { }` blocks in HCL.
+    Inline {
+        field: &'static str,
+        block: &'static str,
+        list: &'a [Vec<(&'a str, String)>],
+    },
 }
