@@ -133,18 +133,22 @@ fn server(vendor: &Vendor, dir: &Path) -> TestServer {
     vendor.server(&[])
 }
 
-fn migrate(source: &Path, to: &str, out: &Path) -> (Option<i32>, serde_json::Value) {
-    let output = alertform(&[
+/// `alertform migrate SOURCE --to TO --out OUT`, then `extra`.
+fn run_migrate(source: &Path, to: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "migrate",
         source.to_str().unwrap(),
         "--to",
         to,
         "--out",
         out.to_str().unwrap(),
-        "--from",
-        FROM,
-        "--force",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    alertform(&args)
+}
+
+fn migrate(source: &Path, to: &str, out: &Path) -> (Option<i32>, serde_json::Value) {
+    let output = run_migrate(source, to, out, &["--from", FROM, "--force"]);
     assert!(
         matches!(output.status.code(), Some(0 | 2)),
         "migrate {} --to {to}: {}",
@@ -406,14 +410,7 @@ fn migrate_refuses_bad_inputs_and_writes_nothing() {
     let bad = dir.path().join("bad");
     std::fs::create_dir(&bad).unwrap();
     std::fs::write(bad.join("users.toml"), "[user.a]\nname = \"A\"\n").unwrap();
-    let output = alertform(&[
-        "migrate",
-        bad.to_str().unwrap(),
-        "--to",
-        "pagerduty",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_migrate(&bad, "pagerduty", &out, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("users.toml:1"),
@@ -423,28 +420,14 @@ fn migrate_refuses_bad_inputs_and_writes_nothing() {
     assert!(!out.exists());
     // An unknown vendor: the accepted ones named.
     let example = root().join("examples/quickstart");
-    let output = alertform(&[
-        "migrate",
-        example.to_str().unwrap(),
-        "--to",
-        "victorops",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_migrate(&example, "victorops", &out, &[]);
     assert_eq!(output.status.code(), Some(64), "{}", stderr(&output));
     assert!(stderr(&output).contains("pagerduty"), "{}", stderr(&output));
     assert!(!out.exists());
     // A directory with files in it is not overwritten without --force.
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
-    let output = alertform(&[
-        "migrate",
-        example.to_str().unwrap(),
-        "--to",
-        "pagerduty",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_migrate(&example, "pagerduty", &out, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("is not empty"),
@@ -454,27 +437,11 @@ fn migrate_refuses_bad_inputs_and_writes_nothing() {
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
     // --force with a SOURCE that does not validate removes nothing either.
     std::fs::write(out.join("users.toml"), "# a file a run before wrote\n").unwrap();
-    let output = alertform(&[
-        "migrate",
-        bad.to_str().unwrap(),
-        "--to",
-        "pagerduty",
-        "--out",
-        out.to_str().unwrap(),
-        "--force",
-    ]);
+    let output = run_migrate(&bad, "pagerduty", &out, &["--force"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(out.join("users.toml").exists());
     // With --force it writes, and leaves what is not its own.
-    let output = alertform(&[
-        "migrate",
-        example.to_str().unwrap(),
-        "--to",
-        "pagerduty",
-        "--out",
-        out.to_str().unwrap(),
-        "--force",
-    ]);
+    let output = run_migrate(&example, "pagerduty", &out, &["--force"]);
     assert!(
         matches!(output.status.code(), Some(0 | 2)),
         "{}",
@@ -555,19 +522,8 @@ fn migrate_live_reads_the_account_first() {
 fn the_report_of_a_pagerduty_move_to_oncall() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = alertform(&[
-        "migrate",
-        root()
-            .join("examples/quickstart-pagerduty")
-            .to_str()
-            .unwrap(),
-        "--to",
-        "grafana_oncall",
-        "--out",
-        out.to_str().unwrap(),
-        "--from",
-        FROM,
-    ]);
+    let source = root().join("examples/quickstart-pagerduty");
+    let output = run_migrate(&source, "grafana_oncall", &out, &["--from", FROM]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     insta::assert_snapshot!(std::fs::read_to_string(out.join("MIGRATION.md")).unwrap());
     // The written config validates and is what OnCall can hold.
@@ -584,18 +540,12 @@ fn a_migrated_config_keeps_its_guards_in_toml_and_hcl() {
     let mut models = Vec::new();
     for format in ["toml", "hcl"] {
         let out = dir.path().join(format);
-        let output = alertform(&[
-            "migrate",
-            source.to_str().unwrap(),
-            "--to",
+        let output = run_migrate(
+            &source,
             "opsgenie",
-            "--out",
-            out.to_str().unwrap(),
-            "--format",
-            format,
-            "--from",
-            FROM,
-        ]);
+            &out,
+            &["--format", format, "--from", FROM],
+        );
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
         let text = std::fs::read_to_string(out.join(format!("integrations.{format}"))).unwrap();
         assert_eq!(text.matches("prevent_destroy").count(), 2, "{text}");
