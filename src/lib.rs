@@ -35,6 +35,7 @@ pub mod digest;
 pub mod exit;
 pub mod export;
 pub mod generate;
+pub mod json;
 pub mod lint;
 pub mod migrate;
 pub mod model;

@@ -136,12 +136,7 @@ impl Migration {
 
 /// The JSON Schema (draft-07) of `migration.json`, committed as `schema/migration.schema.json`.
 pub fn schema() -> String {
-    let schema = schemars::generate::SchemaSettings::draft07()
-        .into_generator()
-        .into_root_schema_for::<Migration>();
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
-    text.push('\n');
-    text
+    crate::json::schema_of::<Migration>()
 }
 
 /// What `migrate` needs besides the model.

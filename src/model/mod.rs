@@ -389,6 +389,16 @@ pub struct Window {
 }
 
 impl Window {
+    /// A window from its parts spelled as in config (`"09:00"`), for tests.
+    #[cfg(test)]
+    pub fn of(days: &[Day], from: &str, to: &str) -> Window {
+        Window {
+            days: days.iter().copied().collect(),
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+        }
+    }
+
     /// The window as config and the bundled API spell it: `{"days": […], "from": "HH:MM",
     /// "to": "HH:MM"}`.
     pub fn to_json(&self) -> serde_json::Value {

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use schemars::JsonSchema;
-use schemars::generate::SchemaSettings;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -80,12 +79,7 @@ pub struct SavedPlan {
 
 /// The JSON Schema of [`PlanDocument`], as committed in `schema/plan.schema.json`.
 pub fn plan_schema() -> String {
-    let schema = SchemaSettings::draft07()
-        .into_generator()
-        .into_root_schema_for::<PlanDocument>();
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
-    text.push('\n');
-    text
+    crate::json::schema_of::<PlanDocument>()
 }
 
 pub fn json(plan: &Plan, target: Target) -> String {

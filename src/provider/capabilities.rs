@@ -97,6 +97,9 @@ pub struct Capabilities {
     /// Why the vendor cannot restrict a schedule layer to windows, and what to do instead;
     /// `None` when it can. A layer's `restrict` is then a located error.
     pub no_layer_windows: Option<(&'static str, &'static str)>,
+    /// Why the vendor's teams cannot hold a group, and what to add to "list the users of the
+    /// group instead"; `None` when groups nest. A group member of a group is then a located error.
+    pub no_nested_groups: Option<(&'static str, &'static str)>,
     /// What a user's `name` must be when it is a login held elsewhere (OnCall's "Grafana
     /// login"), which `migrate` cannot know: it writes the email's local part and says so.
     pub user_name_is_login: Option<&'static str>,
@@ -116,6 +119,7 @@ impl Capabilities {
         references_by_name: false,
         overlap: crate::model::Overlap::LastLayerWins,
         no_layer_windows: None,
+        no_nested_groups: None,
         user_name_is_login: None,
     };
 
@@ -229,6 +233,22 @@ pub fn check(
                         hint: hint.to_owned(),
                     });
                 }
+            }
+        }
+    }
+    if let Some((why, hint)) = capabilities.no_nested_groups {
+        for (key, group) in &model.groups {
+            for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
+                found.push(Unsupported::at(
+                    Kind::Group,
+                    key,
+                    "members",
+                    format!(
+                        "group `{key}` has group `{}` as a member, and {why}",
+                        member.key
+                    ),
+                    format!("list the users of `{member}` in `group.{key}` instead{hint}"),
+                ));
             }
         }
     }

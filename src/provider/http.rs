@@ -2,6 +2,7 @@
 //! connection errors, 5xx and 429 (honouring `Retry-After`), bounded attempts and total time, and
 //! errors that name the endpoint, the status and what to do.
 
+use crate::json::Items;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -575,12 +576,7 @@ fn error_detail(parsed: Option<&serde_json::Value>, text: &str) -> (Option<Strin
             let reasons: Vec<String> = fields
                 .iter()
                 .map(|(field, why)| {
-                    let why: Vec<&str> = why
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|w| w.as_str())
-                        .collect();
+                    let why: Vec<&str> = why.items().filter_map(|w| w.as_str()).collect();
                     format!("{field} {}", why.join(", "))
                 })
                 .collect();

@@ -192,19 +192,7 @@ pub(crate) fn ids_of<'a>(
         .collect()
 }
 
-/// Enough of RFC 3986 for a name in a query string.
-pub(crate) fn percent_encode(text: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
-}
+pub(crate) use crate::json::percent_encode;
 
 /// Whether a failed write may or may not have happened: the answer was lost, or the service
 /// failed. (429 is retried by the HTTP layer: a throttled request was not carried out.)

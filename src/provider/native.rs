@@ -1,6 +1,7 @@
 //! The provider for alertform's own API (the bundled service): list endpoints only, every kind at
 //! once, first page for the page count, then the remaining pages concurrently at 1000 per page.
 
+use crate::json::Items;
 use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::StatusCode;
@@ -452,9 +453,7 @@ impl NativeProvider {
             .await
             .map_err(explain)?;
         let Some(id) = found.body["results"]
-            .as_array()
-            .into_iter()
-            .flatten()
+            .items()
             .find(|s| s["name"] == name)
             .map(|s| super::text(s, "id"))
         else {
@@ -472,9 +471,7 @@ impl NativeProvider {
             .map_err(explain)?;
         Ok(Some(
             reply.body["results"]
-                .as_array()
-                .into_iter()
-                .flatten()
+                .items()
                 .filter_map(|piece| {
                     Some((
                         super::instant(&piece["start"])?,
@@ -693,7 +690,7 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
                     ))
                     .await?
                     .body;
-                for object in body["results"].as_array().into_iter().flatten() {
+                for object in body["results"].items() {
                     paths.push(format!(
                         "/api/v1/{collection}/{}",
                         object["id"].as_str().unwrap_or_default()

@@ -22,6 +22,7 @@
 //! wall-clock time the clocks skip moves past the gap. Of overlapping shifts the highest `level`
 //! pages; two members of one shift on call at once both page.
 
+use crate::json::Items;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
@@ -78,13 +79,9 @@ pub fn shift_pieces(shift: &Value, time_zone: &str, from: Timestamp, to: Timesta
         .or_else(|| utc(shift["start"].as_str()?));
     let frequency = shift["frequency"].as_str().unwrap_or_default();
     let groups: Vec<Vec<String>> = shift["rolling_users"]
-        .as_array()
-        .into_iter()
-        .flatten()
+        .items()
         .map(|g| {
-            g.as_array()
-                .into_iter()
-                .flatten()
+            g.items()
                 .filter_map(|u| u.as_str().map(str::to_owned))
                 .collect()
         })

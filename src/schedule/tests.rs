@@ -38,14 +38,6 @@ fn who(rota: &Rota, local: &str) -> Option<String> {
     rota.on_call(at(rota, local)).map(|s| s.user.key)
 }
 
-fn window(days: &[Day], from: &str, to: &str) -> Window {
-    Window {
-        days: days.iter().copied().collect(),
-        from: from.parse().unwrap(),
-        to: to.parse().unwrap(),
-    }
-}
-
 #[test]
 fn a_weekly_rotation_keeps_09_00_handoffs_across_both_uk_changes_of_2027() {
     let s = schedule(
@@ -123,7 +115,7 @@ fn the_last_layer_wins_and_restrictions_let_the_layers_below_show() {
                 "2026-11-30T09:00:00",
                 "1d",
                 &["carol"],
-                vec![window(
+                vec![Window::of(
                     &[Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri],
                     "09:00",
                     "17:00",
@@ -164,7 +156,7 @@ fn a_window_that_ends_before_it_starts_wraps_past_midnight() {
             "2026-01-01T00:00:00",
             "1d",
             &["owl"],
-            vec![window(&[Day::Fri], "22:00", "06:00")],
+            vec![Window::of(&[Day::Fri], "22:00", "06:00")],
         )],
     );
     let rota = Rota::new(&s).unwrap();
@@ -192,7 +184,7 @@ fn a_cycle_and_a_gap_are_found() {
             "2026-06-01T08:00:00",
             "1d",
             &["a", "b", "c"],
-            vec![window(&[], "08:00", "20:00")],
+            vec![Window::of(&[], "08:00", "20:00")],
         )],
     );
     let rota = Rota::new(&s).unwrap();

@@ -106,6 +106,19 @@ pub fn random_hex(n: usize) -> String {
     hex(&bytes)
 }
 
+/// A random version-4-shaped UUID (8-4-4-4-12 hex digits), the id shape of several vendors.
+pub fn new_uuid() -> String {
+    let hex = random_hex(16);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// A uniformly random number in [0, 1), for fault injection.
 pub fn random_unit() -> f64 {
     let mut bytes = [0u8; 8];

@@ -1134,7 +1134,7 @@ pub async fn list(
         );
         for key in ["name", "email"] {
             if let Some(value) = query.get(key) {
-                let _ = write!(url, "&{key}={}", encode_query(value));
+                let _ = write!(url, "&{key}={}", crate::json::percent_encode(value));
             }
         }
         url
@@ -1149,19 +1149,6 @@ pub async fn list(
         total_pages,
     };
     Ok(axum::Json(page_body).into_response())
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-fn encode_query(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 pub async fn create(

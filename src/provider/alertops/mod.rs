@@ -18,6 +18,7 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::json::Items;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -179,8 +180,8 @@ impl AlertOpsProvider {
                 .insert(policy.to_lowercase(), g["group_id"].as_u64().unwrap_or(0));
             routing_names.insert(policy.to_lowercase(), text(g, "group_name").to_lowercase());
             let mut by_tier = vec![(BTreeSet::new(), BTreeSet::new()); TIERS.len()];
-            for member in g["members"].as_array().into_iter().flatten() {
-                let roles = strings(&member["roles"]);
+            for member in g["members"].items() {
+                let roles = member["roles"].strings();
                 for (tier, slot) in TIERS.iter().zip(by_tier.iter_mut()) {
                     if !roles.iter().any(|r| r == tier) {
                         continue;
@@ -209,7 +210,7 @@ impl AlertOpsProvider {
                     member_user_ids.insert(resolve(&user_ids, &text(m, "member")));
                 }
             }
-            let description = strings(&g["description"]).join("\n");
+            let description = g["description"].strings().join("\n");
             observed.groups.push(ObservedGroup {
                 id: live_id("group", g, "group_id"),
                 version: version_of(&[g]),
@@ -223,9 +224,7 @@ impl AlertOpsProvider {
             let name = text(p, "escalation_policy_name");
             let by_tier = tiers.get(&name.to_lowercase());
             let steps = p["member_roles"]
-                .as_array()
-                .into_iter()
-                .flatten()
+                .items()
                 .map(|tier| {
                     let role = text(tier, "member_role_type");
                     let index = TIERS.iter().position(|t| *t == role);
@@ -259,7 +258,7 @@ impl AlertOpsProvider {
             let routing_group = routing_names.get(&policy.to_lowercase());
             let mut recipient_group_ids: BTreeSet<String> = BTreeSet::new();
             let mut routed = false;
-            for name in strings(&i["recipient_groups"]) {
+            for name in i["recipient_groups"].strings() {
                 if routing_group == Some(&name.to_lowercase()) {
                     routed = true;
                 } else {
@@ -284,7 +283,8 @@ impl AlertOpsProvider {
                         str::to_owned,
                     ),
                 escalation_policy_id: resolve(&policy_ids, &policy),
-                recipient_user_ids: strings(&i["recipient_users"])
+                recipient_user_ids: i["recipient_users"]
+                    .strings()
                     .iter()
                     .map(|n| resolve(&user_ids, n))
                     .collect(),
@@ -456,9 +456,7 @@ impl AlertOpsProvider {
                 .await
                 .map_err(|e| self.explain(e, action))?;
             Ok(page.body[key]
-                .as_array()
-                .into_iter()
-                .flatten()
+                .items()
                 .find(|o| text(o, name_field).eq_ignore_ascii_case(name))
                 .cloned())
         })
@@ -735,16 +733,6 @@ fn routing_policy(group: &Value) -> Option<String> {
         .map(|a| text(a, "attribute_value"))
 }
 
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect()
-}
-
 fn observe_user(u: &Value) -> ObservedUser {
     let methods = u["contact_methods"].as_array().cloned().unwrap_or_default();
     let phone = methods
@@ -764,7 +752,7 @@ fn observe_user(u: &Value) -> ObservedUser {
         name: format!("{} {}", text(u, "first_name"), text(u, "last_name")),
         email: text(u, "user_name"),
         phone,
-        role: mapping::role_of(&strings(&u["roles"])),
+        role: mapping::role_of(&u["roles"].strings()),
         time_zone: mapping::iana_zone(&zone).map(str::to_owned),
     }
 }

@@ -46,6 +46,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
         "an OnCall rolling shift rotates at each of its occurrences, so a layer restricted to windows cannot keep alertform's turn-by-calendar rotation",
         "`alertform migrate --to grafana_oncall` writes the nearest form and reports the hours of on-call it changes; leaving `restrict` out makes the layer cover every hour, which changes who is paged (`alertform verify` shows whom and when). Or put the windowed cover in OnCall's UI and ignore that schedule here (`settings.ignore`)",
     )),
+    no_nested_groups: Some(("OnCall teams do not nest", ", and add them to the Grafana team")),
     ..Capabilities::DEFAULT
 };
 
@@ -54,22 +55,6 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
     let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
         found.push(Unsupported::at(kind, key, field, message, hint));
     };
-    for (key, group) in &model.groups {
-        for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
-            push(
-                Kind::Group,
-                key,
-                "members".into(),
-                format!(
-                    "group `{key}` has group `{}` as a member, and OnCall teams do not nest",
-                    member.key
-                ),
-                format!(
-                    "list the users of `{member}` in `group.{key}` instead, and add them to the Grafana team"
-                ),
-            );
-        }
-    }
     for (key, policy) in &model.escalation_policies {
         if policy.repeat != 0 && policy.repeat != ONCALL_REPEATS {
             push(

@@ -2,6 +2,7 @@
 //! alertform steps ↔ OnCall escalation steps, and the fewest step calls that turn a live chain
 //! into the desired one. No I/O, so every case is a unit test.
 
+use crate::json::Items;
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
@@ -72,17 +73,9 @@ impl StepSpec {
         let ty = step.get("type")?.as_str()?;
         Some(match ty {
             "wait" => StepSpec::Wait(step.get("duration").and_then(Value::as_u64).unwrap_or(0)),
-            "notify_persons" if !is_important(step) => StepSpec::NotifyPersons(
-                step.get("persons_to_notify")
-                    .and_then(Value::as_array)
-                    .map(|ids| {
-                        ids.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            ),
+            "notify_persons" if !is_important(step) => {
+                StepSpec::NotifyPersons(step["persons_to_notify"].strings().into_iter().collect())
+            }
             "notify_team_members" if !is_important(step) => StepSpec::NotifyTeam(
                 step.get("team_to_notify")
                     .and_then(Value::as_str)

@@ -8,6 +8,7 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::json::Items;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -367,9 +368,7 @@ fn observe_schedules(
         let id = text(schedule, "id");
         let time_zone = schedule["time_zone"].as_str().unwrap_or("UTC").to_owned();
         let mut own: Vec<&Value> = schedule["shifts"]
-            .as_array()
-            .into_iter()
-            .flatten()
+            .items()
             .filter_map(|shift| by_id.get(shift.as_str()?).copied())
             .collect();
         own.sort_by_key(|s| s["level"].as_i64().unwrap_or(0));

@@ -49,6 +49,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     check_values,
     service_defaults: &[(Kind::User, "time_zone")],
     overlap: crate::model::Overlap::EveryLayerPages,
+    no_nested_groups: Some(("Opsgenie teams hold only users", "")),
     ..Capabilities::DEFAULT
 };
 
@@ -65,20 +66,6 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                 "role".into(),
                 "Opsgenie has no integrations-admin role (its roles are owner, admin, user and stakeholder)".into(),
                 "set `role` to \"admin\" or \"responder\"".into(),
-            );
-        }
-    }
-    for (key, group) in &model.groups {
-        for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
-            push(
-                Kind::Group,
-                key,
-                "members".into(),
-                format!(
-                    "group `{key}` has group `{}` as a member, and Opsgenie teams hold only users",
-                    member.key
-                ),
-                format!("list the users of `{member}` in `group.{key}` instead"),
             );
         }
     }
@@ -211,29 +198,21 @@ mod tests {
     use super::*;
     use crate::model::Window;
 
-    fn window(days: &[crate::model::Day], from: &str, to: &str) -> Window {
-        Window {
-            days: days.iter().copied().collect(),
-            from: from.parse().unwrap(),
-            to: to.parse().unwrap(),
-        }
-    }
-
     #[test]
     fn layers_overlap_where_their_weekly_hours_meet() {
         use crate::model::Day::{Mon, Sat, Sun};
         let all = week_cover(&[]);
-        let weekdays = week_cover(&[window(&[Mon], "09:00", "17:00")]);
+        let weekdays = week_cover(&[Window::of(&[Mon], "09:00", "17:00")]);
         assert!(overlap(&all, &weekdays));
-        let nights = week_cover(&[window(&[Mon], "17:00", "09:00")]);
+        let nights = week_cover(&[Window::of(&[Mon], "17:00", "09:00")]);
         assert!(!overlap(&weekdays, &nights));
         // Sunday night runs into Monday morning.
-        let sunday_night = week_cover(&[window(&[Sun], "22:00", "02:00")]);
-        let monday_early = week_cover(&[window(&[Mon], "01:00", "03:00")]);
+        let sunday_night = week_cover(&[Window::of(&[Sun], "22:00", "02:00")]);
+        let monday_early = week_cover(&[Window::of(&[Mon], "01:00", "03:00")]);
         assert!(overlap(&sunday_night, &monday_early));
         assert!(!overlap(
             &sunday_night,
-            &week_cover(&[window(&[Sat], "09:00", "10:00")])
+            &week_cover(&[Window::of(&[Sat], "09:00", "10:00")])
         ));
     }
 }

@@ -332,23 +332,19 @@ pub fn delay_minutes(delay: &Value) -> Option<u64> {
 mod tests {
     use super::*;
 
-    fn window(days: &[Day], from: &str, to: &str) -> Window {
-        Window {
-            days: days.iter().copied().collect(),
-            from: from.parse().unwrap(),
-            to: to.parse().unwrap(),
-        }
-    }
-
     #[test]
     fn windows_round_trip_through_restrictions() {
         for windows in [
             vec![],
-            vec![window(&[], "22:00", "06:00")],
-            vec![window(&[Day::Mon, Day::Tue, Day::Fri], "09:00", "17:30")],
+            vec![Window::of(&[], "22:00", "06:00")],
+            vec![Window::of(
+                &[Day::Mon, Day::Tue, Day::Fri],
+                "09:00",
+                "17:30",
+            )],
             vec![
-                window(&[Day::Sat], "20:00", "08:00"),
-                window(&[], "12:00", "13:00"),
+                Window::of(&[Day::Sat], "20:00", "08:00"),
+                Window::of(&[], "12:00", "13:00"),
             ],
         ] {
             let restriction = time_restriction(&windows);

@@ -10,6 +10,7 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::json::Items;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -207,9 +208,7 @@ impl OpsgenieProvider {
         let instant = super::instant;
         Ok(Some(
             timeline["finalTimeline"]["rotations"]
-                .as_array()
-                .into_iter()
-                .flatten()
+                .items()
                 .flat_map(|r| r["periods"].as_array().cloned().unwrap_or_default())
                 .filter_map(|p| {
                     let (start, end) = (instant(&p["startDate"])?, instant(&p["endDate"])?);
@@ -250,9 +249,7 @@ impl OpsgenieProvider {
             .await?
         {
             let members: BTreeSet<String> = team["members"]
-                .as_array()
-                .into_iter()
-                .flatten()
+                .items()
                 .filter_map(|m| m["user"]["id"].as_str().map(str::to_owned))
                 .collect();
             observed.groups.push(ObservedGroup {
@@ -269,7 +266,7 @@ impl OpsgenieProvider {
             .get_data("/v2/schedules?expand=rotation", "read schedules")
             .await?;
         let mut rotation_ids = HashMap::new();
-        for schedule in schedules.as_array().into_iter().flatten() {
+        for schedule in schedules.items() {
             let name = text(schedule, "name");
             if team_default(schedule, "_schedule") {
                 teams_own.push(name);
@@ -314,7 +311,7 @@ impl OpsgenieProvider {
             .notes
             .extend(teams_own_note("schedules", &std::mem::take(&mut teams_own)));
         let escalations = self.get_data("/v2/escalations", "read escalations").await?;
-        for escalation in escalations.as_array().into_iter().flatten() {
+        for escalation in escalations.items() {
             if team_default(escalation, "_escalation") {
                 teams_own.push(text(escalation, "name"));
                 continue;
@@ -350,9 +347,7 @@ impl OpsgenieProvider {
             .get_data("/v2/policies/alert", "read alert policies")
             .await?;
         let ours: Vec<Value> = policies
-            .as_array()
-            .into_iter()
-            .flatten()
+            .items()
             .filter(|p| {
                 heartbeats
                     .iter()
@@ -695,12 +690,7 @@ impl OpsgenieProvider {
         };
         if let Some(list) = listed {
             let all = self.get_data(list, &format!("read {collection}")).await?;
-            return Ok(all
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|i| text(i, "name") == name)
-                .cloned());
+            return Ok(all.items().find(|i| text(i, "name") == name).cloned());
         }
         let path = match (kind, collection) {
             (Kind::User, _) | (_, "heartbeats") => {
@@ -881,7 +871,7 @@ fn collection(kind: Kind) -> Option<&'static str> {
 /// A live escalation as a policy: rules grouped by their delay into steps, in time order.
 fn policy_of(escalation: &Value) -> ObservedPolicy {
     let mut by_time: BTreeMap<u64, ObservedStep> = BTreeMap::new();
-    for rule in escalation["rules"].as_array().into_iter().flatten() {
+    for rule in escalation["rules"].items() {
         let at = mapping::delay_minutes(&rule["delay"]).unwrap_or(0);
         let step = by_time.entry(at).or_insert_with(|| ObservedStep {
             delay_minutes: 0,
@@ -928,7 +918,7 @@ fn policy_of(escalation: &Value) -> ObservedPolicy {
 fn integration_of(integration: &Value) -> ObservedIntegration {
     let mut policy = String::new();
     let (mut users, mut teams) = (BTreeSet::new(), BTreeSet::new());
-    for responder in integration["responders"].as_array().into_iter().flatten() {
+    for responder in integration["responders"].items() {
         let id = text(responder, "id");
         match responder["type"].as_str().unwrap_or_default() {
             "escalation" if policy.is_empty() => policy = id,
@@ -992,23 +982,14 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
             }
         }
         let heartbeats = http.get("/v2/heartbeats").await?.body;
-        for heartbeat in heartbeats["data"]["heartbeats"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
+        for heartbeat in heartbeats["data"]["heartbeats"].items() {
             paths.push(format!("/v2/heartbeats/{}", text(heartbeat, "name")));
         }
         for collection in ["teams", "schedules", "escalations", "integrations"] {
             let body = http.get(&format!("/v2/{collection}")).await?.body;
             // Terraform holds only what it manages: not the teams' own schedules and escalations.
             let own = |o: &&Value| team_default(o, "_schedule") || team_default(o, "_escalation");
-            for object in body["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|o| !own(o))
-            {
+            for object in body["data"].items().filter(|o| !own(o)) {
                 paths.push(format!("/v2/{collection}/{}", text(object, "id")));
             }
         }

@@ -58,6 +58,10 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     check_values,
     service_defaults: SERVICE_DEFAULTS,
     steps_page_groups: false,
+    no_nested_groups: Some((
+        "PagerDuty teams do not nest (a subteam is not a member)",
+        "",
+    )),
     ..Capabilities::DEFAULT
 };
 
@@ -81,20 +85,6 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                 "phone".into(),
                 format!("`{phone}` cannot be split into a country code and a number"),
                 "write the phone in E.164 form, `+` and the country code first".into(),
-            );
-        }
-    }
-    for (key, group) in &model.groups {
-        for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
-            push(
-                Kind::Group,
-                key,
-                "members".into(),
-                format!(
-                    "group `{key}` has group `{}` as a member, and PagerDuty teams do not nest (a subteam is not a member)",
-                    member.key
-                ),
-                format!("list the users of `{member}` in `group.{key}` instead"),
             );
         }
     }

@@ -9,6 +9,7 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::json::Items;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -251,7 +252,7 @@ impl PagerDutyProvider {
             if detail.subdomain.is_none() {
                 detail.subdomain = subdomain_of(&text(user, "html_url"));
             }
-            for team in user["teams"].as_array().into_iter().flatten() {
+            for team in user["teams"].items() {
                 detail
                     .members
                     .entry(text(team, "id"))
@@ -259,9 +260,7 @@ impl PagerDutyProvider {
                     .insert(id.clone());
             }
             let phone = user["contact_methods"]
-                .as_array()
-                .into_iter()
-                .flatten()
+                .items()
                 .find(|m| m["type"] == "phone_contact_method");
             if let Some(method) = phone {
                 detail.phone_methods.insert(id.clone(), text(method, "id"));
@@ -420,7 +419,7 @@ fn observe_policy(policy: &Value) -> ObservedPolicy {
                 notify_schedule_ids: BTreeSet::new(),
                 notify_outbound_ids: BTreeSet::new(),
             };
-            for target in rule["targets"].as_array().into_iter().flatten() {
+            for target in rule["targets"].items() {
                 let id = text(target, "id");
                 if text(target, "type").starts_with("schedule") {
                     step.notify_schedule_ids.insert(id);
@@ -464,11 +463,8 @@ fn observe_schedule(schedule: &Value, observed: &mut Observed) {
     let now = jiff::Timestamp::now();
     let id = text(schedule, "id");
     let name = text(schedule, "name");
-    let (layers, ended): (Vec<&Value>, Vec<&Value>) = schedule["schedule_layers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .partition(|l| {
+    let (layers, ended): (Vec<&Value>, Vec<&Value>) =
+        schedule["schedule_layers"].items().partition(|l| {
             l["end"]
                 .as_str()
                 .and_then(|e| e.parse::<jiff::Timestamp>().ok())
@@ -540,7 +536,7 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
                     ))
                     .await?
                     .body;
-                for object in body[key].as_array().into_iter().flatten() {
+                for object in body[key].items() {
                     let id = text(object, "id");
                     match key {
                         "users" => {
@@ -553,9 +549,7 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
                         }
                         "services" => {
                             paths.push(format!("/services/{id}"));
-                            for integration in
-                                object["integrations"].as_array().into_iter().flatten()
-                            {
+                            for integration in object["integrations"].items() {
                                 paths.push(format!(
                                     "/services/{id}/integrations/{}",
                                     text(integration, "id")
@@ -613,9 +607,7 @@ impl PagerDutyProvider {
         let instant = super::instant;
         Ok(Some(
             reply.body["schedule"]["final_schedule"]["rendered_schedule_entries"]
-                .as_array()
-                .into_iter()
-                .flatten()
+                .items()
                 .filter_map(|e| {
                     let user = text(&e["user"], "id");
                     Some((
@@ -713,7 +705,7 @@ impl PagerDutyProvider {
                 .get(&url)
                 .await
                 .map_err(|e| self.explain(e, &format!("read {path}")))?;
-            let found = page.body[key].as_array().into_iter().flatten().find(|o| {
+            let found = page.body[key].items().find(|o| {
                 o[field]
                     .as_str()
                     .is_some_and(|v| v.eq_ignore_ascii_case(value))
@@ -905,9 +897,7 @@ impl PagerDutyProvider {
                             .await
                             .map_err(|e| self.explain(e, "read contact methods"))?;
                         Ok(listed.body["contact_methods"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
+                            .items()
                             .find(|m| {
                                 m["type"] == method["type"] && m["address"] == method["address"]
                             })

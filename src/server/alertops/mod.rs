@@ -7,6 +7,7 @@
 //! rules (what each object must be, what names what, the seed) are in `rules.rs`; this module is
 //! the wire.
 
+use crate::json::Items;
 use std::collections::HashMap;
 
 use axum::Router;
@@ -293,7 +294,7 @@ async fn caller_roles(
                 )?
                 .into_iter()
                 .next();
-            Ok(Some(user.map_or_else(Vec::new, |u| strings(&u["roles"]))))
+            Ok(Some(user.map_or_else(Vec::new, |u| u["roles"].strings())))
         })
         .await?;
     roles.ok_or_else(|| AlertOpsError::from(ApiError::unauthorized("invalid API key")))
@@ -316,16 +317,6 @@ fn require(kind: Kind, roles: &[String]) -> Result<(), AlertOpsError> {
             kind.plural.replace('_', " ")
         )],
     ))
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect()
 }
 
 fn text<'a>(value: &'a Value, field: &str) -> &'a str {

@@ -3,6 +3,7 @@
 //! must exist, what still names an object that is to go, and the seeded account. Unit-tested
 //! without HTTP; the handlers in `mod.rs` translate paths, bodies and errors.
 
+use crate::json::Items;
 use rusqlite::Transaction;
 use serde_json::{Value, json};
 
@@ -10,7 +11,7 @@ use axum::http::StatusCode;
 
 use super::{
     AlertOpsError, CONTACT_METHODS, GALLERY_TEMPLATE_IDS, GROUP, GROUPS, INTEGRATIONS, KEYS, Kind,
-    MEMBER_ROLES, POLICY, ROLES, TYPES, USER, next_id, store, strings, text,
+    MEMBER_ROLES, POLICY, ROLES, TYPES, USER, next_id, store, text,
 };
 use crate::model::validate::is_valid_email;
 use crate::server::auth;
@@ -31,7 +32,7 @@ pub fn referrer_of(tx: &Transaction, kind: Kind, name: &str) -> Result<Option<St
             "Group"
         };
         for group in GROUPS.all(tx, None)? {
-            let named = group["members"].as_array().into_iter().flatten().any(|m| {
+            let named = group["members"].items().any(|m| {
                 text(m, "member_type").eq_ignore_ascii_case(member_type) && same(text(m, "member"))
             });
             if named {
@@ -44,7 +45,7 @@ pub fn referrer_of(tx: &Transaction, kind: Kind, name: &str) -> Result<Option<St
             "recipient_groups"
         };
         for integration in INTEGRATIONS.all(tx, None)? {
-            if strings(&integration[field]).iter().any(|n| same(n)) {
+            if integration[field].strings().iter().any(|n| same(n)) {
                 return Ok(Some(format!(
                     "inbound integration {}",
                     text(&integration, "inbound_integration_name")
@@ -122,12 +123,12 @@ pub fn check_user(user: &mut Value, errors: &mut Vec<String>) {
             "time_zone {zone} is not a time zone (AlertOps takes Windows names such as Central Standard Time)"
         ));
     }
-    for role in strings(&user["roles"]) {
+    for role in user["roles"].strings() {
         if !ROLES.contains(&role.as_str()) {
             errors.push(format!("role {role} is not one of {}", ROLES.join(", ")));
         }
     }
-    for method in user["contact_methods"].as_array().into_iter().flatten() {
+    for method in user["contact_methods"].items() {
         let name = text(method, "contact_method_name");
         if !CONTACT_METHODS.contains(&name) {
             errors.push(format!(
@@ -179,7 +180,7 @@ pub fn check_group(
         group["dynamic"] = json!(false);
     }
     let own = text(group, "group_name").to_lowercase();
-    for member in group["members"].as_array().into_iter().flatten() {
+    for member in group["members"].items() {
         let name = text(member, "member");
         match text(member, "member_type") {
             "User" => {
@@ -196,7 +197,7 @@ pub fn check_group(
             }
             other => errors.push(format!("member_type {other} is not User or Group")),
         }
-        for role in strings(&member["roles"]) {
+        for role in member["roles"].strings() {
             if !MEMBER_ROLES.contains(&role.as_str()) {
                 errors.push(format!(
                     "member {name}: role {role} is not one of {}",
@@ -218,12 +219,7 @@ pub fn check_policy(policy: &mut Value, errors: &mut Vec<String>) {
             errors.push(format!("{field} is required (true or false)"));
         }
     }
-    for (index, tier) in policy["member_roles"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (index, tier) in policy["member_roles"].items().enumerate() {
         let role = text(tier, "member_role_type");
         if !MEMBER_ROLES.contains(&role) {
             errors.push(format!(
@@ -257,12 +253,12 @@ pub fn check_integration(
             "escalation_policy {policy}: no such escalation policy"
         ));
     }
-    for name in strings(&integration["recipient_users"]) {
+    for name in integration["recipient_users"].strings() {
         if !exists(tx, USER, &name)? {
             errors.push(format!("recipient_users: no user {name}"));
         }
     }
-    for name in strings(&integration["recipient_groups"]) {
+    for name in integration["recipient_groups"].strings() {
         if !exists(tx, GROUP, &name)? {
             errors.push(format!("recipient_groups: no group {name}"));
         }

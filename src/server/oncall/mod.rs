@@ -8,6 +8,7 @@
 //! Users and teams cannot be created through OnCall's API (they come from Grafana): the
 //! emulation takes them from a seed file (`serve --seed`) or `POST /emulator/grafana/sync`.
 
+use crate::json::Items;
 use std::collections::HashMap;
 
 use axum::Router;
@@ -635,17 +636,10 @@ fn step_fields(
             } else {
                 "persons_to_notify_next_each_time"
             };
-            let given = body.get(field).or_else(|| step.get(field)).cloned();
-            let ids: Vec<String> = given
-                .as_ref()
-                .and_then(Value::as_array)
-                .map(|l| {
-                    l.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let ids = body
+                .get(field)
+                .or_else(|| step.get(field))
+                .map_or_else(Vec::new, Items::strings);
             // Unknown user ids are dropped without a word, as the engine does.
             let mut known = Vec::new();
             for id in ids {
@@ -1164,7 +1158,7 @@ fn shift_fields(tx: &Transaction, shift: &mut Value, body: &Map<String, Value>) 
             return Err(Drf::field("rolling_users", "This field is required."));
         }
         for group in &groups {
-            for user in group.as_array().into_iter().flatten() {
+            for user in group.items() {
                 let known = match user.as_str() {
                     Some(id) => USERS.get(tx, id)?.is_some(),
                     None => false,
@@ -1224,9 +1218,7 @@ async fn delete_shift(State(app): State<App>, headers: HeaderMap, Path(id): Path
 
 fn render_schedule(tx: &Transaction, mut schedule: Value) -> Result<Value, ApiError> {
     let ids: Vec<String> = schedule["shifts"]
-        .as_array()
-        .into_iter()
-        .flatten()
+        .items()
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect();
     let mut shifts = Vec::new();
@@ -1348,7 +1340,7 @@ async fn final_shifts(
                 return Ok(None);
             };
             let mut shifts = Vec::new();
-            for shift in schedule["shifts"].as_array().into_iter().flatten() {
+            for shift in schedule["shifts"].items() {
                 shifts.extend(SHIFTS.get(tx, shift.as_str().unwrap_or_default())?);
             }
             let zone = schedule["time_zone"].as_str().unwrap_or("UTC");

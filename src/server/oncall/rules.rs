@@ -3,6 +3,7 @@
 //! with it, and what Grafana's user sync writes. Unit-tested without HTTP; the handlers in
 //! `mod.rs` translate paths, bodies and Django REST framework's errors.
 
+use crate::json::Items;
 use std::collections::{BTreeSet, HashMap};
 
 use axum::http::StatusCode;
@@ -38,7 +39,7 @@ pub fn delete_chain(tx: &Transaction, id: &str) -> Result<(), Drf> {
 /// (`notify_on_call_from_schedule` reads `null`).
 pub fn delete_schedule(tx: &Transaction, id: &str) -> Result<(), Drf> {
     let schedule = SCHEDULES.get(tx, id)?.ok_or_else(Drf::not_found)?;
-    for shift in schedule["shifts"].as_array().into_iter().flatten() {
+    for shift in schedule["shifts"].items() {
         SHIFTS.delete(tx, shift.as_str().unwrap_or_default())?;
     }
     SCHEDULES.delete(tx, id)?;

@@ -105,21 +105,7 @@ fn text<'a>(value: &'a Value, field: &str) -> &'a str {
 
 /// A fresh id in Opsgenie's shape (a UUID).
 pub fn new_id() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    let hex: String = bytes.iter().fold(String::new(), |mut hex, b| {
-        use std::fmt::Write as _;
-        let _ = write!(hex, "{b:02x}");
-        hex
-    });
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    crate::server::auth::new_uuid()
 }
 
 /// The object `identifier` names in `collection`: by id, or by its lookup (a username, a

@@ -11,6 +11,7 @@
 //! rotation's periods, none hiding another (PagerDuty and alertform give an hour to the later
 //! layer alone).
 
+use crate::json::Items;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, ToSpan};
@@ -32,9 +33,7 @@ pub fn rotations(schedule: &Value, from: Timestamp, to: Timestamp) -> Vec<(Value
         .and_then(|z| jiff::tz::db().get(z).ok())
         .unwrap_or(TimeZone::UTC);
     schedule["rotations"]
-        .as_array()
-        .into_iter()
-        .flatten()
+        .items()
         .map(|rotation| (rotation.clone(), periods(rotation, &zone, from, to)))
         .collect()
 }
@@ -48,15 +47,11 @@ pub fn with_overrides(
     to: Timestamp,
 ) -> Vec<(Value, Vec<Period>)> {
     let mut lines = rotations(schedule, from, to);
-    for o in schedule[super::rules::OVERRIDES]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
+    for o in schedule[super::rules::OVERRIDES].items() {
         let (Some(start), Some(end)) = (instant(&o["startDate"]), instant(&o["endDate"])) else {
             continue;
         };
-        let named: Vec<&Value> = o["rotations"].as_array().into_iter().flatten().collect();
+        let named: Vec<&Value> = o["rotations"].items().collect();
         for (rotation, periods) in &mut lines {
             if !named.is_empty() && !named.iter().any(|n| n["id"] == rotation["id"]) {
                 continue;
@@ -133,11 +128,7 @@ fn turn_start(
 
 fn periods(rotation: &Value, zone: &TimeZone, from: Timestamp, to: Timestamp) -> Vec<Period> {
     let mut out = Vec::new();
-    let participants: Vec<&Value> = rotation["participants"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .collect();
+    let participants: Vec<&Value> = rotation["participants"].items().collect();
     let (Some(start), Some(kind)) = (instant(&rotation["startDate"]), rotation["type"].as_str())
     else {
         return out;
@@ -244,7 +235,7 @@ fn allowed(
             }
             Some("weekday-and-time-of-day") => {
                 let today = date.weekday().to_monday_zero_offset();
-                for r in restriction["restrictions"].as_array().into_iter().flatten() {
+                for r in restriction["restrictions"].items() {
                     let (Some(start_day), Some(end_day), Some(s), Some(e)) = (
                         r["startDay"].as_str().and_then(day_index),
                         r["endDay"].as_str().and_then(day_index),

@@ -13,6 +13,7 @@
 mod render;
 mod rules;
 
+use crate::json::Items;
 use std::collections::{HashMap, HashSet};
 
 use axum::Router;
@@ -784,7 +785,7 @@ fn render_users(
 ) -> Result<Vec<Value>, ApiError> {
     let mut teams_of: HashMap<String, Vec<Value>> = HashMap::new();
     for team in TEAMS.all(tx, None)? {
-        for member in team["members"].as_array().into_iter().flatten() {
+        for member in team["members"].items() {
             teams_of
                 .entry(text(member, "user_id").to_owned())
                 .or_default()
@@ -1221,13 +1222,10 @@ async fn list_teams(State(app): State<App>, headers: HeaderMap, RawQuery(raw): R
 async fn delete_team(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     transact(&app, &headers, move |tx, _| {
         TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
-        let used = POLICIES.all(tx, None)?.iter().any(|p| {
-            p["teams"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|t| t["id"] == id.as_str())
-        });
+        let used = POLICIES
+            .all(tx, None)?
+            .iter()
+            .any(|p| p["teams"].items().any(|t| t["id"] == id.as_str()));
         if used {
             return Err(PdError::new(
                 StatusCode::BAD_REQUEST,
@@ -1254,7 +1252,7 @@ async fn list_members(
     let members = read(&app, &headers, move |tx, links| {
         let team = TEAMS.get(tx, &id)?.ok_or_else(PdError::not_found)?;
         let mut shown = Vec::new();
-        for member in team["members"].as_array().into_iter().flatten() {
+        for member in team["members"].items() {
             let user_id = text(member, "user_id");
             let name = USERS
                 .get(tx, user_id)?
@@ -1972,10 +1970,8 @@ fn render_schedule(
         policies
             .iter()
             .filter(|p| p["escalation_rules"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|r| r["targets"].as_array().into_iter().flatten())
+                .items()
+                .flat_map(|r| r["targets"].items())
                 .any(|t| t["id"] == id.as_str()))
             .map(|p| links.reference(
                 "escalation_policy",
@@ -2022,7 +2018,7 @@ fn layer_of(tx: &Transaction, layer: &Value) -> Result<Value, PdError> {
         stored_users.push(json!({"user": {"id": id, "type": "user_reference"}}));
     }
     let mut restrictions = Vec::new();
-    for restriction in layer["restrictions"].as_array().into_iter().flatten() {
+    for restriction in layer["restrictions"].items() {
         let ty = text(restriction, "type");
         let time = text(restriction, "start_time_of_day");
         let valid_time = jiff::civil::Time::strptime("%H:%M:%S", time).is_ok();
@@ -2398,10 +2394,8 @@ async fn delete_schedule(
             .iter()
             .filter(|p| {
                 p["escalation_rules"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|r| r["targets"].as_array().into_iter().flatten())
+                    .items()
+                    .flat_map(|r| r["targets"].items())
                     .any(|t| t["id"] == id.as_str())
             })
             .map(|p| text(p, "name").to_owned())

@@ -13,6 +13,7 @@
 //! - an override pages its user from its start to its end above every layer, the one created
 //!   last winning where overrides overlap.
 
+use crate::json::Items;
 use jiff::civil::{DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, ToSpan};
@@ -41,9 +42,7 @@ fn turns(layer: &Value, zone: &TimeZone, since: Timestamp, until: Timestamp) -> 
         return Vec::new();
     };
     let users: Vec<String> = layer["users"]
-        .as_array()
-        .into_iter()
-        .flatten()
+        .items()
         .filter_map(|u| u["user"]["id"].as_str().map(str::to_owned))
         .collect();
     if users.is_empty() || length <= 0 {
@@ -266,9 +265,7 @@ pub fn final_entries(
         .and_then(|z| jiff::tz::db().get(z).ok())
         .unwrap_or(TimeZone::UTC);
     let mut levels: Vec<Vec<Entry>> = schedule["schedule_layers"]
-        .as_array()
-        .into_iter()
-        .flatten()
+        .items()
         .map(|layer| layer_entries(layer, &zone, since, until))
         .collect();
     levels.push(override_entries(overrides, since, until));

@@ -2,6 +2,7 @@
 //! `responses.py`): what the account allows, checked and carried out in one transaction, and
 //! unit-tested without HTTP. The handlers in `mod.rs` translate paths, bodies and errors.
 
+use crate::json::Items;
 use rusqlite::Transaction;
 
 use super::{CONTACT_METHODS, POLICIES, PdError, SCHEDULES, TEAMS, USERS, text};
@@ -16,10 +17,8 @@ pub fn delete_user(tx: &Transaction, id: &str) -> Result<(), PdError> {
     }
     let targeted = POLICIES.all(tx, None)?.into_iter().find(|p| {
         p["escalation_rules"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|r| r["targets"].as_array().into_iter().flatten())
+            .items()
+            .flat_map(|r| r["targets"].items())
             .any(|t| t["id"] == id)
     });
     if let Some(policy) = targeted {
@@ -30,10 +29,8 @@ pub fn delete_user(tx: &Transaction, id: &str) -> Result<(), PdError> {
     }
     let layered = SCHEDULES.all(tx, None)?.into_iter().find(|s| {
         s["schedule_layers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|l| l["users"].as_array().into_iter().flatten())
+            .items()
+            .flat_map(|l| l["users"].items())
             .any(|u| u["user"]["id"] == id)
     });
     if let Some(schedule) = layered {

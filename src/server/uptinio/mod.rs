@@ -191,19 +191,6 @@ fn now() -> String {
     super::resources::now_seconds()
 }
 
-/// An Uptinio-style uuid.
-fn new_uuid() -> String {
-    let hex = auth::random_hex(16);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
 #[allow(
     clippy::unnecessary_wraps,
     reason = "handlers end in `json_reply(..)` beside their `?`s"

@@ -7,9 +7,7 @@ use axum::http::StatusCode;
 use rusqlite::Transaction;
 use serde_json::{Value, json};
 
-use super::{
-    CODES, EMAIL, INTEGRATIONS, SLACK, SMS, SSH_RESTART, UptinioError, WEBHOOK, new_uuid, now,
-};
+use super::{CODES, EMAIL, INTEGRATIONS, SLACK, SMS, SSH_RESTART, UptinioError, WEBHOOK, now};
 use crate::model::validate::{is_valid_email, is_valid_phone};
 use crate::server::auth;
 use crate::server::error::ApiError;
@@ -30,7 +28,7 @@ pub fn create(
     }
     let at = now();
     let object = json!({
-        "uuid": new_uuid(), "type": kind, "name": name, "settings": settings,
+        "uuid": crate::server::auth::new_uuid(), "type": kind, "name": name, "settings": settings,
         "editable": true, "deletable": true, "created_at": at, "updated_at": at,
     });
     store(tx, &object)?;
@@ -260,7 +258,7 @@ pub fn open_project(tx: &Transaction, project: &Project) -> Result<usize, ApiErr
         store(
             tx,
             &json!({
-                "uuid": new_uuid(), "type": kind, "name": name, "settings": settings,
+                "uuid": crate::server::auth::new_uuid(), "type": kind, "name": name, "settings": settings,
                 "editable": editable, "deletable": deletable, "created_at": at, "updated_at": at,
             }),
         )?;
