@@ -15,8 +15,8 @@ use super::types::{
 };
 use crate::model::{
     Address, Channel, ChannelSettings, ChatPlatform, EscalationPolicy, Group, IgnoreRule,
-    Integration, Kind, Layer, Lifecycle, Model, Outbound, OutboundTarget, OutboundType, Role,
-    Rotation, Schedule, Secret, Settings, Step, Templates, User, Window,
+    Integration, Kind, Layer, Lifecycle, Model, Outbound, OutboundTarget, Role, Rotation, Schedule,
+    Secret, Settings, Step, Templates, User, Window,
 };
 use crate::words::{article, closest};
 
@@ -161,27 +161,10 @@ fn outbound_target(key: &str, o: &OutboundConfig) -> Outbound {
             |s| Secret::new(s.value.value.clone(), s.env.clone()),
         )
     };
-    let text = |s: &Option<String>| s.clone().unwrap_or_default();
-    let target = match o.kind {
-        OutboundType::Webhook => OutboundTarget::Webhook {
-            url: secret(&o.url),
-        },
-        OutboundType::Email => OutboundTarget::Email {
-            address: text(&o.address),
-        },
-        OutboundType::SshRestart => OutboundTarget::SshRestart {
-            host: text(&o.host),
-            port: o.port.unwrap_or(22),
-            username: text(&o.username),
-            password: secret(&o.password),
-        },
-        OutboundType::Sms => OutboundTarget::Sms {
-            phone: text(&o.phone),
-        },
-        OutboundType::Slack => OutboundTarget::Slack {
-            channel: text(&o.channel),
-        },
-    };
+    let plain = [&o.address, &o.host, &o.username, &o.phone, &o.channel];
+    let target = OutboundTarget::from_settings(o.kind, plain, o.port, |field| {
+        secret(if field == "url" { &o.url } else { &o.password })
+    });
     Outbound {
         name: o
             .name

@@ -504,6 +504,34 @@ pub enum OutboundTarget<S = Secret> {
 }
 
 impl<S> OutboundTarget<S> {
+    /// A target of `kind` from its settings as config and the bundled API hold them:
+    /// `[address, host, username, phone, channel]` (an absent one is empty), the port (22 when
+    /// absent), and its secrets by field (`url`, `password`).
+    pub fn from_settings(
+        kind: OutboundType,
+        [address, host, username, phone, channel]: [&Option<String>; 5],
+        port: Option<u16>,
+        secret: impl Fn(&str) -> S,
+    ) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        match kind {
+            OutboundType::Webhook => OutboundTarget::Webhook { url: secret("url") },
+            OutboundType::Email => OutboundTarget::Email {
+                address: text(address),
+            },
+            OutboundType::SshRestart => OutboundTarget::SshRestart {
+                host: text(host),
+                port: port.unwrap_or(22),
+                username: text(username),
+                password: secret("password"),
+            },
+            OutboundType::Sms => OutboundTarget::Sms { phone: text(phone) },
+            OutboundType::Slack => OutboundTarget::Slack {
+                channel: text(channel),
+            },
+        }
+    }
+
     pub fn kind(&self) -> OutboundType {
         match self {
             OutboundTarget::Webhook { .. } => OutboundType::Webhook,

@@ -168,6 +168,15 @@ struct Budget {
     resets_at: Instant,
 }
 
+/// One request as [`HttpClient::send`] takes it.
+struct Request<'a> {
+    method: Method,
+    path: &'a str,
+    body: Option<&'a serde_json::Value>,
+    headers: &'a [(&'a str, String)],
+    retry: bool,
+}
+
 impl std::fmt::Debug for HttpClient {
     // The token must never reach a log line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -258,10 +267,27 @@ impl HttpClient {
         self.send(Method::GET, path, None, &[], true).await
     }
 
+    /// A GET whose failure the caller words (each vendor client's `explain`).
+    pub async fn get_or<E>(
+        &self,
+        path: &str,
+        explain: impl FnOnce(HttpError) -> E,
+    ) -> Result<Reply, E> {
+        self.get(path).await.map_err(explain)
+    }
+
     /// A GET whose JSON answer is parsed straight into `T` (no intermediate `Value`: pages of a
     /// thousand objects are the bulk of a plan's reading).
     pub async fn get_as<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, HttpError> {
-        let raw = self.send_raw(Method::GET, path, None, &[], true).await?;
+        let raw = self
+            .send_raw(Request {
+                method: Method::GET,
+                path,
+                body: None,
+                headers: &[],
+                retry: true,
+            })
+            .await?;
         serde_json::from_str(&raw.text).map_err(|e| HttpError::Decode {
             url: raw.url,
             message: e.to_string(),
@@ -278,7 +304,15 @@ impl HttpClient {
         headers: &[(&str, String)],
         retry: bool,
     ) -> Result<Reply, HttpError> {
-        let raw = self.send_raw(method, path, body, headers, retry).await?;
+        let raw = self
+            .send_raw(Request {
+                method,
+                path,
+                body,
+                headers,
+                retry,
+            })
+            .await?;
         let body = if raw.text.is_empty() {
             serde_json::Value::Null
         } else {
@@ -293,14 +327,14 @@ impl HttpClient {
         })
     }
 
-    async fn send_raw(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&serde_json::Value>,
-        headers: &[(&str, String)],
-        retry: bool,
-    ) -> Result<RawReply, HttpError> {
+    async fn send_raw(&self, request: Request<'_>) -> Result<RawReply, HttpError> {
+        let Request {
+            method,
+            path,
+            body,
+            headers,
+            retry,
+        } = request;
         let url = if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()
         } else {

@@ -12,6 +12,7 @@ pub mod opsgenie;
 pub mod pagerduty;
 pub mod uptinio;
 
+use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -55,14 +56,14 @@ pub enum ProviderError {
     },
 }
 
-/// Pages `2..=total_pages` of a collection, `concurrency` in flight, in page order: how every
-/// provider reads the rest of a list once its first page gave the count. `fetch` makes a page's
-/// request (owning what it needs, so it can run on its own task).
-pub(crate) async fn remaining_pages<T, F, Fut>(
+/// A whole collection: the `first` page's objects, then pages `2..=total_pages`, `concurrency`
+/// in flight, in page order: how every provider reads the rest of a list once its first page
+/// gave the count. `fetch` makes a page's request (owning what it needs, so it can run on its
+/// own task).
+pub(crate) async fn all_pages<T, F, Fut>(
+    mut first: Vec<T>,
     total_pages: u64,
-    concurrency: usize,
-    what: &str,
-    endpoint: &str,
+    (concurrency, what, endpoint): (usize, &str, &str),
     fetch: F,
 ) -> Result<Vec<T>, ProviderError>
 where
@@ -70,7 +71,10 @@ where
     F: Fn(u64) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ProviderError>> + Send + 'static,
 {
-    in_order(2..=total_pages, concurrency, what, endpoint, fetch).await
+    if total_pages > 1 {
+        first.extend(in_order(2..=total_pages, concurrency, what, endpoint, fetch).await?);
+    }
+    Ok(first)
 }
 
 /// A note for each schedule with overrides (one-off swaps made in the vendor's product), which
@@ -401,7 +405,7 @@ pub trait Vendor: Send + Sync + std::fmt::Debug {
         _schedule: &'a str,
         _from: jiff::Timestamp,
         _to: jiff::Timestamp,
-    ) -> Call<'a, Result<Option<Vec<Rendered>>, ProviderError>> {
+    ) -> Call<'a, Renders> {
         Box::pin(async {
             Err(ProviderError::Cannot(
                 "alertform reads no rendered on-call timeline of this provider, so `verify --live` cannot check it".to_owned(),
@@ -413,11 +417,23 @@ pub trait Vendor: Send + Sync + std::fmt::Debug {
 /// One piece of a vendor's own rendered on-call timeline: from, to, whom (an email).
 pub type Rendered = (jiff::Timestamp, jiff::Timestamp, String);
 
+/// What [`Vendor::rendered`] answers: the pieces, or `None` when there is no such schedule.
+pub type Renders = Result<Option<Vec<Rendered>>, ProviderError>;
+
 /// Implements [`Vendor`] for a client over its inherent methods of the same names (`http`,
 /// `observe`, `get`, `execute`, and with `preflight` that one too): every client is written as
 /// plain `async fn`s, and boxed here once.
 macro_rules! vendor_client {
     ($client:ty $(, $preflight:ident)? $(; $rendered:ident)?) => {
+        /// The client's HTTP connection only (it holds the token, which its `Debug` hides).
+        impl std::fmt::Debug for $client {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($client))
+                    .field("http", &self.http)
+                    .finish_non_exhaustive()
+            }
+        }
+
         impl $crate::provider::Vendor for $client {
             fn http(&self) -> &$crate::provider::http::HttpClient {
                 &self.http
@@ -471,7 +487,7 @@ macro_rules! vendor_client {
                     to: jiff::Timestamp,
                 ) -> $crate::provider::Call<
                     'a,
-                    Result<Option<Vec<$crate::provider::Rendered>>, $crate::provider::ProviderError>,
+                    $crate::provider::Renders,
                 > {
                     Box::pin(<$client>::$rendered(self, schedule, from, to))
                 }
@@ -679,17 +695,12 @@ impl Provider {
         self.client.get(kind, id).await
     }
 
-    /// Checks a plan before its first call (see [`Vendor::preflight`]).
     /// See [`Vendor::rendered`].
-    pub async fn rendered(
-        &self,
-        schedule: &str,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Option<Vec<Rendered>>, ProviderError> {
+    pub async fn rendered(&self, schedule: &str, from: Timestamp, to: Timestamp) -> Renders {
         self.client.rendered(schedule, from, to).await
     }
 
+    /// Checks a plan before its first call (see [`Vendor::preflight`]).
     pub fn preflight(&self, plan: &crate::plan::Plan) -> Result<(), ProviderError> {
         self.client.preflight(plan)
     }

@@ -2,6 +2,7 @@
 //! once, first page for the page count, then the remaining pages concurrently at 1000 per page.
 
 use crate::json::Items;
+use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::StatusCode;
@@ -15,8 +16,8 @@ use crate::api::{
     EscalationPolicy, Group, Integration, Outbound, Page, Schedule, User, collection,
 };
 use crate::model::{
-    Address, Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget,
-    OutboundType, Resource, Rotation, Templates, Window,
+    Address, Channel, ChannelSettings, ChatPlatform, Kind, LiveSecret, OutboundTarget, Resource,
+    Rotation, Templates, Window,
 };
 use crate::observed::{
     Observed, ObservedGroup, ObservedIntegration, ObservedLayer, ObservedOutbound, ObservedPolicy,
@@ -29,7 +30,7 @@ pub const PAGE_SIZE: u64 = 1000;
 /// Page requests in flight per kind.
 const CONCURRENT_PAGES: usize = 8;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NativeProvider {
     http: HttpClient,
     has_token: bool,
@@ -145,24 +146,16 @@ impl NativeProvider {
     ) -> Result<Vec<T>, ProviderError> {
         let collection = collection(kind);
         let first = self.page::<T>(collection, 1).await?;
-        let total_pages = first.total_pages;
-        let mut results = first.results;
-        if total_pages <= 1 {
-            return Ok(results);
-        }
-        let more = super::remaining_pages(
-            total_pages,
-            CONCURRENT_PAGES,
-            collection,
-            self.http.base(),
+        super::all_pages(
+            first.results,
+            first.total_pages,
+            (CONCURRENT_PAGES, collection, self.http.base()),
             |page| {
                 let provider = self.clone();
                 async move { Ok(provider.page::<T>(collection, page).await?.results) }
             },
         )
-        .await?;
-        results.extend(more);
-        Ok(results)
+        .await
     }
 }
 
@@ -285,25 +278,8 @@ fn observe_outbound(o: Outbound) -> ObservedOutbound {
             .map_or(LiveSecret::Unknown, |d| LiveSecret::Digest(d.clone()))
     };
     let s = &o.settings;
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let target = match o.kind {
-        OutboundType::Webhook => OutboundTarget::Webhook { url: secret("url") },
-        OutboundType::Email => OutboundTarget::Email {
-            address: text(&s.address),
-        },
-        OutboundType::SshRestart => OutboundTarget::SshRestart {
-            host: text(&s.host),
-            port: s.port.unwrap_or(22),
-            username: text(&s.username),
-            password: secret("password"),
-        },
-        OutboundType::Sms => OutboundTarget::Sms {
-            phone: text(&s.phone),
-        },
-        OutboundType::Slack => OutboundTarget::Slack {
-            channel: text(&s.channel),
-        },
-    };
+    let plain = [&s.address, &s.host, &s.username, &s.phone, &s.channel];
+    let target = OutboundTarget::from_settings(o.kind, plain, s.port, secret);
     ObservedOutbound {
         id: o.meta.id,
         version: o.meta.version,
@@ -379,9 +355,8 @@ impl NativeProvider {
             }) if attempts > 1 => {
                 let current = self
                     .http
-                    .get(&path)
-                    .await
-                    .map_err(|e| self.explain(e, "read back an update"))?;
+                    .get_or(&path, |e| self.explain(e, "read back an update"))
+                    .await?;
                 if contains(&current.body, body)
                     && current.body["version"].as_u64() == Some(version + 1)
                 {
@@ -393,14 +368,30 @@ impl NativeProvider {
                     })
                 }
             }
-            Err(HttpError::Status {
+            Err(e) => {
+                Err(self.unless_drifted(e, id, version, &format!("update {}", kind.plural())))
+            }
+        }
+    }
+
+    /// A failed write: the object no longer at `version` (412) is drift, anything else is
+    /// explained as `action` failing.
+    fn unless_drifted(
+        &self,
+        err: HttpError,
+        id: &str,
+        version: u64,
+        action: &str,
+    ) -> ProviderError {
+        match err {
+            HttpError::Status {
                 status: StatusCode::PRECONDITION_FAILED,
                 ..
-            }) => Err(ProviderError::Drifted {
+            } => ProviderError::Drifted {
                 id: id.to_owned(),
                 expected: version,
-            }),
-            Err(e) => Err(self.explain(e, &format!("update {}", kind.plural()))),
+            },
+            e => self.explain(e, action),
         }
     }
 
@@ -424,34 +415,22 @@ impl NativeProvider {
                 attempts,
                 ..
             }) if attempts > 1 => Ok(()),
-            Err(HttpError::Status {
-                status: StatusCode::PRECONDITION_FAILED,
-                ..
-            }) => Err(ProviderError::Drifted {
-                id: id.to_owned(),
-                expected: version,
-            }),
-            Err(e) => Err(self.explain(e, &format!("delete {}", kind.plural()))),
+            Err(e) => {
+                Err(self.unless_drifted(e, id, version, &format!("delete {}", kind.plural())))
+            }
         }
     }
 
-    /// One object, as the service has it (secrets included: callers decide what to show).
     /// The schedule named `name` as the service renders it over `[from, to)`
     /// (`GET /api/v1/schedules/{id}/oncall`), each piece's user as an email.
-    pub async fn rendered(
-        &self,
-        name: &str,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+    pub async fn rendered(&self, name: &str, from: Timestamp, to: Timestamp) -> super::Renders {
         let explain = |e| self.explain(e, "read schedules");
         let encode =
             |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
         let found = self
             .http
-            .get(&format!("/api/v1/schedules?name={}", encode(name)))
-            .await
-            .map_err(explain)?;
+            .get_or(&format!("/api/v1/schedules?name={}", encode(name)), explain)
+            .await?;
         let Some(id) = found.body["results"]
             .items()
             .find(|s| s["name"] == name)
@@ -461,14 +440,16 @@ impl NativeProvider {
         };
         let reply = self
             .http
-            .get(&format!(
-                "/api/v1/schedules/{}/oncall?since={}&until={}",
-                encode(&id),
-                encode(&from.to_string()),
-                encode(&to.to_string())
-            ))
-            .await
-            .map_err(explain)?;
+            .get_or(
+                &format!(
+                    "/api/v1/schedules/{}/oncall?since={}&until={}",
+                    encode(&id),
+                    encode(&from.to_string()),
+                    encode(&to.to_string())
+                ),
+                explain,
+            )
+            .await?;
         Ok(Some(
             reply.body["results"]
                 .items()
@@ -483,18 +464,15 @@ impl NativeProvider {
         ))
     }
 
+    /// One object, as the service has it (secrets included: callers decide what to show).
     pub async fn get(
         &self,
         kind: crate::model::Kind,
         id: &str,
     ) -> Result<serde_json::Value, ProviderError> {
         let path = format!("/api/v1/{}/{id}", collection(kind));
-        let reply = self
-            .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, &format!("read {}", kind.plural())))?;
-        Ok(reply.body)
+        let read = |e| self.explain(e, &format!("read {}", kind.plural()));
+        Ok(self.http.get_or(&path, read).await?.body)
     }
 }
 

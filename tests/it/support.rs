@@ -173,6 +173,20 @@ impl TestServer {
             .clone()
     }
 
+    /// The first log line `find` picks, waiting up to 10 s for it: the log is read from the
+    /// server's stderr on another thread, so a line written just before an answer may still be
+    /// on its way when the answer arrives.
+    pub fn log_line<T>(&self, find: impl Fn(&str) -> Option<T>) -> Option<T> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = self.log().lines().find_map(&find);
+            if found.is_some() || std::time::Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// kill -9, as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -314,9 +314,7 @@ fn the_emulation_speaks_uptinios_dialect() {
     );
     assert_eq!((status, body["success"].as_bool()), (200, Some(true)));
     let code = server
-        .log()
-        .lines()
-        .find_map(|l| {
+        .log_line(|l| {
             l.split("ending 0177 is ")
                 .nth(1)
                 .map(|c| c.trim().to_owned())

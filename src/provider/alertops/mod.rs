@@ -47,14 +47,6 @@ pub struct AlertOpsProvider {
     live: Arc<Mutex<LiveNames>>,
 }
 
-impl std::fmt::Debug for AlertOpsProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AlertOpsProvider")
-            .field("http", &self.http)
-            .finish_non_exhaustive()
-    }
-}
-
 /// What the last read saw, kept up to date by every write: AlertOps wants names, the plan
 /// speaks in ids.
 #[derive(Default)]
@@ -115,9 +107,8 @@ impl AlertOpsProvider {
             let url = format!("{path}?limit={PAGE}&offset={offset}");
             let page = self
                 .http
-                .get(&url)
-                .await
-                .map_err(|e| self.explain(e, &format!("read {key}")))?;
+                .get_or(&url, |e| self.explain(e, &format!("read {key}")))
+                .await?;
             let items =
                 page.body[key]
                     .as_array()
@@ -316,12 +307,8 @@ impl AlertOpsProvider {
                 )));
             }
         };
-        let reply = self
-            .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, &format!("read {}", kind.plural())))?;
-        Ok(reply.body)
+        let read = |e| self.explain(e, &format!("read {}", kind.plural()));
+        Ok(self.http.get_or(&path, read).await?.body)
     }
 
     /// Carries out one change: a create, a full-body update of the object as read with alertform's
@@ -373,9 +360,10 @@ impl AlertOpsProvider {
                 let number = number_of(id)?;
                 let current = self
                     .http
-                    .get(&format!("{base}/{number}"))
-                    .await
-                    .map_err(|e| self.explain(e, &action).to_string())?
+                    .get_or(&format!("{base}/{number}"), |e| {
+                        self.explain(e, &action).to_string()
+                    })
+                    .await?
                     .body;
                 let body = self.body(desired, current, run)?;
                 let written = self
@@ -450,11 +438,7 @@ impl AlertOpsProvider {
         }
         .create(base, body, || async {
             let url = format!("{base}?search={}&limit={PAGE}", percent_encode(name));
-            let page = self
-                .http
-                .get(&url)
-                .await
-                .map_err(|e| self.explain(e, action))?;
+            let page = self.http.get_or(&url, |e| self.explain(e, action)).await?;
             Ok(page.body[key]
                 .items()
                 .find(|o| text(o, name_field).eq_ignore_ascii_case(name))
@@ -660,9 +644,8 @@ impl AlertOpsProvider {
             let path = format!("/api/v2/groups/{number}");
             let current = self
                 .http
-                .get(&path)
-                .await
-                .map_err(|e| self.explain(e, action).to_string())?
+                .get_or(&path, |e| self.explain(e, action).to_string())
+                .await?
                 .body;
             self.http
                 .send(Method::PUT, &path, Some(&body(current)), &[], true)

@@ -9,6 +9,7 @@ pub mod capabilities;
 pub mod mapping;
 
 use crate::json::Items;
+use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -61,14 +62,6 @@ struct LiveDetail {
     loose_shifts: Vec<Value>,
 }
 
-impl std::fmt::Debug for OnCallProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnCallProvider")
-            .field("http", &self.http)
-            .finish_non_exhaustive()
-    }
-}
-
 fn optional_text(value: &Value, field: &str) -> Option<String> {
     value.get(field).and_then(Value::as_str).map(str::to_owned)
 }
@@ -106,23 +99,16 @@ impl OnCallProvider {
             .get("total_pages")
             .and_then(Value::as_u64)
             .unwrap_or(1);
-        let mut results = results_of(&first);
-        if total_pages <= 1 {
-            return Ok(results);
-        }
-        let more = super::remaining_pages(
+        super::all_pages(
+            results_of(&first),
             total_pages,
-            CONCURRENT_PAGES,
-            collection,
-            self.http.base(),
+            (CONCURRENT_PAGES, collection, self.http.base()),
             |page| {
                 let provider = self.clone();
                 async move { Ok(results_of(&provider.page(collection, page).await?)) }
             },
         )
-        .await?;
-        results.extend(more);
-        Ok(results)
+        .await
     }
 
     async fn page(&self, collection: &str, page: u64) -> Result<Value, ProviderError> {
@@ -502,9 +488,8 @@ impl OnCallProvider {
         );
         let page = self
             .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, &format!("read {collection}")))?;
+            .get_or(&path, |e| self.explain(e, &format!("read {collection}")))
+            .await?;
         Ok(results_of(&page.body)
             .into_iter()
             .filter(|o| o.get(field).and_then(Value::as_str) == Some(value))
@@ -518,15 +503,11 @@ impl OnCallProvider {
         field: &str,
         value: &str,
     ) -> Result<Option<Value>, ProviderError> {
-        let path = format!("/api/v1/{collection}/?{field}={}", percent_encode(value));
-        let page = self
-            .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, &format!("read {collection}")))?;
-        Ok(results_of(&page.body)
+        Ok(self
+            .find_all_by(collection, field, value)
+            .await?
             .into_iter()
-            .find(|o| o.get(field).and_then(Value::as_str) == Some(value)))
+            .next())
     }
 
     async fn put(&self, path: &str, body: &Value, action: &str) -> Result<Value, ProviderError> {
@@ -555,9 +536,8 @@ impl OnCallProvider {
             format!("/api/v1/escalation_policies/?escalation_chain_id={chain}&perpage={PAGE_SIZE}");
         let page = self
             .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, "read escalation steps"))?;
+            .get_or(&path, |e| self.explain(e, "read escalation steps"))
+            .await?;
         let mut steps: Vec<LiveStep> = results_of(&page.body)
             .iter()
             .filter_map(|s| {
@@ -586,9 +566,10 @@ impl OnCallProvider {
         };
         let mut object = self
             .http
-            .get(&format!("/api/v1/{collection}/{id}/"))
-            .await
-            .map_err(|e| self.explain(e, &format!("read {collection}")))?
+            .get_or(&format!("/api/v1/{collection}/{id}/"), |e| {
+                self.explain(e, &format!("read {collection}"))
+            })
+            .await?
             .body;
         if kind == Kind::EscalationPolicy {
             let path = format!(
@@ -596,9 +577,8 @@ impl OnCallProvider {
             );
             let steps = self
                 .http
-                .get(&path)
-                .await
-                .map_err(|e| self.explain(e, "read escalation steps"))?
+                .get_or(&path, |e| self.explain(e, "read escalation steps"))
+                .await?
                 .body;
             object["steps"] = json!(results_of(&steps));
         }
@@ -1148,12 +1128,7 @@ fn templates_body(templates: &Templates) -> Value {
 impl OnCallProvider {
     /// The schedule named `name` as OnCall renders it over `[from, to)`: its `final_shifts`
     /// (asked for the whole UTC days around the range, then cut to it), users by email.
-    pub async fn rendered(
-        &self,
-        name: &str,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+    pub async fn rendered(&self, name: &str, from: Timestamp, to: Timestamp) -> super::Renders {
         let Some(schedule) = self.find_by("schedules", "name", name).await? else {
             return Ok(None);
         };
@@ -1166,9 +1141,8 @@ impl OnCallProvider {
         );
         let page = self
             .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, "read final shifts"))?;
+            .get_or(&path, |e| self.explain(e, "read final shifts"))
+            .await?;
         let instant = super::instant;
         Ok(Some(
             results_of(&page.body)

@@ -11,6 +11,7 @@ pub mod capabilities;
 pub mod mapping;
 
 use crate::json::Items;
+use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -39,14 +40,6 @@ pub struct OpsgenieProvider {
     owners: Arc<Mutex<BTreeSet<String>>>,
     /// Heartbeat name → the id of the alert policy that gives its alerts their responders.
     heartbeat_policies: Arc<Mutex<HashMap<String, String>>>,
-}
-
-impl std::fmt::Debug for OpsgenieProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpsgenieProvider")
-            .field("http", &self.http)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A schedule or escalation a team was given when it was made (`<team>_schedule`,
@@ -98,11 +91,7 @@ impl OpsgenieProvider {
     }
 
     async fn get_data(&self, path: &str, action: &str) -> Result<Value, ProviderError> {
-        let reply = self
-            .http
-            .get(path)
-            .await
-            .map_err(|e| self.explain(e, action))?;
+        let reply = self.http.get_or(path, |e| self.explain(e, action)).await?;
         Ok(reply.body["data"].clone())
     }
 
@@ -110,24 +99,23 @@ impl OpsgenieProvider {
     async fn users(&self) -> Result<Vec<Value>, ProviderError> {
         let first = self
             .http
-            .get(&format!("/v2/users?limit={PAGE}&offset=0"))
-            .await
-            .map_err(|e| self.explain(e, "read users"))?
-            .body;
-        let mut users = first["data"].as_array().cloned().unwrap_or_default();
-        let total = first["totalCount"].as_u64().unwrap_or(0);
-        let more =
-            super::remaining_pages(total.div_ceil(PAGE), 4, "users", self.http.base(), |page| {
-                let provider = self.clone();
-                async move {
-                    let path = format!("/v2/users?limit={PAGE}&offset={}", (page - 1) * PAGE);
-                    let data = provider.get_data(&path, "read users").await?;
-                    Ok(data.as_array().cloned().unwrap_or_default())
-                }
+            .get_or(&format!("/v2/users?limit={PAGE}&offset=0"), |e| {
+                self.explain(e, "read users")
             })
-            .await?;
-        users.extend(more);
-        Ok(users)
+            .await?
+            .body;
+        let users = first["data"].as_array().cloned().unwrap_or_default();
+        let total = first["totalCount"].as_u64().unwrap_or(0);
+        let read = (4, "users", self.http.base());
+        super::all_pages(users, total.div_ceil(PAGE), read, |page| {
+            let provider = self.clone();
+            async move {
+                let path = format!("/v2/users?limit={PAGE}&offset={}", (page - 1) * PAGE);
+                let data = provider.get_data(&path, "read users").await?;
+                Ok(data.as_array().cloned().unwrap_or_default())
+            }
+        })
+        .await
     }
 
     /// The whole objects behind a list's entries, one GET each, a few at a time.
@@ -188,12 +176,7 @@ impl OpsgenieProvider {
     /// The schedule named `name` as Opsgenie renders it over `[from, to)`: its final timeline
     /// (every rotation with someone on call, overrides applied), recipients by username (an
     /// email), cut to the range.
-    pub async fn rendered(
-        &self,
-        name: &str,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+    pub async fn rendered(&self, name: &str, from: Timestamp, to: Timestamp) -> super::Renders {
         let days = to.duration_since(from).as_hours().div_euclid(24) + 2;
         let path = format!(
             "/v2/schedules/{}/timeline?identifierType=name&date={}&interval={days}&intervalUnit=days",
@@ -426,19 +409,7 @@ impl OpsgenieProvider {
             "name": name, "interval": interval, "intervalUnit": unit, "enabled": desired.enabled,
             "alertTags": [mapping::heartbeat_tag(name)],
         });
-        let ids = run.ids().clone();
-        let policy_address =
-            crate::model::Address::new(Kind::EscalationPolicy, &desired.escalation_policy);
-        let mut responders =
-            vec![json!({"type": "escalation", "id": super::id_of(&policy_address, &ids)?})];
-        for r in &desired.recipients {
-            let kind = if r.kind == Kind::Group {
-                "team"
-            } else {
-                "user"
-            };
-            responders.push(json!({"type": kind, "id": super::id_of(r, &ids)?}));
-        }
+        let responders = responders(&desired.escalation_policy, &desired.recipients, &run.ids())?;
         let policy = json!({
             "type": "alert", "name": mapping::heartbeat_policy_name(name), "enabled": true,
             "continue": true, "responders": responders,
@@ -835,18 +806,7 @@ fn body(resource: &Resource, run: &Run) -> Result<Value, String> {
             json!({"name": p.name, "description": p.description.clone().unwrap_or_default(), "rules": rules, "repeat": repeat})
         }
         Resource::Integration(i) => {
-            let policy = crate::model::Address::new(Kind::EscalationPolicy, &i.escalation_policy);
-            let ids = run.ids();
-            let mut responders =
-                vec![json!({"type": "escalation", "id": super::id_of(&policy, &ids)?})];
-            for r in &i.recipients {
-                let kind = if r.kind == Kind::Group {
-                    "team"
-                } else {
-                    "user"
-                };
-                responders.push(json!({"type": kind, "id": super::id_of(r, &ids)?}));
-            }
+            let responders = responders(&i.escalation_policy, &i.recipients, &run.ids())?;
             let kind =
                 mapping::integration_type(i.channel.channel(), &i.template).ok_or_else(|| {
                     format!("no Opsgenie integration type for template `{}`", i.template)
@@ -855,6 +815,26 @@ fn body(resource: &Resource, run: &Run) -> Result<Value, String> {
         }
         Resource::Outbound(_) => return Err("Opsgenie has no outbound targets".into()),
     })
+}
+
+/// An alert's responders: the escalation named `policy` first, then each recipient (a group is
+/// an Opsgenie team).
+fn responders(
+    policy: &str,
+    recipients: &BTreeSet<crate::model::Address>,
+    ids: &BTreeMap<String, String>,
+) -> Result<Vec<Value>, String> {
+    let policy = crate::model::Address::new(Kind::EscalationPolicy, policy);
+    let mut responders = vec![json!({"type": "escalation", "id": super::id_of(&policy, ids)?})];
+    for r in recipients {
+        let kind = if r.kind == Kind::Group {
+            "team"
+        } else {
+            "user"
+        };
+        responders.push(json!({"type": kind, "id": super::id_of(r, ids)?}));
+    }
+    Ok(responders)
 }
 
 fn collection(kind: Kind) -> Option<&'static str> {

@@ -10,6 +10,7 @@ pub mod capabilities;
 pub mod mapping;
 
 use crate::json::Items;
+use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -66,14 +67,6 @@ struct LiveDetail {
     subdomain: Option<String>,
     /// The account owner's user id (there is one).
     owners: BTreeSet<String>,
-}
-
-impl std::fmt::Debug for PagerDutyProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PagerDutyProvider")
-            .field("http", &self.http)
-            .finish_non_exhaustive()
-    }
 }
 
 impl PagerDutyProvider {
@@ -180,8 +173,8 @@ impl PagerDutyProvider {
             return Err(too_many(total.to_string()));
         }
         let pages = |path: String, count: u64| {
-            super::remaining_pages(
-                count.div_ceil(PAGE_SIZE),
+            super::in_order(
+                2..=count.div_ceil(PAGE_SIZE),
                 CONCURRENT_PAGES,
                 key,
                 self.http.base(),
@@ -572,12 +565,7 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
 impl PagerDutyProvider {
     /// The schedule named `name` as PagerDuty renders it over `[from, to)`: its
     /// `final_schedule` (layers and overrides), each entry's user as an email.
-    pub async fn rendered(
-        &self,
-        name: &str,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Option<Vec<super::Rendered>>, ProviderError> {
+    pub async fn rendered(&self, name: &str, from: Timestamp, to: Timestamp) -> super::Renders {
         let Some(schedule) = self.find("/schedules", "schedules", "name", name).await? else {
             return Ok(None);
         };
@@ -601,9 +589,8 @@ impl PagerDutyProvider {
         );
         let reply = self
             .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, "read schedules"))?;
+            .get_or(&path, |e| self.explain(e, "read schedules"))
+            .await?;
         let instant = super::instant;
         Ok(Some(
             reply.body["schedule"]["final_schedule"]["rendered_schedule_entries"]
@@ -645,9 +632,8 @@ impl PagerDutyProvider {
                 );
                 let list = provider
                     .http
-                    .get(&path)
-                    .await
-                    .map_err(|e| provider.explain(e, "read schedule overrides"))?;
+                    .get_or(&path, |e| provider.explain(e, "read schedule overrides"))
+                    .await?;
                 Ok(list.body["overrides"].as_array().map_or(0, Vec::len))
             }
         })
@@ -702,9 +688,8 @@ impl PagerDutyProvider {
             );
             let page = self
                 .http
-                .get(&url)
-                .await
-                .map_err(|e| self.explain(e, &format!("read {path}")))?;
+                .get_or(&url, |e| self.explain(e, &format!("read {path}")))
+                .await?;
             let found = page.body[key].items().find(|o| {
                 o[field]
                     .as_str()
@@ -746,9 +731,10 @@ impl PagerDutyProvider {
         };
         let reply = self
             .http
-            .get(&path)
-            .await
-            .map_err(|e| self.explain(e, &format!("read {}", kind.plural())))?;
+            .get_or(&path, |e| {
+                self.explain(e, &format!("read {}", kind.plural()))
+            })
+            .await?;
         let mut object = reply.body[key].clone();
         if kind == Kind::Integration {
             let name = text(&object, "name");
@@ -893,9 +879,8 @@ impl PagerDutyProvider {
                     || async {
                         let listed = self
                             .http
-                            .get(&path)
-                            .await
-                            .map_err(|e| self.explain(e, "read contact methods"))?;
+                            .get_or(&path, |e| self.explain(e, "read contact methods"))
+                            .await?;
                         Ok(listed.body["contact_methods"]
                             .items()
                             .find(|m| {
@@ -1118,9 +1103,8 @@ impl PagerDutyProvider {
                     let url = format!("/services?name={}&limit=1", percent_encode(&name));
                     let page = self
                         .http
-                        .get(&url)
-                        .await
-                        .map_err(|e| self.explain(e, "read services"))?;
+                        .get_or(&url, |e| self.explain(e, "read services"))
+                        .await?;
                     Ok(page.body["services"]
                         .as_array()
                         .and_then(|s| s.first())
@@ -1186,9 +1170,8 @@ impl PagerDutyProvider {
                 let url = format!("/services/{service}?include[]=integrations");
                 let found = self
                     .http
-                    .get(&url)
-                    .await
-                    .map_err(|e| self.explain(e, "read services"))?;
+                    .get_or(&url, |e| self.explain(e, "read services"))
+                    .await?;
                 Ok(found.body["service"]["integrations"]
                     .as_array()
                     .and_then(|i| i.first())

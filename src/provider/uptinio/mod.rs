@@ -26,7 +26,7 @@ const INTEGRATIONS: &str = "/api/v1/integrations";
 /// The settings in which Uptinio echoes secrets.
 const ECHOED_SECRETS: [&str; 4] = ["webhook_url", "password", "bot_token", "user_token"];
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UptinioProvider {
     http: HttpClient,
 }
@@ -48,9 +48,8 @@ impl UptinioProvider {
     async fn list(&self) -> Result<Vec<Value>, ProviderError> {
         let reply = self
             .http
-            .get(INTEGRATIONS)
-            .await
-            .map_err(|e| self.explain(e, "read integrations"))?;
+            .get_or(INTEGRATIONS, |e| self.explain(e, "read integrations"))
+            .await?;
         match reply.body {
             Value::Array(items) => Ok(items),
             other => Err(ProviderError::Unreadable {
@@ -102,9 +101,11 @@ impl UptinioProvider {
         }
         let reply = self
             .http
-            .get(&format!("{INTEGRATIONS}/{}", super::percent_encode(id)))
-            .await
-            .map_err(|e| self.explain(e, "read integrations"))?;
+            .get_or(
+                &format!("{INTEGRATIONS}/{}", super::percent_encode(id)),
+                |e| self.explain(e, "read integrations"),
+            )
+            .await?;
         Ok(reply.body)
     }
 
