@@ -388,18 +388,9 @@ fn write<S: std::hash::BuildHasher>(
                 fields.push(("interval_minutes", interval_minutes.to_string()));
             }
         }
-        let t = &i.templates;
-        let templates: Vec<(&str, String)> = [
-            ("grouping_key", &t.grouping_key),
-            ("resolve_signal", &t.resolve_signal),
-            ("acknowledge_signal", &t.acknowledge_signal),
-            ("source_link", &t.source_link),
-            ("title", &t.title),
-            ("message", &t.message),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, w.string(v.as_ref()?))))
-        .collect();
+        let templates: Vec<(&str, String)> = (i.templates.set().into_iter())
+            .map(|(k, v)| (k, w.string(v)))
+            .collect();
         lifecycle(&i.id, &mut fields);
         files.entry("integrations").or_default().push((
             w.key(&i.id),

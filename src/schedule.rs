@@ -306,24 +306,12 @@ impl<'a> Rota<'a> {
                 } else {
                     day
                 };
-                let end = self.instant(end_day.to_datetime(window.to));
-                let (start, end) = (start.max(from), end.min(to));
-                if start < end {
-                    out.push((start, end));
-                }
+                out.push((start, self.instant(end_day.to_datetime(window.to))));
             }
             let Ok(next) = day.tomorrow() else { break };
             day = next;
         }
-        out.sort_unstable();
-        let mut merged: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(out.len());
-        for (start, end) in out {
-            match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => merged.push((start, end)),
-            }
-        }
-        merged
+        merge_spans(out, (from, to))
     }
 
     /// Who is on call within [from, to): the last layer with someone wins; pieces where the same
@@ -494,6 +482,28 @@ fn intersect(turns: &[Piece], windows: &[(Timestamp, Timestamp)]) -> Vec<Piece> 
         }
     }
     out
+}
+
+/// `spans` cut to `within`, sorted, and merged where they touch or overlap: the instants they
+/// cover, as few spans as that takes.
+pub fn merge_spans(
+    spans: Vec<(Timestamp, Timestamp)>,
+    (from, to): (Timestamp, Timestamp),
+) -> Vec<(Timestamp, Timestamp)> {
+    let mut cut: Vec<(Timestamp, Timestamp)> = spans
+        .into_iter()
+        .map(|(a, b)| (a.max(from), b.min(to)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    cut.sort_unstable();
+    let mut merged: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(cut.len());
+    for (a, b) in cut {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]

@@ -331,15 +331,7 @@ pub fn default_windows(now: Timestamp, days: i64, zones: &[&str]) -> Vec<(Timest
             at = next;
         }
     }
-    windows.sort();
-    let mut merged: Vec<(Timestamp, Timestamp)> = Vec::new();
-    for (a, b) in windows {
-        match merged.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
-            _ => merged.push((a, b)),
-        }
-    }
-    merged
+    crate::schedule::merge_spans(windows, (Timestamp::MIN, Timestamp::MAX))
 }
 
 /// `a@x, b@x`, or "nobody".

@@ -60,15 +60,14 @@ pub enum ProviderError {
 /// in flight, in page order: how every provider reads the rest of a list once its first page
 /// gave the count. `fetch` makes a page's request (owning what it needs, so it can run on its
 /// own task).
-pub(crate) async fn all_pages<T, F, Fut>(
+pub(crate) async fn all_pages<T, Fut>(
     mut first: Vec<T>,
     total_pages: u64,
     (concurrency, what, endpoint): (usize, &str, &str),
-    fetch: F,
+    fetch: impl Fn(u64) -> Fut,
 ) -> Result<Vec<T>, ProviderError>
 where
     T: Send + 'static,
-    F: Fn(u64) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ProviderError>> + Send + 'static,
 {
     if total_pages > 1 {

@@ -19,6 +19,8 @@ pub mod capabilities;
 pub mod mapping;
 
 use crate::json::Items;
+use crate::model::ProviderName;
+use capabilities::CAPABILITIES;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -805,12 +807,9 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
         schedules: crate::generate::Layers::None("alertform maps no schedules to AlertOps"),
     }),
     terraform_paths: Ok(object_paths),
-    ..super::Descriptor::vendor(
-        crate::model::ProviderName::Alertops,
-        "AlertOps",
-        &capabilities::CAPABILITIES,
-        |connect| std::sync::Arc::new(AlertOpsProvider::new(connect.http)),
-    )
+    ..super::Descriptor::vendor(ProviderName::Alertops, "AlertOps", &CAPABILITIES, |c| {
+        std::sync::Arc::new(AlertOpsProvider::new(c.http))
+    })
 };
 
 super::vendor_client!(AlertOpsProvider);

@@ -9,6 +9,8 @@ pub mod capabilities;
 pub mod mapping;
 
 use crate::json::Items;
+use crate::model::ProviderName;
+use capabilities::CAPABILITIES;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -454,15 +456,14 @@ impl OnCallProvider {
     /// POSTs `body`. OnCall has no idempotency keys, so when the answer is lost the collection
     /// is read for the object (`find`) before trying again: a retry never makes a duplicate.
     /// Returns the object, and whether it was found rather than made by this call.
-    async fn create_recovering<F, Fut>(
+    async fn create_recovering<Fut>(
         &self,
         path: &str,
         body: &Value,
         action: &str,
-        find: F,
+        find: impl Fn() -> Fut,
     ) -> Result<(Value, bool), ProviderError>
     where
-        F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<Value>, ProviderError>>,
     {
         super::Recovering {
@@ -1199,10 +1200,10 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     generate: Ok(super::GenerateProfile::unrestricted(generated_org)),
     terraform_paths: Ok(object_paths),
     ..super::Descriptor::vendor(
-        crate::model::ProviderName::GrafanaOncall,
+        ProviderName::GrafanaOncall,
         "Grafana OnCall",
-        &capabilities::CAPABILITIES,
-        |connect| std::sync::Arc::new(OnCallProvider::new(connect.http)),
+        &CAPABILITIES,
+        |c| std::sync::Arc::new(OnCallProvider::new(c.http)),
     )
 };
 

@@ -1,6 +1,7 @@
 //! alertform's model in Opsgenie's terms and back, pure: roles, rotations and their time
 //! restrictions, escalation rules with absolute delays, integration types.
 
+use crate::model::Layer;
 use std::collections::BTreeSet;
 
 use jiff::civil::{DateTime, Time};
@@ -252,24 +253,16 @@ pub fn windows_of(restriction: &Value) -> Option<Vec<Window>> {
 }
 
 /// A rotation's body for a layer whose members are the user ids `members`.
-pub fn rotation_body(
-    name: &str,
-    start: DateTime,
-    rotation: Rotation,
-    members: &[String],
-    restrict: &[Window],
-    time_zone: &str,
-) -> Result<Value, String> {
-    let (kind, length) = rotation_type(rotation);
+pub fn rotation_body(layer: &Layer, members: &[String], time_zone: &str) -> Result<Value, String> {
+    let (kind, length) = rotation_type(layer.rotation);
     let mut body = json!({
-        "name": name,
-        "startDate": start_date(start, time_zone)?,
+        "name": layer.name,
+        "startDate": start_date(layer.start, time_zone)?,
         "type": kind,
         "length": length,
         "participants": members.iter().map(|id| json!({"type": "user", "id": id})).collect::<Vec<_>>(),
     });
-    let restriction = time_restriction(restrict);
-    body["timeRestriction"] = restriction;
+    body["timeRestriction"] = time_restriction(&layer.restrict);
     Ok(body)
 }
 
@@ -374,15 +367,14 @@ mod tests {
         );
         assert!(start_is_exact(start, "Asia/Kolkata"));
         assert!(!start_is_exact(start, "Asia/Kathmandu"));
-        let body = rotation_body(
-            "Weekly",
+        let weekly = Layer {
+            name: "Weekly".to_owned(),
             start,
-            Rotation::Days(14),
-            &["u1".into()],
-            &[],
-            "Asia/Tokyo",
-        )
-        .unwrap();
+            rotation: Rotation::Days(14),
+            members: Vec::new(),
+            restrict: Vec::new(),
+        };
+        let body = rotation_body(&weekly, &["u1".into()], "Asia/Tokyo").unwrap();
         let layer = layer_of(&body, "Asia/Tokyo").unwrap();
         assert_eq!((layer.start, layer.rotation), (start, Rotation::Days(14)));
         assert_eq!(body["type"], "weekly");

@@ -11,6 +11,8 @@ pub mod capabilities;
 pub mod mapping;
 
 use crate::json::Items;
+use crate::model::ProviderName;
+use capabilities::CAPABILITIES;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -764,14 +766,7 @@ fn body(resource: &Resource, run: &Run) -> Result<Value, String> {
             let mut rotations = Vec::new();
             for layer in &s.layers {
                 let members = super::ids_of(&layer.members, Kind::User, &run.ids())?;
-                rotations.push(mapping::rotation_body(
-                    &layer.name,
-                    layer.start,
-                    layer.rotation,
-                    &members,
-                    &layer.restrict,
-                    &s.time_zone,
-                )?);
+                rotations.push(mapping::rotation_body(layer, &members, &s.time_zone)?);
             }
             json!({"name": s.name, "timezone": s.time_zone, "enabled": true, "rotations": rotations})
         }
@@ -992,12 +987,9 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
         "its API key or email address is on its page in Opsgenie (Settings > Integrations; a heartbeat is pinged by name, at /v2/heartbeats/NAME/ping), and `alertform show --reveal` prints it",
     ),
     conceal,
-    ..super::Descriptor::vendor(
-        crate::model::ProviderName::Opsgenie,
-        "Opsgenie",
-        &capabilities::CAPABILITIES,
-        |connect| Arc::new(OpsgenieProvider::new(connect.http)),
-    )
+    ..super::Descriptor::vendor(ProviderName::Opsgenie, "Opsgenie", &CAPABILITIES, |c| {
+        std::sync::Arc::new(OpsgenieProvider::new(c.http))
+    })
 };
 
 super::vendor_client!(OpsgenieProvider, preflight; rendered);

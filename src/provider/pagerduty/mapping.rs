@@ -1,9 +1,10 @@
 //! Pure conversions between alertform's model and PagerDuty's wire objects: escalation delays,
 //! roles, phone numbers, vendors and schedule layers. No I/O, so each is a unit test.
 
+use crate::model::Layer;
 use std::collections::BTreeSet;
 
-use jiff::civil::{DateTime, Time};
+use jiff::civil::Time;
 use serde_json::{Value, json};
 
 use crate::model::{Day, Role, Rotation, Window};
@@ -106,28 +107,21 @@ pub fn channel_and_template(ty: &str, vendor: Option<&str>) -> (&'static str, St
 }
 
 /// A layer's wire form. `start` is a wall-clock time in `time_zone`; members are user ids.
-pub fn layer_body(
-    name: &str,
-    start: DateTime,
-    rotation: Rotation,
-    members: &[String],
-    restrict: &[Window],
-    time_zone: &str,
-) -> Result<Value, String> {
+pub fn layer_body(layer: &Layer, members: &[String], time_zone: &str) -> Result<Value, String> {
     let zone = jiff::tz::db().get(time_zone).map_err(|e| e.to_string())?;
     // As alertform's rotation maths reads it: a skipped time moves past the gap.
     let start = zone
-        .to_ambiguous_zoned_datetime(start)
+        .to_ambiguous_zoned_datetime(layer.start)
         .compatible()
         .map_err(|e| e.to_string())?;
     let start = start.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
     Ok(json!({
-        "name": name,
+        "name": layer.name,
         "start": start,
         "rotation_virtual_start": start,
-        "rotation_turn_length_seconds": turn_seconds(rotation),
+        "rotation_turn_length_seconds": turn_seconds(layer.rotation),
         "users": members.iter().map(|id| json!({"user": {"id": id, "type": "user_reference"}})).collect::<Vec<_>>(),
-        "restrictions": restrictions(restrict),
+        "restrictions": restrictions(&layer.restrict),
     }))
 }
 
@@ -390,15 +384,15 @@ mod tests {
             },
         ];
         let members = vec!["PA".to_owned(), "PB".to_owned()];
-        let body = layer_body(
-            "Weekdays",
+        let layer = |name: &str, start, rotation, restrict| Layer {
+            name: name.to_owned(),
             start,
-            Rotation::Days(7),
-            &members,
-            &windows,
-            "Europe/London",
-        )
-        .unwrap();
+            rotation,
+            members: Vec::new(),
+            restrict,
+        };
+        let weekdays = layer("Weekdays", start, Rotation::Days(7), windows.clone());
+        let body = layer_body(&weekdays, &members, "Europe/London").unwrap();
         assert_eq!(body["start"], "2026-11-30T09:00:00+00:00");
         assert_eq!(body["rotation_turn_length_seconds"], 604_800);
         assert_eq!(body["restrictions"].as_array().unwrap().len(), 6);
@@ -411,7 +405,12 @@ mod tests {
         assert_eq!((read.member_user_ids, read.restrict), (members, windows));
         // Summer time: the wall clock, not UTC, is what comes back.
         let summer = jiff::civil::date(2027, 7, 1).at(9, 0, 0, 0);
-        let body = layer_body("S", summer, Rotation::Hours(12), &[], &[], "Europe/London").unwrap();
+        let body = layer_body(
+            &layer("S", summer, Rotation::Hours(12), Vec::new()),
+            &[],
+            "Europe/London",
+        )
+        .unwrap();
         assert_eq!(body["start"], "2027-07-01T09:00:00+01:00");
         let read = layer_of(&body, "Europe/London", jiff::Timestamp::now()).unwrap();
         assert_eq!((read.start, read.rotation), (summer, Rotation::Hours(12)));

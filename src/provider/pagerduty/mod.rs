@@ -10,6 +10,8 @@ pub mod capabilities;
 pub mod mapping;
 
 use crate::json::Items;
+use crate::model::ProviderName;
+use capabilities::CAPABILITIES;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -1295,15 +1297,8 @@ fn schedule_body(
             .map(|a| resolve(ids, a))
             .collect::<Result<Vec<_>, _>>()?;
         layers.push(
-            mapping::layer_body(
-                &layer.name,
-                layer.start,
-                layer.rotation,
-                &members,
-                &layer.restrict,
-                &schedule.time_zone,
-            )
-            .map_err(|e| missing(&format!("a layer with {e}")))?,
+            mapping::layer_body(layer, &members, &schedule.time_zone)
+                .map_err(|e| missing(&format!("a layer with {e}")))?,
         );
     }
     Ok(json!({"schedule": {
@@ -1321,12 +1316,9 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
     ),
     generate: Ok(super::GenerateProfile::unrestricted(generated_org)),
     terraform_paths: Ok(object_paths),
-    ..super::Descriptor::vendor(
-        crate::model::ProviderName::Pagerduty,
-        "PagerDuty",
-        &capabilities::CAPABILITIES,
-        |connect| std::sync::Arc::new(PagerDutyProvider::new(connect.http, connect.acting_user)),
-    )
+    ..super::Descriptor::vendor(ProviderName::Pagerduty, "PagerDuty", &CAPABILITIES, |c| {
+        std::sync::Arc::new(PagerDutyProvider::new(c.http, c.acting_user))
+    })
 };
 
 super::vendor_client!(PagerDutyProvider, preflight; rendered);

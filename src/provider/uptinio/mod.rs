@@ -12,6 +12,8 @@
 pub mod capabilities;
 pub mod mapping;
 
+use crate::model::ProviderName;
+use capabilities::CAPABILITIES;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -291,12 +293,9 @@ pub static VENDOR: super::Descriptor = super::Descriptor {
         schedules: crate::generate::Layers::None("Uptinio holds outbound targets only"),
     }),
     terraform_paths: Err("its list is one request, and there is no Terraform provider for it"),
-    ..super::Descriptor::vendor(
-        crate::model::ProviderName::Uptinio,
-        "Uptinio",
-        &capabilities::CAPABILITIES,
-        |connect| std::sync::Arc::new(UptinioProvider::new(connect.http)),
-    )
+    ..super::Descriptor::vendor(ProviderName::Uptinio, "Uptinio", &CAPABILITIES, |c| {
+        std::sync::Arc::new(UptinioProvider::new(c.http))
+    })
 };
 
 super::vendor_client!(UptinioProvider, preflight);

@@ -139,30 +139,14 @@ fn allowed(
                     zone_instant(zone, begin),
                     end.and_then(|e| zone_instant(zone, e)),
                 ) {
-                    let (a, b) = (a.max(since), b.min(until));
-                    if a < b {
-                        out.push((a, b));
-                    }
+                    out.push((a, b));
                 }
             }
             let Ok(next) = day.tomorrow() else { break };
             day = next;
         }
     }
-    out.sort();
-    merge(out)
-}
-
-fn merge(mut spans: Vec<(Timestamp, Timestamp)>) -> Vec<(Timestamp, Timestamp)> {
-    spans.sort();
-    let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
-    for (a, b) in spans {
-        match out.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
-            _ => out.push((a, b)),
-        }
-    }
-    out
+    crate::schedule::merge_spans(out, (since, until))
 }
 
 /// Who `layer` pages in `[since, until)`, in the schedule's `zone`.
