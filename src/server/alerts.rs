@@ -257,18 +257,13 @@ pub async fn list(
                 .map_err(ApiError::from_sqlite)?;
             let rows = statement
                 .query_map(params![id, limit], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })
                 .map_err(ApiError::from_sqlite)?;
             let mut alerts = Vec::new();
             for row in rows {
-                let (id, kind, received_at, payload, routing) = row.map_err(ApiError::from_sqlite)?;
+                let (id, kind, received_at, payload, routing): (String, String, String, String, String) =
+                    row.map_err(ApiError::from_sqlite)?;
                 alerts.push(Alert {
                     deliveries: super::deliveries::of_alert(tx, &id)?,
                     id,
@@ -307,16 +302,23 @@ pub struct OnCall {
 /// The longest window `GET /api/v1/schedules/{id}/oncall` renders, in days.
 pub const MAX_ONCALL_DAYS: i64 = 366;
 
+/// The window `GET /api/v1/schedules/{id}/oncall` renders (other parameters are ignored).
+#[derive(Debug, serde::Deserialize)]
+pub struct OnCallWindow {
+    since: Option<String>,
+    until: Option<String>,
+}
+
 pub async fn oncall(
     State(app): State<App>,
     Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(window): Query<OnCallWindow>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.caller(&headers)?.require(Permission::Read)?;
-    let time = |field: &str| -> Result<Option<jiff::Timestamp>, ApiError> {
-        query
-            .get(field)
+    let time = |field: &str, given: &Option<String>| -> Result<Option<jiff::Timestamp>, ApiError> {
+        given
+            .as_ref()
             .map(|text| {
                 text.parse::<jiff::Timestamp>().map_err(|_| {
                     ApiError::invalid(format!(
@@ -326,8 +328,9 @@ pub async fn oncall(
             })
             .transpose()
     };
-    let since = time("since")?.unwrap_or_else(jiff::Timestamp::now);
-    let until = time("until")?.unwrap_or(since + jiff::SignedDuration::from_hours(24 * 7));
+    let since = time("since", &window.since)?.unwrap_or_else(jiff::Timestamp::now);
+    let until =
+        time("until", &window.until)?.unwrap_or(since + jiff::SignedDuration::from_hours(24 * 7));
     if until <= since {
         return Err(ApiError::invalid("`until` must be after `since`"));
     }

@@ -52,17 +52,17 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// Faults to inject, for tests and benchmarks of clients.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
+    /// Requests per second per token (per minute for the PagerDuty dialect); beyond it, 429.
+    pub rate_limit: Option<u32>,
+    /// Writes whose body has this `name` are refused with 422: a deterministic failure of one
+    /// object, for tests of partial applies.
+    pub reject_name: Option<String>,
     /// Added to every API request.
     pub latency: Duration,
     /// Fraction of API requests answered 503 before touching data.
     pub fail_rate: f64,
     /// Fraction of writes that commit and are then answered 503.
     pub fail_after_commit_rate: f64,
-    /// Requests per second per token (per minute for the PagerDuty dialect); beyond it, 429.
-    pub rate_limit: Option<u32>,
-    /// Writes whose body has this `name` are refused with 422: a deterministic failure of one
-    /// object, for tests of partial applies.
-    pub reject_name: Option<String>,
     /// PagerDuty dialect: fraction of writes refused with the 400 PagerDuty gives when the
     /// account is locked by concurrent changes (nothing is changed; the client may retry).
     pub lock_rate: f64,
@@ -167,10 +167,7 @@ impl App {
         &self,
         f: impl FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || store.read(f))
-            .await
-            .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+        self.off_thread(move |store| store.read(f)).await
     }
 
     /// Runs `f` in a write transaction off the async threads; committed when it returns `Ok`.
@@ -178,8 +175,15 @@ impl App {
         &self,
         f: impl FnOnce(&Transaction) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        self.off_thread(move |store| store.write(f)).await
+    }
+
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
         let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || store.write(f))
+        tokio::task::spawn_blocking(move || f(&store))
             .await
             .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
     }
@@ -199,17 +203,11 @@ fn load_tokens(tx: &Transaction) -> Result<HashMap<String, Caller>, ApiError> {
         .prepare("SELECT name, digest, role FROM tokens")
         .map_err(ApiError::from_sqlite)?;
     let rows = statement
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .map_err(ApiError::from_sqlite)?;
     let mut tokens = HashMap::new();
     for row in rows {
-        let (name, digest, role) = row.map_err(ApiError::from_sqlite)?;
+        let (name, digest, role): (String, String, String) = row.map_err(ApiError::from_sqlite)?;
         let role = TokenRole::parse(&role).unwrap_or(TokenRole::Observer);
         tokens.insert(
             digest.clone(),
@@ -779,15 +777,19 @@ mod tests {
         )
     }
 
+    /// A `POST /api/v1/users` of `body` with the owner's token.
+    fn post_user(token: &str, body: &'static str) -> Request<Body> {
+        Request::post("/api/v1/users")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body))
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn malformed_json_gets_the_error_shape() {
         let dir = tempfile::tempdir().unwrap();
         let (router, token) = test_app(dir.path());
-        let request = Request::post("/api/v1/users")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::from("{\"name\": "))
-            .unwrap();
-        let (status, body) = call(&router, request).await;
+        let (status, body) = call(&router, post_user(&token, "{\"name\": ")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["code"], "invalid_request");
     }
@@ -796,13 +798,8 @@ mod tests {
     async fn create_then_read_in_process() {
         let dir = tempfile::tempdir().unwrap();
         let (router, token) = test_app(dir.path());
-        let request = Request::post("/api/v1/users")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::from(
-                r#"{"name": "Alice", "email": "alice@example.com"}"#,
-            ))
-            .unwrap();
-        let (status, created) = call(&router, request).await;
+        let alice = r#"{"name": "Alice", "email": "alice@example.com"}"#;
+        let (status, created) = call(&router, post_user(&token, alice)).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let id = created["id"].as_str().unwrap();
         assert!(id.starts_with("usr_"));

@@ -168,12 +168,7 @@ impl Store {
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(ApiError::from_sqlite)?;
-        let value = f(&tx)?;
-        tx.commit().map_err(ApiError::from_sqlite)?;
-        Ok(value)
+        in_transaction(&mut conn, TransactionBehavior::Immediate, f)
     }
 
     /// Runs `f` on a reader connection (one read transaction).
@@ -197,14 +192,7 @@ impl Store {
             configure(&conn).map_err(ApiError::from_sqlite)?;
             conn
         };
-        let result = (|| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Deferred)
-                .map_err(ApiError::from_sqlite)?;
-            let value = f(&tx)?;
-            tx.finish().map_err(ApiError::from_sqlite)?;
-            Ok(value)
-        })();
+        let result = in_transaction(&mut conn, TransactionBehavior::Deferred, f);
         let mut readers = self
             .readers
             .lock()
@@ -252,4 +240,19 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         tx.commit().map_err(open_err)?;
     }
     Ok(())
+}
+
+/// Runs `f` in one transaction of `conn`, ended (committed) only when it returns `Ok`; an
+/// error drops the transaction, which rolls it back.
+fn in_transaction<T>(
+    conn: &mut Connection,
+    behavior: TransactionBehavior,
+    f: impl FnOnce(&Transaction) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let tx = conn
+        .transaction_with_behavior(behavior)
+        .map_err(ApiError::from_sqlite)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(ApiError::from_sqlite)?;
+    Ok(value)
 }

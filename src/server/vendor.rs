@@ -61,24 +61,13 @@ impl Collection {
         } else {
             "AND ?5 IS NULL"
         };
-        let sql = format!(
-            "SELECT body FROM vendor_objects WHERE api = ?1 AND collection = ?2 {filter} ORDER BY {order} LIMIT ?3 OFFSET ?4"
-        );
-        let mut statement = tx.prepare_cached(&sql).map_err(ApiError::from_sqlite)?;
-        let rows = statement
-            .query_map(
-                params![
-                    self.api,
-                    self.name,
-                    i64::try_from(limit).unwrap_or(i64::MAX),
-                    i64::try_from(offset).unwrap_or(i64::MAX),
-                    lookup
-                ],
-                |r| r.get::<_, String>(0),
-            )
-            .map_err(ApiError::from_sqlite)?;
-        rows.map(|row| decode(&row.map_err(ApiError::from_sqlite)?))
-            .collect()
+        self.select(
+            tx,
+            &format!("{filter} ORDER BY {order}"),
+            offset,
+            limit,
+            lookup,
+        )
     }
 
     /// One page of the whole collection in the order of its lookups (names, for collections
@@ -92,8 +81,24 @@ impl Collection {
         limit: u64,
     ) -> Result<Vec<Value>, ApiError> {
         let direction = if descending { "DESC" } else { "ASC" };
+        let order = format!(
+            "AND ?5 IS NULL ORDER BY lookup {direction}, rank {direction}, seq {direction}"
+        );
+        self.select(tx, &order, offset, limit, None)
+    }
+
+    /// The page `[offset, offset + limit)` of the collection's objects that `filter_and_order`
+    /// (SQL after the collection's own condition; `?5` is `lookup`) picks and orders.
+    fn select(
+        &self,
+        tx: &Transaction,
+        filter_and_order: &str,
+        offset: u64,
+        limit: u64,
+        lookup: Option<&str>,
+    ) -> Result<Vec<Value>, ApiError> {
         let sql = format!(
-            "SELECT body FROM vendor_objects WHERE api = ?1 AND collection = ?2 ORDER BY lookup {direction}, rank {direction}, seq {direction} LIMIT ?3 OFFSET ?4"
+            "SELECT body FROM vendor_objects WHERE api = ?1 AND collection = ?2 {filter_and_order} LIMIT ?3 OFFSET ?4"
         );
         let mut statement = tx.prepare_cached(&sql).map_err(ApiError::from_sqlite)?;
         let rows = statement
@@ -103,6 +108,7 @@ impl Collection {
                     self.name,
                     i64::try_from(limit).unwrap_or(i64::MAX),
                     i64::try_from(offset).unwrap_or(i64::MAX),
+                    lookup
                 ],
                 |r| r.get::<_, String>(0),
             )
@@ -162,51 +168,13 @@ impl Collection {
 
 /// The query string as a map (the last of repeated keys wins).
 pub fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((decode_component(k)?, decode_component(v)?))
-        })
-        .collect()
+    query_list(query).into_iter().collect()
 }
 
-/// A percent-decoded query component (`+` is a space).
-pub fn decode_component(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// The query string as (key, value) pairs in order, repeated keys kept (`include[]=a&include[]=b`).
+/// The query string as (key, value) pairs in order, repeated keys kept (`include[]=a&include[]=b`),
+/// percent-decoded with `+` as a space (`application/x-www-form-urlencoded`).
 pub fn query_list(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((decode_component(k)?, decode_component(v)?))
-        })
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
         .collect()
 }

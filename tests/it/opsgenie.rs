@@ -436,7 +436,7 @@ fn apply_killed_mid_run_converges_on_reapply() {
     let (_dir, org) = generated(150);
     let expected = vec![30, 7, 7, 22 + 7, 91];
     let mut interrupted = 0;
-    for kill_at in [5, 40, 80] {
+    for kill_at in [5, 30, 60] {
         let server = seeded(&org, &["--latency", "2"]);
         let out = tempfile::NamedTempFile::new().unwrap();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_alertform"))
