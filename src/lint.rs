@@ -6,6 +6,7 @@
 //! users with no phone and no email": every user has an email, so only observers can leave a
 //! policy unheard.)
 
+use crate::model::OfKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{SignedDuration, Timestamp};
@@ -191,9 +192,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
                         .steps
                         .iter()
                         .flat_map(|s| &s.notify)
-                        .filter(|a| a.kind == Kind::Outbound)
-                        .map(ToString::to_string)
-                        .collect();
+                        .named(Kind::Outbound);
                     if outbound.is_empty() {
                         format!("`{address}` reaches nobody")
                     } else {
@@ -210,7 +209,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
         }
         for (index, step) in policy.steps.iter().enumerate() {
             let field = format!("steps[{index}]");
-            for target in step.notify.iter().filter(|t| t.kind == Kind::Group) {
+            for target in step.notify.iter().of_kind(Kind::Group) {
                 if members.get(&target.key).is_none_or(BTreeSet::is_empty) {
                     push(
                         "L002",
@@ -263,11 +262,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
     }
     for (key, integration) in &model.integrations {
         let address = Address::new(Kind::Integration, key);
-        for target in integration
-            .recipients
-            .iter()
-            .filter(|t| t.kind == Kind::Group)
-        {
+        for target in integration.recipients.iter().of_kind(Kind::Group) {
             if members.get(&target.key).is_none_or(BTreeSet::is_empty) {
                 push(
                     "L002",
@@ -303,13 +298,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
     }
     let mut referenced: BTreeSet<&str> = BTreeSet::new();
     for group in model.groups.values() {
-        referenced.extend(
-            group
-                .members
-                .iter()
-                .filter(|a| a.kind == Kind::User)
-                .map(|a| a.key.as_str()),
-        );
+        referenced.extend(group.members.iter().keys_of(Kind::User));
     }
     for schedule in model.schedules.values() {
         referenced.extend(
@@ -326,18 +315,11 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
                 .steps
                 .iter()
                 .flat_map(|s| &s.notify)
-                .filter(|a| a.kind == Kind::User)
-                .map(|a| a.key.as_str()),
+                .keys_of(Kind::User),
         );
     }
     for integration in model.integrations.values() {
-        referenced.extend(
-            integration
-                .recipients
-                .iter()
-                .filter(|a| a.kind == Kind::User)
-                .map(|a| a.key.as_str()),
-        );
+        referenced.extend(integration.recipients.iter().keys_of(Kind::User));
     }
     // Observers are there to watch, not to be paged.
     for key in model
@@ -379,8 +361,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
         .values()
         .flat_map(|p| &p.steps)
         .flat_map(|s| &s.notify)
-        .filter(|a| a.kind == Kind::Schedule)
-        .map(|a| a.key.as_str())
+        .keys_of(Kind::Schedule)
         .collect();
     for (key, schedule) in &model.schedules {
         let address = Address::new(Kind::Schedule, key);
@@ -507,8 +488,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
             .values()
             .flat_map(|p| &p.steps)
             .flat_map(|s| &s.notify)
-            .filter(|a| a.kind == Kind::Outbound)
-            .map(|a| a.key.as_str())
+            .keys_of(Kind::Outbound)
             .collect();
         for key in model.outbound.keys() {
             if !notified.contains(key.as_str()) {

@@ -10,6 +10,7 @@
 //! [`crate::verify`] compares who each side's vendor pages, and every difference it finds is
 //! reported on the object it is in: no change of who is paged goes unsaid.
 
+use crate::model::OfKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -411,12 +412,7 @@ impl Work {
             (Kind::Group, "members") => {
                 let users = self.model.group_users(&key);
                 if let Some(group) = self.model.groups.get_mut(&key) {
-                    let nested: Vec<String> = group
-                        .members
-                        .iter()
-                        .filter(|m| m.kind == Kind::Group)
-                        .map(ToString::to_string)
-                        .collect();
+                    let nested: Vec<String> = group.members.iter().named(Kind::Group);
                     group.members = users;
                     self.say(
                         &address,

@@ -32,6 +32,26 @@ impl fmt::Display for Address {
     }
 }
 
+/// Picking the addresses of one kind out of a list of them.
+pub trait OfKind<'a>: Iterator<Item = &'a Address> + Sized {
+    /// The addresses of `kind`, in order.
+    fn of_kind(self, kind: Kind) -> impl Iterator<Item = &'a Address> {
+        self.filter(move |a| a.kind == kind)
+    }
+
+    /// Their keys.
+    fn keys_of(self, kind: Kind) -> impl Iterator<Item = &'a str> {
+        self.of_kind(kind).map(|a| a.key.as_str())
+    }
+
+    /// Their addresses as text (`group.sre`).
+    fn named(self, kind: Kind) -> Vec<String> {
+        self.of_kind(kind).map(ToString::to_string).collect()
+    }
+}
+
+impl<'a, I: Iterator<Item = &'a Address>> OfKind<'a> for I {}
+
 /// Keys are `[a-z0-9_-]+`, so addresses are safe in file names, URLs and HCL traversals.
 pub fn is_valid_key(key: &str) -> bool {
     !key.is_empty()

@@ -9,7 +9,7 @@ mod vocabulary;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use address::{Address, is_valid_key, key_from_name};
+pub use address::{Address, OfKind, is_valid_key, key_from_name};
 pub use vocabulary::{Channel, ChatPlatform, Day, Kind, OutboundType, ProviderName, Role};
 
 /// Everything one config declares.

@@ -2,6 +2,7 @@
 //! capability table): which kinds it manages, which it only matches, which fields it cannot
 //! express and what to do instead. `validate`, `plan` and `docs/providers/` read the same table.
 
+use crate::model::OfKind;
 use crate::model::{Address, Kind, Model};
 use crate::plan::PlanOptions;
 
@@ -34,6 +35,24 @@ pub struct KindSupport {
     pub create_only: &'static [&'static str],
     /// Fields that are an error whenever they are written.
     pub unsupported: &'static [UnsupportedField],
+}
+
+/// The kinds a vendor manages, by name, for its table: `users("email")` is
+/// `users("email")`.
+pub mod managed {
+    use super::KindSupport;
+    use crate::model::Kind;
+
+    macro_rules! managed {
+        ($($name:ident: $kind:ident),*) => {$(
+            pub const fn $name(identity: &'static str) -> KindSupport {
+                KindSupport::managed(Kind::$kind, identity)
+            }
+        )*};
+    }
+
+    managed!(users: User, groups: Group, schedules: Schedule, outbound: Outbound);
+    managed!(escalation_policies: EscalationPolicy, integrations: Integration);
 }
 
 impl KindSupport {
@@ -80,7 +99,7 @@ impl KindSupport {
 pub struct Capabilities {
     pub kinds: &'static [KindSupport],
     /// Checks of values (not just presence) the vendor cannot express.
-    pub check_values: fn(&Model) -> Vec<Unsupported>,
+    pub check_values: fn(&Model, &mut Findings),
     /// Fields that, left out of a config, keep the service's value instead of clearing it.
     pub service_defaults: &'static [(Kind, &'static str)],
     /// Whether escalation steps can page a group; when not, `settings.expand_groups` pages its
@@ -112,7 +131,7 @@ impl Capabilities {
     /// differs, so a new capability is one line in the vendors that have it.
     pub const DEFAULT: Capabilities = Capabilities {
         kinds: &[],
-        check_values: |_| Vec::new(),
+        check_values: |_, _| {},
         service_defaults: &[],
         steps_page_groups: true,
         outbound_named_by_settings: false,
@@ -169,6 +188,24 @@ pub struct Unsupported {
     pub field: String,
     pub message: String,
     pub hint: String,
+}
+
+/// What a vendor's `check_values` finds, in the order it finds it.
+pub struct Findings(Vec<Unsupported>);
+
+impl Findings {
+    /// `kind.key`'s `field` cannot be what it is in this vendor: why, and what to do instead.
+    pub fn add(
+        &mut self,
+        kind: Kind,
+        key: &str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let unsupported = Unsupported::at(kind, key, field, message.into(), hint.into());
+        self.0.push(unsupported);
+    }
 }
 
 impl Unsupported {
@@ -238,7 +275,7 @@ pub fn check(
     }
     if let Some((why, hint)) = capabilities.no_nested_groups {
         for (key, group) in &model.groups {
-            for member in group.members.iter().filter(|m| m.kind == Kind::Group) {
+            for member in group.members.iter().of_kind(Kind::Group) {
                 found.push(Unsupported::at(
                     Kind::Group,
                     key,
@@ -252,7 +289,9 @@ pub fn check(
             }
         }
     }
-    found.extend((capabilities.check_values)(model));
+    let mut values = Findings(Vec::new());
+    (capabilities.check_values)(model, &mut values);
+    found.extend(values.0);
     for unsupported in &mut found {
         if !unsupported.field.is_empty() {
             unsupported.message = format!(
@@ -265,14 +304,17 @@ pub fn check(
 }
 
 /// The alertform service holds everything alertform can declare.
-pub const ALERTFORM: Capabilities = Capabilities {
-    kinds: &[
-        KindSupport::managed(Kind::User, "email, case-insensitively"),
-        KindSupport::managed(Kind::Group, "name"),
-        KindSupport::managed(Kind::Schedule, "name"),
-        KindSupport::managed(Kind::EscalationPolicy, "name"),
-        KindSupport::managed(Kind::Integration, "name").create_only(&["channel", "template"]),
-        KindSupport::managed(Kind::Outbound, "name").create_only(&["type"]),
-    ],
-    ..Capabilities::DEFAULT
+pub const ALERTFORM: Capabilities = {
+    use managed::{escalation_policies, groups, integrations, outbound, schedules, users};
+    Capabilities {
+        kinds: &[
+            users("email, case-insensitively"),
+            groups("name"),
+            schedules("name"),
+            escalation_policies("name"),
+            integrations("name").create_only(&["channel", "template"]),
+            outbound("name").create_only(&["type"]),
+        ],
+        ..Capabilities::DEFAULT
+    }
 };

@@ -2,7 +2,8 @@
 
 use super::mapping::{TEMPLATES, TIERS, iana_zone, split_name, template_id, windows_zone};
 use crate::model::{Kind, Model};
-use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
+use crate::provider::capabilities::managed::{escalation_policies, groups, integrations, users};
+use crate::provider::capabilities::{Capabilities, Findings, UnsupportedField};
 
 const INTEGRATION_FIELDS: &[UnsupportedField] = &[
     UnsupportedField {
@@ -49,10 +50,10 @@ const INTEGRATION_FIELDS: &[UnsupportedField] = &[
 
 pub const CAPABILITIES: Capabilities = Capabilities {
     kinds: &[
-        KindSupport::managed(Kind::User, "`user_name` (the email), case-insensitively"),
-        KindSupport::managed(Kind::Group, "`group_name`"),
-        KindSupport::managed(Kind::EscalationPolicy, "`escalation_policy_name`"),
-        KindSupport::managed(Kind::Integration, "`inbound_integration_name`")
+        users("`user_name` (the email), case-insensitively"),
+        groups("`group_name`"),
+        escalation_policies("`escalation_policy_name`"),
+        integrations("`inbound_integration_name`")
             .create_only(&["channel", "template"])
             .unsupported(INTEGRATION_FIELDS),
     ],
@@ -62,14 +63,10 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ..Capabilities::DEFAULT
 };
 
-fn check_values(model: &Model) -> Vec<Unsupported> {
-    let mut found = Vec::new();
-    let mut push = |kind: Kind, key: &str, field: &str, message: String, hint: String| {
-        found.push(Unsupported::at(kind, key, field, message, hint));
-    };
+fn check_values(model: &Model, found: &mut Findings) {
     for (key, user) in &model.users {
         if split_name(&user.name).is_none() {
-            push(
+            found.add(
                 Kind::User,
                 key,
                 "name",
@@ -77,13 +74,13 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     "AlertOps needs a first and a last name, and `{}` is one word",
                     user.name
                 ),
-                "write the name as first and last name, e.g. `Alice Ng`".into(),
+                "write the name as first and last name, e.g. `Alice Ng`",
             );
         }
         if let Some(zone) = &user.time_zone {
             match windows_zone(zone).and_then(iana_zone) {
                 Some(back) if back == zone => {}
-                Some(back) => push(
+                Some(back) => found.add(
                     Kind::User,
                     key,
                     "time_zone",
@@ -93,50 +90,42 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     ),
                     format!("write `time_zone = \"{back}\"` (the same clock)"),
                 ),
-                None => push(
+                None => found.add(
                     Kind::User,
                     key,
                     "time_zone",
                     format!("`{zone}` has no Windows time zone, and AlertOps stores only those"),
-                    "use the IANA name of a zone Windows has, such as `America/New_York`".into(),
+                    "use the IANA name of a zone Windows has, such as `America/New_York`",
                 ),
             }
         }
     }
-    for (key, integration) in &model.integrations {
-        if template_id(&integration.template).is_none() {
-            push(
-                Kind::Integration,
-                key,
-                "template",
-                format!(
-                    "AlertOps's gallery (as alertform knows its ids) has no template `{}`",
-                    integration.template
-                ),
-                format!(
-                    "use one of: {}",
-                    TEMPLATES
-                        .iter()
-                        .map(|(slug, _)| *slug)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-        }
+    let gallery: Vec<&str> = TEMPLATES.iter().map(|(slug, _)| *slug).collect();
+    let unknown = |i: &&crate::model::Integration| template_id(&i.template).is_none();
+    for (key, integration) in model.integrations.iter().filter(|(_, i)| unknown(i)) {
+        found.add(
+            Kind::Integration,
+            key,
+            "template",
+            format!(
+                "AlertOps's gallery (as alertform knows its ids) has no template `{}`",
+                integration.template
+            ),
+            format!("use one of: {}", gallery.join(", ")),
+        );
     }
     for (key, policy) in &model.escalation_policies {
         if policy.repeat > 0 {
-            push(
+            found.add(
                 Kind::EscalationPolicy,
                 key,
                 "repeat",
-                "AlertOps policies do not repeat the whole chain (each tier has its own retries)"
-                    .into(),
-                "remove `repeat`, and set retries on the tiers in AlertOps".into(),
+                "AlertOps policies do not repeat the whole chain (each tier has its own retries)",
+                "remove `repeat`, and set retries on the tiers in AlertOps",
             );
         }
         if policy.steps.len() > TIERS.len() {
-            push(
+            found.add(
                 Kind::EscalationPolicy,
                 key,
                 "steps",
@@ -147,26 +136,25 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     TIERS.len(),
                     policy.steps.len()
                 ),
-                "merge steps, or split the policy".into(),
+                "merge steps, or split the policy",
             );
         }
         for (index, step) in policy.steps.iter().enumerate() {
             for target in &step.notify {
                 if matches!(target.kind, Kind::Schedule | Kind::Outbound) {
-                    push(
+                    found.add(
                         Kind::EscalationPolicy,
                         key,
-                        &format!("steps[{index}].notify"),
+                        format!("steps[{index}].notify"),
                         format!(
                             "step {} notifies `{target}`, and AlertOps tiers page group members, not {}",
                             index + 1,
                             target.kind.plural()
                         ),
-                        "notify users or groups in this step; a group pages every member, not whoever is on call, so `alertform verify` will show who is paged differently".into(),
+                        "notify users or groups in this step; a group pages every member, not whoever is on call, so `alertform verify` will show who is paged differently",
                     );
                 }
             }
         }
     }
-    found
 }

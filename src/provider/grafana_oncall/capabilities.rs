@@ -2,7 +2,8 @@
 
 use super::mapping::{ONCALL_REPEATS, TYPES, oncall_type};
 use crate::model::{ChannelSettings, Kind, Model};
-use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
+use crate::provider::capabilities::managed::{escalation_policies, integrations, schedules};
+use crate::provider::capabilities::{Capabilities, Findings, KindSupport, UnsupportedField};
 
 pub const CAPABILITIES: Capabilities = Capabilities {
     kinds: &[
@@ -28,13 +29,13 @@ pub const CAPABILITIES: Capabilities = Capabilities {
                 why: "OnCall teams have no description",
                 hint: "remove `description` (keep it as a comment)",
             }]),
-        KindSupport::managed(Kind::Schedule, "web schedule name"),
-        KindSupport::managed(Kind::EscalationPolicy, "escalation chain name").unsupported(&[UnsupportedField {
+        schedules("web schedule name"),
+        escalation_policies("escalation chain name").unsupported(&[UnsupportedField {
                 field: "description",
                 why: "OnCall escalation chains have no description",
                 hint: "remove `description` (keep it as a comment)",
             }]),
-        KindSupport::managed(Kind::Integration, "name").create_only(&["channel", "template"]).unsupported(&[UnsupportedField {
+        integrations("name").create_only(&["channel", "template"]).unsupported(&[UnsupportedField {
                 field: "mailbox",
                 why: "OnCall generates the address of an inbound email integration",
                 hint: "remove `mailbox`; after apply, `alertform show` prints where to send (with --reveal)",
@@ -50,17 +51,13 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ..Capabilities::DEFAULT
 };
 
-fn check_values(model: &Model) -> Vec<Unsupported> {
-    let mut found = Vec::new();
-    let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
-        found.push(Unsupported::at(kind, key, field, message, hint));
-    };
+fn check_values(model: &Model, found: &mut Findings) {
     for (key, policy) in &model.escalation_policies {
         if policy.repeat != 0 && policy.repeat != ONCALL_REPEATS {
-            push(
+            found.add(
                 Kind::EscalationPolicy,
                 key,
-                "repeat".into(),
+                "repeat",
                 format!(
                     "OnCall's repeat step runs a chain again exactly {ONCALL_REPEATS} times, not {}",
                     policy.repeat
@@ -74,7 +71,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
         for (index, step) in policy.steps.iter().enumerate().skip(1) {
             let has_users = step.notify.iter().any(|a| a.kind == Kind::User);
             if step.delay_minutes == 0 && !has_users {
-                push(
+                found.add(
                     Kind::EscalationPolicy,
                     key,
                     format!("steps[{index}]"),
@@ -93,19 +90,19 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
     for (key, integration) in &model.integrations {
         let channel = integration.channel.channel().as_str();
         match &integration.channel {
-            ChannelSettings::Chat { .. } => push(
+            ChannelSettings::Chat { .. } => found.add(
                 Kind::Integration,
                 key,
-                "channel".into(),
-                "OnCall has no chat intake: its Slack and Telegram integrations post alerts out, they do not take them in".into(),
-                "use `channel = \"api\"` and `template = \"custom\"`, and point the chat tool's outgoing webhook at the integration".into(),
+                "channel",
+                "OnCall has no chat intake: its Slack and Telegram integrations post alerts out, they do not take them in",
+                "use `channel = \"api\"` and `template = \"custom\"`, and point the chat tool's outgoing webhook at the integration",
             ),
-            ChannelSettings::Heartbeat { .. } => push(
+            ChannelSettings::Heartbeat { .. } => found.add(
                 Kind::Integration,
                 key,
-                "channel".into(),
-                "OnCall's public API has no heartbeat integration (heartbeats are set up in OnCall's UI)".into(),
-                "use `channel = \"api\"` and have the job post an alert when it fails, or set the heartbeat up in OnCall's UI and ignore it here (`settings.ignore`)".into(),
+                "channel",
+                "OnCall's public API has no heartbeat integration (heartbeats are set up in OnCall's UI)",
+                "use `channel = \"api\"` and have the job post an alert when it fails, or set the heartbeat up in OnCall's UI and ignore it here (`settings.ignore`)",
             ),
             ChannelSettings::Api | ChannelSettings::Email { .. } => {
                 if oncall_type(channel, &integration.template).is_none() {
@@ -114,10 +111,10 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                         .filter(|(c, _, _)| *c == channel)
                         .map(|(_, t, _)| *t)
                         .collect();
-                    push(
+                    found.add(
                         Kind::Integration,
                         key,
-                        "template".into(),
+                        "template",
                         format!(
                             "OnCall has no {channel} integration type for template `{}`",
                             integration.template
@@ -131,11 +128,11 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
             }
         }
         if !integration.recipients.is_empty() {
-            push(
+            found.add(
                 Kind::Integration,
                 key,
-                "recipients".into(),
-                "OnCall integrations have no recipients beside their escalation chain".into(),
+                "recipients",
+                "OnCall integrations have no recipients beside their escalation chain",
                 format!(
                     "add them to a step of escalation policy `{}` instead",
                     integration.escalation_policy
@@ -143,15 +140,13 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
             );
         }
         if !integration.enabled {
-            push(
+            found.add(
                 Kind::Integration,
                 key,
-                "enabled".into(),
-                "OnCall integrations cannot be disabled through the API".into(),
-                "delete the integration instead, or use OnCall's time-boxed maintenance mode in its UI".into(),
+                "enabled",
+                "OnCall integrations cannot be disabled through the API",
+                "delete the integration instead, or use OnCall's time-boxed maintenance mode in its UI",
             );
         }
     }
-
-    found
 }

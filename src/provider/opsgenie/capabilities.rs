@@ -2,7 +2,10 @@
 
 use super::mapping::{MAX_RESTRICTIONS, integration_type, restriction_count, start_is_exact};
 use crate::model::{Channel, ChannelSettings, Kind, Model, Role};
-use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
+use crate::provider::capabilities::managed::{
+    escalation_policies, groups, integrations, schedules, users,
+};
+use crate::provider::capabilities::{Capabilities, Findings, UnsupportedField};
 use crate::schedule::{overlap, week_cover};
 
 const USER_FIELDS: &[UnsupportedField] = &[UnsupportedField {
@@ -36,13 +39,13 @@ const INTEGRATION_FIELDS: &[UnsupportedField] = &[
 
 pub const CAPABILITIES: Capabilities = Capabilities {
     kinds: &[
-        KindSupport::managed(Kind::User, "username (the email), case-insensitively")
+        users("username (the email), case-insensitively")
             .create_only(&["email"])
             .unsupported(USER_FIELDS),
-        KindSupport::managed(Kind::Group, "team name"),
-        KindSupport::managed(Kind::Schedule, "schedule name"),
-        KindSupport::managed(Kind::EscalationPolicy, "escalation name"),
-        KindSupport::managed(Kind::Integration, "integration name")
+        groups("team name"),
+        schedules("schedule name"),
+        escalation_policies("escalation name"),
+        integrations("integration name")
             .create_only(&["channel", "template"])
             .unsupported(INTEGRATION_FIELDS),
     ],
@@ -53,19 +56,15 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ..Capabilities::DEFAULT
 };
 
-fn check_values(model: &Model) -> Vec<Unsupported> {
-    let mut found = Vec::new();
-    let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
-        found.push(Unsupported::at(kind, key, field, message, hint));
-    };
+fn check_values(model: &Model, found: &mut Findings) {
     for (key, user) in &model.users {
         if user.role == Role::IntegrationsAdmin {
-            push(
+            found.add(
                 Kind::User,
                 key,
-                "role".into(),
-                "Opsgenie has no integrations-admin role (its roles are owner, admin, user and stakeholder)".into(),
-                "set `role` to \"admin\" or \"responder\"".into(),
+                "role",
+                "Opsgenie has no integrations-admin role (its roles are owner, admin, user and stakeholder)",
+                "set `role` to \"admin\" or \"responder\"",
             );
         }
     }
@@ -77,7 +76,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
             .collect();
         for (index, layer) in schedule.layers.iter().enumerate() {
             if !start_is_exact(layer.start, &schedule.time_zone) {
-                push(
+                found.add(
                     Kind::Schedule,
                     key,
                     format!("layer[{index}].start"),
@@ -85,11 +84,11 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                         "Opsgenie starts rotations only on the hour or the half hour in UTC, and `{}` in {} is not; it would move the start",
                         layer.start, schedule.time_zone
                     ),
-                    "start the layer on a whole or half hour of UTC".into(),
+                    "start the layer on a whole or half hour of UTC",
                 );
             }
             if restriction_count(&layer.restrict) > MAX_RESTRICTIONS {
-                push(
+                found.add(
                     Kind::Schedule,
                     key,
                     format!("layer[{index}].restrict"),
@@ -97,11 +96,11 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                         "these windows make {} weekday restrictions, and an Opsgenie rotation holds at most {MAX_RESTRICTIONS}",
                         restriction_count(&layer.restrict)
                     ),
-                    "merge windows with the same hours, or split the layer in two".into(),
+                    "merge windows with the same hours, or split the layer in two",
                 );
             }
             if let Some(earlier) = (0..index).find(|&e| overlap(&covers[e], &covers[index])) {
-                push(
+                found.add(
                     Kind::Schedule,
                     key,
                     format!("layer[{index}]"),
@@ -112,7 +111,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                         index + 1,
                         layer.name
                     ),
-                    "restrict the layers to hours that do not overlap (the earlier one's `restrict` outside the later one's), or put them in separate schedules".into(),
+                    "restrict the layers to hours that do not overlap (the earlier one's `restrict` outside the later one's), or put them in separate schedules",
                 );
             }
         }
@@ -120,7 +119,7 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
     for (key, policy) in &model.escalation_policies {
         for (index, step) in policy.steps.iter().enumerate().skip(1) {
             if step.delay_minutes == 0 {
-                push(
+                found.add(
                     Kind::EscalationPolicy,
                     key,
                     format!("steps[{index}].delay_minutes"),
@@ -144,53 +143,52 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     && name.len() <= 40
                     && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
                 if !valid {
-                    push(
+                    found.add(
                         Kind::Integration,
                         key,
-                        "name".into(),
+                        "name",
                         format!("an Opsgenie heartbeat is named by `{name}`, and its name is at most 40 letters, digits, `.`, `_` and `-` (it tags the heartbeat's alerts)"),
                         format!("name it `{}`", name.chars().filter(|c| !c.is_whitespace()).map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).take(40).collect::<String>()),
                     );
                 }
                 if integration.template != super::mapping::HEARTBEAT_TEMPLATE {
-                    push(
+                    found.add(
                         Kind::Integration,
                         key,
-                        "template".into(),
+                        "template",
                         format!("an Opsgenie heartbeat has no template `{}`", integration.template),
-                        "use template \"custom\"".into(),
+                        "use template \"custom\"",
                     );
                 }
             }
             ChannelSettings::Api | ChannelSettings::Email { .. } => {
                 let channel = integration.channel.channel();
                 if integration_type(channel, &integration.template).is_none() {
-                    push(
+                    found.add(
                         Kind::Integration,
                         key,
-                        "template".into(),
+                        "template",
                         format!("alertform maps no Opsgenie integration type to a `{channel}` integration with template `{}`", integration.template),
                         if channel == Channel::Email {
-                            "use template \"custom\" (Opsgenie's Email integration)".into()
+                            "use template \"custom\" (Opsgenie's Email integration)"
                         } else {
-                            "use template \"custom\" (an API integration), \"grafana\" or \"prometheus_alertmanager\"".into()
+                            "use template \"custom\" (an API integration), \"grafana\" or \"prometheus_alertmanager\""
                         },
                     );
                 }
             }
-            other @ ChannelSettings::Chat { .. } => push(
+            other @ ChannelSettings::Chat { .. } => found.add(
                 Kind::Integration,
                 key,
-                "channel".into(),
+                "channel",
                 format!(
                     "alertform maps only API, email and heartbeat integrations to Opsgenie so far, not `{}` ones",
                     other.channel()
                 ),
-                "use `channel = \"api\"`, `\"email\"` or `\"heartbeat\"`, or create the integration in Opsgenie's UI and leave it out of this config".into(),
+                "use `channel = \"api\"`, `\"email\"` or `\"heartbeat\"`, or create the integration in Opsgenie's UI and leave it out of this config",
             ),
         }
     }
-    found
 }
 
 #[cfg(test)]

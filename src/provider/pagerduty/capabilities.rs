@@ -1,8 +1,12 @@
 //! What PagerDuty's REST API can hold of an alertform config, and what it cannot.
 
 use super::mapping::{MAX_TARGETS, MIN_RULE_DELAY, vendor_name};
+use crate::model::OfKind;
 use crate::model::{ChannelSettings, Kind, Model};
-use crate::provider::capabilities::{Capabilities, KindSupport, Unsupported, UnsupportedField};
+use crate::provider::capabilities::managed::{
+    escalation_policies, groups, integrations, schedules, users,
+};
+use crate::provider::capabilities::{Capabilities, Findings, UnsupportedField};
 
 const TEMPLATE_FIELDS: &[UnsupportedField] = &[
     UnsupportedField {
@@ -44,16 +48,13 @@ const TEMPLATE_FIELDS: &[UnsupportedField] = &[
 
 pub const CAPABILITIES: Capabilities = Capabilities {
     kinds: &[
-        KindSupport::managed(Kind::User, "email, case-insensitively"),
-        KindSupport::managed(Kind::Group, "team name"),
-        KindSupport::managed(Kind::Schedule, "schedule name"),
-        KindSupport::managed(Kind::EscalationPolicy, "escalation policy name"),
-        KindSupport::managed(
-            Kind::Integration,
-            "service name (one service and its integration per alertform integration)",
-        )
-        .create_only(&["channel", "template"])
-        .unsupported(TEMPLATE_FIELDS),
+        users("email, case-insensitively"),
+        groups("team name"),
+        schedules("schedule name"),
+        escalation_policies("escalation policy name"),
+        integrations("service name (one service and its integration per alertform integration)")
+            .create_only(&["channel", "template"])
+            .unsupported(TEMPLATE_FIELDS),
     ],
     check_values,
     service_defaults: SERVICE_DEFAULTS,
@@ -70,40 +71,36 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 /// their own numbers in PagerDuty).
 pub const SERVICE_DEFAULTS: &[(Kind, &str)] = &[(Kind::User, "time_zone"), (Kind::User, "phone")];
 
-fn check_values(model: &Model) -> Vec<Unsupported> {
-    let mut found = Vec::new();
-    let mut push = |kind: Kind, key: &str, field: String, message: String, hint: String| {
-        found.push(Unsupported::at(kind, key, field, message, hint));
-    };
+fn check_values(model: &Model, found: &mut Findings) {
     for (key, user) in &model.users {
         if let Some(phone) = &user.phone
             && super::mapping::split_phone(phone).is_none()
         {
-            push(
+            found.add(
                 Kind::User,
                 key,
-                "phone".into(),
+                "phone",
                 format!("`{phone}` cannot be split into a country code and a number"),
-                "write the phone in E.164 form, `+` and the country code first".into(),
+                "write the phone in E.164 form, `+` and the country code first",
             );
         }
     }
     for (key, policy) in &model.escalation_policies {
         for (index, step) in policy.steps.iter().enumerate() {
             if index == 0 && step.delay_minutes != 0 {
-                push(
+                found.add(
                     Kind::EscalationPolicy,
                     key,
-                    "steps[0].delay_minutes".into(),
+                    "steps[0].delay_minutes",
                     format!(
                         "PagerDuty notifies a policy's first rule as soon as the incident opens; it cannot wait {} minutes first",
                         step.delay_minutes
                     ),
-                    "set the first step's `delay_minutes` to 0 (or leave it out)".into(),
+                    "set the first step's `delay_minutes` to 0 (or leave it out)",
                 );
             }
             if index > 0 && step.delay_minutes < MIN_RULE_DELAY {
-                push(
+                found.add(
                     Kind::EscalationPolicy,
                     key,
                     format!("steps[{index}].delay_minutes"),
@@ -117,14 +114,9 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                     ),
                 );
             }
-            let groups: Vec<String> = step
-                .notify
-                .iter()
-                .filter(|a| a.kind == Kind::Group)
-                .map(ToString::to_string)
-                .collect();
+            let groups: Vec<String> = step.notify.iter().named(Kind::Group);
             if !groups.is_empty() && !model.settings.expand_groups {
-                push(
+                found.add(
                     Kind::EscalationPolicy,
                     key,
                     format!("steps[{index}].notify"),
@@ -132,12 +124,12 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                         "PagerDuty escalation rules cannot target a team ({})",
                         groups.join(", ")
                     ),
-                    "name the users (or a schedule) instead, or set `expand_groups = true` in `settings` to page each group's users (the plan lists them)".into(),
+                    "name the users (or a schedule) instead, or set `expand_groups = true` in `settings` to page each group's users (the plan lists them)",
                 );
             }
             let targets = expanded_target_count(model, step);
             if targets > MAX_TARGETS {
-                push(
+                found.add(
                     Kind::EscalationPolicy,
                     key,
                     format!("steps[{index}].notify"),
@@ -145,46 +137,46 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
                         "step {} pages {targets} users and schedules, and a PagerDuty rule takes at most {MAX_TARGETS}",
                         index + 1
                     ),
-                    "page a schedule, or split the step in two a minute apart".into(),
+                    "page a schedule, or split the step in two a minute apart",
                 );
             }
         }
     }
     for (key, integration) in &model.integrations {
         match &integration.channel {
-            ChannelSettings::Chat { .. } => push(
+            ChannelSettings::Chat { .. } => found.add(
                 Kind::Integration,
                 key,
-                "channel".into(),
-                "PagerDuty has no chat intake (its Slack and Teams apps send incidents out, and are set up by OAuth in the web app)".into(),
-                "use `channel = \"api\"` and `template = \"custom\"` (an Events API v2 integration) and post events from the chat tool".into(),
+                "channel",
+                "PagerDuty has no chat intake (its Slack and Teams apps send incidents out, and are set up by OAuth in the web app)",
+                "use `channel = \"api\"` and `template = \"custom\"` (an Events API v2 integration) and post events from the chat tool",
             ),
-            ChannelSettings::Heartbeat { .. } => push(
+            ChannelSettings::Heartbeat { .. } => found.add(
                 Kind::Integration,
                 key,
-                "channel".into(),
-                "PagerDuty's REST API has no heartbeat integration".into(),
-                "use `channel = \"api\"` and have the job send an event when it fails, or a heartbeat monitor that posts to an Events API v2 integration".into(),
+                "channel",
+                "PagerDuty's REST API has no heartbeat integration",
+                "use `channel = \"api\"` and have the job send an event when it fails, or a heartbeat monitor that posts to an Events API v2 integration",
             ),
-            ChannelSettings::Email { .. } if integration.template != "custom" => push(
+            ChannelSettings::Email { .. } if integration.template != "custom" => found.add(
                 Kind::Integration,
                 key,
-                "template".into(),
+                "template",
                 format!(
                     "alertform makes PagerDuty email integrations as generic email, not `{}`",
                     integration.template
                 ),
-                "use `template = \"custom\"` for an email integration".into(),
+                "use `template = \"custom\"` for an email integration",
             ),
             ChannelSettings::Api
                 if integration.template != "custom"
                     && vendor_name(&integration.template).is_none() =>
             {
                 let known: Vec<&str> = super::mapping::VENDORS.iter().map(|(s, _)| *s).collect();
-                push(
+                found.add(
                     Kind::Integration,
                     key,
-                    "template".into(),
+                    "template",
                     format!(
                         "alertform knows no PagerDuty vendor for template `{}`",
                         integration.template
@@ -198,11 +190,11 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
             _ => {}
         }
         if !integration.recipients.is_empty() {
-            push(
+            found.add(
                 Kind::Integration,
                 key,
-                "recipients".into(),
-                "a PagerDuty service pages only through its escalation policy: it has no other recipients".into(),
+                "recipients",
+                "a PagerDuty service pages only through its escalation policy: it has no other recipients",
                 format!(
                     "add them to the first step of escalation policy `{}` instead",
                     integration.escalation_policy
@@ -210,7 +202,6 @@ fn check_values(model: &Model) -> Vec<Unsupported> {
             );
         }
     }
-    found
 }
 
 /// The users and schedules a step pages once its groups are expanded.

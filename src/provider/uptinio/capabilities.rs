@@ -1,11 +1,11 @@
 //! What Uptinio's integrations API can hold of an alertform config: outbound targets only, named
 //! by the service after their settings, with no update call (every change is a replace).
 
-use crate::model::Kind;
-use crate::provider::capabilities::{Capabilities, KindSupport, UnsupportedField};
+use crate::provider::capabilities::managed::outbound;
+use crate::provider::capabilities::{Capabilities, UnsupportedField};
 
 pub const CAPABILITIES: Capabilities = Capabilities {
-    kinds: &[KindSupport::managed(Kind::Outbound, "type and settings (Uptinio names an integration after them: the address, `ip (username)`, `SMS +number`, `Workspace #channel`, the webhook URL)").create_only(&[
+    kinds: &[outbound("type and settings (Uptinio names an integration after them: the address, `ip (username)`, `SMS +number`, `Workspace #channel`, the webhook URL)").create_only(&[
             "type", "url", "address", "host", "port", "username", "password", "phone", "channel",
         ]).unsupported(&[UnsupportedField {
             field: "name",
