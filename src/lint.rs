@@ -296,31 +296,18 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
             }
         }
     }
-    let mut referenced: BTreeSet<&str> = BTreeSet::new();
-    for group in model.groups.values() {
-        referenced.extend(group.members.iter().keys_of(Kind::User));
-    }
-    for schedule in model.schedules.values() {
-        referenced.extend(
-            schedule
-                .layers
-                .iter()
-                .flat_map(|l| &l.members)
-                .map(|a| a.key.as_str()),
-        );
-    }
-    for policy in model.escalation_policies.values() {
-        referenced.extend(
-            policy
-                .steps
-                .iter()
-                .flat_map(|s| &s.notify)
-                .keys_of(Kind::User),
-        );
-    }
-    for integration in model.integrations.values() {
-        referenced.extend(integration.recipients.iter().keys_of(Kind::User));
-    }
+    let referenced: BTreeSet<&str> = (model.groups.values().flat_map(|g| &g.members))
+        .chain(
+            model
+                .schedules
+                .values()
+                .flat_map(|s| &s.layers)
+                .flat_map(|l| &l.members),
+        )
+        .chain(model.notified())
+        .chain(model.integrations.values().flat_map(|i| &i.recipients))
+        .keys_of(Kind::User)
+        .collect();
     // Observers are there to watch, not to be paged.
     for key in model
         .users
@@ -356,13 +343,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
             "point an integration at it, or remove it".into(),
         );
     }
-    let used_schedules: BTreeSet<&str> = model
-        .escalation_policies
-        .values()
-        .flat_map(|p| &p.steps)
-        .flat_map(|s| &s.notify)
-        .keys_of(Kind::Schedule)
-        .collect();
+    let used_schedules: BTreeSet<&str> = model.notified().keys_of(Kind::Schedule).collect();
     for (key, schedule) in &model.schedules {
         let address = Address::new(Kind::Schedule, key);
         if !used_schedules.contains(key.as_str()) {
@@ -483,13 +464,7 @@ pub fn lint_as(model: &Model, vendor: Option<VendorPages<'_>>) -> Vec<Finding> {
     // Where a config has policies, its outbound targets are there to be notified by their steps
     // (a config of outbound targets alone, as for Uptinio, attaches them elsewhere).
     if !model.escalation_policies.is_empty() {
-        let notified: BTreeSet<&str> = model
-            .escalation_policies
-            .values()
-            .flat_map(|p| &p.steps)
-            .flat_map(|s| &s.notify)
-            .keys_of(Kind::Outbound)
-            .collect();
+        let notified: BTreeSet<&str> = model.notified().keys_of(Kind::Outbound).collect();
         for key in model.outbound.keys() {
             if !notified.contains(key.as_str()) {
                 push(

@@ -132,6 +132,14 @@ impl Model {
         model
     }
 
+    /// Every target of every escalation step, policy by policy, step by step.
+    pub fn notified(&self) -> impl Iterator<Item = &Address> {
+        self.escalation_policies
+            .values()
+            .flat_map(|p| &p.steps)
+            .flat_map(|s| &s.notify)
+    }
+
     /// The users of group `key`, through nested groups (each group once).
     pub fn group_users(&self, key: &str) -> BTreeSet<Address> {
         let mut users = BTreeSet::new();

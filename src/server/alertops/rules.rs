@@ -295,11 +295,9 @@ pub fn check_integration(
 /// The seed of `serve --api alertops`: API keys acting as users (for the entitlement checks);
 /// users themselves are made through the API.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Account {
-    #[serde(default)]
     pub users: Vec<SeededUser>,
-    #[serde(default)]
     pub api_keys: Vec<SeededKey>,
 }
 

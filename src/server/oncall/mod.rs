@@ -491,7 +491,7 @@ async fn create_chain(State(app): State<App>, headers: HeaderMap, bytes: Bytes) 
     let chain = transact(&app, &headers, &bytes, move |tx, body| {
         let name = chain_name(&body, true)?.unwrap_or_default();
         let team = team_id(tx, &body)?;
-        unique_chain_name(tx, &name, &team, "")?;
+        unique_chain_name(tx, (&name, &team), "")?;
         let chain = json!({"id": public_key("F"), "name": name, "team_id": team});
         CHAINS.put(tx, &chain, &name, 0)?;
         Ok(chain)
@@ -515,7 +515,7 @@ async fn update_chain(
             chain["team_id"] = team_id(tx, &body)?;
         }
         let name = chain["name"].as_str().unwrap_or_default().to_owned();
-        unique_chain_name(tx, &name, &chain["team_id"], &id)?;
+        unique_chain_name(tx, (&name, &chain["team_id"]), &id)?;
         CHAINS.put(tx, &chain, &name, 0)?;
         Ok(chain)
     })
@@ -938,7 +938,7 @@ async fn create_integration(State(app): State<App>, headers: HeaderMap, bytes: B
             Some(_) => return Err(Drf::field("name", "Not a valid string.")),
         };
         let team = team_id(tx, &body)?;
-        unique_integration_name(tx, &name, &team, "")?;
+        unique_integration_name(tx, (&name, &team), "")?;
         let mut route = json!({
             "id": public_key("R"), "escalation_chain_id": null,
             "slack": {"channel_id": null, "enabled": true},
@@ -1002,7 +1002,7 @@ async fn update_integration(
             integration["templates"] = templates;
         }
         let name = integration["name"].as_str().unwrap_or_default().to_owned();
-        unique_integration_name(tx, &name, &integration["team_id"], &id)?;
+        unique_integration_name(tx, (&name, &integration["team_id"]), &id)?;
         INTEGRATIONS.put(tx, &integration, &name, 0)?;
         Ok(integration)
     })

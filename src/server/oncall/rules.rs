@@ -15,6 +15,7 @@ use super::{
 };
 use crate::server::auth;
 use crate::server::error::ApiError;
+use crate::server::vendor::Collection;
 
 /// Deletes a chain and its steps. Integrations routed to it keep their route, which now pages
 /// nobody (`escalation_chain_id` reads `null`): what the real engine does.
@@ -65,17 +66,22 @@ pub fn team_id(tx: &Transaction, body: &Map<String, Value>) -> Result<Value, Drf
     }
 }
 
-pub fn unique_chain_name(
+/// Whether another object of `collection` than `except` has `name` in `team` (OnCall's names
+/// are unique per team).
+fn name_taken(
+    collection: &Collection,
     tx: &Transaction,
-    name: &str,
-    team: &Value,
+    (name, team): (&str, &Value),
     except: &str,
-) -> Result<(), Drf> {
-    let taken = CHAINS
-        .all(tx, Some(name))?
+) -> Result<bool, Drf> {
+    let same = collection.all(tx, Some(name))?;
+    Ok(same
         .iter()
-        .any(|c| c["team_id"] == *team && c["id"] != except);
-    if taken {
+        .any(|o| o["team_id"] == *team && o["id"] != except))
+}
+
+pub fn unique_chain_name(tx: &Transaction, named: (&str, &Value), except: &str) -> Result<(), Drf> {
+    if name_taken(&CHAINS, tx, named, except)? {
         return Err(Drf::field(
             "non_field_errors",
             "The fields name, team_id must make a unique set.",
@@ -86,18 +92,12 @@ pub fn unique_chain_name(
 
 pub fn unique_integration_name(
     tx: &Transaction,
-    name: &str,
-    team: &Value,
+    named: (&str, &Value),
     except: &str,
 ) -> Result<(), Drf> {
-    let taken = INTEGRATIONS
-        .all(tx, Some(name))?
-        .iter()
-        .any(|i| i["team_id"] == *team && i["id"] != except);
-    if taken {
-        return Err(Drf::bad_request(
-            "An integration with this name already exists for this team",
-        ));
+    if name_taken(&INTEGRATIONS, tx, named, except)? {
+        let why = "An integration with this name already exists for this team";
+        return Err(Drf::bad_request(why));
     }
     Ok(())
 }
@@ -129,11 +129,9 @@ pub fn merge_route(tx: &Transaction, route: &mut Value, given: &Value) -> Result
 /// What Grafana would sync into OnCall: teams by name, users by email (with their login, role and
 /// team names). Upserts, like Grafana's sync; nothing is removed.
 #[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct GrafanaOrg {
-    #[serde(default)]
     pub teams: Vec<GrafanaTeam>,
-    #[serde(default)]
     pub users: Vec<GrafanaUser>,
 }
 
@@ -141,7 +139,6 @@ pub struct GrafanaOrg {
 #[serde(deny_unknown_fields)]
 pub struct GrafanaTeam {
     pub name: String,
-    #[serde(default)]
     pub email: Option<String>,
 }
 
@@ -151,9 +148,7 @@ pub struct GrafanaUser {
     pub email: String,
     pub username: String,
     /// `admin`, `editor`, `viewer` or `none`; default `editor`.
-    #[serde(default)]
     pub role: Option<String>,
-    #[serde(default)]
     pub timezone: Option<String>,
     /// Team names.
     #[serde(default)]
@@ -312,10 +307,8 @@ mod tests {
     #[test]
     fn a_deleted_schedule_takes_its_shifts_and_leaves_steps_paging_nobody() {
         let (_dir, store) = org();
-        store
-            .write(|tx| Ok(delete_schedule(tx, "S1")))
-            .unwrap()
-            .unwrap();
+        let deleted = store.write(|tx| Ok(delete_schedule(tx, "S1")));
+        assert!(deleted.unwrap().is_ok());
         store
             .read(|tx| {
                 assert!(SHIFTS.get(tx, "O1")?.is_none());
@@ -331,14 +324,14 @@ mod tests {
         let (_dir, store) = org();
         store
             .read(|tx| {
-                let taken = unique_chain_name(tx, "Chain", &Value::Null, "").unwrap_err();
+                let taken = unique_chain_name(tx, ("Chain", &Value::Null), "").unwrap_err();
                 assert_eq!(
                     taken.body,
                     json!({"non_field_errors": ["The fields name, team_id must make a unique set."]})
                 );
                 // The chain itself may keep its name, and another team may use it.
-                assert!(unique_chain_name(tx, "Chain", &Value::Null, "F1").is_ok());
-                assert!(unique_chain_name(tx, "Chain", &json!("T9"), "").is_ok());
+                assert!(unique_chain_name(tx, ("Chain", &Value::Null), "F1").is_ok());
+                assert!(unique_chain_name(tx, ("Chain", &json!("T9")), "").is_ok());
                 Ok(())
             })
             .unwrap();

@@ -824,17 +824,13 @@ async fn schedule_on_calls(
 /// account as Opsgenie's create bodies take them (references by name or username), made in order
 /// through the same rules as the API: teams (each with its own schedule and escalation),
 /// schedules with their rotations, escalations, integrations.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct Account {
-    #[serde(default)]
     users: Vec<SeedUser>,
-    #[serde(default)]
     teams: Vec<Value>,
-    #[serde(default)]
     schedules: Vec<Value>,
-    #[serde(default)]
     escalations: Vec<Value>,
-    #[serde(default)]
     integrations: Vec<Value>,
 }
 

@@ -686,11 +686,9 @@ fn reference_to(
 
 /// The seed: the account's subdomain and people (`role = "owner"` for exactly one).
 #[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Account {
-    #[serde(default)]
     pub subdomain: Option<String>,
-    #[serde(default)]
     pub users: Vec<SeedUser>,
 }
 
@@ -701,7 +699,6 @@ pub struct SeedUser {
     pub email: String,
     #[serde(default = "default_seed_role")]
     pub role: String,
-    #[serde(default)]
     pub time_zone: Option<String>,
 }
 

@@ -186,9 +186,8 @@ pub fn store(tx: &Transaction, object: &Value) -> Result<(), ApiError> {
 /// The seed of `serve --api uptinio`: integrations made in Uptinio's web app (a verified SMS
 /// number, a Slack channel authorized by OAuth), which the API cannot make.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Project {
-    #[serde(default)]
     pub integrations: Vec<SeededIntegration>,
 }
 
