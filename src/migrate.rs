@@ -1015,7 +1015,7 @@ impl Work {
                 &address,
                 Outcome::Changed,
                 format!(
-                    "{} pages differently from {} for {:.1} of the {:.0} hours compared{}; first {} – {} ({}): {} → {}",
+                    "{} pages differently from {} for {:.1} of the {:.0} hours compared{}; first {} – {} ({}): {}",
                     input.to.display_name,
                     input.from.display_name,
                     schedule.hours_different,
@@ -1024,8 +1024,7 @@ impl Work {
                     first.start_local,
                     first.end_local,
                     schedule.time_zone,
-                    crate::verify::people(&first.source),
-                    crate::verify::people(&first.target),
+                    first.paged.arrow(),
                 ),
             );
         }
@@ -1045,11 +1044,10 @@ impl Work {
             if let Some(first) = policy.differences.first() {
                 let _ = write!(
                     text,
-                    "; first, an alert at {}: minute {} notifies {} → {}",
+                    "; first, an alert at {}: minute {} notifies {}",
                     first.arrival_local,
                     first.minute,
-                    crate::verify::people(&first.source),
-                    crate::verify::people(&first.target)
+                    first.paged.arrow()
                 );
             }
             if let Some((a, b)) = policy.repeat {
@@ -1255,10 +1253,10 @@ fn person_hours(schedule: &crate::verify::ScheduleReport) -> String {
             continue;
         };
         let h = b.duration_since(a).as_secs_f64() / 3600.0;
-        for e in &d.source {
+        for e in &d.paged.source {
             hours.entry(e).or_default().0 += h;
         }
-        for e in &d.target {
+        for e in &d.paged.target {
             hours.entry(e).or_default().1 += h;
         }
     }

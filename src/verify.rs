@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::model::Model;
+use crate::model::{EscalationPolicy, Model, Schedule};
 use crate::schedule::Shift;
 
 /// Who a side's vendor pages for one of its schedules over a window.
@@ -54,8 +54,28 @@ pub struct StepDifference {
     pub arrival: String,
     pub arrival_local: String,
     pub minute: u32,
+    #[serde(flatten)]
+    pub paged: Paged,
+}
+
+/// Whom each side pages (emails, sorted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Paged {
     pub source: Vec<String>,
     pub target: Vec<String>,
+}
+
+impl Paged {
+    /// `a@x → b@x`.
+    pub fn arrow(&self) -> String {
+        format!("{} → {}", people(&self.source), people(&self.target))
+    }
+
+    /// `source pages a@x; target pages b@x`, with `verb` for "pages".
+    fn said(&self, verb: &str) -> String {
+        let (source, target) = (people(&self.source), people(&self.target));
+        format!("source {verb} {source}; target {verb} {target}")
+    }
 }
 
 /// At most this many step differences are listed per policy (all are counted).
@@ -189,28 +209,20 @@ fn handoffs(
 
 /// Compares every escalation policy of `source` with the one of the same name in `target`: for
 /// an alert arriving at each window's start and each handoff, who each step notifies.
-fn escalations(
-    source: &Side<'_>,
-    target: &Side<'_>,
+fn escalations<'m>(
+    source: &Side<'m>,
+    target: &Side<'m>,
     windows: &[(Timestamp, Timestamp)],
     report: &mut Report,
 ) {
-    let by_name: BTreeMap<&str, &crate::model::EscalationPolicy> = target
-        .model
-        .escalation_policies
-        .values()
-        .map(|p| (p.name.as_str(), p))
-        .collect();
     let (left_timelines, right_timelines) =
         (timelines(source, windows), timelines(target, windows));
-    for policy in source.model.escalation_policies.values() {
-        let Some(other) = by_name.get(policy.name.as_str()) else {
-            report.unmatched.push(format!(
-                "escalation policy `{}` of {} has none of that name in {}",
-                policy.name, source.name, target.name
-            ));
-            continue;
-        };
+    let policies = |side: &Side<'m>| -> Vec<(&'m str, &'m EscalationPolicy)> {
+        let all = side.model.escalation_policies.values();
+        all.map(|p| (p.name.as_str(), p)).collect()
+    };
+    let unmatched = &mut report.unmatched;
+    for (policy, other) in same_names((source, target), policies, "escalation policy", unmatched) {
         let mut arrivals: Vec<Timestamp> = windows.iter().map(|w| w.0).collect();
         handoffs(policy, &left_timelines, windows, &mut arrivals);
         handoffs(other, &right_timelines, windows, &mut arrivals);
@@ -264,8 +276,10 @@ fn escalations(
                             .strftime("%a %Y-%m-%d %H:%M")
                             .to_string(),
                         minute,
-                        source: a,
-                        target: b,
+                        paged: Paged {
+                            source: a,
+                            target: b,
+                        },
                     });
                 }
             }
@@ -303,8 +317,8 @@ pub struct Difference {
     pub end: String,
     pub start_local: String,
     pub end_local: String,
-    pub source: Vec<String>,
-    pub target: Vec<String>,
+    #[serde(flatten)]
+    pub paged: Paged,
 }
 
 /// The windows `verify` compares over by default: the next `days` from `now`, and a day either
@@ -429,26 +443,44 @@ pub fn by_vendors(
     compare(source, (vendor.display_name, target, &paging), windows)
 }
 
+/// Each of the source's objects with the target's of the same name (`objects` lists a side's
+/// by name); one the target has none of is said in `unmatched` as a `what`.
+fn same_names<'m, T>(
+    (source, target): (&Side<'m>, &Side<'m>),
+    objects: impl Fn(&Side<'m>) -> Vec<(&'m str, &'m T)>,
+    what: &str,
+    unmatched: &mut Vec<String>,
+) -> Vec<(&'m T, &'m T)> {
+    let by_name: BTreeMap<&str, &T> = objects(target).into_iter().collect();
+    let mut pairs = Vec::new();
+    for (name, object) in objects(source) {
+        match by_name.get(name) {
+            Some(other) => pairs.push((object, *other)),
+            None => unmatched.push(format!(
+                "{what} `{name}` of {} has none of that name in {}",
+                source.name, target.name
+            )),
+        }
+    }
+    pairs
+}
+
 /// Compares every schedule of `source` with the schedule of the same name in `target`.
-pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Timestamp)]) -> Report {
+pub fn verify<'m>(
+    source: &Side<'m>,
+    target: &Side<'m>,
+    windows: &[(Timestamp, Timestamp)],
+) -> Report {
     let mut report = Report {
         windows: windows.iter().map(|(a, b)| (utc(*a), utc(*b))).collect(),
         ..Report::default()
     };
-    let by_name: BTreeMap<&str, &crate::model::Schedule> = target
-        .model
-        .schedules
-        .values()
-        .map(|s| (s.name.as_str(), s))
-        .collect();
-    for schedule in source.model.schedules.values() {
-        let Some(other) = by_name.get(schedule.name.as_str()) else {
-            report.unmatched.push(format!(
-                "schedule `{}` of {} has none of that name in {}",
-                schedule.name, source.name, target.name
-            ));
-            continue;
-        };
+    let schedules = |side: &Side<'m>| -> Vec<(&'m str, &'m Schedule)> {
+        let all = side.model.schedules.values();
+        all.map(|s| (s.name.as_str(), s)).collect()
+    };
+    let unmatched = &mut report.unmatched;
+    for (schedule, other) in same_names((source, target), schedules, "schedule", unmatched) {
         let zone = jiff::tz::db()
             .get(&schedule.time_zone)
             .unwrap_or(jiff::tz::TimeZone::UTC);
@@ -484,7 +516,9 @@ pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Times
                 different += hours;
                 match differences.last_mut() {
                     Some(last)
-                        if last.end == utc(a) && last.source == left && last.target == right =>
+                        if last.end == utc(a)
+                            && last.paged.source == left
+                            && last.paged.target == right =>
                     {
                         last.end = utc(b);
                         last.end_local = local(b);
@@ -494,8 +528,10 @@ pub fn verify(source: &Side<'_>, target: &Side<'_>, windows: &[(Timestamp, Times
                         end: utc(b),
                         start_local: local(a),
                         end_local: local(b),
-                        source: left,
-                        target: right,
+                        paged: Paged {
+                            source: left,
+                            target: right,
+                        },
                     }),
                 }
             }
@@ -562,14 +598,13 @@ pub fn render(report: &Report, markdown: bool) -> String {
         for d in &schedule.differences {
             let _ = writeln!(
                 out,
-                "  {} {} → {} ({} → {}): source pages {}; target pages {}",
+                "  {} {} → {} ({} → {}): {}",
                 if markdown { "-" } else { "" },
                 d.start_local,
                 d.end_local,
                 d.start,
                 d.end,
-                people(&d.source),
-                people(&d.target)
+                d.paged.said("pages")
             );
         }
     }
@@ -600,12 +635,11 @@ pub fn render(report: &Report, markdown: bool) -> String {
         for d in &escalation.differences {
             let _ = writeln!(
                 out,
-                "  {bullet}an alert at {} ({}), minute {}: source notifies {}; target notifies {}",
+                "  {bullet}an alert at {} ({}), minute {}: {}",
                 d.arrival_local,
                 d.arrival,
                 d.minute,
-                people(&d.source),
-                people(&d.target)
+                d.paged.said("notifies")
             );
         }
     }
