@@ -10,7 +10,7 @@ use super::service::{Connection, ServiceArgs, with_service};
 use super::{Checked, default_path, load_checked, report_invalid, report_plan_errors};
 use crate::apply::{ApplyOptions, Event, Outcome, apply, delete_threshold_problems};
 use crate::exit::ExitStatus;
-use crate::model::{Address, Kind};
+use crate::model::Kind;
 use crate::plan::render::{self, SavedPlan, Style};
 use crate::plan::{Action, Plan, PlanOptions};
 use crate::printer::Printer;
@@ -21,11 +21,14 @@ pub struct Args {
     /// after checking that nothing changed since).
     #[arg(default_value_os_t = default_path())]
     path: PathBuf,
-    #[command(flatten)]
-    service: ServiceArgs,
     /// Apply without asking (required when there is no terminal).
     #[arg(long)]
     auto_approve: bool,
+    /// Limit the run to this resource (`KIND.KEY`) and what it depends on; repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    targets: Vec<String>,
+    #[command(flatten)]
+    service: ServiceArgs,
     /// Calls in flight at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     parallelism: u16,
@@ -35,9 +38,6 @@ pub struct Args {
     /// Apply even when deletes and replaces exceed `settings.max_delete_percent`.
     #[arg(long)]
     force: bool,
-    /// Limit the run to this resource (`KIND.KEY`) and what it depends on; repeatable.
-    #[arg(long = "target", value_name = "ADDR")]
-    targets: Vec<String>,
 }
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
@@ -66,19 +66,9 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
     };
     let digest = config_digest(&checked.sources);
     let given = saved.as_ref().map_or(&args.targets, |s| &s.targets);
-    let mut targets = Vec::new();
-    for target in given {
-        let Some(address) = Address::parse(target) else {
-            printer.note(format!(
-                "error: --target `{target}` is not an address like `integration.grafana_prod`"
-            ));
-            return ExitStatus::Failure;
-        };
-        targets.push(address);
-    }
-    let options = crate::registry::vendor(checked.provider)
-        .capabilities
-        .plan_options(targets);
+    let Some(options) = super::plan_options(&checked, given, printer) else {
+        return ExitStatus::Failure;
+    };
     with_service(
         &args.service,
         checked.provider,

@@ -58,9 +58,6 @@ enum Command {
     Show(show::Args),
     /// Write a config for everything live (to adopt an existing account).
     Export(export::Args),
-    /// Tools for developing alertform.
-    #[command(subcommand, hide = true)]
-    Dev(dev::DevCommand),
     /// Print the config's dependency graph as Graphviz DOT.
     Graph(graph::Args),
     /// Who is on call when, from the config's schedules alone (text, JSON or iCalendar).
@@ -81,6 +78,9 @@ enum Command {
     Man(completions::ManArgs),
     /// Run the bundled backing service (REST API over `SQLite`).
     Serve(serve::Args),
+    /// Tools for developing alertform.
+    #[command(subcommand, hide = true)]
+    Dev(dev::DevCommand),
 }
 
 /// How `validate` reports problems.
@@ -225,6 +225,27 @@ fn load_checked_without_secrets(
 ) -> Result<(Checked, Vec<crate::config::diagnostic::Problem>), Invalid> {
     let (sources, model, locations, unset) = crate::config::load_without_secrets(path)?;
     check_loaded(sources, model, locations, flag).map(|checked| (checked, unset))
+}
+
+/// The planner's options for `checked`'s provider, limited to `targets` (`KIND.KEY` each);
+/// `None` after saying which target is not an address.
+fn plan_options(
+    checked: &Checked,
+    targets: &[String],
+    printer: &Printer,
+) -> Option<crate::plan::PlanOptions> {
+    let mut addresses = Vec::new();
+    for target in targets {
+        let Some(address) = crate::model::Address::parse(target) else {
+            printer.note(format!(
+                "error: --target `{target}` is not an address like `integration.grafana_prod`"
+            ));
+            return None;
+        };
+        addresses.push(address);
+    }
+    let capabilities = crate::registry::vendor(checked.provider).capabilities;
+    Some(capabilities.plan_options(addresses))
 }
 
 fn check_loaded(

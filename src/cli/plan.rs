@@ -6,7 +6,6 @@ use super::service::{Connection, ServiceArgs, with_service};
 use super::{Checked, default_path, load_checked, report_invalid, report_plan_errors};
 use crate::config;
 use crate::exit::ExitStatus;
-use crate::model::Address;
 use crate::plan::PlanOptions;
 use crate::plan::render::{self, Style};
 use crate::printer::Printer;
@@ -25,15 +24,15 @@ pub struct Args {
     /// A config file, or a directory of .toml and .hcl files.
     #[arg(default_value_os_t = default_path())]
     path: PathBuf,
+    /// Limit the plan to this resource (`KIND.KEY`) and what it depends on; repeatable.
+    #[arg(long = "target", value_name = "ADDR")]
+    targets: Vec<String>,
     #[command(flatten)]
     service: ServiceArgs,
     /// `text` for a terminal, `json` for machines (schema/plan.schema.json), `markdown` for a
     /// pull-request comment.
     #[arg(long, value_enum, default_value = "text")]
     format: PlanFormat,
-    /// Limit the plan to this resource (`KIND.KEY`) and what it depends on; repeatable.
-    #[arg(long = "target", value_name = "ADDR")]
-    targets: Vec<String>,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     detailed_exitcode: bool,
@@ -52,25 +51,14 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         }
         Err(invalid) => return report_invalid(&invalid, printer),
     };
-    let mut targets = Vec::new();
-    for target in &args.targets {
-        if let Some(address) = Address::parse(target) {
-            targets.push(address);
-        } else {
-            printer.note(format!(
-                "error: --target `{target}` is not an address like `integration.grafana_prod`"
-            ));
-            return ExitStatus::Failure;
-        }
-    }
+    let Some(options) = super::plan_options(&checked, &args.targets, printer) else {
+        return ExitStatus::Failure;
+    };
     let digest = config_digest(&checked.sources);
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis(),
         "loaded the config"
     );
-    let options = crate::registry::vendor(checked.provider)
-        .capabilities
-        .plan_options(targets);
     with_service(
         &args.service,
         checked.provider,

@@ -46,12 +46,8 @@ macro_rules! vocabulary {
 vocabulary! {
     /// The kinds of resource alertform manages.
     Kind {
-        User = "user",
-        Group = "group",
-        Schedule = "schedule",
-        EscalationPolicy = "escalation_policy",
-        Integration = "integration",
-        Outbound = "outbound",
+        User = "user", Group = "group", Schedule = "schedule",
+        EscalationPolicy = "escalation_policy", Integration = "integration", Outbound = "outbound",
     }
 }
 
@@ -102,13 +98,7 @@ impl Kind {
 vocabulary! {
     /// A day of the week, for schedule restrictions.
     Day {
-        Mon = "mon",
-        Tue = "tue",
-        Wed = "wed",
-        Thu = "thu",
-        Fri = "fri",
-        Sat = "sat",
-        Sun = "sun",
+        Mon = "mon", Tue = "tue", Wed = "wed", Thu = "thu", Fri = "fri", Sat = "sat", Sun = "sun",
     }
 }
 
