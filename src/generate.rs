@@ -121,12 +121,27 @@ fn plain(channel: &str) -> ChannelSettings {
     }
 }
 
-/// The bundled service's org of about `objects` objects.
-pub fn org(objects: usize) -> Generated {
+/// How many users, groups, policies and integrations make an org of about `objects` objects.
+fn counts(objects: usize) -> (usize, usize, usize, usize) {
     let users = (objects / 5).max(1);
     let groups = (objects / 20).max(1);
     let policies = (objects * 15 / 100).max(1);
-    let integrations = objects.saturating_sub(users + groups + policies).max(1);
+    (
+        users,
+        groups,
+        policies,
+        objects.saturating_sub(users + groups + policies).max(1),
+    )
+}
+
+/// Group `g{g}`, named `name`.
+fn add_group(model: &mut Model, g: usize, name: String, members: BTreeSet<Address>) {
+    model.groups.insert(format!("g{g}"), group(name, members));
+}
+
+/// The bundled service's org of about `objects` objects.
+pub fn org(objects: usize) -> Generated {
+    let (users, groups, policies, integrations) = counts(objects);
     let mut rng = Rng(0x5EED ^ objects as u64);
     let mut model = Model::default();
     for i in 0..users {
@@ -149,9 +164,7 @@ pub fn org(objects: usize) -> Generated {
         if g % 4 == 3 {
             members.insert(address(Kind::Group, "g", rng.below(g)));
         }
-        model
-            .groups
-            .insert(format!("g{g}"), group(format!("Group {g}"), members));
+        add_group(&mut model, g, format!("Group {g}"), members);
     }
     for p in 0..policies {
         let steps: Vec<Step> = (0..=rng.below(4))
@@ -252,10 +265,7 @@ pub const ROLES: [Role; 5] = [
 /// An org of about `objects` objects that a vendor of this `vendor` shape can hold, and its
 /// seed file.
 pub fn vendor_org(objects: usize, vendor: &OrgShape) -> Generated {
-    let users = (objects / 5).max(1);
-    let groups = (objects / 20).max(1);
-    let policies = (objects * 15 / 100).max(1);
-    let integrations = objects.saturating_sub(users + groups + policies).max(1);
+    let (users, groups, policies, integrations) = counts(objects);
     let mut rng = Rng(vendor.seed ^ objects as u64);
     let mut model = Model::default();
     model.settings.provider = Some(vendor.provider);
@@ -274,9 +284,7 @@ pub fn vendor_org(objects: usize, vendor: &OrgShape) -> Generated {
             .iter()
             .map(|&m| address(Kind::User, "u", m))
             .collect();
-        model
-            .groups
-            .insert(format!("g{g}"), group(format!("Team {g}"), members));
+        add_group(&mut model, g, format!("Team {g}"), members);
     }
     for p in 0..policies {
         let steps: Vec<Step> = (0..=rng.below(3))

@@ -117,7 +117,7 @@ pub fn decode_file(file: FileId, root: &Table, out: &mut Decoded, problems: &mut
                 )
                 .help(
                     did_you_mean(&entry.key, top_level.iter().copied())
-                        .unwrap_or_else(|| format!("the kinds are: {}", Kind::NAMES.join(", "))),
+                        .unwrap_or_else(|| kinds_help("")),
                 ),
             );
             continue;
@@ -1346,17 +1346,10 @@ impl Decoder<'_> {
             return false;
         };
         if Kind::parse(kind).is_none() {
-            let help = did_you_mean(kind, Kind::NAMES.iter().copied())
-                .unwrap_or_else(|| format!("the kinds are: {}", Kind::NAMES.join(", ")));
-            self.problems.push(
-                Problem::at(
-                    format!("unknown kind `{kind}` in ignore pattern"),
-                    self.file,
-                    pattern.span.clone(),
-                    "unknown kind",
-                )
-                .help(help),
-            );
+            let message = format!("unknown kind `{kind}` in ignore pattern");
+            let at = (self.file, pattern.span.clone());
+            self.problems
+                .push(Problem::at(message, at.0, at.1, "unknown kind").help(kinds_help(kind)));
             return false;
         }
         if let Err(err) = globset::Glob::new(glob) {
@@ -1467,4 +1460,10 @@ fn zone_hint(text: &str) -> Option<String> {
         if hours == 1 { "" } else { "s" },
         if sign > 0 { "ahead of" } else { "behind" },
     ))
+}
+
+/// Help for `given`, which names no kind: the nearest kind, or the list of them.
+fn kinds_help(given: &str) -> String {
+    did_you_mean(given, Kind::NAMES.iter().copied())
+        .unwrap_or_else(|| format!("the kinds are: {}", Kind::NAMES.join(", ")))
 }

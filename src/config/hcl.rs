@@ -130,15 +130,20 @@ impl Lowering<'_> {
         let mut table = Table::default();
         for structure in body {
             match structure {
-                Structure::Attribute(attr) => table.entries.push(Entry {
-                    key: attr.key.as_str().to_owned(),
-                    key_span: span_of(&attr.key),
-                    value: Self::expr(&attr.value),
-                }),
+                Structure::Attribute(attr) => table.entries.push(Self::attribute(attr)),
                 Structure::Block(block) => self.top_level_block(&mut table, block),
             }
         }
         table
+    }
+
+    /// `key = value`, as an entry.
+    fn attribute(attr: &hcl_edit::structure::Attribute) -> Entry {
+        Entry {
+            key: attr.key.as_str().to_owned(),
+            key_span: span_of(&attr.key),
+            value: Self::expr(&attr.value),
+        }
     }
 
     fn top_level_block(&mut self, table: &mut Table, block: &Block) {
@@ -204,11 +209,7 @@ impl Lowering<'_> {
         let mut lists: Vec<(&'static str, Span, Vec<Node>)> = Vec::new();
         for structure in body {
             match structure {
-                Structure::Attribute(attr) => table.entries.push(Entry {
-                    key: attr.key.as_str().to_owned(),
-                    key_span: span_of(&attr.key),
-                    value: Self::expr(&attr.value),
-                }),
+                Structure::Attribute(attr) => table.entries.push(Self::attribute(attr)),
                 Structure::Block(block) => {
                     if let Some(label) = block.labels.first() {
                         self.problems.push(Problem::at(

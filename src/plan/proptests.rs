@@ -286,8 +286,7 @@ impl Service {
         );
         let text = |field: &str| after[field].as_str().map(str::to_owned);
         if address.starts_with("user.") {
-            self.state.users.retain(|o| o.id != id);
-            self.state.users.push(ObservedUser {
+            let object = ObservedUser {
                 id: id.clone(),
                 version: 1,
                 name: text("name").unwrap(),
@@ -295,18 +294,19 @@ impl Service {
                 phone: text("phone"),
                 role: Role::parse(&text("role").unwrap()).unwrap(),
                 time_zone: text("time_zone"),
-            });
+            };
+            put(&mut self.state.users, object, |o| &o.id);
         } else if address.starts_with("group.") {
             let (users, groups) = self.split(&after["members"]);
-            self.state.groups.retain(|o| o.id != id);
-            self.state.groups.push(ObservedGroup {
+            let object = ObservedGroup {
                 id: id.clone(),
                 version: 1,
                 name: text("name").unwrap(),
                 description: text("description"),
                 member_user_ids: users,
                 member_group_ids: groups,
-            });
+            };
+            put(&mut self.state.groups, object, |o| &o.id);
         } else {
             let steps = after["steps"]
                 .as_array()
@@ -324,15 +324,15 @@ impl Service {
                     }
                 })
                 .collect();
-            self.state.escalation_policies.retain(|o| o.id != id);
-            self.state.escalation_policies.push(ObservedPolicy {
+            let object = ObservedPolicy {
                 id: id.clone(),
                 version: 1,
                 name: text("name").unwrap(),
                 description: text("description"),
                 repeat: u8::try_from(after["repeat"].as_u64().unwrap()).unwrap(),
                 steps,
-            });
+            };
+            put(&mut self.state.escalation_policies, object, |o| &o.id);
         }
         self.ids.insert(address.to_owned(), id);
     }
@@ -354,6 +354,13 @@ impl Service {
             }
         }
     }
+}
+
+/// Puts `object` in `list` in place of the one with its id.
+fn put<T>(list: &mut Vec<T>, object: T, id: impl Fn(&T) -> &str) {
+    let new = id(&object).to_owned();
+    list.retain(|o| id(o) != new);
+    list.push(object);
 }
 
 /// The order furthest from the plan's own that its dependencies allow (always the last ready

@@ -348,15 +348,29 @@ fn change_body(change: &Change, style: Style) -> Vec<String> {
     lines
 }
 
+/// The opening both renderings share: `header`, the plan's `notes` (as each rendering words
+/// them), and `empty` when the plan changes nothing; whether that was all there is to say.
+fn opening(
+    out: &mut String,
+    header: String,
+    notes: impl Iterator<Item = String>,
+    (plan, empty): (&Plan, &str),
+) -> bool {
+    for line in std::iter::once(header).chain(notes) {
+        let _ = writeln!(out, "{line}");
+    }
+    if plan.is_empty() {
+        let _ = writeln!(out, "{empty}");
+    }
+    plan.is_empty()
+}
+
 /// The plan for a terminal. `header` is the first line (where the plan was made against).
 pub fn text(plan: &Plan, header: &str, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{header}");
-    for note in &plan.notes {
-        let _ = writeln!(out, "note: {note}");
-    }
-    if plan.is_empty() {
-        let _ = writeln!(out, "\nNo changes: the live service matches the config.");
+    let notes = plan.notes.iter().map(|note| format!("note: {note}"));
+    let empty = "\nNo changes: the live service matches the config.";
+    if opening(&mut out, header.to_owned(), notes, (plan, empty)) {
         return out;
     }
     let _ = writeln!(out, "\nalertform will make these changes, in this order:\n");
@@ -390,12 +404,12 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "{MARKDOWN_MARKER}");
     let _ = writeln!(head, "### alertform plan\n");
-    let _ = writeln!(head, "{header}\n");
-    for note in &plan.notes {
-        let _ = writeln!(head, "> **Note:** {note}\n");
-    }
-    if plan.is_empty() {
-        let _ = writeln!(head, "**No changes.** The live service matches the config.");
+    let notes = plan
+        .notes
+        .iter()
+        .map(|note| format!("> **Note:** {note}\n"));
+    let empty = "**No changes.** The live service matches the config.";
+    if opening(&mut head, format!("{header}\n"), notes, (plan, empty)) {
         return head;
     }
     let _ = writeln!(head, "| action | count |\n| --- | ---: |");

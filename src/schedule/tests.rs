@@ -38,17 +38,15 @@ fn who(rota: &Rota, local: &str) -> Option<String> {
     rota.on_call(at(rota, local)).map(|s| s.user.key)
 }
 
+/// Alice and Bob taking turns of `every` from `start`, London time, all hours.
+fn alice_and_bob_in_london(start: &str, every: &str) -> Schedule {
+    let layers = vec![layer(start, every, &["alice", "bob"], vec![])];
+    schedule("Europe/London", layers)
+}
+
 #[test]
 fn a_weekly_rotation_keeps_09_00_handoffs_across_both_uk_changes_of_2027() {
-    let s = schedule(
-        "Europe/London",
-        vec![layer(
-            "2027-01-04T09:00:00",
-            "1w",
-            &["alice", "bob"],
-            vec![],
-        )],
-    );
+    let s = alice_and_bob_in_london("2027-01-04T09:00:00", "1w");
     let rota = Rota::new(&s).unwrap();
     let shifts = rota.shifts(
         at(&rota, "2027-03-01T00:00:00"),
@@ -83,15 +81,7 @@ fn a_weekly_rotation_keeps_09_00_handoffs_across_both_uk_changes_of_2027() {
 
 #[test]
 fn hours_are_elapsed_time_across_a_change() {
-    let s = schedule(
-        "Europe/London",
-        vec![layer(
-            "2027-03-27T21:00:00",
-            "12h",
-            &["alice", "bob"],
-            vec![],
-        )],
-    );
+    let s = alice_and_bob_in_london("2027-03-27T21:00:00", "12h");
     let rota = Rota::new(&s).unwrap();
     let shifts = rota.shifts(
         at(&rota, "2027-03-27T21:00:00"),
@@ -124,28 +114,20 @@ fn the_last_layer_wins_and_restrictions_let_the_layers_below_show() {
         ],
     );
     let rota = Rota::new(&s).unwrap();
-    assert_eq!(
-        who(&rota, "2026-12-02T12:00:00").as_deref(),
-        Some("carol"),
-        "weekday hours"
-    );
-    assert_eq!(
-        who(&rota, "2026-12-02T20:00:00").as_deref(),
-        Some("alice"),
-        "evening"
-    );
-    assert_eq!(
-        who(&rota, "2026-12-05T12:00:00").as_deref(),
-        Some("alice"),
-        "Saturday"
-    );
-    assert_eq!(who(&rota, "2026-12-09T16:59:59").as_deref(), Some("carol"));
-    assert_eq!(
-        who(&rota, "2026-12-09T17:00:00").as_deref(),
-        Some("bob"),
-        "second week"
-    );
-    assert_eq!(who(&rota, "2026-11-30T08:59:59"), None, "before the start");
+    for (local, paged, when) in [
+        ("2026-12-02T12:00:00", Some("carol"), "weekday hours"),
+        ("2026-12-02T20:00:00", Some("alice"), "evening"),
+        ("2026-12-05T12:00:00", Some("alice"), "Saturday"),
+        (
+            "2026-12-09T16:59:59",
+            Some("carol"),
+            "the last second of the first week",
+        ),
+        ("2026-12-09T17:00:00", Some("bob"), "second week"),
+        ("2026-11-30T08:59:59", None, "before the start"),
+    ] {
+        assert_eq!(who(&rota, local).as_deref(), paged, "{when}");
+    }
 }
 
 #[test]

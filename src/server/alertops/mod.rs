@@ -48,10 +48,6 @@ const SEQUENCES: Collection = collection("sequences");
 /// API keys made by the seed, each acting as one user (with that user's roles).
 const KEYS: Collection = collection("api_keys");
 
-/// The page size when `limit` is absent, and the largest one served.
-const DEFAULT_LIMIT: u64 = 25;
-const MAX_LIMIT: u64 = 100;
-
 /// Roles a user may have, and which of them may do what (AlertOps's entitlements).
 const ROLES: [&str; 5] = [
     "Owner",
@@ -64,7 +60,6 @@ const ROLES: [&str; 5] = [
 const INTEGRATION_WRITERS: [&str; 3] = ["Owner", "App Admin", "Integrations Admin"];
 /// `Message_Rule_Update` (policies), and users and groups.
 const ADMINS: [&str; 2] = ["Owner", "App Admin"];
-const MEMBER_ROLES: [&str; 3] = ["Primary", "Secondary", "Manager"];
 const CONTACT_METHODS: [&str; 10] = [
     "Email-Official",
     "Phone-Official",
@@ -77,7 +72,12 @@ const CONTACT_METHODS: [&str; 10] = [
     "Phone-Personal-Mobile",
     "SMS-Personal",
 ];
+const MEMBER_ROLES: [&str; 3] = ["Primary", "Secondary", "Manager"];
 const TYPES: [&str; 4] = ["API", "Email", "Chat", "Heartbeat"];
+
+/// The page size when `limit` is absent, and the largest one served.
+const DEFAULT_LIMIT: u64 = 25;
+const MAX_LIMIT: u64 = 100;
 
 /// An AlertOps error: `{"errors": [TEXT, …]}` (what its migration tool reads), or the 401 body
 /// `{"reason": "Invalid API Key"}`.

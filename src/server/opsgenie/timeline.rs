@@ -323,6 +323,14 @@ mod tests {
         assert_eq!(periods[1].recipient["id"], "b");
     }
 
+    /// At each instant, `schedule` pages exactly these users, in this order.
+    fn pages(schedule: &Value, expected: &[(&str, &[&str])]) {
+        for (at, users) in expected {
+            let expected: Vec<Value> = users.iter().map(|u| user(u)).collect();
+            assert_eq!(on_call(schedule, ts(at)), expected, "at {at}");
+        }
+    }
+
     #[test]
     fn restrictions_mask_turns_and_every_rotation_pages() {
         let business = json!({"type": "weekday-and-time-of-day", "restrictions": [
@@ -331,17 +339,13 @@ mod tests {
             {"type": "daily", "length": 1, "startDate": "2027-01-04T00:00:00Z", "participants": [user("a")]},
             {"type": "daily", "length": 1, "startDate": "2027-01-04T00:00:00Z", "participants": [user("b")], "timeRestriction": business},
         ]});
-        assert_eq!(
-            on_call(&schedule, ts("2027-01-04T10:00:00Z")),
-            vec![user("a"), user("b")]
-        );
-        assert_eq!(
-            on_call(&schedule, ts("2027-01-04T18:00:00Z")),
-            vec![user("a")]
-        );
-        assert_eq!(
-            on_call(&schedule, ts("2027-01-05T10:00:00Z")),
-            vec![user("a")]
+        pages(
+            &schedule,
+            &[
+                ("2027-01-04T10:00:00Z", &["a", "b"]),
+                ("2027-01-04T18:00:00Z", &["a"]),
+                ("2027-01-05T10:00:00Z", &["a"]),
+            ],
         );
     }
 
@@ -355,15 +359,14 @@ mod tests {
             {"user": user("c"), "startDate": "2027-01-04T10:00:00Z", "endDate": "2027-01-04T12:00:00Z", "rotations": [{"id": "r1"}]},
             {"user": {"type": "none"}, "startDate": "2027-01-04T20:00:00Z", "endDate": "2027-01-04T21:00:00Z", "rotations": []},
         ]);
-        assert_eq!(
-            on_call(&schedule, ts("2027-01-04T11:00:00Z")),
-            vec![user("c"), user("b")]
+        pages(
+            &schedule,
+            &[
+                ("2027-01-04T11:00:00Z", &["c", "b"]),
+                ("2027-01-04T12:00:00Z", &["a", "b"]),
+                ("2027-01-04T20:30:00Z", &[]),
+            ],
         );
-        assert_eq!(
-            on_call(&schedule, ts("2027-01-04T12:00:00Z")),
-            vec![user("a"), user("b")]
-        );
-        assert!(on_call(&schedule, ts("2027-01-04T20:30:00Z")).is_empty());
         let base: usize = rotations(
             &schedule,
             ts("2027-01-04T00:00:00Z"),
@@ -381,14 +384,13 @@ mod tests {
         let schedule = json!({"timezone": "UTC", "rotations": [
             {"type": "hourly", "length": 12, "startDate": "2027-01-04T00:00:00Z", "participants": [user("a"), user("b")], "timeRestriction": nights},
         ]});
-        assert_eq!(
-            on_call(&schedule, ts("2027-01-04T23:00:00Z")),
-            vec![user("b")]
+        pages(
+            &schedule,
+            &[
+                ("2027-01-04T23:00:00Z", &["b"]),
+                ("2027-01-05T03:00:00Z", &["a"]),
+                ("2027-01-05T12:00:00Z", &[]),
+            ],
         );
-        assert_eq!(
-            on_call(&schedule, ts("2027-01-05T03:00:00Z")),
-            vec![user("a")]
-        );
-        assert!(on_call(&schedule, ts("2027-01-05T12:00:00Z")).is_empty());
     }
 }

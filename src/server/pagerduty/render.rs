@@ -294,24 +294,17 @@ mod tests {
             at("2026-11-30T00:00:00Z"),
             at("2026-12-14T00:00:00Z"),
         );
-        assert_eq!(
-            who(&e, "2026-11-30T12:00:00Z").as_deref(),
-            Some("A"),
-            "Monday: turn 0"
-        );
-        assert_eq!(who(&e, "2026-12-01T12:00:00Z").as_deref(), Some("B"));
-        assert_eq!(
-            who(&e, "2026-12-04T23:59:00Z").as_deref(),
-            Some("A"),
-            "Friday: turn 4"
-        );
-        assert_eq!(who(&e, "2026-12-05T12:00:00Z"), None, "Saturday");
-        assert_eq!(who(&e, "2026-12-06T12:00:00Z"), None, "Sunday");
-        assert_eq!(
-            who(&e, "2026-12-07T12:00:00Z").as_deref(),
-            Some("B"),
-            "Monday after: turn 7"
-        );
+        let expected = [
+            ("2026-11-30T12:00:00Z", Some("A"), "Monday: turn 0"),
+            ("2026-12-01T12:00:00Z", Some("B"), "Tuesday: turn 1"),
+            ("2026-12-04T23:59:00Z", Some("A"), "Friday: turn 4"),
+            ("2026-12-05T12:00:00Z", None, "Saturday"),
+            ("2026-12-06T12:00:00Z", None, "Sunday"),
+            ("2026-12-07T12:00:00Z", Some("B"), "Monday after: turn 7"),
+        ];
+        for (at, paged, when) in expected {
+            assert_eq!(who(&e, at).as_deref(), paged, "{when}");
+        }
     }
 
     #[test]
@@ -341,24 +334,22 @@ mod tests {
     fn daily_turns_keep_their_wall_clock_across_dst_and_hour_turns_do_not() {
         let zone = jiff::tz::db().get("Europe/London").unwrap();
         let daily = layer("2027-03-26T09:00:00Z", 86_400, &["A", "B"], &json!([]));
-        let e = layer_entries(
-            &daily,
-            &zone,
-            at("2027-03-26T00:00:00Z"),
-            at("2027-04-02T00:00:00Z"),
-        );
+        let week = |layer| {
+            layer_entries(
+                layer,
+                &zone,
+                at("2027-03-26T00:00:00Z"),
+                at("2027-04-02T00:00:00Z"),
+            )
+        };
+        let e = week(&daily);
         // 09:00 GMT before the change, 09:00 BST (08:00 UTC) after.
         assert!(
             e.iter().any(|x| x.start == at("2027-03-29T08:00:00Z")),
             "{e:?}"
         );
         let hourly = layer("2027-03-26T09:00:00Z", 8 * 3_600, &["A", "B"], &json!([]));
-        let e = layer_entries(
-            &hourly,
-            &zone,
-            at("2027-03-26T00:00:00Z"),
-            at("2027-04-02T00:00:00Z"),
-        );
+        let e = week(&hourly);
         assert!(
             e.iter().all(
                 |x| (x.start.as_second() - at("2027-03-26T09:00:00Z").as_second()) % (8 * 3_600)
