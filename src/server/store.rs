@@ -256,3 +256,29 @@ fn in_transaction<T>(
     tx.commit().map_err(ApiError::from_sqlite)?;
     Ok(value)
 }
+
+#[cfg(test)]
+impl Store {
+    /// A store in a new temporary folder (removed when the `TempDir` drops), for unit tests of
+    /// an emulation's rules.
+    pub fn temporary() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    /// A temporary store that `open` seeds from `seed` (a dialect's seed file, as JSON),
+    /// making `made` objects, and checking that seeding it again makes none.
+    pub fn seeded<S: serde::de::DeserializeOwned>(
+        seed: serde_json::Value,
+        open: fn(&Transaction, &S) -> Result<usize, ApiError>,
+        made: usize,
+    ) -> (tempfile::TempDir, Store) {
+        let seed: S = serde_json::from_value(seed).unwrap();
+        let (dir, store) = Store::temporary();
+        assert_eq!(store.write(|tx| open(tx, &seed)).unwrap(), made);
+        let again = store.write(|tx| open(tx, &seed)).unwrap();
+        assert_eq!(again, 0, "a second seed makes nothing");
+        (dir, store)
+    }
+}

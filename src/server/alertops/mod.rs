@@ -7,6 +7,7 @@
 //! rules (what each object must be, what names what, the seed) are in `rules.rs`; this module is
 //! the wire.
 
+use super::json_answer as reply;
 use crate::json::Items;
 use std::collections::HashMap;
 
@@ -142,14 +143,6 @@ pub fn render_error(err: ApiError) -> Response {
 }
 
 type Reply = Result<Response, AlertOpsError>;
-
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "handlers end in `reply(..)` beside their `?`s"
-)]
-fn reply(status: StatusCode, body: Value) -> Reply {
-    Ok((status, axum::Json(body)).into_response())
-}
 
 /// One kind of object: its collection, its id and name fields, its list key, who may write it.
 #[derive(Clone, Copy)]

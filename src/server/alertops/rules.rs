@@ -352,33 +352,17 @@ mod tests {
     use crate::server::store::Store;
 
     fn account() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let seed: Account = serde_json::from_value(json!({
-            "users": [{"user_name": "ann@example.com", "first_name": "Ann", "last_name": "Lee", "roles": ["Owner"]}],
-        }))
-        .unwrap();
-        assert_eq!(store.write(|tx| open_account(tx, &seed)).unwrap(), 1);
-        // A second seed of the same account adds nobody.
-        assert_eq!(store.write(|tx| open_account(tx, &seed)).unwrap(), 0);
-        (dir, store)
+        let ann = json!({"user_name": "ann@example.com", "first_name": "Ann", "last_name": "Lee", "roles": ["Owner"]});
+        Store::seeded(json!({ "users": [ann] }), open_account, 1)
     }
 
     #[test]
     fn a_user_is_checked_whole_and_every_problem_listed_at_once() {
         let (_dir, store) = account();
-        let refused = store
-            .write(|tx| {
-                checked(
-                    tx,
-                    USER,
-                    json!({"user_name": "bo@example.com", "first_name": "", "last_name": "Ek",
-                           "time_zone": "Mars/Olympus", "roles": ["Boss"]}),
-                    None,
-                )
-            })
-            .unwrap()
-            .unwrap_err();
+        let bo = json!({"user_name": "bo@example.com", "first_name": "", "last_name": "Ek",
+                        "time_zone": "Mars/Olympus", "roles": ["Boss"]});
+        let refused = store.write(|tx| checked(tx, USER, bo, None)).unwrap();
+        let refused = refused.unwrap_err();
         let body = refused.body.to_string();
         for expected in ["first_name is required", "Mars/Olympus", "role Boss"] {
             assert!(body.contains(expected), "{expected} not in {body}");

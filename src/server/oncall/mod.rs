@@ -8,6 +8,7 @@
 //! Users and teams cannot be created through OnCall's API (they come from Grafana): the
 //! emulation takes them from a seed file (`serve --seed`) or `POST /emulator/grafana/sync`.
 
+use super::json_answer as ok;
 use crate::json::Items;
 use std::collections::HashMap;
 
@@ -123,14 +124,6 @@ impl IntoResponse for Drf {
 }
 
 type Reply = Result<Response, Drf>;
-
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "handlers end in `ok(..)` beside their `?`s"
-)]
-fn ok(status: StatusCode, body: Value) -> Reply {
-    Ok((status, axum::Json(body)).into_response())
-}
 
 /// OnCall's public API v1 and the emulator's admin endpoint.
 pub fn router(state: App) -> Router {

@@ -236,8 +236,7 @@ mod tests {
     /// A store with one team, a chain with a step paging a schedule, an integration routed to
     /// the chain, and the schedule with one shift.
     fn org() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (dir, store) = Store::temporary();
         store
             .write(|tx| {
                 sync_org(

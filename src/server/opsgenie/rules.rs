@@ -1034,8 +1034,7 @@ mod tests {
     use super::*;
 
     fn with_store<T>(f: impl FnOnce(&Transaction) -> T) -> T {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::server::store::Store::open(dir.path()).unwrap();
+        let (_dir, store) = crate::server::store::Store::temporary();
         store.write(|tx| Ok(f(tx))).unwrap()
     }
 

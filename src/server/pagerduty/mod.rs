@@ -197,12 +197,8 @@ fn render(err: &ApiError) -> PdError {
 
 type Reply = Result<Response, PdError>;
 
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "handlers end in `ok(..)` beside their `?`s"
-)]
 fn ok(status: StatusCode, body: Value) -> Reply {
-    Ok((status, axum::Json(without_nulls(body))).into_response())
+    super::json_answer(status, without_nulls(body))
 }
 
 /// Objects without their null fields: PagerDuty's published schemas allow `null` almost

@@ -66,8 +66,7 @@ mod tests {
 
     /// A store holding the default account (its owner) and Bob, with `setup` run after.
     fn account(setup: impl FnOnce(&Transaction, &str)) -> (tempfile::TempDir, Store, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (dir, store) = Store::temporary();
         let bob = store
             .write(|tx| {
                 open_account(tx, &Account::default())?;

@@ -8,6 +8,7 @@
 //! reference is silent). The project's rules (settings per type, derived names, what cannot be
 //! edited or deleted, SMS codes, the seed) are in `rules.rs`; this module is the wire.
 
+use super::json_answer as json_reply;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -187,16 +188,22 @@ fn authenticate(app: &App, headers: &HeaderMap) -> Result<(), UptinioError> {
     }
 }
 
-fn now() -> String {
-    super::resources::now_seconds()
+/// A request with a token the project knows (a bearer token); else the 401 Uptinio gives.
+struct Authenticated;
+
+impl axum::extract::FromRequestParts<App> for Authenticated {
+    type Rejection = UptinioError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &App,
+    ) -> Result<Self, UptinioError> {
+        authenticate(app, &parts.headers).map(|()| Authenticated)
+    }
 }
 
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "handlers end in `json_reply(..)` beside their `?`s"
-)]
-fn json_reply(status: StatusCode, body: Value) -> Reply {
-    Ok((status, axum::Json(body)).into_response())
+fn now() -> String {
+    super::resources::now_seconds()
 }
 
 fn parse(body: &[u8]) -> Result<Value, UptinioError> {
@@ -209,8 +216,7 @@ fn parse(body: &[u8]) -> Result<Value, UptinioError> {
     })
 }
 
-async fn list_integrations(State(app): State<App>, headers: HeaderMap) -> Reply {
-    authenticate(&app, &headers)?;
+async fn list_integrations(_: Authenticated, State(app): State<App>) -> Reply {
     let all = app.read(|tx| INTEGRATIONS.all(tx, None)).await?;
     json_reply(
         StatusCode::OK,
@@ -219,11 +225,10 @@ async fn list_integrations(State(app): State<App>, headers: HeaderMap) -> Reply 
 }
 
 async fn get_integration(
+    _: Authenticated,
     State(app): State<App>,
     Path(uuid): Path<String>,
-    headers: HeaderMap,
 ) -> Reply {
-    authenticate(&app, &headers)?;
     let found = app.read(move |tx| INTEGRATIONS.get(tx, &uuid)).await?;
     json_reply(
         StatusCode::OK,
@@ -232,8 +237,7 @@ async fn get_integration(
 }
 
 /// A string setting, trimmed; empty counts as missing.
-async fn create_integration(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Reply {
-    authenticate(&app, &headers)?;
+async fn create_integration(_: Authenticated, State(app): State<App>, body: Bytes) -> Reply {
     let body = parse(&body)?;
     let Some(integration) = body.get("integration").filter(|i| i.is_object()) else {
         return Err(UptinioError::invalid(&[(
@@ -256,12 +260,11 @@ async fn create_integration(State(app): State<App>, headers: HeaderMap, body: By
 /// The reference documents no update; this is the conventional Rails one (`PATCH` or `PUT`,
 /// the create's wrapped body, settings replaced, the name derived again, `type` unchanged).
 async fn update_integration(
+    _: Authenticated,
     State(app): State<App>,
     Path(uuid): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    authenticate(&app, &headers)?;
     let body = parse(&body)?;
     let given = body
         .get("integration")
@@ -275,19 +278,17 @@ async fn update_integration(
 }
 
 async fn delete_integration(
+    _: Authenticated,
     State(app): State<App>,
     Path(uuid): Path<String>,
-    headers: HeaderMap,
 ) -> Reply {
-    authenticate(&app, &headers)?;
     app.write(move |tx| rules::delete(tx, &uuid)).await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Step 1 of an SMS integration. The emulation cannot text anyone: the code it "sends" is
 /// written to its log (as a phone would show it), for a person to type in.
-async fn send_verification_code(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Reply {
-    authenticate(&app, &headers)?;
+async fn send_verification_code(_: Authenticated, State(app): State<App>, body: Bytes) -> Reply {
     let body = parse(&body)?;
     let Some(phone) = setting(&body, "phone_number").map(str::to_owned) else {
         return Err(UptinioError {
@@ -320,8 +321,7 @@ async fn send_verification_code(State(app): State<App>, headers: HeaderMap, body
 
 /// Step 1 of a Slack integration: where a person would authorize the app. The emulation has no
 /// Slack to send them to; its seed file stands in for the finished grant.
-async fn slack_initiate(State(app): State<App>, headers: HeaderMap) -> Reply {
-    authenticate(&app, &headers)?;
+async fn slack_initiate(_: Authenticated, State(app): State<App>) -> Reply {
     let state = auth::random_hex(16);
     json_reply(
         StatusCode::OK,

@@ -273,14 +273,9 @@ mod tests {
 
     /// A project seeded with a Slack channel that cannot be deleted.
     fn project() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let seed: Project = serde_json::from_value(json!({"integrations": [
-            {"type": "slack", "workspace": "Acme", "channel": "ops", "deletable": false}]}))
-        .unwrap();
-        assert_eq!(store.write(|tx| open_project(tx, &seed)).unwrap(), 1);
-        assert_eq!(store.write(|tx| open_project(tx, &seed)).unwrap(), 0);
-        (dir, store)
+        let slack =
+            json!({"type": "slack", "workspace": "Acme", "channel": "ops", "deletable": false});
+        Store::seeded(json!({ "integrations": [slack] }), open_project, 1)
     }
 
     #[test]
