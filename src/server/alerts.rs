@@ -232,14 +232,20 @@ fn route(
     })
 }
 
+/// How many of an integration's latest alerts to list (other parameters are ignored).
+#[derive(Debug, serde::Deserialize)]
+pub struct AlertsPage {
+    limit: Option<String>,
+}
+
 pub async fn list(
     State(app): State<App>,
     Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(page): Query<AlertsPage>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.caller(&headers)?.require(Permission::Read)?;
-    let limit: u32 = match query.get("limit") {
+    let limit: u32 = match page.limit {
         None => 50,
         Some(v) => v
             .parse()
@@ -312,7 +318,7 @@ pub struct OnCallWindow {
 pub async fn oncall(
     State(app): State<App>,
     Path(id): Path<String>,
-    Query(window): Query<OnCallWindow>,
+    Query(OnCallWindow { since, until }): Query<OnCallWindow>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     app.caller(&headers)?.require(Permission::Read)?;
@@ -328,9 +334,8 @@ pub async fn oncall(
             })
             .transpose()
     };
-    let since = time("since", &window.since)?.unwrap_or_else(jiff::Timestamp::now);
-    let until =
-        time("until", &window.until)?.unwrap_or(since + jiff::SignedDuration::from_hours(24 * 7));
+    let since = time("since", &since)?.unwrap_or_else(jiff::Timestamp::now);
+    let until = time("until", &until)?.unwrap_or(since + jiff::SignedDuration::from_hours(24 * 7));
     if until <= since {
         return Err(ApiError::invalid("`until` must be after `since`"));
     }

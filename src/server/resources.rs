@@ -1270,13 +1270,8 @@ fn take_place(tx: &Transaction, old: &Row, new: &str) -> Result<(), ApiError> {
     // Ids are unique, prefixed and quoted in stored bodies, so the quoted id names only it.
     let (quoted_old, quoted_new) = (format!("\"{}\"", old.id), format!("\"{new}\""));
     for referrer in referrers {
-        let body: String = tx
-            .query_row(
-                "SELECT body FROM objects WHERE id = ?1",
-                params![referrer],
-                |r| r.get(0),
-            )
-            .map_err(ApiError::from_sqlite)?;
+        let body: String =
+            super::store::scalar(tx, "SELECT body FROM objects WHERE id = ?1", [&referrer])?;
         tx.execute(
             "UPDATE objects SET body = ?2 WHERE id = ?1",
             params![referrer, body.replace(&quoted_old, &quoted_new)],

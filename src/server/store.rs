@@ -257,6 +257,16 @@ fn in_transaction<T>(
     Ok(value)
 }
 
+/// The one value the first row of `sql` holds (`SELECT count(*) …`).
+pub fn scalar<T: rusqlite::types::FromSql>(
+    tx: &Transaction,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<T, ApiError> {
+    tx.query_row(sql, params, |r| r.get(0))
+        .map_err(ApiError::from_sqlite)
+}
+
 #[cfg(test)]
 impl Store {
     /// A store in a new temporary folder (removed when the `TempDir` drops), for unit tests of

@@ -11,6 +11,7 @@ use super::App;
 use super::auth::{Permission, new_token, sha256_hex};
 use super::error::ApiError;
 use super::resources::{now, parse_json};
+use super::store::scalar;
 use crate::api::{CreatedToken, TokenInfo, TokenInput, TokenRole};
 use crate::model::is_valid_key;
 
@@ -59,13 +60,7 @@ pub async fn create(
     let created_at = now();
     let (name, role, at) = (input.name.clone(), input.role, created_at.clone());
     app.write(move |tx| {
-        let existing: i64 = tx
-            .query_row(
-                "SELECT count(*) FROM tokens WHERE name = ?1",
-                params![name],
-                |r| r.get(0),
-            )
-            .map_err(ApiError::from_sqlite)?;
+        let existing: i64 = scalar(tx, "SELECT count(*) FROM tokens WHERE name = ?1", [&name])?;
         if existing > 0 {
             return Err(ApiError::conflict(format!(
                 "a token named `{name}` exists; revoke it first"
@@ -104,13 +99,7 @@ pub async fn revoke(
         .map_err(ApiError::from_sqlite)?;
         let role = role.ok_or_else(|| ApiError::not_found(format!("no token named `{name}`")))?;
         if role == "owner" {
-            let owners: i64 = tx
-                .query_row(
-                    "SELECT count(*) FROM tokens WHERE role = 'owner'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(ApiError::from_sqlite)?;
+            let owners: i64 = scalar(tx, "SELECT count(*) FROM tokens WHERE role = 'owner'", [])?;
             if owners <= 1 {
                 return Err(ApiError::conflict("cannot revoke the last owner token"));
             }

@@ -126,15 +126,6 @@ pub fn merge_route(tx: &Transaction, route: &mut Value, given: &Value) -> Result
 
 // ---- the Grafana side: users and teams ----
 
-/// What Grafana would sync into OnCall: teams by name, users by email (with their login, role and
-/// team names). Upserts, like Grafana's sync; nothing is removed.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct GrafanaOrg {
-    pub teams: Vec<GrafanaTeam>,
-    pub users: Vec<GrafanaUser>,
-}
-
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GrafanaTeam {
@@ -153,6 +144,15 @@ pub struct GrafanaUser {
     /// Team names.
     #[serde(default)]
     pub teams: Vec<String>,
+}
+
+/// What Grafana would sync into OnCall: teams by name, users by email (with their login, role and
+/// team names). Upserts, like Grafana's sync; nothing is removed.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GrafanaOrg {
+    pub teams: Vec<GrafanaTeam>,
+    pub users: Vec<GrafanaUser>,
 }
 
 /// Syncs `org` into the store; returns (users, teams) written.
