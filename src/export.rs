@@ -177,6 +177,13 @@ fn write<S: std::hash::BuildHasher>(
         }
     };
 
+    // An object's entry in its file: its key, and its fields (lifecycle last) as a resource.
+    let entry = |id: &str, mut fields: Vec<(&str, String)>, nested: &Nested| {
+        lifecycle(id, &mut fields);
+        let key = w.key(id);
+        let text = w.resource(&key, &fields, nested);
+        (key, text)
+    };
     let mut files: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     for u in &observed.users {
         let mut fields = vec![("name", w.string(&u.name)), ("email", w.string(&u.email))];
@@ -189,11 +196,10 @@ fn write<S: std::hash::BuildHasher>(
         if let Some(tz) = &u.time_zone {
             fields.push(("time_zone", w.string(tz)));
         }
-        lifecycle(&u.id, &mut fields);
-        files.entry("users").or_default().push((
-            w.key(&u.id),
-            w.resource(&w.key(&u.id), &fields, &Nested::None),
-        ));
+        files
+            .entry("users")
+            .or_default()
+            .push(entry(&u.id, fields, &Nested::None));
     }
     for g in &observed.groups {
         let mut fields = vec![("name", w.string(&g.name))];
@@ -204,11 +210,10 @@ fn write<S: std::hash::BuildHasher>(
         if members != "[]" {
             fields.push(("members", members));
         }
-        lifecycle(&g.id, &mut fields);
-        files.entry("groups").or_default().push((
-            w.key(&g.id),
-            w.resource(&w.key(&g.id), &fields, &Nested::None),
-        ));
+        files
+            .entry("groups")
+            .or_default()
+            .push(entry(&g.id, fields, &Nested::None));
     }
     // Policies with no step a config can hold, and the `settings.ignore` patterns that leave
     // them (and the integrations routed to them) to the service.
@@ -281,18 +286,14 @@ fn write<S: std::hash::BuildHasher>(
             ignore.push(format!("escalation_policy:{}", globset::escape(&p.name)));
             continue;
         }
-        lifecycle(&p.id, &mut fields);
-        files.entry("escalation_policies").or_default().push((
-            w.key(&p.id),
-            w.resource(
-                &w.key(&p.id),
-                &fields,
-                &Nested::Inline {
-                    field: "steps",
-                    block: "step",
-                    list: &steps,
-                },
-            ),
+        files.entry("escalation_policies").or_default().push(entry(
+            &p.id,
+            fields,
+            &Nested::Inline {
+                field: "steps",
+                block: "step",
+                list: &steps,
+            },
         ));
     }
     for s in observed
@@ -300,7 +301,7 @@ fn write<S: std::hash::BuildHasher>(
         .iter()
         .filter(|s| !unwritten.contains(s.id.as_str()))
     {
-        let mut fields = vec![
+        let fields = vec![
             ("name", w.string(&s.name)),
             ("time_zone", w.string(&s.time_zone)),
         ];
@@ -347,10 +348,10 @@ fn write<S: std::hash::BuildHasher>(
                 layer
             })
             .collect();
-        lifecycle(&s.id, &mut fields);
-        files.entry("schedules").or_default().push((
-            w.key(&s.id),
-            w.resource(&w.key(&s.id), &fields, &Nested::Blocks("layer", &layers)),
+        files.entry("schedules").or_default().push(entry(
+            &s.id,
+            fields,
+            &Nested::Blocks("layer", &layers),
         ));
     }
     for i in &observed.integrations {
@@ -391,14 +392,10 @@ fn write<S: std::hash::BuildHasher>(
         let templates: Vec<(&str, String)> = (i.templates.set().into_iter())
             .map(|(k, v)| (k, w.string(v)))
             .collect();
-        lifecycle(&i.id, &mut fields);
-        files.entry("integrations").or_default().push((
-            w.key(&i.id),
-            w.resource(
-                &w.key(&i.id),
-                &fields,
-                &Nested::Table("templates", &templates),
-            ),
+        files.entry("integrations").or_default().push(entry(
+            &i.id,
+            fields,
+            &Nested::Table("templates", &templates),
         ));
     }
     // Secrets are never exported: each becomes an environment variable to set.
@@ -458,21 +455,13 @@ fn write<S: std::hash::BuildHasher>(
         }
     }
     if !settings.is_empty() {
+        let lines = |indent: &str| -> String {
+            let line = |(k, v): &(&str, String)| format!("{indent}{k} = {v}\n");
+            settings.iter().map(line).collect()
+        };
         let text = match format {
-            Format::Toml => {
-                let lines: Vec<String> = settings
-                    .iter()
-                    .map(|(k, v)| format!("{k} = {v}\n"))
-                    .collect();
-                format!("[settings]\n{}", lines.concat())
-            }
-            Format::Hcl => {
-                let lines: Vec<String> = settings
-                    .iter()
-                    .map(|(k, v)| format!("  {k} = {v}\n"))
-                    .collect();
-                format!("settings {{\n{}}}\n", lines.concat())
-            }
+            Format::Toml => format!("[settings]\n{}", lines("")),
+            Format::Hcl => format!("settings {{\n{}}}\n", lines("  ")),
         };
         files
             .entry("settings")
