@@ -189,47 +189,43 @@ pub fn migrate(input: &Input<'_>) -> Migration {
     roles_unknown(&mut work, from, to);
     if to.capabilities.outbound_named_by_settings {
         // The target names a target after its settings, and takes no name from a config.
-        let keys: Vec<String> = work.model.outbound.keys().cloned().collect();
-        for key in keys {
-            let Some(outbound) = work.model.outbound.get_mut(&key) else {
-                continue;
-            };
-            let named = outbound.target.identity();
-            if named == outbound.name {
-                continue;
-            }
-            let old = std::mem::replace(&mut outbound.name, named.clone());
-            work.say(
-                &Address::new(Kind::Outbound, &key),
-                Outcome::Rewritten,
-                format!(
-                    "named `{named}` instead of `{old}`: {} names a target after its settings (the key `{key}` stays)",
-                    to.display_name
-                ),
-            );
+        let renamed: Vec<(String, String, String)> = (work.model.outbound.iter_mut())
+            .filter_map(|(key, outbound)| {
+                let named = outbound.target.identity();
+                let old = std::mem::replace(&mut outbound.name, named.clone());
+                (old != named).then(|| (key.clone(), old, named))
+            })
+            .collect();
+        let why = |key: &str| {
+            let vendor = to.display_name;
+            format!("{vendor} names a target after its settings (the key `{key}` stays)")
+        };
+        for (key, old, named) in renamed {
+            let address = Address::new(Kind::Outbound, &key);
+            work.rewritten(&address, format!("named `{named}`"), &old, why(&key));
         }
     }
     if let Some(login) = to.capabilities.user_name_is_login
         && from.capabilities.user_name_is_login.is_none()
     {
-        let keys: Vec<String> = work.model.users.keys().cloned().collect();
-        for key in keys {
-            let Some(user) = work.model.users.get_mut(&key) else {
-                continue;
-            };
+        let mut renamed = Vec::new();
+        for (key, user) in &mut work.model.users {
             let local = user.email.split('@').next().unwrap_or_default().to_owned();
-            if local == user.name {
-                continue;
+            if local != user.name {
+                renamed.push((
+                    key.clone(),
+                    std::mem::replace(&mut user.name, local.clone()),
+                    local,
+                ));
             }
-            let old = std::mem::replace(&mut user.name, local.clone());
-            work.say(
-                &Address::new(Kind::User, &key),
-                Outcome::Rewritten,
-                format!(
-                    "`name` is written as `{local}` (the email's local part) instead of `{old}`: {} names a user by {login}, which the source does not say; if it differs, `plan` names this user, and you write it",
-                    to.display_name
-                ),
-            );
+        }
+        let why = format!(
+            "{} names a user by {login}, which the source does not say; if it differs, `plan` names this user, and you write it",
+            to.display_name
+        );
+        for (key, old, local) in renamed {
+            let written = format!("`name` is written as `{local}` (the email's local part)");
+            work.rewritten(&Address::new(Kind::User, &key), written, &old, why.clone());
         }
     }
     for round in 0..=ROUNDS {
@@ -339,6 +335,12 @@ struct Work {
 }
 
 impl Work {
+    /// Says that `address` is `written` a new way instead of `old`, and why.
+    fn rewritten(&mut self, address: &Address, written: String, old: &str, why: String) {
+        let text = format!("{written} instead of `{old}`: {why}");
+        self.say(address, Outcome::Rewritten, text);
+    }
+
     fn say(&mut self, address: &Address, outcome: Outcome, text: impl Into<String>) {
         self.touched.insert(address.clone());
         self.findings
@@ -698,7 +700,6 @@ impl Work {
         unsupported: &Unsupported,
         (from, to): (&Descriptor, &Descriptor),
     ) {
-        let why = short(unsupported);
         let Some(schedule) = self.model.schedules.get_mut(&address.key) else {
             return;
         };
@@ -706,6 +707,7 @@ impl Work {
             return;
         };
         let n = index + 1;
+        let why = short(unsupported);
         match leaf {
             ".restrict" => {
                 // The nearest form the target holds, measured: the layer left out (its hours go
