@@ -202,7 +202,7 @@ pub fn migrate(input: &Input<'_>) -> Migration {
         };
         for (key, old, named) in renamed {
             let address = Address::new(Kind::Outbound, &key);
-            work.rewritten(&address, format!("named `{named}`"), &old, why(&key));
+            work.rewritten(&address, &format!("named `{named}`"), &old, &why(&key));
         }
     }
     if let Some(login) = to.capabilities.user_name_is_login
@@ -225,7 +225,7 @@ pub fn migrate(input: &Input<'_>) -> Migration {
         );
         for (key, old, local) in renamed {
             let written = format!("`name` is written as `{local}` (the email's local part)");
-            work.rewritten(&Address::new(Kind::User, &key), written, &old, why.clone());
+            work.rewritten(&Address::new(Kind::User, &key), &written, &old, &why);
         }
     }
     for round in 0..=ROUNDS {
@@ -336,7 +336,7 @@ struct Work {
 
 impl Work {
     /// Says that `address` is `written` a new way instead of `old`, and why.
-    fn rewritten(&mut self, address: &Address, written: String, old: &str, why: String) {
+    fn rewritten(&mut self, address: &Address, written: &str, old: &str, why: &str) {
         let text = format!("{written} instead of `{old}`: {why}");
         self.say(address, Outcome::Rewritten, text);
     }

@@ -152,6 +152,30 @@ where
     Ok(pages.into_iter().flatten().flatten().collect())
 }
 
+/// Every object of an offset-paged list (`PATH?limit=…&offset=…`), `limit` a page: each page's
+/// objects are at `key`, and `more(page, objects on it)` says whether another page follows.
+pub(crate) async fn offset_pages(
+    http: &HttpClient,
+    (path, key): (&str, &str),
+    limit: u64,
+    more: impl Fn(&Value, usize) -> bool,
+) -> Result<Vec<Value>, http::HttpError> {
+    let mut objects = Vec::new();
+    loop {
+        let offset = objects.len();
+        let page = http
+            .get(&format!("{path}?limit={limit}&offset={offset}"))
+            .await?
+            .body;
+        let items = page[key].as_array().cloned().unwrap_or_default();
+        let count = items.len();
+        objects.extend(items);
+        if count == 0 || !more(&page, count) {
+            return Ok(objects);
+        }
+    }
+}
+
 /// A version for objects a vendor does not version: a digest of what alertform reads of them,
 /// so a saved plan still notices a change made since.
 pub(crate) fn version_of(parts: &[&Value]) -> u64 {

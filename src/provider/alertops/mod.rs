@@ -780,20 +780,9 @@ pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, Ht
                 "inbound_integration_id",
             ),
         ] {
-            let mut offset = 0;
-            loop {
-                let body = http
-                    .get(&format!("{path}?limit={PAGE}&offset={offset}"))
-                    .await?
-                    .body;
-                let items = body[key].as_array().cloned().unwrap_or_default();
-                for object in &items {
-                    paths.push(format!("{path}/{}", object[id].as_u64().unwrap_or(0)));
-                }
-                offset += items.len() as u64;
-                if (items.len() as u64) < PAGE {
-                    break;
-                }
+            let full = |_: &Value, count: usize| count as u64 == PAGE;
+            for object in super::offset_pages(http, (path, key), PAGE, full).await? {
+                paths.push(format!("{path}/{}", object[id].as_u64().unwrap_or(0)));
             }
         }
         Ok(paths)

@@ -942,20 +942,11 @@ fn conceal(value: &mut Value) {
 /// (`dev baseline --mode terraform`).
 pub fn object_paths(http: &HttpClient) -> super::Call<'_, Result<Vec<String>, HttpError>> {
     Box::pin(async move {
-        let mut paths = Vec::new();
-        let mut offset = 0;
-        loop {
-            let body = http
-                .get(&format!("/v2/users?limit={PAGE}&offset={offset}"))
-                .await?
-                .body;
-            let users = body["data"].as_array().cloned().unwrap_or_default();
-            paths.extend(users.iter().map(|u| format!("/v2/users/{}", text(u, "id"))));
-            offset += PAGE;
-            if body["paging"]["next"].is_null() {
-                break;
-            }
-        }
+        let next = |page: &Value, _| !page["paging"]["next"].is_null();
+        let users = super::offset_pages(http, ("/v2/users", "data"), PAGE, next).await?;
+        let mut paths: Vec<String> = (users.iter())
+            .map(|u| format!("/v2/users/{}", text(u, "id")))
+            .collect();
         let heartbeats = http.get("/v2/heartbeats").await?.body;
         for heartbeat in heartbeats["data"]["heartbeats"].items() {
             paths.push(format!("/v2/heartbeats/{}", text(heartbeat, "name")));
