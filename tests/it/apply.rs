@@ -596,15 +596,7 @@ fn apply_keeps_to_the_rate_budget_the_service_announces() {
     assert_eq!(response.headers()["ratelimit-reset"], "1");
     let dir = tempfile::tempdir().unwrap();
     let org = dir.path().join("org");
-    let generated = alertform(&[
-        "dev",
-        "generate",
-        "--objects",
-        "150",
-        "--out",
-        org.to_str().unwrap(),
-    ]);
-    assert!(generated.status.success());
+    crate::support::generate(&org, 150, &[]);
     let applied = apply(&server, org.to_str().unwrap(), &["--auto-approve"]);
     assert!(applied.status.success(), "{}", stderr(&applied));
     let throttled = server.requests_matching(&["status=\"429\""]);

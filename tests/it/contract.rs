@@ -241,8 +241,16 @@ pub fn checked(
 /// The document at `path`, or `None` after saying, past the test harness's capture, that the
 /// test `name` checked nothing (vendor data outside this repository; `variable` names another
 /// place for it).
-pub fn document(name: &str, path: &std::path::Path, variable: &str) -> Option<Value> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+pub fn document(name: &str, variable: &str, vendor_file: &str) -> Option<Value> {
+    let path = std::env::var_os(variable).map_or_else(
+        || {
+            crate::support::root()
+                .join("../shared/vendor")
+                .join(vendor_file)
+        },
+        std::path::PathBuf::from,
+    );
+    let Ok(text) = std::fs::read_to_string(&path) else {
         use std::io::Write as _;
         let _ = writeln!(
             std::io::stderr(),

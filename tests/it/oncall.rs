@@ -2,7 +2,6 @@
 //! driven by the real CLI with `--provider grafana_oncall`.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -28,10 +27,6 @@ fn list(server: &TestServer, collection: &str) -> Vec<Value> {
 
 fn list_all(server: &TestServer, collection: &str) -> Vec<Value> {
     crate::support::ONCALL.list(server, &format!("/api/v1/{collection}/"), "results")
-}
-
-fn example_copy() -> (tempfile::TempDir, PathBuf) {
-    crate::support::copy_example(EXAMPLE)
 }
 
 #[test]
@@ -164,7 +159,7 @@ fn the_example_applies_and_replans_to_no_changes() {
 #[test]
 fn a_rename_keeps_the_link_and_a_type_change_replaces_with_a_warning() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let link = |name: &str| {
@@ -220,7 +215,7 @@ fn a_rename_keeps_the_link_and_a_type_change_replaces_with_a_warning() {
 #[test]
 fn a_step_reorder_is_one_update_with_the_fewest_calls() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     edit(
         &config.join("routing.toml"),
@@ -256,7 +251,7 @@ fn a_step_reorder_is_one_update_with_the_fewest_calls() {
 #[test]
 fn removing_resources_deletes_them_and_leaves_users_and_teams() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let routing = config.join("routing.toml");
@@ -281,7 +276,7 @@ fn removing_resources_deletes_them_and_leaves_users_and_teams() {
 #[test]
 fn a_user_missing_in_oncall_is_a_located_plan_error_and_nothing_is_written() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     edit(
         &config.join("people.toml"),
@@ -415,7 +410,7 @@ fn export_writes_a_config_that_replans_to_no_changes() {
 
 /// A config of `n` chains (three steps each, the middle one delayed) and `n` integrations, over
 /// the example's seeded users and team.
-fn generated(n: usize) -> (tempfile::TempDir, String) {
+fn chains_config(n: usize) -> (tempfile::TempDir, String) {
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let mut text = std::fs::read_to_string(root().join(EXAMPLE).join("people.toml")).unwrap();
@@ -450,7 +445,7 @@ fn generated(n: usize) -> (tempfile::TempDir, String) {
 fn apply_converges_through_faults_without_duplicates() {
     const N: usize = 40;
     let server = VENDOR.server(ISSUE_FAULTS);
-    let (_dir, path) = generated(N);
+    let (_dir, path) = chains_config(N);
     let mut converged = false;
     for _ in 0..8 {
         let _ = VENDOR.run(&server, "apply", &path, &[]);
@@ -685,7 +680,7 @@ fn the_provider_doc_marks_read_only_kinds() {
 #[test]
 fn a_saved_plan_applies_and_notices_a_change_made_since() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     edit(
@@ -746,7 +741,7 @@ fn a_saved_plan_applies_and_notices_a_change_made_since() {
 #[test]
 fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repointed() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let shift_id = list(&server, "on_call_shifts")[0]["id"].clone();
@@ -828,7 +823,7 @@ fn a_schedule_edit_rewrites_its_shift_and_a_new_layer_remakes_it_with_steps_repo
 #[test]
 fn a_schedule_override_made_in_oncall_is_left_alone_and_mentioned() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     // Someone swaps a shift in OnCall's UI: an override shift in the schedule. The API cannot
@@ -918,7 +913,7 @@ fn by_email(users: &[Value], login: &str) -> Value {
 #[test]
 fn plan_errors_can_be_github_annotations() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     edit(
         &config.join("people.toml"),
@@ -1397,7 +1392,7 @@ fn a_shift_with_an_old_rotation_start_is_written_again() {
 #[test]
 fn a_shift_left_by_a_stopped_apply_is_taken_not_made_again() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let shift = list(&server, "on_call_shifts")[0].clone();

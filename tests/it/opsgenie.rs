@@ -350,19 +350,9 @@ fn ts(text: &str) -> jiff::Timestamp {
 }
 
 /// A generated org of `objects` objects for Opsgenie, written to a temporary directory.
-fn generated(objects: usize) -> (tempfile::TempDir, String) {
+fn generated_org(objects: usize) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let made = alertform(&[
-        "dev",
-        "generate",
-        "--provider",
-        "opsgenie",
-        "--objects",
-        &objects.to_string(),
-        "--out",
-        dir.path().to_str().unwrap(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
+    crate::support::generate(dir.path(), objects, &["--provider", "opsgenie"]);
     let path = dir.path().to_str().unwrap().to_owned();
     (dir, path)
 }
@@ -410,7 +400,7 @@ fn census(server: &TestServer) -> Vec<usize> {
 /// sent again. The run converges, and nothing is made twice.
 #[test]
 fn a_fault_run_converges_with_no_duplicate() {
-    let (_dir, org) = generated(150);
+    let (_dir, org) = generated_org(150);
     let server = seeded(
         &org,
         &["--fail-rate", "0.1", "--fail-after-commit-rate", "0.05"],
@@ -433,7 +423,7 @@ fn a_fault_run_converges_with_no_duplicate() {
 /// 0 lost, 0 made twice, and the final plan is empty, for three kill points.
 #[test]
 fn apply_killed_mid_run_converges_on_reapply() {
-    let (_dir, org) = generated(150);
+    let (_dir, org) = generated_org(150);
     let expected = vec![30, 7, 7, 22 + 7, 91];
     let mut interrupted = 0;
     for kill_at in [5, 30, 60] {

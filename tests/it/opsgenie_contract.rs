@@ -6,19 +6,10 @@
 //! test says so and checks nothing. Where the document and Opsgenie's SDKs disagree, the choice
 //! is in `docs/providers/opsgenie.md`.
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
 
 use crate::contract::{Contract, Exchange, exchanges};
-use crate::support::{TestServer, copy_example, edit, root, send, stderr, stdout};
-
-fn document_path() -> PathBuf {
-    std::env::var_os("ALERTFORM_OPSGENIE_SWAGGER").map_or_else(
-        || root().join("../shared/vendor/opsgenie/swagger.json"),
-        PathBuf::from,
-    )
-}
+use crate::support::{TestServer, copy_example, edit, root, send};
 
 /// A Swagger 2 parameter's own schema (its `type`, `format`, `enum`, bounds and `items`).
 fn parameter_schema(parameter: &Value) -> Value {
@@ -112,23 +103,12 @@ fn violations(contract: &mut Contract, exchange: &Exchange) -> (String, Vec<Stri
     (operation_name, problems)
 }
 
-/// Runs `alertform COMMAND PATH` against `server` as Opsgenie, which must succeed.
-fn run(server: &TestServer, command: &str, path: &str) {
-    let output = crate::support::OPSGENIE.run(server, command, path, &[]);
-    assert!(
-        output.status.success(),
-        "{command} {path}: {}{}",
-        stdout(&output),
-        stderr(&output)
-    );
-}
-
 #[test]
 fn every_request_and_answer_validates_against_the_published_document() {
     let Some(document) = crate::contract::document(
         "opsgenie_contract",
-        &document_path(),
         "ALERTFORM_OPSGENIE_SWAGGER",
+        "opsgenie/swagger.json",
     ) else {
         return;
     };
@@ -146,8 +126,8 @@ fn every_request_and_answer_validates_against_the_published_document() {
     ]);
     let (_copy, config) = copy_example("examples/quickstart-opsgenie");
     let quickstart = config.to_str().unwrap();
-    run(&server, "apply", quickstart);
-    run(&server, "plan", quickstart);
+    crate::support::OPSGENIE.run_ok(&server, "apply", quickstart, &[]);
+    crate::support::OPSGENIE.run_ok(&server, "plan", quickstart, &[]);
     // Updates of every kind: a user, a team's members, a rotation, an escalation, an integration.
     let people = config.join("people.toml");
     let routing = config.join("routing.toml");
@@ -168,7 +148,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
         "recipients = [\"group.platform\"]",
         "recipients = [\"user.carol\"]\nenabled = false",
     );
-    run(&server, "apply", quickstart);
+    crate::support::OPSGENIE.run_ok(&server, "apply", quickstart, &[]);
     // Deletes: the deploy integration, the platform team, Carol.
     let text = std::fs::read_to_string(&routing).unwrap();
     std::fs::write(
@@ -182,7 +162,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
         "",
     );
     std::fs::write(&people, &text[..text.find("[group.platform]").unwrap()]).unwrap();
-    run(&server, "apply", quickstart);
+    crate::support::OPSGENIE.run_ok(&server, "apply", quickstart, &[]);
     let exported = dir.path().join("exported");
     crate::support::OPSGENIE.export(&server, &exported, "toml");
     // Answers the provider does not cause, to check their shape: a missing user, a bad body,

@@ -13,18 +13,13 @@ use crate::support::{
 
 const PASSWORD: &str = "correct-horse-battery-staple";
 
-/// `alertform ARGS --endpoint … --token …` with the example's secrets in the environment.
+/// `alertform ARGS` against `server` with the example's secrets in the environment.
 fn run(server: &TestServer, webhook: &str, password: &str, args: &[&str]) -> std::process::Output {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&["--endpoint", &server.url, "--token", OWNER_TOKEN]);
-    alertform_with(
-        &root(),
-        &all,
-        &[
-            ("OPS_WEBHOOK_URL", webhook),
-            ("DB_RESTART_PASSWORD", password),
-        ],
-    )
+    let secrets = [
+        ("OPS_WEBHOOK_URL", webhook),
+        ("DB_RESTART_PASSWORD", password),
+    ];
+    crate::support::run_with_env(server, "alertform", args, &secrets)
 }
 
 fn apply(server: &TestServer, path: &str, webhook: &str, password: &str) {

@@ -1,8 +1,6 @@
 //! PagerDuty end to end: the real `alertform serve --api pagerduty` on 127.0.0.1:0, driven by the
 //! real CLI with `--provider pagerduty`.
 
-use std::path::PathBuf;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -18,10 +16,6 @@ fn pd(server: &TestServer, method: Method, path: &str) -> reqwest::blocking::Req
     crate::support::PAGERDUTY
         .request(server, method, path)
         .header("accept", "application/vnd.pagerduty+json;version=2")
-}
-
-fn example_copy() -> (tempfile::TempDir, PathBuf) {
-    crate::support::copy_example(EXAMPLE)
 }
 
 fn integration_of(server: &TestServer, service: &str) -> Value {
@@ -138,7 +132,7 @@ fn the_example_applies_and_replans_to_no_changes() {
     let key = grafana["integration_key"].as_str().unwrap();
     let plan = VENDOR.run(&server, "plan", EXAMPLE, &["--format", "json", "-vv"]);
     // A saved plan with a change to an integration in it.
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     edit(
         &config.join("routing.toml"),
         "name = \"Backup reports\"",
@@ -199,7 +193,7 @@ fn a_no_op_plan_reads_one_page_per_collection() {
 #[test]
 fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warning() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     let before = integration_of(&server, "Grafana (prod)");
@@ -251,7 +245,7 @@ fn a_rename_keeps_the_integration_key_and_a_template_change_replaces_with_a_warn
 #[test]
 fn a_service_left_without_its_integration_is_finished_not_replaced() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     assert!(VENDOR.run(&server, "apply", path, &[]).status.success());
     for name in ["Backup reports", "Deploy pipeline"] {
@@ -310,7 +304,7 @@ fn a_service_left_without_its_integration_is_finished_not_replaced() {
 #[test]
 fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
     let server = VENDOR.server(&[]);
-    let (_dir, config) = example_copy();
+    let (_dir, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     let people = config.join("people.toml");
     // Alice, the owner, left out of the config: the plan would delete her, which PagerDuty
@@ -340,7 +334,7 @@ fn the_account_owner_is_a_plan_error_to_delete_and_cannot_be_made() {
     assert_eq!(server.writes(""), 0);
 
     // Making Bob the owner: a preflight error, nothing written.
-    let (_dir2, config) = example_copy();
+    let (_dir2, config) = crate::support::copy_example(EXAMPLE);
     let path = config.to_str().unwrap();
     edit(
         &config.join("people.toml"),
@@ -560,7 +554,7 @@ fn apply_converges_through_faults_and_a_per_minute_rate_limit_without_duplicates
 }
 
 /// A config of `n` users, `n` policies and `n` integrations beside the example's account.
-fn generated(n: usize) -> (tempfile::TempDir, String) {
+fn services_config(n: usize) -> (tempfile::TempDir, String) {
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from(
@@ -583,7 +577,7 @@ fn generated(n: usize) -> (tempfile::TempDir, String) {
 
 fn converges_without_duplicates(faults: &[&str], n: usize) -> TestServer {
     let server = VENDOR.server(faults);
-    let (_dir, path) = generated(n);
+    let (_dir, path) = services_config(n);
     let mut converged = false;
     for _ in 0..8 {
         let _ = VENDOR.run(&server, "apply", &path, &[]);
@@ -836,17 +830,7 @@ fn a_kind_with_more_than_ten_thousand_objects_stops_the_plan_with_a_clear_error(
 fn more_than_ten_thousand_services_are_read_from_both_ends() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("org");
-    let made = alertform(&[
-        "dev",
-        "generate",
-        "--provider",
-        "pagerduty",
-        "--objects",
-        "17000",
-        "--out",
-        config.to_str().unwrap(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
+    crate::support::generate(&config, 17_000, &["--provider", "pagerduty"]);
     let seed = config.join("pagerduty-seed.json");
     let server = TestServer::start(&["--api", "pagerduty", "--seed", seed.to_str().unwrap()]);
     let path = config.to_str().unwrap();

@@ -5,8 +5,6 @@
 //! (`../shared/vendor/pagerduty/openapiv3.json`, or `ALERTFORM_PAGERDUTY_OPENAPI`): without it
 //! the test says so and checks nothing.
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
 
 use crate::contract::{Contract, Exchange, exchanges};
@@ -31,13 +29,6 @@ const INCLUDED: &[(&str, &str, &str)] = &[
     ("services", "integrations", "Integration"),
     ("users", "contact_methods", "ContactMethod"),
 ];
-
-fn document_path() -> PathBuf {
-    std::env::var_os("ALERTFORM_PAGERDUTY_OPENAPI").map_or_else(
-        || root().join("../shared/vendor/pagerduty/openapiv3.json"),
-        PathBuf::from,
-    )
-}
 
 /// Every way `exchange` breaks the document's operation for it.
 fn violations(contract: &mut Contract, exchange: &Exchange) -> (String, Vec<String>) {
@@ -206,7 +197,7 @@ fn recording(seed: &std::path::Path, record: &str) -> TestServer {
 }
 
 /// Runs `alertform` against `server` as PagerDuty, creating users as `owner`.
-fn run(server: &TestServer, owner: &str, args: &[&str]) {
+fn run_as(server: &TestServer, owner: &str, args: &[&str]) {
     let mut all = args.to_vec();
     all.extend_from_slice(&[
         "--endpoint",
@@ -235,8 +226,8 @@ fn run(server: &TestServer, owner: &str, args: &[&str]) {
 fn every_request_and_answer_validates_against_the_published_document() {
     let Some(document) = crate::contract::document(
         "pagerduty_contract",
-        &document_path(),
         "ALERTFORM_PAGERDUTY_OPENAPI",
+        "pagerduty/openapiv3.json",
     ) else {
         return;
     };
@@ -250,8 +241,8 @@ fn every_request_and_answer_validates_against_the_published_document() {
     let server = recording(&seed, &record_arg);
     let (_copy, config) = crate::support::copy_example("examples/quickstart-pagerduty");
     let quickstart = config.to_str().unwrap();
-    run(&server, ALICE, &["apply", quickstart]);
-    run(&server, ALICE, &["plan", quickstart]);
+    run_as(&server, ALICE, &["apply", quickstart]);
+    run_as(&server, ALICE, &["plan", quickstart]);
     let people = config.join("people.toml");
     let routing = config.join("routing.toml");
     edit(
@@ -291,7 +282,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
         "name = \"Deploy pipeline\"\nenabled = false",
     );
     edit(&routing, "repeat = 1", "repeat = 2");
-    run(&server, ALICE, &["apply", quickstart]);
+    run_as(&server, ALICE, &["apply", quickstart]);
     // Carol, the backups policy and its mail integration go.
     let text = std::fs::read_to_string(&people).unwrap();
     let (start, end) = (
@@ -305,7 +296,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
     let text = format!("{}{}", &text[..start], &text[end..]);
     let start = text.find("[integration.backup_mail]").unwrap();
     std::fs::write(&routing, &text[..start]).unwrap();
-    run(&server, ALICE, &["apply", quickstart]);
+    run_as(&server, ALICE, &["apply", quickstart]);
     // An override's life, and the rendered schedule, as a person's tools would call them.
     let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
         let mut request = crate::support::http_client()
@@ -372,7 +363,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
         "notify = [\"group.sre\"]",
         "notify = [\"user.alice\"]",
     );
-    run(&server, ALICE, &["apply", quickstart]);
+    run_as(&server, ALICE, &["apply", quickstart]);
     // Answers the provider does not cause, to check their shape: a missing object, the
     // 10,000 window, a rule with no wait.
     for (method, path, body) in [
@@ -391,7 +382,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
         assert!((400..500).contains(&status), "{path}: {status}");
     }
     let exported = dir.path().join("exported");
-    run(
+    run_as(
         &server,
         ALICE,
         &["export", "--out", exported.to_str().unwrap()],
@@ -400,25 +391,15 @@ fn every_request_and_answer_validates_against_the_published_document() {
 
     // A larger org (lists of more than one page) and the multi-team example.
     let generated = dir.path().join("generated");
-    let made = alertform(&[
-        "dev",
-        "generate",
-        "--provider",
-        "pagerduty",
-        "--objects",
-        "520",
-        "--out",
-        generated.to_str().unwrap(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
+    crate::support::generate(&generated, 520, &["--provider", "pagerduty"]);
     let seed = generated.join("pagerduty-seed.json");
     let server = recording(&seed, &record_arg);
-    run(
+    run_as(
         &server,
         "user0@example.com",
         &["apply", generated.to_str().unwrap()],
     );
-    run(
+    run_as(
         &server,
         "user0@example.com",
         &["plan", generated.to_str().unwrap()],
@@ -427,7 +408,7 @@ fn every_request_and_answer_validates_against_the_published_document() {
     let example = root().join("examples/multi-team-pagerduty/toml");
     let seed = example.join("pagerduty-seed.json");
     let server = recording(&seed, &record_arg);
-    run(
+    run_as(
         &server,
         "amara.okoye@example.com",
         &["apply", example.to_str().unwrap()],

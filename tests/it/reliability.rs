@@ -32,15 +32,7 @@ impl Rng {
 fn org(objects: usize) -> (tempfile::TempDir, [usize; 4]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("org");
-    let generated = alertform(&[
-        "dev",
-        "generate",
-        "--objects",
-        &objects.to_string(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(generated.status.success());
+    crate::support::generate(&out, objects, &[]);
     let valid = alertform(&["validate", out.to_str().unwrap()]);
     assert!(valid.status.success(), "{}", crate::support::stderr(&valid));
     // "valid: 120 users, 30 groups, 90 escalation policies, 360 integrations (4 files)"

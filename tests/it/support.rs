@@ -338,6 +338,39 @@ pub fn copy_example(example: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, config)
 }
 
+/// `alertform ARGS` from the repository's root against `server` as `provider` (the owner's
+/// token; an `apply` without asking), with `env` set: the secrets a config reads.
+pub fn run_with_env(
+    server: &TestServer,
+    provider: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--endpoint", &server.url, "--token", OWNER_TOKEN]);
+    all.extend_from_slice(&["--provider", provider]);
+    if args[0] == "apply" && !args.contains(&"--auto-approve") {
+        all.push("--auto-approve");
+    }
+    alertform_with(&root(), &all, env)
+}
+
+/// `alertform dev generate --objects OBJECTS --out OUT EXTRA…`, which must succeed.
+pub fn generate(out: &Path, objects: usize, extra: &[&str]) {
+    let objects = objects.to_string();
+    let mut args = vec![
+        "dev",
+        "generate",
+        "--objects",
+        &objects,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let made = alertform(&args);
+    assert!(made.status.success(), "{}", stderr(&made));
+}
+
 /// Replaces `from` (which must be there) with `to` in the file at `path`.
 pub fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -478,6 +511,17 @@ impl Vendor {
     }
 
     /// `export --out OUT --format FORMAT` from `server`, which must succeed.
+    /// [`Vendor::run`], which must succeed.
+    pub fn run_ok(&self, server: &TestServer, command: &str, path: &str, extra: &[&str]) {
+        let output = self.run(server, command, path, extra);
+        assert!(
+            output.status.success(),
+            "{command} {path}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+    }
+
     pub fn export(&self, server: &TestServer, out: &Path, format: &str) {
         let output = alertform(
             &[

@@ -20,23 +20,8 @@ fn uptinio(extra: &[&str]) -> TestServer {
 
 /// `alertform ARGS` against `server` as `provider`, with the example's secrets set.
 fn run(server: &TestServer, provider: &str, args: &[&str]) -> std::process::Output {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&[
-        "--endpoint",
-        &server.url,
-        "--token",
-        OWNER_TOKEN,
-        "--provider",
-        provider,
-    ]);
-    if args[0] == "apply" {
-        all.push("--auto-approve");
-    }
-    alertform_with(
-        &root(),
-        &all,
-        &[("OPS_WEBHOOK_URL", HOOK), ("DB_RESTART_PASSWORD", PASSWORD)],
-    )
+    let secrets = [("OPS_WEBHOOK_URL", HOOK), ("DB_RESTART_PASSWORD", PASSWORD)];
+    crate::support::run_with_env(server, provider, args, &secrets)
 }
 
 /// The project's integrations, as the API lists them (read again when a fault knob fails it).
