@@ -21,7 +21,8 @@
 //!   trait, each declaring what it can hold; [`registry`] lists them, one line a vendor.
 //! - [`verify`] and [`migrate`]: who each vendor pages for two configs, compared; a config
 //!   rewritten for another vendor, every change of who is paged said.
-//! - [`words`]: English for messages, a leaf.
+//! - [`words`]: English for messages, and [`json`]: reading JSON arrays, percent-encoding and
+//!   schemas for both sides of the wire; leaves.
 //! - [`schedule`]: who is on call when, the rotation maths (pure).
 //! - [`server`]: the bundled backing service, beside the flow (it delivers alerts to webhook
 //!   targets), and local emulations of vendors' APIs (`serve --api`) over the same store.
