@@ -1,6 +1,6 @@
 //! Reads and writes live state: the only client-side code that speaks HTTP.
 //!
-//! The planner sees [`Observed`](crate::observed::Observed): typed objects with references by id and no secrets. Integration
+//! The planner sees [`Observed`]: typed objects with references by id and no secrets. Integration
 //! keys and endpoint URLs stop here, so nothing downstream can print them.
 
 pub mod alertops;
