@@ -48,26 +48,27 @@ const SOURCE_DIR: &str = "source";
 const REPORTS: [&str; 2] = ["MIGRATION.md", "migration.json"];
 
 pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
+    // Who is paged is compared from `--from`, or from the start of today (UTC).
+    let today = || {
+        let now = jiff::Timestamp::now().as_second();
+        jiff::Timestamp::from_second(now - now.rem_euclid(86_400))
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    };
+    let Some(now) = super::from_flag(args.from.as_deref(), today, printer) else {
+        return ExitStatus::Usage;
+    };
     let Some(path) = &args.source else {
-        if args
-            .from
-            .as_deref()
-            .is_some_and(|t| t.parse::<jiff::Timestamp>().is_err())
-        {
-            printer.note("error: --from must be RFC 3339, e.g. `2027-03-01T00:00:00Z`");
-            return ExitStatus::Usage;
-        }
         if let Err(message) = prepare(&args.out, args.force) {
             printer.note(format!("error: {message}"));
             return ExitStatus::Failure;
         }
-        return live(args, printer);
+        return live(args, now, printer);
     };
-    migrate(args, path, printer, false)
+    migrate(args, (path, now), printer, false)
 }
 
 /// `--live`: the account read through `export` into `DIR/source/`, then migrated from there.
-fn live(args: &Args, printer: &Printer) -> ExitStatus {
+fn live(args: &Args, now: jiff::Timestamp, printer: &Printer) -> ExitStatus {
     let provider = args.service.provider_for(None);
     let dir = args.out.join(SOURCE_DIR);
     let read =
@@ -103,7 +104,7 @@ fn live(args: &Args, printer: &Printer) -> ExitStatus {
     if read == ExitStatus::Failure {
         return read;
     }
-    match migrate(args, &dir, printer, true) {
+    match migrate(args, (&dir, now), printer, true) {
         // What could not be read is not migrated: never a clean exit.
         ExitStatus::Success if read == ExitStatus::Incomplete => ExitStatus::Changes,
         status => status,
@@ -123,25 +124,18 @@ fn write_files(dir: &Path, files: Vec<(String, String)>, printer: &Printer) -> R
     Ok(())
 }
 
-/// Migrates the config at `source_path` into `args.out`; `prepared` when `--out` was already
-/// checked (and cleared with `--force`). Nothing is written or removed before SOURCE and the
-/// flags are found good.
-fn migrate(args: &Args, source_path: &Path, printer: &Printer, prepared: bool) -> ExitStatus {
+/// Migrates the config at `source_path` into `args.out`, comparing who is paged from `now`;
+/// `prepared` when `--out` was already checked (and cleared with `--force`). Nothing is written
+/// or removed before SOURCE is found good.
+fn migrate(
+    args: &Args,
+    (source_path, now): (&Path, jiff::Timestamp),
+    printer: &Printer,
+    prepared: bool,
+) -> ExitStatus {
     let (sources, source, locations) = match crate::config::load_without_secrets(source_path) {
         Ok((sources, model, locations, _unset)) => (sources, model, locations),
         Err(invalid) => return report_invalid(&invalid, printer),
-    };
-    let now = match args.from.as_deref().map(str::parse::<jiff::Timestamp>) {
-        None => {
-            let now = jiff::Timestamp::now().as_second();
-            jiff::Timestamp::from_second(now - now.rem_euclid(86_400))
-                .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-        }
-        Some(Ok(at)) => at,
-        Some(Err(_)) => {
-            printer.note("error: --from must be RFC 3339, e.g. `2027-03-01T00:00:00Z`");
-            return ExitStatus::Usage;
-        }
     };
     if !prepared && let Err(message) = prepare(&args.out, args.force) {
         printer.note(format!("error: {message}"));

@@ -227,6 +227,23 @@ fn load_checked_without_secrets(
     check_loaded(sources, model, locations, flag).map(|checked| (checked, unset))
 }
 
+/// The instant `--from` gives (RFC 3339), or `default` without it; `None` after saying it is not
+/// an instant.
+fn from_flag(
+    given: Option<&str>,
+    default: impl FnOnce() -> jiff::Timestamp,
+    printer: &Printer,
+) -> Option<jiff::Timestamp> {
+    match given.map(str::parse::<jiff::Timestamp>) {
+        None => Some(default()),
+        Some(Ok(at)) => Some(at),
+        Some(Err(_)) => {
+            printer.note("error: --from must be RFC 3339, e.g. `2027-03-01T00:00:00Z`");
+            None
+        }
+    }
+}
+
 /// The planner's options for `checked`'s provider, limited to `targets` (`KIND.KEY` each);
 /// `None` after saying which target is not an address.
 fn plan_options(

@@ -52,13 +52,8 @@ pub fn run(args: &Args, printer: &Printer) -> ExitStatus {
         (Ok((_, s)), Ok((_, t))) => (s, t),
         (Err(invalid), _) | (_, Err(invalid)) => return report_invalid(&invalid, printer),
     };
-    let now = match args.from.as_deref().map(str::parse::<Timestamp>) {
-        None => Timestamp::now(),
-        Some(Ok(at)) => at,
-        Some(Err(_)) => {
-            printer.note("error: --from must be RFC 3339, e.g. `2027-03-01T00:00:00Z`");
-            return ExitStatus::Usage;
-        }
+    let Some(now) = super::from_flag(args.from.as_deref(), Timestamp::now, printer) else {
+        return ExitStatus::Usage;
     };
     let vendor = |flag: Option<crate::model::ProviderName>, model: &crate::model::Model| {
         crate::registry::vendor(flag.or(model.settings.provider).unwrap_or_default())
