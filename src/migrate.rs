@@ -246,8 +246,8 @@ pub fn migrate(input: &Input<'_>) -> Migration {
                 continue;
             }
             if round == ROUNDS {
-                let (message, hint) = (unsupported.message.clone(), unsupported.hint.clone());
-                work.remove(&unsupported.address, format!("{message}; {hint}"));
+                let why = format!("{}; {}", unsupported.said(), unsupported.hint);
+                work.remove(&unsupported.address, why);
             } else {
                 work.fix(&unsupported, to, from);
             }
@@ -459,7 +459,7 @@ impl Work {
                     Outcome::Changed,
                     format!(
                         "template `{old}` → `custom`: {} (alerts are read as its generic form; check their fields after the cut-over)",
-                        reason(unsupported)
+                        unsupported.message
                     ),
                 );
             }
@@ -521,7 +521,7 @@ impl Work {
                     format!(
                         "repeats {chosen} time{} instead of {old}: {}",
                         if chosen == 1 { "" } else { "s" },
-                        reason(unsupported)
+                        unsupported.message
                     ),
                 );
             }
@@ -537,7 +537,7 @@ impl Work {
                         format!(
                             "step {n} (notifying {}) is left out: {}",
                             list(last.notify.iter()),
-                            reason(unsupported)
+                            unsupported.message
                         ),
                     );
                     if empty {
@@ -582,8 +582,7 @@ impl Work {
                     Outcome::Changed,
                     format!(
                         "step 1 notifies as the alert arrives, not {} minutes after: {}",
-                        step.delay_minutes,
-                        reason(unsupported)
+                        step.delay_minutes, unsupported.message
                     ),
                 );
             }
@@ -609,7 +608,7 @@ impl Work {
                         } else {
                             format!(", so it notifies {} minutes sooner", merged.delay_minutes)
                         },
-                        reason(unsupported)
+                        unsupported.message
                     ),
                 );
             }
@@ -643,7 +642,7 @@ impl Work {
                         format!(
                             "step {n} is split in two: {} are notified one minute later: {}",
                             list(second.iter()),
-                            reason(unsupported)
+                            unsupported.message
                         ),
                     );
                 } else {
@@ -754,7 +753,7 @@ impl Work {
                         other.map_or_else(String::new, |o| format!(
                             "; the other form, {o:.0}"
                         )),
-                        reason(unsupported),
+                        unsupported.message,
                         to.display_name,
                     ),
                 );
@@ -778,9 +777,7 @@ impl Work {
                     Outcome::Changed,
                     format!(
                         "layer {n} (`{}`) starts at {start} instead of {}: {}",
-                        layer.name,
-                        layer.start,
-                        reason(unsupported)
+                        layer.name, layer.start, unsupported.message
                     ),
                 );
             }
@@ -1171,16 +1168,6 @@ fn name_of(model: &Model, address: &Address) -> String {
         .to_owned()
 }
 
-/// Why the target refuses it, without the field and address the check puts first.
-fn reason(unsupported: &Unsupported) -> String {
-    let prefix = format!("`{}` of `{}`: ", unsupported.field, unsupported.address);
-    unsupported
-        .message
-        .strip_prefix(&prefix)
-        .unwrap_or(&unsupported.message)
-        .to_owned()
-}
-
 /// What the target refuses and what to do, without the object's address (the report says it
 /// in the heading): "`phone`: OnCall's API …; to do: remove `phone` …".
 fn short(unsupported: &Unsupported) -> String {
@@ -1191,8 +1178,7 @@ fn short(unsupported: &Unsupported) -> String {
     };
     format!(
         "{field}{}; to do: {}",
-        reason(unsupported),
-        unsupported.hint
+        unsupported.message, unsupported.hint
     )
 }
 

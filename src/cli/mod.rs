@@ -286,7 +286,7 @@ fn check_loaded(
         );
         let problems = unsupported
             .into_iter()
-            .map(|u| locations.problem(&u.address, &u.field, u.message, &label, u.hint))
+            .map(|u| locations.problem(&u.address, &u.field, u.said(), &label, u.hint))
             .collect();
         return Err(Invalid { sources, problems });
     }

@@ -209,6 +209,16 @@ impl Findings {
 }
 
 impl Unsupported {
+    /// The message as a diagnostic says it, naming the field and the object first:
+    /// "`phone` of `user.alice`: …".
+    pub fn said(&self) -> String {
+        if self.field.is_empty() {
+            self.message.clone()
+        } else {
+            format!("`{}` of `{}`: {}", self.field, self.address, self.message)
+        }
+    }
+
     /// What `kind.key`'s `field` cannot be in this vendor, and what to do instead.
     pub fn at(
         kind: Kind,
@@ -292,14 +302,6 @@ pub fn check(
     let mut values = Findings(Vec::new());
     (capabilities.check_values)(model, &mut values);
     found.extend(values.0);
-    for unsupported in &mut found {
-        if !unsupported.field.is_empty() {
-            unsupported.message = format!(
-                "`{}` of `{}`: {}",
-                unsupported.field, unsupported.address, unsupported.message
-            );
-        }
-    }
     found
 }
 
