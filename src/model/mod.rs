@@ -67,10 +67,12 @@ macro_rules! with_collection {
 pub trait Declared {
     fn name(&self) -> &str;
     fn lifecycle(&self) -> &Lifecycle;
+    /// A copy, as a resource of any kind.
+    fn resource(&self) -> Resource;
 }
 
 macro_rules! declared {
-    ($($kind:ty),*) => {
+    ($($kind:ident),*) => {
         $(impl Declared for $kind {
             fn name(&self) -> &str {
                 &self.name
@@ -78,6 +80,10 @@ macro_rules! declared {
 
             fn lifecycle(&self) -> &Lifecycle {
                 &self.lifecycle
+            }
+
+            fn resource(&self) -> Resource {
+                Resource::$kind(self.clone())
             }
         })*
     };
@@ -274,16 +280,7 @@ pub enum Resource {
 impl Model {
     /// A copy of the declared resource `kind.key`, if there is one.
     pub fn resource(&self, kind: Kind, key: &str) -> Option<Resource> {
-        Some(match kind {
-            Kind::User => Resource::User(self.users.get(key)?.clone()),
-            Kind::Group => Resource::Group(self.groups.get(key)?.clone()),
-            Kind::Schedule => Resource::Schedule(self.schedules.get(key)?.clone()),
-            Kind::EscalationPolicy => {
-                Resource::EscalationPolicy(self.escalation_policies.get(key)?.clone())
-            }
-            Kind::Integration => Resource::Integration(self.integrations.get(key)?.clone()),
-            Kind::Outbound => Resource::Outbound(self.outbound.get(key)?.clone()),
-        })
+        with_collection!(self, kind, |c| c.get(key).map(Declared::resource))
     }
 }
 
